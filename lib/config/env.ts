@@ -1,0 +1,58 @@
+import { z } from "zod";
+
+const bool = z
+  .enum(["true", "false", "1", "0", "on", "off", "yes", "no"])
+  .transform((v) => ["true", "1", "on", "yes"].includes(v));
+
+const emptyAsUndefined = (v: unknown) => (v === "" ? undefined : v);
+
+const schema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  DATABASE_URL: z.preprocess(emptyAsUndefined, z.string().url().optional()),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(16),
+  TIM_DATA_DIR: z.string().default(".data"),
+  /** PGlite data directory; "memory://" keeps the database in memory (tests). */
+  TIM_PGLITE_DIR: z.preprocess(emptyAsUndefined, z.string().optional()),
+  TIM_ISSUER: z.string().min(1).default("TIM"),
+  TIM_DEFAULT_AUDIENCE: z.string().min(1).default("tim-audience"),
+  TIM_SIGNING_ALG: z.enum(["RS256", "ES256", "EdDSA"]).default("RS256"),
+  TIM_KEY_ENCRYPTION_SECRET: z.preprocess(emptyAsUndefined, z.string().min(16).optional()),
+  /** A private key as PEM (PKCS#8) or JWK JSON; replaces the generated key. */
+  TIM_SIGNING_KEY: z.preprocess(emptyAsUndefined, z.string().optional()),
+  TIM_BOOTSTRAP_CLIENT_ID: z.preprocess(emptyAsUndefined, z.string().min(1).max(200).optional()),
+  TIM_BOOTSTRAP_CLIENT_SECRET: z.preprocess(emptyAsUndefined, z.string().min(16).optional()),
+  TIM_API_AUTH: z.preprocess(emptyAsUndefined, z.enum(["on", "off"]).default("on")),
+  TIM_MAX_BODY_BYTES: z.coerce.number().int().positive().default(64 * 1024),
+  TIM_SECURE_COOKIES: z.preprocess(emptyAsUndefined, bool.optional()),
+});
+
+export type TimConfig = z.infer<typeof schema> & {
+  databaseKind: "postgres" | "pglite";
+  pgliteDir: string;
+  secureCookies: boolean;
+};
+
+let cached: TimConfig | undefined;
+
+/** Parses the environment once; invalid settings stop the process with a clear message. */
+export function config(): TimConfig {
+  if (cached) return cached;
+  const parsed = schema.safeParse(process.env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+    throw new Error(`Invalid configuration: ${problems}`);
+  }
+  const env = parsed.data;
+  cached = {
+    ...env,
+    databaseKind: env.DATABASE_URL ? "postgres" : "pglite",
+    pgliteDir: env.TIM_PGLITE_DIR ?? `${env.TIM_DATA_DIR}/pglite`,
+    secureCookies: env.TIM_SECURE_COOKIES ?? env.NODE_ENV === "production",
+  };
+  return cached;
+}
+
+/** Forgets the parsed environment so the next call re-reads it (tests, CLI). */
+export function resetConfig(): void {
+  cached = undefined;
+}

@@ -1,0 +1,78 @@
+import { mkdirSync } from "node:fs";
+import { PGlite } from "@electric-sql/pglite";
+import { PrismaPg } from "@prisma/adapter-pg";
+import { PrismaPGlite } from "pglite-prisma-adapter";
+import pg from "pg";
+import { config } from "@/lib/config/env";
+import { PrismaClient } from "@/lib/generated/prisma/client";
+
+export type Db = PrismaClient;
+
+type DbHandles = {
+  prisma: PrismaClient;
+  kind: "postgres" | "pglite";
+  pool?: pg.Pool;
+  pglite?: PGlite;
+};
+
+// Next bundles lib/ into its own module graph while scripts load it directly;
+// a process-wide slot keeps one client (and one PGlite instance) per process.
+const SLOT = Symbol.for("tim.db");
+type Slot = { handles?: DbHandles; opening?: Promise<DbHandles> };
+const slot: Slot = ((globalThis as Record<symbol, unknown>)[SLOT] ??= {}) as Slot;
+
+function openPostgres(url: string, poolSize: number): DbHandles {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+  });
+  // An idle client losing its connection must not crash the process.
+  pool.on("error", () => undefined);
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  return { prisma, kind: "postgres", pool };
+}
+
+async function openPglite(dir: string): Promise<DbHandles> {
+  if (!dir.startsWith("memory://")) mkdirSync(dir, { recursive: true });
+  const pglite = await PGlite.create(dir);
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+  return { prisma, kind: "pglite", pglite };
+}
+
+async function open(): Promise<DbHandles> {
+  const cfg = config();
+  return cfg.DATABASE_URL
+    ? openPostgres(cfg.DATABASE_URL, cfg.DATABASE_POOL_SIZE)
+    : openPglite(cfg.pgliteDir);
+}
+
+/** The process's database handles, opened on first use. */
+export async function dbHandles(): Promise<DbHandles> {
+  if (slot.handles) return slot.handles;
+  slot.opening ??= open().then(
+    (h) => (slot.handles = h),
+    (err) => {
+      slot.opening = undefined;
+      throw err;
+    },
+  );
+  return slot.opening;
+}
+
+/** The Prisma client for this process. */
+export async function db(): Promise<PrismaClient> {
+  return (await dbHandles()).prisma;
+}
+
+/** Closes the database so another process (or a test) may open it. */
+export async function closeDb(): Promise<void> {
+  const handles = slot.handles ?? (slot.opening ? await slot.opening.catch(() => undefined) : undefined);
+  slot.handles = undefined;
+  slot.opening = undefined;
+  if (!handles) return;
+  await handles.prisma.$disconnect();
+  await handles.pool?.end();
+  await handles.pglite?.close();
+}

@@ -1,0 +1,107 @@
+import { randomUUID } from "node:crypto";
+import type { z } from "zod";
+import { config } from "@/lib/config/env";
+import { TimError, isDatabaseUnavailable } from "@/lib/http/errors";
+import { errorFields, log } from "@/lib/log/logger";
+
+export type RouteContext<P = Record<string, string>> = { params: Promise<P> };
+
+export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", ...headers },
+  });
+}
+
+/** Maps any thrown value to TIM's one error shape: `{ error, message, ...fields }`. */
+export function errorResponse(err: unknown, requestId?: string): Response {
+  if (err instanceof TimError) {
+    return json({ ...err.body, error: err.code, message: err.message }, err.status, err.headers);
+  }
+  if (isDatabaseUnavailable(err)) {
+    log.warn("database unavailable", { request_id: requestId, ...errorFields(err) });
+    return json({ error: "service_unavailable", message: "The database is not reachable; try again shortly." }, 503);
+  }
+  log.error("unhandled error", { request_id: requestId, ...errorFields(err) });
+  return json({ error: "internal_error", message: "An internal error occurred.", request_id: requestId }, 500);
+}
+
+/** Wraps a route handler: request id, error mapping, no stack traces in responses. */
+export function handler<P = Record<string, string>>(
+  fn: (req: Request, ctx: RouteContext<P>) => Promise<Response>,
+) {
+  return async (req: Request, ctx: RouteContext<P>): Promise<Response> => {
+    const requestId = req.headers.get("x-request-id") ?? randomUUID();
+    let res: Response;
+    try {
+      res = await fn(req, ctx);
+    } catch (err) {
+      res = errorResponse(err, requestId);
+    }
+    res.headers.set("x-request-id", requestId);
+    return res;
+  };
+}
+
+/** Reads the body as text, refusing more than TIM_MAX_BODY_BYTES with 413. */
+export async function readBodyText(req: Request): Promise<string> {
+  const limit = config().TIM_MAX_BODY_BYTES;
+  const declared = Number(req.headers.get("content-length") ?? "0");
+  if (declared > limit) throw tooLarge(limit);
+  if (!req.body) return "";
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      throw tooLarge(limit);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function tooLarge(limit: number): TimError {
+  return new TimError(413, "payload_too_large", `The request body exceeds ${limit} bytes.`);
+}
+
+/** Formats zod issues as one readable sentence. */
+export function describeZodError(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message))
+    .join("; ");
+}
+
+/**
+ * Parses a JSON (or, when `allowForm`, form-encoded) body against a zod schema.
+ * Malformed input is a 400 with TIM's error shape plus `extra` fields.
+ */
+export async function readBody<S extends z.ZodType>(
+  req: Request,
+  schema: S,
+  options: { allowForm?: boolean; extra?: Record<string, unknown> } = {},
+): Promise<z.infer<S>> {
+  const text = await readBodyText(req);
+  const type = req.headers.get("content-type") ?? "";
+  let raw: unknown;
+  if (options.allowForm && type.includes("application/x-www-form-urlencoded")) {
+    raw = Object.fromEntries(new URLSearchParams(text));
+  } else {
+    try {
+      raw = text === "" ? undefined : JSON.parse(text);
+    } catch {
+      throw new TimError(400, "invalid_json", "The request body is not valid JSON.", options.extra);
+    }
+  }
+  if (raw === undefined) throw new TimError(400, "invalid_request", "A request body is required.", options.extra);
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    throw new TimError(400, "invalid_request", describeZodError(parsed.error), options.extra);
+  }
+  return parsed.data;
+}
