@@ -1,0 +1,104 @@
+import { decodeJwt, decodeProtectedHeader, jwtVerify, type JWTHeaderParameters, type JWTPayload } from "jose";
+import { TimError } from "@/lib/http/errors";
+import { SIGNING_ALGS, verificationKey } from "@/lib/jwt/keys";
+
+/** Why a token is not valid, in TIM 2.0's words (the `reason` field of validation answers). */
+export type InvalidTokenReason =
+  | "Malformed token"
+  | "Unsupported algorithm"
+  | "Invalid token header"
+  | "Unknown key"
+  | "Invalid signature"
+  | "Token expired"
+  | "Token not yet valid"
+  | "Invalid audience"
+  | "Invalid issuer"
+  | "Invalid claims"
+  | "Token revoked"
+  | "Token not found"
+  | "Token not in allowlist"
+  | "Wrong token type";
+
+/** A token that failed verification; `reason` says why (status 401, code `invalid_token`). */
+export class InvalidTokenError extends TimError {
+  constructor(readonly reason: InvalidTokenReason) {
+    super(401, "invalid_token", reason);
+  }
+}
+
+export type VerifyOptions = {
+  audience?: string | string[];
+  issuer?: string;
+  /** Accept expired tokens (signature still checked), e.g. to revoke one. */
+  ignoreExpiry?: boolean;
+};
+
+export type VerifiedJwt = { payload: JWTPayload; header: JWTHeaderParameters };
+
+/** Headers that would let the token choose its own verification key. */
+const KEY_REFERENCE_HEADERS = ["jku", "x5u", "jwk", "x5c"] as const;
+// An empty signature is let through so that `alg: none` is refused by name.
+const JWS_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+
+/**
+ * Verifies a compact JWS signed by one of TIM's published keys. Only the key
+ * named by `kid` is tried, only with that key's algorithm; `alg: none`, HMAC
+ * and self-referencing key headers are refused before any cryptography.
+ */
+export async function verifyJwt(token: unknown, opts: VerifyOptions = {}): Promise<VerifiedJwt> {
+  if (typeof token !== "string" || !JWS_SHAPE.test(token)) throw new InvalidTokenError("Malformed token");
+  let header: JWTHeaderParameters;
+  try {
+    header = decodeProtectedHeader(token) as JWTHeaderParameters;
+  } catch {
+    throw new InvalidTokenError("Malformed token");
+  }
+  if (typeof header.alg !== "string" || !SIGNING_ALGS.includes(header.alg)) {
+    throw new InvalidTokenError("Unsupported algorithm");
+  }
+  if (KEY_REFERENCE_HEADERS.some((h) => h in header)) throw new InvalidTokenError("Invalid token header");
+  if (typeof header.kid !== "string") throw new InvalidTokenError("Unknown key");
+  const key = await verificationKey(header.kid);
+  if (!key) throw new InvalidTokenError("Unknown key");
+  if (key.alg !== header.alg) throw new InvalidTokenError("Unsupported algorithm");
+
+  try {
+    const { payload } = await jwtVerify(token, key.publicKey, {
+      algorithms: [key.alg],
+      audience: opts.audience,
+      issuer: opts.issuer,
+      requiredClaims: ["exp"],
+      currentDate: opts.ignoreExpiry ? beforeExpiry(token) : undefined,
+    });
+    return { payload, header };
+  } catch (err) {
+    throw new InvalidTokenError(reasonFor(err));
+  }
+}
+
+/** A moment at which the token has not yet expired, to check everything but expiry. */
+function beforeExpiry(token: string): Date | undefined {
+  const { exp } = decodeJwt(token);
+  return typeof exp === "number" && exp * 1000 <= Date.now() ? new Date((exp - 1) * 1000) : undefined;
+}
+
+function reasonFor(err: unknown): InvalidTokenReason {
+  const e = err as { code?: string; claim?: string };
+  switch (e?.code) {
+    case "ERR_JWT_EXPIRED":
+      return "Token expired";
+    case "ERR_JWS_SIGNATURE_VERIFICATION_FAILED":
+      return "Invalid signature";
+    case "ERR_JOSE_ALG_NOT_ALLOWED":
+      return "Unsupported algorithm";
+    case "ERR_JOSE_NOT_SUPPORTED":
+      return "Invalid token header";
+    case "ERR_JWT_CLAIM_VALIDATION_FAILED":
+      if (e.claim === "aud") return "Invalid audience";
+      if (e.claim === "iss") return "Invalid issuer";
+      if (e.claim === "nbf") return "Token not yet valid";
+      return "Invalid claims";
+    default:
+      return "Malformed token";
+  }
+}
