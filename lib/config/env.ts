@@ -24,6 +24,23 @@ const schema = z.object({
   TIM_API_AUTH: z.preprocess(emptyAsUndefined, z.enum(["on", "off"]).default("on")),
   TIM_MAX_BODY_BYTES: z.coerce.number().int().positive().default(64 * 1024),
   TIM_SECURE_COOKIES: z.preprocess(emptyAsUndefined, bool.optional()),
+  // TARA login. Without TARA_ISSUER, `npm start` runs the local stand-in and points these at it.
+  TARA_ISSUER: z.preprocess(emptyAsUndefined, z.string().url().optional()),
+  TARA_CLIENT_ID: z.preprocess(emptyAsUndefined, z.string().min(1).optional()),
+  TARA_CLIENT_SECRET: z.preprocess(emptyAsUndefined, z.string().min(1).optional()),
+  TARA_REDIRECT_URI: z.preprocess(emptyAsUndefined, z.string().url().optional()),
+  TARA_SCOPES: z.preprocess(emptyAsUndefined, z.string().default("openid")),
+  TARA_ACR: z.preprocess(emptyAsUndefined, z.enum(["low", "substantial", "high"]).optional()),
+  TARA_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(300).default(10),
+  TARA_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
+  TARA_JWT_TTL_MINUTES: z.coerce.number().int().min(1).max(7 * 24 * 60).default(60),
+  TARA_REQUIRE_ALLOWLIST: z.preprocess(emptyAsUndefined, bool.default(false)),
+  /** Set by start-up when the local TARA stand-in serves the logins (banner on every page). */
+  TIM_TARA_STAND_IN: z.preprocess(emptyAsUndefined, bool.default(false)),
+  /** Comma-separated personal codes (as TARA gives them, e.g. EE38001085718) of administrators. */
+  TIM_ADMIN_SUBJECTS: z.preprocess(emptyAsUndefined, z.string().default("")),
+  /** Comma-separated URLs or origins a TARA login may return to; same-site paths are always allowed. */
+  TIM_ALLOWED_REDIRECTS: z.preprocess(emptyAsUndefined, z.string().default("")),
 });
 
 export type TimConfig = z.infer<typeof schema> & {
