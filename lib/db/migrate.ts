@@ -88,9 +88,9 @@ async function applyOne(session: SqlSession, file: MigrationFile): Promise<void>
  * Applies pending migrations in name order, each in its own transaction, under
  * a session advisory lock; refuses to start when an applied file has changed.
  */
-export async function migrate(options: { dir?: string } = {}): Promise<MigrationResult> {
+export async function migrate(options: { dir?: string; session?: SqlSession } = {}): Promise<MigrationResult> {
   const files = readMigrations(options.dir);
-  const session = await openSqlSession();
+  const session = options.session ?? (await openSqlSession());
   try {
     await session.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK_KEY]);
     try {
@@ -105,24 +105,6 @@ export async function migrate(options: { dir?: string } = {}): Promise<Migration
       await session.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK_KEY]);
     }
   } finally {
-    await session.release();
-  }
-}
-
-/** Number of migrations recorded as applied (0 before the first run). */
-export async function appliedMigrationCount(): Promise<number> {
-  const session = await openSqlSession();
-  try {
-    const [table] = await session.query<{ t: string | null }>(
-      `SELECT to_regclass('public._prisma_migrations')::text AS t`,
-    );
-    if (!table?.t) return 0;
-    const rows = await session.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM public."_prisma_migrations"
-        WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`,
-    );
-    return rows[0]?.n ?? 0;
-  } finally {
-    await session.release();
+    if (!options.session) await session.release();
   }
 }

@@ -1,4 +1,5 @@
-import pg from "pg";
+import type { PGlite } from "@electric-sql/pglite";
+import type pg from "pg";
 import { dbHandles } from "@/lib/db/client";
 
 /**
@@ -11,21 +12,26 @@ export interface SqlSession {
   release(): Promise<void>;
 }
 
+export function pgliteSession(lite: PGlite): SqlSession {
+  return {
+    query: async <T>(sql: string, params?: unknown[]) => (await lite.query<T>(sql, params)).rows,
+    exec: async (sql: string) => void (await lite.exec(sql)),
+    release: async () => undefined,
+  };
+}
+
+export function pgSession(client: pg.ClientBase, release: () => void | Promise<void>): SqlSession {
+  return {
+    query: async <T>(sql: string, params?: unknown[]) => (await client.query(sql, params)).rows as T[],
+    exec: async (sql: string) => void (await client.query(sql)),
+    release: async () => void (await release()),
+  };
+}
+
+/** A session on the process's database (PGlite instance or a pooled connection). */
 export async function openSqlSession(): Promise<SqlSession> {
   const handles = await dbHandles();
-  if (handles.pglite) {
-    const lite = handles.pglite;
-    return {
-      query: async <T>(sql: string, params?: unknown[]) => (await lite.query<T>(sql, params)).rows,
-      exec: async (sql: string) => void (await lite.exec(sql)),
-      release: async () => undefined,
-    };
-  }
-  const client: pg.PoolClient = await handles.pool!.connect();
-  return {
-    query: async <T>(sql: string, params?: unknown[]) =>
-      (await client.query(sql, params as unknown[])).rows as T[],
-    exec: async (sql: string) => void (await client.query(sql)),
-    release: async () => client.release(),
-  };
+  if (handles.pglite) return pgliteSession(handles.pglite);
+  const client = await handles.pool!.connect();
+  return pgSession(client, () => client.release());
 }

@@ -1,6 +1,6 @@
 import { config } from "@/lib/config/env";
 import { db } from "@/lib/db/client";
-import { appliedMigrationCount } from "@/lib/db/migrate";
+import { appliedMigrationCount } from "@/lib/db/migration-status";
 import { jobMode } from "@/lib/jobs/mode";
 import { errorFields, log } from "@/lib/log/logger";
 

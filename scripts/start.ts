@@ -1,0 +1,88 @@
+/**
+ * `npm start`: builds when the sources changed since the last build, applies
+ * migrations, prepares keys and the bootstrap client, and serves TIM.
+ */
+import { spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { buildIsCurrent, sourceStamp, stampFile } from "./build-stamp";
+
+const dev = process.argv.includes("--dev");
+process.env.NODE_ENV ??= dev ? "development" : "production";
+
+function say(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+function buildIfStale(): void {
+  const distDir = process.env.TIM_NEXT_DIST_DIR || ".next";
+  const stamp = sourceStamp();
+  if (buildIsCurrent(distDir, stamp)) return;
+  say("TIM: building the web application (first start or sources changed)…");
+  const nextCli = path.join(process.cwd(), "node_modules", "next", "dist", "bin", "next");
+  const result = spawnSync(process.execPath, [nextCli, "build"], { stdio: "inherit", env: process.env });
+  if (result.status !== 0) {
+    say("TIM: the build failed; see the output above.");
+    process.exit(1);
+  }
+  writeFileSync(stampFile(distDir), stamp);
+}
+
+async function main(): Promise<void> {
+  if (!dev) buildIfStale();
+
+  const { config } = await import("@/lib/config/env");
+  const { migrate, MigrationError } = await import("@/lib/db/migrate");
+  const { closeDb } = await import("@/lib/db/client");
+  const { prepareRuntime } = await import("@/server/runtime");
+  const { startHttpServer } = await import("@/server/main");
+
+  const cfg = config();
+  try {
+    const result = await migrate();
+    say(`TIM: migrations: ${result.applied.length} applied now, ${result.alreadyApplied} already applied.`);
+  } catch (err) {
+    if (err instanceof MigrationError) {
+      say(`TIM: cannot start: ${err.message}`);
+      process.exit(1);
+    }
+    throw err;
+  }
+
+  const runtime = await prepareRuntime();
+  const port = Number(process.env.PORT ?? 3000);
+  const host = process.env.HOST ?? runtime.defaultHost;
+  const http = await startHttpServer({ port, host, dev });
+
+  say(`TIM: listening on ${http.url} (bound to ${host})`);
+  say(
+    cfg.databaseKind === "pglite"
+      ? `TIM: database: embedded PGlite in ${path.resolve(cfg.pgliteDir)} (set DATABASE_URL to use PostgreSQL)`
+      : `TIM: database: PostgreSQL at ${redactUrl(cfg.DATABASE_URL!)}`,
+  );
+  for (const line of runtime.notes) say(`TIM: ${line}`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    say(`TIM: ${signal} received, shutting down…`);
+    await http.close().catch(() => undefined);
+    await runtime.stop().catch(() => undefined);
+    await closeDb();
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void stop("SIGINT"));
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+}
+
+function redactUrl(url: string): string {
+  const u = new URL(url);
+  u.password = u.password ? "***" : "";
+  return u.toString();
+}
+
+main().catch((err: unknown) => {
+  say(`TIM: start-up failed: ${(err as Error).message}`);
+  process.exit(1);
+});

@@ -1,0 +1,41 @@
+import { createServer, type Server } from "node:http";
+import next from "next";
+import { serveApiRoute } from "@/server/api-server";
+
+export type RunningServer = { server: Server; url: string; close: () => Promise<void> };
+
+/**
+ * TIM's HTTP server: framework-independent API routes are served straight
+ * from their route handlers (no per-request Next pipeline on hot paths);
+ * pages, next-auth and everything else go to Next.
+ */
+export async function startHttpServer(options: { port: number; host: string; dev: boolean }): Promise<RunningServer> {
+  const app = next({ dev: options.dev, dir: process.cwd(), hostname: options.host, port: options.port });
+  await app.prepare();
+  const handleNext = app.getRequestHandler();
+  const server = createServer((req, res) => {
+    const origin = `http://${req.headers.host ?? `${options.host}:${options.port}`}`;
+    serveApiRoute(req, res, origin)
+      .then((served) => (served ? undefined : handleNext(req, res)))
+      .catch(() => {
+        if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
+        res.end(JSON.stringify({ error: "internal_error", message: "An internal error occurred." }));
+      });
+  });
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.host, resolve);
+  });
+  const shownHost = options.host === "0.0.0.0" || options.host === "127.0.0.1" ? "localhost" : options.host;
+  return {
+    server,
+    url: `http://${shownHost}:${options.port}`,
+    close: async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
+      await app.close();
+    },
+  };
+}
