@@ -1,0 +1,67 @@
+/**
+ * `npm test`: type-check, unit and integration tests (PGlite, or PostgreSQL
+ * when DATABASE_URL is set), then end-to-end tests in Debian's Chromium.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import pg from "pg";
+
+const CHROMIUM = "/usr/bin/chromium";
+const bin = (name: string) => path.join(process.cwd(), "node_modules", ".bin", name);
+
+function run(title: string, command: string, args: string[], env: NodeJS.ProcessEnv = process.env): boolean {
+  process.stdout.write(`\n== ${title}\n`);
+  return spawnSync(command, args, { stdio: "inherit", env }).status === 0;
+}
+
+async function withE2eDatabase<T>(fn: (env: NodeJS.ProcessEnv) => T): Promise<T> {
+  const adminUrl = process.env.DATABASE_URL;
+  if (!adminUrl) {
+    const dir = mkdtempSync(path.join(tmpdir(), "tim-e2e-"));
+    try {
+      return fn({ ...process.env, TIM_E2E_DATA_DIR: dir });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  const name = `tim_e2e_${Date.now()}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  try {
+    return fn({ ...process.env, TIM_E2E_DATABASE_URL: url.toString() });
+  } finally {
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  }
+}
+
+async function main(): Promise<number> {
+  const only = process.argv[2];
+  let ok = true;
+  if (!only || only === "unit") {
+    ok = run("Type check", bin("tsc"), ["--noEmit", "-p", "."]) && ok;
+    ok = run(`Unit and integration tests on ${process.env.DATABASE_URL ? "PostgreSQL" : "PGlite"}`, bin("vitest"), ["run"]) && ok;
+  }
+  if (!only || only === "e2e") {
+    if (!existsSync(CHROMIUM)) {
+      process.stdout.write(`\nEnd-to-end tests skipped: ${CHROMIUM} not found (install Debian's chromium: apt-get install -y chromium).\n`);
+      if (process.env.CI === "true") return 1;
+    } else {
+      ok = (await withE2eDatabase((env) => run("End-to-end tests in Chromium", bin("playwright"), ["test"], env))) && ok;
+    }
+  }
+  return ok ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`npm test failed to run: ${(err as Error).message}\n`);
+    process.exit(1);
+  },
+);
