@@ -1,0 +1,169 @@
+/**
+ * `npm run bench [-- --quick]`: TIM against the raw limit and the peer
+ * (oidc-provider), concurrency 32, systems alternated run by run.
+ * Needs PostgreSQL (DATABASE_URL); creates and drops a database of its own.
+ */
+import { randomUUID } from "node:crypto";
+import { cpus, totalmem } from "node:os";
+import { writeFileSync } from "node:fs";
+import pg from "pg";
+import { basicAuth, load, peakRssMb, startProcess, stopProcess, type RunResult, type Target } from "./lib";
+
+const quick = process.argv.includes("--quick");
+const SECONDS = quick ? 3 : 10;
+const WARMUP = quick ? 1 : 3;
+const ROUNDS = quick ? 1 : 2;
+const PORTS = { tim: 3301, raw: 3302, peer: 3303 };
+const TIM_CLIENT = { id: "bench-client", secret: "bench-client-secret-0123456789" };
+const PEER_CLIENT = { id: "bench-client", secret: "bench-client-secret-0123456789" };
+
+if (!process.env.DATABASE_URL) {
+  console.error("npm run bench needs PostgreSQL: set DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/postgres).");
+  process.exit(2);
+}
+
+const adminUrl = process.env.DATABASE_URL;
+const dbName = `tim_bench_${Date.now()}`;
+const admin = new pg.Client({ connectionString: adminUrl });
+await admin.connect();
+await admin.query(`CREATE DATABASE ${dbName}`);
+const benchUrl = new URL(adminUrl);
+benchUrl.pathname = `/${dbName}`;
+const env = { ...process.env, DATABASE_URL: benchUrl.toString(), NODE_ENV: "production", TIM_LOG_LEVEL: "error" };
+
+const children: Array<Awaited<ReturnType<typeof startProcess>>> = [];
+async function cleanup() {
+  for (const c of children) await stopProcess(c);
+  await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => undefined);
+  await admin.end().catch(() => undefined);
+}
+
+try {
+  console.log(`TIM benchmark (${quick ? "quick" : "full"}): ${ROUNDS} round(s) of ${SECONDS} s per system and scenario, concurrency 32`);
+  const tim = await startProcess(["--import", "tsx", "scripts/start.ts"], {
+    ...env, PORT: String(PORTS.tim), HOST: "127.0.0.1", TARA_ISSUER: "https://tara-test.ria.ee",
+    TIM_BOOTSTRAP_CLIENT_ID: TIM_CLIENT.id, TIM_BOOTSTRAP_CLIENT_SECRET: TIM_CLIENT.secret,
+  }, `http://127.0.0.1:${PORTS.tim}/api/health`);
+  children.push(tim);
+  children.push(await startProcess(["--import", "tsx", "bench/raw-server.ts", "--port", String(PORTS.raw)], env));
+  children.push(await startProcess(["--import", "tsx", "bench/peer-server.ts", "--port", String(PORTS.peer)], env));
+
+  const url = (system: keyof typeof PORTS) => `http://127.0.0.1:${PORTS[system]}`;
+  const timAuth = { authorization: basicAuth(TIM_CLIENT.id, TIM_CLIENT.secret) };
+  const peerAuth = { authorization: basicAuth(PEER_CLIENT.id, PEER_CLIENT.secret) };
+  const jsonType = { "content-type": "application/json" };
+  const formType = { "content-type": "application/x-www-form-urlencoded" };
+
+  const timTokens: string[] = [];
+  const rawTokens: string[] = [];
+  const collect = (pool: string[]) => (status: number, body: string) => {
+    if (status === 200 && pool.length < 200_000) pool.push(JSON.parse(body).token);
+  };
+  const issueBody = () => JSON.stringify({ JWTName: "BENCH", content: { sub: `user-${randomUUID().slice(0, 8)}`, role: "reader" }, expirationInMinutes: 60 });
+  const pick = (pool: string[]) => pool[Math.floor(Math.random() * Math.min(pool.length, 5_000))];
+
+  const opaque: string[] = [];
+  for (let i = 0; i < 200; i++) {
+    const res = await fetch(`${url("peer")}/token`, {
+      method: "POST",
+      headers: { ...peerAuth, ...formType },
+      body: "grant_type=client_credentials&scope=api&resource=urn%3Atim-bench%3Aopaque",
+    });
+    opaque.push((await res.json()).access_token);
+  }
+
+  const targets: Record<string, Partial<Record<keyof typeof PORTS, Target>>> = {
+    issue: {
+      tim: { method: "POST", path: "/jwt/custom/generate", headers: { ...timAuth, ...jsonType }, body: issueBody, onBody: collect(timTokens) },
+      raw: { method: "POST", path: "/issue", headers: jsonType, body: issueBody, onBody: collect(rawTokens) },
+      peer: { method: "POST", path: "/token", headers: { ...peerAuth, ...formType }, body: () => "grant_type=client_credentials&scope=api" },
+    },
+    validate: {
+      tim: { method: "POST", path: "/jwt/custom/validate", headers: { ...timAuth, ...jsonType }, body: () => JSON.stringify({ token: pick(timTokens) }) },
+      raw: { method: "POST", path: "/validate", headers: jsonType, body: () => JSON.stringify({ token: pick(rawTokens) }) },
+      peer: { method: "POST", path: "/token/introspection", headers: { ...peerAuth, ...formType }, body: () => `token=${pick(opaque)}` },
+    },
+    introspect: {
+      tim: { method: "POST", path: "/introspect", headers: { ...timAuth, ...formType }, body: () => `token=${pick(timTokens)}` },
+      raw: { method: "POST", path: "/introspect", headers: formType, body: () => `token=${pick(rawTokens)}` },
+      peer: { method: "POST", path: "/token/introspection", headers: { ...peerAuth, ...formType }, body: () => `token=${pick(opaque)}` },
+    },
+  };
+
+  const results: Record<string, Partial<Record<keyof typeof PORTS, RunResult[]>>> = {};
+  async function measure(scenario: string, order: Array<keyof typeof PORTS>) {
+    const byTarget = targets[scenario]!;
+    for (const system of order) await load(url(system), byTarget[system]!, WARMUP);
+    for (let round = 0; round < ROUNDS; round++) {
+      const systems = round % 2 === 0 ? order : [...order].reverse();
+      for (const system of systems) {
+        const r = await load(url(system), byTarget[system]!, SECONDS);
+        ((results[scenario] ??= {})[system] ??= []).push(r);
+      }
+    }
+  }
+
+  await measure("issue", ["tim", "raw", "peer"]);
+  // A tenth of each pool revoked, so validation exercises both outcomes.
+  const sample = (pool: string[]) => pool.slice(0, Math.min(pool.length, 5_000)).filter((_, i) => i % 10 === 0);
+  for (const token of sample(timTokens)) {
+    await fetch(`${url("tim")}/jwt/custom/revoke`, { method: "POST", headers: { ...timAuth, ...jsonType }, body: JSON.stringify({ token, reason: "bench" }) });
+  }
+  const benchDb = new pg.Client({ connectionString: benchUrl.toString() });
+  await benchDb.connect();
+  for (const token of sample(rawTokens)) {
+    const jti = JSON.parse(Buffer.from(token.split(".")[1], "base64url").toString()).jti;
+    await benchDb.query("INSERT INTO custom.denylist (jwt_uuid, expires_at, reason) VALUES ($1, now() + interval '1 hour', 'bench')", [jti]);
+  }
+  await benchDb.end();
+  await measure("validate", ["tim", "raw", "peer"]);
+  await measure("introspect", ["tim", "raw", "peer"]);
+
+  // Revoke and extend consume tokens: each request takes a fresh one.
+  const fresh = timTokens.slice(5_000);
+  targets.revoke = { tim: { method: "POST", path: "/jwt/custom/revoke", headers: { ...timAuth, ...jsonType }, body: () => JSON.stringify({ token: fresh.pop() ?? pick(timTokens), reason: "bench" }) } };
+  const extendQueue = fresh.splice(0, Math.floor(fresh.length / 2));
+  targets.extend = {
+    tim: {
+      method: "POST", path: "/jwt/custom/extend", headers: { ...timAuth, ...jsonType },
+      body: () => JSON.stringify({ token: extendQueue.shift() ?? pick(timTokens), expirationInMinutes: 60 }),
+      onBody: (status, body) => void (status === 200 && extendQueue.push(JSON.parse(body).token)),
+    },
+  };
+  await measure("extend", ["tim"]);
+  await measure("revoke", ["tim"]);
+
+  const avg = (rs: RunResult[] | undefined, k: keyof RunResult) => (rs && rs.length ? rs.reduce((s, r) => s + r[k], 0) / rs.length : 0);
+  const timRss = peakRssMb(tim.pid!);
+  const scenarios = Object.entries(results).map(([name, r]) => {
+    const timRps = avg(r.tim, "rps");
+    const rawRps = avg(r.raw, "rps");
+    const peerRps = avg(r.peer, "rps");
+    return {
+      name,
+      tim_rps: Math.round(timRps),
+      raw_rps: rawRps ? Math.round(rawRps) : null,
+      peer_rps: peerRps ? Math.round(peerRps) : null,
+      ratio_raw: rawRps ? Number((timRps / rawRps).toFixed(2)) : null,
+      ratio_peer: peerRps ? Number((timRps / peerRps).toFixed(2)) : null,
+      tim_p50_ms: Number(avg(r.tim, "p50").toFixed(1)),
+      tim_p99_ms: Number(avg(r.tim, "p99").toFixed(1)),
+      tim_non2xx: Math.round(avg(r.tim, "non2xx")),
+      tim_errors: Math.round(avg(r.tim, "errors")),
+    };
+  });
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`;
+  const out = { scenarios, tim_peak_rss_mb: timRss, machine, mode: quick ? "quick" : "full", seconds_per_run: SECONDS, rounds: ROUNDS };
+  writeFileSync("bench/results.json", JSON.stringify(out, null, 2) + "\n");
+
+  console.log("\nscenario    TIM req/s   raw req/s  peer req/s  TIM/raw  TIM/peer  TIM p50 ms  TIM p99 ms  non-2xx");
+  for (const s of scenarios) {
+    console.log(
+      `${s.name.padEnd(10)} ${String(s.tim_rps).padStart(10)} ${String(s.raw_rps ?? "-").padStart(11)} ${String(s.peer_rps ?? "-").padStart(11)} ${String(s.ratio_raw ?? "-").padStart(8)} ${String(s.ratio_peer ?? "-").padStart(9)} ${String(s.tim_p50_ms).padStart(11)} ${String(s.tim_p99_ms).padStart(11)} ${String(s.tim_non2xx).padStart(8)}`,
+    );
+  }
+  console.log(`\nTIM peak RSS: ${timRss} MB; machine: ${machine}`);
+  console.log("peer for validate = oidc-provider's introspection (it has no separate validation endpoint); written to bench/results.json");
+} finally {
+  await cleanup();
+}
