@@ -41,6 +41,15 @@ const schema = z.object({
   TIM_ADMIN_SUBJECTS: z.preprocess(emptyAsUndefined, z.string().default("")),
   /** Comma-separated URLs or origins a TARA login may return to; same-site paths are always allowed. */
   TIM_ALLOWED_REDIRECTS: z.preprocess(emptyAsUndefined, z.string().default("")),
+  // Background jobs (lib/jobs, lib/retention, lib/archive)
+  TIM_RETENTION_CUSTOM_DAYS: z.coerce.number().int().min(1).default(30),
+  TIM_RETENTION_TARA_DAYS: z.coerce.number().int().min(1).default(30),
+  TIM_RETENTION_CRON: z.string().min(9).default("0 3 * * *"),
+  TIM_ARCHIVE_DAYS: z.coerce.number().int().min(1).default(365),
+  TIM_ARCHIVE_DIR: z.preprocess(emptyAsUndefined, z.string().optional()),
+  TIM_ARCHIVE_PURGE_CRON: z.string().min(9).default("30 4 * * *"),
+  TIM_AUDIT_READS: z.preprocess(emptyAsUndefined, bool.default(false)),
+  TIM_METADATA_WRITE_MODE: z.preprocess(emptyAsUndefined, z.enum(["sync", "async"]).default("sync")),
 });
 
 export type TimConfig = z.infer<typeof schema> & {

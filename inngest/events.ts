@@ -1,0 +1,62 @@
+import { eventType } from "inngest";
+import { z } from "zod";
+
+/**
+ * Every event TIM sends to its background functions, with the zod schema of
+ * its data. Dates travel as ISO 8601 strings (Inngest schemas may not transform).
+ */
+const tokenType = z.enum(["custom", "tara"]);
+const isoTime = z.iso.datetime({ offset: true });
+
+export const tokenUsedData = z.object({
+  token_type: tokenType,
+  jwt_uuid: z.uuid(),
+  used_at: isoTime,
+});
+
+export const tokenReadData = z.object({
+  at: isoTime,
+  endpoint: z.string().min(1).max(100),
+  actor: z.string().max(200).nullable(),
+  actor_kind: z.enum(["api_client", "administrator", "end_user", "anonymous"]),
+  token_type: tokenType.nullable(),
+  jwt_uuid: z.uuid().nullable(),
+  result: z.string().min(1).max(100),
+  request_id: z.string().max(200).nullable(),
+});
+
+/** A metadata row as JSON: column names in camelCase as in the Prisma models, dates as ISO strings. */
+export const metadataPersistData = z.object({
+  token_type: tokenType,
+  record: z.record(z.string(), z.unknown()),
+});
+
+export const retentionRequestedData = z.object({ requested_by: z.string().min(1).max(200) });
+
+export const bulkJobRequestedData = z.object({ run_id: z.uuid() });
+
+export const events = {
+  tokenUsed: eventType("tim/token.used", { schema: tokenUsedData }),
+  tokenRead: eventType("tim/token.read", { schema: tokenReadData }),
+  metadataPersist: eventType("tim/metadata.persist", { schema: metadataPersistData }),
+  retentionRequested: eventType("tim/retention.requested", { schema: retentionRequestedData }),
+  exportRequested: eventType("tim/export.requested", { schema: bulkJobRequestedData }),
+  revocationRequested: eventType("tim/revocation.requested", { schema: bulkJobRequestedData }),
+};
+
+export type TokenUsed = z.infer<typeof tokenUsedData>;
+export type TokenRead = z.infer<typeof tokenReadData>;
+export type MetadataPersist = z.infer<typeof metadataPersistData>;
+
+type EventMap = typeof events;
+export type EventName = EventMap[keyof EventMap]["name"];
+
+/** Data schema by event name, for validating events before they are accepted. */
+export const eventSchemas = Object.fromEntries(Object.values(events).map((e) => [e.name, e.schema])) as unknown as Record<
+  EventName,
+  z.ZodType<Record<string, unknown>>
+>;
+
+export type TimEvent = {
+  [K in keyof EventMap]: { name: EventMap[K]["name"]; data: z.infer<EventMap[K]["schema"]>; id?: string };
+}[keyof EventMap];

@@ -1,0 +1,38 @@
+import { serve } from "inngest/next";
+import { inngest } from "@/inngest/client";
+import { functions } from "@/inngest/functions";
+import { TimError } from "@/lib/http/errors";
+import { handler, json } from "@/lib/http/handler";
+import { jobMode } from "@/lib/jobs/mode";
+import { describeFunction, functionListing } from "@/lib/jobs/runner/functions";
+
+type RouteFn = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
+
+/** The functions and their triggers (cron or event, batch settings), as GET /api/inngest shows them. */
+export function listJobFunctions() {
+  return functions.map((fn) => functionListing(describeFunction(fn)));
+}
+
+/**
+ * /api/inngest. With Inngest configured, the SDK's serve handler (Inngest
+ * syncs with PUT, runs steps with POST, both signed). In the embedded mode
+ * nothing external may run functions here: GET lists them, POST/PUT refuse.
+ */
+export function inngestEndpoint(): { GET: RouteFn; POST: RouteFn; PUT: RouteFn } {
+  const mode = jobMode();
+  if (mode !== "in-process") {
+    const sdk = serve({ client: inngest, functions }) as unknown as Record<"GET" | "POST" | "PUT", RouteFn>;
+    return { GET: sdk.GET, POST: sdk.POST, PUT: sdk.PUT };
+  }
+  const refuse = handler(async () => {
+    throw new TimError(
+      409,
+      "jobs_in_process",
+      "Background jobs run inside TIM (no Inngest configured); this endpoint only lists them.",
+    );
+  });
+  const list = handler(async () =>
+    json({ mode, app_id: inngest.id, function_count: functions.length, functions: listJobFunctions() }),
+  );
+  return { GET: list, POST: refuse, PUT: refuse };
+}

@@ -1,0 +1,251 @@
+import { Cron } from "croner";
+import type { InngestFunction } from "inngest";
+import { describeJobError } from "@/lib/jobs/errors";
+import { describeFunction, type JobFunctionSpec } from "@/lib/jobs/runner/functions";
+import { runAttempt } from "@/lib/jobs/runner/execute";
+import * as queue from "@/lib/jobs/runner/queue";
+import { errorFields, log } from "@/lib/log/logger";
+
+export type RunnerOptions = {
+  /** First retry delay; doubles per attempt up to `retryMaxMs`. */
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+  /** How often the queue tables are re-read in case something was missed. */
+  pollMs?: number;
+  /** Start cron schedules (tests that only exercise events turn them off). */
+  crons?: boolean;
+};
+
+const MAX_TIMER_MS = 2_147_000_000;
+/** A running execution is touched this often; one untouched for STALE_MS belongs to a stopped process. */
+const HEARTBEAT_MS = 15_000;
+const STALE_MS = 60_000;
+
+/** Croner reads Inngest's "TZ=Europe/Tallinn 0 3 * * *" form as timezone + pattern. */
+function parseCron(expression: string): Cron {
+  const m = /^(?:TZ|CRON_TZ)=(\S+)\s+(.+)$/.exec(expression.trim());
+  return new Cron(m ? m[2] : expression, { timezone: m ? m[1] : "UTC", paused: true });
+}
+
+/**
+ * Runs one function's work serially: batches waiting events into runs
+ * (batch size reached or timeout since the first waiting event), then
+ * executes due runs one at a time with retries and backoff.
+ */
+class FunctionWorker {
+  private pendingCount = 0;
+  private pendingSince: number | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private loop: Promise<void> | undefined;
+  private again = false;
+  private stopped = false;
+
+  constructor(
+    readonly spec: JobFunctionSpec,
+    private readonly options: Required<RunnerOptions>,
+  ) {}
+
+  notePending(count: number, oldest: Date = new Date()): void {
+    if (count <= 0) return;
+    this.pendingCount += count;
+    this.pendingSince = Math.min(this.pendingSince ?? Infinity, oldest.getTime());
+    this.wake();
+  }
+
+  resetPending(count: number, oldest?: Date): void {
+    this.pendingCount = count;
+    this.pendingSince = count > 0 ? (oldest ?? new Date()).getTime() : undefined;
+  }
+
+  wake(): void {
+    if (this.stopped) return;
+    if (this.loop) {
+      this.again = true;
+      return;
+    }
+    this.loop = this.work()
+      .catch((err) => log.error("job worker failed", { function_id: this.spec.id, ...errorFields(err) }))
+      .finally(() => {
+        this.loop = undefined;
+        if (this.again && !this.stopped) {
+          this.again = false;
+          this.wake();
+        }
+      });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.loop;
+  }
+
+  private batchDue(now: number): boolean {
+    if (this.pendingCount <= 0 || this.pendingSince === undefined) return false;
+    const batch = this.spec.batch;
+    if (!batch) return true;
+    return this.pendingCount >= batch.maxSize || now - this.pendingSince >= batch.timeoutMs;
+  }
+
+  private async work(): Promise<void> {
+    do {
+      this.again = false;
+      while (!this.stopped && this.batchDue(Date.now())) {
+        const taken = await queue.claimBatch(this.spec.id, this.spec.batch?.maxSize ?? 1, this.spec.maxAttempts);
+        if (taken === 0) this.resetPending(0);
+        else {
+          this.pendingCount = Math.max(0, this.pendingCount - taken);
+          // what is left started waiting no earlier than now for the next batch's timeout
+          this.pendingSince = this.pendingCount > 0 ? Date.now() : undefined;
+        }
+      }
+      for (;;) {
+        if (this.stopped) return;
+        const run = await queue.takeDueExecution(this.spec.id);
+        if (!run) break;
+        await this.execute(run);
+      }
+    } while (this.again && !this.stopped);
+    await this.scheduleNext();
+  }
+
+  private async scheduleNext(): Promise<void> {
+    if (this.stopped) return;
+    const times: number[] = [];
+    if (this.pendingSince !== undefined && this.spec.batch) times.push(this.pendingSince + this.spec.batch.timeoutMs);
+    const due = await queue.nextDueAt(this.spec.id);
+    if (due) times.push(due.getTime());
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (times.length === 0) return;
+    const delay = Math.min(Math.max(0, Math.min(...times) - Date.now()), MAX_TIMER_MS);
+    this.timer = setTimeout(() => this.wake(), delay);
+    this.timer.unref();
+  }
+
+  private async execute(run: queue.ExecutionRow): Promise<void> {
+    let outcome: Awaited<ReturnType<typeof runAttempt>>;
+    const heartbeat = setInterval(() => {
+      queue.touchExecution(run.id).catch((err) => log.warn("job heartbeat failed", errorFields(err)));
+    }, HEARTBEAT_MS);
+    heartbeat.unref();
+    try {
+      outcome = await runAttempt(this.spec.fn, run, (step) => queue.saveStep(run.id, step));
+    } catch (err) {
+      outcome = { kind: "failed", error: err, retriable: false };
+    } finally {
+      clearInterval(heartbeat);
+    }
+    if (outcome.kind === "completed") {
+      await queue.completeExecution(run.id, outcome.output);
+      return;
+    }
+    const error = describeJobError(outcome.error);
+    const attemptsLeft = run.attempt + 1 < run.max_attempts;
+    if (outcome.retriable && attemptsLeft) {
+      const delay = Math.min(this.options.retryBaseMs * 2 ** run.attempt, this.options.retryMaxMs);
+      const jittered = delay * (0.8 + Math.random() * 0.4);
+      log.warn("job attempt failed; retrying", { function_id: this.spec.id, run_id: run.id, attempt: run.attempt, error });
+      await queue.retryExecution(run.id, error, jittered);
+    } else {
+      log.error("job failed", { function_id: this.spec.id, run_id: run.id, attempt: run.attempt, error });
+      await queue.failExecution(run.id, error);
+    }
+  }
+}
+
+/**
+ * The embedded job runner: the same Inngest functions, run inside this
+ * process with their state in PostgreSQL/PGlite. Suitable for ONE instance
+ * only: two processes would both fire crons and race for batches' timing.
+ */
+export class JobRunner {
+  private readonly workers = new Map<string, FunctionWorker>();
+  private readonly byEvent = new Map<string, FunctionWorker[]>();
+  private readonly crons: Array<{ cron: Cron; worker: FunctionWorker; expression: string; timer?: NodeJS.Timeout }> =
+    [];
+  private poller: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private readonly options: Required<RunnerOptions>;
+
+  constructor(functions: InngestFunction.Any[], options: RunnerOptions = {}) {
+    this.options = {
+      retryBaseMs: options.retryBaseMs ?? 2_000,
+      retryMaxMs: options.retryMaxMs ?? 10 * 60_000,
+      pollMs: options.pollMs ?? 10_000,
+      crons: options.crons ?? true,
+    };
+    for (const fn of functions) {
+      const spec = describeFunction(fn);
+      const worker = new FunctionWorker(spec, this.options);
+      this.workers.set(spec.id, worker);
+      for (const name of spec.events) this.byEvent.set(name, [...(this.byEvent.get(name) ?? []), worker]);
+      if (this.options.crons) {
+        for (const expression of spec.crons) this.crons.push({ cron: parseCron(expression), worker, expression });
+      }
+    }
+  }
+
+  /** Function ids an event of this name triggers. */
+  functionsFor(eventName: string): string[] {
+    return (this.byEvent.get(eventName) ?? []).map((w) => w.spec.id);
+  }
+
+  async start(): Promise<void> {
+    await this.sync();
+    for (const c of this.crons) this.armCron(c);
+    this.poller = setInterval(() => {
+      this.sync().catch((err) => log.warn("job queue poll failed", errorFields(err)));
+    }, this.options.pollMs);
+    this.poller.unref();
+  }
+
+  /** Tells the workers about events this process just stored. */
+  noteEnqueued(functionIds: string[]): void {
+    const counts = new Map<string, number>();
+    for (const id of functionIds) counts.set(id, (counts.get(id) ?? 0) + 1);
+    for (const [id, n] of counts) this.workers.get(id)?.notePending(n);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.poller) clearInterval(this.poller);
+    for (const c of this.crons) if (c.timer) clearTimeout(c.timer);
+    await Promise.all([...this.workers.values()].map((w) => w.stop()));
+  }
+
+  /** Re-reads waiting events and due runs from the database. */
+  private async sync(): Promise<void> {
+    if (this.stopped) return;
+    await queue.requeueInterrupted(STALE_MS);
+    const pending = new Map((await queue.pendingEvents()).map((p) => [p.functionId, p]));
+    for (const [id, worker] of this.workers) {
+      const p = pending.get(id);
+      worker.resetPending(p?.count ?? 0, p?.oldest);
+      worker.wake();
+    }
+  }
+
+  private armCron(c: (typeof this.crons)[number]): void {
+    if (this.stopped) return;
+    const next = c.cron.nextRun();
+    if (!next) return;
+    const delay = next.getTime() - Date.now();
+    c.timer = setTimeout(
+      () => {
+        if (delay > MAX_TIMER_MS) return this.armCron(c);
+        this.fireCron(c.worker, c.expression, next)
+          .catch((err) => log.error("cron trigger failed", { function_id: c.worker.spec.id, ...errorFields(err) }))
+          .finally(() => this.armCron(c));
+      },
+      Math.min(Math.max(0, delay), MAX_TIMER_MS),
+    );
+    c.timer.unref();
+  }
+
+  private async fireCron(worker: FunctionWorker, cron: string, at: Date): Promise<void> {
+    const event = { name: "inngest/scheduled.timer", data: { cron }, ts: at.getTime() };
+    await queue.createExecution(worker.spec.id, event, worker.spec.maxAttempts);
+    worker.wake();
+  }
+}

@@ -1,0 +1,117 @@
+import { db } from "@/lib/db/client";
+import type { Prisma } from "@/lib/generated/prisma/client";
+import { describeJobError } from "@/lib/jobs/errors";
+
+/**
+ * tim.job_runs: one row per maintenance or bulk job run (retention, archive
+ * purge, export, mass revocation) with progress, counts per table and error,
+ * for the console.
+ */
+export type JobKind = "retention" | "archive_purge" | "export" | "mass_revocation";
+export type JobTrigger = "cron" | "manual" | "console" | "event";
+
+export type JobRunView = {
+  id: string;
+  job: string;
+  trigger: string;
+  requestedBy: string | null;
+  status: string;
+  params: unknown;
+  counts: Record<string, number>;
+  progressDone: number;
+  progressTotal: number | null;
+  result: unknown;
+  error: string | null;
+  startedAt: Date;
+  finishedAt: Date | null;
+};
+
+type JobRunRow = Prisma.JobRunGetPayload<object>;
+
+function view(row: JobRunRow): JobRunView {
+  return {
+    id: row.id,
+    job: row.job,
+    trigger: row.trigger,
+    requestedBy: row.requestedBy,
+    status: row.status,
+    params: row.params,
+    counts: row.counts as Record<string, number>,
+    progressDone: Number(row.progressDone),
+    progressTotal: row.progressTotal === null ? null : Number(row.progressTotal),
+    result: row.result,
+    error: row.error,
+    startedAt: row.startedAt,
+    finishedAt: row.finishedAt,
+  };
+}
+
+export async function startJobRun(input: {
+  job: JobKind;
+  trigger: JobTrigger;
+  requestedBy?: string | null;
+  params?: Prisma.InputJsonValue;
+  status?: "queued" | "running";
+}): Promise<string> {
+  const row = await (await db()).jobRun.create({
+    data: {
+      job: input.job,
+      trigger: input.trigger,
+      requestedBy: input.requestedBy ?? null,
+      params: input.params ?? {},
+      status: input.status ?? "running",
+    },
+    select: { id: true },
+  });
+  return row.id;
+}
+
+export async function reportJobProgress(
+  id: string,
+  progress: { counts?: Record<string, number>; done?: number; total?: number | null; status?: "running" },
+): Promise<void> {
+  await (await db()).jobRun.update({
+    where: { id },
+    data: {
+      counts: progress.counts,
+      progressDone: progress.done === undefined ? undefined : BigInt(progress.done),
+      progressTotal:
+        progress.total === undefined ? undefined : progress.total === null ? null : BigInt(progress.total),
+      status: progress.status,
+      updatedAt: new Date(),
+    },
+  });
+}
+
+export async function finishJobRun(
+  id: string,
+  outcome: { counts?: Record<string, number>; result?: Prisma.InputJsonValue; error?: unknown },
+): Promise<void> {
+  const failed = outcome.error !== undefined;
+  await (await db()).jobRun.update({
+    where: { id },
+    data: {
+      status: failed ? "failed" : "succeeded",
+      counts: outcome.counts,
+      result: outcome.result,
+      error: failed ? describeJobError(outcome.error) : null,
+      finishedAt: new Date(),
+      updatedAt: new Date(),
+    },
+  });
+}
+
+export async function getJobRun(id: string): Promise<JobRunView | undefined> {
+  const row = await (await db()).jobRun.findUnique({ where: { id } });
+  return row ? view(row) : undefined;
+}
+
+/** Latest runs first, for the console. */
+export async function listJobRuns(filter: { job?: JobKind; limit?: number } = {}): Promise<JobRunView[]> {
+  const rows = await (await db()).jobRun.findMany({
+    where: filter.job ? { job: filter.job } : undefined,
+    orderBy: { startedAt: "desc" },
+    take: Math.min(Math.max(filter.limit ?? 50, 1), 500),
+  });
+  return rows.map(view);
+}

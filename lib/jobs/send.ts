@@ -1,0 +1,101 @@
+import { eventSchemas, type TimEvent } from "@/inngest/events";
+import { TimError } from "@/lib/http/errors";
+import { jobMode } from "@/lib/jobs/mode";
+import type { QueuedEvent } from "@/lib/jobs/runner/queue";
+import { errorFields, log } from "@/lib/log/logger";
+
+/**
+ * Hands events to the background functions. Concurrent callers are grouped:
+ * while one delivery is in flight the next events collect and go together
+ * (one INSERT into the durable queue, or one request to Inngest).
+ */
+type Waiting = { event: QueuedEvent; resolve: () => void; reject: (err: unknown) => void };
+
+export type EventDelivery = (events: QueuedEvent[]) => Promise<void>;
+
+/** Events waiting beyond this are dropped by `emit` (fire-and-forget), never by `sendEvents`. */
+const MAX_BUFFERED_EMITS = 50_000;
+
+const SLOT = Symbol.for("tim.jobs.send");
+type State = { waiting: Waiting[]; flushing?: Promise<void>; delivery?: EventDelivery; dropped: number };
+const state: State = ((globalThis as Record<symbol, unknown>)[SLOT] ??= { waiting: [], dropped: 0 }) as State;
+
+/**
+ * Where events go. The in-process runner installs its durable queue while it
+ * runs; otherwise Inngest mode sends them to Inngest, and the embedded
+ * default stores them in the queue table for the runner to pick up.
+ */
+export function setEventDelivery(delivery: EventDelivery | undefined): void {
+  state.delivery = delivery;
+}
+
+async function defaultDelivery(events: QueuedEvent[]): Promise<void> {
+  if (jobMode() !== "in-process") {
+    const { inngest } = await import("@/inngest/client");
+    await inngest.send(events.map((e) => ({ name: e.name, data: e.data, id: e.id, ts: e.ts })));
+    return;
+  }
+  const { storeForFunctions } = await import("@/lib/jobs/runner/route-events");
+  await storeForFunctions(events);
+}
+
+async function flush(): Promise<void> {
+  while (state.waiting.length > 0) {
+    const batch = state.waiting.splice(0, state.waiting.length);
+    try {
+      await (state.delivery ?? defaultDelivery)(batch.map((w) => w.event));
+      for (const w of batch) w.resolve();
+    } catch (err) {
+      for (const w of batch) w.reject(err);
+    }
+  }
+}
+
+function accept(event: QueuedEvent): Promise<void> {
+  const done = new Promise<void>((resolve, reject) => state.waiting.push({ event, resolve, reject }));
+  state.flushing ??= Promise.resolve()
+    .then(flush)
+    .finally(() => {
+      state.flushing = undefined;
+    });
+  return done;
+}
+
+function validated(event: TimEvent): QueuedEvent {
+  const parsed = eventSchemas[event.name].safeParse(event.data);
+  if (!parsed.success) throw new TimError(500, "invalid_job_event", `Event ${event.name} has invalid data.`);
+  return { name: event.name, data: parsed.data, id: event.id, ts: Date.now() };
+}
+
+/**
+ * Sends events and resolves once they are accepted: committed to the durable
+ * queue (embedded runner) or acknowledged by Inngest. Rejects if not.
+ */
+export async function sendEvents(events: TimEvent[]): Promise<void> {
+  const checked = events.map(validated);
+  await Promise.all(checked.map(accept));
+}
+
+/**
+ * Fire-and-forget: never waits and never throws; a failed delivery is logged.
+ * For usage and read-audit events on the validation path.
+ */
+export function emit(event: TimEvent): void {
+  let checked: QueuedEvent;
+  try {
+    checked = validated(event);
+  } catch (err) {
+    log.warn("job event rejected", { event: event.name, ...errorFields(err) });
+    return;
+  }
+  if (state.waiting.length >= MAX_BUFFERED_EMITS) {
+    if (state.dropped++ % 1_000 === 0) log.warn("job events dropped: delivery is behind", { dropped: state.dropped });
+    return;
+  }
+  accept(checked).catch((err) => log.warn("job event not delivered", { event: event.name, ...errorFields(err) }));
+}
+
+/** Waits until every event accepted so far has been delivered (tests, shutdown). */
+export async function drainEvents(): Promise<void> {
+  while (state.flushing) await state.flushing;
+}

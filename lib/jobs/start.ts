@@ -1,0 +1,43 @@
+import { jobMode } from "@/lib/jobs/mode";
+import type { RunnerOptions } from "@/lib/jobs/runner/runner";
+import { activeRunner, setActiveRunner } from "@/lib/jobs/runner/route-events";
+import { drainEvents } from "@/lib/jobs/send";
+import { log } from "@/lib/log/logger";
+
+export type JobRunnerHandle = { mode: ReturnType<typeof jobMode>; stop(): Promise<void> };
+
+/**
+ * Starts background work for this process. Embedded default (no Inngest
+ * settings): runs every function in-process — crons on schedule, batches,
+ * retries — from the durable queue tables; ONE instance only. With Inngest
+ * configured nothing runs here: Inngest calls /api/inngest.
+ */
+export async function startJobRunner(options: RunnerOptions = {}): Promise<JobRunnerHandle> {
+  const mode = jobMode();
+  if (mode !== "in-process") {
+    log.info("background jobs run on Inngest", { job_mode: mode });
+    return { mode, stop: drainEvents };
+  }
+  if (activeRunner()) throw new Error("The job runner is already running in this process.");
+  const [{ JobRunner }, { functions }] = await Promise.all([
+    import("@/lib/jobs/runner/runner"),
+    import("@/inngest/functions"),
+  ]);
+  const runner = new JobRunner(functions, options);
+  setActiveRunner(runner);
+  try {
+    await runner.start();
+  } catch (err) {
+    setActiveRunner(undefined);
+    throw err;
+  }
+  log.info("background jobs run in-process (one instance only)", { functions: functions.length });
+  return {
+    mode,
+    stop: async () => {
+      await drainEvents();
+      await runner.stop();
+      setActiveRunner(undefined);
+    },
+  };
+}

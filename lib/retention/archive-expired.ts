@@ -1,0 +1,118 @@
+import { db } from "@/lib/db/client";
+
+/** Rows archived and deleted per transaction: issuance never waits long on these locks. */
+export const RETENTION_BATCH_SIZE = 1_000;
+
+/** Keyset position after the last archived row; null before the first batch. */
+export type RetentionCursor = { expiresAt: string; id: string } | null;
+export type ArchiveBatchResult = { archived: number; cursor: RetentionCursor };
+
+const START = { expiresAt: "-infinity", id: "00000000-0000-0000-0000-000000000000" };
+
+type BatchRow = { moved: number; archived: number; last_exp: Date | null; last_id: string | null };
+
+// One statement deletes and archives, so both happen or neither does.
+function result(row: BatchRow): ArchiveBatchResult {
+  return {
+    archived: row.archived,
+    cursor: row.last_exp && row.last_id ? { expiresAt: row.last_exp.toISOString(), id: row.last_id } : null,
+  };
+}
+
+/**
+ * Moves up to 1,000 custom metadata rows past retention into
+ * custom.jwt_metadata_archive, in one statement (one transaction). A row
+ * qualifies when every member of its extension chain (same original_jwt_uuid)
+ * expired before `cutoff` and no member's token hash is in the allowlist.
+ */
+export async function archiveExpiredCustomBatch(
+  cutoff: Date,
+  after: RetentionCursor,
+  limit = RETENTION_BATCH_SIZE,
+): Promise<ArchiveBatchResult> {
+  const from = after ?? START;
+  const rows = await (await db()).$queryRaw<BatchRow[]>`
+    WITH batch AS (
+      SELECT m.id, m.expires_at FROM custom.jwt_metadata m
+       WHERE m.expires_at < ${cutoff} AND m.expires_at >= ${from.expiresAt}::timestamptz
+         AND (m.expires_at, m.id) > (${from.expiresAt}::timestamptz, ${from.id}::uuid)
+         AND NOT EXISTS (SELECT 1 FROM custom.jwt_metadata n
+                          WHERE n.original_jwt_uuid = m.original_jwt_uuid AND n.expires_at >= ${cutoff})
+         AND NOT EXISTS (SELECT 1 FROM custom.jwt_metadata n JOIN custom.allowlist a ON a.jwt_hash = n.token_hash
+                          WHERE n.original_jwt_uuid = m.original_jwt_uuid)
+       ORDER BY m.expires_at, m.id
+       LIMIT ${limit}
+       FOR UPDATE OF m SKIP LOCKED
+    ), moved AS (
+      DELETE FROM custom.jwt_metadata m USING batch b WHERE m.id = b.id RETURNING m.*
+    ), archived AS (
+      INSERT INTO custom.jwt_metadata_archive (id, jwt_uuid, created_at, claim_keys, issued_at, expires_at, subject,
+             jwt_name, audience, issuer, supersedes, original_jwt_uuid, claims_json, token_hash, token_type,
+             client_id, last_used_at, use_count, archived_at)
+      SELECT id, jwt_uuid, created_at, claim_keys, issued_at, expires_at, subject, jwt_name, audience, issuer,
+             supersedes, original_jwt_uuid, claims_json, token_hash, token_type, client_id, last_used_at, use_count,
+             now()
+        FROM moved
+      RETURNING 1
+    ), last AS (
+      SELECT expires_at, id FROM batch ORDER BY expires_at DESC, id DESC LIMIT 1
+    )
+    SELECT (SELECT count(*) FROM moved)::int AS moved, (SELECT count(*) FROM archived)::int AS archived,
+           (SELECT expires_at FROM last) AS last_exp, (SELECT id::text FROM last) AS last_id`;
+  return result(rows[0]);
+}
+
+/** The same for TARA tokens: tara.jwt_metadata into tara.jwt_metadata_archive. */
+export async function archiveExpiredTaraBatch(
+  cutoff: Date,
+  after: RetentionCursor,
+  limit = RETENTION_BATCH_SIZE,
+): Promise<ArchiveBatchResult> {
+  const from = after ?? START;
+  const rows = await (await db()).$queryRaw<BatchRow[]>`
+    WITH batch AS (
+      SELECT m.id, m.expires_at FROM tara.jwt_metadata m
+       WHERE m.expires_at < ${cutoff} AND m.expires_at >= ${from.expiresAt}::timestamptz
+         AND (m.expires_at, m.id) > (${from.expiresAt}::timestamptz, ${from.id}::uuid)
+         AND NOT EXISTS (SELECT 1 FROM tara.jwt_metadata n
+                          WHERE n.original_jwt_uuid = m.original_jwt_uuid AND n.expires_at >= ${cutoff})
+         AND NOT EXISTS (SELECT 1 FROM tara.jwt_metadata n JOIN tara.allowlist a ON a.jwt_hash = n.token_hash
+                          WHERE n.original_jwt_uuid = m.original_jwt_uuid)
+       ORDER BY m.expires_at, m.id
+       LIMIT ${limit}
+       FOR UPDATE OF m SKIP LOCKED
+    ), moved AS (
+      DELETE FROM tara.jwt_metadata m USING batch b WHERE m.id = b.id RETURNING m.*
+    ), archived AS (
+      INSERT INTO tara.jwt_metadata_archive (id, jwt_uuid, created_at, claim_keys, issued_at, expires_at, subject,
+             jwt_name, audience, issuer, supersedes, original_jwt_uuid, claims_json, token_hash, token_type,
+             client_id, last_used_at, use_count, auth_method, level_of_assurance, session_id, oauth_state_id,
+             given_name, family_name, archived_at)
+      SELECT id, jwt_uuid, created_at, claim_keys, issued_at, expires_at, subject, jwt_name, audience, issuer,
+             supersedes, original_jwt_uuid, claims_json, token_hash, token_type, client_id, last_used_at, use_count,
+             auth_method, level_of_assurance, session_id, oauth_state_id, given_name, family_name, now()
+        FROM moved
+      RETURNING 1
+    ), last AS (
+      SELECT expires_at, id FROM batch ORDER BY expires_at DESC, id DESC LIMIT 1
+    )
+    SELECT (SELECT count(*) FROM moved)::int AS moved, (SELECT count(*) FROM archived)::int AS archived,
+           (SELECT expires_at FROM last) AS last_exp, (SELECT id::text FROM last) AS last_id`;
+  return result(rows[0]);
+}
+
+/** Removes up to 1,000 denylist rows of tokens that expired before `cutoff`. */
+export async function purgeExpiredDenylistBatch(
+  tokenType: "custom" | "tara",
+  cutoff: Date,
+  limit = RETENTION_BATCH_SIZE,
+): Promise<number> {
+  const client = await db();
+  return tokenType === "custom"
+    ? client.$executeRaw`
+        DELETE FROM custom.denylist WHERE jwt_uuid IN (
+          SELECT jwt_uuid FROM custom.denylist WHERE expires_at < ${cutoff} LIMIT ${limit} FOR UPDATE SKIP LOCKED)`
+    : client.$executeRaw`
+        DELETE FROM tara.denylist WHERE jwt_uuid IN (
+          SELECT jwt_uuid FROM tara.denylist WHERE expires_at < ${cutoff} LIMIT ${limit} FOR UPDATE SKIP LOCKED)`;
+}

@@ -1,0 +1,121 @@
+import {
+  archiveExpiredCustomBatch,
+  archiveExpiredTaraBatch,
+  purgeExpiredDenylistBatch,
+  RETENTION_BATCH_SIZE,
+  type RetentionCursor,
+} from "@/lib/retention/archive-expired";
+import { getRetentionSettings } from "@/lib/retention/settings";
+import { purgeFinishedJobState } from "@/lib/jobs/runner/queue";
+import { finishJobRun, reportJobProgress, startJobRun, type JobTrigger } from "@/lib/jobs/runs";
+
+/**
+ * Nightly retention, in resumable chunks: each chunk runs up to
+ * `maxBatches` batches of ≤ 1,000 rows (one transaction each) and returns
+ * the state to continue from, so a background function can make each chunk
+ * a step and a retry resumes where the last completed chunk ended.
+ */
+export type RetentionState = {
+  runId: string;
+  cutoffs: { custom: string; tara: string; denylist: string };
+  phase: number;
+  cursor: RetentionCursor;
+  counts: Record<string, number>;
+  done: boolean;
+};
+
+/** Denylist rows are kept a little past expiry, covering validation's clock tolerance. */
+const DENYLIST_GRACE_MS = 10 * 60_000;
+/** Finished runs of the in-process runner and applied-effect keys are kept this long. */
+const JOB_STATE_DAYS = 7;
+const DAY_MS = 86_400_000;
+
+type PhaseResult = { count: number; cursor: RetentionCursor; finished: boolean };
+type Phase = { table: string; batch: (s: RetentionState) => Promise<PhaseResult> };
+
+const archivePhase =
+  (fn: typeof archiveExpiredCustomBatch, cutoff: (s: RetentionState) => string) =>
+  async (s: RetentionState): Promise<PhaseResult> => {
+    const r = await fn(new Date(cutoff(s)), s.cursor);
+    return { count: r.archived, cursor: r.cursor, finished: r.archived < RETENTION_BATCH_SIZE };
+  };
+
+const denylistPhase =
+  (tokenType: "custom" | "tara") =>
+  async (s: RetentionState): Promise<PhaseResult> => {
+    const n = await purgeExpiredDenylistBatch(tokenType, new Date(s.cutoffs.denylist));
+    return { count: n, cursor: null, finished: n < RETENTION_BATCH_SIZE };
+  };
+
+const PHASES: Phase[] = [
+  { table: "custom.jwt_metadata", batch: archivePhase(archiveExpiredCustomBatch, (s) => s.cutoffs.custom) },
+  { table: "tara.jwt_metadata", batch: archivePhase(archiveExpiredTaraBatch, (s) => s.cutoffs.tara) },
+  { table: "custom.denylist", batch: denylistPhase("custom") },
+  { table: "tara.denylist", batch: denylistPhase("tara") },
+  {
+    table: "tim.job_executions",
+    batch: async (s) => {
+      const r = await purgeFinishedJobState(JOB_STATE_DAYS);
+      s.counts["tim.job_effects"] = (s.counts["tim.job_effects"] ?? 0) + r.effects;
+      return { count: r.executions, cursor: null, finished: true };
+    },
+  },
+];
+
+/** Records the run and fixes the cutoffs from the current settings. */
+export async function beginRetention(input: {
+  trigger: JobTrigger;
+  requestedBy?: string | null;
+  now?: Date;
+}): Promise<RetentionState> {
+  const now = (input.now ?? new Date()).getTime();
+  const settings = await getRetentionSettings();
+  const cutoffs = {
+    custom: new Date(now - settings.customDays * DAY_MS).toISOString(),
+    tara: new Date(now - settings.taraDays * DAY_MS).toISOString(),
+    denylist: new Date(now - DENYLIST_GRACE_MS).toISOString(),
+  };
+  const runId = await startJobRun({
+    job: "retention",
+    trigger: input.trigger,
+    requestedBy: input.requestedBy,
+    params: { customDays: settings.customDays, taraDays: settings.taraDays, cutoffs },
+  });
+  const counts = Object.fromEntries([...PHASES.map((p) => p.table), "tim.job_effects"].map((t) => [t, 0]));
+  return { runId, cutoffs, phase: 0, cursor: null, counts, done: false };
+}
+
+/** Runs up to `maxBatches` batches and reports the counts so far on the run. */
+export async function continueRetention(state: RetentionState, maxBatches = 50): Promise<RetentionState> {
+  const s: RetentionState = { ...state, counts: { ...state.counts } };
+  for (let i = 0; i < maxBatches && !s.done; i++) {
+    const phase = PHASES[s.phase];
+    const r = await phase.batch(s);
+    s.counts[phase.table] += r.count;
+    s.cursor = r.cursor;
+    if (r.finished) {
+      s.phase += 1;
+      s.cursor = null;
+      s.done = s.phase >= PHASES.length;
+    }
+  }
+  await reportJobProgress(s.runId, { counts: s.counts });
+  return s;
+}
+
+export async function endRetention(state: RetentionState, error?: unknown): Promise<void> {
+  await finishJobRun(state.runId, { counts: state.counts, error });
+}
+
+/** One complete run now (the CLI's `npm run jobs -- retention`). */
+export async function runRetention(input: { trigger: JobTrigger; requestedBy?: string | null; now?: Date }) {
+  let state = await beginRetention(input);
+  try {
+    while (!state.done) state = await continueRetention(state);
+  } catch (err) {
+    await endRetention(state, err);
+    throw err;
+  }
+  await endRetention(state);
+  return state;
+}

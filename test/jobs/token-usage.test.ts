@@ -1,0 +1,61 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { db } from "@/lib/db/client";
+import { recordTokenUse } from "@/lib/jobs/token-usage";
+import type { JobRunnerHandle } from "@/lib/jobs/start";
+import { insertCustomToken, insertTaraToken, startTestRunner, waitFor } from "@/test/jobs/support";
+
+let runner: JobRunnerHandle;
+beforeAll(async () => {
+  runner = await startTestRunner();
+});
+afterAll(async () => runner.stop());
+
+const future = () => new Date(Date.now() + 3_600_000);
+
+test("a batch of one usage event sets last_used_at and use_count", async () => {
+  const token = await insertCustomToken({ subject: `usage-one-${randomUUID()}`, expiresAt: future() });
+  const usedAt = new Date(Date.now() - 1_000);
+  recordTokenUse("custom", token.jwtUuid, usedAt);
+  const row = await waitFor(async () => {
+    const r = await (await db()).customJwtMetadata.findUniqueOrThrow({ where: { jwtUuid: token.jwtUuid } });
+    return r.useCount > 0 && r;
+  });
+  expect(row.useCount).toBe(1);
+  expect(row.lastUsedAt?.toISOString()).toBe(usedAt.toISOString());
+});
+
+test("a batch of many events across both token types is applied by one run, counting every use", async () => {
+  const subject = `usage-many-${randomUUID()}`;
+  const custom = await Promise.all([1, 2, 3].map(() => insertCustomToken({ subject, expiresAt: future() })));
+  const tara = await insertTaraToken({ subject, expiresAt: future() });
+  const base = Date.now() - 60_000;
+  // 3 custom tokens used 10, 20, 30 times; the TARA token 7 times
+  const uses: Array<["custom" | "tara", string, Date]> = [];
+  custom.forEach((t, i) => {
+    for (let n = 0; n < (i + 1) * 10; n++) uses.push(["custom", t.jwtUuid, new Date(base + n * 1_000)]);
+  });
+  for (let n = 0; n < 7; n++) uses.push(["tara", tara.jwtUuid, new Date(base + n * 1_000)]);
+  for (const [type, uuid, at] of uses) recordTokenUse(type, uuid, at);
+
+  const client = await db();
+  await waitFor(async () => {
+    const t = await client.taraJwtMetadata.findUniqueOrThrow({ where: { jwtUuid: tara.jwtUuid } });
+    const c = await client.customJwtMetadata.findMany({ where: { subject } });
+    return t.useCount === 7 && c.every((r) => r.useCount > 0);
+  });
+  const rows = await client.customJwtMetadata.findMany({ where: { subject } });
+  const byUuid = new Map(rows.map((r) => [r.jwtUuid, r]));
+  custom.forEach((t, i) => {
+    const r = byUuid.get(t.jwtUuid)!;
+    expect(r.useCount).toBe((i + 1) * 10);
+    expect(r.lastUsedAt?.toISOString()).toBe(new Date(base + ((i + 1) * 10 - 1) * 1_000).toISOString());
+  });
+  // the 67 events were sent together, so one run took them as one batch
+  const runs = await client.$queryRaw<Array<{ n: number }>>`
+    SELECT jsonb_array_length(events)::int AS n FROM tim.job_executions
+     WHERE function_id = 'token-usage'
+       AND events @> ${JSON.stringify([{ data: { jwt_uuid: tara.jwtUuid } }])}::jsonb`;
+  expect(runs).toHaveLength(1);
+  expect(runs[0].n).toBeGreaterThanOrEqual(uses.length);
+});
