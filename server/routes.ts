@@ -19,6 +19,24 @@ const route = (pattern: string, file: string, load: () => Promise<unknown>): Rou
 
 export const apiRoutes: RouteEntry[] = [
   route("/api/health", "app/api/health/route.ts", () => import("@/app/api/health/route")),
+  // token API (issue 3)
+  route("/jwt/custom/generate", "app/jwt/custom/generate/route.ts", () => import("@/app/jwt/custom/generate/route")),
+  route("/jwt/custom/generate/batch", "app/jwt/custom/generate/batch/route.ts", () => import("@/app/jwt/custom/generate/batch/route")),
+  route("/jwt/custom/validate", "app/jwt/custom/validate/route.ts", () => import("@/app/jwt/custom/validate/route")),
+  route("/jwt/custom/validate/boolean", "app/jwt/custom/validate/boolean/route.ts", () => import("@/app/jwt/custom/validate/boolean/route")),
+  route("/jwt/custom/revoke", "app/jwt/custom/revoke/route.ts", () => import("@/app/jwt/custom/revoke/route")),
+  route("/jwt/custom/revoke/bulk", "app/jwt/custom/revoke/bulk/route.ts", () => import("@/app/jwt/custom/revoke/bulk/route")),
+  route("/jwt/custom/extend", "app/jwt/custom/extend/route.ts", () => import("@/app/jwt/custom/extend/route")),
+  route(
+    "/jwt/custom/extension-chain/[originalJwtUuid]",
+    "app/jwt/custom/extension-chain/[originalJwtUuid]/route.ts",
+    () => import("@/app/jwt/custom/extension-chain/[originalJwtUuid]/route"),
+  ),
+  route("/jwt/custom/list/me", "app/jwt/custom/list/me/route.ts", () => import("@/app/jwt/custom/list/me/route")),
+  route("/jwt/keys/public", "app/jwt/keys/public/route.ts", () => import("@/app/jwt/keys/public/route")),
+  route("/introspect", "app/introspect/route.ts", () => import("@/app/introspect/route")),
+  route("/introspect/types", "app/introspect/types/route.ts", () => import("@/app/introspect/types/route")),
+  route("/revoke", "app/revoke/route.ts", () => import("@/app/revoke/route")),
   route("/api/inngest", "app/api/inngest/route.ts", () => import("@/app/api/inngest/route")),
 ];
 

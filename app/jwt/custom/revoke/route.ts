@@ -1,0 +1,23 @@
+import { authenticateClient } from "@/lib/clients/authenticate";
+import { callerName } from "@/lib/clients/scopes";
+import { TimError } from "@/lib/http/errors";
+import { handler, json, readBody } from "@/lib/http/handler";
+import { InvalidTokenError } from "@/lib/jwt/verify";
+import { revokeRequestSchema, revokeToken } from "@/lib/tokens/revoke";
+
+export const dynamic = "force-dynamic";
+
+export const POST = handler(async (req) => {
+  const caller = await authenticateClient(req, "tokens:revoke");
+  const { token, reason } = await readBody(req, revokeRequestSchema);
+  try {
+    const { outcome, jti } = await revokeToken(token, ["custom"], { reason: reason ?? null, revokedBy: callerName(caller) });
+    if (outcome === "already_revoked") {
+      throw new TimError(409, "already_revoked", "The token was revoked already.", { status: "already_revoked", jwt_id: jti });
+    }
+    return json({ status: "revoked", jwt_id: jti });
+  } catch (err) {
+    if (err instanceof InvalidTokenError) throw new TimError(400, "invalid_token", err.reason, { reason: err.reason });
+    throw err;
+  }
+});

@@ -1,0 +1,21 @@
+import { authenticateClient } from "@/lib/clients/authenticate";
+import { TimError } from "@/lib/http/errors";
+import { handler } from "@/lib/http/handler";
+import { validateFromRequest } from "@/lib/tokens/validate";
+
+export const dynamic = "force-dynamic";
+
+const text = (valid: boolean, status: number) =>
+  new Response(String(valid), { status, headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" } });
+
+export const POST = handler(async (req) => {
+  await authenticateClient(req, "tokens:validate");
+  try {
+    const { status, body } = await validateFromRequest(req);
+    return text(body.valid, status);
+  } catch (err) {
+    // Unreadable requests answer "false" too; database failures stay 503 (fail closed).
+    if (err instanceof TimError && err.status < 500) return text(false, err.status);
+    throw err;
+  }
+});

@@ -1,0 +1,11 @@
+import { authenticateClient } from "@/lib/clients/authenticate";
+import { handler, json } from "@/lib/http/handler";
+import { validateFromRequest } from "@/lib/tokens/validate";
+
+export const dynamic = "force-dynamic";
+
+export const POST = handler(async (req) => {
+  await authenticateClient(req, "tokens:validate");
+  const { status, body } = await validateFromRequest(req);
+  return json(status === 200 ? body : { ...body, error: "invalid_token", message: body.reason }, status);
+});

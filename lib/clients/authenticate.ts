@@ -1,0 +1,92 @@
+import { config } from "@/lib/config/env";
+import { db } from "@/lib/db/client";
+import { TimError } from "@/lib/http/errors";
+import { log } from "@/lib/log/logger";
+import { cachedCaller, credentialKey, forgetCaller, markChecked, rememberCaller } from "@/lib/clients/cache";
+import { hashClientSecret, verifyClientSecret } from "@/lib/clients/secret";
+import { anonymousCaller, type ApiCaller, type Scope } from "@/lib/clients/scopes";
+
+/** A cached verification is trusted this long before the client row is looked at again (disable, change). */
+const RECHECK_MS = 5_000;
+/** last_used_at is written at most this often per client and process. */
+const TOUCH_MS = 60_000;
+
+const CHALLENGE = 'Basic realm="TIM", Bearer realm="TIM"';
+const lastTouched = new Map<string, number>();
+let dummyHash: Promise<string> | undefined;
+
+function unauthorized(message: string): TimError {
+  return new TimError(401, "invalid_client", message, {}, { "www-authenticate": CHALLENGE });
+}
+
+/** Reads client_secret_basic or `Bearer tim_…` API-key credentials. */
+function presentedCredentials(req: Request): { clientId: string; secret: string } {
+  const header = req.headers.get("authorization");
+  if (!header) throw unauthorized("This endpoint needs API client credentials (HTTP Basic or Bearer API key).");
+  const [scheme, value = ""] = header.trim().split(/\s+/, 2);
+  let decoded: string;
+  if (/^basic$/i.test(scheme)) decoded = Buffer.from(value, "base64").toString("utf8");
+  else if (/^bearer$/i.test(scheme) && value.startsWith("tim_")) decoded = Buffer.from(value.slice(4), "base64url").toString("utf8");
+  else throw unauthorized("Unsupported credentials; use HTTP Basic client_id:secret or Bearer with an API key.");
+  const colon = decoded.indexOf(":");
+  if (colon <= 0 || colon === decoded.length - 1) throw unauthorized("Malformed client credentials.");
+  return { clientId: decoded.slice(0, colon), secret: decoded.slice(colon + 1) };
+}
+
+async function verifyPresented(clientId: string, secret: string): Promise<ApiCaller> {
+  const key = credentialKey(clientId, secret);
+  const cached = cachedCaller(key);
+  if (cached && Date.now() - cached.checkedAt < RECHECK_MS) return cached.caller;
+
+  const prisma = await db();
+  const row = await prisma.apiClient.findUnique({ where: { clientId } });
+  if (!row || row.disabledAt) {
+    forgetCaller(key);
+    // Same work as a wrong secret, so response times do not reveal which client ids exist.
+    if (!row) await verifyClientSecret(await (dummyHash ??= hashClientSecret("tim-no-such-client")), secret);
+    throw unauthorized("Invalid client credentials.");
+  }
+  if (cached && cached.updatedAt === row.updatedAt.getTime()) {
+    markChecked(key);
+    return cached.caller;
+  }
+  if (!(await verifyClientSecret(row.secretHash, secret))) {
+    forgetCaller(key);
+    throw unauthorized("Invalid client credentials.");
+  }
+  const caller: ApiCaller = {
+    clientId: row.clientId,
+    scopes: row.scopes as Scope[],
+    allowedAudiences: row.allowedAudiences,
+    maxLifetimeMinutes: row.maxLifetimeMinutes,
+  };
+  rememberCaller(key, caller, row.updatedAt);
+  return caller;
+}
+
+function touch(clientId: string): void {
+  const now = Date.now();
+  if (now - (lastTouched.get(clientId) ?? 0) < TOUCH_MS) return;
+  lastTouched.set(clientId, now);
+  db()
+    .then((prisma) => prisma.apiClient.updateMany({ where: { clientId }, data: { lastUsedAt: new Date(now) } }))
+    .catch(() => log.warn("api client last_used_at not recorded", { client_id: clientId }));
+}
+
+/**
+ * The calling API client, which must hold `scope`: 401 with WWW-Authenticate
+ * for missing or wrong credentials, 403 for a missing scope. With
+ * TIM_API_AUTH=off every caller is anonymous and may do everything.
+ */
+export async function authenticateClient(req: Request, scope: Scope): Promise<ApiCaller> {
+  if (config().TIM_API_AUTH === "off") return anonymousCaller;
+  const { clientId, secret } = presentedCredentials(req);
+  const caller = await verifyPresented(clientId, secret);
+  if (!caller.scopes.includes(scope)) {
+    throw new TimError(403, "insufficient_scope", `This API client lacks the scope ${scope}.`, { scope }, {
+      "www-authenticate": `Bearer realm="TIM", error="insufficient_scope", scope="${scope}"`,
+    });
+  }
+  touch(clientId);
+  return caller;
+}

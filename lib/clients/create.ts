@@ -1,0 +1,43 @@
+import { z } from "zod";
+import { db } from "@/lib/db/client";
+import { TimError } from "@/lib/http/errors";
+import { apiKeyFor, hashClientSecret, newClientSecret } from "@/lib/clients/secret";
+import { scopeSchema } from "@/lib/clients/scopes";
+
+export const clientIdSchema = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[A-Za-z0-9._~-]+$/, "client_id may hold letters, digits and . _ ~ - only");
+
+export const createClientSchema = z.object({
+  clientId: clientIdSchema.optional(),
+  name: z.string().trim().min(1).max(200),
+  scopes: z.array(scopeSchema).min(1),
+  allowedAudiences: z.array(z.string().min(1).max(500)).max(100).default([]),
+  maxLifetimeMinutes: z.number().int().positive().max(525_600).default(1440),
+});
+export type CreateClientInput = z.input<typeof createClientSchema>;
+
+export type CreatedClient = { clientId: string; clientSecret: string; apiKey: string };
+
+/** Creates an API client; the secret (and API key) are returned here once and stored only as an argon2 hash. */
+export async function createApiClient(input: CreateClientInput): Promise<CreatedClient> {
+  const data = createClientSchema.parse(input);
+  const clientId = data.clientId ?? `tim-${newClientSecret().slice(0, 16)}`;
+  const clientSecret = newClientSecret();
+  const prisma = await db();
+  const existing = await prisma.apiClient.findUnique({ where: { clientId }, select: { clientId: true } });
+  if (existing) throw new TimError(409, "client_exists", `An API client ${clientId} exists already.`);
+  await prisma.apiClient.create({
+    data: {
+      clientId,
+      name: data.name,
+      secretHash: await hashClientSecret(clientSecret),
+      scopes: data.scopes,
+      allowedAudiences: data.allowedAudiences,
+      maxLifetimeMinutes: data.maxLifetimeMinutes,
+    },
+  });
+  return { clientId, clientSecret, apiKey: apiKeyFor(clientId, clientSecret) };
+}

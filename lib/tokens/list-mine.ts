@@ -1,0 +1,160 @@
+import { z } from "zod";
+import { db } from "@/lib/db/client";
+import { Prisma } from "@/lib/generated/prisma/client";
+import { TimError, badRequest } from "@/lib/http/errors";
+import { InvalidTokenError } from "@/lib/jwt/verify";
+import { checkToken } from "@/lib/tokens/check";
+import { isUuid } from "@/lib/tokens/kinds";
+import { tokenStatus, type TokenStatus } from "@/lib/tokens/status";
+import { isoSeconds } from "@/lib/tokens/time";
+
+export const listMineRequestSchema = z
+  .object({
+    status: z.enum(["active", "expired", "revoked"]).optional(),
+    issuedAfter: z.coerce.date().optional(),
+    issuedBefore: z.coerce.date().optional(),
+    expiresAfter: z.coerce.date().optional(),
+    expiresBefore: z.coerce.date().optional(),
+    jwtName: z.string().min(1).max(128).optional(),
+    limit: z.number().int().min(1).max(100).default(20),
+    cursor: z.string().max(200).optional(),
+  })
+  .strict();
+export type ListMineRequest = z.infer<typeof listMineRequestSchema>;
+
+export type MyToken = {
+  jwt_uuid: string;
+  jwt_name: string | null;
+  subject: string | null;
+  audience: string[];
+  issuer: string | null;
+  issued_at: string;
+  expires_at: string;
+  created_at: string;
+  status: TokenStatus;
+  revoked_at: string | null;
+  revocation_reason: string | null;
+  original_jwt_uuid: string;
+  supersedes: string | null;
+  claim_keys: string[];
+};
+
+type Row = {
+  id: string;
+  jwt_uuid: string;
+  jwt_name: string | null;
+  subject: string | null;
+  audience: string | null;
+  issuer: string | null;
+  issued_at: Date;
+  expires_at: Date;
+  created_at: Date;
+  original_jwt_uuid: string;
+  supersedes: string | null;
+  claim_keys: string;
+  denylisted_at: Date | null;
+  reason: string | null;
+};
+
+type Cursor = { t: string; id: string };
+
+function encodeCursor(row: Row): string {
+  return Buffer.from(JSON.stringify({ t: row.issued_at.toISOString(), id: row.id } satisfies Cursor)).toString("base64url");
+}
+
+function decodeCursor(cursor: string): Cursor {
+  try {
+    const c = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as Cursor;
+    if (isUuid(c.id) && !Number.isNaN(Date.parse(c.t))) return c;
+  } catch {
+    // reported below
+  }
+  throw badRequest("cursor is not one this API returned.");
+}
+
+/** The caller's own bearer token: a valid, unrevoked custom token with a subject. */
+export async function subjectOfBearer(req: Request): Promise<string> {
+  const header = req.headers.get("authorization") ?? "";
+  const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
+  const challenge = (error?: string) => ({
+    "www-authenticate": error ? `Bearer realm="TIM", error="${error}"` : 'Bearer realm="TIM"',
+  });
+  if (!match) throw new TimError(401, "invalid_token", "Send your token as Authorization: Bearer <token>.", {}, challenge());
+  try {
+    const { payload } = await checkToken(match[1], { kinds: ["custom"] });
+    if (typeof payload.sub !== "string") throw new TimError(403, "no_subject", "This token has no subject to list tokens for.");
+    return payload.sub;
+  } catch (err) {
+    if (err instanceof InvalidTokenError) {
+      throw new TimError(401, "invalid_token", err.reason, { reason: err.reason }, challenge("invalid_token"));
+    }
+    throw err;
+  }
+}
+
+/** The subject's custom tokens, newest first, with their status and keyset pagination. */
+export async function listMyTokens(subject: string, filters: ListMineRequest) {
+  const conditions: Prisma.Sql[] = [Prisma.sql`m.subject = ${subject}`];
+  if (filters.status === "revoked") conditions.push(Prisma.sql`d.jwt_uuid IS NOT NULL`);
+  if (filters.status === "active") conditions.push(Prisma.sql`d.jwt_uuid IS NULL AND m.expires_at > now()`);
+  if (filters.status === "expired") conditions.push(Prisma.sql`d.jwt_uuid IS NULL AND m.expires_at <= now()`);
+  if (filters.issuedAfter) conditions.push(Prisma.sql`m.issued_at >= ${filters.issuedAfter}`);
+  if (filters.issuedBefore) conditions.push(Prisma.sql`m.issued_at < ${filters.issuedBefore}`);
+  if (filters.expiresAfter) conditions.push(Prisma.sql`m.expires_at >= ${filters.expiresAfter}`);
+  if (filters.expiresBefore) conditions.push(Prisma.sql`m.expires_at < ${filters.expiresBefore}`);
+  if (filters.jwtName) conditions.push(Prisma.sql`m.jwt_name = ${filters.jwtName}`);
+  const where = Prisma.join(conditions, " AND ");
+  const page = filters.cursor
+    ? (() => {
+        const c = decodeCursor(filters.cursor);
+        return Prisma.sql`AND (m.issued_at, m.id) < (${new Date(c.t)}, ${c.id}::uuid)`;
+      })()
+    : Prisma.empty;
+
+  const prisma = await db();
+  const [rows, [{ total }]] = await Promise.all([
+    prisma.$queryRaw<Row[]>`
+      SELECT m.id::text, m.jwt_uuid::text, m.jwt_name, m.subject, m.audience, m.issuer, m.issued_at, m.expires_at,
+             m.created_at, m.original_jwt_uuid::text, m.supersedes::text, m.claim_keys, d.denylisted_at, d.reason
+        FROM custom.jwt_metadata m
+        LEFT JOIN custom.denylist d ON d.jwt_uuid = m.jwt_uuid
+       WHERE ${where} ${page}
+       ORDER BY m.issued_at DESC, m.id DESC
+       LIMIT ${filters.limit + 1}`,
+    prisma.$queryRaw<{ total: number }[]>`
+      SELECT count(*)::int AS total
+        FROM custom.jwt_metadata m
+        LEFT JOIN custom.denylist d ON d.jwt_uuid = m.jwt_uuid
+       WHERE ${where}`,
+  ]);
+  const hasMore = rows.length > filters.limit;
+  const pageRows = rows.slice(0, filters.limit);
+  const now = Date.now();
+  const tokens: MyToken[] = pageRows.map((r) => ({
+    jwt_uuid: r.jwt_uuid,
+    jwt_name: r.jwt_name,
+    subject: r.subject,
+    audience: r.audience ? r.audience.split(",") : [],
+    issuer: r.issuer,
+    issued_at: isoSeconds(r.issued_at),
+    expires_at: isoSeconds(r.expires_at),
+    created_at: r.created_at.toISOString(),
+    status: tokenStatus(r.expires_at, r.denylisted_at !== null, now),
+    revoked_at: r.denylisted_at ? r.denylisted_at.toISOString() : null,
+    revocation_reason: r.reason,
+    original_jwt_uuid: r.original_jwt_uuid,
+    supersedes: r.supersedes,
+    claim_keys: r.claim_keys ? r.claim_keys.split(",") : [],
+  }));
+  return {
+    subject,
+    tokens,
+    pagination: {
+      total,
+      limit: filters.limit,
+      returned: tokens.length,
+      has_more: hasMore,
+      next_cursor: hasMore ? encodeCursor(pageRows[pageRows.length - 1]) : null,
+    },
+  };
+}

@@ -1,0 +1,83 @@
+import { z } from "zod";
+import { readBody } from "@/lib/http/handler";
+import { InvalidTokenError, type InvalidTokenReason } from "@/lib/jwt/verify";
+import { checkToken } from "@/lib/tokens/check";
+import { isoSeconds } from "@/lib/tokens/time";
+
+export const validateRequestSchema = z.object({
+  // Checked by validateToken, so that a missing or non-JWT token gets TIM's answer body.
+  token: z.unknown().optional(),
+  audience: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
+  issuer: z.string().min(1).optional(),
+});
+export type ValidateRequest = z.infer<typeof validateRequestSchema>;
+
+/** TIM 2.0's validation answer. */
+export type ValidationResult = {
+  valid: boolean;
+  active: boolean;
+  reason: string | null;
+  subject: string | null;
+  issuer: string | null;
+  audience: string | string[] | null;
+  expires_at: string | null;
+  issued_at: string | null;
+  jwt_id: string | null;
+  claims: Record<string, unknown> | null;
+};
+
+export type ValidationOutcome = { status: 200 | 400 | 401; body: ValidationResult };
+
+export function invalidResult(reason: string): ValidationResult {
+  return {
+    valid: false,
+    active: false,
+    reason,
+    subject: null,
+    issuer: null,
+    audience: null,
+    expires_at: null,
+    issued_at: null,
+    jwt_id: null,
+    claims: null,
+  };
+}
+
+const BAD_REQUEST_REASONS: readonly InvalidTokenReason[] = ["Malformed token"];
+
+/**
+ * Validates a token as TIM 2.0 did: 200 with the claims when valid, 401 with
+ * the reason when not, 400 when the token is missing or not a JWT.
+ */
+export async function validateToken(request: ValidateRequest): Promise<ValidationOutcome> {
+  if (request.token === undefined || request.token === null || request.token === "") {
+    return { status: 400, body: invalidResult("Missing token") };
+  }
+  try {
+    const { payload } = await checkToken(request.token, { audience: request.audience, issuer: request.issuer });
+    return {
+      status: 200,
+      body: {
+        valid: true,
+        active: true,
+        reason: null,
+        subject: typeof payload.sub === "string" ? payload.sub : null,
+        issuer: payload.iss ?? null,
+        audience: payload.aud ?? null,
+        expires_at: isoSeconds(payload.exp),
+        issued_at: typeof payload.iat === "number" ? isoSeconds(payload.iat) : null,
+        jwt_id: payload.jti,
+        claims: payload,
+      },
+    };
+  } catch (err) {
+    if (!(err instanceof InvalidTokenError)) throw err;
+    return { status: BAD_REQUEST_REASONS.includes(err.reason) ? 400 : 401, body: invalidResult(err.reason) };
+  }
+}
+
+/** Reads and answers a validation request (shared by /validate and /validate/boolean). */
+export async function validateFromRequest(req: Request): Promise<ValidationOutcome> {
+  const body = await readBody(req, validateRequestSchema, { extra: invalidResult("Invalid request") });
+  return validateToken(body);
+}
