@@ -38,6 +38,12 @@ export const apiRoutes: RouteEntry[] = [
   route("/introspect/types", "app/introspect/types/route.ts", () => import("@/app/introspect/types/route")),
   route("/revoke", "app/revoke/route.ts", () => import("@/app/revoke/route")),
   route("/api/inngest", "app/api/inngest/route.ts", () => import("@/app/api/inngest/route")),
+  // TARA login (issue 6)
+  route("/auth/providers", "app/auth/providers/route.ts", () => import("@/app/auth/providers/route")),
+  route("/auth/providers/tara", "app/auth/providers/tara/route.ts", () => import("@/app/auth/providers/tara/route")),
+  route("/auth/health", "app/auth/health/route.ts", () => import("@/app/auth/health/route")),
+  route("/auth/login/tara", "app/auth/login/tara/route.ts", () => import("@/app/auth/login/tara/route")),
+  route("/auth/callback/tara", "app/auth/callback/tara/route.ts", () => import("@/app/auth/callback/tara/route")),
 ];
 
 type Compiled = { entry: RouteEntry; regex: RegExp; names: string[] };

@@ -1,0 +1,6 @@
+import { handler, json } from "@/lib/http/handler";
+import { taraProviderInfo } from "@/lib/tara/providers";
+
+export const dynamic = "force-dynamic";
+
+export const GET = handler(async () => json(taraProviderInfo()));

@@ -1,0 +1,78 @@
+import { z } from "zod";
+import { db } from "@/lib/db/client";
+import { TimError } from "@/lib/http/errors";
+import { log } from "@/lib/log/logger";
+import { taraEndpoints } from "@/lib/tara/discovery";
+import { exchangeCode } from "@/lib/tara/exchange-code";
+import { issueTaraToken, type IssuedTaraToken } from "@/lib/tara/issue-token";
+import { taraSettings } from "@/lib/tara/settings";
+import { consumeState, findState, type ResponseMode } from "@/lib/tara/state";
+import { verifyIdToken, type TaraIdentity } from "@/lib/tara/verify-id-token";
+
+export const callbackQuerySchema = z.object({
+  code: z.string().min(1).max(2048).optional(),
+  state: z.string().min(1).max(512).optional(),
+  error: z.string().max(100).optional(),
+  error_description: z.string().max(1000).optional(),
+});
+export type CallbackQuery = z.infer<typeof callbackQuerySchema>;
+
+export type CallbackResult =
+  | { ok: true; mode: ResponseMode; redirectUri: string; identity: TaraIdentity; issued: IssuedTaraToken }
+  | { ok: false; mode: ResponseMode | undefined; error: unknown };
+
+/** TARA's documented callback errors; anything else is reported as `tara_error`. */
+const TARA_ERRORS = new Set(["user_cancel", "invalid_scope", "invalid_state", "invalid_request", "unsupported_response_type"]);
+
+const invalidState = () =>
+  new TimError(400, "invalid_state", "This login is unknown, has expired or was already completed. Please log in again.", {
+    provider: "tara",
+  });
+
+/**
+ * TARA's redirect back. The state is consumed first, in one conditional
+ * update: unknown, expired or already used → 400 and nothing written; of two
+ * concurrent callbacks only one proceeds. Then TARA's error is reported, or
+ * the code is exchanged, the ID token verified, and the TIM TARA JWT issued
+ * with its metadata (one transaction, after signing). A login that fails after
+ * this point leaves the state used, so its callback cannot be replayed. No
+ * database transaction is held open while TARA is called: on the embedded
+ * database a transaction excludes every other query.
+ */
+export async function completeTaraLogin(query: CallbackQuery): Promise<CallbackResult> {
+  if (!query.state) return { ok: false, mode: undefined, error: invalidState() };
+  const prisma = await db();
+  const row = await findState(prisma, query.state);
+  if (!row) return { ok: false, mode: undefined, error: invalidState() };
+  const mode = row.responseMode as ResponseMode;
+  if (!(await consumeState(prisma, row.state))) return { ok: false, mode, error: invalidState() };
+
+  try {
+    if (query.error) throw taraError(query.error, query.error_description);
+    if (!query.code) throw new TimError(400, "invalid_request", "TARA's answer holds neither a code nor an error.", { provider: "tara" });
+    const settings = taraSettings();
+    const endpoints = await taraEndpoints(settings);
+    const idToken = await exchangeCode(settings, endpoints, query.code);
+    const identity = await verifyIdToken(idToken, settings, endpoints, {
+      nonce: row.nonce,
+      state: row.state,
+      requestedAcr: row.requestedAcr,
+      requestedMethods: row.requestedMethods ? row.requestedMethods.split(",") : [],
+    });
+    const issued = await issueTaraToken(identity, row);
+    log.info("tara login", { session_id: issued.sessionId, jwt_uuid: issued.payload.jti, amr: identity.amr, acr: identity.acr });
+    return { ok: true, mode, redirectUri: row.redirectUri, identity, issued };
+  } catch (error) {
+    if (error instanceof TimError) log.warn("tara login failed", { error: error.code });
+    return { ok: false, mode, error };
+  }
+}
+
+function taraError(code: string, description: string | undefined): TimError {
+  if (code === "user_cancel") {
+    return new TimError(400, "user_cancel", "The login was cancelled in TARA. You are not signed in.", { provider: "tara" });
+  }
+  const known = TARA_ERRORS.has(code) ? code : "tara_error";
+  const detail = description ? `: ${description.slice(0, 200)}` : "";
+  return new TimError(502, known, `TARA could not complete the login (${known}${detail}).`, { provider: "tara", tara_error: known });
+}

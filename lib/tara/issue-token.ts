@@ -1,0 +1,102 @@
+import { randomUUID } from "node:crypto";
+import type { JWTPayload } from "jose";
+import { config } from "@/lib/config/env";
+import { db } from "@/lib/db/client";
+import { signJwt } from "@/lib/jwt/sign";
+import type { Prisma, TaraOauthState } from "@/lib/generated/prisma/client";
+import type { TaraIdentity } from "@/lib/tara/verify-id-token";
+import { tokenHash } from "@/lib/tokens/hash";
+import { TOKEN_TYPE } from "@/lib/tokens/kinds";
+
+/** The name recorded in jwt_metadata.jwt_name for TARA tokens (and the cookie name). */
+export const TARA_JWT_NAME = "TIM_TARA_JWT";
+
+export type TaraJwtPayload = JWTPayload & {
+  iss: string;
+  aud: string;
+  sub: string;
+  jti: string;
+  iat: number;
+  exp: number;
+  token_type: typeof TOKEN_TYPE.tara;
+  given_name: string | null;
+  family_name: string | null;
+  date_of_birth: string | null;
+  amr: string[];
+  acr: string;
+  sid: string;
+  auth_time: number;
+};
+
+export type IssuedTaraToken = {
+  token: string;
+  payload: TaraJwtPayload;
+  sessionId: string;
+  expiresAt: Date;
+};
+
+/** The TIM TARA JWT's claims for a person TARA authenticated, in a new session. */
+export function taraJwtClaims(identity: TaraIdentity, sessionId: string, nowSeconds: number): TaraJwtPayload {
+  const cfg = config();
+  return {
+    iss: cfg.TIM_ISSUER,
+    aud: cfg.TIM_DEFAULT_AUDIENCE,
+    sub: identity.sub,
+    jti: randomUUID(),
+    iat: nowSeconds,
+    exp: nowSeconds + cfg.TARA_JWT_TTL_MINUTES * 60,
+    token_type: TOKEN_TYPE.tara,
+    given_name: identity.givenName,
+    family_name: identity.familyName,
+    date_of_birth: identity.dateOfBirth,
+    amr: identity.amr,
+    acr: identity.acr,
+    sid: sessionId,
+    auth_time: identity.authTime,
+  };
+}
+
+/**
+ * Issues the TIM TARA JWT for a completed login (its state already consumed).
+ * The token is signed first; then one transaction records the metadata row and
+ * the allowlist entry. If that fails the token is discarded: it is returned
+ * only after its metadata committed.
+ */
+export async function issueTaraToken(identity: TaraIdentity, state: TaraOauthState): Promise<IssuedTaraToken> {
+  const sessionId = randomUUID();
+  const payload = taraJwtClaims(identity, sessionId, Math.floor(Date.now() / 1000));
+  const token = await signJwt(payload);
+  const hash = tokenHash(token);
+  const issuedAt = new Date(payload.iat * 1000);
+  const expiresAt = new Date(payload.exp * 1000);
+  const prisma = await db();
+  await prisma.$transaction(async (tx) => {
+    await tx.taraJwtMetadata.create({
+      data: {
+        jwtUuid: payload.jti,
+        claimKeys: Object.keys(payload).join(","),
+        issuedAt,
+        expiresAt,
+        subject: payload.sub,
+        jwtName: TARA_JWT_NAME,
+        audience: payload.aud,
+        issuer: payload.iss,
+        supersedes: null,
+        originalJwtUuid: payload.jti,
+        claimsJson: payload as Prisma.InputJsonObject,
+        tokenHash: hash,
+        tokenType: TOKEN_TYPE.tara,
+        // No API client takes part in a browser login.
+        clientId: null,
+        authMethod: identity.amr[0],
+        levelOfAssurance: identity.acr,
+        sessionId,
+        oauthStateId: state.state,
+        givenName: identity.givenName,
+        familyName: identity.familyName,
+      },
+    });
+    await tx.taraAllowlist.create({ data: { jwtHash: hash, jwtUuid: payload.jti, expiresAt } });
+  });
+  return { token, payload, sessionId, expiresAt };
+}

@@ -1,0 +1,57 @@
+import { z } from "zod";
+import { db } from "@/lib/db/client";
+import { taraEndpoints } from "@/lib/tara/discovery";
+import { ACR_LEVELS, METHOD_SCOPES, UI_LOCALES, isTaraScope } from "@/lib/tara/protocol";
+import { checkAppRedirect } from "@/lib/tara/redirects";
+import { taraSettings } from "@/lib/tara/settings";
+import { createState, type ResponseMode } from "@/lib/tara/state";
+
+const methodList = z
+  .string()
+  .max(300)
+  .transform((v) => [...new Set(v.split(/[\s,]+/).filter(Boolean))])
+  .refine((list) => list.every((m) => m in METHOD_SCOPES || (m.startsWith("eidas:country:") && isTaraScope(m))), {
+    message: `methods: use ${Object.keys(METHOD_SCOPES).join(", ")} or eidas:country:xx`,
+  });
+
+export const loginQuerySchema = z.object({
+  redirect_uri: z.string().max(2048).optional(),
+  acr: z.enum(ACR_LEVELS).optional(),
+  methods: methodList.optional(),
+  ui_locales: z.enum(UI_LOCALES).optional(),
+});
+export type LoginQuery = z.infer<typeof loginQuerySchema>;
+
+export type StartedLogin = { authorizationUrl: string; state: string };
+
+/**
+ * Starts a TARA login: records a fresh state (random state and nonce, the
+ * requested level and methods, where to return) and builds TARA's
+ * authorization URL.
+ */
+export async function startTaraLogin(query: LoginQuery, responseMode: ResponseMode): Promise<StartedLogin> {
+  const settings = taraSettings();
+  const redirectUri = checkAppRedirect(query.redirect_uri);
+  const scopes = [...new Set([...settings.scopes, ...(query.methods ?? [])])];
+  const requestedAcr = query.acr ?? settings.acr;
+  const endpoints = await taraEndpoints(settings);
+  const row = await createState(await db(), {
+    redirectUri,
+    requestedAcr,
+    requestedMethods: scopes.filter((s) => s in METHOD_SCOPES || s.startsWith("eidas:country:")),
+    uiLocales: query.ui_locales,
+    responseMode,
+  });
+  const url = new URL(endpoints.authorization);
+  url.search = new URLSearchParams({
+    response_type: "code",
+    client_id: settings.clientId,
+    redirect_uri: settings.redirectUri,
+    scope: scopes.join(" "),
+    state: row.state,
+    nonce: row.nonce,
+    ...(requestedAcr ? { acr_values: requestedAcr } : {}),
+    ...(query.ui_locales ? { ui_locales: query.ui_locales } : {}),
+  }).toString();
+  return { authorizationUrl: url.toString(), state: row.state };
+}

@@ -1,0 +1,125 @@
+import { errors, jwtVerify, type JWTPayload } from "jose";
+import { z } from "zod";
+import { TimError } from "@/lib/http/errors";
+import { taraKeys, type TaraEndpoints } from "@/lib/tara/discovery";
+import { taraTimeout, taraUnavailable } from "@/lib/tara/http";
+import { DEFAULT_ACR, acrRank, allowedAmr } from "@/lib/tara/protocol";
+import type { TaraSettings } from "@/lib/tara/settings";
+
+/** The person TARA authenticated, from a verified ID token. */
+export type TaraIdentity = {
+  sub: string;
+  givenName: string | null;
+  familyName: string | null;
+  dateOfBirth: string | null;
+  /** As TARA spells them (mID, idcard, smartid, eIDAS). */
+  amr: string[];
+  acr: string;
+  /** Seconds; TARA sends no auth_time, so the ID token's iat stands in. */
+  authTime: number;
+};
+
+export type IdTokenExpectations = {
+  nonce: string;
+  state: string;
+  /** Level asked for; without one TARA.md requires substantial or high. */
+  requestedAcr: string | null;
+  /** Method scopes asked for (idcard, mid, …); empty: any method. */
+  requestedMethods: string[];
+};
+
+const profileSchema = z
+  .object({
+    given_name: z.string().optional(),
+    family_name: z.string().optional(),
+    date_of_birth: z.string().optional(),
+  })
+  .partial();
+
+/** Upper bound on an ID token's age at arrival (TARA issues them for 40 s). */
+const MAX_ID_TOKEN_AGE_S = 300;
+
+const invalidIdToken = (why: string) =>
+  new TimError(502, "invalid_id_token", `TARA's ID token was rejected: ${why}. No session was created.`, { provider: "tara" });
+
+/**
+ * Every check TARA.md requires of a client: signature with the JWKS key named
+ * by kid, exact issuer, audience = our client id (a single string), exp/iat
+ * with the configured skew, state and nonce, amr within the requested
+ * methods, acr at least the requested level.
+ */
+export async function verifyIdToken(
+  idToken: string,
+  settings: Pick<TaraSettings, "issuer" | "clientId" | "clockSkewSeconds" | "timeoutMs">,
+  endpoints: TaraEndpoints,
+  expected: IdTokenExpectations,
+): Promise<TaraIdentity> {
+  let payload: JWTPayload;
+  try {
+    ({ payload } = await jwtVerify(idToken, taraKeys(endpoints.jwks, settings.timeoutMs), {
+      algorithms: ["RS256"],
+      issuer: settings.issuer,
+      audience: settings.clientId,
+      clockTolerance: settings.clockSkewSeconds,
+      maxTokenAge: MAX_ID_TOKEN_AGE_S,
+      requiredClaims: ["sub", "exp", "iat"],
+    }));
+  } catch (err) {
+    throw joseFailure(err);
+  }
+  if (typeof payload.aud !== "string") throw invalidIdToken("the audience is not a single client id");
+  if (payload.nonce !== expected.nonce) throw invalidIdToken("the nonce does not match the login");
+  if (payload.state !== undefined && payload.state !== expected.state) {
+    throw invalidIdToken("the state does not match the login");
+  }
+  if (typeof payload.sub !== "string" || payload.sub.length === 0 || payload.sub.length > 256) {
+    throw invalidIdToken("the subject is missing or too long");
+  }
+
+  const amr = Array.isArray(payload.amr) ? payload.amr.filter((v): v is string => typeof v === "string") : [];
+  if (amr.length === 0) throw invalidIdToken("no authentication method (amr)");
+  const allowed = allowedAmr(expected.requestedMethods);
+  if (allowed && !amr.some((m) => allowed.has(m.toLowerCase()))) {
+    throw new TimError(403, "method_not_allowed", `TARA authenticated with ${amr.join(", ")}, which was not among the requested methods.`, {
+      provider: "tara",
+    });
+  }
+
+  const required = expected.requestedAcr ?? DEFAULT_ACR;
+  if (typeof payload.acr !== "string" || acrRank(payload.acr) < 0) {
+    throw invalidIdToken("no level of assurance (acr)");
+  }
+  if (acrRank(payload.acr) < acrRank(required)) {
+    throw new TimError(403, "insufficient_assurance", `TARA authenticated at level ${payload.acr}; at least ${required} is required.`, {
+      provider: "tara",
+    });
+  }
+
+  const profile = profileSchema.safeParse(payload.profile_attributes ?? {});
+  if (!profile.success) throw invalidIdToken("profile_attributes is malformed");
+  return {
+    sub: payload.sub,
+    givenName: profile.data.given_name ?? null,
+    familyName: profile.data.family_name ?? null,
+    dateOfBirth: profile.data.date_of_birth ?? null,
+    amr,
+    acr: payload.acr,
+    authTime: typeof payload.auth_time === "number" ? payload.auth_time : payload.iat!,
+  };
+}
+
+function joseFailure(err: unknown): TimError {
+  if (err instanceof errors.JWKSTimeout) return taraTimeout();
+  if (err instanceof errors.JWKSNoMatchingKey) return invalidIdToken("it is signed with a key (kid) TARA does not publish");
+  if (err instanceof errors.JWKSInvalid || err instanceof errors.JWKSMultipleMatchingKeys) return taraUnavailable("JWKS");
+  if (err instanceof errors.JWTExpired) return invalidIdToken("it has expired");
+  if (err instanceof errors.JWSSignatureVerificationFailed) return invalidIdToken("the signature is invalid");
+  if (err instanceof errors.JOSEAlgNotAllowed) return invalidIdToken("it is not signed with RS256");
+  if (err instanceof errors.JWTClaimValidationFailed) {
+    const names: Record<string, string> = { iss: "the issuer is not TARA", aud: "the audience is not this client" };
+    return invalidIdToken(names[err.claim] ?? `claim ${err.claim} is invalid`);
+  }
+  if (err instanceof errors.JOSEError) return invalidIdToken("it is not a valid signed JWT");
+  // fetch failures while loading the JWKS
+  return taraUnavailable("JWKS");
+}

@@ -1,0 +1,109 @@
+import { resetConfig } from "@/lib/config/env";
+import { startTaraStandIn, type TaraStandIn } from "@/lib/tara/stand-in/server";
+import { startTestServer, type TestServer } from "@/test/support/http";
+
+export const CLIENT_ID = "tim-test-client";
+export const CLIENT_SECRET = "tim-test-secret-0123456789";
+
+export type TaraWorld = {
+  tim: TestServer;
+  tara: TaraStandIn;
+  callbackUrl: string;
+  close(): Promise<void>;
+};
+
+/**
+ * TIM's API over real HTTP plus a TARA stand-in registered with TIM's callback,
+ * and the environment pointing TIM at it.
+ */
+export async function startTaraWorld(env: Record<string, string> = {}): Promise<TaraWorld> {
+  const tim = await startTestServer();
+  const callbackUrl = `${tim.url}/auth/callback/tara`;
+  const tara = await startTaraStandIn({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, redirectUris: [callbackUrl] });
+  Object.assign(process.env, {
+    TARA_ISSUER: tara.issuer,
+    TARA_CLIENT_ID: CLIENT_ID,
+    TARA_CLIENT_SECRET: CLIENT_SECRET,
+    TARA_REDIRECT_URI: callbackUrl,
+    ...env,
+  });
+  resetConfig();
+  return {
+    tim,
+    tara,
+    callbackUrl,
+    close: async () => {
+      await tara.close();
+      await tim.close();
+    },
+  };
+}
+
+/** A minimal browser: follows redirects by hand and keeps cookies per host. */
+export class Browser {
+  private readonly jar = new Map<string, Map<string, string>>();
+
+  cookieHeader(url: string): string {
+    const host = new URL(url).host;
+    return [...(this.jar.get(host) ?? new Map())].map(([k, v]) => `${k}=${v}`).join("; ");
+  }
+
+  cookie(url: string, name: string): string | undefined {
+    return this.jar.get(new URL(url).host)?.get(name);
+  }
+
+  async fetch(url: string, init: RequestInit = {}): Promise<Response> {
+    const headers = new Headers(init.headers);
+    const cookies = this.cookieHeader(url);
+    if (cookies) headers.set("cookie", cookies);
+    const res = await fetch(url, { ...init, headers, redirect: "manual" });
+    const host = new URL(url).host;
+    for (const line of res.headers.getSetCookie()) {
+      const [pair, ...attrs] = line.split(";");
+      const eq = pair.indexOf("=");
+      const name = pair.slice(0, eq).trim();
+      const value = pair.slice(eq + 1).trim();
+      const jar = this.jar.get(host) ?? new Map<string, string>();
+      const expired = attrs.some((a) => /^\s*max-age=0\s*$/i.test(a));
+      if (expired || value === "") jar.delete(name);
+      else jar.set(name, value);
+      this.jar.set(host, jar);
+    }
+    return res;
+  }
+
+  /** Follows redirects until one points under `stopAt` (returned, not fetched) or a page is reached. */
+  async followUntil(url: string, stopAt: string): Promise<{ url: string; page?: Response }> {
+    let current = url;
+    for (let hop = 0; hop < 10; hop++) {
+      if (current.startsWith(stopAt)) return { url: current };
+      const res = await this.fetch(current);
+      const location = res.headers.get("location");
+      if (!location) return { url: current, page: res };
+      current = new URL(location, current).toString();
+    }
+    throw new Error("too many redirects");
+  }
+}
+
+/** Starts a JSON login at TIM and returns TARA's authorization URL and the state. */
+export async function startJsonLogin(
+  world: TaraWorld,
+  query: Record<string, string> = {},
+): Promise<{ authorizationUrl: string; state: string }> {
+  const res = await fetch(`${world.tim.url}/auth/login/tara?${new URLSearchParams(query)}`, {
+    headers: { accept: "application/json" },
+  });
+  if (res.status !== 200) throw new Error(`login start answered ${res.status}: ${await res.text()}`);
+  const body = (await res.json()) as { authorization_url: string; state: string };
+  return { authorizationUrl: body.authorization_url, state: body.state };
+}
+
+/** Runs TARA's side of a login (autologin as `personalCode`) and returns the callback URL TARA sent the browser to. */
+export async function taraCallbackUrl(world: TaraWorld, authorizationUrl: string, personalCode: string): Promise<string> {
+  const url = new URL(authorizationUrl);
+  url.searchParams.set("autologin", personalCode);
+  const { url: callback } = await new Browser().followUntil(url.toString(), world.callbackUrl);
+  if (!callback.startsWith(world.callbackUrl)) throw new Error(`TARA did not return to the callback: ${callback}`);
+  return callback;
+}
