@@ -2,7 +2,7 @@ import { mkdir, open } from "node:fs/promises";
 import path from "node:path";
 import { config } from "@/lib/config/env";
 import { db } from "@/lib/db/client";
-import { finishJobRun, reportJobProgress, startJobRun, type JobTrigger } from "@/lib/jobs/runs";
+import { finishJobRun, getJobRun, startJobRun, type JobTrigger } from "@/lib/jobs/runs";
 
 /**
  * Archive purge: archived metadata older than TIM_ARCHIVE_DAYS (by
@@ -15,6 +15,8 @@ export const ARCHIVE_PURGE_BATCH_SIZE = 1_000;
 const DAY_MS = 86_400_000;
 
 type ArchiveTable = "custom" | "tara";
+const TABLES: ArchiveTable[] = ["custom", "tara"];
+const countKey = (t: ArchiveTable) => `${t}.jwt_metadata_archive`;
 
 async function appendLines(file: string, rows: unknown[]): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
@@ -29,6 +31,7 @@ async function appendLines(file: string, rows: unknown[]): Promise<void> {
 
 /** Deletes one batch; returns how many rows were deleted (and exported when `exportFile` is given). */
 export async function purgeArchiveBatch(
+  runId: string,
   table: ArchiveTable,
   cutoff: Date,
   exportFile: string | null,
@@ -49,6 +52,12 @@ export async function purgeArchiveBatch(
                  ORDER BY archived_at, id LIMIT ${limit} FOR UPDATE SKIP LOCKED)
               RETURNING *`;
       if (rows.length > 0 && exportFile) await appendLines(exportFile, rows);
+      const key = countKey(table);
+      await tx.$executeRaw`
+        UPDATE tim.job_runs
+           SET counts = jsonb_set(counts, ARRAY[${key}], to_jsonb(COALESCE((counts->>${key})::bigint, 0) + ${rows.length}::bigint)),
+               updated_at = now()
+         WHERE id = ${runId}::uuid`;
       return rows.length;
     },
     { timeout: 60_000 },
@@ -64,8 +73,6 @@ export type ArchivePurgeState = {
   done: boolean;
 };
 
-const TABLES: ArchiveTable[] = ["custom", "tara"];
-const countKey = (t: ArchiveTable) => `${t}.jwt_metadata_archive`;
 
 export async function beginArchivePurge(input: {
   trigger: JobTrigger;
@@ -79,33 +86,34 @@ export async function beginArchivePurge(input: {
   const fileFor = (t: ArchiveTable) =>
     cfg.TIM_ARCHIVE_DIR ? path.resolve(cfg.TIM_ARCHIVE_DIR, `${t}-jwt_metadata_archive-${stamp}.jsonl`) : null;
   const files = { custom: fileFor("custom"), tara: fileFor("tara") };
+  const counts = { [countKey("custom")]: 0, [countKey("tara")]: 0 };
   const runId = await startJobRun({
+    counts,
     job: "archive_purge",
     trigger: input.trigger,
     requestedBy: input.requestedBy,
     params: { archiveDays: cfg.TIM_ARCHIVE_DAYS, cutoff, exportDir: cfg.TIM_ARCHIVE_DIR ?? null },
   });
-  return { runId, cutoff, files, table: 0, counts: { [countKey("custom")]: 0, [countKey("tara")]: 0 }, done: false };
+  return { runId, cutoff, files, table: 0, counts, done: false };
 }
 
 export async function continueArchivePurge(state: ArchivePurgeState, maxBatches = 50): Promise<ArchivePurgeState> {
-  const s: ArchivePurgeState = { ...state, counts: { ...state.counts } };
+  const s: ArchivePurgeState = { ...state };
   for (let i = 0; i < maxBatches && !s.done; i++) {
     const table = TABLES[s.table];
-    const n = await purgeArchiveBatch(table, new Date(s.cutoff), s.files[table]);
-    s.counts[countKey(table)] += n;
+    const n = await purgeArchiveBatch(s.runId, table, new Date(s.cutoff), s.files[table]);
     if (n < ARCHIVE_PURGE_BATCH_SIZE) {
       s.table += 1;
       s.done = s.table >= TABLES.length;
     }
   }
-  await reportJobProgress(s.runId, { counts: s.counts });
+  s.counts = (await getJobRun(s.runId))?.counts ?? s.counts;
   return s;
 }
 
 export async function endArchivePurge(state: ArchivePurgeState, error?: unknown): Promise<void> {
   const exported = TABLES.filter((t) => state.counts[countKey(t)] > 0).flatMap((t) => state.files[t] ?? []);
-  await finishJobRun(state.runId, { counts: state.counts, result: { files: exported }, error });
+  await finishJobRun(state.runId, { result: { files: exported }, error });
 }
 
 /** One complete purge now (`npm run jobs -- archive-purge`). */

@@ -51,6 +51,7 @@ export async function startJobRun(input: {
   trigger: JobTrigger;
   requestedBy?: string | null;
   params?: Prisma.InputJsonValue;
+  counts?: Record<string, number>;
   status?: "queued" | "running";
 }): Promise<string> {
   const row = await (await db()).jobRun.create({
@@ -59,6 +60,7 @@ export async function startJobRun(input: {
       trigger: input.trigger,
       requestedBy: input.requestedBy ?? null,
       params: input.params ?? {},
+      counts: input.counts ?? {},
       status: input.status ?? "running",
     },
     select: { id: true },
@@ -81,6 +83,18 @@ export async function reportJobProgress(
       updatedAt: new Date(),
     },
   });
+}
+
+/** Adds to the run's per-table counts in one statement. */
+export async function addJobRunCounts(id: string, delta: Record<string, number>): Promise<void> {
+  const json = JSON.stringify(delta);
+  await (await db()).$executeRaw`
+    UPDATE tim.job_runs r
+       SET counts = r.counts || (
+             SELECT COALESCE(jsonb_object_agg(d.key, COALESCE((r.counts->>d.key)::bigint, 0) + d.value::bigint), '{}'::jsonb)
+               FROM jsonb_each_text(${json}::jsonb) AS d(key, value)),
+           updated_at = now()
+     WHERE id = ${id}::uuid`;
 }
 
 export async function finishJobRun(

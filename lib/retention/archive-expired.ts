@@ -21,11 +21,13 @@ function result(row: BatchRow): ArchiveBatchResult {
 
 /**
  * Moves up to 1,000 custom metadata rows past retention into
- * custom.jwt_metadata_archive, in one statement (one transaction). A row
+ * custom.jwt_metadata_archive, in one statement (one transaction) that also
+ * adds the count to the job run, so counts stay exact across retries. A row
  * qualifies when every member of its extension chain (same original_jwt_uuid)
  * expired before `cutoff` and no member's token hash is in the allowlist.
  */
 export async function archiveExpiredCustomBatch(
+  runId: string,
   cutoff: Date,
   after: RetentionCursor,
   limit = RETENTION_BATCH_SIZE,
@@ -54,6 +56,12 @@ export async function archiveExpiredCustomBatch(
              now()
         FROM moved
       RETURNING 1
+    ), progress AS (
+      UPDATE tim.job_runs
+         SET counts = jsonb_set(counts, '{custom.jwt_metadata}',
+               to_jsonb(COALESCE((counts->>'custom.jwt_metadata')::bigint, 0) + (SELECT count(*) FROM archived))),
+             updated_at = now()
+       WHERE id = ${runId}::uuid RETURNING 1
     ), last AS (
       SELECT expires_at, id FROM batch ORDER BY expires_at DESC, id DESC LIMIT 1
     )
@@ -64,6 +72,7 @@ export async function archiveExpiredCustomBatch(
 
 /** The same for TARA tokens: tara.jwt_metadata into tara.jwt_metadata_archive. */
 export async function archiveExpiredTaraBatch(
+  runId: string,
   cutoff: Date,
   after: RetentionCursor,
   limit = RETENTION_BATCH_SIZE,
@@ -93,6 +102,12 @@ export async function archiveExpiredTaraBatch(
              auth_method, level_of_assurance, session_id, oauth_state_id, given_name, family_name, now()
         FROM moved
       RETURNING 1
+    ), progress AS (
+      UPDATE tim.job_runs
+         SET counts = jsonb_set(counts, '{tara.jwt_metadata}',
+               to_jsonb(COALESCE((counts->>'tara.jwt_metadata')::bigint, 0) + (SELECT count(*) FROM archived))),
+             updated_at = now()
+       WHERE id = ${runId}::uuid RETURNING 1
     ), last AS (
       SELECT expires_at, id FROM batch ORDER BY expires_at DESC, id DESC LIMIT 1
     )
@@ -101,18 +116,44 @@ export async function archiveExpiredTaraBatch(
   return result(rows[0]);
 }
 
-/** Removes up to 1,000 denylist rows of tokens that expired before `cutoff`. */
+/**
+ * Removes up to 1,000 denylist rows of tokens that expired before `cutoff`;
+ * the run's count grows in the same statement.
+ */
 export async function purgeExpiredDenylistBatch(
+  runId: string,
   tokenType: "custom" | "tara",
   cutoff: Date,
   limit = RETENTION_BATCH_SIZE,
 ): Promise<number> {
   const client = await db();
-  return tokenType === "custom"
-    ? client.$executeRaw`
-        DELETE FROM custom.denylist WHERE jwt_uuid IN (
-          SELECT jwt_uuid FROM custom.denylist WHERE expires_at < ${cutoff} LIMIT ${limit} FOR UPDATE SKIP LOCKED)`
-    : client.$executeRaw`
-        DELETE FROM tara.denylist WHERE jwt_uuid IN (
-          SELECT jwt_uuid FROM tara.denylist WHERE expires_at < ${cutoff} LIMIT ${limit} FOR UPDATE SKIP LOCKED)`;
+  const rows =
+    tokenType === "custom"
+      ? await client.$queryRaw<Array<{ n: number }>>`
+          WITH gone AS (
+            DELETE FROM custom.denylist WHERE jwt_uuid IN (
+              SELECT jwt_uuid FROM custom.denylist WHERE expires_at < ${cutoff} LIMIT ${limit} FOR UPDATE SKIP LOCKED)
+            RETURNING 1
+          ), progress AS (
+            UPDATE tim.job_runs
+               SET counts = jsonb_set(counts, '{custom.denylist}',
+                     to_jsonb(COALESCE((counts->>'custom.denylist')::bigint, 0) + (SELECT count(*) FROM gone))),
+                   updated_at = now()
+             WHERE id = ${runId}::uuid RETURNING 1
+          )
+          SELECT (SELECT count(*) FROM gone)::int AS n`
+      : await client.$queryRaw<Array<{ n: number }>>`
+          WITH gone AS (
+            DELETE FROM tara.denylist WHERE jwt_uuid IN (
+              SELECT jwt_uuid FROM tara.denylist WHERE expires_at < ${cutoff} LIMIT ${limit} FOR UPDATE SKIP LOCKED)
+            RETURNING 1
+          ), progress AS (
+            UPDATE tim.job_runs
+               SET counts = jsonb_set(counts, '{tara.denylist}',
+                     to_jsonb(COALESCE((counts->>'tara.denylist')::bigint, 0) + (SELECT count(*) FROM gone))),
+                   updated_at = now()
+             WHERE id = ${runId}::uuid RETURNING 1
+          )
+          SELECT (SELECT count(*) FROM gone)::int AS n`;
+  return rows[0].n;
 }

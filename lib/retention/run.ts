@@ -7,7 +7,7 @@ import {
 } from "@/lib/retention/archive-expired";
 import { getRetentionSettings } from "@/lib/retention/settings";
 import { purgeFinishedJobState } from "@/lib/jobs/runner/queue";
-import { finishJobRun, reportJobProgress, startJobRun, type JobTrigger } from "@/lib/jobs/runs";
+import { addJobRunCounts, finishJobRun, getJobRun, startJobRun, type JobTrigger } from "@/lib/jobs/runs";
 
 /**
  * Nightly retention, in resumable chunks: each chunk runs up to
@@ -30,21 +30,24 @@ const DENYLIST_GRACE_MS = 10 * 60_000;
 const JOB_STATE_DAYS = 7;
 const DAY_MS = 86_400_000;
 
-type PhaseResult = { count: number; cursor: RetentionCursor; finished: boolean };
+type PhaseResult = { cursor: RetentionCursor; finished: boolean };
 type Phase = { table: string; batch: (s: RetentionState) => Promise<PhaseResult> };
 
+// Every batch adds its count to the job run in its own transaction (see
+// archive-expired.ts), so the run's counts are exact even when a chunk fails
+// half-way and is retried.
 const archivePhase =
   (fn: typeof archiveExpiredCustomBatch, cutoff: (s: RetentionState) => string) =>
   async (s: RetentionState): Promise<PhaseResult> => {
-    const r = await fn(new Date(cutoff(s)), s.cursor);
-    return { count: r.archived, cursor: r.cursor, finished: r.archived < RETENTION_BATCH_SIZE };
+    const r = await fn(s.runId, new Date(cutoff(s)), s.cursor);
+    return { cursor: r.cursor, finished: r.archived < RETENTION_BATCH_SIZE };
   };
 
 const denylistPhase =
   (tokenType: "custom" | "tara") =>
   async (s: RetentionState): Promise<PhaseResult> => {
-    const n = await purgeExpiredDenylistBatch(tokenType, new Date(s.cutoffs.denylist));
-    return { count: n, cursor: null, finished: n < RETENTION_BATCH_SIZE };
+    const n = await purgeExpiredDenylistBatch(s.runId, tokenType, new Date(s.cutoffs.denylist));
+    return { cursor: null, finished: n < RETENTION_BATCH_SIZE };
   };
 
 const PHASES: Phase[] = [
@@ -56,8 +59,8 @@ const PHASES: Phase[] = [
     table: "tim.job_executions",
     batch: async (s) => {
       const r = await purgeFinishedJobState(JOB_STATE_DAYS);
-      s.counts["tim.job_effects"] = (s.counts["tim.job_effects"] ?? 0) + r.effects;
-      return { count: r.executions, cursor: null, finished: true };
+      await addJobRunCounts(s.runId, { "tim.job_executions": r.executions, "tim.job_effects": r.effects });
+      return { cursor: null, finished: true };
     },
   },
 ];
@@ -75,23 +78,22 @@ export async function beginRetention(input: {
     tara: new Date(now - settings.taraDays * DAY_MS).toISOString(),
     denylist: new Date(now - DENYLIST_GRACE_MS).toISOString(),
   };
+  const counts = Object.fromEntries([...PHASES.map((p) => p.table), "tim.job_effects"].map((t) => [t, 0]));
   const runId = await startJobRun({
     job: "retention",
     trigger: input.trigger,
     requestedBy: input.requestedBy,
     params: { customDays: settings.customDays, taraDays: settings.taraDays, cutoffs },
+    counts,
   });
-  const counts = Object.fromEntries([...PHASES.map((p) => p.table), "tim.job_effects"].map((t) => [t, 0]));
   return { runId, cutoffs, phase: 0, cursor: null, counts, done: false };
 }
 
-/** Runs up to `maxBatches` batches and reports the counts so far on the run. */
+/** Runs up to `maxBatches` batches; returns where to continue and the run's counts so far. */
 export async function continueRetention(state: RetentionState, maxBatches = 50): Promise<RetentionState> {
-  const s: RetentionState = { ...state, counts: { ...state.counts } };
+  const s: RetentionState = { ...state };
   for (let i = 0; i < maxBatches && !s.done; i++) {
-    const phase = PHASES[s.phase];
-    const r = await phase.batch(s);
-    s.counts[phase.table] += r.count;
+    const r = await PHASES[s.phase].batch(s);
     s.cursor = r.cursor;
     if (r.finished) {
       s.phase += 1;
@@ -99,12 +101,12 @@ export async function continueRetention(state: RetentionState, maxBatches = 50):
       s.done = s.phase >= PHASES.length;
     }
   }
-  await reportJobProgress(s.runId, { counts: s.counts });
+  s.counts = (await getJobRun(s.runId))?.counts ?? s.counts;
   return s;
 }
 
 export async function endRetention(state: RetentionState, error?: unknown): Promise<void> {
-  await finishJobRun(state.runId, { counts: state.counts, error });
+  await finishJobRun(state.runId, { error });
 }
 
 /** One complete run now (the CLI's `npm run jobs -- retention`). */
