@@ -1,0 +1,87 @@
+import { createHash, randomUUID } from "node:crypto";
+import canonicalize from "canonicalize";
+import { z } from "zod";
+
+/** Who changed something: an API client, an administrator, a background job, an end user (or nobody known). */
+export const ACTOR_TYPES = ["api_client", "administrator", "system_job", "end_user", "anonymous"] as const;
+export type ActorType = (typeof ACTOR_TYPES)[number];
+
+/** PostgreSQL text and jsonb cannot hold NUL characters; refusing them keeps a bad value from aborting the caller's transaction. */
+const noNul = (s: string) => !s.includes("\u0000");
+const jsonWithoutNul = (v: unknown) => !JSON.stringify(v).includes("\\u0000");
+
+export const auditEventSchema = z.object({
+  actor: z.object({
+    type: z.enum(ACTOR_TYPES),
+    id: z.string().min(1).max(200).refine(noNul, "actor id holds a NUL character"),
+  }),
+  /** Dotted verb, e.g. `token.revoke`, `tokens.export`, `key.rotate`. */
+  action: z.string().regex(/^[A-Za-z0-9_.:/-]+$/, "action must be a dotted name").max(100),
+  /** What changed: `{ jwt_uuids: [...] }`, `{ query: {...} }`, `{ client_id }`, … */
+  target: z.record(z.string(), z.json()).refine(jsonWithoutNul, "target holds a NUL character").default({}),
+  reason: z.string().max(2000).refine(noNul, "reason holds a NUL character").nullish(),
+  /** How many rows of what: `{ revoked: 12, skipped_already_revoked: 3 }`. */
+  counts: z.record(z.string(), z.number().int().nonnegative()).default({}),
+  requestId: z.string().max(200).refine(noNul, "request id holds a NUL character").nullish(),
+  at: z.date().optional(),
+});
+export type AuditEvent = z.input<typeof auditEventSchema>;
+
+/** The stored columns of one audit row that its hash covers. */
+export type AuditContent = {
+  id: string;
+  at: Date;
+  actorType: string;
+  actorId: string;
+  action: string;
+  target: unknown;
+  reason: string | null;
+  counts: unknown;
+  requestId: string | null;
+};
+
+/** prev_hash of the first row. */
+export const GENESIS_HASH = "0".repeat(64);
+
+/**
+ * The row's content as RFC 8785 canonical JSON: the same text whether built
+ * from an event before the insert or from the row read back (jsonb reorders keys).
+ */
+export function canonicalContent(c: AuditContent): string {
+  const text = canonicalize({
+    v: 1,
+    id: c.id,
+    at: c.at.toISOString(),
+    actor_type: c.actorType,
+    actor_id: c.actorId,
+    action: c.action,
+    target: c.target,
+    reason: c.reason,
+    counts: c.counts,
+    request_id: c.requestId,
+  });
+  if (text === undefined) throw new Error("audit content cannot be serialised");
+  return text;
+}
+
+/** SHA-256 over the previous row's hash and this row's canonical content (hex). */
+export function chainHash(prevHash: string, content: AuditContent): string {
+  return createHash("sha256").update(prevHash).update("\n").update(canonicalContent(content)).digest("hex");
+}
+
+/** Validates an event and fixes what its hash will cover (id, time, JSON as stored). */
+export function toContent(event: AuditEvent): AuditContent {
+  const e = auditEventSchema.parse(event);
+  return {
+    id: randomUUID(),
+    at: e.at ?? new Date(),
+    actorType: e.actor.type,
+    actorId: e.actor.id,
+    action: e.action,
+    // Through JSON once, so the hashed value is exactly what jsonb returns (no undefined, Dates as strings).
+    target: JSON.parse(JSON.stringify(e.target)),
+    reason: e.reason ?? null,
+    counts: e.counts,
+    requestId: e.requestId ?? null,
+  };
+}
