@@ -150,7 +150,7 @@ describe("verification (on a database of its own)", () => {
     scratch = await createScratchTim();
     const rows = await seedChain(scratch, 3);
     await scratch.release();
-    const env = { ...process.env, ...scratch.env, NODE_ENV: "production", TIM_LOG_LEVEL: "error" };
+    const env: NodeJS.ProcessEnv = { ...process.env, ...scratch.env, NODE_ENV: "production", TIM_LOG_LEVEL: "error" };
     const ok = await run("npx", ["tsx", "scripts/audit-verify.ts"], { env });
     expect(ok.stdout).toMatch(/intact: 3 row\(s\)/);
 
