@@ -44,6 +44,10 @@ export const apiRoutes: RouteEntry[] = [
   route("/auth/health", "app/auth/health/route.ts", () => import("@/app/auth/health/route")),
   route("/auth/login/tara", "app/auth/login/tara/route.ts", () => import("@/app/auth/login/tara/route")),
   route("/auth/callback/tara", "app/auth/callback/tara/route.ts", () => import("@/app/auth/callback/tara/route")),
+  route("/auth/session/validate", "app/auth/session/validate/route.ts", () => import("@/app/auth/session/validate/route")),
+  route("/auth/profile", "app/auth/profile/route.ts", () => import("@/app/auth/profile/route")),
+  route("/auth/logout", "app/auth/logout/route.ts", () => import("@/app/auth/logout/route")),
+  route("/jwt/tara/extend", "app/jwt/tara/extend/route.ts", () => import("@/app/jwt/tara/extend/route")),
 ];
 
 type Compiled = { entry: RouteEntry; regex: RegExp; names: string[] };

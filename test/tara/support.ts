@@ -107,3 +107,14 @@ export async function taraCallbackUrl(world: TaraWorld, authorizationUrl: string
   if (!callback.startsWith(world.callbackUrl)) throw new Error(`TARA did not return to the callback: ${callback}`);
   return callback;
 }
+
+export type JsonLogin = { token: string; session_id: string; expires_at: string; state: string };
+
+/** A whole JSON login as `personalCode`; returns TIM's success answer. */
+export async function loginJson(world: TaraWorld, personalCode: string, query: Record<string, string> = {}): Promise<JsonLogin> {
+  const started = await startJsonLogin(world, query);
+  const callback = await taraCallbackUrl(world, started.authorizationUrl, personalCode);
+  const res = await fetch(callback, { headers: { accept: "application/json" } });
+  if (res.status !== 200) throw new Error(`callback answered ${res.status}: ${await res.text()}`);
+  return { ...((await res.json()) as Omit<JsonLogin, "state">), state: started.state };
+}

@@ -1,0 +1,14 @@
+import { handler, json } from "@/lib/http/handler";
+import { sessionFromRequest, sessionJson } from "@/lib/tara/session";
+
+export const dynamic = "force-dynamic";
+
+/** Is this TARA session (by `session_id`, or the cookie's) still active? */
+export const GET = handler(async (req) => {
+  const session = await sessionFromRequest(req, new URL(req.url).searchParams.get("session_id") ?? undefined);
+  return json({
+    valid: session.status === "active",
+    ...sessionJson(session),
+    ...(session.revokedReason ? { reason: session.revokedReason } : {}),
+  });
+});

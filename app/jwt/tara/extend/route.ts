@@ -1,0 +1,40 @@
+import { z } from "zod";
+import { TimError } from "@/lib/http/errors";
+import { handler, json, readBodyText } from "@/lib/http/handler";
+import { TARA_COOKIE, readCookie, taraCookie, taraTokenFrom } from "@/lib/tara/cookie";
+import { extendTaraToken } from "@/lib/tara/extend";
+
+export const dynamic = "force-dynamic";
+
+const bodySchema = z.object({ token: z.string().min(1).max(16_384).optional() }).strict();
+
+/** A new TIM TARA JWT in the same chain and session; the old one is revoked. Token in the body, as bearer or cookie. */
+export const POST = handler(async (req) => {
+  const text = await readBodyText(req);
+  let fromBody: string | undefined;
+  if (text.trim() !== "") {
+    const parsed = bodySchema.safeParse(safeJson(text));
+    if (!parsed.success) throw new TimError(400, "invalid_request", "The body must be JSON {\"token\": \"…\"} or empty.");
+    fromBody = parsed.data.token;
+  }
+  const token = fromBody ?? taraTokenFrom(req);
+  if (!token) throw new TimError(400, "invalid_request", "Give the TIM TARA JWT in the body, as bearer token or cookie.");
+  const extended = await extendTaraToken(token);
+  // A browser that sent the cookie gets the new token the same way.
+  const headers: Record<string, string> = readCookie(req, TARA_COOKIE) === token
+    ? { "set-cookie": taraCookie(extended.token, Date.parse(extended.expiresAt) / 1000 - Date.now() / 1000) }
+    : {};
+  return json(
+    { status: "extended", name: extended.name, token: extended.token, expiresAt: extended.expiresAt, session_id: extended.payload.sid },
+    200,
+    headers,
+  );
+});
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

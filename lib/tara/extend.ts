@@ -1,0 +1,27 @@
+import { decodeJwt } from "jose";
+import { config } from "@/lib/config/env";
+import { extendToken, type ExtendedToken } from "@/lib/tokens/extend";
+
+/**
+ * Extends a TIM TARA JWT by TARA_JWT_TTL_MINUTES: a new token in the same
+ * chain and session (same sid), the old one revoked — the custom tokens'
+ * extension logic, for the tara kind. The token itself is the credential.
+ */
+export async function extendTaraToken(token: string): Promise<ExtendedToken> {
+  const subject = safeSubject(token);
+  return extendToken("tara", {
+    token,
+    lifetimeMinutes: config().TARA_JWT_TTL_MINUTES,
+    revokedBy: subject ? `user:${subject}` : null,
+  });
+}
+
+/** Only for the revoked_by label; extendToken verifies the token. */
+function safeSubject(token: string): string | undefined {
+  try {
+    const { sub } = decodeJwt(token);
+    return typeof sub === "string" ? sub : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,145 @@
+import { z } from "zod";
+import { config } from "@/lib/config/env";
+import { db } from "@/lib/db/client";
+import type { TaraJwtMetadata } from "@/lib/generated/prisma/client";
+import { TimError } from "@/lib/http/errors";
+import { InvalidTokenError } from "@/lib/jwt/verify";
+import { taraTokenFrom } from "@/lib/tara/cookie";
+import { checkToken } from "@/lib/tokens/check";
+
+export type SessionStatus = "active" | "expired" | "revoked";
+
+/** One TARA session: the newest token of its chain (extensions keep the session id). */
+export type TaraSession = {
+  sessionId: string;
+  subject: string;
+  status: SessionStatus;
+  revokedReason: string | null;
+  givenName: string | null;
+  familyName: string | null;
+  dateOfBirth: string | null;
+  authMethod: string | null;
+  levelOfAssurance: string | null;
+  authTime: Date | null;
+  /** When the session began (its first token) and when the current token was issued and expires. */
+  startedAt: Date;
+  issuedAt: Date;
+  expiresAt: Date;
+  jwtUuid: string;
+};
+
+export const sessionIdSchema = z.string().uuid();
+
+const claimsSchema = z.object({ date_of_birth: z.string().nullish(), auth_time: z.number().nullish() }).partial();
+
+/** Sessions from their metadata rows: the head of each chain (the row nothing supersedes) decides the status. */
+async function sessionsFromRows(rows: TaraJwtMetadata[]): Promise<TaraSession[]> {
+  const superseded = new Set(rows.map((r) => r.supersedes).filter(Boolean));
+  const heads = new Map<string, TaraJwtMetadata>();
+  const starts = new Map<string, Date>();
+  for (const row of rows) {
+    if (!row.sessionId) continue;
+    const head = heads.get(row.sessionId);
+    if (!superseded.has(row.id) && (!head || row.issuedAt > head.issuedAt)) heads.set(row.sessionId, row);
+    const start = starts.get(row.sessionId);
+    if (!start || row.issuedAt < start) starts.set(row.sessionId, row.issuedAt);
+  }
+  if (heads.size === 0) return [];
+  const prisma = await db();
+  const jtis = [...heads.values()].map((r) => r.jwtUuid);
+  const denied = new Map(
+    (await prisma.taraDenylist.findMany({ where: { jwtUuid: { in: jtis } }, select: { jwtUuid: true, reason: true } })).map(
+      (d) => [d.jwtUuid, d.reason],
+    ),
+  );
+  const allowed = config().TARA_REQUIRE_ALLOWLIST
+    ? new Set(
+        (await prisma.taraAllowlist.findMany({ where: { jwtUuid: { in: jtis } }, select: { jwtUuid: true } })).map((a) => a.jwtUuid),
+      )
+    : undefined;
+  const now = Date.now();
+  return [...heads.values()]
+    .map((row) => {
+      const claims = claimsSchema.safeParse(row.claimsJson);
+      const revoked = denied.has(row.jwtUuid) || (allowed !== undefined && !allowed.has(row.jwtUuid));
+      const status: SessionStatus = revoked ? "revoked" : row.expiresAt.getTime() <= now ? "expired" : "active";
+      return {
+        sessionId: row.sessionId!,
+        subject: row.subject ?? "",
+        status,
+        revokedReason: revoked ? (denied.get(row.jwtUuid) ?? "not on the allowlist") : null,
+        givenName: row.givenName,
+        familyName: row.familyName,
+        dateOfBirth: claims.success ? (claims.data.date_of_birth ?? null) : null,
+        authMethod: row.authMethod,
+        levelOfAssurance: row.levelOfAssurance,
+        authTime: claims.success && claims.data.auth_time ? new Date(claims.data.auth_time * 1000) : null,
+        startedAt: starts.get(row.sessionId!)!,
+        issuedAt: row.issuedAt,
+        expiresAt: row.expiresAt,
+        jwtUuid: row.jwtUuid,
+      };
+    })
+    .sort((a, b) => b.issuedAt.getTime() - a.issuedAt.getTime());
+}
+
+/** A session by its id, or undefined when TIM never issued it. */
+export async function findTaraSession(sessionId: string): Promise<TaraSession | undefined> {
+  if (!sessionIdSchema.safeParse(sessionId).success) return undefined;
+  const prisma = await db();
+  const rows = await prisma.taraJwtMetadata.findMany({ where: { sessionId } });
+  return (await sessionsFromRows(rows))[0];
+}
+
+/** How many of a person's most recent tokens /me looks at. */
+const LIST_LIMIT = 500;
+
+/** A person's TARA sessions, newest first. */
+export async function listTaraSessions(subject: string): Promise<TaraSession[]> {
+  const prisma = await db();
+  const rows = await prisma.taraJwtMetadata.findMany({
+    where: { subject },
+    orderBy: { issuedAt: "desc" },
+    take: LIST_LIMIT,
+  });
+  return sessionsFromRows(rows);
+}
+
+/**
+ * The session a request is about: `session_id` when given, else the one of the
+ * TIM TARA JWT in the Authorization header or cookie (checked: signature,
+ * expiry, denylist, allowlist when required). 401 when there is none.
+ */
+export async function sessionFromRequest(req: Request, sessionId: string | undefined): Promise<TaraSession> {
+  if (sessionId !== undefined) {
+    if (!sessionIdSchema.safeParse(sessionId).success) throw new TimError(400, "invalid_request", "session_id must be a UUID.");
+    const session = await findTaraSession(sessionId);
+    if (!session) throw new TimError(404, "session_not_found", "No TARA session has this id.");
+    return session;
+  }
+  const token = taraTokenFrom(req);
+  if (!token) throw new TimError(401, "not_authenticated", "Give session_id, or the TIM TARA JWT as cookie or bearer token.");
+  let sid: unknown;
+  try {
+    ({ payload: { sid } } = await checkToken(token, { kinds: ["tara"] }));
+  } catch (err) {
+    if (err instanceof InvalidTokenError) throw new TimError(401, "invalid_token", err.reason, { reason: err.reason });
+    throw err;
+  }
+  const session = typeof sid === "string" ? await findTaraSession(sid) : undefined;
+  if (!session) throw new TimError(401, "invalid_token", "Token not found", { reason: "Token not found" });
+  return session;
+}
+
+/** The JSON view of a session used by the session and profile endpoints. */
+export function sessionJson(session: TaraSession) {
+  return {
+    session_id: session.sessionId,
+    status: session.status,
+    subject: session.subject,
+    auth_method: session.authMethod,
+    level_of_assurance: session.levelOfAssurance,
+    issued_at: session.issuedAt.toISOString(),
+    expires_at: session.expiresAt.toISOString(),
+  };
+}
