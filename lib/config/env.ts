@@ -37,6 +37,10 @@ const schema = z.object({
   TARA_REQUIRE_ALLOWLIST: z.preprocess(emptyAsUndefined, bool.default(false)),
   /** Set by start-up when the local TARA stand-in serves the logins (banner on every page). */
   TIM_TARA_STAND_IN: z.preprocess(emptyAsUndefined, bool.default(false)),
+  /** Lets TIM listen beyond loopback while the stand-in (anyone can log in as anyone) serves the logins. */
+  TIM_ALLOW_STAND_IN: z.preprocess(emptyAsUndefined, bool.default(false)),
+  /** Fixed port for the stand-in (default: any free port). */
+  TARA_STAND_IN_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   /** Comma-separated personal codes (as TARA gives them, e.g. EE38001085718) of administrators. */
   TIM_ADMIN_SUBJECTS: z.preprocess(emptyAsUndefined, z.string().default("")),
   /** Comma-separated URLs or origins a TARA login may return to; same-site paths are always allowed. */
