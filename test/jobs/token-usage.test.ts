@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { db } from "@/lib/db/client";
-import { recordTokenUse } from "@/lib/jobs/token-usage";
+import { applyTokenUsage, recordTokenUse } from "@/lib/jobs/token-usage";
 import type { JobRunnerHandle } from "@/lib/jobs/start";
+import { failFirst } from "@/test/jobs/failure";
 import { insertCustomToken, insertTaraToken, startTestRunner, waitFor } from "@/test/jobs/support";
 
 let runner: JobRunnerHandle;
@@ -58,4 +59,44 @@ test("a batch of many events across both token types is applied by one run, coun
        AND events @> ${JSON.stringify([{ data: { jwt_uuid: tara.jwtUuid } }])}::jsonb`;
   expect(runs).toHaveLength(1);
   expect(runs[0].n).toBeGreaterThanOrEqual(uses.length);
+});
+
+test("a failed usage batch is retried and every use is counted exactly once", async () => {
+  const subject = `usage-retry-${randomUUID()}`;
+  const failing = await insertCustomToken({ subject, expiresAt: future() });
+  const other = await insertCustomToken({ subject: `${subject}-other`, expiresAt: future() });
+  const failure = await failFirst({ table: "custom.jwt_metadata", timing: "BEFORE UPDATE", subject });
+  try {
+    for (let i = 0; i < 4; i++) recordTokenUse("custom", failing.jwtUuid);
+    for (let i = 0; i < 3; i++) recordTokenUse("custom", other.jwtUuid);
+    const client = await db();
+    await waitFor(async () => {
+      const r = await client.customJwtMetadata.findUniqueOrThrow({ where: { jwtUuid: failing.jwtUuid } });
+      return r.useCount > 0;
+    });
+    const runs = await waitFor(async () => {
+      const rows = await client.$queryRaw<Array<{ attempt: number; status: string }>>`
+        SELECT attempt, status FROM tim.job_executions
+         WHERE function_id = 'token-usage'
+           AND events @> ${JSON.stringify([{ data: { jwt_uuid: failing.jwtUuid } }])}::jsonb`;
+      return rows.every((r) => r.status === "completed") && rows;
+    });
+    expect(runs.some((r) => r.attempt >= 1)).toBe(true);
+    const after = await client.customJwtMetadata.findMany({ where: { jwtUuid: { in: [failing.jwtUuid, other.jwtUuid] } } });
+    const count = Object.fromEntries(after.map((r) => [r.jwtUuid, r.useCount]));
+    expect(count[failing.jwtUuid]).toBe(4);
+    expect(count[other.jwtUuid]).toBe(3);
+  } finally {
+    await failure.remove();
+  }
+});
+
+test("a usage batch applied once is not applied again when its step is replayed", async () => {
+  const token = await insertCustomToken({ subject: `usage-replay-${randomUUID()}`, expiresAt: future() });
+  const uses = [{ token_type: "custom" as const, jwt_uuid: token.jwtUuid, used_at: new Date().toISOString() }];
+  const key = `test-run-${randomUUID()}:apply-usage`;
+  expect(await applyTokenUsage(uses, key)).toMatchObject({ applied: true, custom: 1 });
+  expect(await applyTokenUsage(uses, key)).toMatchObject({ applied: false, custom: 0 });
+  const row = await (await db()).customJwtMetadata.findUniqueOrThrow({ where: { jwtUuid: token.jwtUuid } });
+  expect(row.useCount).toBe(1);
 });

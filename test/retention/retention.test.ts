@@ -15,6 +15,7 @@ import {
   startTestRunner,
   waitFor,
 } from "@/test/jobs/support";
+import { failFirst } from "@/test/jobs/failure";
 
 // Tests in this file change the global retention setting, so they run in order.
 const exactCounts = !process.env.DATABASE_URL; // PostgreSQL runs share one database between test files
@@ -171,18 +172,8 @@ test("retention through the runner retries after a real failure without archivin
   const custom = await insertCustomToken({ subject, expiresAt: daysAgo(40) });
   const tara = await insertTaraToken({ subject, expiresAt: daysAgo(40) });
   const client = await db();
-  const seq = `tim_test_fail_${randomUUID().replace(/-/g, "")}`;
-  // The first DELETE of this subject's TARA row raises (the sequence counts across the rollback).
-  await client.$executeRawUnsafe(`CREATE SEQUENCE ${seq}`);
-  await client.$executeRawUnsafe(`
-    CREATE FUNCTION ${seq}_fn() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-      IF nextval('${seq}') = 1 THEN RAISE EXCEPTION 'injected failure'; END IF;
-      RETURN OLD;
-    END $$`);
-  await client.$executeRawUnsafe(`
-    CREATE TRIGGER ${seq}_trg BEFORE DELETE ON tara.jwt_metadata
-    FOR EACH ROW WHEN (OLD.subject = '${subject}') EXECUTE FUNCTION ${seq}_fn()`);
+  // The first DELETE of this subject's TARA row fails in the database.
+  const failure = await failFirst({ table: "tara.jwt_metadata", timing: "BEFORE DELETE", subject });
   try {
     await sendEvents([{ name: "tim/retention.requested", data: { requested_by: subject } }]);
     const run = await waitFor(async () => {
@@ -208,8 +199,6 @@ test("retention through the runner retries after a real failure without archivin
       expect(run.counts).toMatchObject({ "custom.jwt_metadata": 1, "tara.jwt_metadata": 1 });
     }
   } finally {
-    await client.$executeRawUnsafe(`DROP TRIGGER ${seq}_trg ON tara.jwt_metadata`);
-    await client.$executeRawUnsafe(`DROP FUNCTION ${seq}_fn()`);
-    await client.$executeRawUnsafe(`DROP SEQUENCE ${seq}`);
+    await failure.remove();
   }
 });

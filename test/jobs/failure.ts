@@ -1,0 +1,33 @@
+import { randomUUID } from "node:crypto";
+import { db } from "@/lib/db/client";
+
+/**
+ * Makes the database itself fail the first `times` row operations of one kind
+ * on rows of one subject: a trigger that raises while a sequence (which
+ * ignores rollbacks) counts the calls. A real failure, not a mock.
+ */
+export async function failFirst(
+  options: { table: string; timing: "BEFORE UPDATE" | "BEFORE DELETE" | "BEFORE INSERT"; subject: string; times?: number },
+): Promise<{ remove: () => Promise<void> }> {
+  const client = await db();
+  const name = `tim_test_fail_${randomUUID().replace(/-/g, "")}`;
+  const row = options.timing === "BEFORE DELETE" ? "OLD" : "NEW";
+  const subject = options.subject.replace(/'/g, "''");
+  await client.$executeRawUnsafe(`CREATE SEQUENCE ${name}`);
+  await client.$executeRawUnsafe(`
+    CREATE FUNCTION ${name}_fn() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF nextval('${name}') <= ${options.times ?? 1} THEN RAISE EXCEPTION 'injected failure'; END IF;
+      RETURN ${row};
+    END $$`);
+  await client.$executeRawUnsafe(`
+    CREATE TRIGGER ${name}_trg ${options.timing} ON ${options.table}
+    FOR EACH ROW WHEN (${row}.subject = '${subject}') EXECUTE FUNCTION ${name}_fn()`);
+  return {
+    remove: async () => {
+      await client.$executeRawUnsafe(`DROP TRIGGER ${name}_trg ON ${options.table}`);
+      await client.$executeRawUnsafe(`DROP FUNCTION ${name}_fn()`);
+      await client.$executeRawUnsafe(`DROP SEQUENCE ${name}`);
+    },
+  };
+}
