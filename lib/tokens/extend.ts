@@ -64,23 +64,23 @@ export async function extendToken(kind: TokenKind, opts: ExtendOptions): Promise
   if (!isUuid(oldJti)) throw denied("Invalid claims");
 
   const prisma = await db();
+  const previous = await tokenTables(prisma, kind).metadata.findUnique({ where: { jwtUuid: oldJti } });
+  if (!previous) throw denied("Token not found");
+  const revoked = await tokenTables(prisma, kind).denylist.findUnique({ where: { jwtUuid: oldJti }, select: { jwtUuid: true } });
+  if (revoked) throw denied("Token revoked");
+
+  // Signed outside the transaction (signing may touch tim.signing_keys); discarded if the transaction fails.
+  const iat = nowSeconds();
+  const exp = iat + opts.lifetimeMinutes * 60;
+  const jti = randomUUID();
+  const newPayload: JWTPayload = { ...payload, iat, exp, jti };
+  const token = await signJwt(newPayload);
+
   try {
     return await prisma.$transaction(async (tx) => {
       const tables = tokenTables(tx, kind);
-      const previous = await tables.metadata.findUnique({ where: { jwtUuid: oldJti } });
-      if (!previous) throw denied("Token not found");
-      const revoked = await tables.denylist.findUnique({ where: { jwtUuid: oldJti }, select: { jwtUuid: true } });
-      if (revoked) throw denied("Token revoked");
-
       // A token on the allowlist hands its place to its successor (revoking it removes its entry).
       const allowlisted = await tables.allowlist.count({ where: { jwtUuid: oldJti } });
-
-      const iat = nowSeconds();
-      const exp = iat + opts.lifetimeMinutes * 60;
-      const jti = randomUUID();
-      const newPayload: JWTPayload = { ...payload, iat, exp, jti };
-      const token = await signJwt(newPayload);
-
       // Copy the row (TARA rows carry their login details along), then set what is new.
       const { id: previousId, createdAt: _c, lastUsedAt: _l, useCount: _u, ...carried } = previous;
       const created = await tables.metadata.create({
@@ -102,6 +102,7 @@ export async function extendToken(kind: TokenKind, opts: ExtendOptions): Promise
         { jti: oldJti, expiresAt: previous.expiresAt, reason: "extended", revokedBy: opts.revokedBy ?? null },
         tx,
       );
+      // Revoked between the check above and now: the extension loses.
       if (outcome === "already_revoked") throw conflict();
       if (allowlisted > 0) {
         await tables.allowlist.createMany({

@@ -18,6 +18,9 @@ import { activateNextKey, activeSigningKey, ensureSigningKey, prepareNextKey, re
 import { signJwt } from "@/lib/jwt/sign";
 import { InvalidTokenError, verifyJwt } from "@/lib/jwt/verify";
 import { tokenHash } from "@/lib/tokens/hash";
+import { usePrivateDatabase } from "@/test/jwt/private-database";
+
+usePrivateDatabase();
 
 const now = () => Math.floor(Date.now() / 1000);
 const claims = (extra: Record<string, unknown> = {}) => ({
@@ -204,7 +207,7 @@ describe("rotation", () => {
     }
   });
 
-  test("concurrent first starts create exactly one active key", async () => {
+  test("concurrent starts and preparations do not fail and leave one active key", async () => {
     const prisma = await db();
     resetKeyCache();
     await Promise.all([ensureSigningKey(), prepareNextKey(), ensureSigningKey()]);

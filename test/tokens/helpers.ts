@@ -1,6 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { createApiClient, type CreateClientInput } from "@/lib/clients/create";
 import { SCOPES } from "@/lib/clients/scopes";
+import { db } from "@/lib/db/client";
+import { signJwt } from "@/lib/jwt/sign";
+import { tokenHash } from "@/lib/tokens/hash";
 
 /** Test helpers for the token API: API clients and JSON/form requests over real HTTP. */
 
@@ -53,4 +56,92 @@ export const unique = (prefix: string) => `${prefix}-${randomUUID()}`;
 /** The decoded payload of a compact JWT (no verification; the tests check signatures elsewhere). */
 export function claimsOf(token: string): Record<string, any> {
   return JSON.parse(Buffer.from(token.split(".")[1], "base64url").toString("utf8"));
+}
+
+/**
+ * A TIM TARA JWT as the TARA login records it (token + tara.jwt_metadata row),
+ * so the shared validation, introspection and revocation paths can be tested
+ * without running a login.
+ */
+export async function taraTokenFixture(opts: { allowlist?: "none" | "live" | "expired"; exp?: number } = {}) {
+  const iat = Math.floor(Date.now() / 1000);
+  const jti = randomUUID();
+  const sub = `EE${Math.floor(Math.random() * 1e11)}`;
+  const payload = {
+    sub,
+    given_name: "MARY ÄNN",
+    family_name: "O’CONNEŽ-ŠUSLIK TESTNUMBER",
+    amr: ["mID"],
+    acr: "high",
+    sid: randomUUID(),
+    iss: "TIM",
+    aud: "tim-audience",
+    iat,
+    exp: opts.exp ?? iat + 3600,
+    jti,
+    token_type: "tara_jwt",
+  };
+  const token = await signJwt(payload);
+  const prisma = await db();
+  await prisma.taraJwtMetadata.create({
+    data: {
+      jwtUuid: jti,
+      claimKeys: Object.keys(payload).join(","),
+      issuedAt: new Date(iat * 1000),
+      expiresAt: new Date(payload.exp * 1000),
+      subject: sub,
+      jwtName: "TIM_TARA_JWT",
+      audience: "tim-audience",
+      issuer: "TIM",
+      originalJwtUuid: jti,
+      claimsJson: payload,
+      tokenHash: tokenHash(token),
+      authMethod: "mID",
+      levelOfAssurance: "high",
+      sessionId: payload.sid,
+      givenName: payload.given_name,
+      familyName: payload.family_name,
+    },
+  });
+  if (opts.allowlist && opts.allowlist !== "none") {
+    await prisma.taraAllowlist.create({
+      data: {
+        jwtHash: tokenHash(token),
+        jwtUuid: jti,
+        expiresAt: new Date(opts.allowlist === "live" ? payload.exp * 1000 : Date.now() - 1000),
+      },
+    });
+  }
+  return { token, jti, sub, payload };
+}
+
+/** A custom token that expired a minute ago, with its metadata row (the API cannot issue one). */
+export async function expiredCustomToken(sub: string) {
+  const iat = Math.floor(Date.now() / 1000) - 3600;
+  const jti = randomUUID();
+  const payload = { sub, iss: "TIM", aud: "tim-audience", iat, exp: iat + 3540, jti, token_type: "custom_jwt" };
+  const token = await signJwt(payload);
+  const prisma = await db();
+  await prisma.customJwtMetadata.create({
+    data: {
+      jwtUuid: jti,
+      claimKeys: "sub",
+      issuedAt: new Date(iat * 1000),
+      expiresAt: new Date(payload.exp * 1000),
+      subject: sub,
+      jwtName: "EXPIRED",
+      audience: "tim-audience",
+      issuer: "TIM",
+      originalJwtUuid: jti,
+      claimsJson: payload,
+      tokenHash: tokenHash(token),
+    },
+  });
+  return { token, jti };
+}
+
+/** The token with its signature's last characters changed. */
+export function forged(token: string): string {
+  const [h, p, s] = token.split(".");
+  return `${h}.${p}.${s.slice(0, -6)}${s.slice(-6) === "AAAAAA" ? "BBBBBB" : "AAAAAA"}`;
 }

@@ -1,0 +1,213 @@
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { db } from "@/lib/db/client";
+import { extendToken } from "@/lib/tokens/extend";
+import { startTestServer, type TestServer } from "@/test/support/http";
+import {
+  call,
+  claimsOf,
+  expiredCustomToken,
+  forged,
+  newClient,
+  taraTokenFixture,
+  unique,
+  type TestClient,
+} from "@/test/tokens/helpers";
+
+let server: TestServer;
+let client: TestClient;
+let url: (path: string) => string;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  url = (p) => `${server.url}${p}`;
+  client = await newClient({ maxLifetimeMinutes: 240 });
+});
+afterAll(async () => server.close());
+
+async function issue(extra: Record<string, unknown> = {}) {
+  const res = await call(url("/jwt/custom/generate"), {
+    json: {
+      JWTName: "EXTEND_ME",
+      content: { sub: unique("x"), role: "editor", scopes: ["a", "b"] },
+      expirationInMinutes: 10,
+      audience: ["svc-a", "svc-b"],
+      ...extra,
+    },
+    auth: client.basic,
+  });
+  expect(res.status).toBe(200);
+  return res.body.token as string;
+}
+
+const extend = (json: unknown, auth = client.basic) => call(url("/jwt/custom/extend"), { json, auth });
+const chainOf = (root: string, auth = client.basic) => call(url(`/jwt/custom/extension-chain/${root}`), { auth });
+
+describe("POST /jwt/custom/extend", () => {
+  test("a new token with the same claims and audience, new jti; chain rows and the old token's revocation", async () => {
+    const token = await issue();
+    const old = claimsOf(token);
+    const res = await extend({ token, expirationInMinutes: 120 });
+    expect(res.status).toBe(200);
+    expect(Object.keys(res.body).sort()).toEqual(["expiresAt", "name", "status", "token"]);
+    expect(res.body).toMatchObject({ status: "extended", name: "EXTEND_ME" });
+    const fresh = claimsOf(res.body.token);
+    expect(fresh.jti).not.toBe(old.jti);
+    expect(fresh.exp - fresh.iat).toBe(7200);
+    expect(new Date(res.body.expiresAt).getTime()).toBe(fresh.exp * 1000);
+    const { jti: _a, iat: _b, exp: _c, ...sameOld } = old;
+    const { jti: _d, iat: _e, exp: _f, ...sameNew } = fresh;
+    expect(sameNew).toEqual(sameOld);
+    expect(fresh.aud).toEqual(["svc-a", "svc-b"]);
+
+    const prisma = await db();
+    const oldRow = await prisma.customJwtMetadata.findUniqueOrThrow({ where: { jwtUuid: old.jti } });
+    const newRow = await prisma.customJwtMetadata.findUniqueOrThrow({ where: { jwtUuid: fresh.jti } });
+    expect(newRow).toMatchObject({
+      supersedes: oldRow.id,
+      originalJwtUuid: old.jti,
+      claimKeys: oldRow.claimKeys,
+      jwtName: "EXTEND_ME",
+      subject: old.sub,
+      audience: "svc-a,svc-b",
+      clientId: client.clientId,
+    });
+    expect(newRow.claimsJson).toEqual(fresh);
+    const denied = await prisma.customDenylist.findUniqueOrThrow({ where: { jwtUuid: old.jti } });
+    expect(denied).toMatchObject({ reason: "extended", revokedBy: `client:${client.clientId}` });
+    expect(denied.expiresAt.getTime()).toBe(old.exp * 1000);
+
+    const validateOld = await call(url("/jwt/custom/validate"), { json: { token }, auth: client.basic });
+    expect(validateOld.body.reason).toBe("Token revoked");
+    const validateNew = await call(url("/jwt/custom/validate"), { json: { token: res.body.token }, auth: client.basic });
+    expect(validateNew.status).toBe(200);
+  });
+
+  test("expirationInMinutes defaults to 60", async () => {
+    const res = await extend({ token: await issue() });
+    const claims = claimsOf(res.body.token);
+    expect(claims.exp - claims.iat).toBe(3600);
+  });
+
+  test("expired, revoked, already extended, forged or garbage → 401 extend_denied, nothing written", async () => {
+    const { token: expired } = await expiredCustomToken(unique("ee"));
+    const revoked = await issue();
+    await call(url("/jwt/custom/revoke"), { json: { token: revoked }, auth: client.basic });
+    const extended = await issue();
+    expect((await extend({ token: extended })).status).toBe(200);
+    const cases: [string, string][] = [
+      [expired, "Token expired"],
+      [revoked, "Token revoked"],
+      [extended, "Token revoked"],
+      [forged(await issue()), "Invalid signature"],
+      ["garbage", "Malformed token"],
+      [(await taraTokenFixture()).token, "Wrong token type"],
+    ];
+    const prisma = await db();
+    for (const [token, reason] of cases) {
+      const res = await extend({ token });
+      expect(res.status).toBe(401);
+      expect(res.body).toMatchObject({ error: "extend_denied", reason });
+      if (token.split(".").length === 3 && reason !== "Malformed token") {
+        const jti = claimsOf(token).jti;
+        expect(await prisma.customJwtMetadata.count({ where: { supersedes: { not: null }, originalJwtUuid: jti } })).toBe(
+          token === extended ? 1 : 0,
+        );
+      }
+    }
+  });
+
+  test("bad lifetimes → 400; above the client's maximum → 400; credentials and scope required", async () => {
+    const token = await issue();
+    for (const expirationInMinutes of [0, -1, 2.5, "60"]) {
+      expect((await extend({ token, expirationInMinutes })).status).toBe(400);
+    }
+    expect((await extend({ token, expirationInMinutes: 241 })).status).toBe(400);
+    expect((await extend({ token, extra: true })).status).toBe(400);
+    expect((await call(url("/jwt/custom/extend"), { json: { token } })).status).toBe(401);
+    const validator = await newClient({ scopes: ["tokens:validate"] });
+    expect((await extend({ token }, validator.basic)).status).toBe(403);
+    // none of the refused requests touched the token
+    expect((await call(url("/jwt/custom/validate"), { json: { token }, auth: client.basic })).status).toBe(200);
+  });
+
+  test("concurrent extends of one token: exactly one wins, the others get 401 or 409, the chain stays linear", async () => {
+    const token = await issue();
+    const root = claimsOf(token).jti;
+    const results = await Promise.all(Array.from({ length: 8 }, () => extend({ token, expirationInMinutes: 30 })));
+    const statuses = results.map((r) => r.status);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(1);
+    for (const s of statuses.filter((s) => s !== 200)) expect([401, 409]).toContain(s);
+    for (const r of results.filter((r) => r.status === 409)) expect(r.body.error).toBe("extend_conflict");
+    for (const r of results.filter((r) => r.status === 401)) expect(r.body.reason).toBe("Token revoked");
+
+    const prisma = await db();
+    const rows = await prisma.customJwtMetadata.findMany({ where: { originalJwtUuid: root } });
+    expect(rows).toHaveLength(2);
+    const winner = results.find((r) => r.status === 200)!;
+    expect(rows.find((r) => r.supersedes !== null)!.jwtUuid).toBe(claimsOf(winner.body.token).jti);
+  });
+
+  test("concurrent extends through the library too (the TARA helper's path)", async () => {
+    const tara = await taraTokenFixture({ allowlist: "live" });
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 5 }, () => extendToken("tara", { token: tara.token, lifetimeMinutes: 60 })),
+    );
+    const won = outcomes.filter((o) => o.status === "fulfilled");
+    expect(won).toHaveLength(1);
+    for (const o of outcomes.filter((o) => o.status === "rejected")) {
+      expect([401, 409]).toContain((o as PromiseRejectedResult).reason.status);
+    }
+    const prisma = await db();
+    const rows = await prisma.taraJwtMetadata.findMany({ where: { originalJwtUuid: tara.jti } });
+    expect(rows).toHaveLength(2);
+    const successor = rows.find((r) => r.supersedes !== null)!;
+    // TARA login details carried along; the allowlist place moved to the successor
+    expect(successor).toMatchObject({ authMethod: "mID", levelOfAssurance: "high", sessionId: tara.payload.sid, subject: tara.sub });
+    expect(await prisma.taraAllowlist.count({ where: { jwtUuid: tara.jti } })).toBe(0);
+    expect(await prisma.taraAllowlist.count({ where: { jwtUuid: successor.jwtUuid } })).toBe(1);
+    expect(await prisma.taraDenylist.findUnique({ where: { jwtUuid: tara.jti } })).toMatchObject({ reason: "extended" });
+  });
+});
+
+describe("GET /jwt/custom/extension-chain/{originalJwtUuid}", () => {
+  test("the whole chain oldest first with ids, links and statuses", async () => {
+    let token = await issue();
+    const root = claimsOf(token).jti;
+    const jtis = [root];
+    for (let i = 0; i < 3; i++) {
+      const res = await extend({ token, expirationInMinutes: 20 });
+      expect(res.status).toBe(200);
+      token = res.body.token;
+      jtis.push(claimsOf(token).jti);
+    }
+    const res = await chainOf(root);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ original_jwt_uuid: root, extension_count: 3, current_jwt_uuid: jtis[3] });
+    const chain = res.body.chain as Record<string, any>[];
+    expect(chain.map((e) => e.jwt_uuid)).toEqual(jtis);
+    expect(chain.map((e) => e.status)).toEqual(["revoked", "revoked", "revoked", "active"]);
+    expect(chain[0].supersedes).toBeNull();
+    for (let i = 1; i < chain.length; i++) expect(chain[i].supersedes).toBe(chain[i - 1].id);
+    for (const e of chain) {
+      expect(Object.keys(e)).toEqual(
+        expect.arrayContaining(["jwt_uuid", "id", "supersedes", "issued_at", "expires_at", "created_at", "status"]),
+      );
+      expect(Date.parse(e.created_at)).not.toBeNaN();
+    }
+    expect(chain[0].revocation_reason).toBe("extended");
+    expect(chain[3].revoked_at).toBeNull();
+  });
+
+  test("expired entries say expired", async () => {
+    const { jti } = await expiredCustomToken(unique("chain"));
+    const res = await chainOf(jti);
+    expect(res.body.chain).toHaveLength(1);
+    expect(res.body.chain[0].status).toBe("expired");
+  });
+
+  test("unknown chain → 404, not a UUID → 400, credentials required", async () => {
+    expect((await chainOf("4b2bc14c-c234-4f63-a4dd-4522860d9b36")).status).toBe(404);
+    expect((await chainOf("not-a-uuid")).status).toBe(400);
+    expect((await call(url("/jwt/custom/extension-chain/4b2bc14c-c234-4f63-a4dd-4522860d9b36"))).status).toBe(401);
+  });
+});
