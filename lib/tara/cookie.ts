@@ -16,15 +16,17 @@ export function clearedTaraCookie(): string {
   return `${TARA_COOKIE}=; ${attributes(0)}`;
 }
 
-/** A cookie's value from a request's Cookie header. */
-export function readCookie(req: Request, name: string): string | undefined {
-  const header = req.headers.get("cookie");
-  if (!header) return undefined;
-  for (const part of header.split(";")) {
+/** A cookie's value from a Cookie header. */
+export function cookieFromHeader(header: string | null | undefined, name: string): string | undefined {
+  for (const part of (header ?? "").split(";")) {
     const eq = part.indexOf("=");
     if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim() || undefined;
   }
   return undefined;
+}
+
+export function readCookie(req: Request, name: string): string | undefined {
+  return cookieFromHeader(req.headers.get("cookie"), name);
 }
 
 /** The TIM TARA JWT of a request: Authorization: Bearer, else the cookie. */

@@ -22,7 +22,8 @@ export function checkAppRedirect(value: string | undefined): string {
   return url.toString();
 }
 
-function isSitePath(value: string): boolean {
+/** A path on this site (not a protocol-relative URL to another one). */
+export function isSitePath(value: string): boolean {
   // "//host" and "/\host" are protocol-relative URLs to other sites in browsers.
   return value.startsWith("/") && !value.startsWith("//") && !value.startsWith("/\\") && !/[\u0000-\u001f]/.test(value);
 }

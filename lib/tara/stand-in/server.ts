@@ -10,8 +10,10 @@ import { TARA_PERSONAS, findPersona, type TaraPersona } from "@/lib/tara/stand-i
 export type TaraStandInOptions = {
   /** 0 or unset: a free port. */
   port?: number;
-  /** Interface to bind; also the issuer's host. Default 127.0.0.1. */
+  /** Interface to bind. Default 127.0.0.1. */
   host?: string;
+  /** Host name in the issuer URL, when browsers reach the stand-in under another name than `host` (e.g. 0.0.0.0). */
+  publicHost?: string;
   clientId: string;
   clientSecret: string;
   redirectUris: string[];
@@ -56,7 +58,8 @@ export async function startTaraStandIn(options: TaraStandInOptions): Promise<Tar
     server.listen(options.port ?? 0, host, resolve);
   });
   const { port } = server.address() as AddressInfo;
-  const issuer = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  const issuerHost = options.publicHost ?? host;
+  const issuer = `http://${issuerHost.includes(":") ? `[${issuerHost}]` : issuerHost}:${port}`;
 
   const signing = await generateSigningKey();
   const foreign = await generateSigningKey();

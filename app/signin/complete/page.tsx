@@ -1,0 +1,19 @@
+import type { Metadata } from "next";
+import { isSitePath } from "@/lib/tara/redirects";
+import { CompleteSignIn } from "./complete-sign-in";
+
+export const dynamic = "force-dynamic";
+export const metadata: Metadata = { title: "Signing in" };
+
+type Props = { searchParams: Promise<Record<string, string | string[] | undefined>> };
+
+/** TARA's login is done (the TIM TARA JWT cookie is set); next-auth now opens the web session. */
+export default async function CompleteSignInPage({ searchParams }: Props) {
+  const { callbackUrl } = await searchParams;
+  const target = typeof callbackUrl === "string" && isSitePath(callbackUrl) ? callbackUrl : "/me";
+  return (
+    <main className="mx-auto max-w-md px-6 py-16">
+      <CompleteSignIn callbackUrl={target} />
+    </main>
+  );
+}

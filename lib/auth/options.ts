@@ -1,0 +1,50 @@
+import type { NextAuthOptions } from "next-auth";
+import CredentialsProvider from "next-auth/providers/credentials";
+import { config } from "@/lib/config/env";
+import { authSecret } from "@/lib/auth/secret";
+import { webUserFromTaraToken } from "@/lib/auth/tara-user";
+import { isSitePath } from "@/lib/tara/redirects";
+
+/** Site paths only: a sign-in never sends the browser to another origin. */
+function sitePath(url: string, baseUrl: string): string {
+  if (isSitePath(url)) return url;
+  if (url.startsWith(`${baseUrl}/`)) return url.slice(baseUrl.length);
+  return "/me";
+}
+
+/**
+ * next-auth for the web pages. TARA is the sign-in provider: the browser goes
+ * through TIM's own TARA flow (/auth/login/tara → TARA → /auth/callback/tara),
+ * which issues the TIM TARA JWT and its metadata; this provider then turns
+ * that token (cookie) into a web session. One OIDC client serves both.
+ */
+export function authOptions(): NextAuthOptions {
+  return {
+    secret: authSecret(),
+    useSecureCookies: config().secureCookies,
+    session: { strategy: "jwt", maxAge: config().TARA_JWT_TTL_MINUTES * 60 },
+    pages: { signIn: "/signin", error: "/signin" },
+    providers: [
+      CredentialsProvider({
+        id: "tara",
+        name: "TARA",
+        credentials: {},
+        authorize: async (_credentials, req) => webUserFromTaraToken(req.headers?.cookie),
+      }),
+    ],
+    callbacks: {
+      jwt: async ({ token, user }) => {
+        if (user) {
+          const u = user as { sessionId?: string };
+          token.sid = u.sessionId;
+        }
+        return token;
+      },
+      session: async ({ session, token }) => ({
+        ...session,
+        user: { ...session.user, subject: token.sub, sessionId: token.sid },
+      }),
+      redirect: async ({ url, baseUrl }) => sitePath(url, baseUrl),
+    },
+  };
+}
