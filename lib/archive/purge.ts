@@ -44,12 +44,12 @@ export async function purgeArchiveBatch(
           ? await tx.$queryRaw<Array<Record<string, unknown>>>`
               DELETE FROM custom.jwt_metadata_archive WHERE id IN (
                 SELECT id FROM custom.jwt_metadata_archive WHERE archived_at < ${cutoff}
-                 ORDER BY archived_at, id LIMIT ${limit} FOR UPDATE SKIP LOCKED)
+                 ORDER BY archived_at LIMIT ${limit} FOR UPDATE SKIP LOCKED)
               RETURNING *`
           : await tx.$queryRaw<Array<Record<string, unknown>>>`
               DELETE FROM tara.jwt_metadata_archive WHERE id IN (
                 SELECT id FROM tara.jwt_metadata_archive WHERE archived_at < ${cutoff}
-                 ORDER BY archived_at, id LIMIT ${limit} FOR UPDATE SKIP LOCKED)
+                 ORDER BY archived_at LIMIT ${limit} FOR UPDATE SKIP LOCKED)
               RETURNING *`;
       if (rows.length > 0 && exportFile) await appendLines(exportFile, rows);
       const key = countKey(table);

@@ -3,19 +3,24 @@ import { db } from "@/lib/db/client";
 /** Rows archived and deleted per transaction: issuance never waits long on these locks. */
 export const RETENTION_BATCH_SIZE = 1_000;
 
-/** Keyset position after the last archived row; null before the first batch. */
-export type RetentionCursor = { expiresAt: string; id: string } | null;
+/**
+ * Expiry of the last archived row; null before the first batch. The next
+ * batch scans idx_*_jwt_metadata_expires from there (>=: rows sharing that
+ * expiry that were not taken are still found; archived ones are gone), so
+ * rows kept for the allowlist or a live chain are passed over once per run.
+ */
+export type RetentionCursor = { expiresAt: string } | null;
 export type ArchiveBatchResult = { archived: number; cursor: RetentionCursor };
 
-const START = { expiresAt: "-infinity", id: "00000000-0000-0000-0000-000000000000" };
+const START = { expiresAt: "-infinity" };
 
-type BatchRow = { moved: number; archived: number; last_exp: Date | null; last_id: string | null };
+type BatchRow = { archived: number; last_exp: Date | null };
 
 // One statement deletes and archives, so both happen or neither does.
 function result(row: BatchRow): ArchiveBatchResult {
   return {
     archived: row.archived,
-    cursor: row.last_exp && row.last_id ? { expiresAt: row.last_exp.toISOString(), id: row.last_id } : null,
+    cursor: row.last_exp ? { expiresAt: row.last_exp.toISOString() } : null,
   };
 }
 
@@ -37,12 +42,11 @@ export async function archiveExpiredCustomBatch(
     WITH batch AS (
       SELECT m.id, m.expires_at FROM custom.jwt_metadata m
        WHERE m.expires_at < ${cutoff} AND m.expires_at >= ${from.expiresAt}::timestamptz
-         AND (m.expires_at, m.id) > (${from.expiresAt}::timestamptz, ${from.id}::uuid)
          AND NOT EXISTS (SELECT 1 FROM custom.jwt_metadata n
                           WHERE n.original_jwt_uuid = m.original_jwt_uuid AND n.expires_at >= ${cutoff})
          AND NOT EXISTS (SELECT 1 FROM custom.jwt_metadata n JOIN custom.allowlist a ON a.jwt_hash = n.token_hash
                           WHERE n.original_jwt_uuid = m.original_jwt_uuid)
-       ORDER BY m.expires_at, m.id
+       ORDER BY m.expires_at
        LIMIT ${limit}
        FOR UPDATE OF m SKIP LOCKED
     ), moved AS (
@@ -62,11 +66,8 @@ export async function archiveExpiredCustomBatch(
                to_jsonb(COALESCE((counts->>'custom.jwt_metadata')::bigint, 0) + (SELECT count(*) FROM archived))),
              updated_at = now()
        WHERE id = ${runId}::uuid RETURNING 1
-    ), last AS (
-      SELECT expires_at, id FROM batch ORDER BY expires_at DESC, id DESC LIMIT 1
     )
-    SELECT (SELECT count(*) FROM moved)::int AS moved, (SELECT count(*) FROM archived)::int AS archived,
-           (SELECT expires_at FROM last) AS last_exp, (SELECT id::text FROM last) AS last_id`;
+    SELECT (SELECT count(*) FROM archived)::int AS archived, (SELECT max(expires_at) FROM batch) AS last_exp`;
   return result(rows[0]);
 }
 
@@ -82,12 +83,11 @@ export async function archiveExpiredTaraBatch(
     WITH batch AS (
       SELECT m.id, m.expires_at FROM tara.jwt_metadata m
        WHERE m.expires_at < ${cutoff} AND m.expires_at >= ${from.expiresAt}::timestamptz
-         AND (m.expires_at, m.id) > (${from.expiresAt}::timestamptz, ${from.id}::uuid)
          AND NOT EXISTS (SELECT 1 FROM tara.jwt_metadata n
                           WHERE n.original_jwt_uuid = m.original_jwt_uuid AND n.expires_at >= ${cutoff})
          AND NOT EXISTS (SELECT 1 FROM tara.jwt_metadata n JOIN tara.allowlist a ON a.jwt_hash = n.token_hash
                           WHERE n.original_jwt_uuid = m.original_jwt_uuid)
-       ORDER BY m.expires_at, m.id
+       ORDER BY m.expires_at
        LIMIT ${limit}
        FOR UPDATE OF m SKIP LOCKED
     ), moved AS (
@@ -108,11 +108,8 @@ export async function archiveExpiredTaraBatch(
                to_jsonb(COALESCE((counts->>'tara.jwt_metadata')::bigint, 0) + (SELECT count(*) FROM archived))),
              updated_at = now()
        WHERE id = ${runId}::uuid RETURNING 1
-    ), last AS (
-      SELECT expires_at, id FROM batch ORDER BY expires_at DESC, id DESC LIMIT 1
     )
-    SELECT (SELECT count(*) FROM moved)::int AS moved, (SELECT count(*) FROM archived)::int AS archived,
-           (SELECT expires_at FROM last) AS last_exp, (SELECT id::text FROM last) AS last_id`;
+    SELECT (SELECT count(*) FROM archived)::int AS archived, (SELECT max(expires_at) FROM batch) AS last_exp`;
   return result(rows[0]);
 }
 
