@@ -49,7 +49,7 @@ export async function load(url: string, target: Target, seconds: number, connect
         method: target.method,
         path: target.path,
         headers: target.headers,
-        setupRequest: (req: Record<string, unknown>) => ({ ...req, body: target.body() }),
+        setupRequest: (req: autocannon.Request) => ({ ...req, body: target.body() }),
         onResponse: target.onBody ? (status: number, body: string) => target.onBody!(status, body) : undefined,
       },
     ],

@@ -16,7 +16,8 @@ const alg = (process.env.TIM_SIGNING_ALG ?? "RS256") as "RS256" | "ES256" | "EdD
 const { privateKey } = await generateKeyPair(alg, { extractable: true });
 const jwk = { ...(await exportJWK(privateKey)), alg, use: "sig", kid: "peer-1" };
 
-const provider = new Provider(`http://127.0.0.1:${port}`, {
+// The typings lag behind oidc-provider 9 (clientCredentials, resourceIndicators).
+const configuration = {
   clients: [
     {
       client_id: PEER_CLIENT.id,
@@ -42,7 +43,8 @@ const provider = new Provider(`http://127.0.0.1:${port}`, {
           : { scope: "api", audience: resource, accessTokenFormat: "jwt", accessTokenTTL: 3600, jwt: { sign: { alg } } },
     },
   },
-});
+} as unknown as ConstructorParameters<typeof Provider>[1];
+const provider = new Provider(`http://127.0.0.1:${port}`, configuration);
 // oidc-provider warns about development-only defaults; the benchmark knows.
 provider.on("server_error", () => undefined);
 

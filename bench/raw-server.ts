@@ -29,7 +29,9 @@ async function body(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
-async function issue(raw: string) {
+type Reply = { status: number; body: Record<string, unknown> };
+
+async function issue(raw: string): Promise<Reply> {
   const { JWTName, content, expirationInMinutes } = JSON.parse(raw);
   const jti = randomUUID();
   const iat = Math.floor(Date.now() / 1000);
@@ -48,7 +50,7 @@ async function issue(raw: string) {
   return { status: 200, body: { status: "created", name: JWTName, token, expiresAt: new Date(exp * 1000).toISOString() } };
 }
 
-async function check(token: string) {
+async function check(token: string): Promise<Reply & { body: { valid: boolean; claims?: object } }> {
   try {
     const { payload } = await jwtVerify(token, publicKey, { issuer: "TIM", audience: "tim-audience" });
     const revoked = (await pool.query({ ...DENYLIST, values: [payload.jti] })).rowCount! > 0;
@@ -60,7 +62,7 @@ async function check(token: string) {
 
 createServer((req, res) => {
   body(req)
-    .then((raw) => {
+    .then((raw): Promise<Reply> | Reply => {
       if (req.url === "/issue") return issue(raw);
       if (req.url === "/validate") return check(JSON.parse(raw).token);
       if (req.url === "/introspect") return check(new URLSearchParams(raw).get("token") ?? "").then((r) => ({ status: 200, body: r.body.valid ? { active: true, ...r.body.claims } : { active: false } }));

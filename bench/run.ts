@@ -29,7 +29,7 @@ await admin.connect();
 await admin.query(`CREATE DATABASE ${dbName}`);
 const benchUrl = new URL(adminUrl);
 benchUrl.pathname = `/${dbName}`;
-const env = { ...process.env, DATABASE_URL: benchUrl.toString(), NODE_ENV: "production", TIM_LOG_LEVEL: "error" };
+const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: benchUrl.toString(), NODE_ENV: "production", TIM_LOG_LEVEL: "error" };
 
 const children: Array<Awaited<ReturnType<typeof startProcess>>> = [];
 async function cleanup() {

@@ -8,7 +8,7 @@ import path from "node:path";
 import { buildIsCurrent, sourceStamp, stampFile } from "./build-stamp";
 
 const dev = process.argv.includes("--dev");
-process.env.NODE_ENV ??= dev ? "development" : "production";
+(process.env as Record<string, string | undefined>).NODE_ENV ??= dev ? "development" : "production";
 
 function say(line: string): void {
   process.stdout.write(`${line}\n`);
@@ -49,9 +49,9 @@ async function main(): Promise<void> {
     throw err;
   }
 
-  const runtime = await prepareRuntime();
   const port = Number(process.env.PORT ?? 3000);
-  const host = process.env.HOST ?? runtime.defaultHost;
+  const runtime = await prepareRuntime({ requestedHost: process.env.HOST || undefined, port });
+  const host = runtime.host;
   const http = await startHttpServer({ port, host, dev });
 
   say(`TIM: listening on ${http.url} (bound to ${host})`);

@@ -2,22 +2,52 @@
  * Everything TIM prepares after migrations and before serving: signing key,
  * bootstrap API client, the local TARA stand-in and the background-job runner.
  */
+import { ensureBootstrapClient } from "@/lib/clients/bootstrap";
+import { config } from "@/lib/config/env";
+import { startJobRunner } from "@/lib/jobs/start";
+import { ensureSigningKey } from "@/lib/jwt/keys";
+import { startStandInIfNeeded } from "@/lib/tara/stand-in/wire";
+
 export type Runtime = {
-  /** Interface to bind when HOST is not set. */
-  defaultHost: string;
+  /** Interface to bind. */
+  host: string;
   /** Lines for the start-up banner (how to log in, warnings). */
   notes: string[];
   stop: () => Promise<void>;
 };
 
-export async function prepareRuntime(): Promise<Runtime> {
+export async function prepareRuntime(options: { requestedHost: string | undefined; port: number }): Promise<Runtime> {
   const notes: string[] = [];
   const stops: Array<() => Promise<void>> = [];
+
+  await ensureSigningKey();
+  if (!config().TIM_KEY_ENCRYPTION_SECRET && !config().TIM_SIGNING_KEY) {
+    notes.push("WARNING: TIM_KEY_ENCRYPTION_SECRET is not set: the private signing key is stored unencrypted in the database.");
+  }
+  const bootstrap = await ensureBootstrapClient();
+  if (bootstrap) notes.push(`API client: ${bootstrap.clientId} (${bootstrap.created ? "created" : "exists"}) — HTTP Basic with TIM_BOOTSTRAP_CLIENT_SECRET.`);
+  else if (config().TIM_API_AUTH === "off") notes.push("WARNING: TIM_API_AUTH=off — the token API accepts anonymous callers.");
+  else notes.push("No API client yet: set TIM_BOOTSTRAP_CLIENT_ID and TIM_BOOTSTRAP_CLIENT_SECRET, or create one in the console.");
+
+  const standIn = await startStandInIfNeeded(options.requestedHost, options.port);
+  if (standIn) {
+    stops.push(standIn.stop);
+    notes.push(...standIn.notes);
+  }
+  const admins = config().TIM_ADMIN_SUBJECTS.trim();
+  notes.push(
+    `Sign in at /signin (console: /admin, own sessions: /me). Administrators: ${admins || "none — set TIM_ADMIN_SUBJECTS to personal codes"}.`,
+  );
+
+  const jobs = await startJobRunner();
+  stops.push(jobs.stop);
+  notes.push(`Background jobs: ${jobs.mode}${jobs.mode === "in-process" ? " (suitable for one instance only)" : ""}.`);
+
   return {
-    defaultHost: "0.0.0.0",
+    host: options.requestedHost ?? standIn?.host ?? "0.0.0.0",
     notes,
     stop: async () => {
-      for (const s of stops.reverse()) await s();
+      for (const stop of stops.reverse()) await stop().catch(() => undefined);
     },
   };
 }
