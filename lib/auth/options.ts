@@ -5,11 +5,11 @@ import { authSecret } from "@/lib/auth/secret";
 import { webUserFromTaraToken } from "@/lib/auth/tara-user";
 import { isSitePath } from "@/lib/tara/redirects";
 
-/** Site paths only: a sign-in never sends the browser to another origin. */
-function sitePath(url: string, baseUrl: string): string {
-  if (isSitePath(url)) return url;
-  if (url.startsWith(`${baseUrl}/`)) return url.slice(baseUrl.length);
-  return "/me";
+/** Only this site: a sign-in never sends the browser to another origin. */
+function onThisSite(url: string, baseUrl: string): string {
+  if (isSitePath(url)) return new URL(url, baseUrl).toString();
+  if (url.startsWith(`${baseUrl}/`)) return url;
+  return new URL("/me", baseUrl).toString();
 }
 
 /**
@@ -44,7 +44,7 @@ export function authOptions(): NextAuthOptions {
         ...session,
         user: { ...session.user, subject: token.sub, sessionId: token.sid },
       }),
-      redirect: async ({ url, baseUrl }) => sitePath(url, baseUrl),
+      redirect: async ({ url, baseUrl }) => onThisSite(url, baseUrl),
     },
   };
 }

@@ -1,0 +1,62 @@
+import { expect, test } from "@playwright/test";
+import { signInAs } from "./tara-support";
+
+test("an end user signs in through the TARA stand-in, sees /me, ends the session and is signed out", async ({ page }) => {
+  await signInAs(page, "EE60001017716");
+  await expect(page.getByTestId("signed-in-as")).toContainText("ONE TESTNUMBER (EE60001017716)");
+  await expect(page.getByTestId("stand-in-banner")).toBeVisible();
+  const row = page.locator('[data-testid="session-row"][data-status="active"]');
+  await expect(row).toHaveCount(1);
+  await expect(row).toContainText("mID");
+  await expect(row).toContainText("high");
+  await expect(row).toContainText("this browser");
+  await page.screenshot({ path: "e2e/screenshots/tara-me.png", fullPage: true });
+
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page).toHaveURL(/\/signin\?ended=1/);
+  await expect(page.getByRole("status")).toContainText("You are signed out");
+
+  // Signed out for good: /me sends the browser to sign in again.
+  await page.goto("/me");
+  await expect(page).toHaveURL(/\/signin\?callbackUrl=%2Fme/);
+  const cookies = await page.context().cookies();
+  expect(cookies.map((c) => c.name)).not.toContain("TIM_TARA_JWT");
+});
+
+test("ending all sessions signs out every browser of that person", async ({ browser }) => {
+  const first = await browser.newPage();
+  const second = await (await browser.newContext()).newPage();
+  await signInAs(first, "EE39901012239");
+  await signInAs(second, "EE39901012239");
+  await first.reload();
+  await expect(first.locator('[data-testid="session-row"][data-status="active"]')).toHaveCount(2);
+
+  await first.getByRole("button", { name: "End all sessions" }).click();
+  await expect(first).toHaveURL(/\/signin\?ended=1/);
+  await second.goto("/me");
+  await expect(second).toHaveURL(/\/signin\?callbackUrl=%2Fme/);
+});
+
+test("ending another session from /me revokes it and keeps this one", async ({ browser }) => {
+  const first = await browser.newPage();
+  const second = await (await browser.newContext()).newPage();
+  await signInAs(first, "EE30303039903");
+  await signInAs(second, "EE30303039903");
+  await first.reload();
+  const other = first.locator('[data-testid="session-row"][data-status="active"]', { hasNot: first.getByText("this browser") });
+  await other.getByRole("button", { name: "End" }).click();
+  await expect(first.locator('[data-testid="session-row"][data-status="revoked"]')).toHaveCount(1);
+  await expect(first.locator('[data-testid="session-row"][data-status="revoked"]')).toContainText("ended_by_user");
+  await expect(first.getByTestId("signed-in-as")).toBeVisible();
+  await second.goto("/me");
+  await expect(second).toHaveURL(/\/signin/);
+});
+
+test("cancelling at TARA shows a clear page and signs nobody in", async ({ page }) => {
+  await page.goto("/signin");
+  await page.getByRole("link", { name: "Sign in with TARA" }).click();
+  await page.getByRole("button", { name: "Cancel" }).click();
+  await expect(page.getByRole("heading", { name: "Login cancelled" })).toBeVisible();
+  await page.goto("/me");
+  await expect(page).toHaveURL(/\/signin/);
+});
