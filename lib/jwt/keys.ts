@@ -12,7 +12,8 @@ import {
 } from "jose";
 import { config } from "@/lib/config/env";
 import { db } from "@/lib/db/client";
-import { log } from "@/lib/log/logger";
+import { serviceUnavailable } from "@/lib/http/errors";
+import { errorFields, log } from "@/lib/log/logger";
 
 /**
  * TIM's signing keys: stored in tim.signing_keys, imported once per process and
@@ -360,11 +361,17 @@ export async function recordSignedExpiry(kid: string, exp: number): Promise<void
   const recorded = cache.recordedExpiry.get(kid) ?? 0;
   if (exp <= recorded) return;
   const until = exp + EXPIRY_RECORD_STEP_S;
-  const prisma = await db();
-  await prisma.$executeRaw`
-    UPDATE tim.signing_keys
-       SET last_token_expires_at = GREATEST(COALESCE(last_token_expires_at, to_timestamp(${until})), to_timestamp(${until}))
-     WHERE kid = ${kid}`;
+  try {
+    const prisma = await db();
+    await prisma.$executeRaw`
+      UPDATE tim.signing_keys
+         SET last_token_expires_at = GREATEST(COALESCE(last_token_expires_at, to_timestamp(${until})), to_timestamp(${until}))
+       WHERE kid = ${kid}`;
+  } catch (err) {
+    // Unrecorded, the key could leave the JWKS before this token expires: the token must not be handed out.
+    log.warn("signing key expiry not recorded", { kid, ...errorFields(err) });
+    throw serviceUnavailable();
+  }
   cache.recordedExpiry.set(kid, until);
 }
 
