@@ -48,6 +48,11 @@ export const apiRoutes: RouteEntry[] = [
   route("/auth/profile", "app/auth/profile/route.ts", () => import("@/app/auth/profile/route")),
   route("/auth/logout", "app/auth/logout/route.ts", () => import("@/app/auth/logout/route")),
   route("/jwt/tara/extend", "app/jwt/tara/extend/route.ts", () => import("@/app/jwt/tara/extend/route")),
+  // reporting API and metrics (issue 4)
+  route("/api/reports/tokens", "app/api/reports/tokens/route.ts", () => import("@/app/api/reports/tokens/route")),
+  route("/api/reports/tokens/export", "app/api/reports/tokens/export/route.ts", () => import("@/app/api/reports/tokens/export/route")),
+  route("/api/reports/stats", "app/api/reports/stats/route.ts", () => import("@/app/api/reports/stats/route")),
+  route("/api/metrics", "app/api/metrics/route.ts", () => import("@/app/api/metrics/route")),
 ];
 
 type Compiled = { entry: RouteEntry; regex: RegExp; names: string[] };

@@ -54,6 +54,11 @@ const schema = z.object({
   TIM_ARCHIVE_PURGE_CRON: z.string().min(9).default("30 4 * * *"),
   TIM_AUDIT_READS: z.preprocess(emptyAsUndefined, bool.default(false)),
   TIM_METADATA_WRITE_MODE: z.preprocess(emptyAsUndefined, z.enum(["sync", "async"]).default("sync")),
+  // Console and reporting (lib/reporting, lib/metrics, lib/admin)
+  /** Bearer token for GET /api/metrics (Prometheus); unset: the endpoint answers 404. */
+  TIM_METRICS_TOKEN: z.preprocess(emptyAsUndefined, z.string().min(16).optional()),
+  /** Bulk revocations by query larger than this run as a background job with progress. */
+  TIM_BULK_REVOKE_INLINE_MAX: z.coerce.number().int().min(1).default(5_000),
 });
 
 export type TimConfig = z.infer<typeof schema> & {

@@ -147,7 +147,7 @@ describe("verification (on a database of its own)", () => {
   });
 
   test("npm run audit:verify exits 0 on an intact trail and 1 naming the edited row", async () => {
-    scratch = await createScratchTim();
+    scratch = await createScratchTim({ forChildProcess: true });
     const rows = await seedChain(scratch, 3);
     await scratch.release();
     const env: NodeJS.ProcessEnv = { ...process.env, ...scratch.env, NODE_ENV: "production", TIM_LOG_LEVEL: "error" };

@@ -26,10 +26,11 @@ export type ScratchTim = {
   drop(): Promise<void>;
 };
 
-export async function createScratchTim(): Promise<ScratchTim> {
+/** `forChildProcess`: on PGlite, keep the database in a directory (slower) that a child process can open. */
+export async function createScratchTim(options: { forChildProcess?: boolean } = {}): Promise<ScratchTim> {
   if (!onPostgres) {
-    const dir = mkdtempSync(path.join(tmpdir(), "tim-scratch-"));
-    const lite = await PGlite.create(dir);
+    const dir = options.forChildProcess ? mkdtempSync(path.join(tmpdir(), "tim-scratch-")) : undefined;
+    const lite = await PGlite.create(dir ?? "memory://");
     await migrate({ session: pgliteSession(lite) });
     const prisma = new PrismaClient({ adapter: new PrismaPGlite(lite) });
     let released = false;
@@ -43,10 +44,10 @@ export async function createScratchTim(): Promise<ScratchTim> {
       prisma,
       exec: async (sql) => void (await lite.exec(sql)),
       release,
-      env: { TIM_PGLITE_DIR: dir, DATABASE_URL: "" },
+      env: dir ? { TIM_PGLITE_DIR: dir, DATABASE_URL: "" } : {},
       drop: async () => {
         await release();
-        rmSync(dir, { recursive: true, force: true });
+        if (dir) rmSync(dir, { recursive: true, force: true });
       },
     };
   }

@@ -1,0 +1,43 @@
+import { db } from "@/lib/db/client";
+import type { Prisma, PrismaClient } from "@/lib/generated/prisma/client";
+import type { TokenKind } from "@/lib/tokens/kinds";
+import { denylistOf, metadataOf } from "@/lib/reporting/query";
+
+/** Seed 001's data-consistency checks, per token kind. */
+export type HealthCheck = {
+  kind: TokenKind;
+  /** Denylist rows without a metadata row. */
+  orphaned_denylist: number;
+  /** Tokens issued more than 5 minutes in the future (clock skew). */
+  future_dated: number;
+  /** Tokens expired more than 7 days ago and still stored (retention not keeping up). */
+  expired_uncleaned: number;
+};
+
+export const HEALTH_CHECK_DESCRIPTIONS: Record<Exclude<keyof HealthCheck, "kind">, string> = {
+  orphaned_denylist: "Denylist entries whose token has no metadata row",
+  future_dated: "Tokens issued more than 5 minutes in the future (clock skew)",
+  expired_uncleaned: "Tokens expired over 7 days ago and not yet cleaned up",
+};
+
+const KINDS: TokenKind[] = ["custom", "tara"];
+
+export async function healthChecks(client?: PrismaClient | Prisma.TransactionClient): Promise<HealthCheck[]> {
+  const prisma = client ?? (await db());
+  const results: HealthCheck[] = [];
+  for (const kind of KINDS) {
+    const metadata = metadataOf(kind);
+    const [row] = await prisma.$queryRaw<[{ orphaned: bigint; future: bigint; expired: bigint }]>`
+      SELECT (SELECT count(*) FROM ${denylistOf(kind)} d
+               WHERE NOT EXISTS (SELECT 1 FROM ${metadata} m WHERE m.jwt_uuid = d.jwt_uuid)) AS orphaned,
+             (SELECT count(*) FROM ${metadata} m WHERE m.issued_at > now() + interval '5 minutes') AS future,
+             (SELECT count(*) FROM ${metadata} m WHERE m.expires_at < now() - interval '7 days') AS expired`;
+    results.push({
+      kind,
+      orphaned_denylist: Number(row.orphaned),
+      future_dated: Number(row.future),
+      expired_uncleaned: Number(row.expired),
+    });
+  }
+  return results;
+}
