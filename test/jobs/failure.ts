@@ -8,7 +8,7 @@ import { db } from "@/lib/db/client";
  */
 export async function failFirst(
   options: { table: string; timing: "BEFORE UPDATE" | "BEFORE DELETE" | "BEFORE INSERT"; subject: string; times?: number },
-): Promise<{ remove: () => Promise<void> }> {
+): Promise<{ calls: () => Promise<number>; remove: () => Promise<void> }> {
   const client = await db();
   const name = `tim_test_fail_${randomUUID().replace(/-/g, "")}`;
   const row = options.timing === "BEFORE DELETE" ? "OLD" : "NEW";
@@ -24,6 +24,13 @@ export async function failFirst(
     CREATE TRIGGER ${name}_trg ${options.timing} ON ${options.table}
     FOR EACH ROW WHEN (${row}.subject = '${subject}') EXECUTE FUNCTION ${name}_fn()`);
   return {
+    /** How often the trigger ran (failed calls included). */
+    calls: async () => {
+      const [row] = await client.$queryRawUnsafe<Array<{ n: number }>>(
+        `SELECT CASE WHEN is_called THEN last_value ELSE 0 END::int AS n FROM ${name}`,
+      );
+      return row.n;
+    },
     remove: async () => {
       await client.$executeRawUnsafe(`DROP TRIGGER ${name}_trg ON ${options.table}`);
       await client.$executeRawUnsafe(`DROP FUNCTION ${name}_fn()`);

@@ -92,9 +92,19 @@ export async function saveStep(executionId: string, step: StepResult): Promise<v
      WHERE id = ${executionId}::uuid`;
 }
 
-export async function completeExecution(executionId: string, output: unknown): Promise<void> {
+/**
+ * Marks a run completed, or deletes it when `keep` is false: completed
+ * batches of high-volume functions (usage, read audit, metadata) would
+ * otherwise pile up; failed runs are always kept.
+ */
+export async function completeExecution(executionId: string, output: unknown, keep: boolean): Promise<void> {
+  const client = await db();
+  if (!keep) {
+    await client.$executeRaw`DELETE FROM tim.job_executions WHERE id = ${executionId}::uuid`;
+    return;
+  }
   const json = JSON.stringify(output ?? null);
-  await (await db()).$executeRaw`
+  await client.$executeRaw`
     UPDATE tim.job_executions SET status = 'completed', output = ${json}::jsonb, finished_at = now(), updated_at = now()
      WHERE id = ${executionId}::uuid`;
 }

@@ -137,7 +137,7 @@ class FunctionWorker {
       clearInterval(heartbeat);
     }
     if (outcome.kind === "completed") {
-      await queue.completeExecution(run.id, outcome.output);
+      await queue.completeExecution(run.id, outcome.output, this.spec.batch === null);
       return;
     }
     const error = describeJobError(outcome.error);
