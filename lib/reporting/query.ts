@@ -11,11 +11,13 @@ const SOURCES = {
   custom: {
     metadata: Prisma.sql`custom.jwt_metadata`,
     denylist: Prisma.sql`custom.denylist`,
+    allowlist: Prisma.sql`custom.allowlist`,
     taraColumns: Prisma.sql`NULL::text AS auth_method, NULL::text AS level_of_assurance, NULL::text AS session_id`,
   },
   tara: {
     metadata: Prisma.sql`tara.jwt_metadata`,
     denylist: Prisma.sql`tara.denylist`,
+    allowlist: Prisma.sql`tara.allowlist`,
     taraColumns: Prisma.sql`m.auth_method, m.level_of_assurance, m.session_id`,
   },
 } as const satisfies Record<TokenKind, unknown>;
@@ -26,6 +28,10 @@ export function denylistOf(kind: TokenKind): Prisma.Sql {
 
 export function metadataOf(kind: TokenKind): Prisma.Sql {
   return SOURCES[kind].metadata;
+}
+
+export function allowlistOf(kind: TokenKind): Prisma.Sql {
+  return SOURCES[kind].allowlist;
 }
 
 const SORT_COLUMNS = {

@@ -1,0 +1,56 @@
+import { getToken } from "next-auth/jwt";
+import { administratorActor, type AuditActor } from "@/lib/audit/actors";
+import { currentUser, type CurrentUser } from "@/lib/auth/current-user";
+import { roleFor } from "@/lib/auth/roles";
+import { authSecret } from "@/lib/auth/secret";
+import { config } from "@/lib/config/env";
+import { TimError } from "@/lib/http/errors";
+import { findTaraSession } from "@/lib/tara/session";
+
+export type Administrator = { subject: string; name: string; actor: AuditActor; revokedBy: string };
+
+function administrator(user: { subject: string; name: string }): Administrator {
+  return { subject: user.subject, name: user.name, actor: administratorActor(user.subject), revokedBy: `admin:${user.subject}` };
+}
+
+/**
+ * The administrator behind a server action. Actions are reachable by POST
+ * from anywhere, so each one checks again rather than trusting the page.
+ */
+export async function requireAdmin(): Promise<Administrator> {
+  const user: CurrentUser | null = await currentUser();
+  if (!user) throw new TimError(401, "unauthorized", "Sign in as an administrator first.");
+  if (user.role !== "admin") throw new TimError(403, "forbidden", "Administrators only.");
+  return administrator(user);
+}
+
+function cookiesOf(req: Request): Map<string, string> {
+  const jar = new Map<string, string>();
+  for (const part of (req.headers.get("cookie") ?? "").split(";")) {
+    const eq = part.indexOf("=");
+    if (eq > 0) jar.set(part.slice(0, eq).trim(), decodeURIComponent(part.slice(eq + 1).trim()));
+  }
+  return jar;
+}
+
+/**
+ * The administrator behind a console route handler (downloads), from the
+ * next-auth session cookie, with the same rules as the pages: the TARA
+ * session must still be active and the subject listed in TIM_ADMIN_SUBJECTS.
+ */
+export async function adminFromRequest(req: Request): Promise<Administrator> {
+  const token = await getToken({
+    req: { cookies: cookiesOf(req), headers: {} } as unknown as Parameters<typeof getToken>[0]["req"],
+    secret: authSecret(),
+    secureCookie: config().secureCookies,
+  });
+  const subject = token?.sub;
+  const sessionId = token?.sid;
+  if (!subject || !sessionId) throw new TimError(401, "unauthorized", "Sign in as an administrator first.");
+  const tara = await findTaraSession(sessionId);
+  if (!tara || tara.status !== "active" || tara.subject !== subject) {
+    throw new TimError(401, "unauthorized", "Your session has ended; sign in again.");
+  }
+  if (roleFor(subject) !== "admin") throw new TimError(403, "forbidden", "Administrators only.");
+  return administrator({ subject, name: typeof token.name === "string" ? token.name : subject });
+}
