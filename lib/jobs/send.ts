@@ -9,27 +9,23 @@ import { errorFields, log } from "@/lib/log/logger";
  * while one delivery is in flight the next events collect and go together
  * (one INSERT into the durable queue, or one request to Inngest).
  */
-type Waiting = { event: QueuedEvent; resolve: () => void; reject: (err: unknown) => void };
+type Waiting = { event: QueuedEvent; resolve: () => void; reject: (err: unknown) => void; quiet: boolean };
 
-export type EventDelivery = (events: QueuedEvent[]) => Promise<void>;
-
+/** One INSERT / one request to Inngest carries at most this many events. */
+const MAX_EVENTS_PER_DELIVERY = 1_000;
 /** Events waiting beyond this are dropped by `emit` (fire-and-forget), never by `sendEvents`. */
 const MAX_BUFFERED_EMITS = 50_000;
 
 const SLOT = Symbol.for("tim.jobs.send");
-type State = { waiting: Waiting[]; flushing?: Promise<void>; delivery?: EventDelivery; dropped: number };
+type State = { waiting: Waiting[]; flushing?: Promise<void>; dropped: number };
 const state: State = ((globalThis as Record<symbol, unknown>)[SLOT] ??= { waiting: [], dropped: 0 }) as State;
 
 /**
- * Where events go. The in-process runner installs its durable queue while it
- * runs; otherwise Inngest mode sends them to Inngest, and the embedded
- * default stores them in the queue table for the runner to pick up.
+ * Inngest mode sends events to Inngest; the embedded default stores them in
+ * the durable queue table, where this process's runner (or the next one to
+ * start) picks them up.
  */
-export function setEventDelivery(delivery: EventDelivery | undefined): void {
-  state.delivery = delivery;
-}
-
-async function defaultDelivery(events: QueuedEvent[]): Promise<void> {
+async function deliver(events: QueuedEvent[]): Promise<void> {
   if (jobMode() !== "in-process") {
     const { inngest } = await import("@/inngest/client");
     await inngest.send(events.map((e) => ({ name: e.name, data: e.data, id: e.id, ts: e.ts })));
@@ -41,18 +37,21 @@ async function defaultDelivery(events: QueuedEvent[]): Promise<void> {
 
 async function flush(): Promise<void> {
   while (state.waiting.length > 0) {
-    const batch = state.waiting.splice(0, state.waiting.length);
+    const batch = state.waiting.splice(0, MAX_EVENTS_PER_DELIVERY);
     try {
-      await (state.delivery ?? defaultDelivery)(batch.map((w) => w.event));
+      await deliver(batch.map((w) => w.event));
       for (const w of batch) w.resolve();
     } catch (err) {
+      const quiet = batch.filter((w) => w.quiet).length;
+      // fire-and-forget events are reported once per failed delivery, not once each
+      if (quiet > 0) log.warn("job events not delivered", { count: quiet, ...errorFields(err) });
       for (const w of batch) w.reject(err);
     }
   }
 }
 
-function accept(event: QueuedEvent): Promise<void> {
-  const done = new Promise<void>((resolve, reject) => state.waiting.push({ event, resolve, reject }));
+function accept(event: QueuedEvent, quiet = false): Promise<void> {
+  const done = new Promise<void>((resolve, reject) => state.waiting.push({ event, resolve, reject, quiet }));
   state.flushing ??= Promise.resolve()
     .then(flush)
     .finally(() => {
@@ -73,7 +72,7 @@ function validated(event: TimEvent): QueuedEvent {
  */
 export async function sendEvents(events: TimEvent[]): Promise<void> {
   const checked = events.map(validated);
-  await Promise.all(checked.map(accept));
+  await Promise.all(checked.map((event) => accept(event)));
 }
 
 /**
@@ -92,7 +91,7 @@ export function emit(event: TimEvent): void {
     if (state.dropped++ % 1_000 === 0) log.warn("job events dropped: delivery is behind", { dropped: state.dropped });
     return;
   }
-  accept(checked).catch((err) => log.warn("job event not delivered", { event: event.name, ...errorFields(err) }));
+  accept(checked, true).catch(() => undefined);
 }
 
 /** Waits until every event accepted so far has been delivered (tests, shutdown). */
