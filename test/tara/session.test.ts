@@ -1,5 +1,6 @@
 import { decodeJwt } from "jose";
 import { afterAll, beforeAll, expect, test } from "vitest";
+import { resetConfig } from "@/lib/config/env";
 import { db } from "@/lib/db/client";
 import { introspectToken } from "@/lib/tokens/introspect";
 import { loginJson, startTaraWorld, type TaraWorld } from "@/test/tara/support";
@@ -114,4 +115,26 @@ test("extend issues a new token in the same session and chain and revokes the ol
   const again = await post("/jwt/tara/extend", { "content-type": "application/json" }, JSON.stringify({ token: login.token }));
   expect(again.status).toBe(401);
   expect((await post("/jwt/tara/extend")).status).toBe(400);
+});
+
+test("with TARA_REQUIRE_ALLOWLIST=true a session without its allowlist entry is no longer valid", async () => {
+  const login = await loginJson(world, "EE60001017869");
+  const { jti } = decodeJwt(login.token);
+  await (await db()).taraAllowlist.deleteMany({ where: { jwtUuid: jti as string } });
+  expect((await get("/auth/profile", { cookie: `TIM_TARA_JWT=${login.token}` })).status).toBe(200);
+  process.env.TARA_REQUIRE_ALLOWLIST = "true";
+  resetConfig();
+  try {
+    const profile = await get("/auth/profile", { cookie: `TIM_TARA_JWT=${login.token}` });
+    expect(profile.status).toBe(401);
+    expect(await profile.json()).toMatchObject({ reason: "Token not in allowlist" });
+    expect(await (await get(`/auth/session/validate?session_id=${login.session_id}`)).json()).toMatchObject({
+      valid: false,
+      status: "revoked",
+      reason: "not on the allowlist",
+    });
+  } finally {
+    delete process.env.TARA_REQUIRE_ALLOWLIST;
+    resetConfig();
+  }
 });
