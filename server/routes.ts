@@ -53,6 +53,7 @@ export const apiRoutes: RouteEntry[] = [
   route("/api/reports/tokens/export", "app/api/reports/tokens/export/route.ts", () => import("@/app/api/reports/tokens/export/route")),
   route("/api/reports/stats", "app/api/reports/stats/route.ts", () => import("@/app/api/reports/stats/route")),
   route("/api/metrics", "app/api/metrics/route.ts", () => import("@/app/api/metrics/route")),
+  route("/admin/tokens/export", "app/admin/tokens/export/route.ts", () => import("@/app/admin/tokens/export/route")),
 ];
 
 type Compiled = { entry: RouteEntry; regex: RegExp; names: string[] };

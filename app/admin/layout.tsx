@@ -1,4 +1,5 @@
 import type { ReactNode } from "react";
+import { AdminNav } from "@/app/admin/_components/nav";
 import { requireUser } from "@/lib/auth/current-user";
 
 export const dynamic = "force-dynamic";
@@ -19,5 +20,10 @@ export default async function AdminLayout({ children }: { children: ReactNode })
       </main>
     );
   }
-  return <>{children}</>;
+  return (
+    <>
+      <AdminNav name={user.name} subject={user.subject} />
+      <main className="mx-auto max-w-6xl px-4 py-8 sm:px-6">{children}</main>
+    </>
+  );
 }

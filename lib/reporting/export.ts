@@ -4,7 +4,8 @@ import type { AuditEvent } from "@/lib/audit/event";
 import { db } from "@/lib/db/client";
 import { recordQueryDuration } from "@/lib/metrics/registry";
 import { countTokens } from "@/lib/reporting/count";
-import { filtersToParams, type TokenFilters } from "@/lib/reporting/filters";
+import { badRequest } from "@/lib/http/errors";
+import { filtersToParams, parseTokenQuery, type TokenFilters } from "@/lib/reporting/filters";
 import type { Keyset } from "@/lib/reporting/query";
 import { fetchTokenBatch, toReportRow, type TokenReportRow } from "@/lib/reporting/search";
 
@@ -108,4 +109,24 @@ export async function startTokenExport(input: {
     contentType: EXPORT_CONTENT_TYPES[input.format],
     expectedRows,
   };
+}
+
+/**
+ * The export download for a request (`?format=csv|jsonl&…filters`), audited
+ * under `actor`: the one implementation behind the reporting API and the console.
+ */
+export async function tokenExportResponse(req: Request, actor: AuditEvent["actor"]): Promise<Response> {
+  const params = new URL(req.url).searchParams;
+  const format = params.get("format") ?? "csv";
+  if (!EXPORT_FORMATS.includes(format as ExportFormat)) throw badRequest("format must be csv or jsonl.");
+  const { filters } = parseTokenQuery(params);
+  const exported = await startTokenExport({ filters, format: format as ExportFormat, actor, requestId: req.headers.get("x-request-id") });
+  return new Response(exported.stream, {
+    headers: {
+      "content-type": exported.contentType,
+      "content-disposition": `attachment; filename="${exported.filename}"`,
+      "cache-control": "no-store",
+      "x-tim-expected-rows": String(exported.expectedRows),
+    },
+  });
 }

@@ -1,0 +1,91 @@
+import type { ReactNode } from "react";
+import { LocalTime } from "@/app/admin/_components/local-time";
+import { TimError } from "@/lib/http/errors";
+
+export { LocalTime };
+
+/** Dates from the database or the API as ISO strings for LocalTime. */
+export function When({ at }: { at: Date | string | null | undefined }) {
+  return <LocalTime iso={at ? (typeof at === "string" ? at : at.toISOString()) : null} />;
+}
+
+export function PageTitle({ title, children }: { title: string; children?: ReactNode }) {
+  return (
+    <header className="mb-6">
+      <h1 className="text-2xl font-semibold tracking-tight">{title}</h1>
+      {children ? <p className="mt-1 text-slate-600">{children}</p> : null}
+    </header>
+  );
+}
+
+const STATUS_STYLES: Record<string, string> = {
+  active: "bg-emerald-100 text-emerald-800",
+  expired: "bg-slate-200 text-slate-700",
+  revoked: "bg-rose-100 text-rose-800",
+  next: "bg-sky-100 text-sky-800",
+  retired: "bg-slate-200 text-slate-700",
+  disabled: "bg-rose-100 text-rose-800",
+};
+
+export function Badge({ value }: { value: string }) {
+  return (
+    <span className={`inline-block rounded px-2 py-0.5 text-xs font-medium ${STATUS_STYLES[value] ?? "bg-slate-100 text-slate-700"}`}>
+      {value}
+    </span>
+  );
+}
+
+export function Notice({ kind, children, testId }: { kind: "error" | "success" | "info"; children: ReactNode; testId?: string }) {
+  const styles = {
+    error: "border-rose-300 bg-rose-50 text-rose-900",
+    success: "border-emerald-300 bg-emerald-50 text-emerald-900",
+    info: "border-sky-300 bg-sky-50 text-sky-900",
+  }[kind];
+  return (
+    <div role={kind === "error" ? "alert" : "status"} data-testid={testId} className={`my-4 rounded border px-4 py-3 text-sm ${styles}`}>
+      {children}
+    </div>
+  );
+}
+
+export function Empty({ children }: { children: ReactNode }) {
+  return <p className="rounded border border-dashed border-slate-300 bg-white px-4 py-8 text-center text-slate-500">{children}</p>;
+}
+
+export function Section({ title, children, id }: { title: string; children: ReactNode; id?: string }) {
+  return (
+    <section className="mb-8 rounded-lg border border-slate-200 bg-white p-4 shadow-sm sm:p-6" aria-labelledby={id}>
+      <h2 id={id} className="mb-4 text-lg font-semibold">
+        {title}
+      </h2>
+      {children}
+    </section>
+  );
+}
+
+export const inputClass =
+  "mt-1 block w-full rounded border border-slate-300 bg-white px-2 py-1.5 text-sm focus:border-sky-600 focus:outline-none focus:ring-2 focus:ring-sky-200";
+export const buttonClass =
+  "inline-flex items-center rounded bg-sky-700 px-3 py-2 text-sm font-medium text-white hover:bg-sky-800 focus:outline-none focus:ring-2 focus:ring-sky-300 disabled:opacity-50";
+export const dangerButtonClass =
+  "inline-flex items-center rounded bg-rose-700 px-3 py-2 text-sm font-medium text-white hover:bg-rose-800 focus:outline-none focus:ring-2 focus:ring-rose-300 disabled:opacity-50";
+export const secondaryButtonClass =
+  "inline-flex items-center rounded border border-slate-300 bg-white px-3 py-2 text-sm font-medium text-slate-800 hover:bg-slate-50 focus:outline-none focus:ring-2 focus:ring-sky-200";
+
+export function Field({ label, htmlFor, children, hint }: { label: string; htmlFor: string; children: ReactNode; hint?: string }) {
+  return (
+    <div>
+      <label htmlFor={htmlFor} className="block text-sm font-medium text-slate-700">
+        {label}
+      </label>
+      {children}
+      {hint ? <p className="mt-1 text-xs text-slate-500">{hint}</p> : null}
+    </div>
+  );
+}
+
+/** A TimError's message for the page; anything else is a generic failure (details stay in the log). */
+export function errorMessage(err: unknown): string {
+  if (err instanceof TimError) return err.message;
+  return "Something went wrong; try again. The details are in the server log.";
+}

@@ -1,0 +1,100 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { Suspense } from "react";
+import { Empty, Field, Notice, PageTitle, Section, When, buttonClass, errorMessage, inputClass, secondaryButtonClass } from "@/app/admin/_components/ui";
+import { ACTOR_TYPES } from "@/lib/audit/event";
+import { parseAuditQuery, searchAudit, type AuditRow } from "@/lib/audit/search";
+import { verifyAuditChain } from "@/lib/audit/verify";
+import { requireUser } from "@/lib/auth/current-user";
+
+export const dynamic = "force-dynamic";
+export const metadata: Metadata = { title: "Audit log" };
+
+type Search = Record<string, string | string[] | undefined>;
+
+async function Verification() {
+  const v = await verifyAuditChain();
+  return v.ok ? (
+    <Notice kind="success" testId="audit-verification">
+      Hash chain intact: {v.rows.toLocaleString("en")} entries verified at <When at={v.checkedAt} />; latest hash <code className="break-all">{v.lastHash}</code>.
+    </Notice>
+  ) : (
+    <Notice kind="error" testId="audit-verification">
+      HASH CHAIN BROKEN after {v.rows.toLocaleString("en")} intact entries: {v.brokenAt.message}
+    </Notice>
+  );
+}
+
+export default async function AuditPage({ searchParams }: { searchParams: Promise<Search> }) {
+  const user = await requireUser("/admin/audit");
+  if (user.role !== "admin") return null;
+  const params = await searchParams;
+  const values = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, Array.isArray(v) ? v[0] : (v ?? "")]));
+  let rows: AuditRow[] = [];
+  let nextBefore: string | null = null;
+  let problem: string | undefined;
+  try {
+    ({ rows, nextBefore } = await searchAudit(parseAuditQuery(params)));
+  } catch (err) {
+    problem = errorMessage(err);
+  }
+  const { before: _before, ...filters } = values;
+  return (
+    <>
+      <PageTitle title="Audit log">Every change by API clients, administrators, jobs and end users; insert-only and hash-chained.</PageTitle>
+      <Suspense fallback={<p role="status" className="text-slate-600">Verifying the hash chain…</p>}>
+        <Verification />
+      </Suspense>
+      <Section title="Filters" id="audit-filters">
+        <form method="get" action="/admin/audit" className="grid grid-cols-1 gap-4 sm:grid-cols-3 lg:grid-cols-6">
+          <Field label="Actor type" htmlFor="a-type">
+            <select id="a-type" name="actor_type" defaultValue={values.actor_type ?? ""} className={inputClass}>
+              <option value="">Any</option>
+              {ACTOR_TYPES.map((t) => <option key={t} value={t}>{t}</option>)}
+            </select>
+          </Field>
+          <Field label="Actor" htmlFor="a-actor"><input id="a-actor" name="actor" defaultValue={values.actor} className={inputClass} /></Field>
+          <Field label="Action" htmlFor="a-action" hint="e.g. tokens.revoke or tokens."><input id="a-action" name="action" defaultValue={values.action} className={inputClass} /></Field>
+          <Field label="Token (jti)" htmlFor="a-jti"><input id="a-jti" name="jwt_uuid" defaultValue={values.jwt_uuid} className={inputClass} /></Field>
+          <Field label="From" htmlFor="a-from" hint="YYYY-MM-DD"><input id="a-from" name="from" defaultValue={values.from} className={inputClass} /></Field>
+          <Field label="To" htmlFor="a-to" hint="YYYY-MM-DD"><input id="a-to" name="to" defaultValue={values.to} className={inputClass} /></Field>
+          <div className="flex items-end gap-2 sm:col-span-3 lg:col-span-6">
+            <button type="submit" className={buttonClass}>Filter</button>
+            <a href="/admin/audit" className={secondaryButtonClass}>Clear</a>
+          </div>
+        </form>
+      </Section>
+      {problem ? <Notice kind="error">{problem}</Notice> : null}
+      <Section title="Entries" id="audit-entries">
+        {rows.length === 0 ? (
+          <Empty>No audit entry matches.</Empty>
+        ) : (
+          <div className="overflow-x-auto">
+            <table className="w-full min-w-[900px] text-sm" data-testid="audit-table">
+              <thead><tr className="text-left text-slate-500"><th className="py-2">#</th><th>When (UTC)</th><th>Actor</th><th>Action</th><th>Target</th><th>Reason</th><th>Counts</th><th>Request</th></tr></thead>
+              <tbody>
+                {rows.map((r) => (
+                  <tr key={r.id} className="border-t border-slate-100 align-top">
+                    <td className="py-1 tabular-nums">{r.seq}</td>
+                    <td><When at={r.at} /></td>
+                    <td className="break-all">{r.actorType}: {r.actorId}</td>
+                    <td>{r.action}</td>
+                    <td className="max-w-xs break-all font-mono text-xs">{JSON.stringify(r.target)}</td>
+                    <td>{r.reason ?? "—"}</td>
+                    <td className="font-mono text-xs">{JSON.stringify(r.counts)}</td>
+                    <td className="break-all text-xs">{r.requestId ?? "—"}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+        {nextBefore ? (
+          <Link className="mt-3 inline-block text-sm text-sky-700 underline" href={`/admin/audit?${new URLSearchParams({ ...filters, before: nextBefore })}`}>
+            Older entries →
+          </Link>
+        ) : null}
+      </Section>
+    </>
+  );
+}

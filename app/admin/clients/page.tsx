@@ -1,0 +1,96 @@
+import type { Metadata } from "next";
+import { ActionForm } from "@/app/admin/_components/action-form";
+import { Badge, Empty, Field, PageTitle, Section, When, buttonClass, dangerButtonClass, inputClass, secondaryButtonClass } from "@/app/admin/_components/ui";
+import { createClientAction, rotateSecretAction, setClientDisabledAction, updateClientAction } from "@/app/admin/clients/actions";
+import { ALL_SCOPES, listApiClients, type ApiClientView } from "@/lib/admin/clients";
+import { requireUser } from "@/lib/auth/current-user";
+
+export const dynamic = "force-dynamic";
+export const metadata: Metadata = { title: "API clients" };
+
+function SettingsFields({ prefix, client }: { prefix: string; client?: ApiClientView }) {
+  return (
+    <>
+      <Field label="Name" htmlFor={`${prefix}-name`}>
+        <input id={`${prefix}-name`} name="name" required={!client} defaultValue={client?.name} maxLength={200} className={inputClass} />
+      </Field>
+      <fieldset>
+        <legend className="text-sm font-medium text-slate-700">Scopes</legend>
+        <div className="mt-1 flex flex-wrap gap-x-4 gap-y-1">
+          {ALL_SCOPES.map((s) => (
+            <label key={s} className="flex items-center gap-1 text-sm">
+              <input type="checkbox" name="scopes" value={s} defaultChecked={client ? client.scopes.includes(s) : s !== "reports:read"} /> {s}
+            </label>
+          ))}
+        </div>
+      </fieldset>
+      <Field label="Allowed audiences" htmlFor={`${prefix}-aud`} hint="One per line or comma-separated; empty: any audience.">
+        <textarea id={`${prefix}-aud`} name="allowedAudiences" rows={2} defaultValue={client?.allowedAudiences.join("\n")} className={inputClass} />
+      </Field>
+      <Field label="Maximum token lifetime (minutes)" htmlFor={`${prefix}-life`}>
+        <input id={`${prefix}-life`} name="maxLifetimeMinutes" type="number" min={1} max={525600} defaultValue={client?.maxLifetimeMinutes ?? 1440} className={inputClass} />
+      </Field>
+    </>
+  );
+}
+
+export default async function ClientsPage() {
+  const user = await requireUser("/admin/clients");
+  if (user.role !== "admin") return null;
+  const clients = await listApiClients();
+  return (
+    <>
+      <PageTitle title="API clients">Services that call the token and reporting APIs. Secrets are stored as argon2 hashes and shown once.</PageTitle>
+
+      <Section title="Create a client" id="create-client">
+        <ActionForm action={createClientAction} submitLabel="Create client" submitClassName={buttonClass} testId="create-client" className="grid max-w-2xl gap-3">
+          <Field label="Client id (optional)" htmlFor="new-id" hint="Letters, digits and . _ ~ -; generated when empty.">
+            <input id="new-id" name="clientId" maxLength={200} pattern="[A-Za-z0-9._~\-]*" className={inputClass} autoComplete="off" />
+          </Field>
+          <SettingsFields prefix="new" />
+        </ActionForm>
+      </Section>
+
+      <Section title="Clients" id="clients">
+        {clients.length === 0 ? (
+          <Empty>No API client yet.</Empty>
+        ) : (
+          <ul className="space-y-4" data-testid="client-list">
+            {clients.map((c) => (
+              <li key={c.clientId} className="rounded border border-slate-200 p-4" data-testid={`client-${c.clientId}`}>
+                <div className="flex flex-wrap items-center gap-2">
+                  <strong className="break-all font-mono text-sm">{c.clientId}</strong>
+                  <span className="text-sm text-slate-600">{c.name}</span>
+                  <Badge value={c.disabledAt ? "disabled" : "active"} />
+                </div>
+                <p className="mt-1 text-xs text-slate-600">
+                  Scopes: {c.scopes.join(", ")} · audiences: {c.allowedAudiences.length ? c.allowedAudiences.join(", ") : "any"} · max lifetime {c.maxLifetimeMinutes} min
+                </p>
+                <p className="text-xs text-slate-500">
+                  Created <When at={c.createdAt} /> · last used <When at={c.lastUsedAt} />
+                  {c.disabledAt ? <> · disabled <When at={c.disabledAt} /></> : null}
+                </p>
+                <details className="mt-2">
+                  <summary className="cursor-pointer text-sm text-sky-700">Change settings</summary>
+                  <ActionForm action={updateClientAction} submitLabel="Save" submitClassName={buttonClass} className="mt-2 grid max-w-2xl gap-3">
+                    <input type="hidden" name="clientId" value={c.clientId} />
+                    <SettingsFields prefix={`edit-${c.clientId}`} client={c} />
+                  </ActionForm>
+                </details>
+                <div className="mt-2 flex flex-wrap gap-3">
+                  <ActionForm action={setClientDisabledAction} submitLabel={c.disabledAt ? "Enable" : "Disable"} submitClassName={c.disabledAt ? secondaryButtonClass : dangerButtonClass} testId={`toggle-${c.clientId}`}>
+                    <input type="hidden" name="clientId" value={c.clientId} />
+                    <input type="hidden" name="disabled" value={c.disabledAt ? "false" : "true"} />
+                  </ActionForm>
+                  <ActionForm action={rotateSecretAction} submitLabel="New secret" submitClassName={secondaryButtonClass}>
+                    <input type="hidden" name="clientId" value={c.clientId} />
+                  </ActionForm>
+                </div>
+              </li>
+            ))}
+          </ul>
+        )}
+      </Section>
+    </>
+  );
+}

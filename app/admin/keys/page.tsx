@@ -1,0 +1,52 @@
+import type { Metadata } from "next";
+import { ActionForm } from "@/app/admin/_components/action-form";
+import { Badge, PageTitle, Section, When, buttonClass, secondaryButtonClass } from "@/app/admin/_components/ui";
+import { prepareKeyAction, rotateKeyAction } from "@/app/admin/keys/actions";
+import { listSigningKeys } from "@/lib/admin/keys";
+import { requireUser } from "@/lib/auth/current-user";
+
+export const dynamic = "force-dynamic";
+export const metadata: Metadata = { title: "Signing keys" };
+
+export default async function KeysPage() {
+  const user = await requireUser("/admin/keys");
+  if (user.role !== "admin") return null;
+  const { keys, jwks } = await listSigningKeys();
+  return (
+    <>
+      <PageTitle title="Signing keys">
+        One key signs; a <em>next</em> key is published before it signs; a <em>retired</em> key stays in the JWKS until the last token it signed has expired.
+      </PageTitle>
+      <Section title="Keys" id="keys">
+        <div className="overflow-x-auto">
+          <table className="w-full min-w-[760px] text-sm" data-testid="key-table">
+            <thead>
+              <tr className="text-left text-slate-500"><th className="py-2">Key id (kid)</th><th>Alg</th><th>Status</th><th>Created</th><th>Activated</th><th>Retired</th><th>Published until</th><th>In JWKS</th></tr>
+            </thead>
+            <tbody>
+              {keys.map((k) => (
+                <tr key={k.kid} className="border-t border-slate-100" data-testid={k.status === "active" ? "active-key" : undefined}>
+                  <td className="py-1.5 font-mono text-xs break-all">{k.kid}</td>
+                  <td>{k.alg}</td>
+                  <td><Badge value={k.status} /></td>
+                  <td><When at={k.createdAt} /></td>
+                  <td><When at={k.activatedAt} /></td>
+                  <td><When at={k.retiredAt} /></td>
+                  <td>{k.status === "retired" ? <When at={k.lastTokenExpiresAt} /> : "—"}</td>
+                  <td>{k.published ? "yes" : "no"}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+        <div className="mt-4 flex flex-wrap gap-4">
+          <ActionForm action={rotateKeyAction} submitLabel="Rotate now" submitClassName={buttonClass} pendingLabel="Rotating…" testId="rotate-key" />
+          <ActionForm action={prepareKeyAction} submitLabel="Publish a next key" submitClassName={secondaryButtonClass} testId="prepare-key" />
+        </div>
+      </Section>
+      <Section title="JWKS (as published at /jwt/keys/public)" id="jwks">
+        <pre className="overflow-x-auto rounded bg-slate-900 p-3 text-xs text-slate-100" data-testid="jwks">{JSON.stringify(jwks, null, 2)}</pre>
+      </Section>
+    </>
+  );
+}

@@ -1,0 +1,165 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { ActionForm } from "@/app/admin/_components/action-form";
+import {
+  Badge, Empty, Field, Notice, PageTitle, Section, When, buttonClass, dangerButtonClass, errorMessage, inputClass, secondaryButtonClass,
+} from "@/app/admin/_components/ui";
+import { revokeByQueryAction, revokeListedAction } from "@/app/admin/revoke/actions";
+import { previewRevocationByQuery, type RevocationPreview } from "@/lib/admin/revoke-query";
+import { requireUser } from "@/lib/auth/current-user";
+import { listJobRuns } from "@/lib/jobs/runs";
+import { parseTokenQuery } from "@/lib/reporting/filters";
+
+export const dynamic = "force-dynamic";
+export const metadata: Metadata = { title: "Revoke tokens" };
+
+type Search = Record<string, string | string[] | undefined>;
+
+const QUERY_FIELDS: [name: string, label: string, hint?: string][] = [
+  ["subject", "Subject"],
+  ["jwt_name", "JWT name"],
+  ["issued_from", "Issued from", "YYYY-MM-DD or ISO 8601, UTC"],
+  ["issued_to", "Issued to", "YYYY-MM-DD or ISO 8601, UTC"],
+  ["claim_keys", "Claim key(s)", "comma-separated; all must be present"],
+  ["client_id", "API client"],
+  ["auth_method", "TARA auth method", "e.g. mID, smartid, idcard"],
+];
+
+export default async function RevokePage({ searchParams }: { searchParams: Promise<Search> }) {
+  const user = await requireUser("/admin/revoke");
+  if (user.role !== "admin") return null;
+  const raw = await searchParams;
+  const values = Object.fromEntries(
+    Object.entries(raw).flatMap(([k, v]) => (typeof v === "string" && v !== "" ? [[k, v]] : Array.isArray(v) && v[0] ? [[k, v[0]]] : [])),
+  ) as Record<string, string>;
+  const { preview: wantsPreview, ...queryValues } = values;
+
+  let preview: RevocationPreview | undefined;
+  let problem: string | undefined;
+  if (wantsPreview) {
+    try {
+      preview = await previewRevocationByQuery(parseTokenQuery(queryValues).filters);
+    } catch (err) {
+      problem = errorMessage(err);
+    }
+  }
+  const jobs = await listJobRuns({ job: "mass_revocation", limit: 5 });
+
+  return (
+    <>
+      <PageTitle title="Revoke tokens">Revoked tokens fail validation at once. Every revocation is recorded in the audit log with its reason.</PageTitle>
+
+      <div className="grid gap-x-6 lg:grid-cols-2">
+        <Section title="One token" id="revoke-one">
+          <ActionForm action={revokeListedAction} submitLabel="Revoke token" submitClassName={dangerButtonClass} testId="revoke-one">
+            <Field label="Token id (jti) or the whole token" htmlFor="one-entry">
+              <input id="one-entry" name="entries" required className={`${inputClass} font-mono`} autoComplete="off" />
+            </Field>
+            <Field label="Reason" htmlFor="one-reason">
+              <input id="one-reason" name="reason" required minLength={3} maxLength={500} className={inputClass} />
+            </Field>
+          </ActionForm>
+        </Section>
+
+        <Section title="A list of tokens" id="revoke-list">
+          <ActionForm action={revokeListedAction} submitLabel="Revoke listed tokens" submitClassName={dangerButtonClass} testId="revoke-list">
+            <Field label="Token ids (jti) or tokens, one per line" htmlFor="list-entries" hint="Up to 1,000 entries; duplicates count once.">
+              <textarea id="list-entries" name="entries" required rows={5} className={`${inputClass} font-mono`} />
+            </Field>
+            <Field label="Reason" htmlFor="list-reason">
+              <input id="list-reason" name="reason" required minLength={3} maxLength={500} className={inputClass} />
+            </Field>
+          </ActionForm>
+        </Section>
+      </div>
+
+      <Section title="Emergency revocation by query" id="revoke-query">
+        <p className="mb-4 text-sm text-slate-600">
+          Revokes every <strong>active</strong> token that matches all filters and was issued before you confirm. Already revoked and expired
+          tokens are not touched. First preview what matches.
+        </p>
+        <form method="get" action="/admin/revoke" className="grid grid-cols-1 gap-4 sm:grid-cols-2 lg:grid-cols-4" aria-label="Revocation query">
+          <input type="hidden" name="preview" value="1" />
+          <Field label="Token type" htmlFor="q-type">
+            <select id="q-type" name="type" defaultValue={queryValues.type ?? ""} className={inputClass}>
+              <option value="">Custom and TARA</option>
+              <option value="custom">Custom</option>
+              <option value="tara">TARA</option>
+            </select>
+          </Field>
+          {QUERY_FIELDS.map(([name, label, hint]) => (
+            <Field key={name} label={label} htmlFor={`q-${name}`} hint={hint}>
+              <input id={`q-${name}`} name={name} defaultValue={queryValues[name] ?? ""} className={inputClass} autoComplete="off" />
+            </Field>
+          ))}
+          <div className="flex items-end gap-2 sm:col-span-2 lg:col-span-4">
+            <button type="submit" className={buttonClass}>Preview matching tokens</button>
+            <a href="/admin/revoke" className={secondaryButtonClass}>Clear</a>
+          </div>
+        </form>
+
+        {problem ? <Notice kind="error" testId="revoke-query-error">{problem}</Notice> : null}
+
+        {preview ? (
+          <div className="mt-6 border-t border-slate-200 pt-4" data-testid="revoke-preview">
+            <p className="text-lg">
+              <strong data-testid="revoke-preview-count" className="tabular-nums">{preview.matched}</strong> active tokens match
+              (as of <When at={preview.at} />).
+            </p>
+            {preview.sample.length === 0 ? (
+              <Empty>Nothing to revoke.</Empty>
+            ) : (
+              <>
+                <h3 className="mt-3 text-sm font-semibold">Sample</h3>
+                <ul className="mt-1 space-y-1 text-sm">
+                  {preview.sample.map((t) => (
+                    <li key={t.jwt_uuid} className="flex flex-wrap gap-2">
+                      <Link className="font-mono text-xs text-sky-700 underline" href={`/admin/tokens/${t.jwt_uuid}`}>{t.jwt_uuid}</Link>
+                      <span>{t.kind}</span>
+                      <span>{t.subject ?? "—"}</span>
+                      <span>{t.jwt_name ?? ""}</span>
+                      <span className="text-slate-500">issued <When at={t.issued_at} /></span>
+                    </li>
+                  ))}
+                </ul>
+                <ActionForm action={revokeByQueryAction} submitLabel="Revoke all matching tokens" submitClassName={dangerButtonClass} testId="revoke-query" className="mt-4 max-w-xl space-y-3">
+                  <input type="hidden" name="query" value={new URLSearchParams(queryValues).toString()} />
+                  <Field label="Reason" htmlFor="bulk-reason">
+                    <input id="bulk-reason" name="reason" required minLength={3} maxLength={500} className={inputClass} />
+                  </Field>
+                  <Field label={`Type ${preview.matched} to confirm`} htmlFor="bulk-confirm">
+                    <input id="bulk-confirm" name="confirm" required inputMode="numeric" autoComplete="off" className={inputClass} />
+                  </Field>
+                </ActionForm>
+              </>
+            )}
+          </div>
+        ) : null}
+      </Section>
+
+      <Section title="Background revocations" id="revoke-jobs">
+        {jobs.length === 0 ? (
+          <Empty>No revocation has run in the background yet.</Empty>
+        ) : (
+          <table className="w-full text-sm">
+            <thead><tr className="text-left text-slate-500"><th>Started</th><th>By</th><th>Status</th><th className="text-right">Progress</th></tr></thead>
+            <tbody>
+              {jobs.map((j) => (
+                <tr key={j.id} className="border-t border-slate-100">
+                  <td className="py-1"><When at={j.startedAt} /></td>
+                  <td className="break-all">{j.requestedBy ?? "—"}</td>
+                  <td><Badge value={j.status} /></td>
+                  <td className="text-right tabular-nums">
+                    {j.progressDone.toLocaleString("en")} / {j.progressTotal === null ? "?" : j.progressTotal.toLocaleString("en")}
+                    {j.error ? <span className="block text-xs text-rose-700">{j.error}</span> : null}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        <p className="mt-2 text-xs text-slate-500"><Link className="underline" href="/admin/revoke">Reload</Link> to update the progress.</p>
+      </Section>
+    </>
+  );
+}

@@ -1,0 +1,123 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { ActionForm } from "@/app/admin/_components/action-form";
+import { Badge, Field, Notice, PageTitle, Section, When, dangerButtonClass, errorMessage, inputClass } from "@/app/admin/_components/ui";
+import { revokeListedAction } from "@/app/admin/revoke/actions";
+import { requireUser } from "@/lib/auth/current-user";
+import { tokenDetail, type TokenDetail } from "@/lib/reporting/token-detail";
+
+export const dynamic = "force-dynamic";
+export const metadata: Metadata = { title: "Token" };
+
+const DATE_KEYS = new Set(["createdAt", "issuedAt", "expiresAt", "lastUsedAt"]);
+
+export default async function TokenPage({ params }: { params: Promise<{ jwtUuid: string }> }) {
+  const { jwtUuid } = await params;
+  const user = await requireUser(`/admin/tokens/${jwtUuid}`);
+  if (user.role !== "admin") return null;
+  let detail: TokenDetail | undefined;
+  try {
+    detail = await tokenDetail(jwtUuid);
+  } catch (err) {
+    return <Notice kind="error">{errorMessage(err)}</Notice>;
+  }
+  if (!detail) notFound();
+  const { metadata: m, chain } = detail;
+
+  return (
+    <>
+      <PageTitle title={`Token ${jwtUuid}`}>
+        {detail.kind === "tara" ? "TIM TARA JWT" : "Custom JWT"} · <Badge value={detail.status} />
+      </PageTitle>
+
+      {detail.revocation ? (
+        <Notice kind="info" testId="revocation">
+          Revoked at <When at={detail.revocation.at} /> by {detail.revocation.revokedBy ?? "unknown"}
+          {detail.revocation.reason ? <> — reason: {detail.revocation.reason}</> : null}.
+        </Notice>
+      ) : null}
+
+      <div className="grid gap-x-6 lg:grid-cols-2">
+        <Section title="Metadata" id="metadata">
+          <dl className="grid grid-cols-[max-content_1fr] gap-x-4 gap-y-1 text-sm">
+            {Object.entries(m).map(([k, v]) => (
+              <div key={k} className="contents">
+                <dt className="text-slate-500">{k}</dt>
+                <dd className="break-all font-mono text-xs">
+                  {v === null || v === undefined ? "—" : DATE_KEYS.has(k) && v instanceof Date ? <When at={v} /> : v instanceof Date ? v.toISOString() : String(v)}
+                </dd>
+              </div>
+            ))}
+          </dl>
+        </Section>
+        <Section title="Claims" id="claims">
+          <pre className="overflow-x-auto rounded bg-slate-900 p-3 text-xs text-slate-100">{JSON.stringify(detail.claims, null, 2)}</pre>
+        </Section>
+      </div>
+
+      <Section title={`Extension chain · ${chain.extension_count} extension${chain.extension_count === 1 ? "" : "s"}`} id="chain">
+        <ol className="relative ml-3 border-l-2 border-slate-200" data-testid="chain-timeline">
+          {chain.chain.map((v, i) => {
+            const current = v.jwt_uuid === chain.current_jwt_uuid;
+            const viewing = v.jwt_uuid === jwtUuid;
+            return (
+              <li key={v.id} className="mb-6 ml-6" data-testid="chain-version" data-current={current ? "true" : undefined}>
+                <span
+                  className={`absolute -left-[9px] mt-1.5 h-4 w-4 rounded-full border-2 border-white ${current ? "bg-emerald-600" : v.status === "revoked" ? "bg-rose-500" : "bg-slate-400"}`}
+                  aria-hidden
+                />
+                <p className="flex flex-wrap items-center gap-2 text-sm">
+                  <strong>{i === 0 ? "Original" : `Extension ${i}`}</strong>
+                  <Badge value={v.status} />
+                  {current ? <span className="rounded bg-emerald-600 px-2 py-0.5 text-xs text-white">current</span> : null}
+                  {viewing ? <span className="text-xs text-slate-500">(this page)</span> : null}
+                </p>
+                <p className="font-mono text-xs">
+                  {viewing ? v.jwt_uuid : <Link className="text-sky-700 underline" href={`/admin/tokens/${v.jwt_uuid}`}>{v.jwt_uuid}</Link>}
+                </p>
+                <dl className="mt-1 grid grid-cols-[max-content_1fr] gap-x-3 text-xs text-slate-600">
+                  <dt>issued</dt><dd><When at={v.issued_at} /></dd>
+                  <dt>expires</dt><dd><When at={v.expires_at} /></dd>
+                  {v.revoked_at ? (<><dt>revoked</dt><dd><When at={v.revoked_at} /> {v.revocation_reason ? `(${v.revocation_reason})` : ""}</dd></>) : null}
+                  <dt>supersedes</dt><dd className="font-mono">{v.supersedes ?? "— (first version)"}</dd>
+                </dl>
+              </li>
+            );
+          })}
+        </ol>
+      </Section>
+
+      {detail.status === "active" ? (
+        <Section title="Revoke this token" id="revoke">
+          <ActionForm action={revokeListedAction} submitLabel="Revoke" submitClassName={dangerButtonClass} testId="revoke-detail" className="max-w-md space-y-3">
+            <input type="hidden" name="entries" value={jwtUuid} />
+            <Field label="Reason" htmlFor="detail-reason">
+              <input id="detail-reason" name="reason" required minLength={3} maxLength={500} className={inputClass} />
+            </Field>
+          </ActionForm>
+        </Section>
+      ) : null}
+
+      <Section title="Audit events" id="audit">
+        {detail.audit.length === 0 ? (
+          <p className="text-sm text-slate-500">No audit event names this token.</p>
+        ) : (
+          <table className="w-full text-sm">
+            <thead><tr className="text-left text-slate-500"><th>When (UTC)</th><th>Actor</th><th>Action</th><th>Reason</th></tr></thead>
+            <tbody>
+              {detail.audit.map((a) => (
+                <tr key={a.id} className="border-t border-slate-100">
+                  <td className="py-1"><When at={a.at} /></td>
+                  <td>{a.actorType}: {a.actorId}</td>
+                  <td>{a.action}</td>
+                  <td>{a.reason ?? "—"}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </Section>
+    </>
+  );
+}

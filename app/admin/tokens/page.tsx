@@ -1,0 +1,143 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { TokenFilterForm } from "@/app/admin/tokens/filter-form";
+import { Badge, Empty, Field, Notice, PageTitle, Section, When, errorMessage, inputClass } from "@/app/admin/_components/ui";
+import { requireUser } from "@/lib/auth/current-user";
+import { countTokens } from "@/lib/reporting/count";
+import { parseTokenQuery } from "@/lib/reporting/filters";
+import { searchTokens, type TokenPage } from "@/lib/reporting/search";
+
+export const dynamic = "force-dynamic";
+export const metadata: Metadata = { title: "Tokens" };
+
+type Search = Record<string, string | string[] | undefined>;
+
+function flat(params: Search): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(params).flatMap(([k, v]) => (v === undefined ? [] : [[k, Array.isArray(v) ? v[0] : v]])).filter(([, v]) => v !== ""),
+  );
+}
+
+function href(values: Record<string, string>, changes: Record<string, string | undefined>): string {
+  const next = { ...values, ...changes };
+  const qs = new URLSearchParams(Object.entries(next).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ""));
+  return `/admin/tokens${qs.size ? `?${qs}` : ""}`;
+}
+
+export default async function TokensPage({ searchParams }: { searchParams: Promise<Search> }) {
+  const user = await requireUser("/admin/tokens");
+  if (user.role !== "admin") return null;
+  const values = flat(await searchParams);
+  let result: (TokenPage & { total: number }) | undefined;
+  let problem: string | undefined;
+  try {
+    const { filters, page } = parseTokenQuery(values);
+    const [found, total] = await Promise.all([searchTokens(filters, page), countTokens(filters)]);
+    result = { ...found, total };
+  } catch (err) {
+    problem = errorMessage(err);
+  }
+  const filterValues = Object.fromEntries(Object.entries(values).filter(([k]) => !["cursor", "sort", "order", "limit"].includes(k)));
+  const exportHref = (format: string) => `/admin/tokens/export?${new URLSearchParams({ ...filterValues, format })}`;
+
+  return (
+    <>
+      <PageTitle title="Tokens">Custom and TARA tokens, filtered by the fields below; the filters live in the URL.</PageTitle>
+      <Section title="Filters" id="filters">
+        <TokenFilterForm
+          values={values}
+          action="/admin/tokens"
+          extra={
+            <>
+              <Field label="Sort by" htmlFor="f-sort">
+                <select id="f-sort" name="sort" defaultValue={values.sort ?? "issued_at"} className={inputClass}>
+                  <option value="issued_at">Issue time</option>
+                  <option value="expires_at">Expiry time</option>
+                </select>
+              </Field>
+              <Field label="Order" htmlFor="f-order">
+                <select id="f-order" name="order" defaultValue={values.order ?? "desc"} className={inputClass}>
+                  <option value="desc">Newest first</option>
+                  <option value="asc">Oldest first</option>
+                </select>
+              </Field>
+              <Field label="Rows per page" htmlFor="f-limit">
+                <select id="f-limit" name="limit" defaultValue={values.limit ?? "50"} className={inputClass}>
+                  {["20", "50", "100", "200"].map((n) => (
+                    <option key={n} value={n}>{n}</option>
+                  ))}
+                </select>
+              </Field>
+            </>
+          }
+        />
+      </Section>
+
+      {problem ? (
+        <Notice kind="error" testId="filter-error">
+          {problem}
+        </Notice>
+      ) : null}
+
+      {result ? (
+        <Section title="Results" id="results">
+          <div className="mb-3 flex flex-wrap items-center gap-3 text-sm">
+            <p data-testid="result-total">
+              <strong className="tabular-nums">{result.total.toLocaleString("en")}</strong> matching tokens
+            </p>
+            <span className="text-slate-300" aria-hidden>|</span>
+            <span>Export all matching rows:</span>
+            <a className="text-sky-700 underline" href={exportHref("csv")} data-testid="export-csv">CSV</a>
+            <a className="text-sky-700 underline" href={exportHref("jsonl")} data-testid="export-jsonl">JSON Lines</a>
+          </div>
+          {result.items.length === 0 ? (
+            <Empty>No token matches these filters.</Empty>
+          ) : (
+            <div className="overflow-x-auto">
+              <table className="w-full min-w-[900px] text-sm" data-testid="token-table">
+                <thead>
+                  <tr className="border-b border-slate-200 text-left text-slate-500">
+                    <th className="py-2 pr-3">Token (jti)</th>
+                    <th className="pr-3">Type</th>
+                    <th className="pr-3">Name</th>
+                    <th className="pr-3">Subject</th>
+                    <th className="pr-3">Status</th>
+                    <th className="pr-3">Issued (UTC)</th>
+                    <th className="pr-3">Expires (UTC)</th>
+                    <th>Client / method</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {result.items.map((t) => (
+                    <tr key={t.jwt_uuid} className="border-b border-slate-100 align-top">
+                      <td className="py-1.5 pr-3 font-mono text-xs">
+                        <Link href={`/admin/tokens/${t.jwt_uuid}`} className="text-sky-700 underline">{t.jwt_uuid}</Link>
+                      </td>
+                      <td className="pr-3">{t.kind === "tara" ? "TARA" : "custom"}</td>
+                      <td className="pr-3 break-all">{t.jwt_name ?? "—"}</td>
+                      <td className="pr-3 break-all">{t.subject ?? "—"}</td>
+                      <td className="pr-3"><Badge value={t.status} /></td>
+                      <td className="pr-3"><When at={t.issued_at} /></td>
+                      <td className="pr-3"><When at={t.expires_at} /></td>
+                      <td className="break-all">{t.kind === "tara" ? `${t.auth_method ?? "—"} / ${t.level_of_assurance ?? "—"}` : (t.client_id ?? "—")}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+          <nav aria-label="Pages" className="mt-4 flex gap-3 text-sm">
+            {values.cursor ? (
+              <Link href={href(values, { cursor: undefined })} className="text-sky-700 underline">← First page</Link>
+            ) : null}
+            {result.next_cursor ? (
+              <Link href={href(values, { cursor: result.next_cursor })} className="text-sky-700 underline" data-testid="next-page">
+                Next page →
+              </Link>
+            ) : null}
+          </nav>
+        </Section>
+      ) : null}
+    </>
+  );
+}

@@ -1,0 +1,90 @@
+import { describe, expect, test } from "vitest";
+import { createClientFromConsole, listApiClients, updateClientFromConsole } from "@/lib/admin/clients";
+import { listSigningKeys, rotateKeyNow } from "@/lib/admin/keys";
+import { revokeListed } from "@/lib/admin/revoke-listed";
+import { parseAuditQuery, searchAudit } from "@/lib/audit/search";
+import { db } from "@/lib/db/client";
+import { ensureSigningKey } from "@/lib/jwt/keys";
+import { tokenDetail } from "@/lib/reporting/token-detail";
+import { seedTokens, unique } from "@/test/reporting/seed";
+
+const actor = { type: "administrator" as const, id: "EE38001085718" };
+
+describe("token detail", () => {
+  test("a 3-version chain: metadata, claims, revocation, chain with the current version, and its audit events", async () => {
+    const [v1] = await seedTokens([{ jwtName: "chain", claims: { sub: "alice", role: "admin" } }]);
+    const [v2] = await seedTokens([{ jwtName: "chain", extends: v1 }]);
+    const [v3] = await seedTokens([{ jwtName: "chain", extends: v2 }]);
+    const prisma = await db();
+    await prisma.customDenylist.createMany({ data: [v1, v2].map((v) => ({ jwtUuid: v.jwtUuid, expiresAt: v.expiresAt, reason: "extended" })) });
+    await revokeListed({ entries: v3.jwtUuid, reason: "test detail", actor, revokedBy: "admin:EE38001085718" });
+
+    const detail = (await tokenDetail(v2.jwtUuid))!;
+    expect(detail.kind).toBe("custom");
+    expect(detail.status).toBe("revoked");
+    expect(detail.revocation?.reason).toBe("extended");
+    expect(detail.metadata).not.toHaveProperty("tokenHash");
+    expect(detail.chain.chain.map((c) => c.jwt_uuid)).toEqual([v1.jwtUuid, v2.jwtUuid, v3.jwtUuid]);
+    expect(detail.chain.current_jwt_uuid).toBe(v3.jwtUuid);
+    expect(detail.chain.chain[2].supersedes).toBe(v2.id);
+
+    const last = (await tokenDetail(v3.jwtUuid))!;
+    expect(last.audit.map((a) => a.action)).toEqual(["tokens.revoke"]);
+    expect((await tokenDetail(v1.jwtUuid))!.claims).toEqual({ sub: "alice", role: "admin" });
+    expect(await tokenDetail(crypto.randomUUID())).toBeUndefined();
+    await expect(tokenDetail("nope")).rejects.toMatchObject({ status: 400 });
+  });
+});
+
+describe("audit log search", () => {
+  test("filters by actor, action prefix, token and pages by seq", async () => {
+    const me = { type: "administrator" as const, id: unique("EE") };
+    const tokens = await seedTokens([{}, {}, {}]);
+    for (const t of tokens) await revokeListed({ entries: t.jwtUuid, reason: "audit search", actor: me, revokedBy: `admin:${me.id}` });
+    const first = await searchAudit(parseAuditQuery({ actor: me.id, action: "tokens.", limit: "2" }));
+    expect(first.rows).toHaveLength(2);
+    expect(first.nextBefore).not.toBeNull();
+    const second = await searchAudit(parseAuditQuery({ actor: me.id, before: first.nextBefore! }));
+    expect(second.rows).toHaveLength(1);
+    expect(Number(first.rows[0].seq)).toBeGreaterThan(Number(second.rows[0].seq));
+    const byToken = await searchAudit(parseAuditQuery({ jwt_uuid: tokens[1].jwtUuid }));
+    expect(byToken.rows.map((r) => r.actorId)).toEqual([me.id]);
+    expect(() => parseAuditQuery({ from: "yesterday" })).toThrow(/from/);
+  });
+});
+
+describe("keys and API clients from the console", () => {
+  test("rotate now makes a new key active, retires the old one (still published) and is audited", async () => {
+    await ensureSigningKey();
+    const before = await listSigningKeys();
+    const oldActive = before.keys.find((k) => k.status === "active")!;
+    const kid = await rotateKeyNow(actor, "req-rotate");
+    const after = await listSigningKeys();
+    expect(after.keys.find((k) => k.status === "active")?.kid).toBe(kid);
+    expect(after.keys.find((k) => k.kid === oldActive.kid)?.status).toBe("retired");
+    expect(after.jwks.keys.map((k) => (k as { kid: string }).kid)).toContain(kid);
+    const audit = await (await db()).audit.findFirstOrThrow({ where: { requestId: "req-rotate" } });
+    expect(audit).toMatchObject({ action: "key.rotate", target: { kid } });
+  });
+
+  test("create (secret returned once, stored hashed), change scopes, disable: each audited", async () => {
+    const clientId = unique("console-client");
+    const created = await createClientFromConsole(
+      { clientId, name: "Console test", scopes: ["reports:read"], allowedAudiences: ["svc-a"], maxLifetimeMinutes: 30 },
+      actor,
+      `req-${clientId}`,
+    );
+    expect(created.clientSecret.length).toBeGreaterThan(20);
+    const row = await (await db()).apiClient.findUniqueOrThrow({ where: { clientId } });
+    expect(row.secretHash).not.toContain(created.clientSecret);
+    await updateClientFromConsole(clientId, { scopes: ["reports:read", "tokens:issue"] }, actor, `req-${clientId}`);
+    await updateClientFromConsole(clientId, { disabled: true }, actor, `req-${clientId}`);
+    const listed = (await listApiClients()).find((c) => c.clientId === clientId)!;
+    expect(listed).toMatchObject({ scopes: ["reports:read", "tokens:issue"], allowedAudiences: ["svc-a"], maxLifetimeMinutes: 30 });
+    expect(listed.disabledAt).not.toBeNull();
+    const audits = await (await db()).audit.findMany({ where: { requestId: `req-${clientId}` }, orderBy: { seq: "asc" } });
+    expect(audits.map((a) => a.action)).toEqual(["client.create", "client.update", "client.disable"]);
+    expect(JSON.stringify(audits.map((a) => ({ ...a, seq: String(a.seq) })))).not.toContain(created.clientSecret);
+    await expect(createClientFromConsole({ name: "", scopes: [], allowedAudiences: [] }, actor)).rejects.toMatchObject({ status: 400 });
+  });
+});
