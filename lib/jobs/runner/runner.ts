@@ -14,6 +14,8 @@ export type RunnerOptions = {
   pollMs?: number;
   /** Start cron schedules (tests that only exercise events turn them off). */
   crons?: boolean;
+  /** How long stop() waits for runs in progress. */
+  stopGraceMs?: number;
 };
 
 const MAX_TIMER_MS = 2_147_000_000;
@@ -74,10 +76,13 @@ class FunctionWorker {
       });
   }
 
-  async stop(): Promise<void> {
+  /** Stops taking work; waits up to `graceMs` for the run in progress (it resumes on the next start otherwise). */
+  async stop(graceMs: number): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
-    await this.loop;
+    let timeout: NodeJS.Timeout | undefined;
+    await Promise.race([this.loop, new Promise((resolve) => (timeout = setTimeout(resolve, graceMs)))]);
+    clearTimeout(timeout);
   }
 
   private batchDue(now: number): boolean {
@@ -174,6 +179,7 @@ export class JobRunner {
       retryMaxMs: options.retryMaxMs ?? 10 * 60_000,
       pollMs: options.pollMs ?? 10_000,
       crons: options.crons ?? true,
+      stopGraceMs: options.stopGraceMs ?? 10_000,
     };
     for (const fn of functions) {
       const spec = describeFunction(fn);
@@ -211,7 +217,7 @@ export class JobRunner {
     this.stopped = true;
     if (this.poller) clearInterval(this.poller);
     for (const c of this.crons) if (c.timer) clearTimeout(c.timer);
-    await Promise.all([...this.workers.values()].map((w) => w.stop()));
+    await Promise.all([...this.workers.values()].map((w) => w.stop(this.options.stopGraceMs)));
   }
 
   /** Re-reads waiting events and due runs from the database. */
