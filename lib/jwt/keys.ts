@@ -44,6 +44,7 @@ type KeyCache = {
   loadedAt: number;
   /** Latest exp per kid already written to last_token_expires_at by this process. */
   recordedExpiry: Map<string, number>;
+  pendingExpiry: Map<string, { until: number; write: Promise<void> }>;
   /** The key from TIM_SIGNING_KEY, imported once. */
   envKey?: { kid: string; alg: SigningAlg; publicJwk: JWK; privateKey: CryptoKey };
   ensuring?: Promise<void>;
@@ -67,6 +68,7 @@ const cache: KeyCache = ((globalThis as Record<symbol, unknown>)[SLOT] ??= {
   jwks: [],
   loadedAt: 0,
   recordedExpiry: new Map(),
+  pendingExpiry: new Map(),
   lastUnknownKidRefresh: 0,
   warnedPlain: false,
 }) as KeyCache;
@@ -324,6 +326,13 @@ async function ensure(): Promise<void> {
   });
   await refreshKeys();
   if (!cache.active) throw new Error("No usable signing key after start-up.");
+  if (!envKey && cache.active.alg !== cfg.TIM_SIGNING_ALG) {
+    // Switching at once would sign with a key resource servers have not fetched yet.
+    log.warn("TIM_SIGNING_ALG differs from the active key; it applies from the next key rotation (prepareNextKey, then activateNextKey)", {
+      active_alg: cache.active.alg,
+      configured_alg: cfg.TIM_SIGNING_ALG,
+    });
+  }
 }
 
 /** The key that signs now (loads keys on first use; reloads in the background when stale). */
@@ -357,10 +366,20 @@ export async function publishedKeys(): Promise<JWK[]> {
  * stays published until then. Written ahead in hour steps: one write per key
  * per hour and process on a busy issuer.
  */
-export async function recordSignedExpiry(kid: string, exp: number): Promise<void> {
-  const recorded = cache.recordedExpiry.get(kid) ?? 0;
-  if (exp <= recorded) return;
+export function recordSignedExpiry(kid: string, exp: number): Promise<void> {
+  if (exp <= (cache.recordedExpiry.get(kid) ?? 0)) return Promise.resolve();
+  // Concurrent signings (a batch) share one write when it reaches far enough.
+  const pending = cache.pendingExpiry.get(kid);
+  if (pending && exp <= pending.until) return pending.write;
   const until = exp + EXPIRY_RECORD_STEP_S;
+  const write = writeExpiry(kid, until).finally(() => {
+    if (cache.pendingExpiry.get(kid)?.until === until) cache.pendingExpiry.delete(kid);
+  });
+  cache.pendingExpiry.set(kid, { until, write });
+  return write;
+}
+
+async function writeExpiry(kid: string, until: number): Promise<void> {
   try {
     const prisma = await db();
     await prisma.$executeRaw`
@@ -372,7 +391,7 @@ export async function recordSignedExpiry(kid: string, exp: number): Promise<void
     log.warn("signing key expiry not recorded", { kid, ...errorFields(err) });
     throw serviceUnavailable();
   }
-  cache.recordedExpiry.set(kid, until);
+  cache.recordedExpiry.set(kid, Math.max(until, cache.recordedExpiry.get(kid) ?? 0));
 }
 
 /** Creates a `next` key: published in the JWKS, not yet signing. Returns its kid. */
@@ -411,5 +430,6 @@ export function resetKeyCache(): void {
   cache.jwks = [];
   cache.loadedAt = 0;
   cache.recordedExpiry = new Map();
+  cache.pendingExpiry = new Map();
   cache.lastUnknownKidRefresh = 0;
 }
