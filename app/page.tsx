@@ -1,6 +1,7 @@
 import Link from "next/link";
 
-export const dynamic = "force-static";
+// Rendered per request so the stand-in banner reflects this process.
+export const dynamic = "force-dynamic";
 
 const links = [
   { href: "/admin", title: "Console", text: "Search, export and revoke tokens; keys, API clients and the audit trail." },

@@ -5,7 +5,7 @@ import type { WebHandler } from "@/server/node-adapter";
  * these paths straight from the handler functions (skipping Next's per-request
  * pipeline) and the integration tests serve them over real HTTP; Next serves
  * the same modules for everything else. test/http/routes-table.test.ts checks
- * that every app/**\/route.ts is listed here.
+ * that every app/**\/route.ts is listed here or in `nextOnlyRoutes`.
  */
 type RouteModule = Partial<Record<"GET" | "POST" | "PUT" | "DELETE" | "PATCH", WebHandler>>;
 
@@ -55,6 +55,9 @@ export const apiRoutes: RouteEntry[] = [
   route("/api/metrics", "app/api/metrics/route.ts", () => import("@/app/api/metrics/route")),
   route("/admin/tokens/export", "app/admin/tokens/export/route.ts", () => import("@/app/admin/tokens/export/route")),
 ];
+
+/** Route handlers that need Next's request context (next/headers, catch-all segments). */
+export const nextOnlyRoutes = ["app/api/auth/[...nextauth]/route.ts"];
 
 type Compiled = { entry: RouteEntry; regex: RegExp; names: string[] };
 
