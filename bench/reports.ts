@@ -1,0 +1,106 @@
+/**
+ * `npm run bench:reports`: reporting performance on the database in
+ * DATABASE_URL after `npm run seed:bulk -- --rows 1000000`.
+ *  - p50/p95 of a filtered search page (50 rows, first and deep pages) and of its count query;
+ *  - a full export (CSV) streamed to nowhere while the process RSS is sampled.
+ * Targets (issue 4): page p95 < 100 ms on PostgreSQL; export RSS < 300 MB.
+ */
+import { closeDb } from "@/lib/db/client";
+import { config } from "@/lib/config/env";
+import { countTokens } from "@/lib/reporting/count";
+import { streamTokenExport } from "@/lib/reporting/export";
+import { parseTokenQuery, type TokenFilters } from "@/lib/reporting/filters";
+import { searchTokens } from "@/lib/reporting/search";
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 40);
+const DEEP_PAGES = 10;
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+const ms = (v: number) => `${v.toFixed(1)} ms`;
+
+/** Filters an administrator would type, over the seeded data (bulk-* names). */
+function filterSet(i: number): Record<string, string> {
+  const day = (d: number) => new Date(Date.now() - d * 86_400_000).toISOString().slice(0, 10);
+  const sets: Record<string, string>[] = [
+    { jwt_name: `bulk-name-${i % 20}`, status: "active" },
+    { subject: `bulk-subject-${(i * 131) % 50_000}` },
+    { client_id: `bulk-client-${i % 10}`, issued_from: day(20 + (i % 10)), issued_to: day(10 + (i % 10)) },
+    { claim_keys: "department", status: "revoked" },
+    { type: "tara", auth_method: ["mID", "smartid", "idcard", "eidas"][i % 4], loa: "high" },
+    { jwt_name: `bulk-name-${i % 20}`, sort: "expires_at", order: "asc" },
+  ];
+  return sets[i % sets.length];
+}
+
+async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
+  const t = performance.now();
+  const r = await fn();
+  return [r, performance.now() - t];
+}
+
+async function benchSearch() {
+  const first: number[] = [];
+  const deep: number[] = [];
+  const counts: number[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    const { filters, page } = parseTokenQuery(new URLSearchParams(filterSet(i)));
+    const [result, t] = await timed(() => searchTokens(filters, page));
+    first.push(t);
+    let cursor = result.next_cursor;
+    for (let p = 0; p < DEEP_PAGES && cursor; p++) {
+      const [next, td] = await timed(() => searchTokens(filters, { ...page, cursor: cursor! }));
+      deep.push(td);
+      cursor = next.next_cursor;
+    }
+    const [, tc] = await timed(() => countTokens(filters));
+    counts.push(tc);
+  }
+  return { first, deep, counts };
+}
+
+async function benchExport(filters: TokenFilters) {
+  let peak = process.memoryUsage().rss;
+  const baseline = peak;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, 50);
+  const started = performance.now();
+  let bytes = 0;
+  let lines = 0;
+  const reader = streamTokenExport(filters, "csv").getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    bytes += value.byteLength;
+    for (const b of value) if (b === 10) lines++;
+  }
+  clearInterval(sampler);
+  peak = Math.max(peak, process.memoryUsage().rss);
+  return { seconds: (performance.now() - started) / 1000, bytes, rows: lines - 1, baselineMb: baseline / 2 ** 20, peakMb: peak / 2 ** 20 };
+}
+
+const cfg = config();
+if (cfg.databaseKind !== "postgres") console.warn("WARNING: DATABASE_URL is not set; the targets are for PostgreSQL.");
+const all = parseTokenQuery(new URLSearchParams()).filters;
+const total = await countTokens(all);
+console.log(`Token metadata rows (custom + TARA): ${total.toLocaleString("en")}${total < 900_000 ? "  (seed 1M first: npm run seed:bulk -- --rows 1000000)" : ""}`);
+
+await benchSearch(); // warm-up: plans, caches, connections
+const { first, deep, counts } = await benchSearch();
+console.log(`\nFiltered search page (50 rows), ${ROUNDS} queries over 6 filter shapes:`);
+console.log(`  first page      p50 ${ms(percentile(first, 50))}  p95 ${ms(percentile(first, 95))}  max ${ms(Math.max(...first))}`);
+console.log(`  deeper pages    p50 ${ms(percentile(deep, 50))}  p95 ${ms(percentile(deep, 95))}  (${deep.length} keyset pages, up to ${DEEP_PAGES} deep)`);
+console.log(`  total count     p50 ${ms(percentile(counts, 50))}  p95 ${ms(percentile(counts, 95))}`);
+const pageP95 = percentile([...first, ...deep], 95);
+console.log(`  target page p95 < 100 ms: ${pageP95 < 100 ? "MET" : "NOT MET"} (${ms(pageP95)})`);
+
+const exported = await benchExport(all);
+console.log(`\nFull export (CSV, every row, streamed):`);
+console.log(`  ${exported.rows.toLocaleString("en")} rows, ${(exported.bytes / 2 ** 20).toFixed(0)} MiB in ${exported.seconds.toFixed(1)} s (${Math.round(exported.rows / exported.seconds).toLocaleString("en")} rows/s)`);
+console.log(`  process RSS: ${exported.baselineMb.toFixed(0)} MB before, peak ${exported.peakMb.toFixed(0)} MB during`);
+console.log(`  target RSS < 300 MB: ${exported.peakMb < 300 ? "MET" : "NOT MET"}`);
+await closeDb();
