@@ -188,7 +188,10 @@ async function importEnvKey(source: string): Promise<NonNullable<KeyCache["envKe
 
 // ------------------------------------------------------------- persistence ---
 
-type Tx = Parameters<Parameters<Awaited<ReturnType<typeof db>>["$transaction"]>[0]>[0];
+export type KeyTx = Parameters<Parameters<Awaited<ReturnType<typeof db>>["$transaction"]>[0]>[0];
+type Tx = KeyTx;
+/** Runs in the key change's own transaction, e.g. to write its audit event (decision 8). */
+export type KeyChangeHook = (tx: KeyTx, kid: string) => Promise<unknown>;
 
 async function withKeyLock<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
   const prisma = await db();
@@ -395,10 +398,12 @@ async function writeExpiry(kid: string, until: number): Promise<void> {
 }
 
 /** Creates a `next` key: published in the JWKS, not yet signing. Returns its kid. */
-export async function prepareNextKey(alg: SigningAlg = config().TIM_SIGNING_ALG): Promise<string> {
+export async function prepareNextKey(alg: SigningAlg = config().TIM_SIGNING_ALG, within?: KeyChangeHook): Promise<string> {
   const kid = await withKeyLock(async (tx) => {
     const next = await tx.signingKey.findFirst({ where: { status: "next", privateKey: { not: null } } });
-    return next?.kid ?? insertGeneratedKey(tx, alg, "next");
+    const kid = next?.kid ?? (await insertGeneratedKey(tx, alg, "next"));
+    await within?.(tx, kid);
+    return kid;
   });
   await refreshKeys();
   return kid;
@@ -408,7 +413,7 @@ export async function prepareNextKey(alg: SigningAlg = config().TIM_SIGNING_ALG)
  * Makes the `next` key the signing key and retires the current one (which stays
  * published until its last token expired). Returns the new kid.
  */
-export async function activateNextKey(): Promise<string> {
+export async function activateNextKey(within?: KeyChangeHook): Promise<string> {
   const kid = await withKeyLock(async (tx) => {
     const next = await tx.signingKey.findFirst({
       where: { status: "next", privateKey: { not: null } },
@@ -416,6 +421,7 @@ export async function activateNextKey(): Promise<string> {
     });
     if (!next) throw new Error("There is no prepared next key; call prepareNextKey first.");
     await promote(tx, next.kid);
+    await within?.(tx, next.kid);
     return next.kid;
   });
   await refreshKeys();

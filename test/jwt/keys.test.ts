@@ -197,6 +197,31 @@ describe("rotation", () => {
     expect(kids).not.toContain(previous);
   });
 
+  test("a key change hook runs in the change's transaction: if it fails, nothing changed", async () => {
+    const prisma = await db();
+    const active = (await activeSigningKey()).kid;
+    const nextBefore = await prisma.signingKey.count({ where: { status: "next" } });
+    await expect(
+      prepareNextKey(undefined, async () => {
+        throw new Error("audit failed");
+      }),
+    ).rejects.toThrow("audit failed");
+    expect(await prisma.signingKey.count({ where: { status: "next" } })).toBe(nextBefore);
+
+    const seen: string[] = [];
+    const kid = await prepareNextKey(undefined, async (tx, k) => {
+      seen.push(k, (await tx.signingKey.findUniqueOrThrow({ where: { kid: k } })).status);
+    });
+    expect(seen).toEqual([kid, "next"]);
+    await expect(
+      activateNextKey(async () => {
+        throw new Error("audit failed");
+      }),
+    ).rejects.toThrow("audit failed");
+    expect((await prisma.signingKey.findFirstOrThrow({ where: { status: "active" } })).kid).toBe(active);
+    expect(await activateNextKey(async (tx, k) => expect((await tx.signingKey.findUniqueOrThrow({ where: { kid: k } })).status).toBe("active"))).toBe(kid);
+  });
+
   test("ES256 and EdDSA keys are selectable", async () => {
     for (const alg of ["ES256", "EdDSA"] as const) {
       await prepareNextKey(alg);
