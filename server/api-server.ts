@@ -25,6 +25,6 @@ export async function serveApiRoute(req: IncomingMessage, res: ServerResponse, o
       response = errorResponse(err);
     }
   }
-  await sendWebResponse(res, response);
+  await sendWebResponse(res, response, req);
   return true;
 }

@@ -22,9 +22,14 @@ export function toWebRequest(req: IncomingMessage, origin: string): Request {
   });
 }
 
-/** Writes a web Response to a Node response, streaming the body. */
-export async function sendWebResponse(res: ServerResponse, response: Response): Promise<void> {
+/**
+ * Writes a web Response to a Node response, streaming the body. A response
+ * sent before the request body was read (413) closes the connection, so the
+ * unread rest of that body is not taken for the next request.
+ */
+export async function sendWebResponse(res: ServerResponse, response: Response, req?: IncomingMessage): Promise<void> {
   const headers: Record<string, string | string[]> = {};
+  if (req && !req.complete) headers.connection = "close";
   response.headers.forEach((value, name) => {
     if (name === "set-cookie") return;
     headers[name] = value;

@@ -43,9 +43,8 @@ export function handler<P = Record<string, string>>(
   };
 }
 
-/** Reads the body as text, refusing more than TIM_MAX_BODY_BYTES with 413. */
-export async function readBodyText(req: Request): Promise<string> {
-  const limit = config().TIM_MAX_BODY_BYTES;
+/** Reads the body as text, refusing more than `limit` (default TIM_MAX_BODY_BYTES) with 413. */
+export async function readBodyText(req: Request, limit = config().TIM_MAX_BODY_BYTES): Promise<string> {
   const declared = Number(req.headers.get("content-length") ?? "0");
   if (declared > limit) throw tooLarge(limit);
   if (!req.body) return "";
@@ -84,9 +83,9 @@ export function describeZodError(error: z.ZodError): string {
 export async function readBody<S extends z.ZodType>(
   req: Request,
   schema: S,
-  options: { allowForm?: boolean; extra?: Record<string, unknown> } = {},
+  options: { allowForm?: boolean; extra?: Record<string, unknown>; maxBytes?: number } = {},
 ): Promise<z.infer<S>> {
-  const text = await readBodyText(req);
+  const text = await readBodyText(req, options.maxBytes);
   const type = req.headers.get("content-type") ?? "";
   let raw: unknown;
   if (options.allowForm && type.includes("application/x-www-form-urlencoded")) {

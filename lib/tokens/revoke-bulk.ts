@@ -6,6 +6,9 @@ import type { TokenKind } from "@/lib/tokens/kinds";
 
 export const MAX_BULK_REVOKE = 100;
 
+/** Room for MAX_BULK_REVOKE tokens with large claim sets (100 RS256 tokens alone are about 66 KB). */
+export const BULK_REVOKE_MAX_BYTES = 512 * 1024;
+
 export const bulkRevokeRequestSchema = z.object({
   tokens: z.array(z.unknown()).min(1).max(MAX_BULK_REVOKE),
   reason: z.string().trim().min(1).max(500).optional(),
