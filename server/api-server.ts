@@ -1,7 +1,21 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { errorResponse, json } from "@/lib/http/handler";
-import { matchRoute } from "@/server/routes";
-import { sendWebResponse, toWebRequest } from "@/server/node-adapter";
+import { matchRoute, type RouteEntry } from "@/server/routes";
+import { readSmallBody, sendWebResponse, toWebRequest } from "@/server/node-adapter";
+
+// A dynamic import() of a loaded module still runs the loader's resolve hooks
+// (a round trip to tsx's worker): load each route module once.
+const loaded = new Map<RouteEntry, ReturnType<RouteEntry["load"]>>();
+
+function loadRoute(entry: RouteEntry): ReturnType<RouteEntry["load"]> {
+  let mod = loaded.get(entry);
+  if (!mod) {
+    mod = entry.load();
+    loaded.set(entry, mod);
+    mod.catch(() => loaded.delete(entry));
+  }
+  return mod;
+}
 
 /**
  * Serves a request from the API route table. Returns false when the path is
@@ -11,7 +25,7 @@ export async function serveApiRoute(req: IncomingMessage, res: ServerResponse, o
   const pathname = new URL(req.url ?? "/", origin).pathname;
   const match = matchRoute(pathname);
   if (!match) return false;
-  const mod = await match.entry.load();
+  const mod = await loadRoute(match.entry);
   const method = (req.method ?? "GET").toUpperCase() as keyof typeof mod;
   const fn = mod[method] ?? (method === ("HEAD" as keyof typeof mod) ? mod.GET : undefined);
   let response: Response;
@@ -20,7 +34,8 @@ export async function serveApiRoute(req: IncomingMessage, res: ServerResponse, o
     response = json({ error: "method_not_allowed", message: `Use ${allow}.` }, 405, { allow });
   } else {
     try {
-      response = await fn(toWebRequest(req, origin), { params: Promise.resolve(match.params) });
+      const body = await readSmallBody(req);
+      response = await fn(toWebRequest(req, origin, body), { params: Promise.resolve(match.params) });
     } catch (err) {
       response = errorResponse(err);
     }

@@ -1,10 +1,26 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
+import { config } from "@/lib/config/env";
 
 export type WebHandler = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
 
-/** Converts a Node request into a web Request (body streamed, not buffered). */
-export function toWebRequest(req: IncomingMessage, origin: string): Request {
+/**
+ * Reads a body declared within the default body limit whole (no stream
+ * adapter per request); larger ones stream to the handler, which may refuse
+ * them before reading (413).
+ */
+export async function readSmallBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  const method = req.method ?? "GET";
+  if (method === "GET" || method === "HEAD") return undefined;
+  const declared = Number(req.headers["content-length"]);
+  if (!Number.isInteger(declared) || declared > config().TIM_MAX_BODY_BYTES) return undefined;
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** Converts a Node request into a web Request (`body` when read already, else streamed). */
+export function toWebRequest(req: IncomingMessage, origin: string, body?: Buffer): Request {
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
     if (value === undefined) continue;
@@ -13,6 +29,7 @@ export function toWebRequest(req: IncomingMessage, origin: string): Request {
   }
   const method = req.method ?? "GET";
   const hasBody = method !== "GET" && method !== "HEAD";
+  if (body) return new Request(new URL(req.url ?? "/", origin), { method, headers, body: body as Uint8Array<ArrayBuffer> });
   return new Request(new URL(req.url ?? "/", origin), {
     method,
     headers,
@@ -23,9 +40,10 @@ export function toWebRequest(req: IncomingMessage, origin: string): Request {
 }
 
 /**
- * Writes a web Response to a Node response, streaming the body. A response
- * sent before the request body was read (413) closes the connection, so the
- * unread rest of that body is not taken for the next request.
+ * Writes a web Response to a Node response. A body of one chunk (every JSON
+ * answer) goes out in one write with its content-length; longer bodies stream.
+ * A response sent before the request body was read (413) closes the
+ * connection, so the unread rest of that body is not taken for the next request.
  */
 export async function sendWebResponse(res: ServerResponse, response: Response, req?: IncomingMessage): Promise<void> {
   const headers: Record<string, string | string[]> = {};
@@ -36,16 +54,27 @@ export async function sendWebResponse(res: ServerResponse, response: Response, r
   });
   const cookies = response.headers.getSetCookie();
   if (cookies.length) headers["set-cookie"] = cookies;
-  res.writeHead(response.status, headers);
   if (!response.body) {
+    res.writeHead(response.status, headers);
     res.end();
     return;
   }
   const reader = response.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    if (!res.write(value)) await new Promise((resolve) => res.once("drain", resolve));
+  const first = await reader.read();
+  const second = first.done ? first : await reader.read();
+  if (second.done) {
+    const whole = first.value ?? new Uint8Array(0);
+    if (!("content-length" in headers)) headers["content-length"] = String(whole.byteLength);
+    res.writeHead(response.status, headers);
+    res.end(whole);
+    return;
+  }
+  res.writeHead(response.status, headers);
+  res.write(first.value);
+  let next: ReadableStreamReadResult<Uint8Array> = second;
+  while (!next.done) {
+    if (!res.write(next.value)) await new Promise((resolve) => res.once("drain", resolve));
+    next = await reader.read();
   }
   res.end();
 }

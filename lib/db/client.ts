@@ -18,8 +18,13 @@ type DbHandles = {
 // Next bundles lib/ into its own module graph while scripts load it directly;
 // a process-wide slot keeps one client (and one PGlite instance) per process.
 const SLOT = Symbol.for("tim.db");
-type Slot = { handles?: DbHandles; opening?: Promise<DbHandles> };
+type Slot = { handles?: DbHandles; opening?: Promise<DbHandles>; closeHooks?: Set<() => Promise<void>> };
 const slot: Slot = ((globalThis as Record<symbol, unknown>)[SLOT] ??= {}) as Slot;
+
+/** Runs `hook` before the database closes (listeners on their own connection stop first). */
+export function onDbClose(hook: () => Promise<void>): void {
+  (slot.closeHooks ??= new Set()).add(hook);
+}
 
 function openPostgres(url: string, poolSize: number): DbHandles {
   const pool = new pg.Pool({
@@ -71,6 +76,7 @@ export async function closeDb(): Promise<void> {
   const handles = slot.handles ?? (slot.opening ? await slot.opening.catch(() => undefined) : undefined);
   slot.handles = undefined;
   slot.opening = undefined;
+  for (const hook of slot.closeHooks ?? []) await hook().catch(() => undefined);
   if (!handles) return;
   await handles.prisma.$disconnect();
   await handles.pool?.end();

@@ -2,6 +2,7 @@ import type { JWTPayload } from "jose";
 import { config } from "@/lib/config/env";
 import { db } from "@/lib/db/client";
 import { InvalidTokenError, verifyJwt, type VerifyOptions } from "@/lib/jwt/verify";
+import { isRevoked } from "@/lib/tokens/denylist";
 import { tokenHash } from "@/lib/tokens/hash";
 import { isUuid, kindOf, tokenTables, type TokenKind } from "@/lib/tokens/kinds";
 
@@ -14,8 +15,8 @@ export type CheckOptions = Pick<VerifyOptions, "audience" | "issuer"> & {
 
 /**
  * Full validity check of a TIM token: signature with a published key, expiry,
- * optional audience and issuer, token kind, then the denylist (one primary-key
- * lookup) and, for TARA tokens when TARA_REQUIRE_ALLOWLIST=true, the allowlist.
+ * optional audience and issuer, token kind, then the denylist (in-process when
+ * its listener is live, else one primary-key lookup) and, for TARA tokens when TARA_REQUIRE_ALLOWLIST=true, the allowlist.
  * Throws InvalidTokenError with the reason; database failures propagate (fail closed).
  */
 export async function checkToken(token: unknown, opts: CheckOptions = {}): Promise<CheckedToken> {
@@ -23,12 +24,9 @@ export async function checkToken(token: unknown, opts: CheckOptions = {}): Promi
   const kind = kindOf(payload);
   if (!kind || (opts.kinds && !opts.kinds.includes(kind))) throw new InvalidTokenError("Wrong token type");
   if (!isUuid(payload.jti)) throw new InvalidTokenError("Invalid claims");
-  const prisma = await db();
-  const tables = tokenTables(prisma, kind);
-  const denied = await tables.denylist.findUnique({ where: { jwtUuid: payload.jti }, select: { jwtUuid: true } });
-  if (denied) throw new InvalidTokenError("Token revoked");
+  if (await isRevoked(kind, payload.jti)) throw new InvalidTokenError("Token revoked");
   if (kind === "tara" && config().TARA_REQUIRE_ALLOWLIST) {
-    const allowed = await tables.allowlist.findUnique({
+    const allowed = await tokenTables(await db(), kind).allowlist.findUnique({
       where: { jwtHash: tokenHash(token as string) },
       select: { expiresAt: true },
     });

@@ -5,6 +5,7 @@ import { db } from "@/lib/db/client";
 import { TimError } from "@/lib/http/errors";
 import { signJwt } from "@/lib/jwt/sign";
 import { InvalidTokenError, verifyJwt, type InvalidTokenReason } from "@/lib/jwt/verify";
+import { isRevoked, noteRevoked } from "@/lib/tokens/denylist";
 import { tokenHash } from "@/lib/tokens/hash";
 import { isUniqueViolation, isUuid, kindOf, tokenTables, type TokenKind } from "@/lib/tokens/kinds";
 import { revokeByJti } from "@/lib/tokens/revoke";
@@ -66,8 +67,7 @@ export async function extendToken(kind: TokenKind, opts: ExtendOptions): Promise
   const prisma = await db();
   const previous = await tokenTables(prisma, kind).metadata.findUnique({ where: { jwtUuid: oldJti } });
   if (!previous) throw denied("Token not found");
-  const revoked = await tokenTables(prisma, kind).denylist.findUnique({ where: { jwtUuid: oldJti }, select: { jwtUuid: true } });
-  if (revoked) throw denied("Token revoked");
+  if (await isRevoked(kind, oldJti)) throw denied("Token revoked");
 
   // Signed outside the transaction (signing may touch tim.signing_keys); discarded if the transaction fails.
   const iat = nowSeconds();
@@ -77,7 +77,7 @@ export async function extendToken(kind: TokenKind, opts: ExtendOptions): Promise
   const token = await signJwt(newPayload);
 
   try {
-    return await prisma.$transaction(async (tx) => {
+    const extended = await prisma.$transaction(async (tx) => {
       const tables = tokenTables(tx, kind);
       // A token on the allowlist hands its place to its successor (revoking it removes its entry).
       const allowlisted = await tables.allowlist.count({ where: { jwtUuid: oldJti } });
@@ -121,6 +121,8 @@ export async function extendToken(kind: TokenKind, opts: ExtendOptions): Promise
         originalJwtUuid: previous.originalJwtUuid,
       };
     });
+    noteRevoked(kind, oldJti, previous.expiresAt);
+    return extended;
   } catch (err) {
     if (isUniqueViolation(err)) throw conflict();
     throw err;

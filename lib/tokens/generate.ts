@@ -3,7 +3,10 @@ import type { JWTPayload } from "jose";
 import { z } from "zod";
 import type { ApiCaller } from "@/lib/clients/scopes";
 import { config } from "@/lib/config/env";
-import { db } from "@/lib/db/client";
+import { groupCommit } from "@/lib/db/group-commit";
+import { prepared, runPrepared } from "@/lib/db/prepared";
+import type { Prisma } from "@/lib/generated/prisma/client";
+import { persistMetadataAsync } from "@/lib/jobs/metadata";
 import { TimError, badRequest } from "@/lib/http/errors";
 import { errorFields, log } from "@/lib/log/logger";
 import { signJwt } from "@/lib/jwt/sign";
@@ -63,6 +66,25 @@ export const batchRequestSchema = z
   })
   .strict();
 
+type CustomMetadataRow = Prisma.CustomJwtMetadataCreateManyInput;
+
+// Rows of concurrent issuances, inserted by one statement (a JSON array of rows) in one commit.
+const INSERT_METADATA = prepared(
+  "insert_custom_metadata",
+  `INSERT INTO custom.jwt_metadata (jwt_uuid, claim_keys, issued_at, expires_at, subject, jwt_name, audience,
+          issuer, original_jwt_uuid, claims_json, token_hash, token_type, client_id)
+   SELECT x."jwtUuid", x."claimKeys", x."issuedAt", x."expiresAt", x."subject", x."jwtName", x."audience",
+          x."issuer", x."originalJwtUuid", x."claimsJson", x."tokenHash", x."tokenType", x."clientId"
+     FROM jsonb_to_recordset($1::jsonb) AS x("jwtUuid" uuid, "claimKeys" text, "issuedAt" timestamptz,
+          "expiresAt" timestamptz, "subject" text, "jwtName" text, "audience" text, "issuer" text,
+          "originalJwtUuid" uuid, "claimsJson" jsonb, "tokenHash" text, "tokenType" text, "clientId" text)`,
+);
+
+const recordMetadata = groupCommit<CustomMetadataRow>(
+  async (rows) => void (await runPrepared(INSERT_METADATA, [JSON.stringify(rows)])),
+  { maxRows: MAX_BATCH, maxInFlight: 2 },
+);
+
 export type IssuedToken = { name: string | null; token: string; jti: string; expiresAt: string; lifetimeSeconds: number };
 
 /** TIM 2.0's answer to a generate request. */
@@ -83,8 +105,11 @@ function checkAllowed(req: GenerateRequest, audience: string | string[], caller:
 
 /**
  * Issues custom JWTs and records their metadata. Tokens are signed first and
- * handed out only after all their rows committed in one statement: a batch is
- * recorded all or none, and when recording fails the caller gets 503 and no token.
+ * handed out only after all their rows committed in one statement (shared with
+ * concurrent issuances: group commit): a batch is recorded all or none, and
+ * when recording fails the caller gets 503 and no token. With
+ * TIM_METADATA_WRITE_MODE=async the rows are handed to the background job
+ * instead, and the token is returned once that hand-over was accepted.
  */
 export async function issueCustomTokens(requests: GenerateRequest[], caller: ApiCaller): Promise<IssuedToken[]> {
   const cfg = config();
@@ -101,25 +126,27 @@ export async function issueCustomTokens(requests: GenerateRequest[], caller: Api
 
   const signed = await Promise.all(drafts.map(async (d) => ({ ...d, token: await signJwt(d.payload) })));
 
-  const prisma = await db();
+  const rows: CustomMetadataRow[] = signed.map((s) => ({
+    jwtUuid: s.jti,
+    claimKeys: s.claimKeys,
+    issuedAt: new Date(iat * 1000),
+    expiresAt: new Date(s.exp * 1000),
+    subject: typeof s.payload.sub === "string" ? s.payload.sub : null,
+    jwtName: s.req.JWTName ?? null,
+    audience: [s.audience].flat().join(","),
+    issuer: cfg.TIM_ISSUER,
+    originalJwtUuid: s.jti,
+    claimsJson: s.payload as Prisma.InputJsonObject,
+    tokenHash: tokenHash(s.token),
+    tokenType: TOKEN_TYPE.custom,
+    clientId: caller.clientId,
+  }));
   try {
-    await prisma.customJwtMetadata.createMany({
-      data: signed.map((s) => ({
-        jwtUuid: s.jti,
-        claimKeys: s.claimKeys,
-        issuedAt: new Date(iat * 1000),
-        expiresAt: new Date(s.exp * 1000),
-        subject: s.payload.sub ?? null,
-        jwtName: s.req.JWTName ?? null,
-        audience: [s.audience].flat().join(","),
-        issuer: cfg.TIM_ISSUER,
-        originalJwtUuid: s.jti,
-        claimsJson: s.payload as object,
-        tokenHash: tokenHash(s.token),
-        tokenType: TOKEN_TYPE.custom,
-        clientId: caller.clientId,
-      })),
-    });
+    if (cfg.TIM_METADATA_WRITE_MODE === "async") {
+      await persistMetadataAsync(rows.map((record) => ({ tokenType: "custom", record })));
+    } else {
+      await recordMetadata(rows);
+    }
   } catch (err) {
     log.error("token metadata not recorded; no token issued", { count: signed.length, ...errorFields(err) });
     throw new TimError(503, "metadata_not_recorded", "The token metadata could not be recorded, so no token was issued. Try again shortly.");

@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { db } from "@/lib/db/client";
+import { prepared, runPrepared, type PreparedStatement } from "@/lib/db/prepared";
 import { InvalidTokenError } from "@/lib/jwt/verify";
 import { checkToken } from "@/lib/tokens/check";
-import { tokenTables } from "@/lib/tokens/kinds";
+import type { TokenKind } from "@/lib/tokens/kinds";
 import { epochSeconds } from "@/lib/tokens/time";
 
 export const introspectRequestSchema = z.object({
@@ -13,6 +13,30 @@ export const introspectRequestSchema = z.object({
 export type Introspection = { active: false } | ({ active: true } & Record<string, unknown>);
 
 const INACTIVE: Introspection = { active: false };
+
+type ChainMetadata = {
+  jwt_name: string | null;
+  original_jwt_uuid: string;
+  supersedes: string | null;
+  created_at: Date;
+  versions: number;
+};
+
+// The token's row and the size of its chain in one round trip.
+const METADATA: Record<TokenKind, PreparedStatement> = {
+  custom: prepared(
+    "introspect_custom",
+    `SELECT m.jwt_name, m.original_jwt_uuid::text, m.supersedes::text, m.created_at,
+            (SELECT count(*)::int FROM custom.jwt_metadata c WHERE c.original_jwt_uuid = m.original_jwt_uuid) AS versions
+       FROM custom.jwt_metadata m WHERE m.jwt_uuid = $1`,
+  ),
+  tara: prepared(
+    "introspect_tara",
+    `SELECT m.jwt_name, m.original_jwt_uuid::text, m.supersedes::text, m.created_at,
+            (SELECT count(*)::int FROM tara.jwt_metadata c WHERE c.original_jwt_uuid = m.original_jwt_uuid) AS versions
+       FROM tara.jwt_metadata m WHERE m.jwt_uuid = $1`,
+  ),
+};
 
 /**
  * RFC 7662 introspection of custom and TARA tokens: every claim of an active
@@ -29,15 +53,9 @@ export async function introspectToken(token: string): Promise<Introspection> {
     throw err;
   }
   const { payload, kind } = checked;
-  const prisma = await db();
-  const tables = tokenTables(prisma, kind);
-  const meta = await tables.metadata.findUnique({
-    where: { jwtUuid: payload.jti },
-    select: { jwtName: true, originalJwtUuid: true, supersedes: true, createdAt: true },
-  });
+  const [meta] = await runPrepared<ChainMetadata>(METADATA[kind], [payload.jti]);
   // Every token TIM issued has its row; one without is not TIM's to vouch for.
   if (!meta) return INACTIVE;
-  const versions = await tables.metadata.count({ where: { originalJwtUuid: meta.originalJwtUuid } });
   return {
     ...payload,
     active: true,
@@ -48,10 +66,10 @@ export async function introspectToken(token: string): Promise<Introspection> {
     iat: payload.iat,
     jti: payload.jti,
     token_type: payload.token_type,
-    jwt_name: meta.jwtName,
-    original_jwt_uuid: meta.originalJwtUuid,
-    extension_count: versions - 1,
+    jwt_name: meta.jwt_name,
+    original_jwt_uuid: meta.original_jwt_uuid,
+    extension_count: meta.versions - 1,
     supersedes: meta.supersedes,
-    created_at: epochSeconds(meta.createdAt),
+    created_at: epochSeconds(meta.created_at),
   };
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
-import { db } from "@/lib/db/client";
+import { prepared, runPrepared, type PreparedStatement } from "@/lib/db/prepared";
 import { InvalidTokenError, verifyJwt } from "@/lib/jwt/verify";
+import { notePending, noteRevoked } from "@/lib/tokens/denylist";
 import { isUuid, kindOf, tokenTables, type DbTx, type TokenKind } from "@/lib/tokens/kinds";
 
 export const revokeRequestSchema = z.object({
@@ -19,14 +20,35 @@ export type Revocation = {
   revokedBy?: string | null;
 };
 
+// One statement: the denylist row and the allowlist removal commit together.
+const REVOKE: Record<TokenKind, PreparedStatement> = {
+  custom: prepared(
+    "revoke_custom",
+    `WITH denied AS (
+       INSERT INTO custom.denylist (jwt_uuid, expires_at, reason, revoked_by) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (jwt_uuid) DO NOTHING RETURNING 1
+     ), unlisted AS (DELETE FROM custom.allowlist WHERE jwt_uuid = $1)
+     SELECT count(*)::int AS revoked FROM denied`,
+  ),
+  tara: prepared(
+    "revoke_tara",
+    `WITH denied AS (
+       INSERT INTO tara.denylist (jwt_uuid, expires_at, reason, revoked_by) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (jwt_uuid) DO NOTHING RETURNING 1
+     ), unlisted AS (DELETE FROM tara.allowlist WHERE jwt_uuid = $1)
+     SELECT count(*)::int AS revoked FROM denied`,
+  ),
+};
+
 /**
  * Puts one token (by jti) on its kind's denylist and drops its allowlist entry,
  * in the caller's transaction when `tx` is given. Idempotent: a second
  * revocation answers "already_revoked" and keeps the first row.
  */
 export async function revokeByJti(kind: TokenKind, revocation: Revocation, tx?: DbTx): Promise<RevocationOutcome> {
-  const run = async (t: DbTx) => {
-    const tables = tokenTables(t, kind);
+  if (tx) {
+    notePending(kind, revocation.jti);
+    const tables = tokenTables(tx, kind);
     const { count } = await tables.denylist.createMany({
       data: [
         {
@@ -40,10 +62,15 @@ export async function revokeByJti(kind: TokenKind, revocation: Revocation, tx?: 
     });
     await tables.allowlist.deleteMany({ where: { jwtUuid: revocation.jti } });
     return count === 1 ? "revoked" : "already_revoked";
-  };
-  if (tx) return run(tx);
-  const prisma = await db();
-  return prisma.$transaction(run);
+  }
+  const [row] = await runPrepared<{ revoked: number }>(REVOKE[kind], [
+    revocation.jti,
+    revocation.expiresAt,
+    revocation.reason ?? null,
+    revocation.revokedBy ?? null,
+  ]);
+  noteRevoked(kind, revocation.jti, revocation.expiresAt);
+  return row.revoked === 1 ? "revoked" : "already_revoked";
 }
 
 export type ParsedRevocation = { kind: TokenKind; jti: string; expiresAt: Date };

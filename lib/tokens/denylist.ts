@@ -1,0 +1,236 @@
+import pg from "pg";
+import { config } from "@/lib/config/env";
+import { dbHandles, onDbClose } from "@/lib/db/client";
+import { prepared, runPrepared } from "@/lib/db/prepared";
+import { errorFields, log } from "@/lib/log/logger";
+import type { TokenKind } from "@/lib/tokens/kinds";
+
+/**
+ * In-process denylist: the unexpired revoked jtis of both token kinds, so a
+ * validation needs no database round trip. A trigger on both denylist tables
+ * announces every new row on `tim_revoked` when it commits (migration
+ * 20261123050000_denylist_notify), whichever code path wrote it; this process
+ * LISTENs on its own connection (PostgreSQL) or on the PGlite instance.
+ *
+ * Fails closed: the set is used only while it is known complete — after LISTEN
+ * and the initial load, while the listener connection is up. Otherwise (start,
+ * reconnect, listener dropped) every check is a primary-key lookup in the
+ * database, which fails (503) when the database is unreachable.
+ */
+const CHANNEL = "tim_revoked";
+/** application_name of the listener connection (visible in pg_stat_activity). */
+export const LISTENER_NAME = "tim-denylist-listener";
+const RECONNECT_MS = 1_000;
+const PING_MS = 5_000;
+const PING_TIMEOUT_MS = 2_000;
+const PRUNE_MS = 60_000;
+
+const LOOKUP: Record<TokenKind, ReturnType<typeof prepared>> = {
+  custom: prepared("denylist_custom", "SELECT 1 FROM custom.denylist WHERE jwt_uuid = $1"),
+  tara: prepared("denylist_tara", "SELECT 1 FROM tara.denylist WHERE jwt_uuid = $1"),
+};
+const LOAD_UNEXPIRED = `
+  SELECT 'custom' AS kind, jwt_uuid::text AS jti, floor(extract(epoch FROM expires_at))::bigint::text AS exp
+    FROM custom.denylist WHERE expires_at > now()
+  UNION ALL
+  SELECT 'tara', jwt_uuid::text, floor(extract(epoch FROM expires_at))::bigint::text
+    FROM tara.denylist WHERE expires_at > now()`;
+
+type Revoked = Map<string, number>;
+type State = {
+  /**
+   * Revocations written in a transaction not yet known to have committed:
+   * checks of these jtis go to the database until the notification arrives.
+   */
+  pending: Map<string, number>;
+  /** The set is complete and kept current: checks may be answered from it. */
+  live: boolean;
+  revoked: Revoked;
+  /** Bumped by every (re)start and stop; stale callbacks compare it. */
+  generation: number;
+  starting: boolean;
+  release?: () => Promise<void>;
+  timers: NodeJS.Timeout[];
+};
+
+const SLOT = Symbol.for("tim.denylist");
+const state: State = ((globalThis as Record<symbol, unknown>)[SLOT] ??= {
+  live: false,
+  pending: new Map(),
+  revoked: new Map(),
+  generation: 0,
+  starting: false,
+  timers: [],
+}) as State;
+
+const keyOf = (kind: TokenKind, jti: string) => `${kind}:${jti.toLowerCase()}`;
+
+/** How long a pending revocation forces database checks when no notification confirms it (rolled back). */
+const PENDING_MS = 30_000;
+
+function apply(into: Revoked, payload: string): void {
+  const [kind, jti, exp] = payload.split(" ");
+  if ((kind !== "custom" && kind !== "tara") || !jti) return;
+  const key = keyOf(kind, jti);
+  into.set(key, Number(exp) * 1000);
+  state.pending.delete(key);
+}
+
+/** Whether the token `jti` of `kind` is on the denylist (in-process when live, else the database). */
+export async function isRevoked(kind: TokenKind, jti: string): Promise<boolean> {
+  ensureListening();
+  const key = keyOf(kind, jti);
+  if (state.live && !state.pending.has(key)) return state.revoked.has(key);
+  return (await runPrepared(LOOKUP[kind], [jti])).length > 0;
+}
+
+/** Records a revocation this process just committed (the notification confirms it). */
+export function noteRevoked(kind: TokenKind, jti: string, expiresAt: Date): void {
+  const key = keyOf(kind, jti);
+  state.revoked.set(key, expiresAt.getTime());
+  state.pending.delete(key);
+}
+
+/**
+ * Records a revocation written inside a transaction that has not committed
+ * yet: until its notification arrives, this jti is checked in the database
+ * (so it is refused right after the commit, and still valid if it rolls back).
+ */
+export function notePending(kind: TokenKind, jti: string): void {
+  state.pending.set(keyOf(kind, jti), Date.now());
+}
+
+/** Whether checks are answered in-process right now (health, tests). */
+export function denylistIsLive(): boolean {
+  return state.live;
+}
+
+/** Starts listening (idempotent); until the set is loaded, checks go to the database. */
+export function ensureListening(): void {
+  if (state.live || state.starting) return;
+  state.starting = true;
+  const generation = ++state.generation;
+  listen(generation)
+    .catch((err) => {
+      if (generation !== state.generation) return;
+      log.warn("denylist listener not started; revocation checks use the database", errorFields(err));
+      retryLater(generation);
+    })
+    .finally(() => {
+      if (generation === state.generation) state.starting = false;
+    });
+}
+
+function retryLater(generation: number): void {
+  const timer = setTimeout(() => {
+    if (generation === state.generation && !state.live) ensureListening();
+  }, RECONNECT_MS);
+  timer.unref();
+  state.timers.push(timer);
+}
+
+function every(ms: number, fn: () => void): void {
+  const timer = setInterval(fn, ms);
+  timer.unref();
+  state.timers.push(timer);
+}
+
+async function listen(generation: number): Promise<void> {
+  const handles = await dbHandles();
+  const fresh: Revoked = new Map();
+  let release: () => Promise<void>;
+  let load: () => Promise<Array<{ kind: string; jti: string; exp: string }>>;
+
+  if (handles.pglite) {
+    const lite = handles.pglite;
+    // PGlite is this process's own database: the notification arrives when the
+    // revoking transaction commits, before its caller continues.
+    const unlisten = await lite.listen(CHANNEL, (payload) => apply(fresh, payload));
+    release = unlisten;
+    load = async () => (await lite.query<{ kind: string; jti: string; exp: string }>(LOAD_UNEXPIRED)).rows;
+  } else {
+    const client = new pg.Client({ connectionString: config().DATABASE_URL, keepAlive: true, application_name: LISTENER_NAME });
+    const dropped = () => lost(generation, client);
+    client.on("notification", (msg) => msg.channel === CHANNEL && msg.payload && apply(fresh, msg.payload));
+    client.on("error", dropped);
+    client.on("end", dropped);
+    release = async () => {
+      client.removeAllListeners("end");
+      await client.end().catch(() => undefined);
+    };
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${CHANNEL}`);
+    } catch (err) {
+      await release();
+      throw err;
+    }
+    load = async () => (await client.query(LOAD_UNEXPIRED)).rows;
+    every(PING_MS, () => void ping(generation, client));
+  }
+
+  try {
+    // LISTEN came first: a revocation committed during the load is in the rows or notified (or both).
+    for (const row of await load()) apply(fresh, `${row.kind} ${row.jti} ${row.exp}`);
+  } catch (err) {
+    await release();
+    throw err;
+  }
+  if (generation !== state.generation) {
+    await release();
+    return;
+  }
+  state.revoked = fresh;
+  state.release = release;
+  state.live = true;
+  every(PRUNE_MS, () => prune(fresh));
+}
+
+/** The listener connection failed: answer from the database until a new listener has reloaded the set. */
+function lost(generation: number, client: pg.Client): void {
+  if (generation !== state.generation) return;
+  const wasLive = state.live;
+  state.live = false;
+  state.generation++;
+  clearTimers();
+  state.starting = false;
+  state.release = undefined;
+  client.removeAllListeners("end");
+  client.end().catch(() => undefined);
+  if (wasLive) log.warn("denylist listener lost; revocation checks use the database until it is back");
+  retryLater(state.generation);
+}
+
+async function ping(generation: number, client: pg.Client): Promise<void> {
+  const timeout = new Promise((_, reject) => setTimeout(() => reject(new Error("ping timeout")), PING_TIMEOUT_MS).unref());
+  try {
+    await Promise.race([client.query("SELECT 1"), timeout]);
+  } catch {
+    lost(generation, client);
+  }
+}
+
+function prune(revoked: Revoked): void {
+  const now = Date.now();
+  for (const [key, exp] of revoked) if (exp <= now) revoked.delete(key);
+  for (const [key, since] of state.pending) if (now - since > PENDING_MS) state.pending.delete(key);
+}
+
+function clearTimers(): void {
+  for (const timer of state.timers) clearTimeout(timer);
+  state.timers = [];
+}
+
+/** Stops listening; the next check starts again (closeDb calls this). */
+export async function stopListening(): Promise<void> {
+  state.generation++;
+  state.live = false;
+  state.starting = false;
+  state.revoked = new Map();
+  clearTimers();
+  const release = state.release;
+  state.release = undefined;
+  await release?.();
+}
+
+onDbClose(stopListening);
