@@ -1,12 +1,12 @@
 import { authenticateClient } from "@/lib/clients/authenticate";
 import { handler, json, readBody } from "@/lib/http/handler";
-import { introspectRequestSchema, introspectToken } from "@/lib/tokens/introspect";
+import { introspectForCaller, introspectRequestSchema } from "@/lib/tokens/introspect";
 
 export const dynamic = "force-dynamic";
 
 /** RFC 7662: form-encoded (or JSON) `token`, optional `token_type_hint`. */
 export const POST = handler(async (req) => {
-  await authenticateClient(req, "tokens:introspect");
+  const caller = await authenticateClient(req, "tokens:introspect");
   const { token } = await readBody(req, introspectRequestSchema, { allowForm: true });
-  return json(await introspectToken(token));
+  return json(await introspectForCaller(token, caller, req));
 });

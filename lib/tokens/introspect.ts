@@ -1,8 +1,10 @@
 import { z } from "zod";
+import type { ApiCaller } from "@/lib/clients/scopes";
 import { prepared, runPrepared, type PreparedStatement } from "@/lib/db/prepared";
 import { InvalidTokenError } from "@/lib/jwt/verify";
 import { checkToken } from "@/lib/tokens/check";
-import type { TokenKind } from "@/lib/tokens/kinds";
+import { kindOf, type TokenKind } from "@/lib/tokens/kinds";
+import { recordRead } from "@/lib/tokens/reads";
 import { epochSeconds } from "@/lib/tokens/time";
 
 export const introspectRequestSchema = z.object({
@@ -72,4 +74,17 @@ export async function introspectToken(token: string): Promise<Introspection> {
     supersedes: meta.supersedes,
     created_at: epochSeconds(meta.created_at),
   };
+}
+
+/** Introspects for an API caller and hands the outcome to the usage and read-audit jobs. */
+export async function introspectForCaller(token: string, caller: ApiCaller, req: Request): Promise<Introspection> {
+  const answer = await introspectToken(token);
+  const active = answer.active === true;
+  recordRead("introspect", caller, req, {
+    accepted: active,
+    kind: active ? (kindOf(answer) ?? null) : null,
+    jti: active && typeof answer.jti === "string" ? answer.jti : null,
+    result: active ? "active" : "inactive",
+  });
+  return answer;
 }

@@ -1,7 +1,11 @@
 import { z } from "zod";
+import type { ApiCaller } from "@/lib/clients/scopes";
+import { TimError } from "@/lib/http/errors";
 import { readBody } from "@/lib/http/handler";
 import { InvalidTokenError, type InvalidTokenReason } from "@/lib/jwt/verify";
 import { checkToken } from "@/lib/tokens/check";
+import { kindOf } from "@/lib/tokens/kinds";
+import { recordRead } from "@/lib/tokens/reads";
 import { isoSeconds } from "@/lib/tokens/time";
 
 export const validateRequestSchema = z.object({
@@ -76,8 +80,22 @@ export async function validateToken(request: ValidateRequest): Promise<Validatio
   }
 }
 
-/** Reads and answers a validation request (shared by /validate and /validate/boolean). */
-export async function validateFromRequest(req: Request): Promise<ValidationOutcome> {
-  const body = await readBody(req, validateRequestSchema, { extra: invalidResult("Invalid request") });
-  return validateToken(body);
+/**
+ * Reads and answers a validation request (shared by /validate and
+ * /validate/boolean) and hands its outcome to the usage and read-audit jobs.
+ */
+export async function validateFromRequest(req: Request, caller: ApiCaller, endpoint: string): Promise<ValidationOutcome> {
+  let outcome: ValidationOutcome;
+  try {
+    outcome = await validateToken(await readBody(req, validateRequestSchema, { extra: invalidResult("Invalid request") }));
+  } catch (err) {
+    if (err instanceof TimError && err.status < 500) {
+      recordRead(endpoint, caller, req, { accepted: false, kind: null, jti: null, result: err.code });
+    }
+    throw err;
+  }
+  const { body } = outcome;
+  const kind = body.valid && body.claims ? (kindOf(body.claims) ?? null) : null;
+  recordRead(endpoint, caller, req, { accepted: body.valid, kind, jti: body.jwt_id, result: body.valid ? "valid" : body.reason ?? "invalid" });
+  return outcome;
 }

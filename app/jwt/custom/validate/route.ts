@@ -5,7 +5,7 @@ import { validateFromRequest } from "@/lib/tokens/validate";
 export const dynamic = "force-dynamic";
 
 export const POST = handler(async (req) => {
-  await authenticateClient(req, "tokens:validate");
-  const { status, body } = await validateFromRequest(req);
+  const caller = await authenticateClient(req, "tokens:validate");
+  const { status, body } = await validateFromRequest(req, caller, "validate");
   return json(status === 200 ? body : { ...body, error: "invalid_token", message: body.reason }, status);
 });

@@ -9,9 +9,9 @@ const text = (valid: boolean, status: number) =>
   new Response(String(valid), { status, headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" } });
 
 export const POST = handler(async (req) => {
-  await authenticateClient(req, "tokens:validate");
+  const caller = await authenticateClient(req, "tokens:validate");
   try {
-    const { status, body } = await validateFromRequest(req);
+    const { status, body } = await validateFromRequest(req, caller, "validate/boolean");
     return text(body.valid, status);
   } catch (err) {
     // Unreadable requests answer "false" too; database failures stay 503 (fail closed).

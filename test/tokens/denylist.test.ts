@@ -1,0 +1,72 @@
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { db } from "@/lib/db/client";
+import { LISTENER_NAME, denylistIsLive, ensureListening } from "@/lib/tokens/denylist";
+import { waitFor } from "@/test/jobs/support";
+import { startTestServer, type TestServer } from "@/test/support/http";
+import { call, claimsOf, newClient, unique, type TestClient } from "@/test/tokens/helpers";
+
+let server: TestServer;
+let client: TestClient;
+const url = (p: string) => `${server.url}${p}`;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  client = await newClient();
+  ensureListening();
+  await waitFor(async () => denylistIsLive());
+});
+afterAll(async () => server.close());
+
+async function issue(): Promise<{ token: string; jti: string }> {
+  const res = await call(url("/jwt/custom/generate"), {
+    json: { JWTName: "DENY", content: { sub: unique("deny") }, expirationInMinutes: 30 },
+    auth: client.basic,
+  });
+  expect(res.status).toBe(200);
+  return { token: res.body.token as string, jti: claimsOf(res.body.token).jti as string };
+}
+
+const validate = (token: string) => call(url("/jwt/custom/validate"), { json: { token }, auth: client.basic });
+
+/** A denylist row written past TIM's revocation code, as another instance or a console job would. */
+async function denyElsewhere(jti: string): Promise<void> {
+  await (await db()).customDenylist.create({ data: { jwtUuid: jti, expiresAt: new Date(Date.now() + 1_800_000), reason: "elsewhere" } });
+}
+
+test("a revocation written by any path reaches the in-process denylist (at once on PGlite, by notification on PostgreSQL)", async () => {
+  const { token, jti } = await issue();
+  expect((await validate(token)).status).toBe(200);
+  await denyElsewhere(jti);
+  if (!process.env.DATABASE_URL) {
+    expect((await validate(token)).body.reason).toBe("Token revoked");
+  } else {
+    await waitFor(async () => (await validate(token)).status === 401);
+  }
+  expect(denylistIsLive()).toBe(true);
+  expect((await validate(token)).body.reason).toBe("Token revoked");
+});
+
+test("a revocation through the API is refused by the next validation on the same instance", async () => {
+  for (let i = 0; i < 5; i++) {
+    const { token } = await issue();
+    expect((await call(url("/jwt/custom/revoke"), { json: { token }, auth: client.basic })).status).toBe(200);
+    expect((await validate(token)).body.reason).toBe("Token revoked");
+    expect((await call(url("/introspect"), { form: { token }, auth: client.basic })).body).toEqual({ active: false });
+  }
+});
+
+test.runIf(process.env.DATABASE_URL)("listener dropped: checks fall back to the database (fail closed), then the set reloads", async () => {
+  const { token, jti } = await issue();
+  const prisma = await db();
+  const terminated = await prisma.$queryRaw<Array<{ ok: boolean }>>`
+    SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity
+     WHERE application_name = ${LISTENER_NAME} AND datname = current_database() AND pid <> pg_backend_pid()`;
+  expect(terminated.length).toBeGreaterThan(0);
+  await waitFor(async () => !denylistIsLive());
+  // Revoked while no notification can arrive: the database lookup refuses it.
+  await denyElsewhere(jti);
+  expect((await validate(token)).body.reason).toBe("Token revoked");
+  // The new listener reloads every unexpired revocation, this one included.
+  await waitFor(async () => denylistIsLive(), 10_000);
+  expect((await validate(token)).body.reason).toBe("Token revoked");
+});
