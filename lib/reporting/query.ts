@@ -49,7 +49,9 @@ export function whereFor(kind: TokenKind, f: TokenFilters, now: Date): Prisma.Sq
   if (f.issuer) c.push(Prisma.sql`m.issuer = ${f.issuer}`);
   if (f.client_id) c.push(Prisma.sql`m.client_id = ${f.client_id}`);
   if (f.audience) c.push(Prisma.sql`${f.audience}::text = ANY (string_to_array(m.audience, ','))`);
-  for (const key of f.claim_keys ?? []) c.push(Prisma.sql`${key}::text = ANY (string_to_array(m.claim_keys, ','))`);
+  if (f.claim_keys?.length) {
+    c.push(Prisma.sql`string_to_array(m.claim_keys, ',') @> ARRAY[${Prisma.join(f.claim_keys)}]::text[]`);
+  }
   if (f.issued_from) c.push(Prisma.sql`m.issued_at >= ${f.issued_from}::timestamptz`);
   if (f.issued_to) c.push(Prisma.sql`m.issued_at <= ${f.issued_to}::timestamptz`);
   if (f.expires_from) c.push(Prisma.sql`m.expires_at >= ${f.expires_from}::timestamptz`);

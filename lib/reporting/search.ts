@@ -1,8 +1,8 @@
-import { db } from "@/lib/db/client";
 import { badRequest } from "@/lib/http/errors";
 import { timedQuery } from "@/lib/metrics/registry";
 import { kindsFor, type PageRequest, type TokenFilters } from "@/lib/reporting/filters";
 import { mergedPageQuery, pageQuery, type Keyset, type TokenRowSql } from "@/lib/reporting/query";
+import { rawRows } from "@/lib/reporting/raw-rows";
 import { tokenStatus, type TokenStatus } from "@/lib/tokens/status";
 import { isUuid, type TokenKind } from "@/lib/tokens/kinds";
 
@@ -111,7 +111,7 @@ export async function fetchTokenBatch(
 ): Promise<{ rows: TokenRowSql[]; last: Keyset | undefined }> {
   const now = options.now ?? new Date();
   const parts = kindsFor(filters).map((kind) => pageQuery(kind, filters, page, after, limit, now, options.withClaims ?? false));
-  const rows = await (await db()).$queryRaw<TokenRowSql[]>(mergedPageQuery(parts, page, limit));
+  const rows = await rawRows<TokenRowSql>(mergedPageQuery(parts, page, limit));
   const tail = rows[rows.length - 1];
   return { rows, last: tail ? { sortKey: tail.sort_key, id: tail.id } : undefined };
 }

@@ -1,18 +1,8 @@
 "use client";
 
-import { useActionState, type ReactNode } from "react";
-import { useFormStatus } from "react-dom";
+import { startTransition, useActionState, type FormEvent, type ReactNode } from "react";
 
 export type ActionState = { ok: boolean; message: string; lines?: string[]; secret?: { clientId: string; clientSecret: string; apiKey: string } } | null;
-
-function Submit({ label, className, pendingLabel }: { label: string; className: string; pendingLabel: string }) {
-  const { pending } = useFormStatus();
-  return (
-    <button type="submit" className={className} disabled={pending} aria-disabled={pending}>
-      {pending ? pendingLabel : label}
-    </button>
-  );
-}
 
 /**
  * A console form posting to a server action, showing its outcome below the
@@ -35,11 +25,20 @@ export function ActionForm({
   testId?: string;
   className?: string;
 }) {
-  const [state, formAction] = useActionState(action, null);
+  const [state, formAction, pending] = useActionState(action, null);
+  // Submitted by hand rather than through <form action>, so React does not
+  // reset the fields afterwards: a refused confirmation keeps the typed reason.
+  const submit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    startTransition(() => formAction(form));
+  };
   return (
-    <form action={formAction} className={className ?? "space-y-3"} data-testid={testId}>
+    <form onSubmit={submit} className={className ?? "space-y-3"} data-testid={testId} aria-busy={pending}>
       {children}
-      <Submit label={submitLabel} className={submitClassName} pendingLabel={pendingLabel} />
+      <button type="submit" className={submitClassName} disabled={pending} aria-disabled={pending}>
+        {pending ? pendingLabel : submitLabel}
+      </button>
       {state ? (
         <div
           role={state.ok ? "status" : "alert"}

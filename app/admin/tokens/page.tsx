@@ -1,10 +1,11 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { Suspense } from "react";
 import { TokenFilterForm } from "@/app/admin/tokens/filter-form";
 import { Badge, Empty, Field, Notice, PageTitle, Section, When, errorMessage, inputClass } from "@/app/admin/_components/ui";
 import { requireUser } from "@/lib/auth/current-user";
 import { countTokens } from "@/lib/reporting/count";
-import { parseTokenQuery } from "@/lib/reporting/filters";
+import { parseTokenQuery, type TokenFilters } from "@/lib/reporting/filters";
 import { searchTokens, type TokenPage } from "@/lib/reporting/search";
 
 export const dynamic = "force-dynamic";
@@ -24,16 +25,23 @@ function href(values: Record<string, string>, changes: Record<string, string | u
   return `/admin/tokens${qs.size ? `?${qs}` : ""}`;
 }
 
+/** The total streams in after the page: counting a broad filter takes longer than finding a page of it. */
+async function Total({ filters }: { filters: TokenFilters }) {
+  const total = await countTokens(filters);
+  return <strong className="tabular-nums">{total.toLocaleString("en")}</strong>;
+}
+
 export default async function TokensPage({ searchParams }: { searchParams: Promise<Search> }) {
   const user = await requireUser("/admin/tokens");
   if (user.role !== "admin") return null;
   const values = flat(await searchParams);
-  let result: (TokenPage & { total: number }) | undefined;
+  let result: TokenPage | undefined;
+  let filters: TokenFilters | undefined;
   let problem: string | undefined;
   try {
-    const { filters, page } = parseTokenQuery(values);
-    const [found, total] = await Promise.all([searchTokens(filters, page), countTokens(filters)]);
-    result = { ...found, total };
+    const parsed = parseTokenQuery(values);
+    filters = parsed.filters;
+    result = await searchTokens(parsed.filters, parsed.page);
   } catch (err) {
     problem = errorMessage(err);
   }
@@ -83,7 +91,10 @@ export default async function TokensPage({ searchParams }: { searchParams: Promi
         <Section title="Results" id="results">
           <div className="mb-3 flex flex-wrap items-center gap-3 text-sm">
             <p data-testid="result-total">
-              <strong className="tabular-nums">{result.total.toLocaleString("en")}</strong> matching tokens
+              <Suspense fallback={<span className="text-slate-500">Counting…</span>}>
+                <Total filters={filters!} />
+              </Suspense>{" "}
+              matching tokens
             </p>
             <span className="text-slate-300" aria-hidden>|</span>
             <span>Export all matching rows:</span>
