@@ -32,6 +32,11 @@ test("search with filters in the URL, paging, bad filter message, export downloa
   await expect(page.getByTestId("token-table").locator("tbody tr")).toHaveCount(5);
   await expect(page.getByTestId("next-page")).toHaveCount(0);
 
+  await page.setViewportSize({ width: 390, height: 844 });
+  await expect(page.getByTestId("token-table")).toBeVisible();
+  await shot(page, "admin-tokens-phone");
+  await page.setViewportSize({ width: 1280, height: 800 });
+
   await page.goto(`/admin/tokens?jwt_name=${name}&status=revoked`);
   await expect(page.getByText("No token matches these filters.")).toBeVisible();
 

@@ -5,9 +5,11 @@ import { signInAs } from "./tara-support";
 export const API_AUTH = `Basic ${Buffer.from("e2e-client:e2e-client-secret-0123456789").toString("base64")}`;
 export const ADMIN = "EE38001085718";
 
-export async function signInAsAdmin(page: Page, startAt = "/admin"): Promise<void> {
-  await signInAs(page, ADMIN, startAt);
+/** Signs in at /admin (the console layout sends signed-out visitors back there) and opens `path`. */
+export async function signInAsAdmin(page: Page, path = "/admin"): Promise<void> {
+  await signInAs(page, ADMIN, "/admin");
   await expect(page.getByTestId("admin-identity")).toContainText(ADMIN);
+  if (path !== "/admin") await page.goto(path);
 }
 
 export type Issued = { token: string; jti: string };

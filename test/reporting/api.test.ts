@@ -146,9 +146,12 @@ describe("keyset paging", () => {
     const seen = [...first.body.items];
     let cursor = first.body.next_cursor;
     let pages = 1;
+    const counted = await get(`/api/reports/tokens?jwt_name=${name}&limit=10&cursor=${cursor}&total=true`);
+    expect(counted.body.total).toBe(31);
     while (cursor) {
       const res = await get(`/api/reports/tokens?jwt_name=${name}&limit=10&cursor=${cursor}`);
       expect(res.status).toBe(200);
+      expect(res.body.total).toBeNull();
       seen.push(...res.body.items);
       cursor = res.body.next_cursor;
       pages++;
