@@ -1,6 +1,5 @@
 "use server";
 
-import { revalidatePath } from "next/cache";
 import { headers } from "next/headers";
 import type { ActionState } from "@/app/admin/_components/action-form";
 import { errorMessage } from "@/app/admin/_components/ui";
@@ -9,6 +8,8 @@ import { revokeListed } from "@/lib/admin/revoke-listed";
 import { requireAdmin } from "@/lib/admin/session";
 import { parseTokenQuery } from "@/lib/reporting/filters";
 
+// No revalidatePath here: refreshing the page would unmount the form (the
+// preview then matches nothing) together with the outcome it shows.
 async function requestId(): Promise<string | null> {
   return (await headers()).get("x-request-id");
 }
@@ -24,7 +25,6 @@ export async function revokeListedAction(_state: ActionState, form: FormData): P
       revokedBy: admin.revokedBy,
       requestId: await requestId(),
     });
-    revalidatePath("/admin/tokens");
     const lines = [
       ...r.revoked.map((j) => `revoked ${j}`),
       ...r.alreadyRevoked.map((j) => `already revoked, left unchanged: ${j}`),
@@ -57,7 +57,6 @@ export async function revokeByQueryAction(_state: ActionState, form: FormData): 
       revokedBy: admin.revokedBy,
       requestId: await requestId(),
     });
-    revalidatePath("/admin/tokens");
     return result.mode === "done"
       ? { ok: true, message: `${result.revoked} tokens revoked.` }
       : { ok: true, message: `${result.matched} tokens are being revoked in the background (job ${result.runId}); progress is shown below.` };
