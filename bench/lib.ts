@@ -1,6 +1,37 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import autocannon from "autocannon";
+import pg from "pg";
+
+/** A fresh database of its own on the server of DATABASE_URL (dropped by `drop`). */
+export async function createBenchDatabase(adminUrl: string, prefix: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `${prefix}_${Date.now()}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  // The name is built here from a constant prefix and a number, never from input.
+  await admin.query(`CREATE DATABASE ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => undefined);
+      await admin.end().catch(() => undefined);
+    },
+  };
+}
+
+/** Environment of a TIM instance under benchmark (production mode, bootstrap client, no TARA stand-in). */
+export function timEnv(base: NodeJS.ProcessEnv, port: number, client: { id: string; secret: string }): NodeJS.ProcessEnv {
+  return {
+    ...base,
+    PORT: String(port),
+    HOST: "127.0.0.1",
+    TARA_ISSUER: "https://tara-test.ria.ee",
+    TIM_BOOTSTRAP_CLIENT_ID: client.id,
+    TIM_BOOTSTRAP_CLIENT_SECRET: client.secret,
+  };
+}
 
 export type Target = { method: "POST"; path: string; headers: Record<string, string>; body: () => string; onBody?: (status: number, body: string) => void };
 export type RunResult = { rps: number; p50: number; p99: number; non2xx: number; errors: number };

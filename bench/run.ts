@@ -7,13 +7,19 @@ import { randomUUID } from "node:crypto";
 import { cpus, totalmem } from "node:os";
 import { writeFileSync } from "node:fs";
 import pg from "pg";
-import { basicAuth, load, peakRssMb, startProcess, stopProcess, type RunResult, type Target } from "./lib";
+import { basicAuth, createBenchDatabase, load, peakRssMb, startProcess, stopProcess, timEnv, type RunResult, type Target } from "./lib";
 
 const quick = process.argv.includes("--quick");
 const SECONDS = quick ? 3 : 10;
 const WARMUP = quick ? 1 : 3;
 const ROUNDS = quick ? 1 : 2;
 const PORTS = { tim: 3301, raw: 3302, peer: 3303 };
+/** Tokens validated and introspected (a tenth of them revoked). */
+const VALIDATION_POOL = 5_000;
+/** Tokens the extend scenario starts from (each extension returns the next one). */
+const EXTEND_POOL = 1_000;
+/** Tokens per top-up request (within the 64 KiB body limit). */
+const TOP_UP_BATCH = 500;
 const TIM_CLIENT = { id: "bench-client", secret: "bench-client-secret-0123456789" };
 const PEER_CLIENT = { id: "bench-client", secret: "bench-client-secret-0123456789" };
 
@@ -22,28 +28,18 @@ if (!process.env.DATABASE_URL) {
   process.exit(2);
 }
 
-const adminUrl = process.env.DATABASE_URL;
-const dbName = `tim_bench_${Date.now()}`;
-const admin = new pg.Client({ connectionString: adminUrl });
-await admin.connect();
-await admin.query(`CREATE DATABASE ${dbName}`);
-const benchUrl = new URL(adminUrl);
-benchUrl.pathname = `/${dbName}`;
-const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: benchUrl.toString(), NODE_ENV: "production", TIM_LOG_LEVEL: "error" };
+const benchDb = await createBenchDatabase(process.env.DATABASE_URL, "tim_bench");
+const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: benchDb.url, NODE_ENV: "production", TIM_LOG_LEVEL: "error" };
 
 const children: Array<Awaited<ReturnType<typeof startProcess>>> = [];
 async function cleanup() {
   for (const c of children) await stopProcess(c);
-  await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => undefined);
-  await admin.end().catch(() => undefined);
+  await benchDb.drop();
 }
 
 try {
   console.log(`TIM benchmark (${quick ? "quick" : "full"}): ${ROUNDS} round(s) of ${SECONDS} s per system and scenario, concurrency 32`);
-  const tim = await startProcess(["--import", "tsx", "scripts/start.ts"], {
-    ...env, PORT: String(PORTS.tim), HOST: "127.0.0.1", TARA_ISSUER: "https://tara-test.ria.ee",
-    TIM_BOOTSTRAP_CLIENT_ID: TIM_CLIENT.id, TIM_BOOTSTRAP_CLIENT_SECRET: TIM_CLIENT.secret,
-  }, `http://127.0.0.1:${PORTS.tim}/api/health`);
+  const tim = await startProcess(["--import", "tsx", "scripts/start.ts"], timEnv(env, PORTS.tim, TIM_CLIENT), `http://127.0.0.1:${PORTS.tim}/api/health`);
   children.push(tim);
   children.push(await startProcess(["--import", "tsx", "bench/raw-server.ts", "--port", String(PORTS.raw)], env));
   children.push(await startProcess(["--import", "tsx", "bench/peer-server.ts", "--port", String(PORTS.peer)], env));
@@ -60,7 +56,7 @@ try {
     if (status === 200 && pool.length < 200_000) pool.push(JSON.parse(body).token);
   };
   const issueBody = () => JSON.stringify({ JWTName: "BENCH", content: { sub: `user-${randomUUID().slice(0, 8)}`, role: "reader" }, expirationInMinutes: 60 });
-  const pick = (pool: string[]) => pool[Math.floor(Math.random() * Math.min(pool.length, 5_000))];
+  const pick = (pool: string[]) => pool[Math.floor(Math.random() * Math.min(pool.length, VALIDATION_POOL))];
 
   const opaque: string[] = [];
   for (let i = 0; i < 200; i++) {
@@ -90,6 +86,7 @@ try {
     },
   };
 
+  const avg = (rs: RunResult[] | undefined, k: keyof RunResult) => (rs && rs.length ? rs.reduce((s, r) => s + r[k], 0) / rs.length : 0);
   const results: Record<string, Partial<Record<keyof typeof PORTS, RunResult[]>>> = {};
   async function measure(scenario: string, order: Array<keyof typeof PORTS>) {
     const byTarget = targets[scenario]!;
@@ -105,35 +102,58 @@ try {
 
   await measure("issue", ["tim", "raw", "peer"]);
   // A tenth of each pool revoked, so validation exercises both outcomes.
-  const sample = (pool: string[]) => pool.slice(0, Math.min(pool.length, 5_000)).filter((_, i) => i % 10 === 0);
+  const sample = (pool: string[]) => pool.slice(0, Math.min(pool.length, VALIDATION_POOL)).filter((_, i) => i % 10 === 0);
   for (const token of sample(timTokens)) {
     await fetch(`${url("tim")}/jwt/custom/revoke`, { method: "POST", headers: { ...timAuth, ...jsonType }, body: JSON.stringify({ token, reason: "bench" }) });
   }
-  const benchDb = new pg.Client({ connectionString: benchUrl.toString() });
-  await benchDb.connect();
+  const denyDb = new pg.Client({ connectionString: benchDb.url });
+  await denyDb.connect();
   for (const token of sample(rawTokens)) {
     const jti = JSON.parse(Buffer.from(token.split(".")[1], "base64url").toString()).jti;
-    await benchDb.query("INSERT INTO custom.denylist (jwt_uuid, expires_at, reason) VALUES ($1, now() + interval '1 hour', 'bench')", [jti]);
+    await denyDb.query("INSERT INTO custom.denylist (jwt_uuid, expires_at, reason) VALUES ($1, now() + interval '1 hour', 'bench')", [jti]);
   }
-  await benchDb.end();
+  await denyDb.end();
   await measure("validate", ["tim", "raw", "peer"]);
   await measure("introspect", ["tim", "raw", "peer"]);
 
-  // Revoke and extend consume tokens: each request takes a fresh one.
-  const fresh = timTokens.slice(5_000);
-  targets.revoke = { tim: { method: "POST", path: "/jwt/custom/revoke", headers: { ...timAuth, ...jsonType }, body: () => JSON.stringify({ token: fresh.pop() ?? pick(timTokens), reason: "bench" }) } };
-  const extendQueue = fresh.splice(0, Math.floor(fresh.length / 2));
+  // Revoke and extend consume tokens: every request must take one never used
+  // before, or the scenario measures refusals (409 already revoked, 401).
+  // The pool is topped up through the batch endpoint to what the fastest
+  // scenario so far could consume in warm-up plus all rounds.
+  const fresh = timTokens.slice(VALIDATION_POOL);
+  const fastest = Math.max(...Object.values(results).map((r) => avg(r.tim, "rps")));
+  const needed = Math.ceil(fastest * (WARMUP + ROUNDS * SECONDS) * 1.25) + EXTEND_POOL;
+  const issueBatch = async () => {
+    const res = await fetch(`${url("tim")}/jwt/custom/generate/batch`, {
+      method: "POST",
+      headers: { ...timAuth, ...jsonType },
+      body: JSON.stringify({ tokens: Array.from({ length: TOP_UP_BATCH }, () => JSON.parse(issueBody())) }),
+    });
+    if (res.status !== 200) throw new Error(`topping up the token pool failed: ${res.status}`);
+    const body = (await res.json()) as { tokens: Array<{ token: string }> };
+    fresh.push(...body.tokens.map((t) => t.token));
+  };
+  // Two requests at a time, like a modest client, so the top-up does not inflate TIM's peak RSS.
+  const topUp = async () => {
+    while (fresh.length < needed) await issueBatch();
+  };
+  await Promise.all([topUp(), topUp()]);
+  const exhausted = () => {
+    throw new Error("the revoke/extend token pool ran out; the benchmark would measure refusals");
+  };
+  // An extension answers with the next token of the chain, which goes back in the queue.
+  const extendQueue = fresh.splice(0, EXTEND_POOL);
   targets.extend = {
     tim: {
       method: "POST", path: "/jwt/custom/extend", headers: { ...timAuth, ...jsonType },
-      body: () => JSON.stringify({ token: extendQueue.shift() ?? pick(timTokens), expirationInMinutes: 60 }),
+      body: () => JSON.stringify({ token: extendQueue.shift() ?? exhausted(), expirationInMinutes: 60 }),
       onBody: (status, body) => void (status === 200 && extendQueue.push(JSON.parse(body).token)),
     },
   };
+  targets.revoke = { tim: { method: "POST", path: "/jwt/custom/revoke", headers: { ...timAuth, ...jsonType }, body: () => JSON.stringify({ token: fresh.pop() ?? exhausted(), reason: "bench" }) } };
   await measure("extend", ["tim"]);
   await measure("revoke", ["tim"]);
 
-  const avg = (rs: RunResult[] | undefined, k: keyof RunResult) => (rs && rs.length ? rs.reduce((s, r) => s + r[k], 0) / rs.length : 0);
   const timRss = peakRssMb(tim.pid!);
   const scenarios = Object.entries(results).map(([name, r]) => {
     const timRps = avg(r.tim, "rps");

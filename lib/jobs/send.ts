@@ -20,6 +20,11 @@ const SLOT = Symbol.for("tim.jobs.send");
 type State = { waiting: Waiting[]; flushing?: Promise<void>; dropped: number };
 const state: State = ((globalThis as Record<symbol, unknown>)[SLOT] ??= { waiting: [], dropped: 0 }) as State;
 
+// Imported once: every import() call, even of a loaded module, runs the
+// loader's resolve hooks (under tsx a round trip to its worker per delivery).
+let routeEvents: Promise<typeof import("@/lib/jobs/runner/route-events")> | undefined;
+let inngestClient: Promise<typeof import("@/inngest/client")> | undefined;
+
 /**
  * Inngest mode sends events to Inngest; the embedded default stores them in
  * the durable queue table, where this process's runner (or the next one to
@@ -27,11 +32,11 @@ const state: State = ((globalThis as Record<symbol, unknown>)[SLOT] ??= { waitin
  */
 async function deliver(events: QueuedEvent[]): Promise<void> {
   if (jobMode() !== "in-process") {
-    const { inngest } = await import("@/inngest/client");
+    const { inngest } = await (inngestClient ??= import("@/inngest/client"));
     await inngest.send(events.map((e) => ({ name: e.name, data: e.data, id: e.id, ts: e.ts })));
     return;
   }
-  const { storeForFunctions } = await import("@/lib/jobs/runner/route-events");
+  const { storeForFunctions } = await (routeEvents ??= import("@/lib/jobs/runner/route-events"));
   await storeForFunctions(events);
 }
 
