@@ -4,7 +4,7 @@ import { Histogram, Registry, Summary, collectDefaultMetrics } from "prom-client
  * The process's Prometheus registry. A process-wide slot keeps one registry
  * when Next bundles lib/ into several module graphs.
  */
-export type ReportQuery = "search" | "count" | "export" | "stats" | "chain" | "audit_search";
+export type ReportQuery = "search" | "count" | "export" | "stats" | "audit_search";
 
 type Metrics = {
   registry: Registry;
