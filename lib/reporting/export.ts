@@ -20,7 +20,7 @@ export const EXPORT_COLUMNS = [
   "session_id", "claims",
 ] as const satisfies readonly (keyof TokenReportRow)[];
 
-const BATCH_ROWS = 1_000;
+const BATCH_ROWS = 500;
 const SORT = { sort: "issued_at", order: "desc" } as const;
 
 export const EXPORT_CONTENT_TYPES: Record<ExportFormat, string> = {
