@@ -42,8 +42,8 @@ export function isUuid(value: unknown): value is string {
   return typeof value === "string" && UUID.test(value);
 }
 
-/** A unique-constraint violation, as Prisma reports it through either driver adapter. */
+/** A unique-constraint violation, as Prisma reports it through either driver adapter, or pg / PGlite directly. */
 export function isUniqueViolation(err: unknown): boolean {
   const e = err as { code?: string; cause?: { code?: string; originalCode?: string } } | undefined;
-  return e?.code === "P2002" || e?.cause?.code === "23505" || e?.cause?.originalCode === "23505";
+  return e?.code === "P2002" || e?.code === "23505" || e?.cause?.code === "23505" || e?.cause?.originalCode === "23505";
 }
