@@ -1,7 +1,7 @@
 import type { AuditActor } from "@/lib/audit/actors";
 import { recordAudit } from "@/lib/audit/record";
 import { db } from "@/lib/db/client";
-import { activateNextKey, prepareNextKey, publishedKeys } from "@/lib/jwt/keys";
+import { activateNextKey, prepareNextKey, publishedKeys, type KeyChangeHook } from "@/lib/jwt/keys";
 
 export type SigningKeyView = {
   kid: string;
@@ -27,23 +27,18 @@ export async function listSigningKeys(): Promise<{ keys: SigningKeyView[]; jwks:
   return { keys: rows.map((r) => ({ ...r, published: published.has(r.kid) })), jwks: { keys: jwks } };
 }
 
-// lib/jwt/keys.ts runs each key change in its own transaction, so the audit
-// event follows in the next one (see the console's report to the lead).
-async function audited(actor: AuditActor, action: string, target: Record<string, string>, requestId?: string | null) {
-  await (await db()).$transaction((tx) => recordAudit(tx, { actor, action, target, requestId }));
+/** The key change's audit event, written inside its transaction (lib/jwt/keys.ts calls the hook there). */
+function audited(actor: AuditActor, action: string, requestId?: string | null): KeyChangeHook {
+  return (tx, kid) => recordAudit(tx, { actor, action, target: { kid }, requestId });
 }
 
 /** Publishes a next key (without signing with it yet), so verifiers can fetch it before the switch. */
-export async function prepareKey(actor: AuditActor, requestId?: string | null): Promise<string> {
-  const kid = await prepareNextKey();
-  await audited(actor, "key.prepare", { kid }, requestId);
-  return kid;
+export function prepareKey(actor: AuditActor, requestId?: string | null): Promise<string> {
+  return prepareNextKey(undefined, audited(actor, "key.prepare", requestId));
 }
 
 /** Rotate now: prepares a next key when there is none and makes it the signing key; the old one is retired (still published until its tokens expire). */
 export async function rotateKeyNow(actor: AuditActor, requestId?: string | null): Promise<string> {
-  await prepareNextKey();
-  const kid = await activateNextKey();
-  await audited(actor, "key.rotate", { kid }, requestId);
-  return kid;
+  await prepareKey(actor, requestId);
+  return activateNextKey(audited(actor, "key.rotate", requestId));
 }

@@ -63,8 +63,8 @@ describe("keys and API clients from the console", () => {
     expect(after.keys.find((k) => k.status === "active")?.kid).toBe(kid);
     expect(after.keys.find((k) => k.kid === oldActive.kid)?.status).toBe("retired");
     expect(after.jwks.keys.map((k) => (k as { kid: string }).kid)).toContain(kid);
-    const audit = await (await db()).audit.findFirstOrThrow({ where: { requestId: "req-rotate" } });
-    expect(audit).toMatchObject({ action: "key.rotate", target: { kid } });
+    const audits = await (await db()).audit.findMany({ where: { requestId: "req-rotate" }, orderBy: { seq: "asc" } });
+    expect(audits.map((a) => [a.action, a.target])).toEqual([["key.prepare", { kid }], ["key.rotate", { kid }]]);
   });
 
   test("create (secret returned once, stored hashed), change scopes, disable: each audited", async () => {
