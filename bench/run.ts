@@ -41,6 +41,7 @@ try {
   console.log(`TIM benchmark (${quick ? "quick" : "full"}): ${ROUNDS} round(s) of ${SECONDS} s per system and scenario, concurrency 32`);
   const tim = await startProcess(["--import", "tsx", "scripts/start.ts"], timEnv(env, PORTS.tim, TIM_CLIENT), `http://127.0.0.1:${PORTS.tim}/api/health`);
   children.push(tim);
+  const startRss = peakRssMb(tim.pid!);
   children.push(await startProcess(["--import", "tsx", "bench/raw-server.ts", "--port", String(PORTS.raw)], env));
   children.push(await startProcess(["--import", "tsx", "bench/peer-server.ts", "--port", String(PORTS.peer)], env));
 
@@ -88,6 +89,8 @@ try {
 
   const avg = (rs: RunResult[] | undefined, k: keyof RunResult) => (rs && rs.length ? rs.reduce((s, r) => s + r[k], 0) / rs.length : 0);
   const results: Record<string, Partial<Record<keyof typeof PORTS, RunResult[]>>> = {};
+  // TIM's peak RSS so far, after each scenario: shows which load raised it.
+  const peakAfter: Record<string, number> = {};
   async function measure(scenario: string, order: Array<keyof typeof PORTS>) {
     const byTarget = targets[scenario]!;
     for (const system of order) await load(url(system), byTarget[system]!, WARMUP);
@@ -98,6 +101,7 @@ try {
         ((results[scenario] ??= {})[system] ??= []).push(r);
       }
     }
+    peakAfter[scenario] = peakRssMb(tim.pid!);
   }
 
   await measure("issue", ["tim", "raw", "peer"]);
@@ -170,19 +174,20 @@ try {
       tim_p99_ms: Number(avg(r.tim, "p99").toFixed(1)),
       tim_non2xx: Math.round(avg(r.tim, "non2xx")),
       tim_errors: Math.round(avg(r.tim, "errors")),
+      tim_peak_rss_mb_after: peakAfter[name],
     };
   });
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`;
-  const out = { scenarios, tim_peak_rss_mb: timRss, machine, mode: quick ? "quick" : "full", seconds_per_run: SECONDS, rounds: ROUNDS };
+  const out = { scenarios, tim_peak_rss_mb: timRss, tim_rss_mb_at_start: startRss, machine, mode: quick ? "quick" : "full", seconds_per_run: SECONDS, rounds: ROUNDS };
   writeFileSync("bench/results.json", JSON.stringify(out, null, 2) + "\n");
 
-  console.log("\nscenario    TIM req/s   raw req/s  peer req/s  TIM/raw  TIM/peer  TIM p50 ms  TIM p99 ms  non-2xx");
+  console.log("\nscenario    TIM req/s   raw req/s  peer req/s  TIM/raw  TIM/peer  TIM p50 ms  TIM p99 ms  non-2xx  RSS MB");
   for (const s of scenarios) {
     console.log(
-      `${s.name.padEnd(10)} ${String(s.tim_rps).padStart(10)} ${String(s.raw_rps ?? "-").padStart(11)} ${String(s.peer_rps ?? "-").padStart(11)} ${String(s.ratio_raw ?? "-").padStart(8)} ${String(s.ratio_peer ?? "-").padStart(9)} ${String(s.tim_p50_ms).padStart(11)} ${String(s.tim_p99_ms).padStart(11)} ${String(s.tim_non2xx).padStart(8)}`,
+      `${s.name.padEnd(10)} ${String(s.tim_rps).padStart(10)} ${String(s.raw_rps ?? "-").padStart(11)} ${String(s.peer_rps ?? "-").padStart(11)} ${String(s.ratio_raw ?? "-").padStart(8)} ${String(s.ratio_peer ?? "-").padStart(9)} ${String(s.tim_p50_ms).padStart(11)} ${String(s.tim_p99_ms).padStart(11)} ${String(s.tim_non2xx).padStart(8)} ${String(s.tim_peak_rss_mb_after).padStart(7)}`,
     );
   }
-  console.log(`\nTIM peak RSS: ${timRss} MB; machine: ${machine}`);
+  console.log(`\nTIM peak RSS: ${timRss} MB (${startRss} MB once started, before any load); machine: ${machine}`);
   console.log("peer for validate = oidc-provider's introspection (it has no separate validation endpoint); written to bench/results.json");
 } finally {
   await cleanup();

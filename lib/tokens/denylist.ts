@@ -1,21 +1,27 @@
 import pg from "pg";
 import { config } from "@/lib/config/env";
 import { dbHandles, onDbClose } from "@/lib/db/client";
+import { batcher } from "@/lib/db/batcher";
 import { prepared, runPrepared } from "@/lib/db/prepared";
 import { errorFields, log } from "@/lib/log/logger";
 import type { TokenKind } from "@/lib/tokens/kinds";
 
 /**
- * In-process denylist: the unexpired revoked jtis of both token kinds, so a
- * validation needs no database round trip. A trigger on both denylist tables
- * announces every new row on `tim_revoked` when it commits (migration
- * 20261123050000_denylist_notify), whichever code path wrote it; this process
- * LISTENs on its own connection (PostgreSQL) or on the PGlite instance.
+ * In-process denylist: the unexpired revoked jtis of both token kinds. A
+ * trigger on both denylist tables announces every new row on `tim_revoked`
+ * when it commits (migration 20261123050000_denylist_notify), whichever code
+ * path wrote it; this process LISTENs on its own connection (PostgreSQL) or on
+ * the PGlite instance, after loading the set.
  *
- * Fails closed: the set is used only while it is known complete — after LISTEN
- * and the initial load, while the listener connection is up. Otherwise (start,
- * reconnect, listener dropped) every check is a primary-key lookup in the
- * database, which fails (503) when the database is unreachable.
+ * PGlite (one process): the set is authoritative, a check needs no query.
+ * PostgreSQL: a token in the set is refused at once; one not in it is checked
+ * in the database, the checks of concurrent requests grouped into one query,
+ * so that a revocation committed on any instance before a check began is
+ * always refused (the notification alone trails its commit by a few ms).
+ *
+ * Fails closed: while the set is not live (start, listener dropped,
+ * reconnecting) every check goes to the database, and fails (503) when the
+ * database is unreachable.
  */
 const CHANNEL = "tim_revoked";
 /** application_name of the listener connection (visible in pg_stat_activity). */
@@ -25,10 +31,33 @@ const PING_MS = 5_000;
 const PING_TIMEOUT_MS = 2_000;
 const PRUNE_MS = 60_000;
 
-const LOOKUP: Record<TokenKind, ReturnType<typeof prepared>> = {
-  custom: prepared("denylist_custom", "SELECT 1 FROM custom.denylist WHERE jwt_uuid = $1"),
-  tara: prepared("denylist_tara", "SELECT 1 FROM tara.denylist WHERE jwt_uuid = $1"),
-};
+// The denylisted jtis among those asked for ($1: custom jtis, $2: TARA jtis, as JSON arrays).
+const LOOKUP = prepared(
+  "denylist_lookup",
+  `SELECT 'custom' AS kind, jwt_uuid::text AS jti FROM custom.denylist
+    WHERE jwt_uuid IN (SELECT t.v::uuid FROM jsonb_array_elements_text($1::jsonb) AS t(v))
+   UNION ALL
+   SELECT 'tara', jwt_uuid::text FROM tara.denylist
+    WHERE jwt_uuid IN (SELECT t.v::uuid FROM jsonb_array_elements_text($2::jsonb) AS t(v))`,
+);
+
+type Lookup = { kind: TokenKind; jti: string };
+
+/**
+ * Database checks of concurrent validations go together: one query per group,
+ * so a revocation committed anywhere before a check began is always seen.
+ */
+const lookupRevoked = batcher<Lookup, boolean>(
+  async (asked) => {
+    const rows = await runPrepared<{ kind: TokenKind; jti: string }>(LOOKUP, [
+      JSON.stringify(asked.filter((a) => a.kind === "custom").map((a) => a.jti)),
+      JSON.stringify(asked.filter((a) => a.kind === "tara").map((a) => a.jti)),
+    ]);
+    const found = new Set(rows.map((r) => keyOf(r.kind, r.jti)));
+    return asked.map((a) => found.has(keyOf(a.kind, a.jti)));
+  },
+  { maxSize: 500, maxInFlight: 4 },
+);
 const LOAD_UNEXPIRED = `
   SELECT 'custom' AS kind, jwt_uuid::text AS jti, floor(extract(epoch FROM expires_at))::bigint::text AS exp
     FROM custom.denylist WHERE expires_at > now()
@@ -43,8 +72,15 @@ type State = {
    * checks of these jtis go to the database until the notification arrives.
    */
   pending: Map<string, number>;
-  /** The set is complete and kept current: checks may be answered from it. */
+  /** The set is complete and kept current. */
   live: boolean;
+  /**
+   * Every committed revocation is in the set before anyone can check again
+   * (PGlite: notifications arrive at commit), so "not in the set" is an answer.
+   * On PostgreSQL a notification trails its commit by a little, so "not in
+   * the set" is confirmed by a (grouped) database lookup.
+   */
+  authoritative: boolean;
   revoked: Revoked;
   /** Bumped by every (re)start and stop; stale callbacks compare it. */
   generation: number;
@@ -56,6 +92,7 @@ type State = {
 const SLOT = Symbol.for("tim.denylist");
 const state: State = ((globalThis as Record<symbol, unknown>)[SLOT] ??= {
   live: false,
+  authoritative: false,
   pending: new Map(),
   revoked: new Map(),
   generation: 0,
@@ -76,12 +113,17 @@ function apply(into: Revoked, payload: string): void {
   state.pending.delete(key);
 }
 
-/** Whether the token `jti` of `kind` is on the denylist (in-process when live, else the database). */
+/**
+ * Whether the token `jti` of `kind` is on the denylist: a revoked token in
+ * the live set is refused at once; otherwise the set answers where it is
+ * authoritative (PGlite), and the database does (grouped lookups) elsewhere.
+ */
 export async function isRevoked(kind: TokenKind, jti: string): Promise<boolean> {
   ensureListening();
   const key = keyOf(kind, jti);
-  if (state.live && !state.pending.has(key)) return state.revoked.has(key);
-  return (await runPrepared(LOOKUP[kind], [jti])).length > 0;
+  if (state.live && state.revoked.has(key)) return true;
+  if (state.live && state.authoritative && !state.pending.has(key)) return false;
+  return lookupRevoked({ kind, jti: jti.toLowerCase() });
 }
 
 /** Records a revocation this process just committed (the notification confirms it). */
@@ -182,6 +224,7 @@ async function listen(generation: number): Promise<void> {
   }
   state.revoked = fresh;
   state.release = release;
+  state.authoritative = Boolean(handles.pglite);
   state.live = true;
   every(PRUNE_MS, () => prune(fresh));
 }

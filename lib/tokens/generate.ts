@@ -3,7 +3,7 @@ import type { JWTPayload } from "jose";
 import { z } from "zod";
 import type { ApiCaller } from "@/lib/clients/scopes";
 import { config } from "@/lib/config/env";
-import { groupCommit } from "@/lib/db/group-commit";
+import { groupCommit } from "@/lib/db/batcher";
 import { prepared, runPrepared } from "@/lib/db/prepared";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { persistMetadataAsync } from "@/lib/jobs/metadata";
