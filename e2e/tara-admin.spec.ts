@@ -11,7 +11,8 @@ test("an administrator signs in through the stand-in and reaches /admin", async 
 
 test("an end user is refused at /admin", async ({ page }) => {
   await signInAs(page, "EE60001017869");
-  await page.goto("/admin");
+  const res = await page.goto("/admin");
+  expect(res?.status()).toBe(403);
   await expect(page.getByRole("heading", { name: "403 · Administrators only" })).toBeVisible();
   await expect(page.getByTestId("admin-greeting")).toHaveCount(0);
 });

@@ -1,0 +1,17 @@
+import { currentUser } from "@/lib/auth/current-user";
+
+/** Answered with HTTP 403 wherever a page calls forbidden(). */
+export default async function Forbidden() {
+  const user = await currentUser();
+  return (
+    <main className="mx-auto max-w-xl px-6 py-16">
+      <h1 className="text-2xl font-semibold tracking-tight">403 · Administrators only</h1>
+      <p className="mt-3 text-slate-600">
+        {user ? `You are signed in as ${user.name} (${user.subject}), who is not an administrator of TIM. ` : ""}
+        <a className="text-sky-700 underline" href="/me">
+          Your sessions
+        </a>
+      </p>
+    </main>
+  );
+}
