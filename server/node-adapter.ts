@@ -71,10 +71,20 @@ export async function sendWebResponse(res: ServerResponse, response: Response, r
   }
   res.writeHead(response.status, headers);
   res.write(first.value);
+  // A client that goes away mid-stream (an abandoned export) must stop the
+  // producer, not leave it waiting for a drain that never comes.
+  let gone = false;
+  const onClose = () => {
+    gone = true;
+    res.emit("drain");
+    void reader.cancel().catch(() => undefined);
+  };
+  res.once("close", onClose);
   let next: ReadableStreamReadResult<Uint8Array> = second;
-  while (!next.done) {
+  while (!next.done && !gone) {
     if (!res.write(next.value)) await new Promise((resolve) => res.once("drain", resolve));
-    next = await reader.read();
+    if (!gone) next = await reader.read();
   }
-  res.end();
+  res.off("close", onClose);
+  if (!gone) res.end();
 }
