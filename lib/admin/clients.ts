@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { AuditActor } from "@/lib/audit/actors";
 import { recordAudit } from "@/lib/audit/record";
-import { createApiClient, createClientSchema, type CreatedClient } from "@/lib/clients/create";
+import { createApiClient, createClientSchema, type ClientChangeHook, type CreatedClient } from "@/lib/clients/create";
 import { SCOPES } from "@/lib/clients/scopes";
 import { rotateClientSecret, updateApiClient, updateClientSchema } from "@/lib/clients/update";
 import { db } from "@/lib/db/client";
@@ -50,12 +50,10 @@ function parse<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
   return parsed.data;
 }
 
-// lib/clients writes each change in its own transaction, so the audit event
-// follows in the next one (see the console's report to the lead).
-async function audited(actor: AuditActor, action: string, target: Record<string, unknown>, requestId?: string | null) {
-  await (await db()).$transaction((tx) =>
-    recordAudit(tx, { actor, action, target: JSON.parse(JSON.stringify(target)) as Record<string, string>, requestId }),
-  );
+/** The client change's audit event, written inside its transaction (lib/clients runs the hook there). */
+function audited(actor: AuditActor, action: string, details: Record<string, unknown>, requestId?: string | null): ClientChangeHook {
+  return (tx, clientId) =>
+    recordAudit(tx, { actor, action, target: JSON.parse(JSON.stringify({ client_id: clientId, ...details })) as Record<string, string>, requestId });
 }
 
 /** Creates a client; the secret is in the result only (shown once). */
@@ -65,14 +63,14 @@ export async function createClientFromConsole(
   requestId?: string | null,
 ): Promise<CreatedClient> {
   const data = parse(createClientSchema, { ...input, clientId: input.clientId || undefined });
-  const created = await createApiClient(data);
-  await audited(actor, "client.create", {
-    client_id: created.clientId,
-    scopes: data.scopes,
-    allowed_audiences: data.allowedAudiences,
-    max_lifetime_minutes: data.maxLifetimeMinutes,
-  }, requestId);
-  return created;
+  return createApiClient(
+    data,
+    audited(actor, "client.create", {
+      scopes: data.scopes,
+      allowed_audiences: data.allowedAudiences,
+      max_lifetime_minutes: data.maxLifetimeMinutes,
+    }, requestId),
+  );
 }
 
 export async function updateClientFromConsole(
@@ -82,15 +80,12 @@ export async function updateClientFromConsole(
   requestId?: string | null,
 ): Promise<void> {
   const data = parse(updateClientSchema, input);
-  await updateApiClient(clientId, data);
   const action = data.disabled === true ? "client.disable" : data.disabled === false ? "client.enable" : "client.update";
-  await audited(actor, action, { client_id: clientId, ...data }, requestId);
+  await updateApiClient(clientId, data, audited(actor, action, data, requestId));
 }
 
 export async function rotateClientSecretFromConsole(clientId: string, actor: AuditActor, requestId?: string | null) {
-  const rotated = await rotateClientSecret(clientId);
-  await audited(actor, "client.rotate_secret", { client_id: clientId }, requestId);
-  return rotated;
+  return rotateClientSecret(clientId, audited(actor, "client.rotate_secret", {}, requestId));
 }
 
 export const ALL_SCOPES = SCOPES;

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { db } from "@/lib/db/client";
+import type { Prisma } from "@/lib/generated/prisma/client";
 import { TimError } from "@/lib/http/errors";
 import { apiKeyFor, hashClientSecret, newClientSecret } from "@/lib/clients/secret";
 import { scopeSchema } from "@/lib/clients/scopes";
@@ -21,23 +22,30 @@ export type CreateClientInput = z.input<typeof createClientSchema>;
 
 export type CreatedClient = { clientId: string; clientSecret: string; apiKey: string };
 
+/** Runs in a client change's own transaction, e.g. to write its audit event: if it fails, the change is undone. */
+export type ClientChangeHook = (tx: Prisma.TransactionClient, clientId: string) => Promise<unknown>;
+
 /** Creates an API client; the secret (and API key) are returned here once and stored only as an argon2 hash. */
-export async function createApiClient(input: CreateClientInput): Promise<CreatedClient> {
+export async function createApiClient(input: CreateClientInput, within?: ClientChangeHook): Promise<CreatedClient> {
   const data = createClientSchema.parse(input);
   const clientId = data.clientId ?? `tim-${newClientSecret().slice(0, 16)}`;
   const clientSecret = newClientSecret();
-  const prisma = await db();
-  const existing = await prisma.apiClient.findUnique({ where: { clientId }, select: { clientId: true } });
-  if (existing) throw new TimError(409, "client_exists", `An API client ${clientId} exists already.`);
-  await prisma.apiClient.create({
-    data: {
-      clientId,
-      name: data.name,
-      secretHash: await hashClientSecret(clientSecret),
-      scopes: data.scopes,
-      allowedAudiences: data.allowedAudiences,
-      maxLifetimeMinutes: data.maxLifetimeMinutes,
-    },
+  // Hashed before the transaction: argon2 is slow and needs no row lock.
+  const secretHash = await hashClientSecret(clientSecret);
+  await (await db()).$transaction(async (tx) => {
+    const existing = await tx.apiClient.findUnique({ where: { clientId }, select: { clientId: true } });
+    if (existing) throw new TimError(409, "client_exists", `An API client ${clientId} exists already.`);
+    await tx.apiClient.create({
+      data: {
+        clientId,
+        name: data.name,
+        secretHash,
+        scopes: data.scopes,
+        allowedAudiences: data.allowedAudiences,
+        maxLifetimeMinutes: data.maxLifetimeMinutes,
+      },
+    });
+    await within?.(tx, clientId);
   });
   return { clientId, clientSecret, apiKey: apiKeyFor(clientId, clientSecret) };
 }

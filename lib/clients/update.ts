@@ -1,9 +1,11 @@
 import { z } from "zod";
 import { db } from "@/lib/db/client";
+import type { Prisma } from "@/lib/generated/prisma/client";
 import { notFound } from "@/lib/http/errors";
 import { forgetClient } from "@/lib/clients/cache";
 import { apiKeyFor, hashClientSecret, newClientSecret } from "@/lib/clients/secret";
 import { scopeSchema } from "@/lib/clients/scopes";
+import type { ClientChangeHook } from "@/lib/clients/create";
 
 export const updateClientSchema = z.object({
   name: z.string().trim().min(1).max(200).optional(),
@@ -15,19 +17,26 @@ export const updateClientSchema = z.object({
 export type UpdateClientInput = z.input<typeof updateClientSchema>;
 
 /** Changes a client; bumping updated_at invalidates every cached verification of it. */
-export async function updateApiClient(clientId: string, input: UpdateClientInput): Promise<void> {
+export async function updateApiClient(clientId: string, input: UpdateClientInput, within?: ClientChangeHook): Promise<void> {
   const { disabled, ...fields } = updateClientSchema.parse(input);
-  const prisma = await db();
-  const { count } = await prisma.apiClient.updateMany({
-    where: { clientId },
-    data: {
-      ...fields,
-      ...(disabled === undefined ? {} : { disabledAt: disabled ? new Date() : null }),
-      updatedAt: new Date(),
-    },
-  });
-  forgetClient(clientId);
-  if (count === 0) throw notFound(`No API client ${clientId}.`);
+  await changeClient(
+    clientId,
+    { ...fields, ...(disabled === undefined ? {} : { disabledAt: disabled ? new Date() : null }) },
+    within,
+  );
+}
+
+/** Updates one client (404 when unknown) and runs the hook in the same transaction; forgets its cached verification. */
+async function changeClient(clientId: string, data: Prisma.ApiClientUpdateManyMutationInput, within?: ClientChangeHook): Promise<void> {
+  try {
+    await (await db()).$transaction(async (tx) => {
+      const { count } = await tx.apiClient.updateMany({ where: { clientId }, data: { ...data, updatedAt: new Date() } });
+      if (count === 0) throw notFound(`No API client ${clientId}.`);
+      await within?.(tx, clientId);
+    });
+  } finally {
+    forgetClient(clientId);
+  }
 }
 
 /** Disables a client: its credentials stop working at once in this process, within seconds elsewhere. */
@@ -36,14 +45,8 @@ export function disableApiClient(clientId: string): Promise<void> {
 }
 
 /** Replaces a client's secret; the new one is returned once. */
-export async function rotateClientSecret(clientId: string): Promise<{ clientSecret: string; apiKey: string }> {
+export async function rotateClientSecret(clientId: string, within?: ClientChangeHook): Promise<{ clientSecret: string; apiKey: string }> {
   const clientSecret = newClientSecret();
-  const prisma = await db();
-  const { count } = await prisma.apiClient.updateMany({
-    where: { clientId },
-    data: { secretHash: await hashClientSecret(clientSecret), updatedAt: new Date() },
-  });
-  forgetClient(clientId);
-  if (count === 0) throw notFound(`No API client ${clientId}.`);
+  await changeClient(clientId, { secretHash: await hashClientSecret(clientSecret) }, within);
   return { clientSecret, apiKey: apiKeyFor(clientId, clientSecret) };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { createClientFromConsole, listApiClients, updateClientFromConsole } from "@/lib/admin/clients";
+import { createClientFromConsole, listApiClients, rotateClientSecretFromConsole, updateClientFromConsole } from "@/lib/admin/clients";
 import { listSigningKeys, rotateKeyNow } from "@/lib/admin/keys";
 import { revokeListed } from "@/lib/admin/revoke-listed";
 import { parseAuditQuery, searchAudit } from "@/lib/audit/search";
@@ -86,5 +86,32 @@ describe("keys and API clients from the console", () => {
     expect(audits.map((a) => a.action)).toEqual(["client.create", "client.update", "client.disable"]);
     expect(JSON.stringify(audits.map((a) => ({ ...a, seq: String(a.seq) })))).not.toContain(created.clientSecret);
     await expect(createClientFromConsole({ name: "", scopes: [], allowedAudiences: [] }, actor)).rejects.toMatchObject({ status: 400 });
+  });
+
+  test("a client change and its audit event commit together: a failing audit write undoes the change", async () => {
+    const prisma = await db();
+    const clientId = unique("atomic-client");
+    // A request id over 200 characters is refused by the audit write, which runs after the change in its transaction.
+    const badRequestId = "r".repeat(201);
+    const input = { clientId, name: "Atomic", scopes: ["reports:read"], allowedAudiences: [] };
+    await expect(createClientFromConsole(input, actor, badRequestId)).rejects.toThrow();
+    expect(await prisma.apiClient.findUnique({ where: { clientId } })).toBeNull();
+
+    await createClientFromConsole(input, actor, `req-${clientId}`);
+    const before = await prisma.apiClient.findUniqueOrThrow({ where: { clientId } });
+    await expect(updateClientFromConsole(clientId, { scopes: ["tokens:issue"] }, actor, badRequestId)).rejects.toThrow();
+    await expect(updateClientFromConsole(clientId, { disabled: true }, actor, badRequestId)).rejects.toThrow();
+    await expect(rotateClientSecretFromConsole(clientId, actor, badRequestId)).rejects.toThrow();
+    const after = await prisma.apiClient.findUniqueOrThrow({ where: { clientId } });
+    expect(after).toEqual(before);
+
+    await rotateClientSecretFromConsole(clientId, actor, `req-${clientId}`);
+    expect((await prisma.apiClient.findUniqueOrThrow({ where: { clientId } })).secretHash).not.toBe(before.secretHash);
+    const audits = await prisma.audit.findMany({ where: { target: { path: ["client_id"], equals: clientId } }, orderBy: { seq: "asc" } });
+    expect(audits.map((a) => [a.action, a.requestId])).toEqual([
+      ["client.create", `req-${clientId}`],
+      ["client.rotate_secret", `req-${clientId}`],
+    ]);
+    await expect(updateClientFromConsole(unique("no-such-client"), { disabled: true }, actor)).rejects.toMatchObject({ status: 404 });
   });
 });
