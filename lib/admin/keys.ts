@@ -1,7 +1,7 @@
 import type { AuditActor } from "@/lib/audit/actors";
 import { recordAudit } from "@/lib/audit/record";
 import { db } from "@/lib/db/client";
-import { activateNextKey, prepareNextKey, publishedKeys, type KeyChangeHook } from "@/lib/jwt/keys";
+import { activateNextKey, prepareNextKey, publishedKeys, retireKey, type KeyChangeHook } from "@/lib/jwt/keys";
 
 export type SigningKeyView = {
   kid: string;
@@ -41,4 +41,9 @@ export function prepareKey(actor: AuditActor, requestId?: string | null): Promis
 export async function rotateKeyNow(actor: AuditActor, requestId?: string | null): Promise<string> {
   await prepareKey(actor, requestId);
   return activateNextKey(audited(actor, "key.rotate", requestId));
+}
+
+/** Retire: the key stops signing (a prepared next key takes over when it was the signing key) and stays published until its tokens expire. */
+export function retireKeyFromConsole(kid: string, actor: AuditActor, requestId?: string | null) {
+  return retireKey(kid, audited(actor, "key.retire", requestId));
 }

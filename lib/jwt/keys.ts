@@ -12,7 +12,7 @@ import {
 } from "jose";
 import { config } from "@/lib/config/env";
 import { db } from "@/lib/db/client";
-import { serviceUnavailable } from "@/lib/http/errors";
+import { TimError, notFound, serviceUnavailable } from "@/lib/http/errors";
 import { errorFields, log } from "@/lib/log/logger";
 
 /**
@@ -426,6 +426,38 @@ export async function activateNextKey(within?: KeyChangeHook): Promise<string> {
   });
   await refreshKeys();
   return kid;
+}
+
+/**
+ * Retires a key: it no longer signs. Retiring the signing key makes the oldest
+ * prepared `next` key sign instead (refused when there is none: verifiers must
+ * have fetched a key before it signs). A retired key stays published until the
+ * last token it signed expired, as after a rotation. Returns the key that signs now.
+ */
+export async function retireKey(kid: string, within?: KeyChangeHook): Promise<{ retired: string; active: string | null }> {
+  const result = await withKeyLock(async (tx) => {
+    const key = await tx.signingKey.findUnique({ where: { kid }, select: { status: true } });
+    if (!key) throw notFound(`No signing key ${kid}.`);
+    if (key.status === "retired") throw new TimError(409, "key_retired", `Signing key ${kid} is retired already.`);
+    if (key.status === "active") {
+      const next = await tx.signingKey.findFirst({
+        where: { status: "next", privateKey: { not: null } },
+        orderBy: { createdAt: "asc" },
+        select: { kid: true },
+      });
+      if (!next) {
+        throw new TimError(409, "only_signing_key", `Signing key ${kid} is the only key that can sign: publish a next key first, or rotate now.`);
+      }
+      await promote(tx, next.kid);
+    } else {
+      await tx.signingKey.update({ where: { kid }, data: { status: "retired", retiredAt: new Date() } });
+    }
+    await within?.(tx, kid);
+    const active = await tx.signingKey.findFirst({ where: { status: "active" }, select: { kid: true } });
+    return { retired: kid, active: active?.kid ?? null };
+  });
+  await refreshKeys();
+  return result;
 }
 
 /** Forgets the cached keys (tests that change the key environment). */

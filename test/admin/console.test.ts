@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { createClientFromConsole, listApiClients, rotateClientSecretFromConsole, updateClientFromConsole } from "@/lib/admin/clients";
-import { listSigningKeys, rotateKeyNow } from "@/lib/admin/keys";
+import { listSigningKeys, prepareKey, retireKeyFromConsole, rotateKeyNow } from "@/lib/admin/keys";
 import { revokeListed } from "@/lib/admin/revoke-listed";
 import { parseAuditQuery, searchAudit } from "@/lib/audit/search";
 import { db } from "@/lib/db/client";
@@ -65,6 +65,20 @@ describe("keys and API clients from the console", () => {
     expect(after.jwks.keys.map((k) => (k as { kid: string }).kid)).toContain(kid);
     const audits = await (await db()).audit.findMany({ where: { requestId: "req-rotate" }, orderBy: { seq: "asc" } });
     expect(audits.map((a) => [a.action, a.target])).toEqual([["key.prepare", { kid }], ["key.rotate", { kid }]]);
+  });
+
+  test("retire a published next key: it stops being a candidate, leaves the JWKS (it never signed) and is audited", async () => {
+    await ensureSigningKey();
+    const requestId = unique("req-retire");
+    const kid = await prepareKey(actor, requestId);
+    const { retired, active } = await retireKeyFromConsole(kid, actor, requestId);
+    expect(retired).toBe(kid);
+    const after = await listSigningKeys();
+    expect(active).toBe(after.keys.find((k) => k.status === "active")?.kid);
+    expect(after.keys.find((k) => k.kid === kid)).toMatchObject({ status: "retired", published: false });
+    const audits = await (await db()).audit.findMany({ where: { requestId }, orderBy: { seq: "asc" } });
+    expect(audits.map((a) => [a.action, a.target])).toEqual([["key.prepare", { kid }], ["key.retire", { kid }]]);
+    await expect(retireKeyFromConsole(kid, actor)).rejects.toMatchObject({ status: 409 });
   });
 
   test("create (secret returned once, stored hashed), change scopes, disable: each audited", async () => {

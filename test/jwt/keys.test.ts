@@ -14,7 +14,7 @@ import { afterAll, describe, expect, test } from "vitest";
 import { resetConfig } from "@/lib/config/env";
 import { db } from "@/lib/db/client";
 import { publicJwks } from "@/lib/jwt/jwks";
-import { activateNextKey, activeSigningKey, ensureSigningKey, prepareNextKey, resetKeyCache } from "@/lib/jwt/keys";
+import { activateNextKey, activeSigningKey, ensureSigningKey, prepareNextKey, resetKeyCache, retireKey } from "@/lib/jwt/keys";
 import { signJwt } from "@/lib/jwt/sign";
 import { InvalidTokenError, verifyJwt } from "@/lib/jwt/verify";
 import { tokenHash } from "@/lib/tokens/hash";
@@ -220,6 +220,41 @@ describe("rotation", () => {
     ).rejects.toThrow("audit failed");
     expect((await prisma.signingKey.findFirstOrThrow({ where: { status: "active" } })).kid).toBe(active);
     expect(await activateNextKey(async (tx, k) => expect((await tx.signingKey.findUniqueOrThrow({ where: { kid: k } })).status).toBe("active"))).toBe(kid);
+  });
+
+  test("retire: the only signing key is refused; with a next key, it takes over and the retired key stays published for its tokens", async () => {
+    const prisma = await db();
+    // No usable next key: retiring the signing key is refused and changes nothing.
+    await prisma.signingKey.updateMany({ where: { status: "next" }, data: { status: "retired", retiredAt: new Date() } });
+    const current = (await activeSigningKey()).kid;
+    await expect(retireKey(current)).rejects.toMatchObject({ status: 409, code: "only_signing_key" });
+    expect((await activeSigningKey()).kid).toBe(current);
+
+    const oldToken = await signJwt(claims());
+    const nextKid = await prepareNextKey();
+    // A failing hook (audit write) undoes the retirement.
+    await expect(retireKey(current, async () => { throw new Error("audit failed"); })).rejects.toThrow("audit failed");
+    expect((await prisma.signingKey.findUniqueOrThrow({ where: { kid: current } })).status).toBe("active");
+
+    const seen: string[] = [];
+    const result = await retireKey(current, async (tx, kid) => {
+      seen.push(kid, (await tx.signingKey.findUniqueOrThrow({ where: { kid } })).status);
+    });
+    expect(result).toEqual({ retired: current, active: nextKid });
+    expect(seen).toEqual([current, "retired"]);
+    const token = await signJwt(claims());
+    expect(decodeProtectedHeader(token).kid).toBe(nextKid);
+    expect((await publicJwks()).keys.map((k) => k.kid)).toContain(current);
+    await expect(verifyJwt(oldToken)).resolves.toBeTruthy();
+
+    await expect(retireKey(current)).rejects.toMatchObject({ status: 409, code: "key_retired" });
+    await expect(retireKey("no-such-kid")).rejects.toMatchObject({ status: 404 });
+
+    // A next key that never signed: retired, it leaves the JWKS and can no longer be activated.
+    const unused = await prepareNextKey();
+    expect(await retireKey(unused)).toEqual({ retired: unused, active: nextKid });
+    expect((await publicJwks()).keys.map((k) => k.kid)).not.toContain(unused);
+    await expect(activateNextKey()).rejects.toThrow(/no prepared next key/);
   });
 
   test("ES256 and EdDSA keys are selectable", async () => {

@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import { ActionForm } from "@/app/admin/_components/action-form";
-import { Badge, PageTitle, Section, When, buttonClass, secondaryButtonClass } from "@/app/admin/_components/ui";
-import { prepareKeyAction, rotateKeyAction } from "@/app/admin/keys/actions";
+import { Badge, PageTitle, Section, When, buttonClass, dangerButtonClass, secondaryButtonClass } from "@/app/admin/_components/ui";
+import { prepareKeyAction, retireKeyAction, rotateKeyAction } from "@/app/admin/keys/actions";
 import { listSigningKeys } from "@/lib/admin/keys";
 import { requireUser } from "@/lib/auth/current-user";
 
@@ -19,9 +19,9 @@ export default async function KeysPage() {
       </PageTitle>
       <Section title="Keys" id="keys">
         <div className="overflow-x-auto">
-          <table className="w-full min-w-[760px] text-sm" data-testid="key-table">
+          <table className="w-full min-w-[860px] text-sm" data-testid="key-table">
             <thead>
-              <tr className="text-left text-slate-500"><th className="py-2">Key id (kid)</th><th>Alg</th><th>Status</th><th>Created</th><th>Activated</th><th>Retired</th><th>Published until</th><th>In JWKS</th></tr>
+              <tr className="text-left text-slate-500"><th className="py-2">Key id (kid)</th><th>Alg</th><th>Status</th><th>Created</th><th>Activated</th><th>Retired</th><th>Published until</th><th>In JWKS</th><th><span className="sr-only">Actions</span></th></tr>
             </thead>
             <tbody>
               {keys.map((k) => (
@@ -34,6 +34,13 @@ export default async function KeysPage() {
                   <td><When at={k.retiredAt} /></td>
                   <td>{k.status === "retired" ? <When at={k.lastTokenExpiresAt} /> : "—"}</td>
                   <td>{k.published ? "yes" : "no"}</td>
+                  <td className="py-1.5">
+                    {k.status === "retired" ? null : (
+                      <ActionForm action={retireKeyAction} submitLabel="Retire" submitClassName={dangerButtonClass} pendingLabel="Retiring…" testId={`retire-${k.kid}`}>
+                        <input type="hidden" name="kid" value={k.kid} />
+                      </ActionForm>
+                    )}
+                  </td>
                 </tr>
               ))}
             </tbody>
