@@ -1,4 +1,6 @@
 import { z } from "zod";
+import type { AuditActor } from "@/lib/audit/actors";
+import { recordAudit } from "@/lib/audit/record";
 import { db } from "@/lib/db/client";
 import { InvalidTokenError } from "@/lib/jwt/verify";
 import { revocationTarget, revokeByJti, type ParsedRevocation, type Revocation } from "@/lib/tokens/revoke";
@@ -24,15 +26,20 @@ export type BulkRevocationResult = {
   failures: { index: number; reason: string }[];
 };
 
+/** Who asked for a bulk revocation, for its audit event. */
+export type BulkRevocationAudit = { actor: AuditActor; requestId?: string | null };
+
 /**
  * Revokes up to 100 tokens: unreadable or forged ones are reported as
- * failures, the rest are denylisted in one transaction. The same token twice
- * counts once as newly and then as already revoked.
+ * failures, the rest are denylisted in one transaction, which also writes the
+ * audit event when `audit` is given. The same token twice counts once as newly
+ * and then as already revoked.
  */
 export async function revokeTokensInBulk(
   tokens: unknown[],
   kinds: readonly TokenKind[],
   by: Pick<Revocation, "reason" | "revokedBy">,
+  audit?: BulkRevocationAudit,
 ): Promise<BulkRevocationResult> {
   const failures: BulkRevocationResult["failures"] = [];
   const targets: ParsedRevocation[] = [];
@@ -52,6 +59,16 @@ export async function revokeTokensInBulk(
       for (const target of targets) {
         const outcome = await revokeByJti(target.kind, { ...target, ...by }, tx);
         (outcome === "revoked" ? newly : already).push(target.jti);
+      }
+      if (audit) {
+        await recordAudit(tx, {
+          actor: audit.actor,
+          action: "tokens.revoke",
+          target: { jwt_uuids: [...new Set(targets.map((t) => t.jti))] },
+          reason: by.reason,
+          counts: { revoked: newly.length, already_revoked: already.length, failed: failures.length },
+          requestId: audit.requestId,
+        });
       }
     });
   }

@@ -134,6 +134,34 @@ describe("POST /jwt/custom/revoke/bulk", () => {
     });
   });
 
+  test("audited in the revocation's transaction: caller, tokens, reason, counts and request id", async () => {
+    const [fresh, old] = await issue(2);
+    await revoke({ token: old });
+    const requestId = unique("req-bulk");
+    const res = await call(url("/jwt/custom/revoke/bulk"), {
+      json: { tokens: [fresh, old, "garbage"], reason: "bulk_audit" },
+      auth: client.basic,
+      headers: { "x-request-id": requestId },
+    });
+    expect(res.status).toBe(207);
+    const prisma = await db();
+    const audits = await prisma.audit.findMany({ where: { requestId } });
+    expect(audits).toHaveLength(1);
+    expect(audits[0]).toMatchObject({
+      actorType: "api_client",
+      actorId: client.clientId,
+      action: "tokens.revoke",
+      target: { jwt_uuids: [claimsOf(fresh).jti, claimsOf(old).jti] },
+      reason: "bulk_audit",
+      counts: { revoked: 1, already_revoked: 1, failed: 1 },
+    });
+    // A request id longer than the trail keeps is cut, never a failed revocation.
+    const [other] = await issue();
+    const long = await call(url("/jwt/custom/revoke/bulk"), { json: { tokens: [other] }, auth: client.basic, headers: { "x-request-id": `${requestId}-${"x".repeat(300)}` } });
+    expect(long.status).toBe(200);
+    expect(await prisma.audit.count({ where: { requestId: { startsWith: `${requestId}-x` } } })).toBe(1);
+  });
+
   test("new plus failed (partial failure) → 207", async () => {
     const [token] = await issue();
     const res = await bulk({ tokens: [token, "nope"] });

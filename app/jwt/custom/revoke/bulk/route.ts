@@ -1,3 +1,4 @@
+import { apiCallerActor } from "@/lib/audit/actors";
 import { authenticateClient } from "@/lib/clients/authenticate";
 import { callerName } from "@/lib/clients/scopes";
 import { handler, json, readBody } from "@/lib/http/handler";
@@ -8,6 +9,12 @@ export const dynamic = "force-dynamic";
 export const POST = handler(async (req) => {
   const caller = await authenticateClient(req, "tokens:revoke");
   const { tokens, reason } = await readBody(req, bulkRevokeRequestSchema, { maxBytes: BULK_REVOKE_MAX_BYTES });
-  const result = await revokeTokensInBulk(tokens, ["custom"], { reason: reason ?? null, revokedBy: callerName(caller) });
+  const result = await revokeTokensInBulk(
+    tokens,
+    ["custom"],
+    { reason: reason ?? null, revokedBy: callerName(caller) },
+    // The audit trail keeps request ids up to 200 characters; a longer header must not fail the revocation.
+    { actor: apiCallerActor(caller), requestId: req.headers.get("x-request-id")?.slice(0, 200) },
+  );
   return json(result, bulkRevocationStatus(result));
 });
