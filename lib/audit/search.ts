@@ -4,21 +4,10 @@ import { Prisma } from "@/lib/generated/prisma/client";
 import { badRequest } from "@/lib/http/errors";
 import { describeZodError } from "@/lib/http/handler";
 import { timedQuery } from "@/lib/metrics/registry";
-import { ACTOR_TYPES } from "@/lib/audit/event";
+import { ACTOR_TYPES, type AuditContent } from "@/lib/audit/event";
 
-export type AuditRow = {
-  seq: string;
-  id: string;
-  at: Date;
-  actorType: string;
-  actorId: string;
-  action: string;
-  target: unknown;
-  reason: string | null;
-  counts: unknown;
-  requestId: string | null;
-  hash: string;
-};
+/** A stored audit row: the hashed content plus its position and hash. */
+export type AuditRow = AuditContent & { seq: string; hash: string };
 
 const empty = (v: unknown) => (v === "" ? undefined : v);
 
