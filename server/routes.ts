@@ -54,6 +54,7 @@ export const apiRoutes: RouteEntry[] = [
   route("/api/reports/stats", "app/api/reports/stats/route.ts", () => import("@/app/api/reports/stats/route")),
   route("/api/metrics", "app/api/metrics/route.ts", () => import("@/app/api/metrics/route")),
   route("/admin/tokens/export", "app/admin/tokens/export/route.ts", () => import("@/app/admin/tokens/export/route")),
+  route("/admin/exports/[runId]", "app/admin/exports/[runId]/route.ts", () => import("@/app/admin/exports/[runId]/route")),
 ];
 
 /** Route handlers that need Next's request context (next/headers, catch-all segments). */

@@ -54,6 +54,8 @@ const schema = z.object({
   TIM_ARCHIVE_PURGE_CRON: z.string().min(9).default("30 4 * * *"),
   TIM_AUDIT_READS: z.preprocess(emptyAsUndefined, bool.default(false)),
   TIM_METADATA_WRITE_MODE: z.preprocess(emptyAsUndefined, z.enum(["sync", "async"]).default("sync")),
+  /** Background export files (TIM_DATA_DIR/exports) are deleted by the retention job this many days after they were written. */
+  TIM_EXPORT_DAYS: z.coerce.number().int().min(1).default(7),
   // Console and reporting (lib/reporting, lib/metrics, lib/admin)
   /** Bearer token for GET /api/metrics (Prometheus); unset: the endpoint answers 404. */
   TIM_METRICS_TOKEN: z.preprocess(emptyAsUndefined, z.string().min(16).optional()),

@@ -37,6 +37,30 @@ function encodeBatch(rows: TokenReportRow[], format: ExportFormat, header: boole
   );
 }
 
+export type ExportBatch = { text: string; rows: number; last: Keyset | undefined; done: boolean };
+
+/**
+ * The export's next batch of rows after `after` (the start when undefined),
+ * encoded; the CSV header leads the first batch. `now` fixes the status
+ * column for the whole export. The stream below and the background export
+ * job (lib/reporting/export-job.ts) both walk an export with it.
+ */
+export async function exportBatch(
+  filters: TokenFilters,
+  format: ExportFormat,
+  after: Keyset | undefined,
+  now: Date,
+): Promise<ExportBatch> {
+  const batch = await fetchTokenBatch(filters, SORT, after, BATCH_ROWS, { withClaims: true, now });
+  const report = batch.rows.map((r) => toReportRow(r, now.getTime(), true));
+  return {
+    text: encodeBatch(report, format, after === undefined && format === "csv"),
+    rows: report.length,
+    last: batch.last,
+    done: batch.rows.length < BATCH_ROWS,
+  };
+}
+
 /**
  * Every token matching the filters, as CSV or JSON Lines, pulled from the
  * database in keyset batches only as fast as the reader consumes them, so
@@ -52,7 +76,6 @@ export function streamTokenExport(
   const started = performance.now();
   let after: Keyset | undefined;
   let rows = 0;
-  let first = true;
   const finish = () => {
     recordQueryDuration("export", (performance.now() - started) / 1000);
     options.onDone?.(rows);
@@ -60,14 +83,11 @@ export function streamTokenExport(
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
-        const batch = await fetchTokenBatch(filters, SORT, after, BATCH_ROWS, { withClaims: true, now });
-        const report = batch.rows.map((r) => toReportRow(r, now.getTime(), true));
-        const text = encodeBatch(report, format, first && format === "csv");
-        first = false;
-        rows += report.length;
+        const batch = await exportBatch(filters, format, after, now);
+        rows += batch.rows;
         after = batch.last;
-        if (text) controller.enqueue(encoder.encode(text));
-        if (batch.rows.length < BATCH_ROWS) {
+        if (batch.text) controller.enqueue(encoder.encode(batch.text));
+        if (batch.done) {
           finish();
           controller.close();
         }

@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { Suspense } from "react";
+import { BackgroundExports } from "@/app/admin/exports/background-exports";
 import { TokenFilterForm } from "@/app/admin/tokens/filter-form";
 import { Badge, Empty, Field, Notice, PageTitle, Section, When, errorMessage, inputClass } from "@/app/admin/_components/ui";
 import { requireUser } from "@/lib/auth/current-user";
@@ -147,6 +148,7 @@ export default async function TokensPage({ searchParams }: { searchParams: Promi
               </Link>
             ) : null}
           </nav>
+          <BackgroundExports query={filterValues} />
         </Section>
       ) : null}
     </>

@@ -1,0 +1,61 @@
+import { ActionForm } from "@/app/admin/_components/action-form";
+import { Badge, Empty, Field, When, inputClass, secondaryButtonClass } from "@/app/admin/_components/ui";
+import { requestExportAction } from "@/app/admin/exports/actions";
+import { AutoRefresh } from "@/app/admin/exports/auto-refresh";
+import { exportFileOf, listExportJobs } from "@/lib/reporting/export-job";
+
+const bytes = (n: number) => (n < 1024 ? `${n} B` : n < 1024 ** 2 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 ** 2).toFixed(1)} MiB`);
+
+/**
+ * "Export in background" for the search's filters, and the latest background
+ * exports with their progress and, once finished, the download.
+ */
+export async function BackgroundExports({ query }: { query: Record<string, string> }) {
+  const jobs = await listExportJobs(5);
+  const running = jobs.some((j) => j.status === "queued" || j.status === "running");
+  return (
+    <div className="mt-4 border-t border-slate-200 pt-4" data-testid="background-exports">
+      <ActionForm action={requestExportAction} submitLabel="Export in background" submitClassName={secondaryButtonClass} testId="export-background" className="flex flex-wrap items-end gap-3">
+        <input type="hidden" name="query" value={new URLSearchParams(query).toString()} />
+        <Field label="Format" htmlFor="bg-format">
+          <select id="bg-format" name="format" defaultValue="csv" className={inputClass}>
+            <option value="csv">CSV</option>
+            <option value="jsonl">JSON Lines</option>
+          </select>
+        </Field>
+      </ActionForm>
+      <AutoRefresh active={running} />
+      <h3 className="mt-4 text-sm font-semibold">Background exports</h3>
+      {jobs.length === 0 ? (
+        <Empty>No export has run in the background yet.</Empty>
+      ) : (
+        <table className="mt-1 w-full text-sm" data-testid="export-jobs">
+          <thead><tr className="text-left text-slate-500"><th>Started</th><th>By</th><th>Status</th><th className="text-right">Rows</th><th className="text-right">File</th></tr></thead>
+          <tbody>
+            {jobs.map((j) => {
+              const file = exportFileOf(j);
+              return (
+                <tr key={j.id} className="border-t border-slate-100" data-testid="export-job" data-run-id={j.id}>
+                  <td className="py-1"><When at={j.startedAt} /></td>
+                  <td className="break-all">{j.requestedBy ?? "—"}</td>
+                  <td><Badge value={j.status} /></td>
+                  <td className="text-right tabular-nums">
+                    {j.progressDone.toLocaleString("en")} / {j.progressTotal === null ? "?" : j.progressTotal.toLocaleString("en")}
+                    {j.error ? <span className="block text-xs text-rose-700">{j.error}</span> : null}
+                  </td>
+                  <td className="text-right">
+                    {file ? (
+                      <a className="text-sky-700 underline" href={`/admin/exports/${j.id}`} data-testid="export-download" title={`SHA-256 ${file.sha256}`}>
+                        {file.format.toUpperCase()}, {bytes(file.bytes)}
+                      </a>
+                    ) : "—"}
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
+}
