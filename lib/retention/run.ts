@@ -6,6 +6,8 @@ import {
   type RetentionCursor,
 } from "@/lib/retention/archive-expired";
 import { getRetentionSettings } from "@/lib/retention/settings";
+import { purgeOldExports } from "@/lib/reporting/export-job";
+import { purgeExpiredOauthStatesBatch, STATE_CLEANUP_BATCH_SIZE } from "@/lib/tara/state-cleanup";
 import { purgeFinishedJobState } from "@/lib/jobs/runner/queue";
 import { addJobRunCounts, finishJobRun, getJobRun, startJobRun, type JobTrigger } from "@/lib/jobs/runs";
 
@@ -55,6 +57,21 @@ const PHASES: Phase[] = [
   { table: "tara.jwt_metadata", batch: archivePhase(archiveExpiredTaraBatch, (s) => s.cutoffs.tara) },
   { table: "custom.denylist", batch: denylistPhase("custom") },
   { table: "tara.denylist", batch: denylistPhase("tara") },
+  // Login states get the denylist's grace too: a login whose state expires mid-callback still finishes.
+  {
+    table: "tara.oauth_state",
+    batch: async (s) => {
+      const n = await purgeExpiredOauthStatesBatch(s.runId, new Date(s.cutoffs.denylist));
+      return { cursor: null, finished: n < STATE_CLEANUP_BATCH_SIZE };
+    },
+  },
+  {
+    table: "export_files",
+    batch: async (s) => {
+      await addJobRunCounts(s.runId, { export_files: await purgeOldExports() });
+      return { cursor: null, finished: true };
+    },
+  },
   {
     table: "tim.job_executions",
     batch: async (s) => {
