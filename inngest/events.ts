@@ -8,11 +8,18 @@ import { z } from "zod";
 const tokenType = z.enum(["custom", "tara"]);
 const isoTime = z.iso.datetime({ offset: true });
 
-export const tokenUsedData = z.object({
+/** Uses of one token since the last delivery (aggregated in the process that answered them). */
+export const tokenUseData = z.object({
   token_type: tokenType,
   jwt_uuid: z.uuid(),
-  used_at: isoTime,
+  count: z.int().min(1),
+  last_used_at: isoTime,
 });
+
+/** At most this many tokens' uses travel in one event (about 120 bytes each). */
+export const MAX_USES_PER_EVENT = 1_000;
+
+export const tokenUsedData = z.object({ uses: z.array(tokenUseData).min(1).max(MAX_USES_PER_EVENT) });
 
 export const tokenReadData = z.object({
   at: isoTime,
@@ -44,7 +51,7 @@ export const events = {
   revocationRequested: eventType("tim/revocation.requested", { schema: bulkJobRequestedData }),
 };
 
-export type TokenUsed = z.infer<typeof tokenUsedData>;
+export type TokenUse = z.infer<typeof tokenUseData>;
 export type TokenRead = z.infer<typeof tokenReadData>;
 export type MetadataPersist = z.infer<typeof metadataPersistData>;
 

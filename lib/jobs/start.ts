@@ -2,9 +2,16 @@ import { jobMode } from "@/lib/jobs/mode";
 import type { RunnerOptions } from "@/lib/jobs/runner/runner";
 import { activeRunner, setActiveRunner } from "@/lib/jobs/runner/route-events";
 import { drainEvents } from "@/lib/jobs/send";
+import { flushTokenUse } from "@/lib/jobs/token-usage";
 import { log } from "@/lib/log/logger";
 
 export type JobRunnerHandle = { mode: ReturnType<typeof jobMode>; stop(): Promise<void> };
+
+/** Delivers everything this process still holds for the background functions. */
+async function flushAndDrain(): Promise<void> {
+  flushTokenUse();
+  await drainEvents();
+}
 
 /**
  * Starts background work for this process. Embedded default (no Inngest
@@ -16,7 +23,7 @@ export async function startJobRunner(options: RunnerOptions = {}): Promise<JobRu
   const mode = jobMode();
   if (mode !== "in-process") {
     log.info("background jobs run on Inngest", { job_mode: mode });
-    return { mode, stop: drainEvents };
+    return { mode, stop: flushAndDrain };
   }
   if (activeRunner()) throw new Error("The job runner is already running in this process.");
   const [{ JobRunner }, { functions }] = await Promise.all([
@@ -35,7 +42,7 @@ export async function startJobRunner(options: RunnerOptions = {}): Promise<JobRu
   return {
     mode,
     stop: async () => {
-      await drainEvents();
+      await flushAndDrain();
       await runner.stop();
       setActiveRunner(undefined);
     },

@@ -1,32 +1,69 @@
-import type { TokenUsed } from "@/inngest/events";
+import { MAX_USES_PER_EVENT, type TokenUse } from "@/inngest/events";
 import { db } from "@/lib/db/client";
 import { emit } from "@/lib/jobs/send";
 
+/** Uses are collected in process this long before they go out as one event. */
+const FLUSH_MS = 1_000;
+
+type Pending = { tokenType: "custom" | "tara"; jwtUuid: string; count: number; last: number };
+type UsageState = { pending: Map<string, Pending>; timer?: NodeJS.Timeout };
+
+// One collection per process, shared by the custom server's modules and Next's bundle.
+const SLOT = Symbol.for("tim.jobs.token-usage");
+const state: UsageState = ((globalThis as Record<symbol, unknown>)[SLOT] ??= { pending: new Map() }) as UsageState;
+
 /**
  * Called by validation and introspection after a token was accepted; returns
- * at once (the usage counters are updated later, in batches).
+ * at once. Uses of the same token are counted in process and handed to the
+ * token-usage function together (one event per second or per 1,000 tokens),
+ * so a busy validation endpoint adds no database write per request.
  */
 export function recordTokenUse(tokenType: "custom" | "tara", jwtUuid: string, usedAt = new Date()): void {
-  emit({ name: "tim/token.used", data: { token_type: tokenType, jwt_uuid: jwtUuid, used_at: usedAt.toISOString() } });
+  const key = `${tokenType}:${jwtUuid}`;
+  const at = usedAt.getTime();
+  const known = state.pending.get(key);
+  if (known) {
+    known.count += 1;
+    if (at > known.last) known.last = at;
+    return;
+  }
+  state.pending.set(key, { tokenType, jwtUuid, count: 1, last: at });
+  if (state.pending.size >= MAX_USES_PER_EVENT) flushTokenUse();
+  else state.timer ??= setTimeout(flushTokenUse, FLUSH_MS).unref();
+}
+
+/** Hands the uses collected so far to the background function (at shutdown, and in tests). */
+export function flushTokenUse(): void {
+  clearTimeout(state.timer);
+  state.timer = undefined;
+  if (state.pending.size === 0) return;
+  const uses: TokenUse[] = [...state.pending.values()].map((u) => ({
+    token_type: u.tokenType,
+    jwt_uuid: u.jwtUuid,
+    count: u.count,
+    last_used_at: new Date(u.last).toISOString(),
+  }));
+  state.pending = new Map();
+  emit({ name: "tim/token.used", data: { uses } });
 }
 
 /**
- * Applies a batch of usage events in ONE statement: `use_count` grows by the
- * number of uses, `last_used_at` moves to the latest use. `effectKey` (run id
- * + step) is claimed in the same statement, so a retried batch counts once.
+ * Applies a batch of uses in ONE statement: `use_count` grows by the number
+ * of uses, `last_used_at` moves to the latest use. `effectKey` (run id +
+ * step) is claimed in the same statement, so a retried batch counts once.
  */
 export async function applyTokenUsage(
-  uses: TokenUsed[],
+  uses: TokenUse[],
   effectKey: string,
 ): Promise<{ applied: boolean; custom: number; tara: number }> {
   const merged = new Map<string, { t: string; jwt_uuid: string; n: number; last: string }>();
   for (const u of uses) {
     const key = `${u.token_type}:${u.jwt_uuid}`;
     const m = merged.get(key);
-    if (!m) merged.set(key, { t: u.token_type, jwt_uuid: u.jwt_uuid, n: 1, last: u.used_at });
+    if (!m) merged.set(key, { t: u.token_type, jwt_uuid: u.jwt_uuid, n: u.count, last: u.last_used_at });
     else {
-      m.n += 1;
-      if (Date.parse(u.used_at) > Date.parse(m.last)) m.last = u.used_at;
+      m.n += u.count;
+      if (Date.parse(u.last_used_at) > Date.parse(m.last)) m.last = u.last_used_at;
     }
   }
   const payload = JSON.stringify([...merged.values()]);

@@ -28,20 +28,21 @@ const future = () => new Date(Date.now() + 3_600_000);
 
 test("token-usage: one step applies the whole batch", async () => {
   const token = await insertCustomToken({ subject: `unit-usage-${randomUUID()}`, expiresAt: future() });
-  const used = { name: "tim/token.used", data: { token_type: "custom", jwt_uuid: token.jwtUuid, used_at: new Date().toISOString() } };
+  const use = { token_type: "custom", jwt_uuid: token.jwtUuid, count: 2, last_used_at: new Date().toISOString() };
+  const used = { name: "tim/token.used", data: { uses: [use] } };
   const t = new InngestTestEngine({ function: tokenUsage, events: [used, used, used] });
   const { result, ctx } = await t.execute();
   expect(result).toMatchObject({ applied: true, custom: 1, tara: 0 });
   expect(ctx.step.run).toHaveBeenCalledTimes(1);
   expect(ctx.step.run).toHaveBeenCalledWith("apply-usage", expect.any(Function));
   const row = await (await db()).customJwtMetadata.findUniqueOrThrow({ where: { jwtUuid: token.jwtUuid } });
-  expect(row.useCount).toBe(3);
+  expect(row.useCount).toBe(6);
 });
 
 test("token-usage: an event that does not match its zod schema fails the run before any step", async () => {
   const t = new InngestTestEngine({
     function: tokenUsage,
-    events: [{ name: "tim/token.used", data: { token_type: "other", jwt_uuid: "x", used_at: "yesterday" } }],
+    events: [{ name: "tim/token.used", data: { uses: [{ token_type: "other", jwt_uuid: "x", count: 0, last_used_at: "yesterday" }] } }],
   });
   const { error, ctx } = await t.execute();
   expect(error).toMatchObject({ name: "EventValidationError" });

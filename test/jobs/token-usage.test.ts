@@ -53,7 +53,7 @@ test("a batch of many events across both token types is applied by one run, coun
     expect(r.useCount).toBe((i + 1) * 10);
     expect(r.lastUsedAt?.toISOString()).toBe(new Date(base + ((i + 1) * 10 - 1) * 1_000).toISOString());
   });
-  // the 67 events were sent together, so one run applied them: one effect key for the whole batch
+  // the 67 uses were collected into one event, so one run applied them: one effect key for the whole batch
   // (exact on PGlite; on a shared PostgreSQL database other test files add keys meanwhile)
   const applied = (await client.jobEffect.count({ where: { key: { endsWith: ":apply-usage" } } })) - effectsBefore;
   if (!process.env.DATABASE_URL) expect(applied).toBe(1);
@@ -79,7 +79,7 @@ test("a failed usage batch is retried and every use is counted exactly once", as
       const rows = await client.$queryRaw<Array<{ n: number }>>`
         SELECT count(*)::int AS n FROM tim.job_executions
          WHERE function_id = 'token-usage'
-           AND events @> ${JSON.stringify([{ data: { jwt_uuid: other.jwtUuid } }])}::jsonb`;
+           AND events @> ${JSON.stringify([{ data: { uses: [{ jwt_uuid: other.jwtUuid }] } }])}::jsonb`;
       return rows[0].n === 0;
     });
     const after = await client.customJwtMetadata.findMany({ where: { jwtUuid: { in: [failing.jwtUuid, other.jwtUuid] } } });
@@ -93,7 +93,7 @@ test("a failed usage batch is retried and every use is counted exactly once", as
 
 test("a usage batch applied once is not applied again when its step is replayed", async () => {
   const token = await insertCustomToken({ subject: `usage-replay-${randomUUID()}`, expiresAt: future() });
-  const uses = [{ token_type: "custom" as const, jwt_uuid: token.jwtUuid, used_at: new Date().toISOString() }];
+  const uses = [{ token_type: "custom" as const, jwt_uuid: token.jwtUuid, count: 1, last_used_at: new Date().toISOString() }];
   const key = `test-run-${randomUUID()}:apply-usage`;
   expect(await applyTokenUsage(uses, key)).toMatchObject({ applied: true, custom: 1 });
   expect(await applyTokenUsage(uses, key)).toMatchObject({ applied: false, custom: 0 });
