@@ -19,7 +19,7 @@ test("GET /api/inngest lists every function with its trigger and batch settings"
   expect(body.function_count).toBe(7);
   expect(byId["token-usage"]).toMatchObject({
     triggers: [{ event: "tim/token.used" }],
-    batch_events: { max_size: 500, timeout_ms: 2_000 },
+    batch_events: { max_size: 20, timeout_ms: 2_000 },
   });
   expect(byId["read-audit"]).toMatchObject({
     triggers: [{ event: "tim/token.read" }],
