@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { errorResponse, json } from "@/lib/http/handler";
+import { directHandler, errorResponse, json, type Reply } from "@/lib/http/handler";
 import { matchRoute, type RouteEntry } from "@/server/routes";
-import { readSmallBody, sendWebResponse, toWebRequest } from "@/server/node-adapter";
+import { NodeApiRequest, readSmallBody, sendReply, toWebRequest } from "@/server/node-adapter";
 
 // A dynamic import() of a loaded module still runs the loader's resolve hooks
 // (a round trip to tsx's worker): load each route module once.
@@ -22,24 +22,30 @@ function loadRoute(entry: RouteEntry): ReturnType<RouteEntry["load"]> {
  * not an API route (the caller then hands it to Next).
  */
 export async function serveApiRoute(req: IncomingMessage, res: ServerResponse, origin: string): Promise<boolean> {
-  const pathname = new URL(req.url ?? "/", origin).pathname;
+  const path = req.url ?? "/";
+  const query = path.indexOf("?");
+  const pathname = decodeURI(query < 0 ? path : path.slice(0, query));
   const match = matchRoute(pathname);
   if (!match) return false;
   const mod = await loadRoute(match.entry);
   const method = (req.method ?? "GET").toUpperCase() as keyof typeof mod;
   const fn = mod[method] ?? (method === ("HEAD" as keyof typeof mod) ? mod.GET : undefined);
-  let response: Response;
+  let reply: Reply;
   if (!fn) {
     const allow = Object.keys(mod).filter((k) => /^[A-Z]+$/.test(k)).join(", ");
-    response = json({ error: "method_not_allowed", message: `Use ${allow}.` }, 405, { allow });
+    reply = json({ error: "method_not_allowed", message: `Use ${allow}.` }, 405, { allow });
   } else {
     try {
       const body = await readSmallBody(req);
-      response = await fn(toWebRequest(req, origin, body), { params: Promise.resolve(match.params) });
+      const ctx = { params: Promise.resolve(match.params) };
+      const direct = directHandler(fn);
+      reply = direct
+        ? await direct(new NodeApiRequest(req, origin + path, body), ctx)
+        : await fn(toWebRequest(req, origin, body), ctx);
     } catch (err) {
-      response = errorResponse(err);
+      reply = errorResponse(err);
     }
   }
-  await sendWebResponse(res, response, req);
+  await sendReply(res, reply, req);
   return true;
 }

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 import { config } from "@/lib/config/env";
+import { JsonReply, type ApiRequest, type Reply } from "@/lib/http/handler";
 
 export type WebHandler = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
 
@@ -17,6 +18,38 @@ export async function readSmallBody(req: IncomingMessage): Promise<Buffer | unde
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
+}
+
+/**
+ * A Node request as route handlers read it (`ApiRequest`): headers straight
+ * from Node's parsed object, the body already read or streamed on demand.
+ */
+export class NodeApiRequest implements ApiRequest {
+  readonly headers: { get(name: string): string | null };
+
+  constructor(
+    private readonly incoming: IncomingMessage,
+    readonly url: string,
+    readonly bodyBytes: Buffer | undefined,
+  ) {
+    const raw = incoming.headers;
+    this.headers = {
+      get(name) {
+        const value = raw[name.toLowerCase()];
+        if (value === undefined) return null;
+        return Array.isArray(value) ? value.join(", ") : value;
+      },
+    };
+  }
+
+  get method(): string {
+    return this.incoming.method ?? "GET";
+  }
+
+  get body(): ReadableStream<Uint8Array> | null {
+    if (this.bodyBytes || this.method === "GET" || this.method === "HEAD") return null;
+    return Readable.toWeb(this.incoming) as ReadableStream<Uint8Array>;
+  }
 }
 
 /** Converts a Node request into a web Request (`body` when read already, else streamed). */
@@ -37,6 +70,15 @@ export function toWebRequest(req: IncomingMessage, origin: string, body?: Buffer
     // @ts-expect-error Node's fetch needs duplex for streamed request bodies
     duplex: hasBody ? "half" : undefined,
   });
+}
+
+/** Writes a route handler's answer: JSON in one write, a web Response through `sendWebResponse`. */
+export async function sendReply(res: ServerResponse, reply: Reply, req?: IncomingMessage): Promise<void> {
+  if (!(reply instanceof JsonReply)) return sendWebResponse(res, reply, req);
+  const headers: Record<string, string> = { ...reply.headers, "content-length": String(Buffer.byteLength(reply.text)) };
+  if (req && !req.complete) headers.connection = "close";
+  res.writeHead(reply.status, headers);
+  res.end(reply.text);
 }
 
 /**

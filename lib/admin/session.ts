@@ -1,3 +1,4 @@
+import type { ApiRequest } from "@/lib/http/handler";
 import { getToken } from "next-auth/jwt";
 import { administratorActor, type AuditActor } from "@/lib/audit/actors";
 import { currentUser, type CurrentUser } from "@/lib/auth/current-user";
@@ -24,7 +25,7 @@ export async function requireAdmin(): Promise<Administrator> {
   return administrator(user);
 }
 
-function cookiesOf(req: Request): Map<string, string> {
+function cookiesOf(req: ApiRequest): Map<string, string> {
   const jar = new Map<string, string>();
   for (const part of (req.headers.get("cookie") ?? "").split(";")) {
     const eq = part.indexOf("=");
@@ -38,7 +39,7 @@ function cookiesOf(req: Request): Map<string, string> {
  * next-auth session cookie, with the same rules as the pages: the TARA
  * session must still be active and the subject listed in TIM_ADMIN_SUBJECTS.
  */
-export async function adminFromRequest(req: Request): Promise<Administrator> {
+export async function adminFromRequest(req: ApiRequest): Promise<Administrator> {
   const token = await getToken({
     req: { cookies: cookiesOf(req), headers: {} } as unknown as Parameters<typeof getToken>[0]["req"],
     secret: authSecret(),

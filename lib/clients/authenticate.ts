@@ -1,3 +1,4 @@
+import type { ApiRequest } from "@/lib/http/handler";
 import { config } from "@/lib/config/env";
 import { db } from "@/lib/db/client";
 import { TimError } from "@/lib/http/errors";
@@ -20,7 +21,7 @@ function unauthorized(message: string): TimError {
 }
 
 /** Reads client_secret_basic or `Bearer tim_…` API-key credentials. */
-function presentedCredentials(req: Request): { clientId: string; secret: string } {
+function presentedCredentials(req: ApiRequest): { clientId: string; secret: string } {
   const header = req.headers.get("authorization");
   if (!header) throw unauthorized("This endpoint needs API client credentials (HTTP Basic or Bearer API key).");
   const [scheme, value = ""] = header.trim().split(/\s+/, 2);
@@ -78,7 +79,7 @@ function touch(clientId: string): void {
  * for missing or wrong credentials, 403 for a missing scope. With
  * TIM_API_AUTH=off every caller is anonymous and may do everything.
  */
-export async function authenticateClient(req: Request, scope: Scope): Promise<ApiCaller> {
+export async function authenticateClient(req: ApiRequest, scope: Scope): Promise<ApiCaller> {
   if (config().TIM_API_AUTH === "off") return anonymousCaller;
   const { clientId, secret } = presentedCredentials(req);
   const caller = await verifyPresented(clientId, secret);

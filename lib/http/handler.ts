@@ -6,15 +6,46 @@ import { errorFields, log } from "@/lib/log/logger";
 
 export type RouteContext<P = Record<string, string>> = { params: Promise<P> };
 
-export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), {
-    status,
-    headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", ...headers },
+/**
+ * What TIM's route handlers read from a request. A web `Request` is one (Next
+ * calls the handlers with it); the custom server passes a light wrapper of
+ * Node's request instead, so its hot paths build no undici objects.
+ */
+export interface ApiRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: { get(name: string): string | null };
+  readonly body: ReadableStream<Uint8Array> | null;
+  /** The whole body, when the server has read it already (then `body` is null). */
+  readonly bodyBytes?: Buffer;
+}
+
+/** A JSON answer: serialised once, written as is by the custom server, turned into a `Response` for Next. */
+export class JsonReply {
+  constructor(
+    readonly status: number,
+    readonly text: string,
+    readonly headers: Record<string, string>,
+  ) {}
+
+  toResponse(): Response {
+    return new Response(this.text, { status: this.status, headers: this.headers });
+  }
+}
+
+/** What a route handler answers: JSON, or any web Response (redirects, pages, streams). */
+export type Reply = JsonReply | Response;
+
+export function json(body: unknown, status = 200, headers: Record<string, string> = {}): JsonReply {
+  return new JsonReply(status, JSON.stringify(body), {
+    "content-type": "application/json; charset=utf-8",
+    "cache-control": "no-store",
+    ...headers,
   });
 }
 
 /** Maps any thrown value to TIM's one error shape: `{ error, message, ...fields }`. */
-export function errorResponse(err: unknown, requestId?: string): Response {
+export function errorResponse(err: unknown, requestId?: string): JsonReply {
   if (err instanceof TimError) {
     return json({ ...err.body, error: err.code, message: err.message }, err.status, err.headers);
   }
@@ -26,27 +57,48 @@ export function errorResponse(err: unknown, requestId?: string): Response {
   return json({ error: "internal_error", message: "An internal error occurred.", request_id: requestId }, 500);
 }
 
-/** Wraps a route handler: request id, error mapping, no stack traces in responses. */
-export function handler<P = Record<string, string>>(
-  fn: (req: Request, ctx: RouteContext<P>) => Promise<Response>,
-) {
-  return async (req: Request, ctx: RouteContext<P>): Promise<Response> => {
+export function toResponse(reply: Reply): Response {
+  return reply instanceof JsonReply ? reply.toResponse() : reply;
+}
+
+type DirectHandler = (req: ApiRequest, ctx: RouteContext) => Promise<Reply>;
+const DIRECT = Symbol.for("tim.http.direct");
+
+/** The handler the custom server calls with its light request, when the route has one (see `handler`). */
+export function directHandler(fn: unknown): DirectHandler | undefined {
+  return (fn as { [DIRECT]?: DirectHandler } | undefined)?.[DIRECT];
+}
+
+/**
+ * Wraps a route handler: request id, error mapping, no stack traces in
+ * responses. The result is the web handler Next calls; the custom server
+ * calls the same function through `directHandler` without web objects.
+ */
+export function handler<P = Record<string, string>>(fn: (req: ApiRequest, ctx: RouteContext<P>) => Promise<Reply>) {
+  const direct = async (req: ApiRequest, ctx: RouteContext<P>): Promise<Reply> => {
     const requestId = req.headers.get("x-request-id") ?? randomUUID();
-    let res: Response;
+    let res: Reply;
     try {
       res = await fn(req, ctx);
     } catch (err) {
       res = errorResponse(err, requestId);
     }
-    res.headers.set("x-request-id", requestId);
+    if (res instanceof JsonReply) res.headers["x-request-id"] = requestId;
+    else res.headers.set("x-request-id", requestId);
     return res;
   };
+  const web = async (req: Request, ctx: RouteContext<P>): Promise<Response> => toResponse(await direct(req, ctx));
+  return Object.assign(web, { [DIRECT]: direct });
 }
 
 /** Reads the body as text, refusing more than `limit` (default TIM_MAX_BODY_BYTES) with 413. */
-export async function readBodyText(req: Request, limit = config().TIM_MAX_BODY_BYTES): Promise<string> {
+export async function readBodyText(req: ApiRequest, limit = config().TIM_MAX_BODY_BYTES): Promise<string> {
   const declared = Number(req.headers.get("content-length") ?? "0");
   if (declared > limit) throw tooLarge(limit);
+  if (req.bodyBytes) {
+    if (req.bodyBytes.byteLength > limit) throw tooLarge(limit);
+    return req.bodyBytes.toString("utf8");
+  }
   if (!req.body) return "";
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -78,12 +130,13 @@ export function describeZodError(error: z.ZodError): string {
 
 /**
  * Parses a JSON (or, when `allowForm`, form-encoded) body against a zod schema.
- * Malformed input is a 400 with TIM's error shape plus `extra` fields.
+ * Malformed input is a 400 with TIM's error shape plus `extra` fields; an
+ * empty body is `emptyAs` when given, else a 400.
  */
 export async function readBody<S extends z.ZodType>(
-  req: Request,
+  req: ApiRequest,
   schema: S,
-  options: { allowForm?: boolean; extra?: Record<string, unknown>; maxBytes?: number } = {},
+  options: { allowForm?: boolean; extra?: Record<string, unknown>; maxBytes?: number; emptyAs?: unknown } = {},
 ): Promise<z.infer<S>> {
   const text = await readBodyText(req, options.maxBytes);
   const type = req.headers.get("content-type") ?? "";
@@ -97,6 +150,7 @@ export async function readBody<S extends z.ZodType>(
       throw new TimError(400, "invalid_json", "The request body is not valid JSON.", options.extra);
     }
   }
+  raw ??= options.emptyAs;
   if (raw === undefined) throw new TimError(400, "invalid_request", "A request body is required.", options.extra);
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {

@@ -1,3 +1,4 @@
+import type { ApiRequest } from "@/lib/http/handler";
 import { createHash, timingSafeEqual } from "node:crypto";
 import { config } from "@/lib/config/env";
 import { TimError } from "@/lib/http/errors";
@@ -5,7 +6,7 @@ import { TimError } from "@/lib/http/errors";
 const digest = (s: string) => createHash("sha256").update(s).digest();
 
 /** GET /api/metrics needs `Authorization: Bearer <TIM_METRICS_TOKEN>`; without the variable the endpoint does not exist. */
-export function authorizeMetrics(req: Request): void {
+export function authorizeMetrics(req: ApiRequest): void {
   const expected = config().TIM_METRICS_TOKEN;
   if (!expected) throw new TimError(404, "not_found", "Metrics are disabled; set TIM_METRICS_TOKEN to enable them.");
   const presented = /^Bearer\s+(.+)$/i.exec(req.headers.get("authorization") ?? "")?.[1]?.trim() ?? "";

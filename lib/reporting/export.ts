@@ -1,3 +1,4 @@
+import type { ApiRequest } from "@/lib/http/handler";
 import { stringify } from "csv-stringify/sync";
 import { recordAudit } from "@/lib/audit/record";
 import type { AuditEvent } from "@/lib/audit/event";
@@ -135,7 +136,7 @@ export async function startTokenExport(input: {
  * The export download for a request (`?format=csv|jsonl&…filters`), audited
  * under `actor`: the one implementation behind the reporting API and the console.
  */
-export async function tokenExportResponse(req: Request, actor: AuditEvent["actor"]): Promise<Response> {
+export async function tokenExportResponse(req: ApiRequest, actor: AuditEvent["actor"]): Promise<Response> {
   const params = new URL(req.url).searchParams;
   const format = params.get("format") ?? "csv";
   if (!EXPORT_FORMATS.includes(format as ExportFormat)) throw badRequest("format must be csv or jsonl.");

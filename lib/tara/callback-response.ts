@@ -1,9 +1,9 @@
-import { errorResponse, json } from "@/lib/http/handler";
+import { errorResponse, json, type ApiRequest, type Reply } from "@/lib/http/handler";
 import type { CallbackResult } from "@/lib/tara/callback";
 import { taraCookie } from "@/lib/tara/cookie";
 import { errorPage } from "@/lib/tara/pages";
 
-export function wantsJson(req: Request): boolean {
+export function wantsJson(req: ApiRequest): boolean {
   return (req.headers.get("accept") ?? "").includes("application/json");
 }
 
@@ -11,7 +11,7 @@ export function wantsJson(req: Request): boolean {
  * The browser gets the cookie and a redirect to the validated app URL (or a
  * clear error page); flows started with Accept: application/json get JSON.
  */
-export function callbackResponse(result: CallbackResult, req: Request): Response {
+export function callbackResponse(result: CallbackResult, req: ApiRequest): Reply {
   const mode = result.mode ?? (wantsJson(req) ? "json" : "redirect");
   if (!result.ok) {
     return mode === "json" ? errorResponse(result.error) : errorPage(result.error);

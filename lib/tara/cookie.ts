@@ -1,3 +1,4 @@
+import type { ApiRequest } from "@/lib/http/handler";
 import { config } from "@/lib/config/env";
 
 /** The cookie that carries the TIM TARA JWT to the browser. */
@@ -25,12 +26,12 @@ export function cookieFromHeader(header: string | null | undefined, name: string
   return undefined;
 }
 
-export function readCookie(req: Request, name: string): string | undefined {
+export function readCookie(req: ApiRequest, name: string): string | undefined {
   return cookieFromHeader(req.headers.get("cookie"), name);
 }
 
 /** The TIM TARA JWT of a request: Authorization: Bearer, else the cookie. */
-export function taraTokenFrom(req: Request): string | undefined {
+export function taraTokenFrom(req: ApiRequest): string | undefined {
   const auth = req.headers.get("authorization");
   const bearer = auth?.match(/^Bearer\s+(\S+)$/i)?.[1];
   return bearer ?? readCookie(req, TARA_COOKIE);

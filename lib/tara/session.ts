@@ -1,3 +1,4 @@
+import type { ApiRequest } from "@/lib/http/handler";
 import { z } from "zod";
 import { config } from "@/lib/config/env";
 import { db } from "@/lib/db/client";
@@ -110,7 +111,7 @@ export async function listTaraSessions(subject: string): Promise<TaraSession[]> 
  * TIM TARA JWT in the Authorization header or cookie (checked: signature,
  * expiry, denylist, allowlist when required). 401 when there is none.
  */
-export async function sessionFromRequest(req: Request, sessionId: string | undefined): Promise<TaraSession> {
+export async function sessionFromRequest(req: ApiRequest, sessionId: string | undefined): Promise<TaraSession> {
   if (sessionId !== undefined) {
     if (!sessionIdSchema.safeParse(sessionId).success) throw new TimError(400, "invalid_request", "session_id must be a UUID.");
     const session = await findTaraSession(sessionId);

@@ -1,3 +1,4 @@
+import type { ApiRequest } from "@/lib/http/handler";
 import { z } from "zod";
 import type { ApiCaller } from "@/lib/clients/scopes";
 import { prepared, runPrepared, type PreparedStatement } from "@/lib/db/prepared";
@@ -77,7 +78,7 @@ export async function introspectToken(token: string): Promise<Introspection> {
 }
 
 /** Introspects for an API caller and hands the outcome to the usage and read-audit jobs. */
-export async function introspectForCaller(token: string, caller: ApiCaller, req: Request): Promise<Introspection> {
+export async function introspectForCaller(token: string, caller: ApiCaller, req: ApiRequest): Promise<Introspection> {
   const answer = await introspectToken(token);
   const active = answer.active === true;
   recordRead("introspect", caller, req, {

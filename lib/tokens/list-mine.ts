@@ -1,3 +1,4 @@
+import type { ApiRequest } from "@/lib/http/handler";
 import { z } from "zod";
 import { db } from "@/lib/db/client";
 import { Prisma } from "@/lib/generated/prisma/client";
@@ -73,7 +74,7 @@ function decodeCursor(cursor: string): Cursor {
 }
 
 /** The caller's own bearer token: a valid, unrevoked custom token with a subject. */
-export async function subjectOfBearer(req: Request): Promise<string> {
+export async function subjectOfBearer(req: ApiRequest): Promise<string> {
   const header = req.headers.get("authorization") ?? "";
   const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
   const challenge = (error?: string) => ({

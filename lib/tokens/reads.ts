@@ -1,3 +1,4 @@
+import type { ApiRequest } from "@/lib/http/handler";
 import type { ApiCaller } from "@/lib/clients/scopes";
 import { recordTokenRead } from "@/lib/jobs/read-audit";
 import { recordTokenUse } from "@/lib/jobs/token-usage";
@@ -17,7 +18,7 @@ export type TokenReadOutcome = {
  * read-audit event (TIM_AUDIT_READS) are handed to the background jobs.
  * Both return at once; the answer never waits on them.
  */
-export function recordRead(endpoint: string, caller: ApiCaller, req: Request, outcome: TokenReadOutcome): void {
+export function recordRead(endpoint: string, caller: ApiCaller, req: ApiRequest, outcome: TokenReadOutcome): void {
   if (outcome.accepted && outcome.kind && outcome.jti) recordTokenUse(outcome.kind, outcome.jti);
   recordTokenRead({
     endpoint,

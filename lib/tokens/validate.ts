@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { ApiCaller } from "@/lib/clients/scopes";
 import { TimError } from "@/lib/http/errors";
-import { readBody } from "@/lib/http/handler";
+import { readBody, type ApiRequest } from "@/lib/http/handler";
 import { InvalidTokenError, type InvalidTokenReason } from "@/lib/jwt/verify";
 import { checkToken } from "@/lib/tokens/check";
 import { kindOf } from "@/lib/tokens/kinds";
@@ -84,7 +84,7 @@ export async function validateToken(request: ValidateRequest): Promise<Validatio
  * Reads and answers a validation request (shared by /validate and
  * /validate/boolean) and hands its outcome to the usage and read-audit jobs.
  */
-export async function validateFromRequest(req: Request, caller: ApiCaller, endpoint: string): Promise<ValidationOutcome> {
+export async function validateFromRequest(req: ApiRequest, caller: ApiCaller, endpoint: string): Promise<ValidationOutcome> {
   let outcome: ValidationOutcome;
   try {
     outcome = await validateToken(await readBody(req, validateRequestSchema, { extra: invalidResult("Invalid request") }));

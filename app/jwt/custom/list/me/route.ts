@@ -6,7 +6,6 @@ export const dynamic = "force-dynamic";
 /** The caller's own tokens; the caller is whoever holds the Bearer custom token. */
 export const POST = handler(async (req) => {
   const subject = await subjectOfBearer(req);
-  const emptyBody = req.body === null || req.headers.get("content-length") === "0";
-  const filters = emptyBody ? listMineRequestSchema.parse({}) : await readBody(req, listMineRequestSchema);
+  const filters = await readBody(req, listMineRequestSchema, { emptyAs: {} });
   return json(await listMyTokens(subject, filters));
 });
