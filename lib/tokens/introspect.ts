@@ -1,7 +1,8 @@
 import type { ApiRequest } from "@/lib/http/handler";
 import { z } from "zod";
 import type { ApiCaller } from "@/lib/clients/scopes";
-import { prepared, runPrepared, type PreparedStatement } from "@/lib/db/prepared";
+import { batcher } from "@/lib/db/batcher";
+import { prepared, runPrepared } from "@/lib/db/prepared";
 import { InvalidTokenError } from "@/lib/jwt/verify";
 import { checkToken } from "@/lib/tokens/check";
 import { kindOf, type TokenKind } from "@/lib/tokens/kinds";
@@ -25,21 +26,30 @@ type ChainMetadata = {
   versions: number;
 };
 
-// The token's row and the size of its chain in one round trip.
-const METADATA: Record<TokenKind, PreparedStatement> = {
-  custom: prepared(
-    "introspect_custom",
-    `SELECT m.jwt_name, m.original_jwt_uuid::text, m.supersedes::text, m.created_at,
-            (SELECT count(*)::int FROM custom.jwt_metadata c WHERE c.original_jwt_uuid = m.original_jwt_uuid) AS versions
-       FROM custom.jwt_metadata m WHERE m.jwt_uuid = $1`,
-  ),
-  tara: prepared(
-    "introspect_tara",
-    `SELECT m.jwt_name, m.original_jwt_uuid::text, m.supersedes::text, m.created_at,
-            (SELECT count(*)::int FROM tara.jwt_metadata c WHERE c.original_jwt_uuid = m.original_jwt_uuid) AS versions
-       FROM tara.jwt_metadata m WHERE m.jwt_uuid = $1`,
-  ),
-};
+const columns = (schema: string) => `m.jwt_uuid::text AS jti, m.jwt_name, m.original_jwt_uuid::text, m.supersedes::text, m.created_at,
+            (SELECT count(*)::int FROM ${schema}.jwt_metadata c WHERE c.original_jwt_uuid = m.original_jwt_uuid) AS versions`;
+const asked = (n: number) => `m.jwt_uuid IN (SELECT t.v::uuid FROM jsonb_array_elements_text($${n}::jsonb) AS t(v))`;
+
+// Each asked token's row and the size of its chain ($1: custom jtis, $2: TARA jtis, as JSON arrays).
+const METADATA = prepared(
+  "introspect_metadata",
+  `SELECT 'custom' AS kind, ${columns("custom")} FROM custom.jwt_metadata m WHERE ${asked(1)}
+   UNION ALL
+   SELECT 'tara', ${columns("tara")} FROM tara.jwt_metadata m WHERE ${asked(2)}`,
+);
+
+type Asked = { kind: TokenKind; jti: string };
+
+/** The metadata lookups of concurrent introspections go together: one query per group. */
+const lookupMetadata = batcher<Asked, ChainMetadata | undefined>(
+  async (items) => {
+    const jtisOf = (kind: TokenKind) => JSON.stringify(items.filter((a) => a.kind === kind).map((a) => a.jti));
+    const rows = await runPrepared<ChainMetadata & Asked>(METADATA, [jtisOf("custom"), jtisOf("tara")]);
+    const byKey = new Map(rows.map((r) => [`${r.kind}:${r.jti}`, r]));
+    return items.map((a) => byKey.get(`${a.kind}:${a.jti}`));
+  },
+  { maxSize: 500, maxInFlight: 4 },
+);
 
 /**
  * RFC 7662 introspection of custom and TARA tokens: every claim of an active
@@ -56,7 +66,7 @@ export async function introspectToken(token: string): Promise<Introspection> {
     throw err;
   }
   const { payload, kind } = checked;
-  const [meta] = await runPrepared<ChainMetadata>(METADATA[kind], [payload.jti]);
+  const meta = await lookupMetadata({ kind, jti: payload.jti });
   // Every token TIM issued has its row; one without is not TIM's to vouch for.
   if (!meta) return INACTIVE;
   return {
