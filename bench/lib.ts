@@ -30,6 +30,8 @@ export function timEnv(base: NodeJS.ProcessEnv, port: number, client: { id: stri
     TARA_ISSUER: "https://tara-test.ria.ee",
     TIM_BOOTSTRAP_CLIENT_ID: client.id,
     TIM_BOOTSTRAP_CLIENT_SECRET: client.secret,
+    // as `npm start` sets it (package.json): freed argon2 buffers go back to the system
+    MALLOC_MMAP_THRESHOLD_: "131072",
   };
 }
 

@@ -1,7 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { config, resetConfig } from "@/lib/config/env";
 import { log } from "@/lib/log/logger";
-import { startTaraStandIn } from "@/lib/tara/stand-in/server";
 
 export type StandInRuntime = {
   /** Interface TIM may bind: loopback unless TIM_ALLOW_STAND_IN=true. */
@@ -36,6 +35,8 @@ export async function startStandInIfNeeded(requestedHost: string | undefined, po
   const clientId = cfg.TARA_CLIENT_ID ?? "tim-local";
   const clientSecret = cfg.TARA_CLIENT_SECRET ?? randomBytes(24).toString("base64url");
   const redirectUri = cfg.TARA_REDIRECT_URI ?? new URL("/auth/callback/tara", publicUrl).toString();
+  // Loaded only when it runs: oidc-provider and its dependencies weigh ~60 MB.
+  const { startTaraStandIn } = await import("@/lib/tara/stand-in/server");
   const standIn = await startTaraStandIn({
     host,
     publicHost: exposed ? new URL(publicUrl).hostname : undefined,
