@@ -2,21 +2,23 @@
  * Runs a maintenance job once, now, in this process:
  *   npm run jobs -- retention       archive and delete metadata past retention
  *   npm run jobs -- archive-purge   delete (and export) archived rows past TIM_ARCHIVE_DAYS
+ *   npm run jobs -- audit-fold      append audit events for token-API revocations, extensions, TARA logouts
  *   npm run jobs -- runs            the latest job runs
  * With the embedded PGlite database, stop the server first (one process per
  * database directory); with PostgreSQL it may run beside the server.
  */
 import { runArchivePurge } from "@/lib/archive/purge";
+import { foldTokenChanges } from "@/lib/audit/fold-token-changes";
 import { closeDb } from "@/lib/db/client";
 import { migrate } from "@/lib/db/migrate";
 import { describeJobError } from "@/lib/jobs/errors";
 import { listJobRuns } from "@/lib/jobs/runs";
 import { runRetention } from "@/lib/retention/run";
 
-const USAGE = "usage: npm run jobs -- retention | archive-purge | runs";
+const USAGE = "usage: npm run jobs -- retention | archive-purge | audit-fold | runs";
 
 async function main(command: string | undefined): Promise<number> {
-  if (command !== "retention" && command !== "archive-purge" && command !== "runs") {
+  if (command !== "retention" && command !== "archive-purge" && command !== "audit-fold" && command !== "runs") {
     process.stderr.write(`${USAGE}\n`);
     return 2;
   }
@@ -24,6 +26,10 @@ async function main(command: string | undefined): Promise<number> {
   const requestedBy = `cli:${process.env.USER ?? "unknown"}`;
   if (command === "runs") {
     for (const run of await listJobRuns({ limit: 20 })) process.stdout.write(`${JSON.stringify(run)}\n`);
+    return 0;
+  }
+  if (command === "audit-fold") {
+    process.stdout.write(`${JSON.stringify({ job: command, ...(await foldTokenChanges()) })}\n`);
     return 0;
   }
   const state =

@@ -1,4 +1,5 @@
 import { archivePurge } from "@/inngest/functions/archive-purge";
+import { auditFold } from "@/inngest/functions/audit-fold";
 import { largeExport, massRevocation } from "@/inngest/functions/bulk-jobs";
 import { persistMetadata } from "@/inngest/functions/persist-metadata";
 import { readAudit } from "@/inngest/functions/read-audit";
@@ -6,4 +7,4 @@ import { retention } from "@/inngest/functions/retention";
 import { tokenUsage } from "@/inngest/functions/token-usage";
 
 /** Every background function; served at /api/inngest and run by the in-process runner. */
-export const functions = [tokenUsage, readAudit, persistMetadata, retention, archivePurge, largeExport, massRevocation];
+export const functions = [tokenUsage, readAudit, persistMetadata, retention, archivePurge, largeExport, massRevocation, auditFold];

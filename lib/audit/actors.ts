@@ -12,3 +12,18 @@ export function apiCallerActor(caller: ApiCaller): AuditActor {
 export function administratorActor(subject: string): AuditActor {
   return { type: "administrator", id: subject };
 }
+
+/**
+ * The audit actor of a change recorded by a `revoked_by` label (`client:<id>`,
+ * `user:<subject>`, `admin:<subject>`, `anonymous`; see lib/tokens/revoke.ts).
+ * Anything else (or nothing) is a system job, named by the label.
+ */
+export function revokedByActor(revokedBy: string | null): AuditActor {
+  const [prefix, ...rest] = (revokedBy ?? "").split(":");
+  const id = rest.join(":");
+  if (prefix === "client" && id) return { type: "api_client", id };
+  if (prefix === "user" && id) return { type: "end_user", id };
+  if (prefix === "admin" && id) return { type: "administrator", id };
+  if (revokedBy === "anonymous") return { type: "anonymous", id: "anonymous" };
+  return { type: "system_job", id: revokedBy || "unknown" };
+}

@@ -41,7 +41,11 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
   const { before: _before, ...filters } = values;
   return (
     <>
-      <PageTitle title="Audit log">Every change by API clients, administrators, jobs and end users; insert-only and hash-chained.</PageTitle>
+      <PageTitle title="Audit log">
+        Every change by API clients, administrators, jobs and end users; insert-only and hash-chained. Single revocations and
+        extensions through the token API and TARA logouts are appended by the audit-fold job about a minute later, dated when
+        they happened, so # order and time order can differ.
+      </PageTitle>
       <Suspense fallback={<p role="status" className="text-slate-600">Verifying the hash chain…</p>}>
         <Verification />
       </Suspense>

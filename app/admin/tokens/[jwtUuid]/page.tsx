@@ -100,6 +100,9 @@ export default async function TokenPage({ params }: { params: Promise<{ jwtUuid:
       ) : null}
 
       <Section title="Audit events" id="audit">
+        <p className="mb-2 text-xs text-slate-500">
+          Revocations, extensions and logouts through the token API and TARA are added by the audit-fold job about a minute after they happen, with the time they happened.
+        </p>
         {detail.audit.length === 0 ? (
           <p className="text-sm text-slate-500">No audit event names this token.</p>
         ) : (
