@@ -2,9 +2,11 @@
  * `npm run bench:reports`: reporting performance on the database in
  * DATABASE_URL after `npm run seed:bulk -- --rows 1000000`.
  *  - p50/p95 of a filtered search page (50 rows, first and deep pages) and of its count query;
+ *  - p50/p95 of the dashboard figures (GET /api/reports/stats), after the daily
+ *    rollup of closed days exists (the first call makes it; its time is printed too);
  *  - a full export (CSV) streamed to nowhere while the process RSS is sampled,
  *    in a process of its own (as a server process serving one export).
- * Targets (issue 4): page p95 < 100 ms on PostgreSQL; export RSS < 300 MB.
+ * Targets (issue 4): page p95 < 100 ms on PostgreSQL; dashboard well under 1 s; export RSS < 300 MB.
  */
 import { spawnSync } from "node:child_process";
 import { closeDb } from "@/lib/db/client";
@@ -13,9 +15,11 @@ import { countTokens } from "@/lib/reporting/count";
 import { streamTokenExport } from "@/lib/reporting/export";
 import { parseTokenQuery, type TokenFilters } from "@/lib/reporting/filters";
 import { searchTokens } from "@/lib/reporting/search";
+import { dashboardStats } from "@/lib/reporting/stats";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 40);
 const DEEP_PAGES = 10;
+const STATS_ROUNDS = Number(process.env.BENCH_STATS_ROUNDS ?? 20);
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -106,6 +110,14 @@ console.log(`  deeper pages    p50 ${ms(percentile(deep, 50))}  p95 ${ms(percent
 console.log(`  total count     p50 ${ms(percentile(counts, 50))}  p95 ${ms(percentile(counts, 95))}  (first page of the API and console only; streamed in after the rows)`);
 const pageP95 = percentile([...first, ...deep], 95);
 console.log(`  target page p95 < 100 ms: ${pageP95 < 100 ? "MET" : "NOT MET"} (${ms(pageP95)})`);
+
+const [, firstStats] = await timed(() => dashboardStats());
+const stats: number[] = [];
+for (let i = 0; i < STATS_ROUNDS; i++) stats.push((await timed(() => dashboardStats()))[1]);
+console.log(`\nDashboard figures (GET /api/reports/stats), ${STATS_ROUNDS} calls:`);
+console.log(`  first call      ${ms(firstStats)}  (rolls up the closed days not yet in tim.stats_daily)`);
+console.log(`  then            p50 ${ms(percentile(stats, 50))}  p95 ${ms(percentile(stats, 95))}  max ${ms(Math.max(...stats))}`);
+console.log(`  target p95 < 1 s: ${percentile(stats, 95) < 1000 ? "MET" : "NOT MET"}`);
 await closeDb();
 
 const child = spawnSync(process.execPath, ["--import", "tsx", "bench/reports.ts", "--export-only"], { env: process.env, encoding: "utf8", maxBuffer: 1 << 20 });

@@ -3,6 +3,7 @@
  *   npm run jobs -- retention       archive and delete metadata past retention
  *   npm run jobs -- archive-purge   delete (and export) archived rows past TIM_ARCHIVE_DAYS
  *   npm run jobs -- audit-fold      append audit events for token-API revocations, extensions, TARA logouts
+ *   npm run jobs -- stats-rollup    recompute the dashboard's daily rollup of the last days
  *   npm run jobs -- runs            the latest job runs
  * With the embedded PGlite database, stop the server first (one process per
  * database directory); with PostgreSQL it may run beside the server.
@@ -13,12 +14,13 @@ import { closeDb } from "@/lib/db/client";
 import { migrate } from "@/lib/db/migrate";
 import { describeJobError } from "@/lib/jobs/errors";
 import { listJobRuns } from "@/lib/jobs/runs";
+import { refreshStatsRollup } from "@/lib/reporting/stats-rollup";
 import { runRetention } from "@/lib/retention/run";
 
-const USAGE = "usage: npm run jobs -- retention | archive-purge | audit-fold | runs";
+const USAGE = "usage: npm run jobs -- retention | archive-purge | audit-fold | stats-rollup | runs";
 
 async function main(command: string | undefined): Promise<number> {
-  if (command !== "retention" && command !== "archive-purge" && command !== "audit-fold" && command !== "runs") {
+  if (command !== "retention" && command !== "archive-purge" && command !== "audit-fold" && command !== "stats-rollup" && command !== "runs") {
     process.stderr.write(`${USAGE}\n`);
     return 2;
   }
@@ -28,8 +30,9 @@ async function main(command: string | undefined): Promise<number> {
     for (const run of await listJobRuns({ limit: 20 })) process.stdout.write(`${JSON.stringify(run)}\n`);
     return 0;
   }
-  if (command === "audit-fold") {
-    process.stdout.write(`${JSON.stringify({ job: command, ...(await foldTokenChanges()) })}\n`);
+  if (command === "audit-fold" || command === "stats-rollup") {
+    const result = command === "audit-fold" ? await foldTokenChanges() : await refreshStatsRollup();
+    process.stdout.write(`${JSON.stringify({ job: command, ...result })}\n`);
     return 0;
   }
   const state =

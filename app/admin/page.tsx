@@ -53,14 +53,15 @@ async function Figures() {
       </Section>
 
       <div className="grid gap-x-6 md:grid-cols-2">
-        <Section title="Revocations (tokens issued in the last 30 days)" id="revocations">
+        <Section title="Issuance and revocations (last 30 days)" id="revocations">
           <dl className="grid grid-cols-2 gap-2 text-sm">
             <dt>Issued</dt><dd className="text-right tabular-nums">{num(s.revocation.issued)}</dd>
-            <dt>Revoked</dt><dd className="text-right tabular-nums">{num(s.revocation.revoked)}</dd>
+            <dt>Revocations</dt><dd className="text-right tabular-nums">{num(s.revocation.revoked)}</dd>
             <dt>of which by extension</dt><dd className="text-right tabular-nums">{num(s.revocation.revoked_by_extension)}</dd>
             <dt>Average lifetime, custom</dt><dd className="text-right tabular-nums">{s.average_lifetime_hours.custom ?? "—"} h</dd>
             <dt>Average lifetime, TARA</dt><dd className="text-right tabular-nums">{s.average_lifetime_hours.tara ?? "—"} h</dd>
           </dl>
+          <p className="mt-2 text-xs text-slate-500">Revocation rate: revocations made in the 30 days ÷ tokens issued in them (seed 001).</p>
         </Section>
         <Section title="Extension chains" id="extensions">
           <table className="w-full text-sm">
@@ -103,7 +104,9 @@ async function Figures() {
               <tr key={check} className="border-t border-slate-100">
                 <td className="py-1">{HEALTH_CHECK_DESCRIPTIONS[check]}</td>
                 {s.health.map((h) => (
-                  <td key={h.kind} className={`text-right tabular-nums ${h[check] > 0 ? "font-semibold text-amber-700" : ""}`}>{num(h[check])}</td>
+                  <td key={h.kind} className={`text-right tabular-nums ${h[check] > 0 ? "font-semibold text-amber-700" : ""}`}>
+                    {num(h[check])}{check === "expired_uncleaned" && h.expired_uncleaned_capped ? "+" : ""}
+                  </td>
                 ))}
               </tr>
             ))}
@@ -125,7 +128,12 @@ async function Figures() {
             ))}
           </tbody>
         </table>
-        <p className="mt-2 text-xs text-slate-500">Figures computed at <When at={s.generated_at} />.</p>
+        <p className="mt-2 text-xs text-slate-500">
+          Figures computed at <When at={s.generated_at} />. Tokens issued per day, claim combinations and lifetimes of days
+          before {s.live_from} (UTC) come from a daily rollup, made an hour after each day ends and recomputed nightly for the
+          last three days: rows written later with an older issue time (or archived since) are not reflected there. Later days,
+          revocations, extension chains and health checks are counted on each view.
+        </p>
       </Section>
     </>
   );

@@ -1,15 +1,23 @@
 import { db } from "@/lib/db/client";
-import type { Prisma, PrismaClient } from "@/lib/generated/prisma/client";
+import type { PrismaClient } from "@/lib/generated/prisma/client";
 import { recentQueryPerformance, timedQuery, type QueryPerformance } from "@/lib/metrics/registry";
 import { healthChecks, type HealthCheck } from "@/lib/reporting/health";
 import { denylistOf, metadataOf } from "@/lib/reporting/query";
+import { STATS_WINDOW_DAYS, daysBetween, ensureRolledUp, firstLiveDay, firstWindowDay, utcDay } from "@/lib/reporting/stats-rollup";
 import type { TokenKind } from "@/lib/tokens/kinds";
 
-/** The dashboard figures (also GET /api/reports/stats), over the last 30 days unless said otherwise. */
+/**
+ * The dashboard figures (also GET /api/reports/stats), over the last 30 days unless said otherwise.
+ * Tokens issued per day, claim combinations and lifetimes of days before `live_from` come from the
+ * daily rollup (lib/reporting/stats-rollup.ts); the rest is computed on each call.
+ */
 export type DashboardStats = {
   generated_at: string;
   window_days: number;
+  /** First UTC day counted live; earlier days are as rolled up (refreshed nightly for the last 3 days). */
+  live_from: string;
   issued_per_day: { day: string; custom: number; tara: number }[];
+  /** Tokens issued in the window, revocations made in it (denylist rows), and their ratio (seed 001's revocation rate). */
   revocation: { issued: number; revoked: number; revoked_by_extension: number; rate: number | null };
   average_lifetime_hours: { custom: number | null; tara: number | null; all: number | null };
   claim_combinations: { kind: TokenKind; claim_keys: string; tokens: number }[];
@@ -19,90 +27,115 @@ export type DashboardStats = {
 };
 
 const KINDS: TokenKind[] = ["custom", "tara"];
-export const STATS_WINDOW_DAYS = 30;
 const TOP_COMBINATIONS = 10;
 
-type Client = PrismaClient | Prisma.TransactionClient;
+/** Tokens issued, summed lifetimes, per UTC day and claim combination. */
+type DayRow = { day: string; claim_keys: string; n: bigint | number; lifetime_s: number | null };
 
-function utcDay(d: Date): string {
-  return d.toISOString().slice(0, 10);
-}
-
-async function kindFigures(prisma: Client, kind: TokenKind, since: Date) {
+/**
+ * Figures of one kind: per-day counts of closed days from the rollup, the
+ * rest live; revocations and extension chains live, from the (small) sets of
+ * denylist and extension rows of the window rather than every token in it.
+ */
+async function kindFigures(prisma: PrismaClient, kind: TokenKind, firstDay: string, liveDay: string) {
   const m = metadataOf(kind);
   const d = denylistOf(kind);
-  const [perDay, [totals], combos, chains] = await Promise.all([
-    prisma.$queryRaw<{ day: string; n: bigint }[]>`
-      SELECT to_char(m.issued_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, count(*) AS n
-        FROM ${m} m WHERE m.issued_at >= ${since}::timestamptz GROUP BY 1`,
-    prisma.$queryRaw<[{ issued: bigint; revoked: bigint; by_extension: bigint; lifetime_s: number | null; lifetime_n: bigint }]>`
-      SELECT count(*) AS issued,
-             count(dl.jwt_uuid) AS revoked,
-             count(dl.jwt_uuid) FILTER (WHERE dl.reason = 'extended') AS by_extension,
-             sum(EXTRACT(EPOCH FROM (m.expires_at - m.issued_at)))::float8 AS lifetime_s,
-             count(*) AS lifetime_n
-        FROM ${m} m LEFT JOIN ${d} dl ON dl.jwt_uuid = m.jwt_uuid
-       WHERE m.issued_at >= ${since}::timestamptz`,
-    prisma.$queryRaw<{ claim_keys: string; n: bigint }[]>`
-      SELECT m.claim_keys, count(*) AS n FROM ${m} m WHERE m.issued_at >= ${since}::timestamptz
-       GROUP BY m.claim_keys ORDER BY count(*) DESC, m.claim_keys LIMIT ${TOP_COMBINATIONS}`,
-    prisma.$queryRaw<{ extensions: number; chains: bigint }[]>`
-      SELECT c.versions - 1 AS extensions, count(*) AS chains
-        FROM (SELECT m.original_jwt_uuid, count(*)::int AS versions FROM ${m} m
-               WHERE m.original_jwt_uuid IN (SELECT o.original_jwt_uuid FROM ${m} o WHERE o.issued_at >= ${since}::timestamptz)
-               GROUP BY m.original_jwt_uuid) c
+  const since = new Date(`${firstDay}T00:00:00Z`);
+  const [rolled, live, [revocations], [extensionRows], chains] = await Promise.all([
+    prisma.$queryRaw<DayRow[]>`
+      SELECT s.day, s.claim_keys, s.issued AS n, s.lifetime_s FROM tim.stats_daily s
+       WHERE s.kind = ${kind} AND s.day >= ${firstDay} AND s.day < ${liveDay}`,
+    prisma.$queryRaw<DayRow[]>`
+      SELECT to_char(m.issued_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, m.claim_keys, count(*) AS n,
+             sum(EXTRACT(EPOCH FROM (m.expires_at - m.issued_at)))::float8 AS lifetime_s
+        FROM ${m} m WHERE m.issued_at >= ${new Date(`${liveDay}T00:00:00Z`)}::timestamptz GROUP BY 1, 2`,
+    // Seed 001's revocation rate: revocations made in the window over tokens issued in it (no join with every token).
+    prisma.$queryRaw<[{ revoked: bigint; by_extension: bigint }]>`
+      SELECT count(*) AS revoked, count(*) FILTER (WHERE dl.reason = 'extended') AS by_extension
+        FROM ${d} dl WHERE dl.denylisted_at >= ${since}::timestamptz`,
+    prisma.$queryRaw<[{ n: bigint }]>`
+      SELECT count(*) AS n FROM ${m} e WHERE e.supersedes IS NOT NULL AND e.issued_at >= ${since}::timestamptz`,
+    // Extended chains with a version in the window all have an extension row in it (extensions follow their root).
+    prisma.$queryRaw<{ extensions: number; chains: bigint; rooted: bigint }[]>`
+      SELECT c.versions - 1 AS extensions, count(*) AS chains, count(*) FILTER (WHERE c.root_in_window) AS rooted
+        FROM (SELECT v.original_jwt_uuid, count(*)::int AS versions,
+                     bool_or(v.supersedes IS NULL AND v.issued_at >= ${since}::timestamptz) AS root_in_window
+                FROM ${m} v
+               WHERE v.original_jwt_uuid IN (SELECT e.original_jwt_uuid FROM ${m} e
+                                              WHERE e.supersedes IS NOT NULL AND e.issued_at >= ${since}::timestamptz)
+               GROUP BY v.original_jwt_uuid) c
        GROUP BY 1 ORDER BY 1`,
   ]);
-  return { perDay, totals, combos, chains };
+  const days = [...rolled, ...live].map((r) => ({ ...r, n: Number(r.n) }));
+  const issued = days.reduce((a, r) => a + r.n, 0);
+  const combos = new Map<string, number>();
+  for (const r of days) combos.set(r.claim_keys, (combos.get(r.claim_keys) ?? 0) + r.n);
+  // Chains without extensions: tokens of the window that are neither an extension nor the root of an extended chain.
+  const unextended = issued - Number(extensionRows.n) - chains.reduce((a, c) => a + Number(c.rooted), 0);
+  return {
+    days,
+    issued,
+    lifetimeSeconds: days.reduce((a, r) => a + (r.lifetime_s ?? 0), 0),
+    revoked: Number(revocations.revoked),
+    byExtension: Number(revocations.by_extension),
+    combos: [...combos.entries()].map(([claim_keys, n]) => ({ claim_keys, n })),
+    chains: [
+      ...(unextended > 0 ? [{ extensions: 0, chains: unextended }] : []),
+      ...chains.map((c) => ({ extensions: c.extensions, chains: Number(c.chains) })),
+    ],
+  };
 }
 
 const ratio = (a: number, b: number) => (b === 0 ? null : Math.round((a / b) * 10_000) / 10_000);
 
-export async function dashboardStats(client?: Client, now = new Date()): Promise<DashboardStats> {
+export async function dashboardStats(client?: PrismaClient, now = new Date()): Promise<DashboardStats> {
   const prisma = client ?? (await db());
   return timedQuery("stats", async () => {
-    const firstDay = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() - (STATS_WINDOW_DAYS - 1)));
+    const firstDay = firstWindowDay(now);
+    const liveDay = firstLiveDay(now) < firstDay ? firstDay : firstLiveDay(now);
+    await ensureRolledUp(prisma, firstDay, now);
     const [custom, tara, health, performance] = await Promise.all([
-      kindFigures(prisma, "custom", firstDay),
-      kindFigures(prisma, "tara", firstDay),
+      kindFigures(prisma, "custom", firstDay, liveDay),
+      kindFigures(prisma, "tara", firstDay, liveDay),
       healthChecks(prisma),
       recentQueryPerformance(["search", "count", "export", "stats"]),
     ]);
     const byKind = { custom, tara };
 
-    const days = Array.from({ length: STATS_WINDOW_DAYS }, (_, i) => utcDay(new Date(firstDay.getTime() + i * 86_400_000)));
-    const issued_per_day = days.map((day) => ({
+    const perDay = (k: TokenKind, day: string) => byKind[k].days.reduce((a, r) => (r.day === day ? a + r.n : a), 0);
+    const issued_per_day = daysBetween(firstDay, utcDay(new Date(now.getTime() + 86_400_000))).map((day) => ({
       day,
-      custom: Number(custom.perDay.find((r) => r.day === day)?.n ?? 0),
-      tara: Number(tara.perDay.find((r) => r.day === day)?.n ?? 0),
+      custom: perDay("custom", day),
+      tara: perDay("tara", day),
     }));
 
     const sum = (f: (k: (typeof byKind)[TokenKind]) => number) => KINDS.reduce((acc, k) => acc + f(byKind[k]), 0);
-    const issued = sum((k) => Number(k.totals.issued));
-    const revoked = sum((k) => Number(k.totals.revoked));
-    const hours = (seconds: number | null, n: number) => (n === 0 || seconds === null ? null : Math.round((seconds / n / 3600) * 100) / 100);
+    const issued = sum((k) => k.issued);
+    const revoked = sum((k) => k.revoked);
+    const hours = (seconds: number, n: number) => (n === 0 ? null : Math.round((seconds / n / 3600) * 100) / 100);
 
     const distribution = new Map<number, number>();
-    for (const k of KINDS) for (const c of byKind[k].chains) distribution.set(c.extensions, (distribution.get(c.extensions) ?? 0) + Number(c.chains));
+    for (const k of KINDS) for (const c of byKind[k].chains) distribution.set(c.extensions, (distribution.get(c.extensions) ?? 0) + c.chains);
     const dist = [...distribution.entries()].sort((a, b) => a[0] - b[0]).map(([extensions, chains]) => ({ extensions, chains }));
 
     return {
       generated_at: now.toISOString(),
       window_days: STATS_WINDOW_DAYS,
+      live_from: liveDay,
       issued_per_day,
       revocation: {
         issued,
         revoked,
-        revoked_by_extension: sum((k) => Number(k.totals.by_extension)),
+        revoked_by_extension: sum((k) => k.byExtension),
         rate: ratio(revoked, issued),
       },
       average_lifetime_hours: {
-        custom: hours(custom.totals.lifetime_s, Number(custom.totals.lifetime_n)),
-        tara: hours(tara.totals.lifetime_s, Number(tara.totals.lifetime_n)),
-        all: hours((custom.totals.lifetime_s ?? 0) + (tara.totals.lifetime_s ?? 0), issued),
+        custom: hours(custom.lifetimeSeconds, custom.issued),
+        tara: hours(tara.lifetimeSeconds, tara.issued),
+        all: hours(custom.lifetimeSeconds + tara.lifetimeSeconds, issued),
       },
-      claim_combinations: KINDS.flatMap((kind) => byKind[kind].combos.map((c) => ({ kind, claim_keys: c.claim_keys, tokens: Number(c.n) })))
-        .sort((a, b) => b.tokens - a.tokens)
+      claim_combinations: KINDS.flatMap((kind) => byKind[kind].combos.map((c) => ({ kind, claim_keys: c.claim_keys, tokens: c.n })))
+        .sort((a, b) => b.tokens - a.tokens || a.claim_keys.localeCompare(b.claim_keys))
         .slice(0, TOP_COMBINATIONS),
       extensions: {
         chains: dist.reduce((a, x) => a + x.chains, 0),

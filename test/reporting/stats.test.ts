@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, onTestFinished, test } from "vitest";
 import { resetConfig } from "@/lib/config/env";
 import { healthChecks } from "@/lib/reporting/health";
 import { dashboardStats } from "@/lib/reporting/stats";
+import { refreshStatsRollup } from "@/lib/reporting/stats-rollup";
 import { createScratchTim, type ScratchTim } from "@/test/audit/scratch-tim";
 import { startTestServer, type TestServer } from "@/test/support/http";
 import { hoursFromNow, reportClient, seedTokens } from "@/test/reporting/seed";
@@ -18,8 +19,8 @@ describe("health checks and dashboard figures on seeded data (database of its ow
   test("health checks count orphaned denylist rows, future-dated and expired-uncleaned tokens per kind", async () => {
     const p = scratch.prisma;
     expect(await healthChecks(p)).toEqual([
-      { kind: "custom", orphaned_denylist: 0, future_dated: 0, expired_uncleaned: 0 },
-      { kind: "tara", orphaned_denylist: 0, future_dated: 0, expired_uncleaned: 0 },
+      { kind: "custom", orphaned_denylist: 0, future_dated: 0, expired_uncleaned: 0, expired_uncleaned_capped: false },
+      { kind: "tara", orphaned_denylist: 0, future_dated: 0, expired_uncleaned: 0, expired_uncleaned_capped: false },
     ]);
     await seedTokens(
       [
@@ -37,8 +38,8 @@ describe("health checks and dashboard figures on seeded data (database of its ow
     });
     await p.taraDenylist.create({ data: { jwtUuid: crypto.randomUUID(), expiresAt: hoursFromNow(1) } });
     expect(await healthChecks(p)).toEqual([
-      { kind: "custom", orphaned_denylist: 2, future_dated: 1, expired_uncleaned: 1 },
-      { kind: "tara", orphaned_denylist: 1, future_dated: 1, expired_uncleaned: 1 },
+      { kind: "custom", orphaned_denylist: 2, future_dated: 1, expired_uncleaned: 1, expired_uncleaned_capped: false },
+      { kind: "tara", orphaned_denylist: 1, future_dated: 1, expired_uncleaned: 1, expired_uncleaned_capped: false },
     ]);
   });
 
@@ -60,6 +61,10 @@ describe("health checks and dashboard figures on seeded data (database of its ow
       ],
       p,
     );
+    // The TARA token of two days ago was written after that day was rolled up: the nightly refresh takes it in.
+    const stale = await dashboardStats(p, now);
+    expect(stale.revocation.issued - before.revocation.issued).toBe(3);
+    await refreshStatsRollup(p, now);
     const after = await dashboardStats(p, now);
     expect(after.issued_per_day).toHaveLength(30);
     expect(after.issued_per_day[29].day).toBe(today);
@@ -78,6 +83,38 @@ describe("health checks and dashboard figures on seeded data (database of its ow
     expect(after.extensions.extensions - before.extensions.extensions).toBe(2);
     expect(after.average_lifetime_hours.custom).not.toBeNull();
     expect(after.health.map((h) => h.kind)).toEqual(["custom", "tara"]);
+  });
+
+  test("rolled-up days and live figures add up to the counts a full scan gives", async () => {
+    // A database of its own: the tests above rolled their days up already.
+    const own = await createScratchTim();
+    onTestFinished(() => own.drop());
+    const p = own.prisma;
+    const now = new Date();
+    await seedTokens(
+      Array.from({ length: 12 }, (_, i) => ({
+        kind: i % 3 === 0 ? ("tara" as const) : ("custom" as const),
+        claimKeys: i % 2 ? "sub,role" : "sub,scope",
+        issuedAt: new Date(now.getTime() - (i * 2.5 + 0.2) * DAY),
+        expiresAt: new Date(now.getTime() - (i * 2.5 + 0.2) * DAY + (i + 1) * 3_600_000),
+      })),
+      p,
+    );
+    const s = await dashboardStats(p, now);
+    const since = new Date(`${s.issued_per_day[0].day}T00:00:00Z`);
+    const scan = await p.$queryRaw<{ day: string; kind: string; n: bigint }[]>`
+      SELECT to_char(issued_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, 'custom' AS kind, count(*) AS n FROM custom.jwt_metadata WHERE issued_at >= ${since} GROUP BY 1
+      UNION ALL
+      SELECT to_char(issued_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), 'tara', count(*) FROM tara.jwt_metadata WHERE issued_at >= ${since} GROUP BY 1`;
+    const scanned = (day: string, kind: string) => Number(scan.find((r) => r.day === day && r.kind === kind)?.n ?? 0);
+    for (const d of s.issued_per_day) expect([d.custom, d.tara]).toEqual([scanned(d.day, "custom"), scanned(d.day, "tara")]);
+    expect(s.revocation.issued).toBe(scan.reduce((a, r) => a + Number(r.n), 0));
+    expect(s.live_from <= s.issued_per_day[29].day).toBe(true);
+    const [lifetime] = await p.$queryRaw<[{ h: number }]>`
+      SELECT (sum(EXTRACT(EPOCH FROM (expires_at - issued_at))) / count(*) / 3600)::float8 AS h
+        FROM (SELECT issued_at, expires_at FROM custom.jwt_metadata WHERE issued_at >= ${since}
+              UNION ALL SELECT issued_at, expires_at FROM tara.jwt_metadata WHERE issued_at >= ${since}) t`;
+    expect(s.average_lifetime_hours.all).toBeCloseTo(lifetime.h, 2);
   });
 });
 
