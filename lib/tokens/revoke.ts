@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { batcher } from "@/lib/db/batcher";
 import { prepared, runPrepared, type PreparedStatement } from "@/lib/db/prepared";
 import { InvalidTokenError, verifyJwt } from "@/lib/jwt/verify";
 import { notePending, noteRevoked } from "@/lib/tokens/denylist";
@@ -20,29 +21,55 @@ export type Revocation = {
   revokedBy?: string | null;
 };
 
-// One statement: the denylist row and the allowlist removal commit together.
-const REVOKE: Record<TokenKind, PreparedStatement> = {
-  custom: prepared(
-    "revoke_custom",
-    `WITH denied AS (
-       INSERT INTO custom.denylist (jwt_uuid, expires_at, reason, revoked_by) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (jwt_uuid) DO NOTHING RETURNING 1
-     ), unlisted AS (DELETE FROM custom.allowlist WHERE jwt_uuid = $1)
-     SELECT count(*)::int AS revoked FROM denied`,
-  ),
-  tara: prepared(
-    "revoke_tara",
-    `WITH denied AS (
-       INSERT INTO tara.denylist (jwt_uuid, expires_at, reason, revoked_by) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (jwt_uuid) DO NOTHING RETURNING 1
-     ), unlisted AS (DELETE FROM tara.allowlist WHERE jwt_uuid = $1)
-     SELECT count(*)::int AS revoked FROM denied`,
-  ),
+/*
+ * One statement per group of concurrent revocations: the denylist rows and the
+ * allowlist removals commit together, in one commit (and one NOTIFY queue
+ * lock) for the group. Rows go in jti order so that overlapping groups take
+ * their row locks in the same order. $1: [{jwt_uuid, expires_at, reason, revoked_by}].
+ */
+const revokeStatement = (schema: TokenKind) =>
+  prepared(
+    `revoke_${schema}`,
+    `WITH asked AS (
+       SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(jwt_uuid uuid, expires_at timestamptz, reason text, revoked_by text)
+     ), denied AS (
+       INSERT INTO ${schema}.denylist (jwt_uuid, expires_at, reason, revoked_by)
+       SELECT jwt_uuid, expires_at, reason, revoked_by FROM asked ORDER BY jwt_uuid
+       ON CONFLICT (jwt_uuid) DO NOTHING RETURNING jwt_uuid
+     ), unlisted AS (DELETE FROM ${schema}.allowlist WHERE jwt_uuid IN (SELECT jwt_uuid FROM asked))
+     SELECT jwt_uuid::text AS jti FROM denied`,
+  );
+const REVOKE: Record<TokenKind, PreparedStatement> = { custom: revokeStatement("custom"), tara: revokeStatement("tara") };
+
+function revokeGroup(kind: TokenKind) {
+  return batcher<Revocation, RevocationOutcome>(
+    async (revocations) => {
+      // A jti asked twice in one group: the first asking revokes it, the second finds it revoked.
+      const first = new Map<string, number>();
+      revocations.forEach((r, i) => first.has(r.jti) || first.set(r.jti, i));
+      const rows = await runPrepared<{ jti: string }>(REVOKE[kind], [
+        JSON.stringify(
+          [...first.keys()].map((jti) => {
+            const r = revocations[first.get(jti)!];
+            return { jwt_uuid: jti, expires_at: r.expiresAt.toISOString(), reason: r.reason ?? null, revoked_by: r.revokedBy ?? null };
+          }),
+        ),
+      ]);
+      const revoked = new Set(rows.map((r) => r.jti));
+      return revocations.map((r, i) => (first.get(r.jti) === i && revoked.has(r.jti) ? "revoked" : "already_revoked"));
+    },
+    { maxSize: 500, maxInFlight: 2 },
+  );
+}
+const revokeInGroup: Record<TokenKind, (r: Revocation) => Promise<RevocationOutcome>> = {
+  custom: revokeGroup("custom"),
+  tara: revokeGroup("tara"),
 };
 
 /**
  * Puts one token (by jti) on its kind's denylist and drops its allowlist entry,
- * in the caller's transaction when `tx` is given. Idempotent: a second
+ * in the caller's transaction when `tx` is given, else together with concurrent
+ * revocations (one statement, one commit). Idempotent: a second
  * revocation answers "already_revoked" and keeps the first row.
  */
 export async function revokeByJti(kind: TokenKind, revocation: Revocation, tx?: DbTx): Promise<RevocationOutcome> {
@@ -63,14 +90,9 @@ export async function revokeByJti(kind: TokenKind, revocation: Revocation, tx?: 
     await tables.allowlist.deleteMany({ where: { jwtUuid: revocation.jti } });
     return count === 1 ? "revoked" : "already_revoked";
   }
-  const [row] = await runPrepared<{ revoked: number }>(REVOKE[kind], [
-    revocation.jti,
-    revocation.expiresAt,
-    revocation.reason ?? null,
-    revocation.revokedBy ?? null,
-  ]);
+  const outcome = await revokeInGroup[kind](revocation);
   noteRevoked(kind, revocation.jti, revocation.expiresAt);
-  return row.revoked === 1 ? "revoked" : "already_revoked";
+  return outcome;
 }
 
 export type ParsedRevocation = { kind: TokenKind; jti: string; expiresAt: Date };

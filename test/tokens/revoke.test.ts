@@ -56,6 +56,21 @@ describe("POST /jwt/custom/revoke", () => {
     expect((await validate(token)).body.reason).toBe("Token revoked");
   });
 
+  test("concurrent revocations go together: each token once; the same token asked 8 times at once → one 200, seven 409", async () => {
+    const tokens = await issue(24);
+    const results = await Promise.all(tokens.map((token, i) => revoke({ token, reason: `concurrent-${i}` })));
+    expect(results.map((r) => r.status)).toEqual(tokens.map(() => 200));
+    const prisma = await db();
+    const rows = await prisma.customDenylist.findMany({ where: { jwtUuid: { in: tokens.map((t) => claimsOf(t).jti) } } });
+    expect(new Map(rows.map((r) => [r.jwtUuid, r.reason]))).toEqual(new Map(tokens.map((t, i) => [claimsOf(t).jti, `concurrent-${i}`])));
+
+    const [same] = await issue();
+    const statuses = (await Promise.all(Array.from({ length: 8 }, () => revoke({ token: same })))).map((r) => r.status);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(1);
+    expect(statuses.filter((s) => s === 409)).toHaveLength(7);
+    expect((await validate(same)).body.reason).toBe("Token revoked");
+  });
+
   test("an expired token can still be revoked", async () => {
     const { token, jti } = await expiredCustomToken(unique("e"));
     expect((await revoke({ token })).status).toBe(200);
