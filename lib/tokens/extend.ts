@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { JWTPayload } from "jose";
 import { z } from "zod";
+import { batcher } from "@/lib/db/batcher";
 import { prepared, runPrepared, type PreparedStatement } from "@/lib/db/prepared";
 import { TimError } from "@/lib/http/errors";
 import { signJwt } from "@/lib/jwt/sign";
@@ -45,7 +46,8 @@ function denied(reason: InvalidTokenReason): TimError {
 /**
  * Extends a token of `kind`: a new token with the same claims (new jti, iat,
  * exp), its metadata row (supersedes = the previous row's id, same chain root)
- * and the denylist row of the old token, all in one statement. Expired,
+ * and the denylist row of the old token, all in one statement (shared with
+ * concurrent extensions: one commit per group). Expired,
  * revoked, unknown or forged tokens → 401 extend_denied. Of two concurrent
  * extensions of one token exactly one succeeds; UNIQUE(supersedes) and the
  * denylist primary key turn the other into 409 extend_conflict (or 401 when it
@@ -73,23 +75,18 @@ export async function extendToken(kind: TokenKind, opts: ExtendOptions): Promise
   const token = await signJwt(newPayload);
 
   notePending(kind, oldJti);
-  let row: ExtensionRow;
-  try {
-    [row] = await runPrepared<ExtensionRow>(EXTEND[kind], [
-      oldJti,
-      jti,
-      new Date(iat * 1000),
-      new Date(exp * 1000),
-      JSON.stringify(newPayload),
-      tokenHash(token),
-      opts.clientId !== undefined,
-      opts.clientId ?? null,
-      opts.revokedBy ?? null,
-    ]);
-  } catch (err) {
-    if (isUniqueViolation(err)) throw conflict();
-    throw err;
-  }
+  const row = await extendInGroup[kind]({
+    old: oldJti,
+    jti,
+    iat: new Date(iat * 1000).toISOString(),
+    exp: new Date(exp * 1000).toISOString(),
+    claims: newPayload,
+    hash: tokenHash(token),
+    set_client: opts.clientId !== undefined,
+    client_id: opts.clientId ?? null,
+    revoked_by: opts.revokedBy ?? null,
+  });
+  if (row === "conflict") throw conflict();
   if (row.found === 0) throw denied("Token not found");
   // Revoked (or extended) between the check above and the write: nothing was written.
   if (!row.id) throw conflict();
@@ -107,6 +104,7 @@ export async function extendToken(kind: TokenKind, opts: ExtendOptions): Promise
 }
 
 type ExtensionRow = {
+  old: string;
   found: number;
   id: string | null;
   supersedes: string | null;
@@ -115,70 +113,113 @@ type ExtensionRow = {
   old_expires_at: Date | null;
 };
 
+/** One extension as the statement reads it (a JSON object of $1). */
+type ExtensionAsked = {
+  old: string;
+  jti: string;
+  iat: string;
+  exp: string;
+  claims: JWTPayload;
+  hash: string;
+  set_client: boolean;
+  client_id: string | null;
+  revoked_by: string | null;
+};
+
 /*
- * One statement per kind: the old token's denylist row, the new metadata row
- * (a copy of the old one with what is new: supersedes = old id, same chain
- * root; TARA rows carry their login details along) and the allowlist place
- * handed to the successor. The new row is written only if the denylist row
- * was (ON CONFLICT: revoked or extended meanwhile → nothing written); two
- * concurrent extensions meet on the denylist key or UNIQUE(supersedes), and
- * a failing statement writes nothing.
- * $1 old jti, $2 new jti, $3 iat, $4 exp, $5 claims, $6 token hash,
- * $7 whether $8 replaces the client id, $9 revoked_by.
+ * One statement per kind for a group of concurrent extensions ($1: JSON array
+ * of ExtensionAsked): each old token's denylist row (in jti order, so that
+ * overlapping groups lock alike), then — only where that row was written —
+ * the new metadata row, a copy of the old one with what is new (supersedes =
+ * old id, same chain root; TARA rows carry their login details along), and the
+ * allowlist place handed to the successor. An old token revoked or extended
+ * meanwhile gets no new row (ON CONFLICT); a failing statement writes nothing.
  */
+const extendStatement = (schema: TokenKind, carried: readonly string[]) => {
+  const carriedColumns = carried.map((c) => `, ${c}`).join("");
+  const carriedValues = carried.map((c) => `, p.${c}`).join("");
+  return prepared(
+    `extend_${schema}`,
+    `WITH asked AS (
+       SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(old uuid, jti uuid, iat timestamptz, exp timestamptz,
+              claims jsonb, hash text, set_client boolean, client_id text, revoked_by text)
+     ), prev AS (
+       SELECT m.*, a.jti AS new_jti, a.iat AS new_iat, a.exp AS new_exp, a.claims AS new_claims, a.hash AS new_hash,
+              a.set_client, a.client_id AS new_client_id, a.revoked_by AS new_revoked_by
+         FROM ${schema}.jwt_metadata m JOIN asked a ON m.jwt_uuid = a.old
+     ), den AS (
+       INSERT INTO ${schema}.denylist (jwt_uuid, expires_at, reason, revoked_by)
+       SELECT jwt_uuid, expires_at, 'extended', new_revoked_by FROM prev ORDER BY jwt_uuid
+       ON CONFLICT (jwt_uuid) DO NOTHING RETURNING jwt_uuid, expires_at
+     ), ins AS (
+       INSERT INTO ${schema}.jwt_metadata (jwt_uuid, claim_keys, issued_at, expires_at, subject, jwt_name, audience,
+              issuer, supersedes, original_jwt_uuid, claims_json, token_hash, token_type, client_id${carriedColumns})
+       SELECT p.new_jti, p.claim_keys, p.new_iat, p.new_exp, p.subject, p.jwt_name, p.audience, p.issuer, p.id,
+              p.original_jwt_uuid, p.new_claims, p.new_hash, p.token_type,
+              CASE WHEN p.set_client THEN p.new_client_id ELSE p.client_id END${carriedValues}
+         FROM prev p JOIN den d ON d.jwt_uuid = p.jwt_uuid
+       RETURNING id, jwt_uuid, supersedes, original_jwt_uuid, jwt_name
+     ), unlisted AS (
+       DELETE FROM ${schema}.allowlist a USING den WHERE a.jwt_uuid = den.jwt_uuid RETURNING a.jwt_uuid
+     ), listed AS (
+       INSERT INTO ${schema}.allowlist (jwt_hash, jwt_uuid, expires_at)
+       SELECT p.new_hash, p.new_jti, p.new_exp FROM prev p JOIN unlisted u ON u.jwt_uuid = p.jwt_uuid
+       ON CONFLICT DO NOTHING RETURNING 1
+     )
+     SELECT a.old::text, (p.jwt_uuid IS NOT NULL)::int AS found, i.id::text, i.supersedes::text,
+            i.original_jwt_uuid::text, i.jwt_name, d.expires_at AS old_expires_at
+       FROM asked a LEFT JOIN prev p ON p.jwt_uuid = a.old LEFT JOIN den d ON d.jwt_uuid = a.old
+            LEFT JOIN ins i ON i.jwt_uuid = a.jti`,
+  );
+};
 const EXTEND: Record<TokenKind, PreparedStatement> = {
-  custom: prepared(
-    "extend_custom",
-    `WITH prev AS (SELECT * FROM custom.jwt_metadata WHERE jwt_uuid = $1),
-     den AS (
-       INSERT INTO custom.denylist (jwt_uuid, expires_at, reason, revoked_by)
-       SELECT jwt_uuid, expires_at, 'extended', $9 FROM prev
-       ON CONFLICT (jwt_uuid) DO NOTHING RETURNING jwt_uuid, expires_at
-     ), ins AS (
-       INSERT INTO custom.jwt_metadata (jwt_uuid, claim_keys, issued_at, expires_at, subject, jwt_name, audience,
-              issuer, supersedes, original_jwt_uuid, claims_json, token_hash, token_type, client_id)
-       SELECT $2, p.claim_keys, $3, $4, p.subject, p.jwt_name, p.audience, p.issuer, p.id, p.original_jwt_uuid,
-              $5::jsonb, $6, p.token_type, CASE WHEN $7::boolean THEN $8 ELSE p.client_id END
-         FROM prev p WHERE EXISTS (SELECT 1 FROM den)
-       RETURNING id, supersedes, original_jwt_uuid, jwt_name
-     ), unlisted AS (
-       DELETE FROM custom.allowlist a USING den WHERE a.jwt_uuid = den.jwt_uuid RETURNING a.jwt_uuid
-     ), listed AS (
-       INSERT INTO custom.allowlist (jwt_hash, jwt_uuid, expires_at)
-       SELECT $6, $2, $4 FROM ins WHERE EXISTS (SELECT 1 FROM unlisted)
-       ON CONFLICT DO NOTHING RETURNING 1
-     )
-     SELECT (SELECT count(*)::int FROM prev) AS found, i.id::text, i.supersedes::text, i.original_jwt_uuid::text,
-            i.jwt_name, (SELECT expires_at FROM den) AS old_expires_at
-       FROM (SELECT 1) AS one LEFT JOIN ins i ON true`,
-  ),
-  tara: prepared(
-    "extend_tara",
-    `WITH prev AS (SELECT * FROM tara.jwt_metadata WHERE jwt_uuid = $1),
-     den AS (
-       INSERT INTO tara.denylist (jwt_uuid, expires_at, reason, revoked_by)
-       SELECT jwt_uuid, expires_at, 'extended', $9 FROM prev
-       ON CONFLICT (jwt_uuid) DO NOTHING RETURNING jwt_uuid, expires_at
-     ), ins AS (
-       INSERT INTO tara.jwt_metadata (jwt_uuid, claim_keys, issued_at, expires_at, subject, jwt_name, audience,
-              issuer, supersedes, original_jwt_uuid, claims_json, token_hash, token_type, client_id,
-              auth_method, level_of_assurance, session_id, oauth_state_id, given_name, family_name)
-       SELECT $2, p.claim_keys, $3, $4, p.subject, p.jwt_name, p.audience, p.issuer, p.id, p.original_jwt_uuid,
-              $5::jsonb, $6, p.token_type, CASE WHEN $7::boolean THEN $8 ELSE p.client_id END,
-              p.auth_method, p.level_of_assurance, p.session_id, p.oauth_state_id, p.given_name, p.family_name
-         FROM prev p WHERE EXISTS (SELECT 1 FROM den)
-       RETURNING id, supersedes, original_jwt_uuid, jwt_name
-     ), unlisted AS (
-       DELETE FROM tara.allowlist a USING den WHERE a.jwt_uuid = den.jwt_uuid RETURNING a.jwt_uuid
-     ), listed AS (
-       INSERT INTO tara.allowlist (jwt_hash, jwt_uuid, expires_at)
-       SELECT $6, $2, $4 FROM ins WHERE EXISTS (SELECT 1 FROM unlisted)
-       ON CONFLICT DO NOTHING RETURNING 1
-     )
-     SELECT (SELECT count(*)::int FROM prev) AS found, i.id::text, i.supersedes::text, i.original_jwt_uuid::text,
-            i.jwt_name, (SELECT expires_at FROM den) AS old_expires_at
-       FROM (SELECT 1) AS one LEFT JOIN ins i ON true`,
-  ),
+  custom: extendStatement("custom", []),
+  tara: extendStatement("tara", ["auth_method", "level_of_assurance", "session_id", "oauth_state_id", "given_name", "family_name"]),
+};
+
+type ExtensionResult = ExtensionRow | "conflict";
+
+async function runExtensions(kind: TokenKind, asked: ExtensionAsked[]): Promise<ExtensionRow[]> {
+  const rows = await runPrepared<ExtensionRow>(EXTEND[kind], [JSON.stringify(asked)]);
+  const byOld = new Map(rows.map((r) => [r.old, r]));
+  return asked.map((a) => byOld.get(a.old)!);
+}
+
+function extendGroup(kind: TokenKind) {
+  return batcher<ExtensionAsked, ExtensionResult>(
+    async (asked) => {
+      // The same token asked twice in one group: the first asking extends it, the other one conflicts.
+      const first = new Map<string, number>();
+      asked.forEach((a, i) => first.has(a.old) || first.set(a.old, i));
+      const unique = [...first.values()].map((i) => asked[i]);
+      let rows: ExtensionResult[];
+      try {
+        rows = await runExtensions(kind, unique);
+      } catch (err) {
+        if (!isUniqueViolation(err)) throw err;
+        // One extension clashed (UNIQUE(supersedes)): each alone, so only that one answers 409.
+        rows = [];
+        for (const a of unique) {
+          rows.push(
+            await runExtensions(kind, [a]).then(
+              ([row]) => row,
+              (e: unknown): ExtensionResult => {
+                if (isUniqueViolation(e)) return "conflict";
+                throw e;
+              },
+            ),
+          );
+        }
+      }
+      const byOld = new Map(unique.map((a, i) => [a.old, rows[i]]));
+      return asked.map((a, i) => (first.get(a.old) === i ? byOld.get(a.old)! : "conflict"));
+    },
+    { maxSize: 200, maxInFlight: 2 },
+  );
+}
+const extendInGroup: Record<TokenKind, (asked: ExtensionAsked) => Promise<ExtensionResult>> = {
+  custom: extendGroup("custom"),
+  tara: extendGroup("tara"),
 };
 
 function conflict(): TimError {

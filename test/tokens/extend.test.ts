@@ -1,3 +1,4 @@
+import { randomBytes, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { db } from "@/lib/db/client";
 import { extendToken } from "@/lib/tokens/extend";
@@ -145,6 +146,46 @@ describe("POST /jwt/custom/extend", () => {
     expect(rows).toHaveLength(2);
     const winner = results.find((r) => r.status === 200)!;
     expect(rows.find((r) => r.supersedes !== null)!.jwtUuid).toBe(claimsOf(winner.body.token).jti);
+  });
+
+  test("concurrent extends of different tokens commit together and each gets its own successor", async () => {
+    const tokens = await Promise.all(Array.from({ length: 16 }, () => issue()));
+    const results = await Promise.all(tokens.map((token) => extend({ token, expirationInMinutes: 30 })));
+    expect(results.map((r) => r.status)).toEqual(tokens.map(() => 200));
+    const prisma = await db();
+    for (const [i, token] of tokens.entries()) {
+      const old = claimsOf(token);
+      const next = claimsOf(results[i].body.token);
+      expect(next).toMatchObject({ sub: old.sub, role: "editor" });
+      const row = await prisma.customJwtMetadata.findUniqueOrThrow({ where: { jwtUuid: next.jti } });
+      const oldRow = await prisma.customJwtMetadata.findUniqueOrThrow({ where: { jwtUuid: old.jti } });
+      expect(row).toMatchObject({ supersedes: oldRow.id, originalJwtUuid: old.jti, subject: old.sub });
+    }
+  });
+
+  test("an extension that clashes on UNIQUE(supersedes) answers 409 alone; the others in its group succeed", async () => {
+    const clashing = await issue();
+    // A row already naming the token as its predecessor, written past the denylist (as by hand):
+    // the extension passes the denylist gate and only UNIQUE(supersedes) stops it, failing the group's statement.
+    const prisma = await db();
+    const old = await prisma.customJwtMetadata.findUniqueOrThrow({ where: { jwtUuid: claimsOf(clashing).jti } });
+    await prisma.customJwtMetadata.create({
+      data: {
+        jwtUuid: randomUUID(),
+        claimKeys: old.claimKeys,
+        issuedAt: old.issuedAt,
+        expiresAt: old.expiresAt,
+        originalJwtUuid: old.originalJwtUuid,
+        claimsJson: {},
+        tokenHash: randomBytes(32).toString("hex"),
+        supersedes: old.id,
+      },
+    });
+    const others = await Promise.all(Array.from({ length: 5 }, () => issue()));
+    const results = await Promise.all([clashing, ...others].map((token) => extend({ token, expirationInMinutes: 30 })));
+    expect(results.map((r) => r.status)).toEqual([409, 200, 200, 200, 200, 200]);
+    expect(results[0].body.error).toBe("extend_conflict");
+    expect(await prisma.customJwtMetadata.count({ where: { originalJwtUuid: claimsOf(clashing).jti } })).toBe(2);
   });
 
   test("concurrent extends through the library too (the TARA helper's path)", async () => {
