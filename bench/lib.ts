@@ -21,6 +21,9 @@ export async function createBenchDatabase(adminUrl: string, prefix: string): Pro
   };
 }
 
+/** How `npm start` runs TIM (package.json): node with its heap cap, tsx, scripts/start.ts. */
+export const TIM_START_ARGS = [`--max-old-space-size=${process.env.TIM_MAX_OLD_SPACE_MB ?? 256}`, "--import", "tsx", "scripts/start.ts"];
+
 /** Environment of a TIM instance under benchmark (production mode, bootstrap client, no TARA stand-in). */
 export function timEnv(base: NodeJS.ProcessEnv, port: number, client: { id: string; secret: string }): NodeJS.ProcessEnv {
   return {

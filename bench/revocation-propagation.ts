@@ -5,7 +5,7 @@
  * time runs from A's revocation answer to the answer of B's first refusal
  * (an upper bound: it includes that last request's round trip).
  */
-import { basicAuth, createBenchDatabase, startProcess, stopProcess, timEnv } from "./lib";
+import { basicAuth, createBenchDatabase, startProcess, stopProcess, TIM_START_ARGS, timEnv } from "./lib";
 
 const TRIALS = Number(process.argv[process.argv.indexOf("--trials") + 1]) || 300;
 const PORTS = { a: 3311, b: 3312 };
@@ -34,7 +34,7 @@ function percentile(sorted: number[], p: number): number {
 try {
   // One after the other: the first start builds the web application if needed.
   for (const port of [PORTS.a, PORTS.b]) {
-    children.push(await startProcess(["--import", "tsx", "scripts/start.ts"], timEnv(env, port, CLIENT), `http://127.0.0.1:${port}/api/health`));
+    children.push(await startProcess(TIM_START_ARGS, timEnv(env, port, CLIENT), `http://127.0.0.1:${port}/api/health`));
   }
   console.log(`revocation propagation: ${TRIALS} trials, revoke on :${PORTS.a}, validate on :${PORTS.b}`);
   const times: number[] = [];

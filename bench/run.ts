@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import { cpus, totalmem } from "node:os";
 import { writeFileSync } from "node:fs";
 import pg from "pg";
-import { basicAuth, createBenchDatabase, load, peakRssMb, startProcess, stopProcess, timEnv, type RunResult, type Target } from "./lib";
+import { basicAuth, createBenchDatabase, load, peakRssMb, startProcess, stopProcess, TIM_START_ARGS, timEnv, type RunResult, type Target } from "./lib";
 
 const quick = process.argv.includes("--quick");
 const SECONDS = quick ? 3 : 10;
@@ -39,7 +39,7 @@ async function cleanup() {
 
 try {
   console.log(`TIM benchmark (${quick ? "quick" : "full"}): ${ROUNDS} round(s) of ${SECONDS} s per system and scenario, concurrency 32`);
-  const tim = await startProcess(["--import", "tsx", "scripts/start.ts"], timEnv(env, PORTS.tim, TIM_CLIENT), `http://127.0.0.1:${PORTS.tim}/api/health`);
+  const tim = await startProcess(TIM_START_ARGS, timEnv(env, PORTS.tim, TIM_CLIENT), `http://127.0.0.1:${PORTS.tim}/api/health`);
   children.push(tim);
   const startRss = peakRssMb(tim.pid!);
   children.push(await startProcess(["--import", "tsx", "bench/raw-server.ts", "--port", String(PORTS.raw)], env));
