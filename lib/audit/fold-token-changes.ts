@@ -64,7 +64,8 @@ function revocations(kind: TokenKind, from: string, to: string): Prisma.Sql {
        AND d.jwt_uuid::text NOT IN (
          -- Named by a revocation event already: bulk API revocations write theirs in the same transaction (a few
          -- moments after the rows' time); one hashed scan of the recent events, not a lookup per row.
-         SELECT jsonb_array_elements_text(a.target -> 'jwt_uuids') FROM tim.audit a
+         -- target.revoked names the ones a bulk request revoked itself (older events: every token it named).
+         SELECT jsonb_array_elements_text(coalesce(a.target -> 'revoked', a.target -> 'jwt_uuids')) FROM tim.audit a
           WHERE a.action = 'tokens.revoke' AND a.at >= ${from}::timestamptz - ${AUDITED_WITHIN_MINUTES} * interval '1 minute')`;
 }
 

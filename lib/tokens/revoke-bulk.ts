@@ -64,7 +64,8 @@ export async function revokeTokensInBulk(
         await recordAudit(tx, {
           actor: audit.actor,
           action: "tokens.revoke",
-          target: { jwt_uuids: [...new Set(targets.map((t) => t.jti))] },
+          // `revoked`: the ones this request revoked (the audit fold skips exactly these)
+          target: { jwt_uuids: [...new Set(targets.map((t) => t.jti))], revoked: newly },
           reason: by.reason,
           counts: { revoked: newly.length, already_revoked: already.length, failed: failures.length },
           requestId: audit.requestId,

@@ -107,6 +107,22 @@ describe("folding token-API changes into the audit trail", () => {
     expect((await verifyAuditChain()).ok).toBe(true);
   });
 
+  test("a token revoked singly and then named again in a bulk request before the fold keeps its own event", async () => {
+    const [token] = await issue(1);
+    await revoke(token.token, "single first");
+    const res = await call(url("/jwt/custom/revoke/bulk"), { json: { tokens: [token.token] }, auth: client.basic });
+    expect(res.status).toBe(409);
+    await pastMargin();
+    await foldTokenChanges();
+    const events = await auditEventsForToken(token.jti);
+    // the bulk request's own event (it revoked nothing) and the folded single revocation
+    expect(events).toHaveLength(2);
+    expect(events.map((e) => e.counts)).toEqual(
+      expect.arrayContaining([{ revoked: 0, already_revoked: 1, failed: 0 }, { revoked: 1 }]),
+    );
+    expect(events.find((e) => e.reason === "single first")).toBeDefined();
+  });
+
   test("concurrent runs audit each change once", async () => {
     const tokens = await issue(6);
     for (const t of tokens) await revoke(t.token, "concurrent fold");

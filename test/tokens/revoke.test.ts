@@ -166,7 +166,7 @@ describe("POST /jwt/custom/revoke/bulk", () => {
       actorType: "api_client",
       actorId: client.clientId,
       action: "tokens.revoke",
-      target: { jwt_uuids: [claimsOf(fresh).jti, claimsOf(old).jti] },
+      target: { jwt_uuids: [claimsOf(fresh).jti, claimsOf(old).jti], revoked: [claimsOf(fresh).jti] },
       reason: "bulk_audit",
       counts: { revoked: 1, already_revoked: 1, failed: 1 },
     });
