@@ -35,6 +35,9 @@ function openPostgres(url: string, poolSize: number): DbHandles {
   });
   // An idle client losing its connection must not crash the process.
   pool.on("error", () => undefined);
+  // TIM's statements are short OLTP queries; PostgreSQL's JIT, triggered by cost estimates (e.g. before
+  // autovacuum has analysed a fast-growing table), spent 10-25 ms compiling each grouped lookup.
+  pool.on("connect", (client) => void client.query("SET jit = off").catch(() => undefined));
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   return { prisma, kind: "postgres", pool };
 }
