@@ -1,4 +1,5 @@
 import { db } from "@/lib/db/client";
+import { Prisma } from "@/lib/generated/prisma/client";
 
 /** Rows archived and deleted per transaction: issuance never waits long on these locks. */
 export const RETENTION_BATCH_SIZE = 1_000;
@@ -114,6 +115,26 @@ export async function archiveExpiredTaraBatch(
 }
 
 /**
+ * Runs `deletion` (a DELETE of one batch) and adds the number of rows it
+ * removed to the job run's count `countKey`, in one statement, so the count
+ * stays exact across retries. Returns how many were deleted.
+ */
+export async function deleteBatchCounted(runId: string, countKey: string, deletion: Prisma.Sql): Promise<number> {
+  const [row] = await (await db()).$queryRaw<[{ n: number }]>`
+    WITH gone AS (${deletion} RETURNING 1), progress AS (
+      UPDATE tim.job_runs
+         SET counts = jsonb_set(counts, ARRAY[${countKey}::text],
+               to_jsonb(COALESCE((counts->>${countKey}::text)::bigint, 0) + (SELECT count(*) FROM gone))),
+             updated_at = now()
+       WHERE id = ${runId}::uuid RETURNING 1
+    )
+    SELECT (SELECT count(*) FROM gone)::int AS n`;
+  return row.n;
+}
+
+const DENYLIST = { custom: Prisma.raw("custom.denylist"), tara: Prisma.raw("tara.denylist") };
+
+/**
  * Removes up to 1,000 denylist rows of tokens that expired before `cutoff`;
  * the run's count grows in the same statement.
  */
@@ -123,34 +144,11 @@ export async function purgeExpiredDenylistBatch(
   cutoff: Date,
   limit = RETENTION_BATCH_SIZE,
 ): Promise<number> {
-  const client = await db();
-  const rows =
-    tokenType === "custom"
-      ? await client.$queryRaw<Array<{ n: number }>>`
-          WITH gone AS (
-            DELETE FROM custom.denylist WHERE jwt_uuid IN (
-              SELECT jwt_uuid FROM custom.denylist WHERE expires_at < ${cutoff} LIMIT ${limit} FOR UPDATE SKIP LOCKED)
-            RETURNING 1
-          ), progress AS (
-            UPDATE tim.job_runs
-               SET counts = jsonb_set(counts, '{custom.denylist}',
-                     to_jsonb(COALESCE((counts->>'custom.denylist')::bigint, 0) + (SELECT count(*) FROM gone))),
-                   updated_at = now()
-             WHERE id = ${runId}::uuid RETURNING 1
-          )
-          SELECT (SELECT count(*) FROM gone)::int AS n`
-      : await client.$queryRaw<Array<{ n: number }>>`
-          WITH gone AS (
-            DELETE FROM tara.denylist WHERE jwt_uuid IN (
-              SELECT jwt_uuid FROM tara.denylist WHERE expires_at < ${cutoff} LIMIT ${limit} FOR UPDATE SKIP LOCKED)
-            RETURNING 1
-          ), progress AS (
-            UPDATE tim.job_runs
-               SET counts = jsonb_set(counts, '{tara.denylist}',
-                     to_jsonb(COALESCE((counts->>'tara.denylist')::bigint, 0) + (SELECT count(*) FROM gone))),
-                   updated_at = now()
-             WHERE id = ${runId}::uuid RETURNING 1
-          )
-          SELECT (SELECT count(*) FROM gone)::int AS n`;
-  return rows[0].n;
+  const table = DENYLIST[tokenType];
+  return deleteBatchCounted(
+    runId,
+    `${tokenType}.denylist`,
+    Prisma.sql`DELETE FROM ${table} WHERE jwt_uuid IN (
+      SELECT jwt_uuid FROM ${table} WHERE expires_at < ${cutoff} LIMIT ${limit} FOR UPDATE SKIP LOCKED)`,
+  );
 }

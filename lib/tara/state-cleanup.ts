@@ -1,4 +1,5 @@
-import { db } from "@/lib/db/client";
+import { Prisma } from "@/lib/generated/prisma/client";
+import { deleteBatchCounted } from "@/lib/retention/archive-expired";
 
 /** At most this many states go per statement, so logins are never held up for long. */
 export const STATE_CLEANUP_BATCH_SIZE = 1_000;
@@ -16,21 +17,13 @@ export async function purgeExpiredOauthStatesBatch(
   cutoff: Date,
   limit = STATE_CLEANUP_BATCH_SIZE,
 ): Promise<number> {
-  const [row] = await (await db()).$queryRaw<[{ n: number }]>`
-    WITH gone AS (
-      DELETE FROM tara.oauth_state WHERE state IN (
-        SELECT s.state FROM tara.oauth_state s
-         WHERE s.expires_at < ${cutoff}
-           AND NOT EXISTS (SELECT 1 FROM tara.jwt_metadata m WHERE m.oauth_state_id = s.state)
-         LIMIT ${limit} FOR UPDATE SKIP LOCKED)
-      RETURNING 1
-    ), progress AS (
-      UPDATE tim.job_runs
-         SET counts = jsonb_set(counts, '{tara.oauth_state}',
-               to_jsonb(COALESCE((counts->>'tara.oauth_state')::bigint, 0) + (SELECT count(*) FROM gone))),
-             updated_at = now()
-       WHERE id = ${runId}::uuid RETURNING 1
-    )
-    SELECT (SELECT count(*) FROM gone)::int AS n`;
-  return row.n;
+  return deleteBatchCounted(
+    runId,
+    "tara.oauth_state",
+    Prisma.sql`DELETE FROM tara.oauth_state WHERE state IN (
+      SELECT s.state FROM tara.oauth_state s
+       WHERE s.expires_at < ${cutoff}
+         AND NOT EXISTS (SELECT 1 FROM tara.jwt_metadata m WHERE m.oauth_state_id = s.state)
+       LIMIT ${limit} FOR UPDATE SKIP LOCKED)`,
+  );
 }
