@@ -24,7 +24,7 @@ function loadRoute(entry: RouteEntry): ReturnType<RouteEntry["load"]> {
 export async function serveApiRoute(req: IncomingMessage, res: ServerResponse, origin: string): Promise<boolean> {
   const path = req.url ?? "/";
   const query = path.indexOf("?");
-  const pathname = decodeURI(query < 0 ? path : path.slice(0, query));
+  const pathname = query < 0 ? path : path.slice(0, query);
   const match = matchRoute(pathname);
   if (!match) return false;
   const mod = await loadRoute(match.entry);

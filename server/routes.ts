@@ -76,12 +76,21 @@ const compiled: Compiled[] = apiRoutes.map((entry) => {
   return { entry, regex: new RegExp(`^${source}/?$`), names };
 });
 
+/** A path segment decoded; a malformed escape stays as sent, for the handler to refuse (400), not a 500. */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
 /** Finds the route for a path; patterns use Next's `[param]` segments. */
 export function matchRoute(pathname: string): { entry: RouteEntry; params: Record<string, string> } | undefined {
   for (const c of compiled) {
     const m = c.regex.exec(pathname);
     if (!m) continue;
-    const params = Object.fromEntries(c.names.map((n, i) => [n, decodeURIComponent(m[i + 1])]));
+    const params = Object.fromEntries(c.names.map((n, i) => [n, decodeSegment(m[i + 1])]));
     return { entry: c.entry, params };
   }
   return undefined;

@@ -249,6 +249,8 @@ describe("GET /jwt/custom/extension-chain/{originalJwtUuid}", () => {
   test("unknown chain → 404, not a UUID → 400, credentials required", async () => {
     expect((await chainOf("4b2bc14c-c234-4f63-a4dd-4522860d9b36")).status).toBe(404);
     expect((await chainOf("not-a-uuid")).status).toBe(400);
+    // a malformed percent-escape in the path is bad input, never a 500
+    expect((await chainOf("%E0%A4%A")).status).toBe(400);
     expect((await call(url("/jwt/custom/extension-chain/4b2bc14c-c234-4f63-a4dd-4522860d9b36"))).status).toBe(401);
   });
 });
