@@ -35,6 +35,25 @@ export function Badge({ value }: { value: string }) {
   );
 }
 
+/** The cells every background-job table shares: started, by whom, status, progress (and the error, if any). */
+export function JobRunCells({
+  job,
+}: {
+  job: { startedAt: Date; requestedBy: string | null; status: string; progressDone: number; progressTotal: number | null; error: string | null };
+}) {
+  return (
+    <>
+      <td className="py-1"><When at={job.startedAt} /></td>
+      <td className="break-all">{job.requestedBy ?? "—"}</td>
+      <td><Badge value={job.status} /></td>
+      <td className="text-right tabular-nums">
+        {job.progressDone.toLocaleString("en")} / {job.progressTotal === null ? "?" : job.progressTotal.toLocaleString("en")}
+        {job.error ? <span className="block text-xs text-rose-700">{job.error}</span> : null}
+      </td>
+    </>
+  );
+}
+
 export function Notice({ kind, children, testId }: { kind: "error" | "success" | "info"; children: ReactNode; testId?: string }) {
   const styles = {
     error: "border-rose-300 bg-rose-50 text-rose-900",

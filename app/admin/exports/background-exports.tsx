@@ -1,5 +1,5 @@
 import { ActionForm } from "@/app/admin/_components/action-form";
-import { Badge, Empty, Field, When, inputClass, secondaryButtonClass } from "@/app/admin/_components/ui";
+import { Empty, Field, JobRunCells, inputClass, secondaryButtonClass } from "@/app/admin/_components/ui";
 import { requestExportAction } from "@/app/admin/exports/actions";
 import { AutoRefresh } from "@/app/admin/exports/auto-refresh";
 import { exportFileOf, listExportJobs } from "@/lib/reporting/export-job";
@@ -36,13 +36,7 @@ export async function BackgroundExports({ query }: { query: Record<string, strin
               const file = exportFileOf(j);
               return (
                 <tr key={j.id} className="border-t border-slate-100" data-testid="export-job" data-run-id={j.id}>
-                  <td className="py-1"><When at={j.startedAt} /></td>
-                  <td className="break-all">{j.requestedBy ?? "—"}</td>
-                  <td><Badge value={j.status} /></td>
-                  <td className="text-right tabular-nums">
-                    {j.progressDone.toLocaleString("en")} / {j.progressTotal === null ? "?" : j.progressTotal.toLocaleString("en")}
-                    {j.error ? <span className="block text-xs text-rose-700">{j.error}</span> : null}
-                  </td>
+                  <JobRunCells job={j} />
                   <td className="text-right">
                     {file ? (
                       <a className="text-sky-700 underline" href={`/admin/exports/${j.id}`} data-testid="export-download" title={`SHA-256 ${file.sha256}`}>

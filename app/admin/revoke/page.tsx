@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { ActionForm } from "@/app/admin/_components/action-form";
 import {
-  Badge, Empty, Field, Notice, PageTitle, Section, When, buttonClass, dangerButtonClass, errorMessage, inputClass, secondaryButtonClass,
+  Empty, Field, JobRunCells, Notice, PageTitle, Section, When, buttonClass, dangerButtonClass, errorMessage, inputClass, secondaryButtonClass,
 } from "@/app/admin/_components/ui";
 import { revokeByQueryAction, revokeListedAction } from "@/app/admin/revoke/actions";
 import { previewRevocationByQuery, type RevocationPreview } from "@/lib/admin/revoke-query";
@@ -146,13 +146,7 @@ export default async function RevokePage({ searchParams }: { searchParams: Promi
             <tbody>
               {jobs.map((j) => (
                 <tr key={j.id} className="border-t border-slate-100">
-                  <td className="py-1"><When at={j.startedAt} /></td>
-                  <td className="break-all">{j.requestedBy ?? "—"}</td>
-                  <td><Badge value={j.status} /></td>
-                  <td className="text-right tabular-nums">
-                    {j.progressDone.toLocaleString("en")} / {j.progressTotal === null ? "?" : j.progressTotal.toLocaleString("en")}
-                    {j.error ? <span className="block text-xs text-rose-700">{j.error}</span> : null}
-                  </td>
+                  <JobRunCells job={j} />
                 </tr>
               ))}
             </tbody>
