@@ -31,14 +31,16 @@ const PING_MS = 5_000;
 const PING_TIMEOUT_MS = 2_000;
 const PRUNE_MS = 60_000;
 
-// The denylisted jtis among those asked for ($1: custom jtis, $2: TARA jtis, as JSON arrays).
+// The denylisted jtis among those asked for ($1: custom jtis, $2: TARA jtis, as lowercase JSON arrays).
+// One primary-key probe per asked jti (a scalar subquery): written as IN or EXISTS, the planner
+// may hash-join the whole denylist for every lookup, a cost that grows with the denylist.
 const LOOKUP = prepared(
-  "denylist_lookup",
-  `SELECT 'custom' AS kind, jwt_uuid::text AS jti FROM custom.denylist
-    WHERE jwt_uuid IN (SELECT t.v::uuid FROM jsonb_array_elements_text($1::jsonb) AS t(v))
+  "denylist_probe",
+  `SELECT 'custom' AS kind, t.v AS jti FROM jsonb_array_elements_text($1::jsonb) AS t(v)
+    WHERE (SELECT true FROM custom.denylist d WHERE d.jwt_uuid = t.v::uuid)
    UNION ALL
-   SELECT 'tara', jwt_uuid::text FROM tara.denylist
-    WHERE jwt_uuid IN (SELECT t.v::uuid FROM jsonb_array_elements_text($2::jsonb) AS t(v))`,
+   SELECT 'tara', t.v FROM jsonb_array_elements_text($2::jsonb) AS t(v)
+    WHERE (SELECT true FROM tara.denylist d WHERE d.jwt_uuid = t.v::uuid)`,
 );
 
 type Lookup = { kind: TokenKind; jti: string };
@@ -119,11 +121,24 @@ function apply(into: Revoked, payload: string): void {
  * authoritative (PGlite), and the database does (grouped lookups) elsewhere.
  */
 export async function isRevoked(kind: TokenKind, jti: string): Promise<boolean> {
-  ensureListening();
   const key = keyOf(kind, jti);
-  if (state.live && state.revoked.has(key)) return true;
+  if (inLiveSet(key)) return true;
   if (state.live && state.authoritative && !state.pending.has(key)) return false;
   return lookupRevoked({ kind, jti: jti.toLowerCase() });
+}
+
+/**
+ * Whether the live set already holds this revocation: true is final, false
+ * is not an answer (the caller reads the denylist row itself, as
+ * introspection does in its one metadata query).
+ */
+export function knownRevoked(kind: TokenKind, jti: string): boolean {
+  return inLiveSet(keyOf(kind, jti));
+}
+
+function inLiveSet(key: string): boolean {
+  ensureListening();
+  return state.live && state.revoked.has(key);
 }
 
 /** Records a revocation this process just committed (the notification confirms it). */

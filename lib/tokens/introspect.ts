@@ -4,10 +4,10 @@ import type { ApiCaller } from "@/lib/clients/scopes";
 import { batcher } from "@/lib/db/batcher";
 import { prepared, runPrepared } from "@/lib/db/prepared";
 import { InvalidTokenError } from "@/lib/jwt/verify";
-import { checkToken } from "@/lib/tokens/check";
+import { requireAllowlisted, verifyTimToken } from "@/lib/tokens/check";
+import { knownRevoked } from "@/lib/tokens/denylist";
 import { kindOf, type TokenKind } from "@/lib/tokens/kinds";
 import { recordRead } from "@/lib/tokens/reads";
-import { epochSeconds } from "@/lib/tokens/time";
 
 export const introspectRequestSchema = z.object({
   token: z.string({ error: "token is required" }).min(1, "token is required"),
@@ -22,17 +22,24 @@ type ChainMetadata = {
   jwt_name: string | null;
   original_jwt_uuid: string;
   supersedes: string | null;
-  created_at: Date;
+  /** Seconds since the epoch. */
+  created_at: number;
   versions: number;
+  revoked: boolean;
 };
 
-const columns = (schema: string) => `m.jwt_uuid::text AS jti, m.jwt_name, m.original_jwt_uuid::text, m.supersedes::text, m.created_at,
-            (SELECT count(*)::int FROM ${schema}.jwt_metadata c WHERE c.original_jwt_uuid = m.original_jwt_uuid) AS versions`;
+const columns = (schema: string) => `m.jwt_uuid::text AS jti, m.jwt_name, m.original_jwt_uuid::text, m.supersedes::text,
+            floor(extract(epoch FROM m.created_at))::int AS created_at,
+            (SELECT count(*)::int FROM ${schema}.jwt_metadata c WHERE c.original_jwt_uuid = m.original_jwt_uuid) AS versions,
+            -- a scalar subquery, not EXISTS: the planner may hash an EXISTS by reading the whole denylist
+            coalesce((SELECT true FROM ${schema}.denylist d WHERE d.jwt_uuid = m.jwt_uuid), false) AS revoked`;
 const asked = (n: number) => `m.jwt_uuid IN (SELECT t.v::uuid FROM jsonb_array_elements_text($${n}::jsonb) AS t(v))`;
 
-// Each asked token's row and the size of its chain ($1: custom jtis, $2: TARA jtis, as JSON arrays).
+// Each asked token's row, the size of its chain and whether it is denylisted
+// ($1: custom jtis, $2: TARA jtis, as JSON arrays): the metadata and the
+// revocation check of an introspection in one round trip.
 const METADATA = prepared(
-  "introspect_metadata",
+  "introspect_metadata_denylist",
   `SELECT 'custom' AS kind, ${columns("custom")} FROM custom.jwt_metadata m WHERE ${asked(1)}
    UNION ALL
    SELECT 'tara', ${columns("tara")} FROM tara.jwt_metadata m WHERE ${asked(2)}`,
@@ -56,19 +63,23 @@ const lookupMetadata = batcher<Asked, ChainMetadata | undefined>(
  * token plus its metadata (name, chain root, extension count, predecessor,
  * creation time); `{active: false}` for anything that is not an active TIM token.
  * The hint is not needed: the token's own token_type decides where to look.
+ * Revocation is read from the denylist in the same query as the metadata
+ * (a token the live set already holds is refused without one).
  */
 export async function introspectToken(token: string): Promise<Introspection> {
   let checked;
   try {
-    checked = await checkToken(token);
+    checked = await verifyTimToken(token);
+    if (knownRevoked(checked.kind, checked.payload.jti)) return INACTIVE;
+    await requireAllowlisted(token, checked.kind);
   } catch (err) {
     if (err instanceof InvalidTokenError) return INACTIVE;
     throw err;
   }
   const { payload, kind } = checked;
-  const meta = await lookupMetadata({ kind, jti: payload.jti });
+  const meta = await lookupMetadata({ kind, jti: payload.jti.toLowerCase() });
   // Every token TIM issued has its row; one without is not TIM's to vouch for.
-  if (!meta) return INACTIVE;
+  if (!meta || meta.revoked) return INACTIVE;
   return {
     ...payload,
     active: true,
@@ -83,7 +94,7 @@ export async function introspectToken(token: string): Promise<Introspection> {
     original_jwt_uuid: meta.original_jwt_uuid,
     extension_count: meta.versions - 1,
     supersedes: meta.supersedes,
-    created_at: epochSeconds(meta.created_at),
+    created_at: meta.created_at,
   };
 }
 

@@ -27,6 +27,7 @@ async function issue(): Promise<{ token: string; jti: string }> {
 }
 
 const validate = (token: string) => call(url("/jwt/custom/validate"), { json: { token }, auth: client.basic });
+const introspect = async (token: string) => (await call(url("/introspect"), { form: { token }, auth: client.basic })).body;
 
 /** A denylist row written past TIM's revocation code, as another instance or a console job would. */
 async function denyElsewhere(jti: string): Promise<void> {
@@ -36,7 +37,10 @@ async function denyElsewhere(jti: string): Promise<void> {
 test("a revocation written by any path reaches the in-process denylist (at once on PGlite, by notification on PostgreSQL)", async () => {
   const { token, jti } = await issue();
   expect((await validate(token)).status).toBe(200);
+  expect((await introspect(token)).active).toBe(true);
   await denyElsewhere(jti);
+  // Introspection reads the denylist row in its metadata query: refused at once, notification or not.
+  expect(await introspect(token)).toEqual({ active: false });
   if (!process.env.DATABASE_URL) {
     expect((await validate(token)).body.reason).toBe("Token revoked");
   } else {
@@ -51,7 +55,7 @@ test("a revocation through the API is refused by the next validation on the same
     const { token } = await issue();
     expect((await call(url("/jwt/custom/revoke"), { json: { token }, auth: client.basic })).status).toBe(200);
     expect((await validate(token)).body.reason).toBe("Token revoked");
-    expect((await call(url("/introspect"), { form: { token }, auth: client.basic })).body).toEqual({ active: false });
+    expect(await introspect(token)).toEqual({ active: false });
   }
 });
 
@@ -66,6 +70,7 @@ test.runIf(process.env.DATABASE_URL)("listener dropped: checks fall back to the 
   // Revoked while no notification can arrive: the database lookup refuses it.
   await denyElsewhere(jti);
   expect((await validate(token)).body.reason).toBe("Token revoked");
+  expect(await introspect(token)).toEqual({ active: false });
   // The new listener reloads every unexpired revocation, this one included.
   await waitFor(async () => denylistIsLive(), 10_000);
   expect((await validate(token)).body.reason).toBe("Token revoked");
