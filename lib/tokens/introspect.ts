@@ -1,11 +1,12 @@
 import type { ApiRequest } from "@/lib/http/handler";
+import { LRUCache } from "lru-cache";
 import { z } from "zod";
 import type { ApiCaller } from "@/lib/clients/scopes";
 import { batcher } from "@/lib/db/batcher";
 import { prepared, runPrepared } from "@/lib/db/prepared";
 import { InvalidTokenError } from "@/lib/jwt/verify";
 import { requireAllowlisted, verifyTimToken } from "@/lib/tokens/check";
-import { knownRevoked } from "@/lib/tokens/denylist";
+import { isRevoked, knownRevoked } from "@/lib/tokens/denylist";
 import { kindOf, type TokenKind } from "@/lib/tokens/kinds";
 import { recordRead } from "@/lib/tokens/reads";
 
@@ -59,12 +60,21 @@ const lookupMetadata = batcher<Asked, ChainMetadata | undefined>(
 );
 
 /**
+ * What an introspection adds to the claims never changes while its token is
+ * active: metadata rows are insert-only, and a token stops being the newest of
+ * its chain (so its extension count stays its own) only by being extended,
+ * which denylists it. Once read, a token's metadata is kept in process until
+ * the token expires; revocation is still checked on every introspection.
+ */
+const activeMetadata = new LRUCache<string, ChainMetadata>({ max: 20_000, ttlAutopurge: false });
+
+/**
  * RFC 7662 introspection of custom and TARA tokens: every claim of an active
  * token plus its metadata (name, chain root, extension count, predecessor,
  * creation time); `{active: false}` for anything that is not an active TIM token.
  * The hint is not needed: the token's own token_type decides where to look.
- * Revocation is read from the denylist in the same query as the metadata
- * (a token the live set already holds is refused without one).
+ * The first introspection of a token reads its metadata and denylist state in
+ * one (grouped) query; later ones check revocation as validation does.
  */
 export async function introspectToken(token: string): Promise<Introspection> {
   let checked;
@@ -77,9 +87,17 @@ export async function introspectToken(token: string): Promise<Introspection> {
     throw err;
   }
   const { payload, kind } = checked;
-  const meta = await lookupMetadata({ kind, jti: payload.jti.toLowerCase() });
-  // Every token TIM issued has its row; one without is not TIM's to vouch for.
-  if (!meta || meta.revoked) return INACTIVE;
+  const jti = payload.jti.toLowerCase();
+  const key = `${kind}:${jti}`;
+  let meta = activeMetadata.get(key);
+  if (meta) {
+    if (await isRevoked(kind, jti)) return INACTIVE;
+  } else {
+    meta = await lookupMetadata({ kind, jti });
+    // Every token TIM issued has its row; one without is not TIM's to vouch for.
+    if (!meta || meta.revoked) return INACTIVE;
+    activeMetadata.set(key, meta, { ttl: Math.max(1, payload.exp * 1000 - Date.now()) });
+  }
   return {
     ...payload,
     active: true,

@@ -180,6 +180,8 @@ describe("POST /introspect (RFC 7662)", () => {
   test("after an extension: extension_count and supersedes", async () => {
     const token = await issue();
     const root = claimsOf(token).jti;
+    // Introspected before the extension too, so its metadata is already kept in process.
+    expect((await introspect({ token })).body).toMatchObject({ active: true, extension_count: 0 });
     const ext = await call(url("/jwt/custom/extend"), { json: { token }, auth: client.basic });
     expect(ext.status).toBe(200);
     const res = await introspect({ token: ext.body.token });
@@ -187,6 +189,9 @@ describe("POST /introspect (RFC 7662)", () => {
     const rootRow = await prisma.customJwtMetadata.findUniqueOrThrow({ where: { jwtUuid: root } });
     expect(res.body).toMatchObject({ active: true, original_jwt_uuid: root, extension_count: 1, supersedes: rootRow.id });
     expect(await introspect({ token })).toMatchObject({ status: 200, body: { active: false } });
+    const again = await call(url("/jwt/custom/extend"), { json: { token: ext.body.token }, auth: client.basic });
+    expect((await introspect({ token: again.body.token })).body).toMatchObject({ active: true, extension_count: 2 });
+    expect((await introspect({ token: ext.body.token })).body).toEqual({ active: false });
   });
 
   test("anything not active → exactly {active: false}, never an error", async () => {
