@@ -28,25 +28,31 @@ export async function recordAudit(
   const last = await tx.audit.findFirst({ orderBy: { seq: "desc" }, select: { hash: true } });
   let prevHash = last?.hash ?? GENESIS_HASH;
 
-  const rows: Prisma.AuditCreateManyInput[] = contents.map((c) => {
+  const rows = contents.map((c) => {
     const hash = chainHash(prevHash, c);
     const row = {
       id: c.id,
-      at: c.at,
-      actorType: c.actorType,
-      actorId: c.actorId,
+      at: c.at.toISOString(),
+      actor_type: c.actorType,
+      actor_id: c.actorId,
       action: c.action,
-      target: c.target as Prisma.InputJsonValue,
+      target: c.target,
       reason: c.reason,
-      counts: c.counts as Prisma.InputJsonValue,
-      requestId: c.requestId,
-      prevHash,
+      counts: c.counts,
+      request_id: c.requestId,
+      prev_hash: prevHash,
       hash,
     };
     prevHash = hash;
     return row;
   });
-  // One multi-row INSERT: PostgreSQL assigns seq in VALUES order, which is chain order.
-  await tx.audit.createMany({ data: rows });
-  return rows.map((r) => ({ id: r.id!, hash: r.hash }));
+  // One INSERT of the rows as one JSON parameter (a folded backlog writes hundreds at a time; Prisma's
+  // createMany spent up to ~85 ms of the event loop on such a batch). seq follows the array's order, which is chain order.
+  await tx.$executeRaw`
+    INSERT INTO tim.audit (id, at, actor_type, actor_id, action, target, reason, counts, request_id, prev_hash, hash)
+    SELECT (r->>'id')::uuid, (r->>'at')::timestamptz, r->>'actor_type', r->>'actor_id', r->>'action', r->'target',
+           r->>'reason', r->'counts', r->>'request_id', r->>'prev_hash', r->>'hash'
+      FROM jsonb_array_elements(${JSON.stringify(rows)}::jsonb) WITH ORDINALITY AS e(r, ord)
+     ORDER BY e.ord`;
+  return rows.map((r) => ({ id: r.id, hash: r.hash }));
 }
