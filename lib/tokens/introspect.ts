@@ -98,22 +98,20 @@ export async function introspectToken(token: string): Promise<Introspection> {
     if (!meta || meta.revoked) return INACTIVE;
     activeMetadata.set(key, meta, { ttl: Math.max(1, payload.exp * 1000 - Date.now()) });
   }
-  return {
-    ...payload,
+  // `active` first: spreading the claims and then overriding keys of theirs made V8 build a slow
+  // dictionary-mode object (~7 µs per answer, with its JSON serialisation). Metadata fields win over
+  // claims of the same name, and a claim named `active` cannot say otherwise.
+  const answer: Introspection = {
     active: true,
-    sub: payload.sub,
-    iss: payload.iss,
-    aud: payload.aud,
-    exp: payload.exp,
-    iat: payload.iat,
-    jti: payload.jti,
-    token_type: payload.token_type,
+    ...payload,
     jwt_name: meta.jwt_name,
     original_jwt_uuid: meta.original_jwt_uuid,
     extension_count: meta.versions - 1,
     supersedes: meta.supersedes,
     created_at: meta.created_at,
   };
+  answer.active = true;
+  return answer;
 }
 
 /** Introspects for an API caller and hands the outcome to the usage and read-audit jobs. */

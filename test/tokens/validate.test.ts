@@ -177,6 +177,12 @@ describe("POST /introspect (RFC 7662)", () => {
     expect(asJson.body).toEqual(res.body);
   });
 
+  test("claims named like the answer's own fields do not override them", async () => {
+    const token = await issue({ active: false, jwt_name: "FROM-CLAIM", extension_count: 7 }, { JWTName: "FROM-METADATA" });
+    const res = await introspect({ token });
+    expect(res.body).toMatchObject({ active: true, jwt_name: "FROM-METADATA", extension_count: 0 });
+  });
+
   test("after an extension: extension_count and supersedes", async () => {
     const token = await issue();
     const root = claimsOf(token).jti;
