@@ -83,7 +83,9 @@ export function toWebRequest(req: IncomingMessage, origin: string, body?: Buffer
 /** Writes a route handler's answer: JSON in one write, a web Response through `sendWebResponse`. */
 export async function sendReply(res: ServerResponse, reply: Reply, req?: IncomingMessage): Promise<void> {
   if (!(reply instanceof JsonReply)) return sendWebResponse(res, reply, req);
-  const headers: Record<string, string> = { ...reply.headers, "content-length": String(Buffer.byteLength(reply.text)) };
+  // The reply is this request's own: its headers are completed in place rather than copied.
+  const headers = reply.headers;
+  headers["content-length"] = String(Buffer.byteLength(reply.text));
   if (req && !req.complete) headers.connection = "close";
   res.writeHead(reply.status, headers);
   res.end(reply.text);
