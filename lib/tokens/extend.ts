@@ -6,7 +6,7 @@ import { prepared, runPrepared, type PreparedStatement } from "@/lib/db/prepared
 import { TimError } from "@/lib/http/errors";
 import { signJwt } from "@/lib/jwt/sign";
 import { InvalidTokenError, verifyJwt, type InvalidTokenReason } from "@/lib/jwt/verify";
-import { isRevoked, notePending, noteRevoked } from "@/lib/tokens/denylist";
+import { knownRevoked, notePending, noteRevoked } from "@/lib/tokens/denylist";
 import { tokenHash } from "@/lib/tokens/hash";
 import { isUniqueViolation, isUuid, kindOf, type TokenKind } from "@/lib/tokens/kinds";
 import { MAX_LIFETIME_MINUTES, isoSeconds, nowSeconds } from "@/lib/tokens/time";
@@ -65,7 +65,8 @@ export async function extendToken(kind: TokenKind, opts: ExtendOptions): Promise
   const oldJti = payload.jti;
   if (!isUuid(oldJti)) throw denied("Invalid claims");
 
-  if (await isRevoked(kind, oldJti)) throw denied("Token revoked");
+  // Known here: refused before signing. Otherwise the statement below reads the denylist itself.
+  if (knownRevoked(kind, oldJti)) throw denied("Token revoked");
 
   // Signed before the write (signing may touch tim.signing_keys); discarded if the write fails.
   const iat = nowSeconds();
@@ -88,8 +89,11 @@ export async function extendToken(kind: TokenKind, opts: ExtendOptions): Promise
   });
   if (row === "conflict") throw conflict();
   if (row.found === 0) throw denied("Token not found");
-  // Revoked (or extended) between the check above and the write: nothing was written.
-  if (!row.id) throw conflict();
+  if (!row.id) {
+    // Nothing written: revoked (or extended) before the statement began, or by a concurrent extension.
+    if (row.revoked_before) throw denied("Token revoked");
+    throw conflict();
+  }
   noteRevoked(kind, oldJti, row.old_expires_at!);
   return {
     token,
@@ -111,6 +115,8 @@ type ExtensionRow = {
   original_jwt_uuid: string | null;
   jwt_name: string | null;
   old_expires_at: Date | null;
+  /** The old token was on the denylist before the statement began (revoked, or extended already). */
+  revoked_before: boolean;
 };
 
 /** One extension as the statement reads it (a JSON object of $1). */
@@ -167,7 +173,9 @@ const extendStatement = (schema: TokenKind, carried: readonly string[]) => {
        ON CONFLICT DO NOTHING RETURNING 1
      )
      SELECT a.old::text, (p.jwt_uuid IS NOT NULL)::int AS found, i.id::text, i.supersedes::text,
-            i.original_jwt_uuid::text, i.jwt_name, d.expires_at AS old_expires_at
+            i.original_jwt_uuid::text, i.jwt_name, d.expires_at AS old_expires_at,
+            -- the statement's snapshot: rows committed before it began, not the ones den writes or waits for
+            (SELECT true FROM ${schema}.denylist x WHERE x.jwt_uuid = a.old) IS NOT NULL AS revoked_before
        FROM asked a LEFT JOIN prev p ON p.jwt_uuid = a.old LEFT JOIN den d ON d.jwt_uuid = a.old
             LEFT JOIN ins i ON i.jwt_uuid = a.jti`,
   );

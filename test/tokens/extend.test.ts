@@ -95,9 +95,15 @@ describe("POST /jwt/custom/extend", () => {
     await call(url("/jwt/custom/revoke"), { json: { token: revoked }, auth: client.basic });
     const extended = await issue();
     expect((await extend({ token: extended })).status).toBe(200);
+    // Revoked past TIM's code, as another instance would: this process may not have heard of it yet.
+    const revokedElsewhere = await issue();
+    await (await db()).customDenylist.create({
+      data: { jwtUuid: claimsOf(revokedElsewhere).jti, expiresAt: new Date(Date.now() + 600_000), reason: "elsewhere" },
+    });
     const cases: [string, string][] = [
       [expired, "Token expired"],
       [revoked, "Token revoked"],
+      [revokedElsewhere, "Token revoked"],
       [extended, "Token revoked"],
       [forged(await issue()), "Invalid signature"],
       ["garbage", "Malformed token"],
