@@ -1,7 +1,8 @@
 /** `2025-09-28T21:42:28Z`: TIM 2.0's timestamp format (UTC, whole seconds). */
 export function isoSeconds(date: Date | number): string {
   const d = typeof date === "number" ? new Date(date * 1000) : date;
-  return d.toISOString().replace(/\.\d{3}Z$/, "Z");
+  // toISOString always ends in ".sssZ" (whatever the year's width): cut the milliseconds off.
+  return `${d.toISOString().slice(0, -5)}Z`;
 }
 
 export function epochSeconds(date: Date): number {
