@@ -30,7 +30,8 @@ type ChainMetadata = {
 };
 
 const columns = (schema: string) => `m.jwt_uuid::text AS jti, m.jwt_name, m.original_jwt_uuid::text, m.supersedes::text,
-            floor(extract(epoch FROM m.created_at))::int AS created_at,
+            -- float8: arrives as a JS number (bigint would be a string) and, unlike int, lasts past 2038
+            floor(extract(epoch FROM m.created_at))::float8 AS created_at,
             (SELECT count(*)::int FROM ${schema}.jwt_metadata c WHERE c.original_jwt_uuid = m.original_jwt_uuid) AS versions,
             -- a scalar subquery, not EXISTS: the planner may hash an EXISTS by reading the whole denylist
             coalesce((SELECT true FROM ${schema}.denylist d WHERE d.jwt_uuid = m.jwt_uuid), false) AS revoked`;
@@ -66,7 +67,7 @@ const lookupMetadata = batcher<Asked, ChainMetadata | undefined>(
  * which denylists it. Once read, a token's metadata is kept in process until
  * the token expires; revocation is still checked on every introspection.
  */
-const activeMetadata = new LRUCache<string, ChainMetadata>({ max: 20_000, ttlAutopurge: false });
+const activeMetadata = new LRUCache<string, ChainMetadata>({ max: 20_000 });
 
 /**
  * RFC 7662 introspection of custom and TARA tokens: every claim of an active
