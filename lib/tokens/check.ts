@@ -14,36 +14,23 @@ export type CheckOptions = Pick<VerifyOptions, "audience" | "issuer"> & {
 };
 
 /**
- * Full validity check of a TIM token: `verifyTimToken`, then the denylist
- * (in-process when its listener is live, else one grouped lookup) and
- * `requireAllowlisted`. Throws InvalidTokenError with the reason; database
- * failures propagate (fail closed).
+ * Full validity check of a TIM token: signature with a published key, expiry,
+ * optional audience and issuer, token kind, then the denylist (in-process when
+ * its listener is live, else one primary-key lookup) and, for TARA tokens when TARA_REQUIRE_ALLOWLIST=true, the allowlist.
+ * Throws InvalidTokenError with the reason; database failures propagate (fail closed).
  */
 export async function checkToken(token: unknown, opts: CheckOptions = {}): Promise<CheckedToken> {
-  const checked = await verifyTimToken(token, opts);
-  if (await isRevoked(checked.kind, checked.payload.jti)) throw new InvalidTokenError("Token revoked");
-  await requireAllowlisted(token as string, checked.kind);
-  return checked;
-}
-
-/**
- * Everything but revocation: signature with a published key, expiry,
- * optional audience and issuer, token kind and a well-formed jti.
- */
-export async function verifyTimToken(token: unknown, opts: CheckOptions = {}): Promise<CheckedToken> {
   const { payload } = await verifyJwt(token, opts);
   const kind = kindOf(payload);
   if (!kind || (opts.kinds && !opts.kinds.includes(kind))) throw new InvalidTokenError("Wrong token type");
   if (!isUuid(payload.jti)) throw new InvalidTokenError("Invalid claims");
+  if (await isRevoked(kind, payload.jti)) throw new InvalidTokenError("Token revoked");
+  if (kind === "tara" && config().TARA_REQUIRE_ALLOWLIST) {
+    const allowed = await tokenTables(await db(), kind).allowlist.findUnique({
+      where: { jwtHash: tokenHash(token as string) },
+      select: { expiresAt: true },
+    });
+    if (!allowed || allowed.expiresAt.getTime() <= Date.now()) throw new InvalidTokenError("Token not in allowlist");
+  }
   return { payload: payload as CheckedToken["payload"], kind };
-}
-
-/** With TARA_REQUIRE_ALLOWLIST=true a TARA token is valid only while its allowlist row is. */
-export async function requireAllowlisted(token: string, kind: TokenKind): Promise<void> {
-  if (kind !== "tara" || !config().TARA_REQUIRE_ALLOWLIST) return;
-  const allowed = await tokenTables(await db(), kind).allowlist.findUnique({
-    where: { jwtHash: tokenHash(token) },
-    select: { expiresAt: true },
-  });
-  if (!allowed || allowed.expiresAt.getTime() <= Date.now()) throw new InvalidTokenError("Token not in allowlist");
 }

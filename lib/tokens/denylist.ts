@@ -129,8 +129,8 @@ export async function isRevoked(kind: TokenKind, jti: string): Promise<boolean> 
 
 /**
  * Whether the live set already holds this revocation: true is final, false
- * is not an answer (the caller reads the denylist row itself, as
- * introspection does in its one metadata query).
+ * is not an answer (the caller reads the denylist row itself, as extension
+ * does in its one statement).
  */
 export function knownRevoked(kind: TokenKind, jti: string): boolean {
   return inLiveSet(keyOf(kind, jti));

@@ -5,8 +5,7 @@ import type { ApiCaller } from "@/lib/clients/scopes";
 import { batcher } from "@/lib/db/batcher";
 import { prepared, runPrepared } from "@/lib/db/prepared";
 import { InvalidTokenError } from "@/lib/jwt/verify";
-import { requireAllowlisted, verifyTimToken } from "@/lib/tokens/check";
-import { isRevoked, knownRevoked } from "@/lib/tokens/denylist";
+import { checkToken } from "@/lib/tokens/check";
 import { kindOf, type TokenKind } from "@/lib/tokens/kinds";
 import { recordRead } from "@/lib/tokens/reads";
 
@@ -26,22 +25,17 @@ type ChainMetadata = {
   /** Seconds since the epoch. */
   created_at: number;
   versions: number;
-  revoked: boolean;
 };
 
 const columns = (schema: string) => `m.jwt_uuid::text AS jti, m.jwt_name, m.original_jwt_uuid::text, m.supersedes::text,
             -- float8: arrives as a JS number (bigint would be a string) and, unlike int, lasts past 2038
             floor(extract(epoch FROM m.created_at))::float8 AS created_at,
-            (SELECT count(*)::int FROM ${schema}.jwt_metadata c WHERE c.original_jwt_uuid = m.original_jwt_uuid) AS versions,
-            -- a scalar subquery, not EXISTS: the planner may hash an EXISTS by reading the whole denylist
-            coalesce((SELECT true FROM ${schema}.denylist d WHERE d.jwt_uuid = m.jwt_uuid), false) AS revoked`;
+            (SELECT count(*)::int FROM ${schema}.jwt_metadata c WHERE c.original_jwt_uuid = m.original_jwt_uuid) AS versions`;
 const asked = (n: number) => `m.jwt_uuid IN (SELECT t.v::uuid FROM jsonb_array_elements_text($${n}::jsonb) AS t(v))`;
 
-// Each asked token's row, the size of its chain and whether it is denylisted
-// ($1: custom jtis, $2: TARA jtis, as JSON arrays): the metadata and the
-// revocation check of an introspection in one round trip.
+// Each asked token's row and the size of its chain ($1: custom jtis, $2: TARA jtis, as JSON arrays).
 const METADATA = prepared(
-  "introspect_metadata_denylist",
+  "introspect_metadata",
   `SELECT 'custom' AS kind, ${columns("custom")} FROM custom.jwt_metadata m WHERE ${asked(1)}
    UNION ALL
    SELECT 'tara', ${columns("tara")} FROM tara.jwt_metadata m WHERE ${asked(2)}`,
@@ -74,15 +68,13 @@ const activeMetadata = new LRUCache<string, ChainMetadata>({ max: 20_000 });
  * token plus its metadata (name, chain root, extension count, predecessor,
  * creation time); `{active: false}` for anything that is not an active TIM token.
  * The hint is not needed: the token's own token_type decides where to look.
- * The first introspection of a token reads its metadata and denylist state in
- * one (grouped) query; later ones check revocation as validation does.
+ * Validity and revocation are checked as for validation; the metadata is read
+ * once per token (grouped with concurrent lookups) and then kept.
  */
 export async function introspectToken(token: string): Promise<Introspection> {
   let checked;
   try {
-    checked = await verifyTimToken(token);
-    if (knownRevoked(checked.kind, checked.payload.jti)) return INACTIVE;
-    await requireAllowlisted(token, checked.kind);
+    checked = await checkToken(token);
   } catch (err) {
     if (err instanceof InvalidTokenError) return INACTIVE;
     throw err;
@@ -91,12 +83,10 @@ export async function introspectToken(token: string): Promise<Introspection> {
   const jti = payload.jti.toLowerCase();
   const key = `${kind}:${jti}`;
   let meta = activeMetadata.get(key);
-  if (meta) {
-    if (await isRevoked(kind, jti)) return INACTIVE;
-  } else {
+  if (!meta) {
     meta = await lookupMetadata({ kind, jti });
     // Every token TIM issued has its row; one without is not TIM's to vouch for.
-    if (!meta || meta.revoked) return INACTIVE;
+    if (!meta) return INACTIVE;
     activeMetadata.set(key, meta, { ttl: Math.max(1, payload.exp * 1000 - Date.now()) });
   }
   // `active` first: spreading the claims and then overriding keys of theirs made V8 build a slow

@@ -39,7 +39,7 @@ test("a revocation written by any path reaches the in-process denylist (at once 
   expect((await validate(token)).status).toBe(200);
   expect((await introspect(token)).active).toBe(true);
   await denyElsewhere(jti);
-  // Introspection reads the denylist row in its metadata query: refused at once, notification or not.
+  // Introspection checks revocation as validation does: refused at once, notification or not.
   expect(await introspect(token)).toEqual({ active: false });
   if (!process.env.DATABASE_URL) {
     expect((await validate(token)).body.reason).toBe("Token revoked");
