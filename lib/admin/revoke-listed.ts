@@ -6,6 +6,7 @@ import { badRequest } from "@/lib/http/errors";
 import { InvalidTokenError } from "@/lib/jwt/verify";
 import { isUuid, type TokenKind } from "@/lib/tokens/kinds";
 import { revocationTarget, revokeByJti, type ParsedRevocation } from "@/lib/tokens/revoke";
+import { storableString } from "@/lib/db/storable";
 
 export const MAX_LISTED = 1_000;
 
@@ -16,7 +17,7 @@ export const listedRevocationSchema = z.object({
     .max(5_000_000)
     .transform((s) => [...new Set(s.split(/[\s,;]+/).filter(Boolean))])
     .pipe(z.array(z.string().max(16_384)).min(1, "paste at least one jti or token").max(MAX_LISTED, `at most ${MAX_LISTED} entries at once`)),
-  reason: z.string().trim().min(3, "give a reason (at least 3 characters)").max(500),
+  reason: storableString.trim().min(3, "give a reason (at least 3 characters)").max(500),
 });
 export type ListedRevocationInput = z.input<typeof listedRevocationSchema>;
 

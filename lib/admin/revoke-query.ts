@@ -13,6 +13,7 @@ import { filtersToParams, kindsFor, tokenFilterSchema, type TokenFilters } from 
 import { allowlistOf, denylistOf, metadataOf, whereFor } from "@/lib/reporting/query";
 import { searchTokens, type TokenReportRow } from "@/lib/reporting/search";
 import type { TokenKind } from "@/lib/tokens/kinds";
+import { storableString } from "@/lib/db/storable";
 
 /**
  * Emergency revocation by query (seed 001): every ACTIVE token matching the
@@ -28,7 +29,7 @@ const QUERY_FIELDS = [
 const SAMPLE_SIZE = 10;
 const JOB_CHUNK = 1_000;
 
-export const revocationReasonSchema = z.string().trim().min(3, "give a reason (at least 3 characters)").max(500);
+export const revocationReasonSchema = storableString.trim().min(3, "give a reason (at least 3 characters)").max(500);
 
 /** The filters as the revocation applies them: active tokens only, issued no later than `at`. */
 function scoped(filters: TokenFilters, at: Date): TokenFilters {

@@ -1,28 +1,25 @@
 import { createHash, randomUUID } from "node:crypto";
 import canonicalize from "canonicalize";
 import { z } from "zod";
+import { storableJson, storableString } from "@/lib/db/storable";
 
 /** Who changed something: an API client, an administrator, a background job, an end user (or nobody known). */
 export const ACTOR_TYPES = ["api_client", "administrator", "system_job", "end_user", "anonymous"] as const;
 export type ActorType = (typeof ACTOR_TYPES)[number];
 
-/** PostgreSQL text and jsonb cannot hold NUL characters; refusing them keeps a bad value from aborting the caller's transaction. */
-const noNul = (s: string) => !s.includes("\u0000");
-const jsonWithoutNul = (v: unknown) => !JSON.stringify(v).includes("\\u0000");
-
 export const auditEventSchema = z.object({
   actor: z.object({
     type: z.enum(ACTOR_TYPES),
-    id: z.string().min(1).max(200).refine(noNul, "actor id holds a NUL character"),
+    id: storableString.min(1).max(200),
   }),
   /** Dotted verb, e.g. `token.revoke`, `tokens.export`, `key.rotate`. */
   action: z.string().regex(/^[A-Za-z0-9_.:/-]+$/, "action must be a dotted name").max(100),
   /** What changed: `{ jwt_uuids: [...] }`, `{ query: {...} }`, `{ client_id }`, … */
-  target: z.record(z.string(), z.json()).refine(jsonWithoutNul, "target holds a NUL character").default({}),
-  reason: z.string().max(2000).refine(noNul, "reason holds a NUL character").nullish(),
+  target: z.record(storableString, storableJson).default({}),
+  reason: storableString.max(2000).nullish(),
   /** How many rows of what: `{ revoked: 12, skipped_already_revoked: 3 }`. */
   counts: z.record(z.string(), z.number().int().nonnegative()).default({}),
-  requestId: z.string().max(200).refine(noNul, "request id holds a NUL character").nullish(),
+  requestId: storableString.max(200).nullish(),
   at: z.date().optional(),
 });
 export type AuditEvent = z.input<typeof auditEventSchema>;

@@ -5,6 +5,7 @@ import { badRequest } from "@/lib/http/errors";
 import { describeZodError } from "@/lib/http/handler";
 import { timedQuery } from "@/lib/metrics/registry";
 import { ACTOR_TYPES, type AuditContent } from "@/lib/audit/event";
+import { storableString } from "@/lib/db/storable";
 
 /** A stored audit row: the hashed content plus its position and hash. */
 export type AuditRow = AuditContent & { seq: string; hash: string };
@@ -13,9 +14,9 @@ const empty = (v: unknown) => (v === "" ? undefined : v);
 
 export const auditFilterSchema = z.object({
   actor_type: z.preprocess(empty, z.enum(ACTOR_TYPES).optional()),
-  actor: z.preprocess(empty, z.string().trim().max(200).optional()),
+  actor: z.preprocess(empty, storableString.trim().max(200).optional()),
   /** Exact action or a prefix ending in `.`, e.g. `tokens.` */
-  action: z.preprocess(empty, z.string().trim().max(100).optional()),
+  action: z.preprocess(empty, storableString.trim().max(100).optional()),
   /** A jwt_uuid named in the event's target. */
   jwt_uuid: z.preprocess(empty, z.uuid().optional()),
   from: z.preprocess(empty, z.iso.date().or(z.iso.datetime({ offset: true })).optional()),

@@ -1,6 +1,7 @@
 import type { ApiRequest } from "@/lib/http/handler";
 import { config } from "@/lib/config/env";
 import { db } from "@/lib/db/client";
+import { unstorableReason } from "@/lib/db/storable";
 import { TimError } from "@/lib/http/errors";
 import { log } from "@/lib/log/logger";
 import { cachedCaller, credentialKey, forgetCaller, markChecked, rememberCaller } from "@/lib/clients/cache";
@@ -12,6 +13,10 @@ const RECHECK_MS = 5_000;
 /** last_used_at is written at most this often per client and process. */
 const TOUCH_MS = 60_000;
 
+/** The longest client id TIM stores (clientIdSchema, TIM_BOOTSTRAP_CLIENT_ID). */
+const MAX_CLIENT_ID_CHARS = 200;
+/** TIM's secrets have 43 characters; a bound keeps argon2's input small. */
+const MAX_SECRET_CHARS = 512;
 const CHALLENGE = 'Basic realm="TIM", Bearer realm="TIM"';
 const lastTouched = new Map<string, number>();
 let dummyHash: Promise<string> | undefined;
@@ -31,7 +36,15 @@ function presentedCredentials(req: ApiRequest): { clientId: string; secret: stri
   else throw unauthorized("Unsupported credentials; use HTTP Basic client_id:secret or Bearer with an API key.");
   const colon = decoded.indexOf(":");
   if (colon <= 0 || colon === decoded.length - 1) throw unauthorized("Malformed client credentials.");
-  return { clientId: decoded.slice(0, colon), secret: decoded.slice(colon + 1) };
+  const presented = { clientId: decoded.slice(0, colon), secret: decoded.slice(colon + 1) };
+  // A client id no client can have (a NUL in it would even fail the lookup) is refused before any query;
+  // 401 like any malformed credential (RFC 6749 §5.2). The secret only reaches argon2, bounded in length.
+  const badId = presented.clientId.length > MAX_CLIENT_ID_CHARS ? `has more than ${MAX_CLIENT_ID_CHARS} characters` : unstorableReason(presented.clientId);
+  if (badId) throw unauthorized(`Malformed client credentials: the client_id ${badId}.`);
+  if (presented.secret.length > MAX_SECRET_CHARS) {
+    throw unauthorized(`Malformed client credentials: the secret has at most ${MAX_SECRET_CHARS} characters.`);
+  }
+  return presented;
 }
 
 async function verifyPresented(clientId: string, secret: string): Promise<ApiCaller> {

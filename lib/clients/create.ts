@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { storableString } from "@/lib/db/storable";
 import { db } from "@/lib/db/client";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { TimError } from "@/lib/http/errors";
@@ -13,9 +14,9 @@ export const clientIdSchema = z
 
 export const createClientSchema = z.object({
   clientId: clientIdSchema.optional(),
-  name: z.string().trim().min(1).max(200),
+  name: storableString.trim().min(1).max(200),
   scopes: z.array(scopeSchema).min(1),
-  allowedAudiences: z.array(z.string().min(1).max(500)).max(100).default([]),
+  allowedAudiences: z.array(storableString.min(1).max(500)).max(100).default([]),
   maxLifetimeMinutes: z.number().int().positive().max(525_600).default(1440),
 });
 export type CreateClientInput = z.input<typeof createClientSchema>;

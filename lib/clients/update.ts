@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { storableString } from "@/lib/db/storable";
 import { db } from "@/lib/db/client";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { notFound } from "@/lib/http/errors";
@@ -8,9 +9,9 @@ import { scopeSchema } from "@/lib/clients/scopes";
 import type { ClientChangeHook } from "@/lib/clients/create";
 
 export const updateClientSchema = z.object({
-  name: z.string().trim().min(1).max(200).optional(),
+  name: storableString.trim().min(1).max(200).optional(),
   scopes: z.array(scopeSchema).min(1).optional(),
-  allowedAudiences: z.array(z.string().min(1).max(500)).max(100).optional(),
+  allowedAudiences: z.array(storableString.min(1).max(500)).max(100).optional(),
   maxLifetimeMinutes: z.number().int().positive().max(525_600).optional(),
   disabled: z.boolean().optional(),
 });

@@ -1,8 +1,12 @@
+import { isDataRefusal } from "@/lib/http/errors";
+
 /**
  * Micro-batching of database work: requests that arrive while a batch is in
  * flight go together in the next one (one statement, one round trip). Each
  * caller's promise settles with the batch that carried its request: resolved
- * with its own result once that batch succeeded, rejected when it failed.
+ * with its own result once that batch succeeded, rejected when it failed for
+ * a reason shared by all (database unreachable). When it failed for one
+ * item's own data, only that item's caller sees the error (runIsolating).
  */
 export type BatchOptions<Item> = {
   /** Size of a batch (a single larger item still goes alone). */
@@ -11,9 +15,35 @@ export type BatchOptions<Item> = {
   maxInFlight: number;
   /** Size of one item (default 1). */
   sizeOf?: (item: Item) => number;
+  /** Errors that belong to one item rather than to the batch (default: isDataRefusal). */
+  isolates?: (err: unknown) => boolean;
 };
 
 type Waiting<Item, Result> = { item: Item; resolve: (result: Result) => void; reject: (err: unknown) => void };
+
+/**
+ * Runs `items` as one batch. If the batch fails with an error that `isolates`
+ * says belongs to an item (a row the database refused), the batch is split in
+ * halves and each half run again, down to single items: the items that fail
+ * alone get their error, every other item commits. A bad item among n costs
+ * about 2·log2(n) extra runs, and only when one occurs. Any other error fails
+ * the items of the run it happened in.
+ */
+export async function runIsolating<Item, Result>(
+  items: Item[],
+  run: (items: Item[]) => Promise<Result[]>,
+  isolates: (err: unknown) => boolean = isDataRefusal,
+): Promise<PromiseSettledResult<Result>[]> {
+  try {
+    const results = await run(items);
+    return results.map((value) => ({ status: "fulfilled", value }));
+  } catch (reason) {
+    if (items.length === 1 || !isolates(reason)) return items.map(() => ({ status: "rejected", reason }));
+    const half = Math.ceil(items.length / 2);
+    const first = await runIsolating(items.slice(0, half), run, isolates);
+    return [...first, ...(await runIsolating(items.slice(half), run, isolates))];
+  }
+}
 
 export function batcher<Item, Result>(
   run: (items: Item[]) => Promise<Result[]>,
@@ -40,10 +70,13 @@ export function batcher<Item, Result>(
     while (inFlight < options.maxInFlight && waiting.length > 0) {
       const batch = takeBatch();
       inFlight++;
-      run(batch.map((w) => w.item))
-        .then(
-          (results) => batch.forEach((w, i) => w.resolve(results[i])),
-          (err) => batch.forEach((w) => w.reject(err)),
+      runIsolating(
+        batch.map((w) => w.item),
+        run,
+        options.isolates,
+      )
+        .then((settled) =>
+          settled.forEach((s, i) => (s.status === "fulfilled" ? batch[i].resolve(s.value) : batch[i].reject(s.reason))),
         )
         .finally(() => {
           inFlight--;
@@ -66,7 +99,9 @@ export function batcher<Item, Result>(
 /**
  * Group commit: each caller's rows are written together with those of
  * concurrent callers by `write` (one statement, one commit); a caller is
- * answered only after the write carrying its rows committed.
+ * answered only after the write carrying its rows committed. One caller's
+ * rows stay together (all or none); a caller whose rows the database refuses
+ * fails alone (runIsolating).
  */
 export function groupCommit<Row>(
   write: (rows: Row[]) => Promise<void>,

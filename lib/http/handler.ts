@@ -68,6 +68,15 @@ export function directHandler(fn: unknown): DirectHandler | undefined {
   return (fn as { [DIRECT]?: DirectHandler } | undefined)?.[DIRECT];
 }
 
+/** A caller's x-request-id of this shape is kept (logs, audit, the echoed header); anything else gets a fresh one. */
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The caller's `x-request-id`, trimmed, when it is sane; else null. Every reader of the header goes through here. */
+export function callerRequestId(headers: { get(name: string): string | null }): string | null {
+  const given = headers.get("x-request-id")?.trim();
+  return given && REQUEST_ID.test(given) ? given : null;
+}
+
 /**
  * Wraps a route handler: request id, error mapping, no stack traces in
  * responses. The result is the web handler Next calls; the custom server
@@ -75,7 +84,7 @@ export function directHandler(fn: unknown): DirectHandler | undefined {
  */
 export function handler<P = Record<string, string>>(fn: (req: ApiRequest, ctx: RouteContext<P>) => Promise<Reply>) {
   const direct = async (req: ApiRequest, ctx: RouteContext<P>): Promise<Reply> => {
-    const requestId = req.headers.get("x-request-id") ?? randomUUID();
+    const requestId = callerRequestId(req.headers) ?? randomUUID();
     let res: Reply;
     try {
       res = await fn(req, ctx);

@@ -1,4 +1,5 @@
 import { eventSchemas, type TimEvent } from "@/inngest/events";
+import { runIsolating } from "@/lib/db/batcher";
 import { TimError } from "@/lib/http/errors";
 import { jobMode } from "@/lib/jobs/mode";
 import type { QueuedEvent } from "@/lib/jobs/runner/queue";
@@ -43,15 +44,23 @@ async function deliver(events: QueuedEvent[]): Promise<void> {
 async function flush(): Promise<void> {
   while (state.waiting.length > 0) {
     const batch = state.waiting.splice(0, MAX_EVENTS_PER_DELIVERY);
-    try {
-      await deliver(batch.map((w) => w.event));
-      for (const w of batch) w.resolve();
-    } catch (err) {
-      const quiet = batch.filter((w) => w.quiet).length;
-      // fire-and-forget events are reported once per failed delivery, not once each
-      if (quiet > 0) log.warn("job events not delivered", { count: quiet, ...errorFields(err) });
-      for (const w of batch) w.reject(err);
+    // An event the database refuses fails its own sender only (runIsolating).
+    const settled = await runIsolating(batch, async (part) => {
+      await deliver(part.map((w) => w.event));
+      return part.map(() => undefined);
+    });
+    const failed = batch.filter((w, i) => settled[i].status === "rejected");
+    const quiet = failed.filter((w) => w.quiet).length;
+    // fire-and-forget events are reported once per failed delivery, not once each
+    if (quiet > 0) {
+      const first = settled.find((s): s is PromiseRejectedResult => s.status === "rejected")!;
+      log.warn("job events not delivered", { count: quiet, ...errorFields(first.reason) });
     }
+    batch.forEach((w, i) => {
+      const s = settled[i];
+      if (s.status === "fulfilled") w.resolve();
+      else w.reject(s.reason);
+    });
   }
 }
 

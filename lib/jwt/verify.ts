@@ -1,4 +1,5 @@
 import { decodeJwt, decodeProtectedHeader, jwtVerify, type JWTHeaderParameters, type JWTPayload } from "jose";
+import { findUnstorableJson } from "@/lib/db/storable";
 import { TimError } from "@/lib/http/errors";
 import { SIGNING_ALGS, verificationKey } from "@/lib/jwt/keys";
 
@@ -62,6 +63,7 @@ export async function verifyJwt(token: unknown, opts: VerifyOptions = {}): Promi
   if (!key) throw new InvalidTokenError("Unknown key");
   if (key.alg !== header.alg) throw new InvalidTokenError("Unsupported algorithm");
 
+  let verified: JWTPayload;
   try {
     const { payload } = await jwtVerify(token, key.publicKey, {
       algorithms: [key.alg],
@@ -70,10 +72,14 @@ export async function verifyJwt(token: unknown, opts: VerifyOptions = {}): Promi
       requiredClaims: ["exp"],
       currentDate: opts.ignoreExpiry ? beforeExpiry(token) : undefined,
     });
-    return { payload, header };
+    verified = payload;
   } catch (err) {
     throw new InvalidTokenError(reasonFor(err));
   }
+  // JSON numbers beyond double range parse as Infinity (`exp: 1e400` never expires and has no date);
+  // such a token, or one TIM could not store, is not a token TIM issued.
+  if (findUnstorableJson(verified)) throw new InvalidTokenError("Invalid claims");
+  return { payload: verified, header };
 }
 
 /** A moment at which the token has not yet expired, to check everything but expiry. */

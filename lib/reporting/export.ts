@@ -1,4 +1,4 @@
-import type { ApiRequest } from "@/lib/http/handler";
+import { callerRequestId, type ApiRequest } from "@/lib/http/handler";
 import { stringify } from "csv-stringify/sync";
 import { recordAudit } from "@/lib/audit/record";
 import type { AuditEvent } from "@/lib/audit/event";
@@ -141,7 +141,7 @@ export async function tokenExportResponse(req: ApiRequest, actor: AuditEvent["ac
   const format = params.get("format") ?? "csv";
   if (!EXPORT_FORMATS.includes(format as ExportFormat)) throw badRequest("format must be csv or jsonl.");
   const { filters } = parseTokenQuery(params);
-  const exported = await startTokenExport({ filters, format: format as ExportFormat, actor, requestId: req.headers.get("x-request-id") });
+  const exported = await startTokenExport({ filters, format: format as ExportFormat, actor, requestId: callerRequestId(req.headers) });
   return new Response(exported.stream, {
     headers: {
       "content-type": exported.contentType,

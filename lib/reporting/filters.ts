@@ -2,6 +2,7 @@ import { z } from "zod";
 import { badRequest } from "@/lib/http/errors";
 import { describeZodError } from "@/lib/http/handler";
 import type { TokenKind } from "@/lib/tokens/kinds";
+import { storableString } from "@/lib/db/storable";
 
 /**
  * The token search filters, as they appear in the URL of /admin/tokens and
@@ -10,7 +11,7 @@ import type { TokenKind } from "@/lib/tokens/kinds";
  * (UTC) or ISO 8601 with an offset.
  */
 const empty = (v: unknown) => (v === "" || v === null ? undefined : v);
-const text = (max = 500) => z.preprocess(empty, z.string().trim().min(1).max(max).optional());
+const text = (max = 500) => z.preprocess(empty, storableString.trim().min(1).max(max).optional());
 
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 const LOCAL_DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?$/;
@@ -53,7 +54,7 @@ const keyList = z.preprocess(
     .string()
     .max(1000)
     .transform((v) => [...new Set(v.split(",").map((k) => k.trim()).filter(Boolean))])
-    .pipe(z.array(z.string().max(200)).max(20))
+    .pipe(z.array(storableString.max(200)).max(20))
     .optional(),
 );
 
@@ -99,7 +100,7 @@ export const pageSchema = z.object({
   sort: z.preprocess(empty, z.enum(SORT_FIELDS).default("issued_at")),
   order: z.preprocess(empty, z.enum(["desc", "asc"]).default("desc")),
   limit: z.preprocess(empty, z.coerce.number().int().min(1).max(500).default(50)),
-  cursor: z.preprocess(empty, z.string().max(500).optional()),
+  cursor: z.preprocess(empty, storableString.max(500).optional()),
 });
 export type PageRequest = z.infer<typeof pageSchema>;
 

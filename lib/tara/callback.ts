@@ -8,12 +8,13 @@ import { issueTaraToken, type IssuedTaraToken } from "@/lib/tara/issue-token";
 import { taraSettings } from "@/lib/tara/settings";
 import { consumeState, findState, type ResponseMode } from "@/lib/tara/state";
 import { verifyIdToken, type TaraIdentity } from "@/lib/tara/verify-id-token";
+import { storableString } from "@/lib/db/storable";
 
 export const callbackQuerySchema = z.object({
-  code: z.string().min(1).max(2048).optional(),
-  state: z.string().min(1).max(512).optional(),
-  error: z.string().max(100).optional(),
-  error_description: z.string().max(1000).optional(),
+  code: storableString.min(1).max(2048).optional(),
+  state: storableString.min(1).max(512).optional(),
+  error: storableString.max(100).optional(),
+  error_description: storableString.max(1000).optional(),
 });
 export type CallbackQuery = z.infer<typeof callbackQuerySchema>;
 

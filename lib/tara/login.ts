@@ -5,9 +5,9 @@ import { ACR_LEVELS, METHOD_SCOPES, UI_LOCALES, isTaraScope } from "@/lib/tara/p
 import { checkAppRedirect } from "@/lib/tara/redirects";
 import { taraSettings } from "@/lib/tara/settings";
 import { createState, type ResponseMode } from "@/lib/tara/state";
+import { storableString } from "@/lib/db/storable";
 
-const methodList = z
-  .string()
+const methodList = storableString
   .max(300)
   .transform((v) => [...new Set(v.split(/[\s,]+/).filter(Boolean))])
   .refine((list) => list.every((m) => m in METHOD_SCOPES || (m.startsWith("eidas:country:") && isTaraScope(m))), {
@@ -15,7 +15,7 @@ const methodList = z
   });
 
 export const loginQuerySchema = z.object({
-  redirect_uri: z.string().max(2048).optional(),
+  redirect_uri: storableString.max(2048).optional(),
   acr: z.enum(ACR_LEVELS).optional(),
   methods: methodList.optional(),
   ui_locales: z.enum(UI_LOCALES).optional(),

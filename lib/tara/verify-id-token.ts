@@ -1,5 +1,6 @@
 import { errors, jwtVerify, type JWTPayload } from "jose";
 import { z } from "zod";
+import { storableString, unstorableReason } from "@/lib/db/storable";
 import { TimError } from "@/lib/http/errors";
 import { taraKeys, type TaraEndpoints } from "@/lib/tara/discovery";
 import { taraTimeout, taraUnavailable } from "@/lib/tara/http";
@@ -30,9 +31,9 @@ export type IdTokenExpectations = {
 
 const profileSchema = z
   .object({
-    given_name: z.string().optional(),
-    family_name: z.string().optional(),
-    date_of_birth: z.string().optional(),
+    given_name: storableString.max(500).optional(),
+    family_name: storableString.max(500).optional(),
+    date_of_birth: storableString.max(50).optional(),
   })
   .partial();
 
@@ -72,7 +73,7 @@ export async function verifyIdToken(
   if (payload.state !== undefined && payload.state !== expected.state) {
     throw invalidIdToken("the state does not match the login");
   }
-  if (typeof payload.sub !== "string" || payload.sub.length === 0 || payload.sub.length > 256) {
+  if (typeof payload.sub !== "string" || payload.sub.length === 0 || payload.sub.length > 256 || unstorableReason(payload.sub)) {
     throw invalidIdToken("the subject is missing or too long");
   }
 

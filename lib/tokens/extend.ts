@@ -3,12 +3,12 @@ import type { JWTPayload } from "jose";
 import { z } from "zod";
 import { batcher } from "@/lib/db/batcher";
 import { prepared, runPrepared, type PreparedStatement } from "@/lib/db/prepared";
-import { TimError } from "@/lib/http/errors";
+import { TimError, isDataRefusal, isUniqueViolation, refusedInput } from "@/lib/http/errors";
 import { signJwt } from "@/lib/jwt/sign";
 import { InvalidTokenError, verifyJwt, type InvalidTokenReason } from "@/lib/jwt/verify";
 import { knownRevoked, notePending, noteRevoked } from "@/lib/tokens/denylist";
 import { tokenHash } from "@/lib/tokens/hash";
-import { isUniqueViolation, isUuid, kindOf, type TokenKind } from "@/lib/tokens/kinds";
+import { isUuid, kindOf, type TokenKind } from "@/lib/tokens/kinds";
 import { MAX_LIFETIME_MINUTES, isoSeconds, nowSeconds } from "@/lib/tokens/time";
 
 export const extendRequestSchema = z
@@ -86,6 +86,10 @@ export async function extendToken(kind: TokenKind, opts: ExtendOptions): Promise
     set_client: opts.clientId !== undefined,
     client_id: opts.clientId ?? null,
     revoked_by: opts.revokedBy ?? null,
+  }).catch((err: unknown): never => {
+    if (isUniqueViolation(err)) throw conflict();
+    if (isDataRefusal(err)) throw refusedInput(err, "token");
+    throw err;
   });
   if (row === "conflict") throw conflict();
   if (row.found === 0) throw denied("Token not found");
@@ -193,6 +197,8 @@ async function runExtensions(kind: TokenKind, asked: ExtensionAsked[]): Promise<
   return asked.map((a) => byOld.get(a.old)!);
 }
 
+// A group the database refuses (one extension clashing on UNIQUE(supersedes), a row it cannot store) is
+// re-run in parts by the batcher, so that only the extension at fault fails (see extendToken).
 function extendGroup(kind: TokenKind) {
   return batcher<ExtensionAsked, ExtensionResult>(
     async (asked) => {
@@ -200,25 +206,7 @@ function extendGroup(kind: TokenKind) {
       const first = new Map<string, number>();
       asked.forEach((a, i) => first.has(a.old) || first.set(a.old, i));
       const unique = [...first.values()].map((i) => asked[i]);
-      let rows: ExtensionResult[];
-      try {
-        rows = await runExtensions(kind, unique);
-      } catch (err) {
-        if (!isUniqueViolation(err)) throw err;
-        // One extension clashed (UNIQUE(supersedes)): each alone, so only that one answers 409.
-        rows = [];
-        for (const a of unique) {
-          rows.push(
-            await runExtensions(kind, [a]).then(
-              ([row]) => row,
-              (e: unknown): ExtensionResult => {
-                if (isUniqueViolation(e)) return "conflict";
-                throw e;
-              },
-            ),
-          );
-        }
-      }
+      const rows = await runExtensions(kind, unique);
       const byOld = new Map(unique.map((a, i) => [a.old, rows[i]]));
       return asked.map((a, i) => (first.get(a.old) === i ? byOld.get(a.old)! : "conflict"));
     },

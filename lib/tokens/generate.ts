@@ -4,10 +4,11 @@ import { z } from "zod";
 import type { ApiCaller } from "@/lib/clients/scopes";
 import { config } from "@/lib/config/env";
 import { groupCommit } from "@/lib/db/batcher";
+import { MAX_JSON_DEPTH, findUnstorableJson, storableString, utf8Bytes } from "@/lib/db/storable";
 import { prepared, runPrepared } from "@/lib/db/prepared";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { persistMetadataAsync } from "@/lib/jobs/metadata";
-import { TimError, badRequest } from "@/lib/http/errors";
+import { TimError, badRequest, isDataRefusal, refusedInput } from "@/lib/http/errors";
 import { errorFields, log } from "@/lib/log/logger";
 import { signJwt } from "@/lib/jwt/sign";
 import { tokenHash } from "@/lib/tokens/hash";
@@ -17,7 +18,60 @@ import { MAX_LIFETIME_MINUTES, isoSeconds, nowSeconds } from "@/lib/tokens/time"
 /** Claims TIM sets itself; a caller may not choose them. */
 export const RESERVED_CLAIMS = ["iss", "exp", "iat", "nbf", "jti", "token_type"] as const;
 
-const audienceSchema = z.union([z.string().min(1).max(500), z.array(z.string().min(1).max(500)).min(1).max(50)]);
+/**
+ * What a caller may put in a token, each bound set by what stores it (README, "Limits"). subject, jwt_name,
+ * client_id and claim_keys are btree-indexed (an entry holds at most 2704 bytes; a character takes up to 4);
+ * audience and claim_keys are stored comma-joined; the signed token must stay within the 16384 characters
+ * that validate, extend and revoke accept.
+ */
+export const TOKEN_LIMITS = {
+  /** OpenID Connect's bound for `sub` (Core §2); 1020 bytes at most, well inside an index entry. */
+  subjectChars: 255,
+  audienceChars: 500,
+  audiences: 50,
+  claims: 100,
+  claimNameChars: 128,
+  /** claim_keys (the names comma-joined) is one btree entry (and part of the stats rollup's key). */
+  claimNamesBytes: 2000,
+  /** content as JSON: its token, base64url-encoded and signed, stays under 16384 characters. */
+  contentBytes: 8192,
+  depth: MAX_JSON_DEPTH,
+} as const;
+
+const audienceValue = storableString
+  .min(1)
+  .max(TOKEN_LIMITS.audienceChars)
+  .refine((v) => !v.includes(","), "an audience may not contain a comma (TIM stores audiences comma-separated)");
+const audienceSchema = z.union([audienceValue, z.array(audienceValue).min(1).max(TOKEN_LIMITS.audiences)]);
+const subjectSchema = storableString.min(1).max(TOKEN_LIMITS.subjectChars);
+
+/** Claim names and values PostgreSQL and the token API can hold, within TOKEN_LIMITS; issues name the path. */
+function checkContent(content: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  const names = Object.keys(content);
+  if (names.length > TOKEN_LIMITS.claims) {
+    ctx.addIssue({ code: "custom", path: ["content"], message: `may hold at most ${TOKEN_LIMITS.claims} claims` });
+    return;
+  }
+  for (const name of names) {
+    if (name.includes(",")) {
+      ctx.addIssue({ code: "custom", path: ["content", name], message: "a claim name may not contain a comma (TIM stores claim names comma-separated)" });
+    }
+    else if (name.length === 0 || name.length > TOKEN_LIMITS.claimNameChars) {
+      ctx.addIssue({ code: "custom", path: ["content", name], message: `a claim name has 1 to ${TOKEN_LIMITS.claimNameChars} characters` });
+    }
+  }
+  const found = findUnstorableJson(content);
+  if (found) {
+    ctx.addIssue({ code: "custom", path: ["content", ...found.path], message: found.message });
+    return;
+  }
+  if (utf8Bytes(names.join(",")) > TOKEN_LIMITS.claimNamesBytes) {
+    ctx.addIssue({ code: "custom", path: ["content"], message: `the claim names together (comma-joined) may be at most ${TOKEN_LIMITS.claimNamesBytes} bytes of UTF-8` });
+  }
+  if (utf8Bytes(JSON.stringify(content)) > TOKEN_LIMITS.contentBytes) {
+    ctx.addIssue({ code: "custom", path: ["content"], message: `may be at most ${TOKEN_LIMITS.contentBytes} bytes as JSON` });
+  }
+}
 
 /** A JWT name doubles as a cookie name: RFC 7230 token characters only. */
 export const jwtNameSchema = z
@@ -44,17 +98,18 @@ export const generateRequestSchema = z
     if ("aud" in req.content && req.audience !== undefined) {
       ctx.addIssue({ code: "custom", path: ["content", "aud"], message: "give the audience once: as audience or as content.aud" });
     }
-    if ("aud" in req.content && !audienceSchema.safeParse(req.content.aud).success) {
-      ctx.addIssue({ code: "custom", path: ["content", "aud"], message: "must be a string or an array of strings" });
-    }
-    if ("sub" in req.content && typeof req.content.sub !== "string") {
-      ctx.addIssue({ code: "custom", path: ["content", "sub"], message: "must be a string" });
-    }
+    if ("aud" in req.content) addIssues(ctx, ["content", "aud"], audienceSchema.safeParse(req.content.aud));
+    if ("sub" in req.content) addIssues(ctx, ["content", "sub"], subjectSchema.safeParse(req.content.sub));
+    checkContent(req.content, ctx);
     if (req.setCookie && !req.JWTName) {
       ctx.addIssue({ code: "custom", path: ["JWTName"], message: "setCookie needs a JWTName (the cookie name)" });
     }
   });
 export type GenerateRequest = z.infer<typeof generateRequestSchema>;
+
+function addIssues(ctx: z.RefinementCtx, path: (string | number)[], result: z.ZodSafeParseResult<unknown>): void {
+  for (const issue of result.error?.issues ?? []) ctx.addIssue({ code: "custom", path: [...path, ...issue.path], message: issue.message });
+}
 
 export const MAX_BATCH = 1000;
 export const batchRequestSchema = z
@@ -148,6 +203,8 @@ export async function issueCustomTokens(requests: GenerateRequest[], caller: Api
       await recordMetadata(rows);
     }
   } catch (err) {
+    // This request's own rows were refused (the rest of its group committed without them): its input is at fault.
+    if (isDataRefusal(err)) throw refusedInput(err, "content");
     log.error("token metadata not recorded; no token issued", { count: signed.length, ...errorFields(err) });
     throw new TimError(503, "metadata_not_recorded", "The token metadata could not be recorded, so no token was issued. Try again shortly.");
   }

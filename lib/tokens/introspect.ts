@@ -8,10 +8,11 @@ import { InvalidTokenError } from "@/lib/jwt/verify";
 import { checkToken } from "@/lib/tokens/check";
 import { kindOf, type TokenKind } from "@/lib/tokens/kinds";
 import { recordRead } from "@/lib/tokens/reads";
+import { storableString } from "@/lib/db/storable";
 
 export const introspectRequestSchema = z.object({
   token: z.string({ error: "token is required" }).min(1, "token is required"),
-  token_type_hint: z.string().max(100).optional(),
+  token_type_hint: storableString.max(100).optional(),
 });
 
 export type Introspection = { active: false } | ({ active: true } & Record<string, unknown>);

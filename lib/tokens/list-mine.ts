@@ -8,6 +8,7 @@ import { checkToken } from "@/lib/tokens/check";
 import { isUuid } from "@/lib/tokens/kinds";
 import { tokenStatus, type TokenStatus } from "@/lib/tokens/status";
 import { isoSeconds } from "@/lib/tokens/time";
+import { storableString } from "@/lib/db/storable";
 
 export const listMineRequestSchema = z
   .object({
@@ -16,9 +17,9 @@ export const listMineRequestSchema = z
     issuedBefore: z.coerce.date().optional(),
     expiresAfter: z.coerce.date().optional(),
     expiresBefore: z.coerce.date().optional(),
-    jwtName: z.string().min(1).max(128).optional(),
+    jwtName: storableString.min(1).max(128).optional(),
     limit: z.number().int().min(1).max(100).default(20),
-    cursor: z.string().max(200).optional(),
+    cursor: storableString.max(200).optional(),
   })
   .strict();
 export type ListMineRequest = z.infer<typeof listMineRequestSchema>;

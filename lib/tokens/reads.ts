@@ -1,4 +1,4 @@
-import type { ApiRequest } from "@/lib/http/handler";
+import { callerRequestId, type ApiRequest } from "@/lib/http/handler";
 import type { ApiCaller } from "@/lib/clients/scopes";
 import { recordTokenRead } from "@/lib/jobs/read-audit";
 import { recordTokenUse } from "@/lib/jobs/token-usage";
@@ -27,6 +27,6 @@ export function recordRead(endpoint: string, caller: ApiCaller, req: ApiRequest,
     tokenType: outcome.kind,
     jwtUuid: outcome.accepted ? outcome.jti : null,
     result: outcome.result,
-    requestId: req.headers.get("x-request-id"),
+    requestId: callerRequestId(req.headers),
   });
 }

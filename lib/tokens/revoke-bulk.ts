@@ -5,6 +5,7 @@ import { db } from "@/lib/db/client";
 import { InvalidTokenError } from "@/lib/jwt/verify";
 import { revocationTarget, revokeByJti, type ParsedRevocation, type Revocation } from "@/lib/tokens/revoke";
 import type { TokenKind } from "@/lib/tokens/kinds";
+import { storableString } from "@/lib/db/storable";
 
 export const MAX_BULK_REVOKE = 100;
 
@@ -13,7 +14,7 @@ export const BULK_REVOKE_MAX_BYTES = 512 * 1024;
 
 export const bulkRevokeRequestSchema = z.object({
   tokens: z.array(z.unknown()).min(1).max(MAX_BULK_REVOKE),
-  reason: z.string().trim().min(1).max(500).optional(),
+  reason: storableString.trim().min(1).max(500).optional(),
 });
 
 export type BulkRevocationResult = {

@@ -1,13 +1,15 @@
 import { z } from "zod";
 import { batcher } from "@/lib/db/batcher";
+import { isDataRefusal, refusedInput } from "@/lib/http/errors";
 import { prepared, runPrepared, type PreparedStatement } from "@/lib/db/prepared";
 import { InvalidTokenError, verifyJwt } from "@/lib/jwt/verify";
 import { notePending, noteRevoked } from "@/lib/tokens/denylist";
 import { isUuid, kindOf, tokenTables, type DbTx, type TokenKind } from "@/lib/tokens/kinds";
+import { storableString } from "@/lib/db/storable";
 
 export const revokeRequestSchema = z.object({
   token: z.string().min(1).max(16_384),
-  reason: z.string().trim().min(1).max(500).optional(),
+  reason: storableString.trim().min(1).max(500).optional(),
 });
 
 export type RevocationOutcome = "revoked" | "already_revoked";
@@ -90,7 +92,10 @@ export async function revokeByJti(kind: TokenKind, revocation: Revocation, tx?: 
     await tables.allowlist.deleteMany({ where: { jwtUuid: revocation.jti } });
     return count === 1 ? "revoked" : "already_revoked";
   }
-  const outcome = await revokeInGroup[kind](revocation);
+  const outcome = await revokeInGroup[kind](revocation).catch((err: unknown): never => {
+    // Refused for this revocation's own data (its group committed without it).
+    throw isDataRefusal(err) ? refusedInput(err, "reason") : err;
+  });
   noteRevoked(kind, revocation.jti, revocation.expiresAt);
   return outcome;
 }

@@ -6,8 +6,9 @@ import type { ActionState } from "@/app/admin/_components/action-form";
 import { errorMessage } from "@/app/admin/_components/ui";
 import { clientFormFields, createClientFromConsole, rotateClientSecretFromConsole, updateClientFromConsole } from "@/lib/admin/clients";
 import { requireAdmin } from "@/lib/admin/session";
+import { callerRequestId } from "@/lib/http/handler";
 
-const requestId = async () => (await headers()).get("x-request-id");
+const requestId = async () => callerRequestId(await headers());
 
 export async function createClientAction(_state: ActionState, form: FormData): Promise<ActionState> {
   try {

@@ -9,6 +9,7 @@ import { badRequest } from "@/lib/http/errors";
 import { EXPORT_FORMATS, type ExportFormat } from "@/lib/reporting/export";
 import { requestExportJob } from "@/lib/reporting/export-job";
 import { parseTokenQuery } from "@/lib/reporting/filters";
+import { callerRequestId } from "@/lib/http/handler";
 
 /** Queues a background export of the search's filters (audited as tokens.export.queued). */
 export async function requestExportAction(_state: ActionState, form: FormData): Promise<ActionState> {
@@ -22,7 +23,7 @@ export async function requestExportAction(_state: ActionState, form: FormData): 
       format: format as ExportFormat,
       actor: admin.actor,
       requestedBy: admin.revokedBy,
-      requestId: (await headers()).get("x-request-id"),
+      requestId: callerRequestId(await headers()),
     });
     revalidatePath("/admin/tokens");
     return { ok: true, message: `Exporting ${expectedRows.toLocaleString("en")} tokens in the background (job ${runId}); the file appears below when it is ready.` };

@@ -7,11 +7,12 @@ import { revokeByQuery } from "@/lib/admin/revoke-query";
 import { revokeListed } from "@/lib/admin/revoke-listed";
 import { requireAdmin } from "@/lib/admin/session";
 import { parseTokenQuery } from "@/lib/reporting/filters";
+import { callerRequestId } from "@/lib/http/handler";
 
 // No revalidatePath here: refreshing the page would unmount the form (the
 // preview then matches nothing) together with the outcome it shows.
 async function requestId(): Promise<string | null> {
-  return (await headers()).get("x-request-id");
+  return callerRequestId(await headers());
 }
 
 /** Revokes the jtis or tokens pasted in `entries` (one, or a list). */

@@ -1,5 +1,5 @@
 import { adminFromRequest } from "@/lib/admin/session";
-import { handler, type RouteContext } from "@/lib/http/handler";
+import { callerRequestId, handler, type RouteContext } from "@/lib/http/handler";
 import { exportDownloadResponse } from "@/lib/reporting/export-job";
 
 export const dynamic = "force-dynamic";
@@ -8,5 +8,5 @@ export const dynamic = "force-dynamic";
 export const GET = handler(async (req, ctx: RouteContext<{ runId: string }>) => {
   const admin = await adminFromRequest(req);
   const { runId } = await ctx.params;
-  return exportDownloadResponse(runId, admin.actor, req.headers.get("x-request-id"));
+  return exportDownloadResponse(runId, admin.actor, callerRequestId(req.headers));
 });

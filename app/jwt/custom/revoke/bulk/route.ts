@@ -1,7 +1,7 @@
 import { apiCallerActor } from "@/lib/audit/actors";
 import { authenticateClient } from "@/lib/clients/authenticate";
 import { callerName } from "@/lib/clients/scopes";
-import { handler, json, readBody } from "@/lib/http/handler";
+import { callerRequestId, handler, json, readBody } from "@/lib/http/handler";
 import { BULK_REVOKE_MAX_BYTES, bulkRevocationStatus, bulkRevokeRequestSchema, revokeTokensInBulk } from "@/lib/tokens/revoke-bulk";
 
 export const dynamic = "force-dynamic";
@@ -14,7 +14,7 @@ export const POST = handler(async (req) => {
     ["custom"],
     { reason: reason ?? null, revokedBy: callerName(caller) },
     // The audit trail keeps request ids up to 200 characters; a longer header must not fail the revocation.
-    { actor: apiCallerActor(caller), requestId: req.headers.get("x-request-id")?.slice(0, 200) },
+    { actor: apiCallerActor(caller), requestId: callerRequestId(req.headers) },
   );
   return json(result, bulkRevocationStatus(result));
 });
