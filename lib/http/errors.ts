@@ -30,6 +30,8 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   if (!e) return false;
   const codes = ["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "ENOTFOUND", "57P01", "57P03", "53300", "P1001", "P1017", "P2024"];
   if (e.code && codes.includes(e.code)) return true;
+  // SQLSTATE class 08: connection exceptions.
+  if (sqlState(err)?.startsWith("08")) return true;
   if (e.name === "PrismaClientInitializationError") return true;
   return /connect|connection terminated|timeout exceeded when trying to connect|database system is (starting|shutting)/i.test(
     e.message ?? "",

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { z } from "zod";
 import { config } from "@/lib/config/env";
-import { TimError, isDatabaseUnavailable } from "@/lib/http/errors";
+import { TimError, isDataRefusal, isDatabaseUnavailable, refusedInput } from "@/lib/http/errors";
 import { errorFields, log } from "@/lib/log/logger";
 
 export type RouteContext<P = Record<string, string>> = { params: Promise<P> };
@@ -51,6 +51,11 @@ export function errorResponse(err: unknown, requestId?: string): JsonReply {
   if (isDatabaseUnavailable(err)) {
     log.warn("database unavailable", { request_id: requestId, ...errorFields(err) });
     return json({ error: "service_unavailable", message: "The database is not reachable; try again shortly." }, 503);
+  }
+  if (isDataRefusal(err)) {
+    // Input the schemas let through but the database refused: still the request's own fault, never a 500.
+    log.warn("database refused a request's data", { request_id: requestId, ...errorFields(err) });
+    return errorResponse(refusedInput(err, "request"), requestId);
   }
   log.error("unhandled error", { request_id: requestId, ...errorFields(err) });
   return json({ error: "internal_error", message: "An internal error occurred.", request_id: requestId }, 500);

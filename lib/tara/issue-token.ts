@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { JWTPayload } from "jose";
 import { config } from "@/lib/config/env";
 import { db } from "@/lib/db/client";
+import { isDataRefusal, refusedInput } from "@/lib/http/errors";
 import { signJwt } from "@/lib/jwt/sign";
 import type { Prisma, TaraOauthState } from "@/lib/generated/prisma/client";
 import type { TaraIdentity } from "@/lib/tara/verify-id-token";
@@ -97,6 +98,9 @@ export async function issueTaraToken(identity: TaraIdentity, state: TaraOauthSta
       },
     });
     await tx.taraAllowlist.create({ data: { jwtHash: hash, jwtUuid: payload.jti, expiresAt } });
+  }).catch((err: unknown): never => {
+    // The identity TARA sent holds what the database refuses: this login fails alone, as a bad request.
+    throw isDataRefusal(err) ? refusedInput(err, "the identity in TARA's ID token") : err;
   });
   return { token, payload, sessionId, expiresAt };
 }
