@@ -1,5 +1,6 @@
 import { createServer, type Server } from "node:http";
 import next from "next";
+import { isCrossOriginAction } from "@/lib/http/server-actions";
 import { serveApiRoute } from "@/server/api-server";
 
 export type RunningServer = { server: Server; url: string; close: () => Promise<void> };
@@ -16,7 +17,15 @@ export async function startHttpServer(options: { port: number; host: string; dev
   const server = createServer((req, res) => {
     const origin = `http://${req.headers.host ?? `${options.host}:${options.port}`}`;
     serveApiRoute(req, res, origin)
-      .then((served) => (served ? undefined : handleNext(req, res)))
+      .then((served) => {
+        if (served) return;
+        if (isCrossOriginAction(req.method, req.url ?? "/", req.headers)) {
+          res.writeHead(403, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" });
+          res.end(JSON.stringify({ error: "cross_origin_request", message: "This form may only be submitted from TIM's own pages." }));
+          return;
+        }
+        return handleNext(req, res);
+      })
       .catch(() => {
         if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
         res.end(JSON.stringify({ error: "internal_error", message: "An internal error occurred." }));
