@@ -36,23 +36,32 @@ export type UnstorableJson = { path: (string | number)[]; message: string };
  * overflow the stack).
  */
 export function findUnstorableJson(value: unknown, maxDepth = MAX_JSON_DEPTH): UnstorableJson | undefined {
-  const stack: { value: unknown; path: (string | number)[] }[] = [{ value, path: [] }];
+  // Paths are built only for the finding (this runs on every issuance and validation).
+  type Node = { value: unknown; key: string | number | undefined; parent: Node | undefined; depth: number };
+  const pathOf = (node: Node, last?: string): (string | number)[] => {
+    const path: (string | number)[] = last === undefined ? [] : [last];
+    for (let n: Node | undefined = node; n && n.key !== undefined; n = n.parent) path.unshift(n.key);
+    return path;
+  };
+  const stack: Node[] = [{ value, key: undefined, parent: undefined, depth: 0 }];
   while (stack.length > 0) {
-    const { value: v, path } = stack.pop()!;
+    const node = stack.pop()!;
+    const v = node.value;
     if (typeof v === "string") {
       const reason = unstorableReason(v);
-      if (reason) return { path, message: reason };
+      if (reason) return { path: pathOf(node), message: reason };
     } else if (typeof v === "number") {
-      if (!Number.isFinite(v)) return { path, message: "is a number outside the range TIM can store (finite doubles only)" };
+      if (!Number.isFinite(v)) return { path: pathOf(node), message: "is a number outside the range TIM can store (finite doubles only)" };
     } else if (v !== null && typeof v === "object") {
-      if (path.length >= maxDepth) return { path, message: `nests deeper than ${maxDepth} levels` };
+      if (node.depth >= maxDepth) return { path: pathOf(node), message: `nests deeper than ${maxDepth} levels` };
       if (Array.isArray(v)) {
-        v.forEach((item, i) => stack.push({ value: item, path: [...path, i] }));
+        for (let i = 0; i < v.length; i++) stack.push({ value: v[i], key: i, parent: node, depth: node.depth + 1 });
       } else {
-        for (const [key, item] of Object.entries(v)) {
+        for (const key in v) {
+          if (!Object.hasOwn(v, key)) continue;
           const reason = unstorableReason(key);
-          if (reason) return { path: [...path, key], message: `is a name that ${reason}` };
-          stack.push({ value: item, path: [...path, key] });
+          if (reason) return { path: pathOf(node, key), message: `is a name that ${reason}` };
+          stack.push({ value: (v as Record<string, unknown>)[key], key, parent: node, depth: node.depth + 1 });
         }
       }
     }
