@@ -2,7 +2,9 @@ import { z } from "zod";
 import type { MetadataPersist } from "@/inngest/events";
 import { db } from "@/lib/db/client";
 import type { Prisma } from "@/lib/generated/prisma/client";
-import { TimError } from "@/lib/http/errors";
+import { runIsolating } from "@/lib/db/batcher";
+import { TimError, isDataRefusal } from "@/lib/http/errors";
+import { errorFields, log } from "@/lib/log/logger";
 import { sendEvents } from "@/lib/jobs/send";
 
 /**
@@ -76,9 +78,35 @@ export async function persistMetadataAsync(items: PendingMetadata[]): Promise<vo
 /**
  * Inserts a batch of pending metadata rows in one transaction; rows whose
  * `jwt_uuid` is already stored are skipped (`ON CONFLICT (jwt_uuid) DO NOTHING`),
- * so a retried batch inserts each row once.
+ * so a retried batch inserts each row once. A row the database refuses is
+ * left out (and logged: its token is out already, and no retry can store it)
+ * rather than keeping the rest of its batch from being stored (runIsolating).
  */
-export async function insertPendingMetadata(batch: MetadataPersist[]): Promise<{ custom: number; tara: number }> {
+export async function insertPendingMetadata(batch: MetadataPersist[]): Promise<{ custom: number; tara: number; refused: number }> {
+  const settled = await runIsolating(batch, async (part) => {
+    const stored = await insertRows(part);
+    return part.map((_, i) => (i === 0 ? stored : undefined));
+  });
+  const counts = { custom: 0, tara: 0, refused: 0 };
+  settled.forEach((s, i) => {
+    if (s.status === "fulfilled") {
+      // a run's counts are reported by its first row (the others carry undefined)
+      counts.custom += s.value?.custom ?? 0;
+      counts.tara += s.value?.tara ?? 0;
+    } else if (isDataRefusal(s.reason)) {
+      counts.refused++;
+      log.error("token metadata row refused by the database; its token has no metadata", {
+        jwt_uuid: String(batch[i].record.jwtUuid),
+        ...errorFields(s.reason),
+      });
+    } else {
+      throw s.reason;
+    }
+  });
+  return counts;
+}
+
+async function insertRows(batch: MetadataPersist[]): Promise<{ custom: number; tara: number }> {
   const custom = JSON.stringify(batch.filter((b) => b.token_type === "custom").map((b) => parseRecord("custom", b.record)));
   const tara = JSON.stringify(batch.filter((b) => b.token_type === "tara").map((b) => parseRecord("tara", b.record)));
   const client = await db();

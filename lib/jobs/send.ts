@@ -49,8 +49,7 @@ async function flush(): Promise<void> {
       await deliver(part.map((w) => w.event));
       return part.map(() => undefined);
     });
-    const failed = batch.filter((w, i) => settled[i].status === "rejected");
-    const quiet = failed.filter((w) => w.quiet).length;
+    const quiet = batch.filter((w, i) => w.quiet && settled[i].status === "rejected").length;
     // fire-and-forget events are reported once per failed delivery, not once each
     if (quiet > 0) {
       const first = settled.find((s): s is PromiseRejectedResult => s.status === "rejected")!;

@@ -55,8 +55,7 @@ function checkContent(content: Record<string, unknown>, ctx: z.RefinementCtx): v
   for (const name of names) {
     if (name.includes(",")) {
       ctx.addIssue({ code: "custom", path: ["content", name], message: "a claim name may not contain a comma (TIM stores claim names comma-separated)" });
-    }
-    else if (name.length === 0 || name.length > TOKEN_LIMITS.claimNameChars) {
+    } else if (name.length === 0 || name.length > TOKEN_LIMITS.claimNameChars) {
       ctx.addIssue({ code: "custom", path: ["content", name], message: `a claim name has 1 to ${TOKEN_LIMITS.claimNameChars} characters` });
     }
   }

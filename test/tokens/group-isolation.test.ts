@@ -1,9 +1,10 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { anonymousCaller } from "@/lib/clients/scopes";
 import { resetConfig } from "@/lib/config/env";
 import { db } from "@/lib/db/client";
 import { TimError } from "@/lib/http/errors";
+import { insertPendingMetadata } from "@/lib/jobs/metadata";
 import { extendToken } from "@/lib/tokens/extend";
 import { issueCustomTokens, type GenerateRequest } from "@/lib/tokens/generate";
 import { revokeToken } from "@/lib/tokens/revoke";
@@ -243,6 +244,31 @@ describe("layer (b): a row the database refuses fails alone, the rest of its gro
       await restore();
     }
   });
+});
+
+test("async mode's background insert: a row the database refuses is left out, the rest of its batch is stored", async () => {
+  const run = randomUUID();
+  const restore = await refuseRows("custom.jwt_metadata", `NEW.subject = 'refuse-${run}'`);
+  try {
+    const batch = Array.from({ length: 9 }, (_, i) => {
+      const jwtUuid = randomUUID();
+      const subject = i === 4 ? `refuse-${run}` : `bg-${run}-${i}`;
+      const issuedAt = new Date();
+      return {
+        token_type: "custom" as const,
+        record: {
+          jwtUuid, claimKeys: "sub", issuedAt, expiresAt: new Date(issuedAt.getTime() + 60_000), subject, originalJwtUuid: jwtUuid,
+          claimsJson: { sub: subject }, tokenHash: createHash("sha256").update(jwtUuid).digest("hex"),
+        },
+      };
+    });
+    expect(await insertPendingMetadata(batch)).toEqual({ custom: 8, tara: 0, refused: 1 });
+    expect(await rowsOf(`bg-${run}`)).toBe(8);
+    // a retry of the same batch stores nothing twice and still leaves the refused row out
+    expect(await insertPendingMetadata(batch)).toEqual({ custom: 0, tara: 0, refused: 1 });
+  } finally {
+    await restore();
+  }
 });
 
 test("a transient failure (connection class) is not isolated: 503, no token and no row, never a 400", async () => {
