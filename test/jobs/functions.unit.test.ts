@@ -91,7 +91,7 @@ test("persist-metadata: inserts the batch, skipping a jwt_uuid already stored", 
     { name: "tim/metadata.persist", data: { token_type: "custom", record: record(existing.jwtUuid) } },
   ];
   const { result } = await new InngestTestEngine({ function: persistMetadata, events }).execute();
-  expect(result).toEqual({ custom: 1, tara: 0 });
+  expect(result).toEqual({ custom: 1, tara: 0, refused: 0 });
   expect(await (await db()).customJwtMetadata.count({ where: { subject } })).toBe(2);
 });
 
