@@ -8,7 +8,8 @@ import { insertPendingMetadata } from "@/lib/jobs/metadata";
 import { extendToken } from "@/lib/tokens/extend";
 import { issueCustomTokens, type GenerateRequest } from "@/lib/tokens/generate";
 import { revokeToken } from "@/lib/tokens/revoke";
-import { refuseRows } from "@/test/support/refuse";
+import { dropConnectionOn, refuseRows } from "@/test/support/refuse";
+import { onPostgres } from "@/test/support/scratch-db";
 import { startTestServer, type TestServer } from "@/test/support/http";
 import { call, claimsOf } from "@/test/tokens/helpers";
 
@@ -36,6 +37,7 @@ afterAll(async () => {
 const request = (sub: string): GenerateRequest => ({ content: { sub, role: "reader" }, expirationInMinutes: 30 });
 const rowsOf = async (subjectPrefix: string) =>
   (await db()).customJwtMetadata.count({ where: { subject: { startsWith: subjectPrefix } } });
+const rowsFor = async (subject: string) => (await db()).customJwtMetadata.count({ where: { subject } });
 
 async function settleAll<T>(calls: (() => Promise<T>)[]): Promise<PromiseSettledResult<T>[]> {
   return Promise.allSettled(calls.map((c) => c()));
@@ -290,6 +292,30 @@ test("a transient failure (connection class) is not isolated: 503, no token and 
     }
     // Requests of the transient rows' groups failed with them (each transient row shared its group with others).
     expect(results.filter((r, i) => r.status === "rejected" && subjects[i].startsWith("group")).length).toBeGreaterThan(0);
+  } finally {
+    await restore();
+  }
+});
+
+// PGlite has a single in-process session: there is no connection to lose.
+test.runIf(onPostgres)("a connection lost in the middle of a group's statement: every request of the group 503, no token, no row", async () => {
+  const run = randomUUID();
+  const restore = await dropConnectionOn("custom.jwt_metadata", `NEW.subject LIKE 'kill-${run}%'`);
+  try {
+    const subjects = Array.from({ length: 12 }, (_, i) => (i % 4 === 0 ? `kill-${run}-${i}` : `lost-${run}-${i}`));
+    const results = await settleAll(subjects.map((sub) => () => issueCustomTokens([request(sub)], anonymousCaller)));
+    for (const [i, r] of results.entries()) {
+      const rows = await rowsFor(subjects[i]);
+      if (subjects[i].startsWith("kill") || r.status === "rejected") {
+        expectRefused(r, 503, /no token was issued/);
+        expect(rows).toBe(0);
+      } else {
+        expect(rows).toBe(1);
+      }
+    }
+    // and the pool recovers: the next issuance commits
+    await issueOne(`after-${run}`);
+    expect(await rowsOf(`after-${run}`)).toBe(1);
   } finally {
     await restore();
   }
