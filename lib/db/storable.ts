@@ -75,5 +75,8 @@ export const storableJson = z.json().superRefine((value, ctx) => {
   if (found) ctx.addIssue({ code: "custom", path: found.path, message: found.message });
 });
 
+/** A date timestamptz can hold: JavaScript's reach beyond 4713 BC, PostgreSQL's does not (its upper bound is beyond JavaScript's). */
+export const storableDate = z.coerce.date().min(new Date("-004713-11-24T00:00:00Z"), "is before 4713 BC, the earliest date TIM can store");
+
 /** UTF-8 size of a string, the unit PostgreSQL's index limits are counted in. */
 export const utf8Bytes = (value: string) => Buffer.byteLength(value, "utf8");

@@ -8,15 +8,15 @@ import { checkToken } from "@/lib/tokens/check";
 import { isUuid } from "@/lib/tokens/kinds";
 import { tokenStatus, type TokenStatus } from "@/lib/tokens/status";
 import { isoSeconds } from "@/lib/tokens/time";
-import { storableString } from "@/lib/db/storable";
+import { storableDate, storableString } from "@/lib/db/storable";
 
 export const listMineRequestSchema = z
   .object({
     status: z.enum(["active", "expired", "revoked"]).optional(),
-    issuedAfter: z.coerce.date().optional(),
-    issuedBefore: z.coerce.date().optional(),
-    expiresAfter: z.coerce.date().optional(),
-    expiresBefore: z.coerce.date().optional(),
+    issuedAfter: storableDate.optional(),
+    issuedBefore: storableDate.optional(),
+    expiresAfter: storableDate.optional(),
+    expiresBefore: storableDate.optional(),
     jwtName: storableString.min(1).max(128).optional(),
     limit: z.number().int().min(1).max(100).default(20),
     cursor: storableString.max(200).optional(),
