@@ -1,6 +1,6 @@
 import { apiCallerActor } from "@/lib/audit/actors";
 import { authenticateClient } from "@/lib/clients/authenticate";
-import { callerName } from "@/lib/clients/scopes";
+import { callerName, tokenOwnerLimit } from "@/lib/clients/scopes";
 import { handler, json, readBody } from "@/lib/http/handler";
 import { BULK_REVOKE_MAX_BYTES, bulkRevocationStatus, bulkRevokeRequestSchema, revokeTokensInBulk } from "@/lib/tokens/revoke-bulk";
 
@@ -12,7 +12,7 @@ export const POST = handler(async (req) => {
   const result = await revokeTokensInBulk(
     tokens,
     ["custom"],
-    { reason: reason ?? null, revokedBy: callerName(caller) },
+    { reason: reason ?? null, revokedBy: callerName(caller), onlyIssuedBy: tokenOwnerLimit(caller) },
     // The audit trail keeps request ids up to 200 characters; a longer header must not fail the revocation.
     { actor: apiCallerActor(caller), requestId: req.headers.get("x-request-id")?.slice(0, 200) },
   );
