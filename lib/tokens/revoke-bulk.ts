@@ -80,7 +80,7 @@ export async function revokeTokensInBulk(
           // `revoked`: the ones this request revoked (the audit fold skips exactly these)
           target: { jwt_uuids: [...new Set(targets.map((t) => t.jti))], revoked: newly },
           reason: by.reason,
-          counts: { revoked: newly.length, already_revoked: already.length, failed: failures.length, not_owned: notOwned },
+          counts: { revoked: newly.length, already_revoked: already.length, failed: failures.length, ...(notOwned ? { not_owned: notOwned } : {}) },
           requestId: audit.requestId,
         });
       }

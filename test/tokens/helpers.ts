@@ -116,8 +116,8 @@ export async function taraTokenFixture(opts: { allowlist?: "none" | "live" | "ex
   return { token, jti, sub, payload };
 }
 
-/** A custom token that expired a minute ago, with its metadata row (the API cannot issue one). */
-export async function expiredCustomToken(sub: string) {
+/** A custom token that expired a minute ago, with its metadata row (the API cannot issue one), issued by `clientId`. */
+export async function expiredCustomToken(sub: string, clientId: string | null = null) {
   const iat = Math.floor(Date.now() / 1000) - 3600;
   const jti = randomUUID();
   const payload = { sub, iss: "TIM", aud: "tim-audience", iat, exp: iat + 3540, jti, token_type: "custom_jwt" };
@@ -136,6 +136,7 @@ export async function expiredCustomToken(sub: string) {
       originalJwtUuid: jti,
       claimsJson: payload,
       tokenHash: tokenHash(token),
+      clientId,
     },
   });
   return { token, jti };
