@@ -114,10 +114,23 @@ async function ownedBy(tx: DbTx, clientId: string, targets: ParsedRevocation[]):
 }
 
 /** 200 all new, 409 all already revoked, 403 all issued by other clients, 400 all failed, 207 anything mixed. */
-export function bulkRevocationStatus(result: BulkRevocationResult): 200 | 207 | 400 | 403 | 409 {
+function bulkRevocationStatus(result: BulkRevocationResult): 200 | 207 | 400 | 403 | 409 {
   if (result.newly_revoked === result.total) return 200;
   if (result.already_revoked === result.total) return 409;
   if (result.not_owned === result.total) return 403;
   if (result.failed === result.total) return 400;
   return 207;
+}
+
+/** The refusals among those statuses carry TIM's error fields beside the counts. */
+const REFUSALS: Partial<Record<number, { error: string; message: string }>> = {
+  400: { error: "invalid_token", message: "None of the tokens could be revoked." },
+  403: { error: "token_not_owned", message: "Every token was issued by another API client; ending them needs the scope tokens:revoke:any." },
+  409: { error: "already_revoked", message: "Every token was revoked already." },
+};
+
+/** The answer to a bulk revocation: its status and body. */
+export function bulkRevocationAnswer(result: BulkRevocationResult): { status: number; body: BulkRevocationResult & { error?: string; message?: string } } {
+  const status = bulkRevocationStatus(result);
+  return { status, body: { ...REFUSALS[status], ...result } };
 }

@@ -2,7 +2,7 @@ import { apiCallerActor } from "@/lib/audit/actors";
 import { authenticateClient } from "@/lib/clients/authenticate";
 import { callerName, tokenOwnerLimit } from "@/lib/clients/scopes";
 import { handler, json, readBody } from "@/lib/http/handler";
-import { BULK_REVOKE_MAX_BYTES, bulkRevocationStatus, bulkRevokeRequestSchema, revokeTokensInBulk } from "@/lib/tokens/revoke-bulk";
+import { BULK_REVOKE_MAX_BYTES, bulkRevocationAnswer, bulkRevokeRequestSchema, revokeTokensInBulk } from "@/lib/tokens/revoke-bulk";
 
 export const dynamic = "force-dynamic";
 
@@ -16,5 +16,6 @@ export const POST = handler(async (req) => {
     // The audit trail keeps request ids up to 200 characters; a longer header must not fail the revocation.
     { actor: apiCallerActor(caller), requestId: req.headers.get("x-request-id")?.slice(0, 200) },
   );
-  return json(result, bulkRevocationStatus(result));
+  const { status, body } = bulkRevocationAnswer(result);
+  return json(body, status);
 });
