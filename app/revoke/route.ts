@@ -1,20 +1,36 @@
 import { authenticateClient } from "@/lib/clients/authenticate";
-import { callerName } from "@/lib/clients/scopes";
+import { callerName, tokenOwnerLimit } from "@/lib/clients/scopes";
 import { handler, readBody } from "@/lib/http/handler";
 import { InvalidTokenError } from "@/lib/jwt/verify";
-import { revokeToken } from "@/lib/tokens/revoke";
+import { refusedRfc7009, revocationTarget, revokeByJti } from "@/lib/tokens/revoke";
 import { introspectRequestSchema } from "@/lib/tokens/introspect";
 
 export const dynamic = "force-dynamic";
 
-/** RFC 7009: 200 for every well-formed request, whether or not the token was valid. */
+/**
+ * RFC 7009: 200 for every well-formed request, whether or not the token was
+ * valid (§2.2), except a token this client may not revoke (§2.1): another
+ * client's custom token, or a TARA token (sessions end by their owner or an
+ * administrator), refused with 400 unauthorized_client and nothing written.
+ */
 export const POST = handler(async (req) => {
   const caller = await authenticateClient(req, "tokens:revoke");
   const { token } = await readBody(req, introspectRequestSchema, { allowForm: true });
+  let target;
   try {
-    await revokeToken(token, ["custom", "tara"], { reason: "rfc7009_revocation", revokedBy: callerName(caller) });
+    target = await revocationTarget(token, ["custom", "tara"]);
   } catch (err) {
     if (!(err instanceof InvalidTokenError)) throw err;
+  }
+  if (target?.kind === "tara") throw refusedRfc7009("A TARA session is ended by its owner (/auth/logout) or an administrator.");
+  if (target) {
+    const outcome = await revokeByJti("custom", {
+      ...target,
+      reason: "rfc7009_revocation",
+      revokedBy: callerName(caller),
+      onlyIssuedBy: tokenOwnerLimit(caller),
+    });
+    if (outcome === "not_owned") throw refusedRfc7009("This token was issued to another client.");
   }
   return new Response(null, { status: 200, headers: { "cache-control": "no-store" } });
 });

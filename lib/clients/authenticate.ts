@@ -104,3 +104,13 @@ export async function authenticateClient(req: ApiRequest, scope: Scope): Promise
   touch(clientId);
   return caller;
 }
+
+/**
+ * Whether the request carries API client credentials (HTTP Basic or a Bearer
+ * API key) rather than a token of the caller's own: endpoints that accept
+ * either tell them apart with this.
+ */
+export function presentsClientCredentials(req: ApiRequest): boolean {
+  const header = req.headers.get("authorization")?.trim() ?? "";
+  return /^basic\s/i.test(header) || /^bearer\s+tim_/i.test(header);
+}

@@ -1,9 +1,23 @@
 import { z } from "zod";
 
-/** What an API client may do. `reports:read` is for the reporting API. */
-export const SCOPES = ["tokens:issue", "tokens:validate", "tokens:revoke", "tokens:introspect", "reports:read"] as const;
-export type Scope = (typeof SCOPES)[number];
-export const scopeSchema = z.enum(SCOPES);
+/**
+ * What an API client may do, and what each scope is for (the README and the console's client form show these).
+ * `tokens:revoke` and `tokens:issue` (which extends) reach only the tokens the client issued itself;
+ * `tokens:revoke:any` reaches every custom token. `sessions:read` looks TARA sessions up by id, with
+ * their personal data.
+ */
+export const SCOPE_DESCRIPTIONS = {
+  "tokens:issue": "issue custom tokens (generate, batch) and extend the ones this client issued",
+  "tokens:validate": "validate any TIM token",
+  "tokens:revoke": "revoke the custom tokens this client issued",
+  "tokens:revoke:any": "revoke and extend custom tokens issued by any client (with tokens:revoke / tokens:issue)",
+  "tokens:introspect": "introspect any TIM token, read extension chains",
+  "sessions:read": "look up TARA sessions by session_id, with the person's personal code, names and date of birth",
+  "reports:read": "the reporting API",
+} as const;
+export const SCOPES = Object.keys(SCOPE_DESCRIPTIONS) as (keyof typeof SCOPE_DESCRIPTIONS)[];
+export type Scope = keyof typeof SCOPE_DESCRIPTIONS;
+export const scopeSchema = z.enum(SCOPES as [Scope, ...Scope[]]);
 
 /** The caller of the token API: an authenticated client, or anyone when TIM_API_AUTH=off. */
 export type ApiCaller = {
@@ -26,4 +40,12 @@ export const anonymousCaller: ApiCaller = {
 /** How revocations record who did them. */
 export function callerName(caller: ApiCaller): string {
   return caller.clientId ? `client:${caller.clientId}` : "anonymous";
+}
+
+/**
+ * Whose tokens this caller may revoke or extend: its own (the client id its
+ * tokens' metadata rows record), or anyone's (undefined) with tokens:revoke:any.
+ */
+export function tokenOwnerLimit(caller: ApiCaller): string | undefined {
+  return caller.scopes.includes("tokens:revoke:any") ? undefined : (caller.clientId ?? undefined);
 }

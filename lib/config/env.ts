@@ -35,6 +35,10 @@ const schema = z.object({
   TARA_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
   TARA_JWT_TTL_MINUTES: z.coerce.number().int().min(1).max(7 * 24 * 60).default(60),
   TARA_REQUIRE_ALLOWLIST: z.preprocess(emptyAsUndefined, bool.default(false)),
+  /** Absolute lifetime of a TARA session from its auth_time: extension never reaches past it. */
+  TIM_TARA_SESSION_MAX_HOURS: z.coerce.number().positive().max(24 * 30).default(12),
+  /** How far in the future a TIM token's iat may lie (clocks of TIM's instances differ a little). */
+  TIM_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(300).default(10),
   /** Set by start-up when the local TARA stand-in serves the logins (banner on every page). */
   TIM_TARA_STAND_IN: z.preprocess(emptyAsUndefined, bool.default(false)),
   /** Lets TIM listen beyond loopback while the stand-in (anyone can log in as anyone) serves the logins. */

@@ -1,5 +1,6 @@
 import { decodeJwt, decodeProtectedHeader, jwtVerify, type JWTHeaderParameters, type JWTPayload } from "jose";
 import { findUnstorableJson } from "@/lib/db/storable";
+import { config } from "@/lib/config/env";
 import { TimError } from "@/lib/http/errors";
 import { SIGNING_ALGS, verificationKey } from "@/lib/jwt/keys";
 
@@ -29,6 +30,7 @@ export class InvalidTokenError extends TimError {
 
 export type VerifyOptions = {
   audience?: string | string[];
+  /** The issuer the caller expects; TIM_ISSUER is required in any case. */
   issuer?: string;
   /** Accept expired tokens (signature still checked), e.g. to revoke one. */
   ignoreExpiry?: boolean;
@@ -44,7 +46,9 @@ const JWS_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 /**
  * Verifies a compact JWS signed by one of TIM's published keys. Only the key
  * named by `kid` is tried, only with that key's algorithm; `alg: none`, HMAC
- * and self-referencing key headers are refused before any cryptography.
+ * and self-referencing key headers are refused before any cryptography. The
+ * issuer must be TIM_ISSUER and `iat` may not lie further ahead than
+ * TIM_CLOCK_SKEW_SECONDS.
  */
 export async function verifyJwt(token: unknown, opts: VerifyOptions = {}): Promise<VerifiedJwt> {
   if (typeof token !== "string" || !JWS_SHAPE.test(token)) throw new InvalidTokenError("Malformed token");
@@ -63,24 +67,36 @@ export async function verifyJwt(token: unknown, opts: VerifyOptions = {}): Promi
   if (!key) throw new InvalidTokenError("Unknown key");
   if (key.alg !== header.alg) throw new InvalidTokenError("Unsupported algorithm");
 
-  let verified: JWTPayload;
+  const cfg = config();
+  let payload: JWTPayload;
   try {
-    const { payload } = await jwtVerify(token, key.publicKey, {
+    ({ payload } = await jwtVerify(token, key.publicKey, {
       algorithms: [key.alg],
       audience: opts.audience,
-      issuer: opts.issuer,
+      issuer: cfg.TIM_ISSUER,
       requiredClaims: ["exp"],
       currentDate: opts.ignoreExpiry ? beforeExpiry(token) : undefined,
-    });
-    verified = payload;
+    }));
   } catch (err) {
     throw new InvalidTokenError(reasonFor(err));
   }
   // JSON numbers beyond double range parse as Infinity (`exp: 1e400` never expires and has no date);
   // such a token, or one TIM could not store, is not a token TIM issued.
-  if (findUnstorableJson(verified)) throw new InvalidTokenError("Invalid claims");
-  return { payload: verified, header };
+  if (findUnstorableJson(payload)) throw new InvalidTokenError("Invalid claims");
+  // A finite time claim beyond what a Date can hold (e.g. `exp: 1e308`) has no date to store or answer.
+  if (TIME_CLAIMS.some((c) => typeof payload[c] === "number" && Math.abs(payload[c] as number) > MAX_EPOCH_SECONDS)) {
+    throw new InvalidTokenError("Invalid claims");
+  }
+  if (opts.issuer !== undefined && opts.issuer !== payload.iss) throw new InvalidTokenError("Invalid issuer");
+  if (typeof payload.iat === "number" && payload.iat > Date.now() / 1000 + cfg.TIM_CLOCK_SKEW_SECONDS) {
+    throw new InvalidTokenError("Token not yet valid");
+  }
+  return { payload, header };
 }
+
+const TIME_CLAIMS = ["exp", "iat", "nbf", "auth_time"] as const;
+/** ECMAScript's Date range: ±8.64e15 ms. */
+const MAX_EPOCH_SECONDS = 8.64e12;
 
 /** A moment at which the token has not yet expired, to check everything but expiry. */
 function beforeExpiry(token: string): Date | undefined {

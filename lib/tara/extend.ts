@@ -1,11 +1,14 @@
 import { decodeJwt } from "jose";
 import { config } from "@/lib/config/env";
+import { taraSessionEnd } from "@/lib/tara/session-lifetime";
 import { extendToken, type ExtendedToken } from "@/lib/tokens/extend";
 
 /**
  * Extends a TIM TARA JWT by TARA_JWT_TTL_MINUTES: a new token in the same
  * chain and session (same sid), the old one revoked — the custom tokens'
  * extension logic, for the tara kind. The token itself is the credential.
+ * The new token never outlives the session's absolute lifetime (its expiry is
+ * cut to it); once that is reached, extension is refused (401).
  */
 export async function extendTaraToken(token: string): Promise<ExtendedToken> {
   const subject = safeSubject(token);
@@ -13,6 +16,7 @@ export async function extendTaraToken(token: string): Promise<ExtendedToken> {
     token,
     lifetimeMinutes: config().TARA_JWT_TTL_MINUTES,
     revokedBy: subject ? `user:${subject}` : null,
+    latestExpiry: (payload) => taraSessionEnd(payload.auth_time),
   });
 }
 

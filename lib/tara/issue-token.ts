@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { JWTPayload } from "jose";
 import { config } from "@/lib/config/env";
+import { taraSessionEnd } from "@/lib/tara/session-lifetime";
 import { db } from "@/lib/db/client";
 import { isDataRefusal, refusedInput } from "@/lib/http/errors";
 import { signJwt } from "@/lib/jwt/sign";
@@ -8,6 +9,7 @@ import type { Prisma, TaraOauthState } from "@/lib/generated/prisma/client";
 import type { TaraIdentity } from "@/lib/tara/verify-id-token";
 import { tokenHash } from "@/lib/tokens/hash";
 import { TOKEN_TYPE } from "@/lib/tokens/kinds";
+import { noteRecorded } from "@/lib/tokens/recorded";
 
 /** The name recorded in jwt_metadata.jwt_name for TARA tokens (and the cookie name). */
 export const TARA_JWT_NAME = "TIM_TARA_JWT";
@@ -45,7 +47,7 @@ export function taraJwtClaims(identity: TaraIdentity, sessionId: string, nowSeco
     sub: identity.sub,
     jti: randomUUID(),
     iat: nowSeconds,
-    exp: nowSeconds + cfg.TARA_JWT_TTL_MINUTES * 60,
+    exp: Math.min(nowSeconds + cfg.TARA_JWT_TTL_MINUTES * 60, taraSessionEnd(identity.authTime)),
     token_type: TOKEN_TYPE.tara,
     given_name: identity.givenName,
     family_name: identity.familyName,
@@ -102,5 +104,6 @@ export async function issueTaraToken(identity: TaraIdentity, state: TaraOauthSta
     // The identity TARA sent holds what the database refuses: this login fails alone, as a bad request.
     throw isDataRefusal(err) ? refusedInput(err, "the identity in TARA's ID token") : err;
   });
+  noteRecorded("tara", payload.jti, payload.exp);
   return { token, payload, sessionId, expiresAt };
 }

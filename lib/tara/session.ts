@@ -1,5 +1,6 @@
 import type { ApiRequest } from "@/lib/http/handler";
 import { z } from "zod";
+import { authenticateClient, presentsClientCredentials } from "@/lib/clients/authenticate";
 import { config } from "@/lib/config/env";
 import { db } from "@/lib/db/client";
 import type { TaraJwtMetadata } from "@/lib/generated/prisma/client";
@@ -107,25 +108,38 @@ export async function listTaraSessions(subject: string): Promise<TaraSession[]> 
 }
 
 /**
- * The session a request is about: `session_id` when given, else the one of the
- * TIM TARA JWT in the Authorization header or cookie (checked: signature,
- * expiry, denylist, allowlist when required). 401 when there is none.
+ * The session a request may see, with its personal data. A session id alone is
+ * not a credential: an API client with the scope sessions:read (HTTP Basic or
+ * API key) names the session by `session_id`; anyone else shows the session's
+ * own TIM TARA JWT (bearer or cookie; checked: signature, expiry, denylist,
+ * allowlist when required), and a `session_id` beside it must be that token's.
+ * 401 without either, 403 for a client without the scope or another session's id.
  */
 export async function sessionFromRequest(req: ApiRequest, sessionId: string | undefined): Promise<TaraSession> {
-  if (sessionId !== undefined) {
-    if (!sessionIdSchema.safeParse(sessionId).success) throw new TimError(400, "invalid_request", "session_id must be a UUID.");
+  if (sessionId !== undefined && !sessionIdSchema.safeParse(sessionId).success) {
+    throw new TimError(400, "invalid_request", "session_id must be a UUID.");
+  }
+  const byClient = presentsClientCredentials(req);
+  const token = byClient ? undefined : taraTokenFrom(req);
+  if (!token) {
+    if (sessionId === undefined) {
+      if (byClient) throw new TimError(400, "invalid_request", "Name the session with session_id.");
+      throw new TimError(401, "not_authenticated", "Give the TIM TARA JWT as cookie or bearer token (or API client credentials and session_id).");
+    }
+    await authenticateClient(req, "sessions:read");
     const session = await findTaraSession(sessionId);
     if (!session) throw new TimError(404, "session_not_found", "No TARA session has this id.");
     return session;
   }
-  const token = taraTokenFrom(req);
-  if (!token) throw new TimError(401, "not_authenticated", "Give session_id, or the TIM TARA JWT as cookie or bearer token.");
   let sid: unknown;
   try {
     ({ payload: { sid } } = await checkToken(token, { kinds: ["tara"] }));
   } catch (err) {
     if (err instanceof InvalidTokenError) throw new TimError(401, "invalid_token", err.reason, { reason: err.reason });
     throw err;
+  }
+  if (sessionId !== undefined && sessionId.toLowerCase() !== String(sid).toLowerCase()) {
+    throw new TimError(403, "not_your_session", "session_id names another session than the one of this token.");
   }
   const session = typeof sid === "string" ? await findTaraSession(sid) : undefined;
   if (!session) throw new TimError(401, "invalid_token", "Token not found", { reason: "Token not found" });

@@ -2,9 +2,10 @@ import type { JWTPayload } from "jose";
 import { config } from "@/lib/config/env";
 import { db } from "@/lib/db/client";
 import { InvalidTokenError, verifyJwt, type VerifyOptions } from "@/lib/jwt/verify";
-import { isRevoked } from "@/lib/tokens/denylist";
+import { tokenStanding } from "@/lib/tokens/denylist";
 import { tokenHash } from "@/lib/tokens/hash";
 import { isUuid, kindOf, tokenTables, type TokenKind } from "@/lib/tokens/kinds";
+import { knownRecorded, noteRecorded, recordRequired } from "@/lib/tokens/recorded";
 
 export type CheckedToken = { payload: JWTPayload & { jti: string; exp: number }; kind: TokenKind };
 
@@ -14,9 +15,12 @@ export type CheckOptions = Pick<VerifyOptions, "audience" | "issuer"> & {
 };
 
 /**
- * Full validity check of a TIM token: signature with a published key, expiry,
- * optional audience and issuer, token kind, then the denylist (in-process when
- * its listener is live, else one primary-key lookup) and, for TARA tokens when TARA_REQUIRE_ALLOWLIST=true, the allowlist.
+ * Full validity check of a TIM token: signature with a published key, issuer
+ * (TIM_ISSUER), expiry, optional audience, token kind, then the denylist
+ * (in-process when its listener is live, else one primary-key lookup) and, in
+ * sync mode, that its metadata row exists (asked in the same grouped lookup,
+ * unless this process knows the row already), and, for TARA tokens when
+ * TARA_REQUIRE_ALLOWLIST=true, the allowlist.
  * Throws InvalidTokenError with the reason; database failures propagate (fail closed).
  */
 export async function checkToken(token: unknown, opts: CheckOptions = {}): Promise<CheckedToken> {
@@ -24,7 +28,11 @@ export async function checkToken(token: unknown, opts: CheckOptions = {}): Promi
   const kind = kindOf(payload);
   if (!kind || (opts.kinds && !opts.kinds.includes(kind))) throw new InvalidTokenError("Wrong token type");
   if (!isUuid(payload.jti)) throw new InvalidTokenError("Invalid claims");
-  if (await isRevoked(kind, payload.jti)) throw new InvalidTokenError("Token revoked");
+  const needRecord = recordRequired() && !knownRecorded(kind, payload.jti);
+  const standing = await tokenStanding(kind, payload.jti, needRecord);
+  if (standing === "revoked") throw new InvalidTokenError("Token revoked");
+  if (standing === "unrecorded") throw new InvalidTokenError("Token not found");
+  if (needRecord) noteRecorded(kind, payload.jti, payload.exp as number);
   if (kind === "tara" && config().TARA_REQUIRE_ALLOWLIST) {
     const allowed = await tokenTables(await db(), kind).allowlist.findUnique({
       where: { jwtHash: tokenHash(token as string) },

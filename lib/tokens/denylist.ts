@@ -31,32 +31,32 @@ const PING_MS = 5_000;
 const PING_TIMEOUT_MS = 2_000;
 const PRUNE_MS = 60_000;
 
-// The denylisted jtis among those asked for ($1: custom jtis, $2: TARA jtis, as lowercase JSON arrays).
-// One primary-key probe per asked jti (a scalar subquery): written as IN or EXISTS, the planner
-// may hash-join the whole denylist for every lookup, a cost that grows with the denylist.
-const LOOKUP = prepared(
-  "denylist_probe",
-  `SELECT 'custom' AS kind, t.v AS jti FROM jsonb_array_elements_text($1::jsonb) AS t(v)
-    WHERE (SELECT true FROM custom.denylist d WHERE d.jwt_uuid = t.v::uuid)
-   UNION ALL
-   SELECT 'tara', t.v FROM jsonb_array_elements_text($2::jsonb) AS t(v)
-    WHERE (SELECT true FROM tara.denylist d WHERE d.jwt_uuid = t.v::uuid)`,
-);
+// Of the asked tokens ($1: custom, $2: TARA, as JSON arrays of {jti (lowercase), row}), those that are
+// denylisted, or (where `row` asks for it) have no metadata row. One primary-key probe per asked jti
+// (scalar subqueries): written as IN or EXISTS, the planner may hash-join the whole denylist for every
+// lookup, a cost that grows with the denylist.
+const probe = (schema: TokenKind) =>
+  `SELECT '${schema}' AS kind, t.jti, r.revoked FROM jsonb_to_recordset($${schema === "custom" ? 1 : 2}::jsonb) AS t(jti text, "row" boolean)
+     CROSS JOIN LATERAL (SELECT (SELECT true FROM ${schema}.denylist d WHERE d.jwt_uuid = t.jti::uuid) IS NOT NULL AS revoked,
+            (NOT t."row" OR (SELECT true FROM ${schema}.jwt_metadata m WHERE m.jwt_uuid = t.jti::uuid) IS NOT NULL) AS recorded) r
+    WHERE r.revoked OR NOT r.recorded`;
+const LOOKUP = prepared("denylist_probe", `${probe("custom")}\n   UNION ALL\n   ${probe("tara")}`);
 
-type Lookup = { kind: TokenKind; jti: string };
+type Lookup = { kind: TokenKind; jti: string; row: boolean };
+
+/** What the denylist, and where asked the metadata table, say of a token. */
+export type TokenStanding = "revoked" | "unrecorded" | "ok";
 
 /**
  * Database checks of concurrent validations go together: one query per group,
  * so a revocation committed anywhere before a check began is always seen.
  */
-const lookupRevoked = batcher<Lookup, boolean>(
+const lookupStanding = batcher<Lookup, TokenStanding>(
   async (asked) => {
-    const rows = await runPrepared<{ kind: TokenKind; jti: string }>(LOOKUP, [
-      JSON.stringify(asked.filter((a) => a.kind === "custom").map((a) => a.jti)),
-      JSON.stringify(asked.filter((a) => a.kind === "tara").map((a) => a.jti)),
-    ]);
-    const found = new Set(rows.map((r) => keyOf(r.kind, r.jti)));
-    return asked.map((a) => found.has(keyOf(a.kind, a.jti)));
+    const ofKind = (kind: TokenKind) => JSON.stringify(asked.filter((a) => a.kind === kind).map(({ jti, row }) => ({ jti, row })));
+    const rows = await runPrepared<{ kind: TokenKind; jti: string; revoked: boolean }>(LOOKUP, [ofKind("custom"), ofKind("tara")]);
+    const found = new Map(rows.map((r) => [keyOf(r.kind, r.jti), r.revoked ? ("revoked" as const) : ("unrecorded" as const)]));
+    return asked.map((a) => found.get(keyOf(a.kind, a.jti)) ?? "ok");
   },
   { maxSize: 500, maxInFlight: 4 },
 );
@@ -116,15 +116,17 @@ function apply(into: Revoked, payload: string): void {
 }
 
 /**
- * Whether the token `jti` of `kind` is on the denylist: a revoked token in
- * the live set is refused at once; otherwise the set answers where it is
- * authoritative (PGlite), and the database does (grouped lookups) elsewhere.
+ * Whether the token `jti` of `kind` is on the denylist, and, with
+ * `needRecord`, whether its metadata row exists: a revoked token in the live
+ * set is refused at once; otherwise the set answers where it is authoritative
+ * (PGlite) and no row is asked for, and the database does (grouped lookups)
+ * elsewhere.
  */
-export async function isRevoked(kind: TokenKind, jti: string): Promise<boolean> {
+export async function tokenStanding(kind: TokenKind, jti: string, needRecord: boolean): Promise<TokenStanding> {
   const key = keyOf(kind, jti);
-  if (inLiveSet(key)) return true;
-  if (state.live && state.authoritative && !state.pending.has(key)) return false;
-  return lookupRevoked({ kind, jti: jti.toLowerCase() });
+  if (inLiveSet(key)) return "revoked";
+  if (!needRecord && state.live && state.authoritative && !state.pending.has(key)) return "ok";
+  return lookupStanding({ kind, jti: jti.toLowerCase(), row: needRecord });
 }
 
 /**

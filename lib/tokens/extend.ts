@@ -1,14 +1,18 @@
 import { randomUUID } from "node:crypto";
 import type { JWTPayload } from "jose";
 import { z } from "zod";
+import { tokenOwnerLimit, type ApiCaller } from "@/lib/clients/scopes";
 import { batcher } from "@/lib/db/batcher";
 import { prepared, runPrepared, type PreparedStatement } from "@/lib/db/prepared";
 import { TimError, isDataRefusal, isUniqueViolation, refusedInput } from "@/lib/http/errors";
 import { signJwt } from "@/lib/jwt/sign";
 import { InvalidTokenError, verifyJwt, type InvalidTokenReason } from "@/lib/jwt/verify";
 import { knownRevoked, notePending, noteRevoked } from "@/lib/tokens/denylist";
+import { checkAllowed } from "@/lib/tokens/generate";
 import { tokenHash } from "@/lib/tokens/hash";
 import { isUuid, kindOf, type TokenKind } from "@/lib/tokens/kinds";
+import { noteRecorded } from "@/lib/tokens/recorded";
+import { notTokenOwner } from "@/lib/tokens/revoke";
 import { MAX_LIFETIME_MINUTES, isoSeconds, nowSeconds } from "@/lib/tokens/time";
 
 export const extendRequestSchema = z
@@ -25,6 +29,14 @@ export type ExtendOptions = {
   clientId?: string | null;
   /** Recorded as revoked_by on the old token's denylist row. */
   revokedBy?: string | null;
+  /**
+   * The API client asking: its policy applies as to issuance (maximum lifetime,
+   * allowed audiences), and it extends only tokens it issued unless it holds
+   * tokens:revoke:any (the extension revokes the old token).
+   */
+  caller?: ApiCaller;
+  /** The latest expiry (seconds) the new token may have, from the old token's claims; reached: 401. */
+  latestExpiry?: (payload: JWTPayload) => number;
 };
 
 export type ExtendedToken = {
@@ -39,7 +51,9 @@ export type ExtendedToken = {
   originalJwtUuid: string;
 };
 
-function denied(reason: InvalidTokenReason): TimError {
+type ExtendDeniedReason = InvalidTokenReason | "Session lifetime exceeded";
+
+function denied(reason: ExtendDeniedReason): TimError {
   return new TimError(401, "extend_denied", reason, { reason });
 }
 
@@ -64,13 +78,16 @@ export async function extendToken(kind: TokenKind, opts: ExtendOptions): Promise
   if (kindOf(payload) !== kind) throw denied("Wrong token type");
   const oldJti = payload.jti;
   if (!isUuid(oldJti)) throw denied("Invalid claims");
+  if (opts.caller) checkAllowed(opts.lifetimeMinutes, payload.aud ?? [], opts.caller);
 
   // Known here: refused before signing. Otherwise the statement below reads the denylist itself.
   if (knownRevoked(kind, oldJti)) throw denied("Token revoked");
 
   // Signed before the write (signing may touch tim.signing_keys); discarded if the write fails.
   const iat = nowSeconds();
-  const exp = iat + opts.lifetimeMinutes * 60;
+  const latest = opts.latestExpiry?.(payload) ?? Infinity;
+  if (latest <= iat) throw denied("Session lifetime exceeded");
+  const exp = Math.min(iat + opts.lifetimeMinutes * 60, latest);
   const jti = randomUUID();
   const newPayload: JWTPayload = { ...payload, iat, exp, jti };
   const token = await signJwt(newPayload);
@@ -86,6 +103,7 @@ export async function extendToken(kind: TokenKind, opts: ExtendOptions): Promise
     set_client: opts.clientId !== undefined,
     client_id: opts.clientId ?? null,
     revoked_by: opts.revokedBy ?? null,
+    owner: opts.caller ? (tokenOwnerLimit(opts.caller) ?? null) : null,
   }).catch((err: unknown): never => {
     if (isUniqueViolation(err)) throw conflict();
     if (isDataRefusal(err)) throw refusedInput(err, "token");
@@ -93,12 +111,14 @@ export async function extendToken(kind: TokenKind, opts: ExtendOptions): Promise
   });
   if (row === "conflict") throw conflict();
   if (row.found === 0) throw denied("Token not found");
+  if (!row.owned) throw notTokenOwner();
   if (!row.id) {
     // Nothing written: revoked (or extended) before the statement began, or by a concurrent extension.
     if (row.revoked_before) throw denied("Token revoked");
     throw conflict();
   }
   noteRevoked(kind, oldJti, row.old_expires_at!);
+  noteRecorded(kind, jti, exp);
   return {
     token,
     jti,
@@ -114,6 +134,8 @@ export async function extendToken(kind: TokenKind, opts: ExtendOptions): Promise
 type ExtensionRow = {
   old: string;
   found: number;
+  /** The asking client may extend this token (see ExtendOptions.caller); nothing was written otherwise. */
+  owned: boolean;
   id: string | null;
   supersedes: string | null;
   original_jwt_uuid: string | null;
@@ -134,6 +156,8 @@ type ExtensionAsked = {
   set_client: boolean;
   client_id: string | null;
   revoked_by: string | null;
+  /** Extend only if the old row's client_id is this; null: any token. */
+  owner: string | null;
 };
 
 /*
@@ -143,7 +167,8 @@ type ExtensionAsked = {
  * the new metadata row, a copy of the old one with what is new (supersedes =
  * old id, same chain root; TARA rows carry their login details along), and the
  * allowlist place handed to the successor. An old token revoked or extended
- * meanwhile gets no new row (ON CONFLICT); a failing statement writes nothing.
+ * meanwhile gets no new row (ON CONFLICT); one another client issued than the
+ * asked `owner` gets nothing written; a failing statement writes nothing.
  */
 const extendStatement = (schema: TokenKind, carried: readonly string[]) => {
   const carriedColumns = carried.map((c) => `, ${c}`).join("");
@@ -152,14 +177,15 @@ const extendStatement = (schema: TokenKind, carried: readonly string[]) => {
     `extend_${schema}`,
     `WITH asked AS (
        SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(old uuid, jti uuid, iat timestamptz, exp timestamptz,
-              claims jsonb, hash text, set_client boolean, client_id text, revoked_by text)
+              claims jsonb, hash text, set_client boolean, client_id text, revoked_by text, owner text)
      ), prev AS (
        SELECT m.*, a.jti AS new_jti, a.iat AS new_iat, a.exp AS new_exp, a.claims AS new_claims, a.hash AS new_hash,
-              a.set_client, a.client_id AS new_client_id, a.revoked_by AS new_revoked_by
+              a.set_client, a.client_id AS new_client_id, a.revoked_by AS new_revoked_by,
+              (a.owner IS NULL OR m.client_id IS NOT DISTINCT FROM a.owner) AS owned
          FROM ${schema}.jwt_metadata m JOIN asked a ON m.jwt_uuid = a.old
      ), den AS (
        INSERT INTO ${schema}.denylist (jwt_uuid, expires_at, reason, revoked_by)
-       SELECT jwt_uuid, expires_at, 'extended', new_revoked_by FROM prev ORDER BY jwt_uuid
+       SELECT jwt_uuid, expires_at, 'extended', new_revoked_by FROM prev WHERE owned ORDER BY jwt_uuid
        ON CONFLICT (jwt_uuid) DO NOTHING RETURNING jwt_uuid, expires_at
      ), ins AS (
        INSERT INTO ${schema}.jwt_metadata (jwt_uuid, claim_keys, issued_at, expires_at, subject, jwt_name, audience,
@@ -176,7 +202,7 @@ const extendStatement = (schema: TokenKind, carried: readonly string[]) => {
        SELECT p.new_hash, p.new_jti, p.new_exp FROM prev p JOIN unlisted u ON u.jwt_uuid = p.jwt_uuid
        ON CONFLICT DO NOTHING RETURNING 1
      )
-     SELECT a.old::text, (p.jwt_uuid IS NOT NULL)::int AS found, i.id::text, i.supersedes::text,
+     SELECT a.old::text, (p.jwt_uuid IS NOT NULL)::int AS found, coalesce(p.owned, true) AS owned, i.id::text, i.supersedes::text,
             i.original_jwt_uuid::text, i.jwt_name, d.expires_at AS old_expires_at,
             -- the statement's snapshot: rows committed before it began, not the ones den writes or waits for
             (SELECT true FROM ${schema}.denylist x WHERE x.jwt_uuid = a.old) IS NOT NULL AS revoked_before

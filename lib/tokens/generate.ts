@@ -13,6 +13,7 @@ import { errorFields, log } from "@/lib/log/logger";
 import { signJwt } from "@/lib/jwt/sign";
 import { tokenHash } from "@/lib/tokens/hash";
 import { TOKEN_TYPE } from "@/lib/tokens/kinds";
+import { noteRecorded } from "@/lib/tokens/recorded";
 import { MAX_LIFETIME_MINUTES, isoSeconds, nowSeconds } from "@/lib/tokens/time";
 
 /** Claims TIM sets itself; a caller may not choose them. */
@@ -146,8 +147,9 @@ export function createdBody(issued: IssuedToken) {
   return { status: "created", name: issued.name, token: issued.token, expiresAt: issued.expiresAt };
 }
 
-function checkAllowed(req: GenerateRequest, audience: string | string[], caller: ApiCaller): void {
-  if (caller.maxLifetimeMinutes !== null && req.expirationInMinutes > caller.maxLifetimeMinutes) {
+/** The calling client's policy for any token it mints (issuance and extension): its maximum lifetime and audiences. */
+export function checkAllowed(lifetimeMinutes: number, audience: string | string[], caller: ApiCaller): void {
+  if (caller.maxLifetimeMinutes !== null && lifetimeMinutes > caller.maxLifetimeMinutes) {
     throw badRequest(`expirationInMinutes exceeds this client's maximum of ${caller.maxLifetimeMinutes} minutes.`);
   }
   if (caller.allowedAudiences.length === 0) return;
@@ -171,7 +173,7 @@ export async function issueCustomTokens(requests: GenerateRequest[], caller: Api
   const drafts = requests.map((req) => {
     const { aud: contentAudience, ...content } = req.content;
     const audience = (req.audience ?? (contentAudience as string | string[] | undefined)) ?? cfg.TIM_DEFAULT_AUDIENCE;
-    checkAllowed(req, audience, caller);
+    checkAllowed(req.expirationInMinutes, audience, caller);
     const jti = randomUUID();
     const exp = iat + req.expirationInMinutes * 60;
     const payload: JWTPayload = { ...content, iss: cfg.TIM_ISSUER, aud: audience, iat, exp, jti, token_type: TOKEN_TYPE.custom };
@@ -200,6 +202,7 @@ export async function issueCustomTokens(requests: GenerateRequest[], caller: Api
       await persistMetadataAsync(rows.map((record) => ({ tokenType: "custom", record })));
     } else {
       await recordMetadata(rows);
+      for (const s of signed) noteRecorded("custom", s.jti, s.exp);
     }
   } catch (err) {
     // This request's own rows were refused (the rest of its group committed without them): its input is at fault.

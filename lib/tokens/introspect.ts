@@ -9,6 +9,7 @@ import { checkToken } from "@/lib/tokens/check";
 import { kindOf, type TokenKind } from "@/lib/tokens/kinds";
 import { recordRead } from "@/lib/tokens/reads";
 import { storableString } from "@/lib/db/storable";
+import { noteRecorded, recordRequired } from "@/lib/tokens/recorded";
 
 export const introspectRequestSchema = z.object({
   token: z.string({ error: "token is required" }).min(1, "token is required"),
@@ -86,9 +87,11 @@ export async function introspectToken(token: string): Promise<Introspection> {
   let meta = activeMetadata.get(key);
   if (!meta) {
     meta = await lookupMetadata({ kind, jti });
-    // Every token TIM issued has its row; one without is not TIM's to vouch for.
-    if (!meta) return INACTIVE;
+    // In sync mode checkToken refused a token without its row already (one that went since is not TIM's to
+    // vouch for either); in async mode a fresh token's row may still be on its way: active, as validation says.
+    if (!meta) return recordRequired() ? INACTIVE : { ...payload, active: true };
     activeMetadata.set(key, meta, { ttl: Math.max(1, payload.exp * 1000 - Date.now()) });
+    noteRecorded(kind, jti, payload.exp);
   }
   // `active` first: spreading the claims and then overriding keys of theirs made V8 build a slow
   // dictionary-mode object (~7 µs per answer, with its JSON serialisation). Metadata fields win over

@@ -74,8 +74,11 @@ function decodeCursor(cursor: string): Cursor {
   throw badRequest("cursor is not one this API returned.");
 }
 
+/** Who lists: the subject of the bearer token, and the token (whose issuing client bounds the list). */
+export type Bearer = { subject: string; jti: string };
+
 /** The caller's own bearer token: a valid, unrevoked custom token with a subject. */
-export async function subjectOfBearer(req: ApiRequest): Promise<string> {
+export async function bearerOf(req: ApiRequest): Promise<Bearer> {
   const header = req.headers.get("authorization") ?? "";
   const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
   const challenge = (error?: string) => ({
@@ -85,7 +88,7 @@ export async function subjectOfBearer(req: ApiRequest): Promise<string> {
   try {
     const { payload } = await checkToken(match[1], { kinds: ["custom"] });
     if (typeof payload.sub !== "string") throw new TimError(403, "no_subject", "This token has no subject to list tokens for.");
-    return payload.sub;
+    return { subject: payload.sub, jti: payload.jti };
   } catch (err) {
     if (err instanceof InvalidTokenError) {
       throw new TimError(401, "invalid_token", err.reason, { reason: err.reason }, challenge("invalid_token"));
@@ -94,9 +97,19 @@ export async function subjectOfBearer(req: ApiRequest): Promise<string> {
   }
 }
 
-/** The subject's custom tokens, newest first, with their status and keyset pagination. */
-export async function listMyTokens(subject: string, filters: ListMineRequest) {
-  const conditions: Prisma.Sql[] = [Prisma.sql`m.subject = ${subject}`];
+/**
+ * The subject's custom tokens that the bearer token's own API client issued
+ * (any client may mint a token for any `sub`, so the subject alone does not
+ * entitle its holder to another client's tokens), newest first, with their
+ * status and keyset pagination.
+ */
+export async function listMyTokens({ subject, jti }: Bearer, filters: ListMineRequest) {
+  const conditions: Prisma.Sql[] = [
+    Prisma.sql`m.subject = ${subject}`,
+    // Both evaluated once per query (uncorrelated); without the bearer's row nothing is listed.
+    Prisma.sql`m.client_id IS NOT DISTINCT FROM (SELECT b.client_id FROM custom.jwt_metadata b WHERE b.jwt_uuid = ${jti}::uuid)`,
+    Prisma.sql`EXISTS (SELECT 1 FROM custom.jwt_metadata b WHERE b.jwt_uuid = ${jti}::uuid)`,
+  ];
   if (filters.status === "revoked") conditions.push(Prisma.sql`d.jwt_uuid IS NOT NULL`);
   if (filters.status === "active") conditions.push(Prisma.sql`d.jwt_uuid IS NULL AND m.expires_at > now()`);
   if (filters.status === "expired") conditions.push(Prisma.sql`d.jwt_uuid IS NULL AND m.expires_at <= now()`);

@@ -4,7 +4,7 @@ import { recordAudit } from "@/lib/audit/record";
 import { db } from "@/lib/db/client";
 import { InvalidTokenError } from "@/lib/jwt/verify";
 import { revocationTarget, revokeByJti, type ParsedRevocation, type Revocation } from "@/lib/tokens/revoke";
-import type { TokenKind } from "@/lib/tokens/kinds";
+import { tokenTables, type DbTx, type TokenKind } from "@/lib/tokens/kinds";
 import { storableString } from "@/lib/db/storable";
 
 export const MAX_BULK_REVOKE = 100;
@@ -22,6 +22,8 @@ export type BulkRevocationResult = {
   newly_revoked: number;
   already_revoked: number;
   failed: number;
+  /** Of the failed: tokens another API client issued (reason "Token not issued by this client"). */
+  not_owned: number;
   newly_revoked_ids: string[];
   already_revoked_ids: string[];
   failures: { index: number; reason: string }[];
@@ -31,22 +33,24 @@ export type BulkRevocationResult = {
 export type BulkRevocationAudit = { actor: AuditActor; requestId?: string | null };
 
 /**
- * Revokes up to 100 tokens: unreadable or forged ones are reported as
- * failures, the rest are denylisted in one transaction, which also writes the
- * audit event when `audit` is given. The same token twice counts once as newly
- * and then as already revoked.
+ * Revokes up to 100 tokens: unreadable or forged ones, and with
+ * `onlyIssuedBy` those another client issued, are reported as failures, the
+ * rest are denylisted in one transaction, which also writes the audit event
+ * when `audit` is given. The same token twice counts once as newly and then as
+ * already revoked.
  */
 export async function revokeTokensInBulk(
   tokens: unknown[],
   kinds: readonly TokenKind[],
-  by: Pick<Revocation, "reason" | "revokedBy">,
+  by: Pick<Revocation, "reason" | "revokedBy" | "onlyIssuedBy">,
   audit?: BulkRevocationAudit,
 ): Promise<BulkRevocationResult> {
   const failures: BulkRevocationResult["failures"] = [];
-  const targets: ParsedRevocation[] = [];
+  let targets: (ParsedRevocation & { index: number })[] = [];
+  let notOwned = 0;
   for (const [index, token] of tokens.entries()) {
     try {
-      targets.push(await revocationTarget(token, kinds));
+      targets.push({ ...(await revocationTarget(token, kinds)), index });
     } catch (err) {
       if (!(err instanceof InvalidTokenError)) throw err;
       failures.push({ index, reason: err.reason });
@@ -57,6 +61,15 @@ export async function revokeTokensInBulk(
   if (targets.length) {
     const prisma = await db();
     await prisma.$transaction(async (tx) => {
+      if (by.onlyIssuedBy !== undefined) {
+        const owned = await ownedBy(tx, by.onlyIssuedBy, targets);
+        for (const t of targets.filter((t) => !owned.has(ownedKey(t.kind, t.jti)))) {
+          failures.push({ index: t.index, reason: "Token not issued by this client" });
+          notOwned++;
+        }
+        targets = targets.filter((t) => owned.has(ownedKey(t.kind, t.jti)));
+        failures.sort((a, b) => a.index - b.index);
+      }
       for (const target of targets) {
         const outcome = await revokeByJti(target.kind, { ...target, ...by }, tx);
         (outcome === "revoked" ? newly : already).push(target.jti);
@@ -68,7 +81,7 @@ export async function revokeTokensInBulk(
           // `revoked`: the ones this request revoked (the audit fold skips exactly these)
           target: { jwt_uuids: [...new Set(targets.map((t) => t.jti))], revoked: newly },
           reason: by.reason,
-          counts: { revoked: newly.length, already_revoked: already.length, failed: failures.length },
+          counts: { revoked: newly.length, already_revoked: already.length, failed: failures.length, ...(notOwned ? { not_owned: notOwned } : {}) },
           requestId: audit.requestId,
         });
       }
@@ -79,16 +92,46 @@ export async function revokeTokensInBulk(
     newly_revoked: newly.length,
     already_revoked: already.length,
     failed: failures.length,
+    not_owned: notOwned,
     newly_revoked_ids: newly,
     already_revoked_ids: already,
     failures,
   };
 }
 
-/** 200 all new, 409 all already revoked, 400 all failed, 207 anything mixed. */
-export function bulkRevocationStatus(result: BulkRevocationResult): 200 | 207 | 400 | 409 {
+const ownedKey = (kind: TokenKind, jti: string) => `${kind}:${jti.toLowerCase()}`;
+
+/** The targets whose metadata rows name `clientId` (`kind:jti`), read in the revoking transaction. */
+async function ownedBy(tx: DbTx, clientId: string, targets: ParsedRevocation[]): Promise<Set<string>> {
+  const owned = new Set<string>();
+  for (const kind of new Set(targets.map((t) => t.kind))) {
+    const rows = await tokenTables(tx, kind).metadata.findMany({
+      where: { clientId, jwtUuid: { in: targets.filter((t) => t.kind === kind).map((t) => t.jti) } },
+      select: { jwtUuid: true },
+    });
+    for (const r of rows) owned.add(ownedKey(kind, r.jwtUuid));
+  }
+  return owned;
+}
+
+/** 200 all new, 409 all already revoked, 403 all issued by other clients, 400 all failed, 207 anything mixed. */
+function bulkRevocationStatus(result: BulkRevocationResult): 200 | 207 | 400 | 403 | 409 {
   if (result.newly_revoked === result.total) return 200;
   if (result.already_revoked === result.total) return 409;
+  if (result.not_owned === result.total) return 403;
   if (result.failed === result.total) return 400;
   return 207;
+}
+
+/** The refusals among those statuses carry TIM's error fields beside the counts. */
+const REFUSALS: Partial<Record<number, { error: string; message: string }>> = {
+  400: { error: "invalid_token", message: "None of the tokens could be revoked." },
+  403: { error: "token_not_owned", message: "Every token was issued by another API client; ending them needs the scope tokens:revoke:any." },
+  409: { error: "already_revoked", message: "Every token was revoked already." },
+};
+
+/** The answer to a bulk revocation: its status and body. */
+export function bulkRevocationAnswer(result: BulkRevocationResult): { status: number; body: BulkRevocationResult & { error?: string; message?: string } } {
+  const status = bulkRevocationStatus(result);
+  return { status, body: { ...REFUSALS[status], ...result } };
 }

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { batcher } from "@/lib/db/batcher";
-import { isDataRefusal, refusedInput } from "@/lib/http/errors";
+import { TimError, isDataRefusal, refusedInput } from "@/lib/http/errors";
 import { prepared, runPrepared, type PreparedStatement } from "@/lib/db/prepared";
 import { InvalidTokenError, verifyJwt } from "@/lib/jwt/verify";
 import { notePending, noteRevoked } from "@/lib/tokens/denylist";
@@ -12,7 +12,8 @@ export const revokeRequestSchema = z.object({
   reason: storableString.trim().min(1).max(500).optional(),
 });
 
-export type RevocationOutcome = "revoked" | "already_revoked";
+/** not_owned: another client issued the token (see Revocation.onlyIssuedBy); nothing was written. */
+export type RevocationOutcome = "revoked" | "already_revoked" | "not_owned";
 
 export type Revocation = {
   jti: string;
@@ -21,44 +22,77 @@ export type Revocation = {
   reason?: string | null;
   /** Who revoked: `client:<id>`, `admin:<subject>`, `user:<subject>`, `anonymous`. */
   revokedBy?: string | null;
+  /** Revoke only if the token's metadata row names this API client (tokenOwnerLimit); unset: any token. */
+  onlyIssuedBy?: string;
 };
+
+/** RFC 7009 §2.1 (with RFC 6749 §5.2's error shape): this client may not revoke the token. */
+export function refusedRfc7009(description: string): TimError {
+  return new TimError(400, "unauthorized_client", description, { error_description: description });
+}
+
+/** The answer to a client revoking or extending a token another client issued. */
+export function notTokenOwner(): TimError {
+  return new TimError(
+    403,
+    "token_not_owned",
+    "This token was issued by another API client; ending it needs the scope tokens:revoke:any.",
+    { reason: "Token not issued by this client" },
+  );
+}
 
 /*
  * One statement per group of concurrent revocations: the denylist rows and the
  * allowlist removals commit together, in one commit (and one NOTIFY queue
  * lock) for the group. Rows go in jti order so that overlapping groups take
- * their row locks in the same order. $1: [{jwt_uuid, expires_at, reason, revoked_by}].
+ * their row locks in the same order. A row with an `owner` is written only if
+ * the token's metadata row names that client (one index probe, in the same
+ * statement); the others come back as not owned.
+ * $1: [{jwt_uuid, expires_at, reason, revoked_by, owner}].
  */
 const revokeStatement = (schema: TokenKind) =>
   prepared(
     `revoke_${schema}`,
     `WITH asked AS (
-       SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(jwt_uuid uuid, expires_at timestamptz, reason text, revoked_by text)
+       SELECT x.*, (x.owner IS NULL
+              OR (SELECT m.client_id FROM ${schema}.jwt_metadata m WHERE m.jwt_uuid = x.jwt_uuid) IS NOT DISTINCT FROM x.owner) AS owned
+         FROM jsonb_to_recordset($1::jsonb) AS x(jwt_uuid uuid, expires_at timestamptz, reason text, revoked_by text, owner text)
      ), denied AS (
        INSERT INTO ${schema}.denylist (jwt_uuid, expires_at, reason, revoked_by)
-       SELECT jwt_uuid, expires_at, reason, revoked_by FROM asked ORDER BY jwt_uuid
+       SELECT jwt_uuid, expires_at, reason, revoked_by FROM asked WHERE owned ORDER BY jwt_uuid
        ON CONFLICT (jwt_uuid) DO NOTHING RETURNING jwt_uuid
-     ), unlisted AS (DELETE FROM ${schema}.allowlist WHERE jwt_uuid IN (SELECT jwt_uuid FROM asked))
-     SELECT jwt_uuid::text AS jti FROM denied`,
+     ), unlisted AS (DELETE FROM ${schema}.allowlist WHERE jwt_uuid IN (SELECT jwt_uuid FROM asked WHERE owned))
+     SELECT jwt_uuid::text AS jti, NULL AS owner FROM denied
+     UNION ALL
+     SELECT jwt_uuid::text, owner FROM asked WHERE NOT owned`,
   );
 const REVOKE: Record<TokenKind, PreparedStatement> = { custom: revokeStatement("custom"), tara: revokeStatement("tara") };
 
 function revokeGroup(kind: TokenKind) {
   return batcher<Revocation, RevocationOutcome>(
     async (revocations) => {
-      // A jti asked twice in one group: the first asking revokes it, the second finds it revoked.
-      const first = new Map<string, number>();
-      revocations.forEach((r, i) => first.has(r.jti) || first.set(r.jti, i));
-      const rows = await runPrepared<{ jti: string }>(REVOKE[kind], [
+      // A jti asked twice in one group: the first asking it may end revokes it, the others find it revoked.
+      const askingKey = (r: Revocation) => `${r.jti} ${r.onlyIssuedBy ?? ""}`;
+      const first = new Map<string, Revocation>();
+      for (const r of revocations) if (!first.has(askingKey(r))) first.set(askingKey(r), r);
+      const rows = await runPrepared<{ jti: string; owner: string | null }>(REVOKE[kind], [
         JSON.stringify(
-          [...first.keys()].map((jti) => {
-            const r = revocations[first.get(jti)!];
-            return { jwt_uuid: jti, expires_at: r.expiresAt.toISOString(), reason: r.reason ?? null, revoked_by: r.revokedBy ?? null };
-          }),
+          [...first.values()].map((r) => ({
+            jwt_uuid: r.jti,
+            expires_at: r.expiresAt.toISOString(),
+            reason: r.reason ?? null,
+            revoked_by: r.revokedBy ?? null,
+            owner: r.onlyIssuedBy ?? null,
+          })),
         ),
       ]);
-      const revoked = new Set(rows.map((r) => r.jti));
-      return revocations.map((r, i) => (first.get(r.jti) === i && revoked.has(r.jti) ? "revoked" : "already_revoked"));
+      const revoked = new Set(rows.filter((r) => r.owner === null).map((r) => r.jti));
+      const notOwned = new Set(rows.filter((r) => r.owner !== null).map((r) => `${r.jti} ${r.owner}`));
+      return revocations.map((r) => {
+        if (notOwned.has(askingKey(r))) return "not_owned";
+        if (!revoked.delete(r.jti)) return "already_revoked";
+        return "revoked";
+      });
     },
     { maxSize: 500, maxInFlight: 2 },
   );
@@ -70,7 +104,8 @@ const revokeInGroup: Record<TokenKind, (r: Revocation) => Promise<RevocationOutc
 
 /**
  * Puts one token (by jti) on its kind's denylist and drops its allowlist entry,
- * in the caller's transaction when `tx` is given, else together with concurrent
+ * in the caller's transaction when `tx` is given (for callers that may end any
+ * token: `onlyIssuedBy` is not read there), else together with concurrent
  * revocations (one statement, one commit). Idempotent: a second
  * revocation answers "already_revoked" and keeps the first row.
  */
@@ -96,7 +131,7 @@ export async function revokeByJti(kind: TokenKind, revocation: Revocation, tx?: 
     // Refused for this revocation's own data (its group committed without it).
     throw isDataRefusal(err) ? refusedInput(err, "reason") : err;
   });
-  noteRevoked(kind, revocation.jti, revocation.expiresAt);
+  if (outcome !== "not_owned") noteRevoked(kind, revocation.jti, revocation.expiresAt);
   return outcome;
 }
 
@@ -119,7 +154,7 @@ export async function revocationTarget(token: unknown, kinds: readonly TokenKind
 export async function revokeToken(
   token: unknown,
   kinds: readonly TokenKind[],
-  by: Pick<Revocation, "reason" | "revokedBy">,
+  by: Pick<Revocation, "reason" | "revokedBy" | "onlyIssuedBy">,
 ): Promise<{ outcome: RevocationOutcome; jti: string; kind: TokenKind }> {
   const target = await revocationTarget(token, kinds);
   const outcome = await revokeByJti(target.kind, { ...target, ...by });

@@ -4,16 +4,21 @@ import { resetConfig } from "@/lib/config/env";
 import { db } from "@/lib/db/client";
 import { introspectToken } from "@/lib/tokens/introspect";
 import { loginJson, startTaraWorld, type TaraWorld } from "@/test/tara/support";
+import { newClient, type TestClient } from "@/test/tokens/helpers";
 
 let world: TaraWorld;
+/** An API client allowed to look sessions up by id (sessions:read). */
+let reader: TestClient;
 beforeAll(async () => {
   world = await startTaraWorld();
+  reader = await newClient({ scopes: ["sessions:read"] });
 });
 afterAll(async () => world.close());
 
 const get = (path: string, headers: Record<string, string> = {}) => fetch(`${world.tim.url}${path}`, { headers });
 const post = (path: string, headers: Record<string, string> = {}, body?: string) =>
   fetch(`${world.tim.url}${path}`, { method: "POST", headers, body });
+const byReader = () => ({ authorization: reader.basic });
 
 test("providers and health describe TARA", async () => {
   const providers = await (await get("/auth/providers")).json();
@@ -29,7 +34,7 @@ test("providers and health describe TARA", async () => {
 
 test("session validate and profile by session_id and by cookie", async () => {
   const login = await loginJson(world, "EE60001019906");
-  const byId = await get(`/auth/session/validate?session_id=${login.session_id}`);
+  const byId = await get(`/auth/session/validate?session_id=${login.session_id}`, byReader());
   expect(byId.status).toBe(200);
   expect(await byId.json()).toMatchObject({
     valid: true,
@@ -50,8 +55,8 @@ test("session validate and profile by session_id and by cookie", async () => {
     session_id: login.session_id,
   });
   expect((await get("/auth/profile")).status).toBe(401);
-  expect((await get("/auth/session/validate?session_id=not-a-uuid")).status).toBe(400);
-  expect((await get(`/auth/session/validate?session_id=${crypto.randomUUID()}`)).status).toBe(404);
+  expect((await get("/auth/session/validate?session_id=not-a-uuid", byReader())).status).toBe(400);
+  expect((await get(`/auth/session/validate?session_id=${crypto.randomUUID()}`, byReader())).status).toBe(404);
   const forged = login.token.slice(0, -4) + (login.token.endsWith("AAAA") ? "BBBB" : "AAAA");
   const bad = await get("/auth/profile", { authorization: `Bearer ${forged}` });
   expect(bad.status).toBe(401);
@@ -72,7 +77,7 @@ test("logout revokes into tara.denylist with a reason, drops the allowlist entry
   expect(denied.expiresAt.getTime()).toBe(Date.parse(login.expires_at));
   expect(await prisma.taraAllowlist.count({ where: { jwtUuid: jti as string } })).toBe(0);
 
-  const after = await (await get(`/auth/session/validate?session_id=${login.session_id}`)).json();
+  const after = await (await get(`/auth/session/validate?session_id=${login.session_id}`, byReader())).json();
   expect(after).toMatchObject({ valid: false, status: "revoked", reason: "logout" });
   expect((await get("/auth/profile", { cookie: `TIM_TARA_JWT=${login.token}` })).status).toBe(401);
   expect(await introspectToken(login.token)).toEqual({ active: false });
@@ -111,7 +116,7 @@ test("extend issues a new token in the same session and chain and revokes the ol
   expect(await prisma.taraAllowlist.count({ where: { jwtUuid: renewed.jti as string } })).toBe(1);
 
   // The session stays valid with the new token; the old one can no longer be extended.
-  expect(await (await get(`/auth/session/validate?session_id=${login.session_id}`)).json()).toMatchObject({ valid: true });
+  expect(await (await get(`/auth/session/validate?session_id=${login.session_id}`, byReader())).json()).toMatchObject({ valid: true });
   const again = await post("/jwt/tara/extend", { "content-type": "application/json" }, JSON.stringify({ token: login.token }));
   expect(again.status).toBe(401);
   expect((await post("/jwt/tara/extend")).status).toBe(400);
@@ -128,7 +133,7 @@ test("with TARA_REQUIRE_ALLOWLIST=true a session without its allowlist entry is 
     const profile = await get("/auth/profile", { cookie: `TIM_TARA_JWT=${login.token}` });
     expect(profile.status).toBe(401);
     expect(await profile.json()).toMatchObject({ reason: "Token not in allowlist" });
-    expect(await (await get(`/auth/session/validate?session_id=${login.session_id}`)).json()).toMatchObject({
+    expect(await (await get(`/auth/session/validate?session_id=${login.session_id}`, byReader())).json()).toMatchObject({
       valid: false,
       status: "revoked",
       reason: "not on the allowlist",

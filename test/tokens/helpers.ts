@@ -63,7 +63,7 @@ export function claimsOf(token: string): Record<string, any> {
  * so the shared validation, introspection and revocation paths can be tested
  * without running a login.
  */
-export async function taraTokenFixture(opts: { allowlist?: "none" | "live" | "expired"; exp?: number } = {}) {
+export async function taraTokenFixture(opts: { allowlist?: "none" | "live" | "expired"; exp?: number; authTime?: number } = {}) {
   const iat = Math.floor(Date.now() / 1000);
   const jti = randomUUID();
   const sub = `EE${Math.floor(Math.random() * 1e11)}`;
@@ -80,6 +80,7 @@ export async function taraTokenFixture(opts: { allowlist?: "none" | "live" | "ex
     exp: opts.exp ?? iat + 3600,
     jti,
     token_type: "tara_jwt",
+    auth_time: opts.authTime ?? iat,
   };
   const token = await signJwt(payload);
   const prisma = await db();
@@ -115,8 +116,8 @@ export async function taraTokenFixture(opts: { allowlist?: "none" | "live" | "ex
   return { token, jti, sub, payload };
 }
 
-/** A custom token that expired a minute ago, with its metadata row (the API cannot issue one). */
-export async function expiredCustomToken(sub: string) {
+/** A custom token that expired a minute ago, with its metadata row (the API cannot issue one), issued by `clientId`. */
+export async function expiredCustomToken(sub: string, clientId: string | null = null) {
   const iat = Math.floor(Date.now() / 1000) - 3600;
   const jti = randomUUID();
   const payload = { sub, iss: "TIM", aud: "tim-audience", iat, exp: iat + 3540, jti, token_type: "custom_jwt" };
@@ -135,6 +136,7 @@ export async function expiredCustomToken(sub: string) {
       originalJwtUuid: jti,
       claimsJson: payload,
       tokenHash: tokenHash(token),
+      clientId,
     },
   });
   return { token, jti };

@@ -23,7 +23,7 @@ beforeAll(async () => {
     tokens.push(res.body.token);
   }
   await call(url("/jwt/custom/revoke"), { json: { token: tokens[1], reason: "lost laptop" }, auth: client.basic });
-  expiredJti = (await expiredCustomToken(sub)).jti;
+  expiredJti = (await expiredCustomToken(sub, client.clientId)).jti;
   await call(url("/jwt/custom/generate"), {
     json: { JWTName: "ODD", content: { sub: unique("someone-else") }, expirationInMinutes: 30 },
     auth: client.basic,

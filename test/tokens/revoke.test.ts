@@ -112,6 +112,7 @@ describe("POST /jwt/custom/revoke/bulk", () => {
       newly_revoked: 3,
       already_revoked: 0,
       failed: 0,
+      not_owned: 0,
       newly_revoked_ids: tokens.map((t) => claimsOf(t).jti),
       already_revoked_ids: [],
       failures: [],
@@ -241,13 +242,14 @@ describe("POST /revoke (RFC 7009)", () => {
     expect((await call(url("/revoke"), { form: { token: forged(token) }, auth: client.basic })).status).toBe(200);
   });
 
-  test("TARA tokens go to tara.denylist and leave the allowlist", async () => {
+  test("TARA tokens are not an API client's to end (even with tokens:revoke:any): 400 unauthorized_client, nothing written", async () => {
     const tara = await taraTokenFixture({ allowlist: "live" });
     const res = await call(url("/revoke"), { form: { token: tara.token, token_type_hint: "tara_jwt" }, auth: client.basic });
-    expect(res.status).toBe(200);
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ error: "unauthorized_client", error_description: expect.stringContaining("/auth/logout") });
     const prisma = await db();
-    expect(await prisma.taraDenylist.findUnique({ where: { jwtUuid: tara.jti } })).not.toBeNull();
-    expect(await prisma.taraAllowlist.count({ where: { jwtUuid: tara.jti } })).toBe(0);
+    expect(await prisma.taraDenylist.findUnique({ where: { jwtUuid: tara.jti } })).toBeNull();
+    expect(await prisma.taraAllowlist.count({ where: { jwtUuid: tara.jti } })).toBe(1);
   });
 
   test("JSON works too; a missing token is a malformed request (400); credentials required", async () => {

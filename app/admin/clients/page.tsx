@@ -3,6 +3,7 @@ import { ActionForm } from "@/app/admin/_components/action-form";
 import { Badge, Empty, Field, PageTitle, Section, When, buttonClass, dangerButtonClass, inputClass, secondaryButtonClass } from "@/app/admin/_components/ui";
 import { createClientAction, rotateSecretAction, setClientDisabledAction, updateClientAction } from "@/app/admin/clients/actions";
 import { ALL_SCOPES, listApiClients, type ApiClientView } from "@/lib/admin/clients";
+import { SCOPE_DESCRIPTIONS } from "@/lib/clients/scopes";
 import { requireUser } from "@/lib/auth/current-user";
 
 export const dynamic = "force-dynamic";
@@ -18,8 +19,9 @@ function SettingsFields({ prefix, client }: { prefix: string; client?: ApiClient
         <legend className="text-sm font-medium text-slate-700">Scopes</legend>
         <div className="mt-1 flex flex-wrap gap-x-4 gap-y-1">
           {ALL_SCOPES.map((s) => (
-            <label key={s} className="flex items-center gap-1 text-sm">
-              <input type="checkbox" name="scopes" value={s} defaultChecked={client ? client.scopes.includes(s) : s !== "reports:read"} /> {s}
+            <label key={s} className="flex items-center gap-1 text-sm" title={SCOPE_DESCRIPTIONS[s]}>
+              {/* Least privilege: a new client starts with no scope. */}
+              <input type="checkbox" name="scopes" value={s} defaultChecked={client?.scopes.includes(s) ?? false} /> {s}
             </label>
           ))}
         </div>

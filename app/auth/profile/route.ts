@@ -4,7 +4,7 @@ import { sessionFromRequest, sessionJson } from "@/lib/tara/session";
 
 export const dynamic = "force-dynamic";
 
-/** The signed-in person's profile from an active TARA session (`session_id` or the cookie). */
+/** The profile of an active TARA session: the session of the token presented, or `session_id` for a sessions:read client. */
 export const GET = handler(async (req) => {
   const session = await sessionFromRequest(req, new URL(req.url).searchParams.get("session_id") ?? undefined);
   if (session.status !== "active") {

@@ -1,9 +1,9 @@
 import { authenticateClient } from "@/lib/clients/authenticate";
-import { callerName } from "@/lib/clients/scopes";
+import { callerName, tokenOwnerLimit } from "@/lib/clients/scopes";
 import { TimError } from "@/lib/http/errors";
 import { handler, json, readBody } from "@/lib/http/handler";
 import { InvalidTokenError } from "@/lib/jwt/verify";
-import { revokeRequestSchema, revokeToken } from "@/lib/tokens/revoke";
+import { notTokenOwner, revokeRequestSchema, revokeToken } from "@/lib/tokens/revoke";
 
 export const dynamic = "force-dynamic";
 
@@ -11,7 +11,12 @@ export const POST = handler(async (req) => {
   const caller = await authenticateClient(req, "tokens:revoke");
   const { token, reason } = await readBody(req, revokeRequestSchema);
   try {
-    const { outcome, jti } = await revokeToken(token, ["custom"], { reason: reason ?? null, revokedBy: callerName(caller) });
+    const { outcome, jti } = await revokeToken(token, ["custom"], {
+      reason: reason ?? null,
+      revokedBy: callerName(caller),
+      onlyIssuedBy: tokenOwnerLimit(caller),
+    });
+    if (outcome === "not_owned") throw notTokenOwner();
     if (outcome === "already_revoked") {
       throw new TimError(409, "already_revoked", "The token was revoked already.", { status: "already_revoked", jwt_id: jti });
     }

@@ -1,11 +1,11 @@
 import { handler, json, readBody } from "@/lib/http/handler";
-import { listMineRequestSchema, listMyTokens, subjectOfBearer } from "@/lib/tokens/list-mine";
+import { listMineRequestSchema, listMyTokens, bearerOf } from "@/lib/tokens/list-mine";
 
 export const dynamic = "force-dynamic";
 
-/** The caller's own tokens; the caller is whoever holds the Bearer custom token. */
+/** The caller's own tokens (same subject, same issuing client); the caller is whoever holds the Bearer custom token. */
 export const POST = handler(async (req) => {
-  const subject = await subjectOfBearer(req);
+  const bearer = await bearerOf(req);
   const filters = await readBody(req, listMineRequestSchema, { emptyAs: {} });
-  return json(await listMyTokens(subject, filters));
+  return json(await listMyTokens(bearer, filters));
 });

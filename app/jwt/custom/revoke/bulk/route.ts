@@ -1,8 +1,8 @@
 import { apiCallerActor } from "@/lib/audit/actors";
 import { authenticateClient } from "@/lib/clients/authenticate";
-import { callerName } from "@/lib/clients/scopes";
+import { callerName, tokenOwnerLimit } from "@/lib/clients/scopes";
 import { callerRequestId, handler, json, readBody } from "@/lib/http/handler";
-import { BULK_REVOKE_MAX_BYTES, bulkRevocationStatus, bulkRevokeRequestSchema, revokeTokensInBulk } from "@/lib/tokens/revoke-bulk";
+import { BULK_REVOKE_MAX_BYTES, bulkRevocationAnswer, bulkRevokeRequestSchema, revokeTokensInBulk } from "@/lib/tokens/revoke-bulk";
 
 export const dynamic = "force-dynamic";
 
@@ -12,9 +12,10 @@ export const POST = handler(async (req) => {
   const result = await revokeTokensInBulk(
     tokens,
     ["custom"],
-    { reason: reason ?? null, revokedBy: callerName(caller) },
+    { reason: reason ?? null, revokedBy: callerName(caller), onlyIssuedBy: tokenOwnerLimit(caller) },
     // The audit trail keeps request ids up to 200 characters; a longer header must not fail the revocation.
     { actor: apiCallerActor(caller), requestId: callerRequestId(req.headers) },
   );
-  return json(result, bulkRevocationStatus(result));
+  const { status, body } = bulkRevocationAnswer(result);
+  return json(body, status);
 });

@@ -1,0 +1,162 @@
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { SCOPES, type ApiCaller, type Scope } from "@/lib/clients/scopes";
+import { db } from "@/lib/db/client";
+import { issueCustomTokens } from "@/lib/tokens/generate";
+import { apiRoutes } from "@/server/routes";
+import { startTestServer, type TestServer } from "@/test/support/http";
+import { call, claimsOf, newClient, taraTokenFixture, unique, type TestClient } from "@/test/tokens/helpers";
+
+/**
+ * Issue 12 §7: every endpoint that needs an API client × every scope set (none,
+ * each scope alone, all) × a token of the calling client's own or of another
+ * client. Each case asserts the status (401 / 403 / the endpoint's refusal for
+ * a token that is not the caller's / 200) and, on refusal, that no token row
+ * changed (metadata and denylists of both kinds; refused bulk requests still
+ * leave their audit event, which records the attempt, not a change).
+ */
+
+/** What one case works on: a fresh custom token (the caller's or another client's) and a live TARA session. */
+type Subject = { token: string; jti: string; sessionId: string };
+type Request = { method?: "GET" | "POST"; path: string; json?: unknown; form?: Record<string, string> };
+
+type Endpoint = {
+  path: string;
+  scope: Scope;
+  request: (s: Subject) => Request;
+  /** Ends or replaces the token: another client's needs tokens:revoke:any too, else this status. */
+  notYours?: number;
+  /** A successful call writes token rows. */
+  writes?: boolean;
+};
+
+const ENDPOINTS: Endpoint[] = [
+  { path: "/jwt/custom/generate", scope: "tokens:issue", writes: true, request: () => ({ path: "/jwt/custom/generate", json: { content: { sub: unique("m") }, expirationInMinutes: 5 } }) },
+  {
+    path: "/jwt/custom/generate/batch",
+    scope: "tokens:issue",
+    writes: true,
+    request: () => ({ path: "/jwt/custom/generate/batch", json: { tokens: [{ content: { sub: unique("m") }, expirationInMinutes: 5 }] } }),
+  },
+  { path: "/jwt/custom/validate", scope: "tokens:validate", request: (s) => ({ path: "/jwt/custom/validate", json: { token: s.token } }) },
+  { path: "/jwt/custom/validate/boolean", scope: "tokens:validate", request: (s) => ({ path: "/jwt/custom/validate/boolean", json: { token: s.token } }) },
+  { path: "/introspect", scope: "tokens:introspect", request: (s) => ({ path: "/introspect", form: { token: s.token } }) },
+  {
+    path: "/jwt/custom/extension-chain/[originalJwtUuid]",
+    scope: "tokens:introspect",
+    request: (s) => ({ method: "GET", path: `/jwt/custom/extension-chain/${s.jti}` }),
+  },
+  { path: "/jwt/custom/extend", scope: "tokens:issue", notYours: 403, writes: true, request: (s) => ({ path: "/jwt/custom/extend", json: { token: s.token, expirationInMinutes: 5 } }) },
+  { path: "/jwt/custom/revoke", scope: "tokens:revoke", notYours: 403, writes: true, request: (s) => ({ path: "/jwt/custom/revoke", json: { token: s.token } }) },
+  { path: "/jwt/custom/revoke/bulk", scope: "tokens:revoke", notYours: 403, writes: true, request: (s) => ({ path: "/jwt/custom/revoke/bulk", json: { tokens: [s.token] } }) },
+  { path: "/revoke", scope: "tokens:revoke", notYours: 400, writes: true, request: (s) => ({ path: "/revoke", form: { token: s.token } }) },
+  { path: "/api/reports/tokens", scope: "reports:read", request: () => ({ method: "GET", path: "/api/reports/tokens?limit=1" }) },
+  { path: "/api/reports/tokens/export", scope: "reports:read", request: () => ({ method: "GET", path: "/api/reports/tokens/export?format=csv&limit=1" }) },
+  { path: "/api/reports/stats", scope: "reports:read", request: () => ({ method: "GET", path: "/api/reports/stats" }) },
+  { path: "/auth/profile", scope: "sessions:read", request: (s) => ({ method: "GET", path: `/auth/profile?session_id=${s.sessionId}` }) },
+  { path: "/auth/session/validate", scope: "sessions:read", request: (s) => ({ method: "GET", path: `/auth/session/validate?session_id=${s.sessionId}` }) },
+];
+
+/** Routes open to anyone or authenticated otherwise than by an API client (list/me: the bearer's own token; TARA: the person). */
+const NOT_FOR_API_CLIENTS = [
+  "/api/health",
+  "/jwt/keys/public",
+  "/introspect/types",
+  "/jwt/custom/list/me",
+  "/api/inngest",
+  "/api/metrics",
+  "/admin/tokens/export",
+  "/admin/exports/[runId]",
+  "/auth/providers",
+  "/auth/providers/tara",
+  "/auth/health",
+  "/auth/login/tara",
+  "/auth/callback/tara",
+  "/auth/logout",
+  "/jwt/tara/extend",
+];
+
+const SCOPE_SETS: { name: string; scopes: Scope[] }[] = [
+  { name: "no scope", scopes: [] },
+  ...SCOPES.map((s) => ({ name: s, scopes: [s] })),
+  { name: "every scope", scopes: [...SCOPES] },
+];
+
+let server: TestServer;
+let other: TestClient;
+const clients = new Map<string, TestClient>();
+
+beforeAll(async () => {
+  server = await startTestServer();
+  other = await newClient();
+  const prisma = await db();
+  for (const set of SCOPE_SETS) {
+    const client = await newClient({ scopes: ["reports:read"] });
+    await prisma.apiClient.update({ where: { clientId: client.clientId }, data: { scopes: set.scopes } });
+    clients.set(set.name, client);
+  }
+});
+afterAll(async () => server.close());
+
+/** A fresh token whose metadata row names `clientId` as its issuer. */
+async function tokenOf(clientId: string): Promise<string> {
+  const issuer: ApiCaller = { clientId, scopes: [], allowedAudiences: [], maxLifetimeMinutes: null };
+  const [issued] = await issueCustomTokens([{ content: { sub: unique("matrix") }, expirationInMinutes: 30 }], issuer);
+  return issued.token;
+}
+
+async function tokenRows(): Promise<number[]> {
+  const prisma = await db();
+  return Promise.all([prisma.customJwtMetadata.count(), prisma.customDenylist.count(), prisma.taraJwtMetadata.count(), prisma.taraDenylist.count()]);
+}
+
+function expectedStatus(endpoint: Endpoint, scopes: Scope[], own: boolean): number {
+  if (!scopes.includes(endpoint.scope)) return 403;
+  if (endpoint.notYours && !own && !scopes.includes("tokens:revoke:any")) return endpoint.notYours;
+  return 200;
+}
+
+async function send(req: Request, auth?: string) {
+  return call(`${server.url}${req.path}`, { method: req.method ?? "POST", json: req.json, form: req.form, auth });
+}
+
+test("the table names every route that takes API client credentials", () => {
+  const described = new Set([...ENDPOINTS.map((e) => e.path), ...NOT_FOR_API_CLIENTS]);
+  expect(apiRoutes.map((r) => r.pattern).filter((p) => !described.has(p))).toEqual([]);
+});
+
+describe.each(ENDPOINTS)("$path", (endpoint) => {
+  test("without credentials or with a wrong secret: 401, nothing written", async () => {
+    const subject = await subjectFor(other.clientId);
+    const before = await tokenRows();
+    const anonymous = await send(endpoint.request(subject));
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get("www-authenticate")).toMatch(/Basic|Bearer/);
+    const wrong = await send(endpoint.request(subject), `Basic ${Buffer.from(`${other.clientId}:wrong-secret`).toString("base64")}`);
+    expect(wrong.status).toBe(401);
+    expect(await tokenRows()).toEqual(before);
+  });
+
+  test.each(SCOPE_SETS.flatMap((set) => [true, false].map((own) => ({ ...set, own, label: own ? "own token" : "another client's token" }))))(
+    "$name, $label",
+    async ({ name, scopes, own }) => {
+      const caller = clients.get(name)!;
+      const subject = await subjectFor(own ? caller.clientId : other.clientId);
+      const expected = expectedStatus(endpoint, scopes, own);
+      const before = await tokenRows();
+      const res = await send(endpoint.request(subject), caller.basic);
+      expect({ status: res.status, body: res.status === expected ? "" : res.text }).toEqual({ status: expected, body: "" });
+      if (expected !== 200) {
+        expect(res.status === 403 ? ["insufficient_scope", "token_not_owned"] : ["unauthorized_client"]).toContain(res.body.error);
+        expect(await tokenRows()).toEqual(before);
+      } else if (endpoint.writes) {
+        expect(await tokenRows()).not.toEqual(before);
+      }
+    },
+  );
+});
+
+async function subjectFor(clientId: string): Promise<Subject> {
+  const token = await tokenOf(clientId);
+  const { payload } = await taraTokenFixture({ allowlist: "live" });
+  return { token, jti: claimsOf(token).jti, sessionId: payload.sid };
+}

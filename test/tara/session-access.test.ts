@@ -1,0 +1,100 @@
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { resetConfig } from "@/lib/config/env";
+import { db } from "@/lib/db/client";
+import { startTestServer, type TestServer } from "@/test/support/http";
+import { call, claimsOf, newClient, taraTokenFixture, type TestClient } from "@/test/tokens/helpers";
+
+/** Issue 12 §3: a session id alone is not a credential; TARA sessions have an absolute lifetime. */
+
+let server: TestServer;
+let url: (path: string) => string;
+let reader: TestClient;
+let tokenClient: TestClient;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  url = (p) => `${server.url}${p}`;
+  reader = await newClient({ scopes: ["sessions:read"] });
+  tokenClient = await newClient({ scopes: ["tokens:validate", "tokens:introspect", "tokens:revoke", "tokens:revoke:any"] });
+});
+afterAll(async () => server.close());
+
+describe("session endpoints", () => {
+  for (const path of ["/auth/profile", "/auth/session/validate"]) {
+    test(`${path}: session_id alone → 401 and no personal data; a client without sessions:read → 403`, async () => {
+      const { payload } = await taraTokenFixture({ allowlist: "live" });
+      const alone = await call(url(`${path}?session_id=${payload.sid}`));
+      expect(alone.status).toBe(401);
+      for (const personal of [payload.sub, payload.given_name, payload.family_name]) expect(alone.text).not.toContain(personal);
+      const unscoped = await call(url(`${path}?session_id=${payload.sid}`), { auth: tokenClient.basic });
+      expect(unscoped.status).toBe(403);
+      expect(unscoped.text).not.toContain(payload.sub);
+    });
+
+    test(`${path}: the session's own token, or a client with sessions:read, gets the session`, async () => {
+      const { token, payload } = await taraTokenFixture({ allowlist: "live" });
+      const own = await call(url(path), { auth: `Bearer ${token}` });
+      expect(own.status).toBe(200);
+      expect(own.body).toMatchObject({ session_id: payload.sid, subject: payload.sub });
+      const ownNamed = await call(url(`${path}?session_id=${payload.sid}`), { headers: { cookie: `TIM_TARA_JWT=${token}` } });
+      expect(ownNamed.status).toBe(200);
+      const client = await call(url(`${path}?session_id=${payload.sid}`), { auth: reader.basic });
+      expect(client.status).toBe(200);
+      expect(client.body).toMatchObject({ session_id: payload.sid, subject: payload.sub });
+      expect((await call(url(path), { auth: reader.basic })).status).toBe(400);
+    });
+
+    test(`${path}: one session's token cannot read another session by its id (403)`, async () => {
+      const mine = await taraTokenFixture({ allowlist: "live" });
+      const theirs = await taraTokenFixture({ allowlist: "live" });
+      const res = await call(url(`${path}?session_id=${theirs.payload.sid}`), { auth: `Bearer ${mine.token}` });
+      expect(res.status).toBe(403);
+      expect(res.text).not.toContain(theirs.payload.sub);
+    });
+  }
+
+  test("/auth/logout ends only the session of the token it is given: a session_id alone ends nothing", async () => {
+    const victim = await taraTokenFixture({ allowlist: "live" });
+    const caller = await taraTokenFixture({ allowlist: "live" });
+    const prisma = await db();
+    const alone = await call(url(`/auth/logout?session_id=${victim.payload.sid}`), { method: "POST" });
+    expect(alone.body).toMatchObject({ revoked: 0, session_id: null });
+    const other = await call(url(`/auth/logout?session_id=${victim.payload.sid}`), { method: "POST", auth: `Bearer ${caller.token}` });
+    expect(other.body).toMatchObject({ revoked: 1, session_id: caller.payload.sid });
+    expect(await prisma.taraDenylist.count({ where: { jwtUuid: victim.jti } })).toBe(0);
+    expect(await prisma.taraDenylist.count({ where: { jwtUuid: caller.jti } })).toBe(1);
+  });
+});
+
+describe("TARA sessions end TIM_TARA_SESSION_MAX_HOURS after auth_time", () => {
+  const now = () => Math.floor(Date.now() / 1000);
+
+  test("an extension near the limit gets an expiry cut to it", async () => {
+    const authTime = now() - 12 * 3600 + 600; // ten minutes left of the default 12 h
+    const { token } = await taraTokenFixture({ allowlist: "live", authTime });
+    const res = await call(url("/jwt/tara/extend"), { json: { token } });
+    expect(res.status).toBe(200);
+    expect(claimsOf(res.body.token).exp).toBe(authTime + 12 * 3600);
+    expect(Date.parse(res.body.expiresAt) / 1000).toBe(authTime + 12 * 3600);
+  });
+
+  test("once reached, extension is refused (401) and nothing is written; the setting moves the limit", async () => {
+    const authTime = now() - 3 * 3600;
+    const { token, jti, payload } = await taraTokenFixture({ allowlist: "live", authTime });
+    process.env.TIM_TARA_SESSION_MAX_HOURS = "2";
+    resetConfig();
+    try {
+      const res = await call(url("/jwt/tara/extend"), { json: { token } });
+      expect(res.status).toBe(401);
+      expect(res.body).toMatchObject({ error: "extend_denied", reason: "Session lifetime exceeded" });
+    } finally {
+      delete process.env.TIM_TARA_SESSION_MAX_HOURS;
+      resetConfig();
+    }
+    const prisma = await db();
+    expect(await prisma.taraDenylist.count({ where: { jwtUuid: jti } })).toBe(0);
+    expect(await prisma.taraJwtMetadata.count({ where: { sessionId: payload.sid } })).toBe(1);
+    // under the default 12 h the same session still extends
+    expect((await call(url("/jwt/tara/extend"), { json: { token } })).status).toBe(200);
+  });
+});
