@@ -22,6 +22,7 @@ const schema = z.object({
   TIM_BOOTSTRAP_CLIENT_ID: z.preprocess(emptyAsUndefined, z.string().min(1).max(200).optional()),
   TIM_BOOTSTRAP_CLIENT_SECRET: z.preprocess(emptyAsUndefined, z.string().min(16).optional()),
   TIM_API_AUTH: z.preprocess(emptyAsUndefined, z.enum(["on", "off"]).default("on")),
+  TIM_DENYLIST_MAX_ENTRIES: z.coerce.number().int().min(1).max(10_000_000).default(200_000),
   TIM_MAX_BODY_BYTES: z.coerce.number().int().positive().default(64 * 1024),
   TIM_SECURE_COOKIES: z.preprocess(emptyAsUndefined, bool.optional()),
   // TARA login. Without TARA_ISSUER, `npm start` runs the local stand-in and points these at it.

@@ -22,6 +22,13 @@ import type { TokenKind } from "@/lib/tokens/kinds";
  * Fails closed: while the set is not live (start, listener dropped,
  * reconnecting) every check goes to the database, and fails (503) when the
  * database is unreachable.
+ *
+ * Bounded: the set holds at most TIM_DENYLIST_MAX_ENTRIES revocations, the
+ * most recent ones (the load reads only that many, newest first; a notification
+ * into a full set evicts the oldest entry). A revocation outside the set is found
+ * by the database lookup every check not in the set makes anyway on PostgreSQL;
+ * on PGlite the set stops being authoritative once it has been truncated, and
+ * unknown jtis are looked up there too.
  */
 const CHANNEL = "tim_revoked";
 /** application_name of the listener connection (visible in pg_stat_activity). */
@@ -60,12 +67,15 @@ const lookupStanding = batcher<Lookup, TokenStanding>(
   },
   { maxSize: 500, maxInFlight: 4 },
 );
-const LOAD_UNEXPIRED = `
-  SELECT 'custom' AS kind, jwt_uuid::text AS jti, floor(extract(epoch FROM expires_at))::bigint::text AS exp
-    FROM custom.denylist WHERE expires_at > now()
-  UNION ALL
-  SELECT 'tara', jwt_uuid::text, floor(extract(epoch FROM expires_at))::bigint::text
-    FROM tara.denylist WHERE expires_at > now()`;
+// The newest unexpired revocations, at most $1 rows (the set's bound plus one, which tells a truncated load).
+const LOAD_NEWEST_UNEXPIRED = `
+  SELECT kind, jti, exp FROM (
+    SELECT 'custom' AS kind, jwt_uuid::text AS jti, floor(extract(epoch FROM expires_at))::bigint::text AS exp, denylisted_at
+      FROM custom.denylist WHERE expires_at > now()
+    UNION ALL
+    SELECT 'tara', jwt_uuid::text, floor(extract(epoch FROM expires_at))::bigint::text, denylisted_at
+      FROM tara.denylist WHERE expires_at > now()
+  ) AS unexpired ORDER BY denylisted_at DESC LIMIT $1`;
 
 type Revoked = Map<string, number>;
 type State = {
@@ -74,8 +84,13 @@ type State = {
    * checks of these jtis go to the database until the notification arrives.
    */
   pending: Map<string, number>;
-  /** The set is complete and kept current. */
+  /** The set is loaded and kept current. */
   live: boolean;
+  /**
+   * The set holds every unexpired revocation: false once a load or a
+   * notification met the bound (TIM_DENYLIST_MAX_ENTRIES), until a reload fits.
+   */
+  complete: boolean;
   /**
    * Every committed revocation is in the set before anyone can check again
    * (PGlite: notifications arrive at commit), so "not in the set" is an answer.
@@ -94,6 +109,7 @@ type State = {
 const SLOT = Symbol.for("tim.denylist");
 const state: State = ((globalThis as Record<symbol, unknown>)[SLOT] ??= {
   live: false,
+  complete: false,
   authoritative: false,
   pending: new Map(),
   revoked: new Map(),
@@ -111,8 +127,17 @@ function apply(into: Revoked, payload: string): void {
   const [kind, jti, exp] = payload.split(" ");
   if ((kind !== "custom" && kind !== "tara") || !jti) return;
   const key = keyOf(kind, jti);
-  into.set(key, Number(exp) * 1000);
+  remember(into, key, Number(exp) * 1000);
   state.pending.delete(key);
+}
+
+/** Adds a revocation; a full set forgets its oldest entry (a Map iterates in insertion order) and is no longer complete. */
+function remember(into: Revoked, key: string, expiresAtMs: number): void {
+  if (!into.has(key) && into.size >= config().TIM_DENYLIST_MAX_ENTRIES) {
+    into.delete(into.keys().next().value!);
+    if (into === state.revoked) state.complete = state.authoritative = false;
+  }
+  into.set(key, expiresAtMs);
 }
 
 /**
@@ -146,7 +171,7 @@ function inLiveSet(key: string): boolean {
 /** Records a revocation this process just committed (the notification confirms it). */
 export function noteRevoked(kind: TokenKind, jti: string, expiresAt: Date): void {
   const key = keyOf(kind, jti);
-  state.revoked.set(key, expiresAt.getTime());
+  remember(state.revoked, key, expiresAt.getTime());
   state.pending.delete(key);
 }
 
@@ -198,7 +223,8 @@ async function listen(generation: number): Promise<void> {
   const handles = await dbHandles();
   const fresh: Revoked = new Map();
   let release: () => Promise<void>;
-  let load: () => Promise<Array<{ kind: string; jti: string; exp: string }>>;
+  type Row = { kind: string; jti: string; exp: string };
+  let load: (limit: number) => Promise<Row[]>;
 
   if (handles.pglite) {
     const lite = handles.pglite;
@@ -206,7 +232,7 @@ async function listen(generation: number): Promise<void> {
     // revoking transaction commits, before its caller continues.
     const unlisten = await lite.listen(CHANNEL, (payload) => apply(fresh, payload));
     release = unlisten;
-    load = async () => (await lite.query<{ kind: string; jti: string; exp: string }>(LOAD_UNEXPIRED)).rows;
+    load = async (limit) => (await lite.query<Row>(LOAD_NEWEST_UNEXPIRED, [limit])).rows;
   } else {
     const client = new pg.Client({ connectionString: config().DATABASE_URL, keepAlive: true, application_name: LISTENER_NAME });
     const dropped = () => lost(generation, client);
@@ -224,13 +250,24 @@ async function listen(generation: number): Promise<void> {
       await release();
       throw err;
     }
-    load = async () => (await client.query(LOAD_UNEXPIRED)).rows;
+    load = async (limit) => (await client.query<Row>(LOAD_NEWEST_UNEXPIRED, [limit])).rows;
     every(PING_MS, () => void ping(generation, client));
   }
 
+  const bound = config().TIM_DENYLIST_MAX_ENTRIES;
+  let complete: boolean;
   try {
     // LISTEN came first: a revocation committed during the load is in the rows or notified (or both).
-    for (const row of await load()) apply(fresh, `${row.kind} ${row.jti} ${row.exp}`);
+    const rows = await load(bound + 1);
+    complete = rows.length <= bound;
+    // Notifications are newer than every row, and eviction drops the oldest entry: rows go in first, oldest first.
+    const notified = [...fresh];
+    fresh.clear();
+    for (let i = Math.min(rows.length, bound) - 1; i >= 0; i--) {
+      const row = rows[i];
+      if (row.kind === "custom" || row.kind === "tara") remember(fresh, keyOf(row.kind, row.jti), Number(row.exp) * 1000);
+    }
+    for (const [key, exp] of notified) remember(fresh, key, exp);
   } catch (err) {
     await release();
     throw err;
@@ -241,7 +278,9 @@ async function listen(generation: number): Promise<void> {
   }
   state.revoked = fresh;
   state.release = release;
-  state.authoritative = Boolean(handles.pglite);
+  // A set as full as its bound may have evicted: count it incomplete (costs PGlite lookups, never an answer).
+  state.complete = complete && fresh.size < bound;
+  state.authoritative = Boolean(handles.pglite) && state.complete;
   state.live = true;
   every(PRUNE_MS, () => prune(fresh));
 }
@@ -286,6 +325,7 @@ export async function stopListening(): Promise<void> {
   state.generation++;
   state.live = false;
   state.starting = false;
+  state.complete = state.authoritative = false;
   state.revoked = new Map();
   clearTimers();
   const release = state.release;
