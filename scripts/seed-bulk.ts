@@ -12,21 +12,27 @@ if (!Number.isInteger(rows) || rows < 1 || !(taraShare >= 0 && taraShare <= 1)) 
   process.exit(2);
 }
 
-await migrate();
-const started = performance.now();
-let last = 0;
-const result = await seedBulkTokens({
-  rows,
-  taraShare,
-  onProgress: (done) => {
-    if (done - last >= 100_000 || done === rows) {
-      last = done;
-      console.log(`  ${done.toLocaleString("en")} / ${rows.toLocaleString("en")} rows`);
-    }
-  },
-});
-const seconds = (performance.now() - started) / 1000;
-console.log(
-  `Seeded ${result.custom.toLocaleString("en")} custom and ${result.tara.toLocaleString("en")} TARA metadata rows (about 5% revoked) in ${seconds.toFixed(1)} s (${Math.round(rows / seconds).toLocaleString("en")} rows/s).`,
-);
-await closeDb();
+try {
+  await migrate();
+  const started = performance.now();
+  let last = 0;
+  const result = await seedBulkTokens({
+    rows,
+    taraShare,
+    onProgress: (done) => {
+      if (done - last >= 100_000 || done === rows) {
+        last = done;
+        console.log(`  ${done.toLocaleString("en")} / ${rows.toLocaleString("en")} rows`);
+      }
+    },
+  });
+  const seconds = (performance.now() - started) / 1000;
+  console.log(
+    `Seeded ${result.custom.toLocaleString("en")} custom and ${result.tara.toLocaleString("en")} TARA metadata rows (about 5% revoked) in ${seconds.toFixed(1)} s (${Math.round(rows / seconds).toLocaleString("en")} rows/s).`,
+  );
+} catch (err) {
+  console.error(`seed:bulk failed: ${(err as Error).message}`);
+  process.exitCode = 1;
+} finally {
+  await closeDb().catch(() => undefined);
+}

@@ -7,7 +7,7 @@ import { db } from "@/lib/db/client";
 import { Prisma } from "@/lib/generated/prisma/client";
 import { TimError, badRequest } from "@/lib/http/errors";
 import { describeZodError } from "@/lib/http/handler";
-import { registerBulkJobHandler, requestBulkJob, type BulkJobHandler } from "@/lib/jobs/bulk";
+import { addBulkProgress, registerBulkJobHandler, requestBulkJob, type BulkJobHandler } from "@/lib/jobs/bulk";
 import { countTokens } from "@/lib/reporting/count";
 import { filtersToParams, kindsFor, tokenFilterSchema, type TokenFilters } from "@/lib/reporting/filters";
 import { allowlistOf, denylistOf, metadataOf, whereFor } from "@/lib/reporting/query";
@@ -52,19 +52,29 @@ export async function previewRevocationByQuery(filters: TokenFilters, at = new D
   return { matched, sample: page.items, at };
 }
 
-/** Revokes up to `limit` (all when undefined) active matching tokens of one kind; returns how many. */
+type RevokedBatch = { revoked: number; picked: number; lastId: string | null };
+
+/**
+ * Revokes the active matching tokens of one kind, all of them or (with `batch`)
+ * the first `batch.limit` matches after `batch.afterId` in id order: a job walks
+ * the table by id, so each batch reads only rows it has not seen (revoked ones
+ * no longer match, but re-scanning past them made every batch slower than the last).
+ */
 async function revokeMatching(
   tx: Prisma.TransactionClient,
   kind: TokenKind,
   query: TokenFilters,
   by: { reason: string; revokedBy: string },
   now: Date,
-  limit?: number,
-): Promise<number> {
-  const cap = limit === undefined ? Prisma.empty : Prisma.sql`LIMIT ${limit}`;
-  const [row] = await tx.$queryRaw<[{ n: bigint | number }]>`
+  batch?: { afterId: string | null; limit: number },
+): Promise<RevokedBatch> {
+  const where = whereFor(kind, query, now);
+  const after = batch?.afterId ? Prisma.sql`m.id > ${batch.afterId}::uuid` : undefined;
+  const filtered = after ? (where === Prisma.empty ? Prisma.sql`WHERE ${after}` : Prisma.sql`${where} AND ${after}`) : where;
+  const page = batch ? Prisma.sql`ORDER BY m.id LIMIT ${batch.limit}` : Prisma.empty;
+  const [row] = await tx.$queryRaw<[{ n: bigint | number; picked: bigint | number; last_id: string | null }]>`
     WITH picked AS (
-      SELECT m.jwt_uuid, m.expires_at FROM ${metadataOf(kind)} m ${whereFor(kind, query, now)} ${cap}
+      SELECT m.id, m.jwt_uuid, m.expires_at FROM ${metadataOf(kind)} m ${filtered} ${page}
     ), revoked AS (
       INSERT INTO ${denylistOf(kind)} (jwt_uuid, denylisted_at, expires_at, reason, revoked_by)
       SELECT p.jwt_uuid, now(), p.expires_at, ${by.reason}, ${by.revokedBy} FROM picked p
@@ -73,8 +83,8 @@ async function revokeMatching(
     ), unlisted AS (
       DELETE FROM ${allowlistOf(kind)} a WHERE a.jwt_uuid IN (SELECT r.jwt_uuid FROM revoked r)
     )
-    SELECT count(*) AS n FROM revoked`;
-  return Number(row.n);
+    SELECT (SELECT count(*) FROM revoked) AS n, (SELECT count(*) FROM picked) AS picked, (SELECT p.id::text FROM picked p ORDER BY p.id DESC LIMIT 1) AS last_id`;
+  return { revoked: Number(row.n), picked: Number(row.picked), lastId: row.last_id };
 }
 
 export type RevocationByQueryResult =
@@ -130,7 +140,7 @@ export async function revokeByQuery(input: {
   const revoked = await (await db()).$transaction(
     async (tx) => {
       let total = 0;
-      for (const kind of kindsFor(query)) total += await revokeMatching(tx, kind, query, { reason: reason.data, revokedBy: input.revokedBy }, at);
+      for (const kind of kindsFor(query)) total += (await revokeMatching(tx, kind, query, { reason: reason.data, revokedBy: input.revokedBy }, at)).revoked;
       // Another revocation in between changes the number: nothing is revoked then.
       if (total !== input.confirmCount) throw changed(total);
       await recordAudit(tx, {
@@ -167,37 +177,63 @@ function jobQuery(params: unknown): { p: MassRevocationParams; query: TokenFilte
   return { p, query, at: new Date(p.at) };
 }
 
+/** A job's position: the kind it is on and the last metadata id it has passed ("custom:<id>"; "custom:" at the start). */
+function parseCursor(cursor: string | null, kinds: TokenKind[]): { kind: TokenKind; afterId: string | null } | undefined {
+  if (cursor === null) return { kind: kinds[0], afterId: null };
+  const [kind, afterId] = cursor.split(":");
+  const known = kinds.find((k) => k === kind);
+  return known ? { kind: known, afterId: afterId || null } : undefined;
+}
+
 /** The mass-revocation job's work (lib/jobs/bulk.ts drives it chunk by chunk, with progress). */
 export const massRevocationHandler: BulkJobHandler = {
   async count(params) {
     const { query, at } = jobQuery(params);
     return countTokens(query, at);
   },
-  async chunk(params, _cursor, runId) {
+  async chunk(params, cursor, runId) {
     const { p, query } = jobQuery(params);
-    const revoked = await (await db()).$transaction(
+    const kinds = kindsFor(query);
+    const from = parseCursor(cursor, kinds);
+    if (!from) return { processed: 0, cursor, done: true, recorded: true };
+    return (await db()).$transaction(
       async (tx) => {
-        let n = 0;
-        for (const kind of kindsFor(query)) {
-          if (n >= JOB_CHUNK) break;
-          n += await revokeMatching(tx, kind, query, { reason: p.reason, revokedBy: p.revoked_by }, new Date(), JOB_CHUNK - n);
+        // Fills the chunk kind by kind: a kind's short page means it is done, the next starts from its beginning.
+        let revoked = 0;
+        let room = JOB_CHUNK;
+        let at: { kind: TokenKind; afterId: string | null } | undefined = from;
+        while (at && room > 0) {
+          const page = await revokeMatching(tx, at.kind, query, { reason: p.reason, revokedBy: p.revoked_by }, new Date(), {
+            afterId: at.afterId,
+            limit: room,
+          });
+          revoked += page.revoked;
+          if (page.picked === room) {
+            at = { kind: at.kind, afterId: page.lastId };
+            room = 0;
+          } else {
+            room -= page.picked;
+            const next: TokenKind | undefined = kinds[kinds.indexOf(at.kind) + 1];
+            at = next ? { kind: next, afterId: null } : undefined;
+          }
         }
-        if (n > 0) {
+        const nextCursor = at ? `${at.kind}:${at.afterId ?? ""}` : null;
+        if (revoked > 0) {
           await recordAudit(tx, {
             actor: p.actor,
             action: "tokens.revoke_by_query",
             target: { query: p.shown_query, run_id: runId },
             reason: p.reason,
-            counts: { revoked: n },
+            counts: { revoked },
             requestId: p.request_id,
           });
         }
-        return n;
+        // The count is written with the batch, so a step retried after a crash never loses or repeats it.
+        await addBulkProgress(tx, runId, revoked);
+        return { processed: revoked, cursor: nextCursor, done: nextCursor === null, recorded: true };
       },
       { timeout: 60_000 },
     );
-    // Revoked tokens stop matching, so each chunk takes the next ones; a short chunk was the last.
-    return { processed: revoked, cursor: null, done: revoked < JOB_CHUNK };
   },
 };
 

@@ -4,6 +4,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import pg from "pg";
 import { config } from "@/lib/config/env";
+import { lockDataDir, unlockDataDir } from "@/lib/db/data-dir-lock";
 import { PrismaClient } from "@/lib/generated/prisma/client";
 
 export type Db = PrismaClient;
@@ -13,6 +14,8 @@ type DbHandles = {
   kind: "postgres" | "pglite";
   pool?: pg.Pool;
   pglite?: PGlite;
+  /** The PGlite directory this process holds the lock of. */
+  lockedDir?: string;
 };
 
 // Next bundles lib/ into its own module graph while scripts load it directly;
@@ -43,10 +46,19 @@ function openPostgres(url: string, poolSize: number): DbHandles {
 }
 
 async function openPglite(dir: string): Promise<DbHandles> {
-  if (!dir.startsWith("memory://")) mkdirSync(dir, { recursive: true });
-  const pglite = await PGlite.create(dir);
-  const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
-  return { prisma, kind: "pglite", pglite };
+  const onDisk = !dir.startsWith("memory://");
+  if (onDisk) {
+    mkdirSync(dir, { recursive: true });
+    lockDataDir(dir);
+  }
+  try {
+    const pglite = await PGlite.create(dir);
+    const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+    return { prisma, kind: "pglite", pglite, lockedDir: onDisk ? dir : undefined };
+  } catch (err) {
+    if (onDisk) unlockDataDir(dir);
+    throw err;
+  }
 }
 
 async function open(): Promise<DbHandles> {
@@ -84,4 +96,5 @@ export async function closeDb(): Promise<void> {
   await handles.prisma.$disconnect();
   await handles.pool?.end();
   await handles.pglite?.close();
+  if (handles.lockedDir) unlockDataDir(handles.lockedDir);
 }

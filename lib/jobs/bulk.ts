@@ -11,7 +11,13 @@ import { sendEvents } from "@/lib/jobs/send";
  */
 export type BulkJobKind = "export" | "mass_revocation";
 
-export type BulkChunk = { processed: number; cursor: string | null; done: boolean };
+/**
+ * `recorded`: the handler already added `processed` to the run's progress in
+ * the transaction that did the work (addBulkProgress), so a chunk retried
+ * after a crash neither loses nor repeats its count; the run row is then the
+ * source of the total.
+ */
+export type BulkChunk = { processed: number; cursor: string | null; done: boolean; recorded?: boolean };
 
 export interface BulkJobHandler {
   /** How many items the job will process (for progress), or null when unknown. */
@@ -58,6 +64,12 @@ export async function requestBulkJob(
   return runId;
 }
 
+/** Adds a chunk's count to its run inside the chunk's own transaction. */
+export async function addBulkProgress(tx: Prisma.TransactionClient, runId: string, processed: number): Promise<void> {
+  await tx.$executeRaw`
+    UPDATE tim.job_runs SET progress_done = progress_done + ${processed}, updated_at = now() WHERE id = ${runId}::uuid`;
+}
+
 export type BulkState = { runId: string; cursor: string | null; done: boolean; processed: number };
 
 export async function beginBulkJob(kind: BulkJobKind, runId: string): Promise<BulkState> {
@@ -76,10 +88,14 @@ export async function continueBulkJob(kind: BulkJobKind, state: BulkState, maxCh
   const s = { ...state };
   for (let i = 0; i < maxChunks && !s.done; i++) {
     const chunk = await handler.chunk(run.params, s.cursor, s.runId);
-    s.processed += chunk.processed;
     s.cursor = chunk.cursor;
     s.done = chunk.done;
-    await reportJobProgress(s.runId, { done: s.processed });
+    if (chunk.recorded) {
+      s.processed = (await getJobRun(s.runId))?.progressDone ?? s.processed + chunk.processed;
+    } else {
+      s.processed += chunk.processed;
+      await reportJobProgress(s.runId, { done: s.processed });
+    }
   }
   return s;
 }

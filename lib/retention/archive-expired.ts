@@ -6,7 +6,7 @@ export const RETENTION_BATCH_SIZE = 1_000;
 
 /**
  * Expiry of the last archived row; null before the first batch. The next
- * batch scans idx_*_jwt_metadata_expires from there (>=: rows sharing that
+ * batch scans idx_*_jwt_metadata_expires_id from there (>=: rows sharing that
  * expiry that were not taken are still found; archived ones are gone), so
  * rows kept for the allowlist or a live chain are passed over once per run.
  */

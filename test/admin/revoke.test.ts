@@ -131,4 +131,29 @@ describe("revoking by query", () => {
     expect(audits.map((a) => a.action)).toEqual(["tokens.revoke_by_query.queued", "tokens.revoke_by_query", "tokens.revoke_by_query"]);
     expect(audits.slice(1).map((a) => (a.counts as { revoked: number }).revoked)).toEqual([1_000, 203]);
   });
+
+  test("a run interrupted mid-way and resumed from its last saved state revokes every token and counts each exactly once", async () => {
+    process.env.TIM_BULK_REVOKE_INLINE_MAX = "10";
+    resetConfig();
+    registerConsole();
+    const jwtName = unique("resume");
+    await seedTokens(Array.from({ length: 3_500 }, (_, i) => ({ jwtName, kind: i % 4 === 0 ? ("tara" as const) : ("custom" as const) })));
+    const filters = filtersOf({ jwt_name: jwtName });
+    const result = await revokeByQuery({ filters, reason: "resume incident", confirmCount: 3_500, ...admin });
+    const runId = (result as { runId: string }).runId;
+
+    const begun = await beginBulkJob("mass_revocation", runId);
+    // A step that ran two chunks and died before its result was saved: the executor replays from `begun`.
+    await continueBulkJob("mass_revocation", begun, 2);
+    expect((await getJobRun(runId))?.progressDone).toBe(2_000);
+    let state = begun;
+    while (!state.done) state = await continueBulkJob("mass_revocation", state, 1);
+    await endBulkJob("mass_revocation", state);
+
+    expect(await getJobRun(runId)).toMatchObject({ status: "succeeded", progressDone: 3_500, counts: { processed: 3_500 } });
+    const prisma = await db();
+    const revoked =
+      (await prisma.customDenylist.count({ where: { reason: "resume incident" } })) + (await prisma.taraDenylist.count({ where: { reason: "resume incident" } }));
+    expect(revoked).toBe(3_500);
+  });
 });

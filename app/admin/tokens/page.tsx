@@ -5,7 +5,7 @@ import { BackgroundExports } from "@/app/admin/exports/background-exports";
 import { TokenFilterForm } from "@/app/admin/tokens/filter-form";
 import { Badge, Empty, Field, Notice, PageTitle, Section, When, errorMessage, inputClass } from "@/app/admin/_components/ui";
 import { requireUser } from "@/lib/auth/current-user";
-import { countTokens } from "@/lib/reporting/count";
+import { countTokensBounded } from "@/lib/reporting/count";
 import { parseTokenQuery, type TokenFilters } from "@/lib/reporting/filters";
 import { searchTokens, type TokenPage } from "@/lib/reporting/search";
 
@@ -28,8 +28,13 @@ function href(values: Record<string, string>, changes: Record<string, string | u
 
 /** The total streams in after the page: counting a broad filter takes longer than finding a page of it. */
 async function Total({ filters }: { filters: TokenFilters }) {
-  const total = await countTokens(filters);
-  return <strong className="tabular-nums">{total.toLocaleString("en")}</strong>;
+  const total = await countTokensBounded(filters);
+  if (!total.estimated) return <strong className="tabular-nums">{total.value.toLocaleString("en")}</strong>;
+  return (
+    <strong className="tabular-nums" title="An estimate from table statistics: exact counts stop at 10,000 matches to keep this page fast.">
+      about {total.value.toLocaleString("en")} (estimate)
+    </strong>
+  );
 }
 
 export default async function TokensPage({ searchParams }: { searchParams: Promise<Search> }) {

@@ -1,6 +1,6 @@
 import { authenticateClient } from "@/lib/clients/authenticate";
 import { handler, json } from "@/lib/http/handler";
-import { countTokens } from "@/lib/reporting/count";
+import { countTokensBounded } from "@/lib/reporting/count";
 import { parseTokenQuery } from "@/lib/reporting/filters";
 import { searchTokens } from "@/lib/reporting/search";
 
@@ -10,13 +10,14 @@ export const dynamic = "force-dynamic";
  * GET /api/reports/tokens: the console's token search as JSON, keyset pages.
  * `total` (all matching tokens) comes with the first page; later pages (with
  * a cursor) answer `total: null` unless `total=true`, as counting a broad
- * filter costs more than a page.
+ * filter costs more than a page. Beyond 10,000 matches of a kind `total` is
+ * the planner's estimate and `total_estimated` is true.
  */
 export const GET = handler(async (req) => {
   await authenticateClient(req, "reports:read");
   const params = new URL(req.url).searchParams;
   const { filters, page } = parseTokenQuery(params);
   const withTotal = !page.cursor || params.get("total") === "true";
-  const [result, total] = await Promise.all([searchTokens(filters, page), withTotal ? countTokens(filters) : null]);
-  return json({ ...result, total });
+  const [result, total] = await Promise.all([searchTokens(filters, page), withTotal ? countTokensBounded(filters) : null]);
+  return json({ ...result, total: total?.value ?? null, total_estimated: total?.estimated ?? null });
 });
