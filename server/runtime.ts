@@ -44,7 +44,7 @@ export async function prepareRuntime(options: { requestedHost: string | undefine
   registerConsole();
   const jobs = await startJobRunner();
   stops.push(jobs.stop);
-  notes.push(`Background jobs: ${jobs.mode}${jobs.mode === "in-process" ? " (suitable for one instance only)" : ""}.`);
+  notes.push(`Background jobs: ${jobs.mode}.`);
 
   return {
     host: options.requestedHost ?? standIn?.host ?? "0.0.0.0",

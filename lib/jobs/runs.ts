@@ -1,6 +1,7 @@
 import { db } from "@/lib/db/client";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { describeJobError } from "@/lib/jobs/errors";
+import { deadOwners, jobRunOwner } from "@/lib/jobs/runner/instance";
 
 /**
  * tim.job_runs: one row per maintenance or bulk job run (retention, archive
@@ -54,14 +55,19 @@ export async function startJobRun(input: {
   counts?: Record<string, number>;
   status?: "queued" | "running";
 }): Promise<string> {
+  const status = input.status ?? "running";
+  // a queued run is handed to a background function, whose execution keeps it alive
+  const owner = status === "running" ? await jobRunOwner() : null;
   const row = await (await db()).jobRun.create({
     data: {
+      ownerKey: owner ? BigInt(owner.key) : null,
+      ownerName: owner?.name ?? null,
       job: input.job,
       trigger: input.trigger,
       requestedBy: input.requestedBy ?? null,
       params: input.params ?? {},
       counts: input.counts ?? {},
-      status: input.status ?? "running",
+      status,
     },
     select: { id: true },
   });
@@ -113,6 +119,24 @@ export async function finishJobRun(
       updatedAt: new Date(),
     },
   });
+}
+
+/**
+ * Marks failed the runs whose process is gone: a CLI job or a console request
+ * run in place holds its owner lock while it works (runs inside a runner
+ * execution have no owner of their own: the execution is resumed elsewhere).
+ */
+export async function failOrphanedJobRuns(): Promise<number> {
+  const client = await db();
+  const owners = await client.$queryRaw<Array<{ key: string }>>`
+    SELECT DISTINCT owner_key::text AS key FROM tim.job_runs WHERE status = 'running' AND owner_key IS NOT NULL`;
+  if (owners.length === 0) return 0;
+  const dead = await deadOwners(owners.map((o) => o.key));
+  if (dead.length === 0) return 0;
+  const error = "The process running this job stopped before it finished.";
+  return client.$executeRaw`
+    UPDATE tim.job_runs SET status = 'failed', error = ${error}, finished_at = now(), updated_at = now()
+     WHERE status = 'running' AND owner_key = ANY(${dead}::bigint[])`;
 }
 
 export async function getJobRun(id: string): Promise<JobRunView | undefined> {

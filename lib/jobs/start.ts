@@ -1,4 +1,5 @@
 import { jobMode } from "@/lib/jobs/mode";
+import { claimJobMode } from "@/lib/jobs/runner/instance";
 import type { RunnerOptions } from "@/lib/jobs/runner/runner";
 import { activeRunner, setActiveRunner } from "@/lib/jobs/runner/route-events";
 import { drainEvents } from "@/lib/jobs/send";
@@ -16,11 +17,14 @@ async function flushAndDrain(): Promise<void> {
 /**
  * Starts background work for this process. Embedded default (no Inngest
  * settings): runs every function in-process — crons on schedule, batches,
- * retries — from the durable queue tables; ONE instance only. With Inngest
- * configured nothing runs here: Inngest calls /api/inngest.
+ * retries — from the durable queue tables, on any number of instances
+ * sharing one database. With Inngest configured nothing runs here: Inngest
+ * calls /api/inngest. Refuses to start when another instance on the same
+ * database runs jobs the other way.
  */
 export async function startJobRunner(options: RunnerOptions = {}): Promise<JobRunnerHandle> {
   const mode = jobMode();
+  await claimJobMode(mode === "in-process" ? "in-process" : "inngest");
   if (mode !== "in-process") {
     log.info("background jobs run on Inngest", { job_mode: mode });
     return { mode, stop: flushAndDrain };
@@ -38,7 +42,7 @@ export async function startJobRunner(options: RunnerOptions = {}): Promise<JobRu
     setActiveRunner(undefined);
     throw err;
   }
-  log.info("background jobs run in-process (one instance only)", { functions: functions.length });
+  log.info("background jobs run in-process", { functions: functions.length });
   return {
     mode,
     stop: async () => {

@@ -34,7 +34,7 @@ test("events accepted while no runner runs are kept in the queue table and proce
 test("a run interrupted half-way resumes after its completed steps when a runner starts again", async () => {
   const subject = `resume-${randomUUID()}`;
   const client = await db();
-  // A retention run whose process stopped after its "begin" step: the row says running, no heartbeat for minutes.
+  // A retention run whose process stopped after its "begin" step: its owner gone.
   await sendEvents([{ name: "tim/retention.requested", data: { requested_by: subject } }]);
   await drainEvents();
   const [queued] = await client.$queryRaw<Array<{ id: string }>>`
@@ -52,9 +52,10 @@ test("a run interrupted half-way resumes after its completed steps when a runner
   } finally {
     await runner.stop();
   }
-  // Replaying the finished execution from its stored steps creates no second job run.
+  // Replaying the finished execution from its stored steps creates no second job run. It is made
+  // "running" for an owner that holds no lock (a process that died).
   await client.$executeRaw`
-    UPDATE tim.job_executions SET status = 'running', updated_at = now() - interval '10 minutes'
+    UPDATE tim.job_executions SET status = 'running', owner_key = 1, updated_at = now()
      WHERE function_id = 'retention' AND events @> ${JSON.stringify([{ data: { requested_by: subject } }])}::jsonb`;
   const again = await startTestRunner();
   try {

@@ -8,6 +8,8 @@ export type JobFunctionSpec = {
   crons: string[];
   batch: { maxSize: number; timeoutMs: number } | null;
   maxAttempts: number;
+  /** Runs at once across every instance (Inngest's `concurrency.limit`); null: no limit. */
+  concurrency: number | null;
   fn: InngestFunction.Any;
 };
 
@@ -25,7 +27,24 @@ export function describeFunction(fn: InngestFunction.Any): JobFunctionSpec {
   const batch = opts.batchEvents
     ? { maxSize: opts.batchEvents.maxSize, timeoutMs: durationToMs(opts.batchEvents.timeout) }
     : null;
-  return { id: fn.id(), name: fn.name, events, crons, batch, maxAttempts: (opts.retries ?? DEFAULT_RETRIES) + 1, fn };
+  return {
+    id: fn.id(),
+    name: fn.name,
+    events,
+    crons,
+    batch,
+    maxAttempts: (opts.retries ?? DEFAULT_RETRIES) + 1,
+    concurrency: concurrencyLimit(opts.concurrency),
+    fn,
+  };
+}
+
+/** The function-wide limit of Inngest's forms (a number, `{ limit }`, or a list of them); keyed limits are Inngest's only. */
+function concurrencyLimit(c: unknown): number | null {
+  const limits = (Array.isArray(c) ? c : [c]).flatMap((x) =>
+    typeof x === "number" ? [x] : x && typeof x === "object" && !("key" in x) && "limit" in x ? [Number(x.limit)] : [],
+  );
+  return limits.length > 0 && Math.min(...limits) > 0 ? Math.min(...limits) : null;
 }
 
 /** The public description of a function's triggers, as GET /api/inngest lists them. */

@@ -1,4 +1,5 @@
 import { db } from "@/lib/db/client";
+import { claimOwner, deadOwners } from "@/lib/jobs/runner/instance";
 
 /**
  * The in-process runner's durable state: accepted events per function
@@ -55,19 +56,32 @@ export async function claimBatch(functionId: string, maxSize: number, maxAttempt
   return rows[0]?.n ?? 0;
 }
 
-/** Starts a run directly (cron ticks). */
-export async function createExecution(functionId: string, event: QueuedEvent, maxAttempts: number): Promise<string> {
+/**
+ * Starts the run of one cron tick. Every instance fires every tick; the first
+ * to insert (function, scheduled time) wins and the others insert nothing.
+ * Returns the run's id, or undefined when another instance already has it.
+ */
+export async function createTickExecution(
+  functionId: string,
+  event: QueuedEvent,
+  maxAttempts: number,
+  scheduledFor: Date,
+): Promise<string | undefined> {
   const events = JSON.stringify([event]);
   const rows = await (await db()).$queryRaw<Array<{ id: string }>>`
-    INSERT INTO tim.job_executions (function_id, events, max_attempts)
-    VALUES (${functionId}, ${events}::jsonb, ${maxAttempts}::int) RETURNING id::text`;
-  return rows[0].id;
+    INSERT INTO tim.job_executions (function_id, events, max_attempts, scheduled_for)
+    VALUES (${functionId}, ${events}::jsonb, ${maxAttempts}::int, ${scheduledFor})
+    ON CONFLICT (function_id, scheduled_for) DO NOTHING
+    RETURNING id::text`;
+  return rows[0]?.id;
 }
 
-/** Takes the oldest due run of a function and marks it running. */
+/** Takes the oldest due run of a function and marks it running, owned by this process. */
 export async function takeDueExecution(functionId: string): Promise<ExecutionRow | undefined> {
+  const me = await claimOwner();
   const rows = await (await db()).$queryRaw<ExecutionRow[]>`
-    UPDATE tim.job_executions e SET status = 'running', updated_at = now()
+    UPDATE tim.job_executions e
+       SET status = 'running', owner_key = ${me.key}::bigint, owner_name = ${me.name}, updated_at = now()
      WHERE e.id = (
        SELECT id FROM tim.job_executions
         WHERE function_id = ${functionId} AND status = 'queued' AND next_attempt_at <= now()
@@ -124,21 +138,23 @@ export async function failExecution(executionId: string, error: string): Promise
      WHERE id = ${executionId}::uuid`;
 }
 
-/** A running execution's heartbeat: the runner touches it while a step is in progress. */
-export async function touchExecution(executionId: string): Promise<void> {
-  await (await db()).$executeRaw`
-    UPDATE tim.job_executions SET updated_at = now() WHERE id = ${executionId}::uuid AND status = 'running'`;
-}
-
 /**
- * Runs left "running" without a heartbeat for `staleMs` (their process
- * stopped) are queued again; completed steps are not repeated.
+ * Runs left "running" by a process that is gone (its owner lock is free; on
+ * PGlite: any owner but this process) are queued again, for any instance to
+ * resume; completed steps are not repeated. Returns how many.
  */
-export async function requeueInterrupted(staleMs: number): Promise<number> {
-  const stale = `${Math.max(0, Math.round(staleMs))} milliseconds`;
-  return (await db()).$executeRaw`
-    UPDATE tim.job_executions SET status = 'queued', updated_at = now()
-     WHERE status = 'running' AND updated_at < now() - ${stale}::interval`;
+export async function requeueOrphaned(): Promise<number> {
+  const client = await db();
+  const owners = await client.$queryRaw<Array<{ key: string | null }>>`
+    SELECT DISTINCT owner_key::text AS key FROM tim.job_executions WHERE status = 'running'`;
+  if (owners.length === 0) return 0;
+  const dead = await deadOwners(owners.flatMap((o) => (o.key === null ? [] : [o.key])));
+  const ownerless = owners.some((o) => o.key === null);
+  if (dead.length === 0 && !ownerless) return 0;
+  // the status test is repeated: a run finished between the two statements stays finished
+  return client.$executeRaw`
+    UPDATE tim.job_executions SET status = 'queued', owner_key = NULL, owner_name = NULL, updated_at = now()
+     WHERE status = 'running' AND (owner_key = ANY(${dead}::bigint[]) OR (${ownerless} AND owner_key IS NULL))`;
 }
 
 /** Forgets finished runs and applied-effect keys older than `days` (retention housekeeping). */

@@ -3,6 +3,8 @@ import type { InngestFunction } from "inngest";
 import { describeJobError } from "@/lib/jobs/errors";
 import { describeFunction, type JobFunctionSpec } from "@/lib/jobs/runner/functions";
 import { runAttempt } from "@/lib/jobs/runner/execute";
+import { acquireSlot, releaseSlot, withinExecution } from "@/lib/jobs/runner/instance";
+import { failOrphanedJobRuns } from "@/lib/jobs/runs";
 import * as queue from "@/lib/jobs/runner/queue";
 import { errorFields, log } from "@/lib/log/logger";
 
@@ -12,6 +14,8 @@ export type RunnerOptions = {
   retryMaxMs?: number;
   /** How often the queue tables are re-read in case something was missed. */
   pollMs?: number;
+  /** How often runs of dead processes are looked for (taken over within about this time). */
+  livenessMs?: number;
   /** Start cron schedules (tests that only exercise events turn them off). */
   crons?: boolean;
   /** How long stop() waits for runs in progress. */
@@ -19,9 +23,8 @@ export type RunnerOptions = {
 };
 
 const MAX_TIMER_MS = 2_147_000_000;
-/** A running execution is touched this often; one untouched for STALE_MS belongs to a stopped process. */
-const HEARTBEAT_MS = 15_000;
-const STALE_MS = 60_000;
+/** A function at its concurrency limit (other instances hold every slot) looks again this soon. */
+const SLOT_RETRY_MS = 1_000;
 
 /** Croner reads Inngest's "TZ=Europe/Tallinn 0 3 * * *" form as timezone + pattern. */
 function parseCron(expression: string): Cron {
@@ -106,12 +109,32 @@ class FunctionWorker {
       }
       for (;;) {
         if (this.stopped) return;
-        const run = await queue.takeDueExecution(this.spec.id);
-        if (!run) break;
-        await this.execute(run);
+        const slot = await this.acquireSlot();
+        if (!slot) {
+          this.retryAfter(SLOT_RETRY_MS);
+          return;
+        }
+        try {
+          const run = await queue.takeDueExecution(this.spec.id);
+          if (!run) break;
+          await this.execute(run);
+        } finally {
+          await releaseSlot(slot);
+        }
       }
     } while (this.again && !this.stopped);
     await this.scheduleNext();
+  }
+
+  /** A slot of the function's concurrency limit, shared by every instance ("none" when unlimited). */
+  private async acquireSlot(): Promise<string | undefined> {
+    return this.spec.concurrency === null ? "none" : acquireSlot(`fn:${this.spec.id}`, this.spec.concurrency);
+  }
+
+  private retryAfter(ms: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.wake(), ms);
+    this.timer.unref();
   }
 
   private async scheduleNext(): Promise<void> {
@@ -130,16 +153,10 @@ class FunctionWorker {
 
   private async execute(run: queue.ExecutionRow): Promise<void> {
     let outcome: Awaited<ReturnType<typeof runAttempt>>;
-    const heartbeat = setInterval(() => {
-      queue.touchExecution(run.id).catch((err) => log.warn("job heartbeat failed", errorFields(err)));
-    }, HEARTBEAT_MS);
-    heartbeat.unref();
     try {
-      outcome = await runAttempt(this.spec.fn, run, (step) => queue.saveStep(run.id, step));
+      outcome = await withinExecution(() => runAttempt(this.spec.fn, run, (step) => queue.saveStep(run.id, step)));
     } catch (err) {
       outcome = { kind: "failed", error: err, retriable: false };
-    } finally {
-      clearInterval(heartbeat);
     }
     if (outcome.kind === "completed") {
       await queue.completeExecution(run.id, outcome.output, this.spec.batch === null);
@@ -161,8 +178,11 @@ class FunctionWorker {
 
 /**
  * The embedded job runner: the same Inngest functions, run inside this
- * process with their state in PostgreSQL/PGlite. Suitable for ONE instance
- * only: two processes would both fire crons and race for batches' timing.
+ * process with their state in PostgreSQL/PGlite, on any number of instances
+ * sharing the database: a cron tick runs once (the first instance to record
+ * it), concurrency limits hold across instances (advisory-lock slots), and a
+ * run whose process died is resumed by another instance within `livenessMs`
+ * (the owner's session lock is free; see instance.ts).
  */
 export class JobRunner {
   private readonly workers = new Map<string, FunctionWorker>();
@@ -170,6 +190,7 @@ export class JobRunner {
   private readonly crons: Array<{ cron: Cron; worker: FunctionWorker; expression: string; timer?: NodeJS.Timeout }> =
     [];
   private poller: NodeJS.Timeout | undefined;
+  private liveness: NodeJS.Timeout | undefined;
   private stopped = false;
   private readonly options: Required<RunnerOptions>;
 
@@ -178,6 +199,7 @@ export class JobRunner {
       retryBaseMs: options.retryBaseMs ?? 2_000,
       retryMaxMs: options.retryMaxMs ?? 10 * 60_000,
       pollMs: options.pollMs ?? 10_000,
+      livenessMs: options.livenessMs ?? 3_000,
       crons: options.crons ?? true,
       stopGraceMs: options.stopGraceMs ?? 10_000,
     };
@@ -204,6 +226,10 @@ export class JobRunner {
       this.sync().catch((err) => log.warn("job queue poll failed", errorFields(err)));
     }, this.options.pollMs);
     this.poller.unref();
+    this.liveness = setInterval(() => {
+      this.takeOverOrphans().catch((err) => log.warn("job liveness check failed", errorFields(err)));
+    }, this.options.livenessMs);
+    this.liveness.unref();
   }
 
   /** Tells the workers about events this process just stored. */
@@ -216,6 +242,7 @@ export class JobRunner {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.poller) clearInterval(this.poller);
+    if (this.liveness) clearInterval(this.liveness);
     for (const c of this.crons) if (c.timer) clearTimeout(c.timer);
     await Promise.all([...this.workers.values()].map((w) => w.stop(this.options.stopGraceMs)));
   }
@@ -223,13 +250,25 @@ export class JobRunner {
   /** Re-reads waiting events and due runs from the database. */
   private async sync(): Promise<void> {
     if (this.stopped) return;
-    await queue.requeueInterrupted(STALE_MS);
+    await this.takeOverOrphans();
     const pending = new Map((await queue.pendingEvents()).map((p) => [p.functionId, p]));
     for (const [id, worker] of this.workers) {
       const p = pending.get(id);
       worker.resetPending(p?.count ?? 0, p?.oldest);
       worker.wake();
     }
+  }
+
+  /** Queues again the runs of dead processes (and wakes their workers); fails CLI job runs whose process died. */
+  private async takeOverOrphans(): Promise<void> {
+    if (this.stopped) return;
+    const requeued = await queue.requeueOrphaned();
+    const failed = await failOrphanedJobRuns();
+    if (requeued > 0) {
+      log.warn("resuming job runs of a stopped process", { runs: requeued });
+      for (const worker of this.workers.values()) worker.wake();
+    }
+    if (failed > 0) log.warn("job runs of a stopped process marked failed", { runs: failed });
   }
 
   private armCron(c: (typeof this.crons)[number]): void {
@@ -251,7 +290,7 @@ export class JobRunner {
 
   private async fireCron(worker: FunctionWorker, cron: string, at: Date): Promise<void> {
     const event = { name: "inngest/scheduled.timer", data: { cron }, ts: at.getTime() };
-    await queue.createExecution(worker.spec.id, event, worker.spec.maxAttempts);
-    worker.wake();
+    // every instance fires; the tick's key makes one of them the one that runs it
+    if (await queue.createTickExecution(worker.spec.id, event, worker.spec.maxAttempts, at)) worker.wake();
   }
 }

@@ -1,0 +1,34 @@
+/**
+ * One TIM instance for the multi-instance test: the same start-up as
+ * `npm start` (migrations, runtime with the job runner and the denylist
+ * listener, the framework-independent API routes) without the Next pages,
+ * so three instances start in seconds without a production build.
+ * Prints "ready <port>" once it listens on an ephemeral port of 127.0.0.1.
+ */
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { closeDb } from "@/lib/db/client";
+import { migrate } from "@/lib/db/migrate";
+import { serveApiRoute } from "@/server/api-server";
+import { prepareRuntime } from "@/server/runtime";
+
+try {
+  await migrate();
+  const runtime = await prepareRuntime({ requestedHost: "127.0.0.1", port: 0 });
+  const server = createServer((req, res) => {
+    serveApiRoute(req, res, `http://${req.headers.host}`)
+      .then((served) => {
+        if (!served) res.writeHead(404, { "content-type": "application/json" }).end('{"error":"not_found","message":"Not served here."}');
+      })
+      .catch(() => res.writeHead(500).end());
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  process.stdout.write(`ready ${(server.address() as AddressInfo).port}\n`);
+  process.on("SIGTERM", () => {
+    server.close();
+    void runtime.stop().then(() => closeDb()).finally(() => process.exit(0));
+  });
+} catch (err) {
+  process.stderr.write(`cannot start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+}
