@@ -1,11 +1,14 @@
 import type { ApiRequest } from "@/lib/http/handler";
 import { config } from "@/lib/config/env";
 import { db } from "@/lib/db/client";
+import { sourceAddress } from "@/lib/http/address";
 import { TimError } from "@/lib/http/errors";
 import { log } from "@/lib/log/logger";
 import { cachedCaller, credentialKey, forgetCaller, markChecked, rememberCaller } from "@/lib/clients/cache";
 import { hashClientSecret, verifyClientSecret } from "@/lib/clients/secret";
 import { anonymousCaller, type ApiCaller, type Scope } from "@/lib/clients/scopes";
+import { recordFailure, refuseWhileFailing } from "@/lib/ratelimit/failed-auth";
+import { takeAddressRequest, takeClientRequest } from "@/lib/ratelimit/requests";
 
 /** A cached verification is trusted this long before the client row is looked at again (disable, change). */
 const RECHECK_MS = 5_000;
@@ -34,35 +37,41 @@ function presentedCredentials(req: ApiRequest): { clientId: string; secret: stri
   return { clientId: decoded.slice(0, colon), secret: decoded.slice(colon + 1) };
 }
 
-async function verifyPresented(clientId: string, secret: string): Promise<ApiCaller> {
+type Verified = { caller: ApiCaller; rateLimitPerMinute: number | null };
+
+async function verifyPresented(req: ApiRequest, clientId: string, secret: string): Promise<Verified> {
   const key = credentialKey(clientId, secret);
   const cached = cachedCaller(key);
-  if (cached && Date.now() - cached.checkedAt < RECHECK_MS) return cached.caller;
+  if (cached && Date.now() - cached.checkedAt < RECHECK_MS) return cached;
 
   const prisma = await db();
   const row = await prisma.apiClient.findUnique({ where: { clientId } });
-  if (!row || row.disabledAt) {
+  if (row && !row.disabledAt && cached && cached.updatedAt === row.updatedAt.getTime()) {
+    markChecked(key);
+    return cached;
+  }
+  // From here on the secret is checked with argon2: limited by failures of its address and client id.
+  const address = sourceAddress(req);
+  await refuseWhileFailing(address, clientId);
+  const fail = async () => {
     forgetCaller(key);
+    await recordFailure(address, clientId);
+    return unauthorized("Invalid client credentials.");
+  };
+  if (!row || row.disabledAt) {
     // Same work as a wrong secret, so response times do not reveal which client ids exist.
     if (!row) await verifyClientSecret(await (dummyHash ??= hashClientSecret("tim-no-such-client")), secret);
-    throw unauthorized("Invalid client credentials.");
+    throw await fail();
   }
-  if (cached && cached.updatedAt === row.updatedAt.getTime()) {
-    markChecked(key);
-    return cached.caller;
-  }
-  if (!(await verifyClientSecret(row.secretHash, secret))) {
-    forgetCaller(key);
-    throw unauthorized("Invalid client credentials.");
-  }
+  if (!(await verifyClientSecret(row.secretHash, secret))) throw await fail();
   const caller: ApiCaller = {
     clientId: row.clientId,
     scopes: row.scopes as Scope[],
     allowedAudiences: row.allowedAudiences,
     maxLifetimeMinutes: row.maxLifetimeMinutes,
   };
-  rememberCaller(key, caller, row.updatedAt);
-  return caller;
+  rememberCaller(key, caller, row.rateLimitPerMinute, row.updatedAt);
+  return { caller, rateLimitPerMinute: row.rateLimitPerMinute };
 }
 
 function touch(clientId: string): void {
@@ -76,13 +85,18 @@ function touch(clientId: string): void {
 
 /**
  * The calling API client, which must hold `scope`: 401 with WWW-Authenticate
- * for missing or wrong credentials, 403 for a missing scope. With
- * TIM_API_AUTH=off every caller is anonymous and may do everything.
+ * for missing or wrong credentials, 403 for a missing scope, 429 past its
+ * request limit. With TIM_API_AUTH=off every caller is anonymous and may do
+ * everything, limited per source address.
  */
 export async function authenticateClient(req: ApiRequest, scope: Scope): Promise<ApiCaller> {
-  if (config().TIM_API_AUTH === "off") return anonymousCaller;
+  if (config().TIM_API_AUTH === "off") {
+    takeAddressRequest(sourceAddress(req));
+    return anonymousCaller;
+  }
   const { clientId, secret } = presentedCredentials(req);
-  const caller = await verifyPresented(clientId, secret);
+  const { caller, rateLimitPerMinute } = await verifyPresented(req, clientId, secret);
+  takeClientRequest(clientId, rateLimitPerMinute);
   if (!caller.scopes.includes(scope)) {
     throw new TimError(403, "insufficient_scope", `This API client lacks the scope ${scope}.`, { scope }, {
       "www-authenticate": `Bearer realm="TIM", error="insufficient_scope", scope="${scope}"`,
