@@ -8,7 +8,7 @@ import { cachedCaller, credentialKey, forgetCaller, markChecked, rememberCaller 
 import { hashClientSecret, verifyClientSecret } from "@/lib/clients/secret";
 import { anonymousCaller, type ApiCaller, type Scope } from "@/lib/clients/scopes";
 import { recordFailure, refuseWhileFailing } from "@/lib/ratelimit/failed-auth";
-import { takeAddressRequest, takeClientRequest } from "@/lib/ratelimit/requests";
+import { takeClientRequest } from "@/lib/ratelimit/requests";
 
 /** A cached verification is trusted this long before the client row is looked at again (disable, change). */
 const RECHECK_MS = 5_000;
@@ -87,13 +87,10 @@ function touch(clientId: string): void {
  * The calling API client, which must hold `scope`: 401 with WWW-Authenticate
  * for missing or wrong credentials, 403 for a missing scope, 429 past its
  * request limit. With TIM_API_AUTH=off every caller is anonymous and may do
- * everything, limited per source address.
+ * everything (limited per source address by the server).
  */
 export async function authenticateClient(req: ApiRequest, scope: Scope): Promise<ApiCaller> {
-  if (config().TIM_API_AUTH === "off") {
-    takeAddressRequest(sourceAddress(req));
-    return anonymousCaller;
-  }
+  if (config().TIM_API_AUTH === "off") return anonymousCaller;
   const { clientId, secret } = presentedCredentials(req);
   const { caller, rateLimitPerMinute } = await verifyPresented(req, clientId, secret);
   takeClientRequest(clientId, rateLimitPerMinute);

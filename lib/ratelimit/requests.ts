@@ -1,5 +1,7 @@
 import { config } from "@/lib/config/env";
 import { onDbClose } from "@/lib/db/client";
+import { sourceAddress } from "@/lib/http/address";
+import type { ApiRequest } from "@/lib/http/handler";
 import { limiter, tooManyRequests } from "@/lib/ratelimit/store";
 
 /** Request limits are per minute. */
@@ -90,8 +92,16 @@ export function takeClientRequest(clientId: string, limitPerMinute: number | nul
   limiters.byClient.take(clientId, limit, `This API client may make ${limit} requests per minute.`);
 }
 
-/** Counts a request without client credentials against its source address; no address known, no limit. */
-export function takeAddressRequest(address: string | undefined): void {
+/** Basic or `Bearer tim_…` credentials: such requests are limited per client (or per failure) instead. */
+const CLIENT_CREDENTIALS = /^\s*(basic\s|bearer\s+tim_)/i;
+
+/**
+ * Counts a request that names no API client (JWKS, `list/me`, TARA login, and
+ * everything when TIM_API_AUTH=off) against its source address.
+ */
+export function takeUncredentialedRequest(req: ApiRequest): void {
+  if (config().TIM_API_AUTH === "on" && CLIENT_CREDENTIALS.test(req.headers.get("authorization") ?? "")) return;
+  const address = sourceAddress(req);
   if (!address) return;
   const limit = config().TIM_ADDRESS_RATE_LIMIT_PER_MINUTE;
   limiters.byAddress.take(address, limit, `This address may make ${limit} requests per minute without client credentials.`);

@@ -12,10 +12,12 @@ let server: TestServer;
 
 const FAILURES_PER_ADDRESS = 3;
 const FAILURES_PER_CLIENT = 6;
+const ADDRESS_LIMIT = 4;
 
 beforeAll(async () => {
   process.env.TIM_AUTH_FAILURES_PER_ADDRESS = String(FAILURES_PER_ADDRESS);
   process.env.TIM_AUTH_FAILURES_PER_CLIENT = String(FAILURES_PER_CLIENT);
+  process.env.TIM_ADDRESS_RATE_LIMIT_PER_MINUTE = String(ADDRESS_LIMIT);
   resetConfig();
   server = await startTestServer();
 });
@@ -24,12 +26,12 @@ afterAll(async () => server.close());
 type Answer = { status: number; headers: Record<string, string | string[] | undefined>; body: Record<string, unknown> };
 
 /** A POST from a chosen loopback source address (127.0.0.0/8 all reach the server on 127.0.0.1). */
-function post(base: string, path: string, auth: string, from = "127.0.0.1"): Promise<Answer> {
+function post(base: string, path: string, auth: string | undefined, from = "127.0.0.1"): Promise<Answer> {
   const body = JSON.stringify({ content: { sub: unique("s") }, expirationInMinutes: 5 });
   return new Promise((resolve, reject) => {
     const req = request(
       `${base}${path}`,
-      { method: "POST", localAddress: from, headers: { authorization: auth, "content-type": "application/json" } },
+      { method: "POST", localAddress: from, headers: { ...(auth ? { authorization: auth } : {}), "content-type": "application/json" } },
       (res) => {
         let text = "";
         res.on("data", (d) => (text += d));
@@ -106,6 +108,20 @@ describe("per-client request limit", () => {
     const limited = await generate(c);
     expect(limited.status).toBe(429);
     expect(limited.headers["ratelimit-limit"]).toBe("4");
+  });
+});
+
+describe("per-address request limit", () => {
+  test("requests without client credentials are limited per source address; credentialed ones are not", async () => {
+    const c = await newClient({ scopes: ["tokens:issue"] });
+    const statuses: number[] = [];
+    for (let i = 0; i < ADDRESS_LIMIT + 1; i++) statuses.push((await post(server.url, "/jwt/custom/list/me", undefined, "127.0.0.8")).status);
+    expect(statuses.slice(0, ADDRESS_LIMIT).every((s) => s !== 429)).toBe(true);
+    expect(statuses[ADDRESS_LIMIT]).toBe(429);
+    const limited = await post(server.url, "/jwt/custom/list/me", undefined, "127.0.0.8");
+    expect(limited.headers).toMatchObject({ "ratelimit-limit": String(ADDRESS_LIMIT), "ratelimit-remaining": "0" });
+    expect(Number(limited.headers["retry-after"])).toBeGreaterThan(0);
+    for (let i = 0; i < ADDRESS_LIMIT + 1; i++) expect((await generate(c, "127.0.0.8")).status).toBe(200);
   });
 });
 
