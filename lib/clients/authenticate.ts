@@ -7,7 +7,7 @@ import { log } from "@/lib/log/logger";
 import { cachedCaller, credentialKey, forgetCaller, markChecked, rememberCaller } from "@/lib/clients/cache";
 import { hashClientSecret, verifyClientSecret } from "@/lib/clients/secret";
 import { anonymousCaller, type ApiCaller, type Scope } from "@/lib/clients/scopes";
-import { recordFailure, refuseWhileFailing } from "@/lib/ratelimit/failed-auth";
+import { countSecretCheck } from "@/lib/ratelimit/failed-auth";
 import { takeClientRequest } from "@/lib/ratelimit/requests";
 
 /** A cached verification is trusted this long before the client row is looked at again (disable, change). */
@@ -44,26 +44,29 @@ async function verifyPresented(req: ApiRequest, clientId: string, secret: string
   const cached = cachedCaller(key);
   if (cached && Date.now() - cached.checkedAt < RECHECK_MS) return cached;
 
+  // A secret not verified before is checked with argon2, counted against its address and client id
+  // first; with nothing cached that happens before the row lookup, so guesses from an address known to
+  // be blocked cost no query at all.
+  const address = sourceAddress(req);
+  let settle = cached ? undefined : await countSecretCheck(address, clientId);
   const prisma = await db();
   const row = await prisma.apiClient.findUnique({ where: { clientId } });
   if (row && !row.disabledAt && cached && cached.updatedAt === row.updatedAt.getTime()) {
     markChecked(key);
     return cached;
   }
-  // From here on the secret is checked with argon2: limited by failures of its address and client id.
-  const address = sourceAddress(req);
-  await refuseWhileFailing(address, clientId);
-  const fail = async () => {
-    forgetCaller(key);
-    await recordFailure(address, clientId);
-    return unauthorized("Invalid client credentials.");
-  };
+  settle ??= await countSecretCheck(address, clientId);
   if (!row || row.disabledAt) {
+    forgetCaller(key);
     // Same work as a wrong secret, so response times do not reveal which client ids exist.
     if (!row) await verifyClientSecret(await (dummyHash ??= hashClientSecret("tim-no-such-client")), secret);
-    throw await fail();
+    throw unauthorized("Invalid client credentials.");
   }
-  if (!(await verifyClientSecret(row.secretHash, secret))) throw await fail();
+  if (!(await verifyClientSecret(row.secretHash, secret))) {
+    forgetCaller(key);
+    throw unauthorized("Invalid client credentials.");
+  }
+  await settle();
   const caller: ApiCaller = {
     clientId: row.clientId,
     scopes: row.scopes as Scope[],

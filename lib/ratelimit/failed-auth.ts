@@ -1,9 +1,14 @@
 import { createHash } from "node:crypto";
+import type { RateLimiterAbstract } from "rate-limiter-flexible";
 import { config } from "@/lib/config/env";
 import { limiter, tooManyRequests } from "@/lib/ratelimit/store";
 
 /** Failed authentications are counted over this window. */
 const WINDOW_SECONDS = 15 * 60;
+const MAX_KNOWN_BLOCKS = 10_000;
+
+/** Keys this instance has seen over their limit, until when: refused without asking the store again. */
+const blockedUntil = new Map<string, number>();
 
 function limiters() {
   const cfg = config();
@@ -18,28 +23,41 @@ function clientKey(clientId: string): string {
   return createHash("sha256").update(clientId).digest("base64url");
 }
 
-/**
- * Refuses (429) a secret check that has not been verified before when its
- * source address, or the client id it names, has failed too often lately.
- * Only unverified attempts come here: a correct secret already verified by
- * this process passes without, so a third party cannot lock the owner out.
- */
-export async function refuseWhileFailing(address: string | undefined, clientId: string): Promise<void> {
-  const [byAddress, byClient] = await limiters();
-  const [fromAddress, forClient] = await Promise.all([
-    address ? byAddress.get(address) : null,
-    byClient.get(clientKey(clientId)),
-  ]);
-  if (fromAddress && fromAddress.consumedPoints >= byAddress.points) {
-    throw tooManyRequests("Too many failed authentications from this address; try again later.", byAddress.points, fromAddress.msBeforeNext);
-  }
-  if (forClient && forClient.consumedPoints >= byClient.points) {
-    throw tooManyRequests("Too many failed authentications for this client; try again later.", byClient.points, forClient.msBeforeNext);
-  }
+function refuseIfKnownBlocked(id: string, points: number, message: string): void {
+  const until = blockedUntil.get(id);
+  if (until === undefined) return;
+  if (Date.now() < until) throw tooManyRequests(message, points, until - Date.now());
+  blockedUntil.delete(id);
 }
 
-/** Counts a failed authentication against its address and the client id it named. */
-export async function recordFailure(address: string | undefined, clientId: string): Promise<void> {
+/** Counts an attempt against `key`; 429 when that makes more than the limit. */
+async function count(store: RateLimiterAbstract, key: string, message: string): Promise<void> {
+  const id = `${store.keyPrefix}:${key}`;
+  refuseIfKnownBlocked(id, store.points, message);
+  const res = await store.penalty(key, 1);
+  if (res.consumedPoints <= store.points) return;
+  if (blockedUntil.size >= MAX_KNOWN_BLOCKS) blockedUntil.clear();
+  blockedUntil.set(id, Date.now() + res.msBeforeNext);
+  throw tooManyRequests(message, store.points, res.msBeforeNext);
+}
+
+const FROM_ADDRESS = "Too many failed authentications from this address; try again later.";
+const FOR_CLIENT = "Too many failed authentications for this client; try again later.";
+
+/**
+ * Counts a secret check that has not been verified before against its source
+ * address and the client id it names, before the check runs (so concurrent
+ * guesses cannot slip past the limit), and refuses it with 429 past either
+ * limit. Returns the function to call when the secret proved correct: it takes
+ * the attempt back. A correct secret verified before never comes here, so a
+ * third party cannot lock its owner out.
+ */
+export async function countSecretCheck(address: string | undefined, clientId: string): Promise<() => Promise<void>> {
   const [byAddress, byClient] = await limiters();
-  await Promise.all([address ? byAddress.penalty(address, 1) : null, byClient.penalty(clientKey(clientId), 1)]);
+  const client = clientKey(clientId);
+  if (address) await count(byAddress, address, FROM_ADDRESS);
+  await count(byClient, client, FOR_CLIENT);
+  return async () => {
+    await Promise.all([address ? byAddress.reward(address, 1) : null, byClient.reward(client, 1)]);
+  };
 }

@@ -63,6 +63,13 @@ describe("failed client authentications", () => {
     expect((await generate(c, "127.0.0.1")).status).toBe(200);
   });
 
+  test("concurrent guesses cannot slip past the limit: each is counted before its secret is checked", async () => {
+    const c = await newClient({ scopes: ["tokens:issue"] });
+    const answers = await Promise.all(Array.from({ length: 10 }, () => generate(wrong(c), "127.0.0.9")));
+    const statuses = answers.map((a) => a.status).sort();
+    expect(statuses).toEqual([...Array(FAILURES_PER_ADDRESS).fill(401), ...Array(10 - FAILURES_PER_ADDRESS).fill(429)]);
+  });
+
   test("the real owner's correct secret still works while attackers from several addresses exhaust the client id", async () => {
     const c = await newClient({ scopes: ["tokens:issue"] });
     expect((await generate(c, "127.0.0.1")).status).toBe(200); // verified once: cached
