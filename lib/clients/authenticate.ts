@@ -39,10 +39,28 @@ function presentedCredentials(req: ApiRequest): { clientId: string; secret: stri
 
 type Verified = { caller: ApiCaller; rateLimitPerMinute: number | null };
 
+/** Checks in flight, by credential key: concurrent requests with the same credentials share one. */
+const inFlight = new Map<string, Promise<Verified>>();
+
 async function verifyPresented(req: ApiRequest, clientId: string, secret: string): Promise<Verified> {
   const key = credentialKey(clientId, secret);
   const cached = cachedCaller(key);
   if (cached && Date.now() - cached.checkedAt < RECHECK_MS) return cached;
+  let check = inFlight.get(key);
+  if (!check) {
+    check = checkPresented(req, key, cached, clientId, secret).finally(() => inFlight.delete(key));
+    inFlight.set(key, check);
+  }
+  return check;
+}
+
+async function checkPresented(
+  req: ApiRequest,
+  key: string,
+  cached: ReturnType<typeof cachedCaller>,
+  clientId: string,
+  secret: string,
+): Promise<Verified> {
 
   // A secret not verified before is checked with argon2, counted against its address and client id
   // first; with nothing cached that happens before the row lookup, so guesses from an address known to

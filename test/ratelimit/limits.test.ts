@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { clientFormFields, updateClientFromConsole } from "@/lib/admin/clients";
+import { hashClientSecret, verifyClientSecret } from "@/lib/clients/secret";
 import { resetConfig } from "@/lib/config/env";
 import { sourceAddress } from "@/lib/http/address";
 import { syncRequestCounts } from "@/lib/ratelimit/requests";
@@ -65,7 +66,8 @@ describe("failed client authentications", () => {
 
   test("concurrent guesses cannot slip past the limit: each is counted before its secret is checked", async () => {
     const c = await newClient({ scopes: ["tokens:issue"] });
-    const answers = await Promise.all(Array.from({ length: 10 }, () => generate(wrong(c), "127.0.0.9")));
+    const guesses = Array.from({ length: 10 }, (_, i) => ({ basic: basic(c.clientId, `guess-${i}`) }));
+    const answers = await Promise.all(guesses.map((guess) => generate(guess, "127.0.0.9")));
     const statuses = answers.map((a) => a.status).sort();
     expect(statuses).toEqual([...Array(FAILURES_PER_ADDRESS).fill(401), ...Array(10 - FAILURES_PER_ADDRESS).fill(429)]);
   });
@@ -82,6 +84,24 @@ describe("failed client authentications", () => {
     expect((await generate(wrong(c), "127.0.0.6")).status).toBe(429);
     // ...while the owner's verified secret goes on working, from any address.
     for (const from of ["127.0.0.1", "127.0.0.3"]) expect((await generate(c, from)).status).toBe(200);
+  });
+});
+
+describe("secret checks", () => {
+  test("run one at a time with a bounded queue: beyond it they are refused at once with 503 and Retry-After", async () => {
+    const secretHash = await hashClientSecret("the-secret-of-this-test");
+    const checks = await Promise.allSettled(Array.from({ length: 40 }, (_, i) => verifyClientSecret(secretHash, i === 0 ? "the-secret-of-this-test" : "wrong")));
+    const refused = checks.filter((c) => c.status === "rejected");
+    expect(refused).toHaveLength(40 - 1 - 32);
+    for (const r of refused) expect((r as PromiseRejectedResult).reason).toMatchObject({ status: 503, headers: { "retry-after": "1" } });
+    expect(checks[0]).toEqual({ status: "fulfilled", value: true });
+    expect(checks.filter((c) => c.status === "fulfilled" && c.value === false)).toHaveLength(32);
+  }, 60_000);
+
+  test("concurrent requests with the same new credentials share one secret check", async () => {
+    const c = await newClient({ scopes: ["tokens:issue"] });
+    const answers = await Promise.all(Array.from({ length: 2 * FAILURES_PER_ADDRESS + 2 }, () => generate(c, "127.0.0.10")));
+    expect(answers.map((a) => a.status)).toEqual(answers.map(() => 200));
   });
 });
 
