@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { directHandler, errorResponse, json, type Reply } from "@/lib/http/handler";
 import { matchRoute, type RouteEntry } from "@/server/routes";
 import { NodeApiRequest, readSmallBody, sendReply, toWebRequest } from "@/server/node-adapter";
+import { takeUncredentialedRequest } from "@/lib/ratelimit/requests";
 
 // A dynamic import() of a loaded module still runs the loader's resolve hooks
 // (a round trip to tsx's worker): load each route module once.
@@ -39,9 +40,9 @@ export async function serveApiRoute(req: IncomingMessage, res: ServerResponse, o
       const body = await readSmallBody(req);
       const ctx = { params: Promise.resolve(match.params) };
       const direct = directHandler(fn);
-      reply = direct
-        ? await direct(new NodeApiRequest(req, origin + path, body), ctx)
-        : await fn(toWebRequest(req, origin, body), ctx);
+      const request = new NodeApiRequest(req, origin + path, body);
+      takeUncredentialedRequest(request);
+      reply = direct ? await direct(request, ctx) : await fn(toWebRequest(req, origin, body), ctx);
     } catch (err) {
       reply = errorResponse(err);
     }

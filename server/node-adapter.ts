@@ -54,6 +54,10 @@ export class NodeApiRequest implements ApiRequest {
     return this.incoming.method ?? "GET";
   }
 
+  get remoteAddress(): string | undefined {
+    return this.incoming.socket.remoteAddress;
+  }
+
   get body(): ReadableStream<Uint8Array> | null {
     if (this.bodyBytes || this.method === "GET" || this.method === "HEAD") return null;
     return Readable.toWeb(this.incoming) as ReadableStream<Uint8Array>;

@@ -4,6 +4,7 @@ import { recordAudit } from "@/lib/audit/record";
 import { createApiClient, createClientSchema, type ClientChangeHook, type CreatedClient } from "@/lib/clients/create";
 import { SCOPES } from "@/lib/clients/scopes";
 import { rotateClientSecret, updateApiClient, updateClientSchema } from "@/lib/clients/update";
+import { config } from "@/lib/config/env";
 import { db } from "@/lib/db/client";
 import { badRequest } from "@/lib/http/errors";
 import { describeZodError } from "@/lib/http/handler";
@@ -14,6 +15,7 @@ export type ApiClientView = {
   scopes: string[];
   allowedAudiences: string[];
   maxLifetimeMinutes: number;
+  rateLimitPerMinute: number | null;
   createdAt: Date;
   updatedAt: Date;
   disabledAt: Date | null;
@@ -24,7 +26,7 @@ export async function listApiClients(): Promise<ApiClientView[]> {
   return (await db()).apiClient.findMany({
     orderBy: { createdAt: "desc" },
     select: {
-      clientId: true, name: true, scopes: true, allowedAudiences: true, maxLifetimeMinutes: true,
+      clientId: true, name: true, scopes: true, allowedAudiences: true, maxLifetimeMinutes: true, rateLimitPerMinute: true,
       createdAt: true, updatedAt: true, disabledAt: true, lastUsedAt: true,
     },
   });
@@ -36,11 +38,14 @@ export function clientFormFields(form: FormData) {
     .split(/[\s,]+/)
     .filter(Boolean);
   const lifetime = String(form.get("maxLifetimeMinutes") ?? "").trim();
+  // Empty: the default limit (the form always shows the client's own setting).
+  const rateLimit = String(form.get("rateLimitPerMinute") ?? "").trim();
   return {
     name: String(form.get("name") ?? ""),
     scopes: form.getAll("scopes").map(String),
     allowedAudiences: audiences,
     maxLifetimeMinutes: lifetime === "" ? undefined : Number(lifetime),
+    rateLimitPerMinute: rateLimit === "" ? null : Number(rateLimit),
   };
 }
 
@@ -58,7 +63,14 @@ function audited(actor: AuditActor, action: string, details: Record<string, unkn
 
 /** Creates a client; the secret is in the result only (shown once). */
 export async function createClientFromConsole(
-  input: { clientId?: string; name: string; scopes: string[]; allowedAudiences: string[]; maxLifetimeMinutes?: number },
+  input: {
+    clientId?: string;
+    name: string;
+    scopes: string[];
+    allowedAudiences: string[];
+    maxLifetimeMinutes?: number;
+    rateLimitPerMinute?: number | null;
+  },
   actor: AuditActor,
   requestId?: string | null,
 ): Promise<CreatedClient> {
@@ -69,13 +81,21 @@ export async function createClientFromConsole(
       scopes: data.scopes,
       allowed_audiences: data.allowedAudiences,
       max_lifetime_minutes: data.maxLifetimeMinutes,
+      rate_limit_per_minute: data.rateLimitPerMinute,
     }, requestId),
   );
 }
 
 export async function updateClientFromConsole(
   clientId: string,
-  input: { name?: string; scopes?: string[]; allowedAudiences?: string[]; maxLifetimeMinutes?: number; disabled?: boolean },
+  input: {
+    name?: string;
+    scopes?: string[];
+    allowedAudiences?: string[];
+    maxLifetimeMinutes?: number;
+    rateLimitPerMinute?: number | null;
+    disabled?: boolean;
+  },
   actor: AuditActor,
   requestId?: string | null,
 ): Promise<void> {
@@ -89,3 +109,6 @@ export async function rotateClientSecretFromConsole(clientId: string, actor: Aud
 }
 
 export const ALL_SCOPES = SCOPES;
+
+/** The request limit of a client whose own setting is empty. */
+export const defaultClientRateLimit = () => config().TIM_CLIENT_RATE_LIMIT_PER_MINUTE;

@@ -2,11 +2,14 @@ import type { ApiRequest } from "@/lib/http/handler";
 import { config } from "@/lib/config/env";
 import { db } from "@/lib/db/client";
 import { unstorableReason } from "@/lib/db/storable";
+import { sourceAddress } from "@/lib/http/address";
 import { TimError } from "@/lib/http/errors";
 import { log } from "@/lib/log/logger";
 import { cachedCaller, credentialKey, forgetCaller, markChecked, rememberCaller } from "@/lib/clients/cache";
 import { hashClientSecret, verifyClientSecret } from "@/lib/clients/secret";
 import { anonymousCaller, type ApiCaller, type Scope } from "@/lib/clients/scopes";
+import { countSecretCheck } from "@/lib/ratelimit/failed-auth";
+import { takeClientRequest } from "@/lib/ratelimit/requests";
 
 /** A cached verification is trusted this long before the client row is looked at again (disable, change). */
 const RECHECK_MS = 5_000;
@@ -47,35 +50,62 @@ function presentedCredentials(req: ApiRequest): { clientId: string; secret: stri
   return presented;
 }
 
-async function verifyPresented(clientId: string, secret: string): Promise<ApiCaller> {
+type Verified = { caller: ApiCaller; rateLimitPerMinute: number | null };
+
+/** Checks in flight, by credential key: concurrent requests with the same credentials share one. */
+const inFlight = new Map<string, Promise<Verified>>();
+
+async function verifyPresented(req: ApiRequest, clientId: string, secret: string): Promise<Verified> {
   const key = credentialKey(clientId, secret);
   const cached = cachedCaller(key);
-  if (cached && Date.now() - cached.checkedAt < RECHECK_MS) return cached.caller;
+  if (cached && Date.now() - cached.checkedAt < RECHECK_MS) return cached;
+  let check = inFlight.get(key);
+  if (!check) {
+    check = checkPresented(req, key, cached, clientId, secret).finally(() => inFlight.delete(key));
+    inFlight.set(key, check);
+  }
+  return check;
+}
 
+async function checkPresented(
+  req: ApiRequest,
+  key: string,
+  cached: ReturnType<typeof cachedCaller>,
+  clientId: string,
+  secret: string,
+): Promise<Verified> {
+
+  // A secret not verified before is checked with argon2, counted against its address and client id
+  // first; with nothing cached that happens before the row lookup, so guesses from an address known to
+  // be blocked cost no query at all.
+  const address = sourceAddress(req);
+  let settle = cached ? undefined : await countSecretCheck(address, clientId);
   const prisma = await db();
   const row = await prisma.apiClient.findUnique({ where: { clientId } });
+  if (row && !row.disabledAt && cached && cached.updatedAt === row.updatedAt.getTime()) {
+    markChecked(key);
+    return cached;
+  }
+  settle ??= await countSecretCheck(address, clientId);
   if (!row || row.disabledAt) {
     forgetCaller(key);
     // Same work as a wrong secret, so response times do not reveal which client ids exist.
     if (!row) await verifyClientSecret(await (dummyHash ??= hashClientSecret("tim-no-such-client")), secret);
     throw unauthorized("Invalid client credentials.");
   }
-  if (cached && cached.updatedAt === row.updatedAt.getTime()) {
-    markChecked(key);
-    return cached.caller;
-  }
   if (!(await verifyClientSecret(row.secretHash, secret))) {
     forgetCaller(key);
     throw unauthorized("Invalid client credentials.");
   }
+  await settle();
   const caller: ApiCaller = {
     clientId: row.clientId,
     scopes: row.scopes as Scope[],
     allowedAudiences: row.allowedAudiences,
     maxLifetimeMinutes: row.maxLifetimeMinutes,
   };
-  rememberCaller(key, caller, row.updatedAt);
-  return caller;
+  rememberCaller(key, caller, row.rateLimitPerMinute, row.updatedAt);
+  return { caller, rateLimitPerMinute: row.rateLimitPerMinute };
 }
 
 function touch(clientId: string): void {
@@ -89,13 +119,15 @@ function touch(clientId: string): void {
 
 /**
  * The calling API client, which must hold `scope`: 401 with WWW-Authenticate
- * for missing or wrong credentials, 403 for a missing scope. With
- * TIM_API_AUTH=off every caller is anonymous and may do everything.
+ * for missing or wrong credentials, 403 for a missing scope, 429 past its
+ * request limit. With TIM_API_AUTH=off every caller is anonymous and may do
+ * everything (limited per source address by the server).
  */
 export async function authenticateClient(req: ApiRequest, scope: Scope): Promise<ApiCaller> {
   if (config().TIM_API_AUTH === "off") return anonymousCaller;
   const { clientId, secret } = presentedCredentials(req);
-  const caller = await verifyPresented(clientId, secret);
+  const { caller, rateLimitPerMinute } = await verifyPresented(req, clientId, secret);
+  takeClientRequest(clientId, rateLimitPerMinute);
   if (!caller.scopes.includes(scope)) {
     throw new TimError(403, "insufficient_scope", `This API client lacks the scope ${scope}.`, { scope }, {
       "www-authenticate": `Bearer realm="TIM", error="insufficient_scope", scope="${scope}"`,

@@ -7,7 +7,7 @@ import type { ApiCaller } from "@/lib/clients/scopes";
  * under a per-process random key (the secret itself is never kept), and tied to
  * the client's updated_at: any change to the client invalidates the entry.
  */
-type Entry = { caller: ApiCaller; updatedAt: number; checkedAt: number };
+type Entry = { caller: ApiCaller; rateLimitPerMinute: number | null; updatedAt: number; checkedAt: number };
 
 const SLOT = Symbol.for("tim.client-auth-cache");
 type State = { key: Buffer; entries: Map<string, Entry> };
@@ -26,9 +26,9 @@ export function cachedCaller(key: string): Entry | undefined {
   return state.entries.get(key);
 }
 
-export function rememberCaller(key: string, caller: ApiCaller, updatedAt: Date): void {
+export function rememberCaller(key: string, caller: ApiCaller, rateLimitPerMinute: number | null, updatedAt: Date): void {
   if (state.entries.size >= MAX_ENTRIES) state.entries.clear();
-  state.entries.set(key, { caller, updatedAt: updatedAt.getTime(), checkedAt: Date.now() });
+  state.entries.set(key, { caller, rateLimitPerMinute, updatedAt: updatedAt.getTime(), checkedAt: Date.now() });
 }
 
 export function markChecked(key: string): void {

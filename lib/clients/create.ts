@@ -12,12 +12,16 @@ export const clientIdSchema = z
   .max(200)
   .regex(/^[A-Za-z0-9._~-]+$/, "client_id may hold letters, digits and . _ ~ - only");
 
+/** Token API requests per minute across instances; null: TIM_CLIENT_RATE_LIMIT_PER_MINUTE. */
+export const rateLimitSchema = z.number().int().min(1).max(100_000_000).nullable();
+
 export const createClientSchema = z.object({
   clientId: clientIdSchema.optional(),
   name: storableString.trim().min(1).max(200),
   scopes: z.array(scopeSchema).min(1),
   allowedAudiences: z.array(storableString.min(1).max(500)).max(100).default([]),
   maxLifetimeMinutes: z.number().int().positive().max(525_600).default(1440),
+  rateLimitPerMinute: rateLimitSchema.default(null),
 });
 export type CreateClientInput = z.input<typeof createClientSchema>;
 
@@ -44,6 +48,7 @@ export async function createApiClient(input: CreateClientInput, within?: ClientC
         scopes: data.scopes,
         allowedAudiences: data.allowedAudiences,
         maxLifetimeMinutes: data.maxLifetimeMinutes,
+        rateLimitPerMinute: data.rateLimitPerMinute,
       },
     });
     await within?.(tx, clientId);

@@ -1,5 +1,16 @@
 import { randomBytes } from "node:crypto";
 import { hash, verify } from "@node-rs/argon2";
+import { TimError } from "@/lib/http/errors";
+
+/**
+ * argon2 verifications run one at a time with a short queue: a flood of wrong
+ * secrets then uses one core at most and is refused quickly once the queue is
+ * full, while callers whose secret is already verified (cached) never wait.
+ */
+const MAX_RUNNING = 1;
+const MAX_WAITING = 32;
+let running = 0;
+const waiting: (() => void)[] = [];
 
 /** A new client secret: 32 random bytes, base64url. */
 export function newClientSecret(): string {
@@ -12,10 +23,19 @@ export function hashClientSecret(secret: string): Promise<string> {
 }
 
 export async function verifyClientSecret(secretHash: string, secret: string): Promise<boolean> {
+  if (running < MAX_RUNNING) running++;
+  else if (waiting.length >= MAX_WAITING) {
+    throw new TimError(503, "busy", "Too many client secret checks are waiting; try again shortly.", {}, { "retry-after": "1" });
+  } else await new Promise<void>((resolve) => waiting.push(resolve));
   try {
     return await verify(secretHash, secret);
   } catch {
     return false;
+  } finally {
+    // The slot passes straight to the next waiter, so `running` counts it still.
+    const next = waiting.shift();
+    if (next) next();
+    else running--;
   }
 }
 

@@ -6,13 +6,14 @@ import { notFound } from "@/lib/http/errors";
 import { forgetClient } from "@/lib/clients/cache";
 import { apiKeyFor, hashClientSecret, newClientSecret } from "@/lib/clients/secret";
 import { scopeSchema } from "@/lib/clients/scopes";
-import type { ClientChangeHook } from "@/lib/clients/create";
+import { rateLimitSchema, type ClientChangeHook } from "@/lib/clients/create";
 
 export const updateClientSchema = z.object({
   name: storableString.trim().min(1).max(200).optional(),
   scopes: z.array(scopeSchema).min(1).optional(),
   allowedAudiences: z.array(storableString.min(1).max(500)).max(100).optional(),
   maxLifetimeMinutes: z.number().int().positive().max(525_600).optional(),
+  rateLimitPerMinute: rateLimitSchema.optional(),
   disabled: z.boolean().optional(),
 });
 export type UpdateClientInput = z.input<typeof updateClientSchema>;

@@ -25,6 +25,17 @@ const schema = z.object({
   TIM_DENYLIST_MAX_ENTRIES: z.coerce.number().int().min(1).max(10_000_000).default(200_000),
   TIM_MAX_BODY_BYTES: z.coerce.number().int().positive().default(64 * 1024),
   TIM_SECURE_COOKIES: z.preprocess(emptyAsUndefined, bool.optional()),
+  // Rate limits (lib/ratelimit, README "Rate limits")
+  /** Comma-separated addresses or CIDR ranges of proxies whose X-Forwarded-For is believed; default none. */
+  TIM_TRUSTED_PROXIES: z.preprocess(emptyAsUndefined, z.string().default("")),
+  /** Token API requests per minute per client when its console setting is empty. */
+  TIM_CLIENT_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600_000),
+  /** Requests per minute per source address to endpoints without client credentials. */
+  TIM_ADDRESS_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(6_000),
+  /** Failed client authentications per source address in 15 minutes before 429. */
+  TIM_AUTH_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).default(10),
+  /** Failed client authentications per client id in 15 minutes before unverified attempts get 429. */
+  TIM_AUTH_FAILURES_PER_CLIENT: z.coerce.number().int().min(1).default(100),
   // TARA login. Without TARA_ISSUER, `npm start` runs the local stand-in and points these at it.
   TARA_ISSUER: z.preprocess(emptyAsUndefined, z.string().url().optional()),
   TARA_CLIENT_ID: z.preprocess(emptyAsUndefined, z.string().min(1).optional()),

@@ -18,6 +18,8 @@ export interface ApiRequest {
   readonly body: ReadableStream<Uint8Array> | null;
   /** The whole body, when the server has read it already (then `body` is null). */
   readonly bodyBytes?: Buffer;
+  /** The peer's socket address, when the server knows it (see `sourceAddress`). */
+  readonly remoteAddress?: string;
 }
 
 /** A JSON answer: serialised once, written as is by the custom server, turned into a `Response` for Next. */

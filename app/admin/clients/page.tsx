@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import { ActionForm } from "@/app/admin/_components/action-form";
 import { Badge, Empty, Field, PageTitle, Section, When, buttonClass, dangerButtonClass, inputClass, secondaryButtonClass } from "@/app/admin/_components/ui";
 import { createClientAction, rotateSecretAction, setClientDisabledAction, updateClientAction } from "@/app/admin/clients/actions";
-import { ALL_SCOPES, listApiClients, type ApiClientView } from "@/lib/admin/clients";
+import { ALL_SCOPES, defaultClientRateLimit, listApiClients, type ApiClientView } from "@/lib/admin/clients";
 import { SCOPE_DESCRIPTIONS } from "@/lib/clients/scopes";
 import { requireUser } from "@/lib/auth/current-user";
 
@@ -10,6 +10,7 @@ export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "API clients" };
 
 function SettingsFields({ prefix, client }: { prefix: string; client?: ApiClientView }) {
+  const defaultRateLimit = defaultClientRateLimit();
   return (
     <>
       <Field label="Name" htmlFor={`${prefix}-name`}>
@@ -31,6 +32,9 @@ function SettingsFields({ prefix, client }: { prefix: string; client?: ApiClient
       </Field>
       <Field label="Maximum token lifetime (minutes)" htmlFor={`${prefix}-life`}>
         <input id={`${prefix}-life`} name="maxLifetimeMinutes" type="number" min={1} max={525600} defaultValue={client?.maxLifetimeMinutes ?? 1440} className={inputClass} />
+      </Field>
+      <Field label="Rate limit (requests per minute)" htmlFor={`${prefix}-rate`} hint={`Across all instances; empty: the default (${defaultRateLimit}).`}>
+        <input id={`${prefix}-rate`} name="rateLimitPerMinute" type="number" min={1} defaultValue={client?.rateLimitPerMinute ?? ""} className={inputClass} />
       </Field>
     </>
   );
@@ -66,7 +70,7 @@ export default async function ClientsPage() {
                   <Badge value={c.disabledAt ? "disabled" : "active"} />
                 </div>
                 <p className="mt-1 text-xs text-slate-600">
-                  Scopes: {c.scopes.join(", ")} · audiences: {c.allowedAudiences.length ? c.allowedAudiences.join(", ") : "any"} · max lifetime {c.maxLifetimeMinutes} min
+                  Scopes: {c.scopes.join(", ")} · audiences: {c.allowedAudiences.length ? c.allowedAudiences.join(", ") : "any"} · max lifetime {c.maxLifetimeMinutes} min · rate limit {c.rateLimitPerMinute ?? "default"}/min
                 </p>
                 <p className="text-xs text-slate-500">
                   Created <When at={c.createdAt} /> · last used <When at={c.lastUsedAt} />
