@@ -35,7 +35,7 @@ const isError = (res: ApiResponse) =>
   typeof res.body === "object" && res.body !== null && typeof res.body.error === "string" && typeof res.body.message === "string";
 /** A 4xx that is the endpoint refusing the token, not TIM refusing the harness's credentials. */
 const refusal4xx = (res: ApiResponse) =>
-  res.status >= 400 && res.status < 500 && !["invalid_client", "insufficient_scope", "rate_limited"].includes(res.body?.error) && res.status !== 429;
+  res.status >= 400 && res.status < 500 && !["invalid_client", "insufficient_scope", "rate_limited"].includes(String(res.body?.error)) && res.status !== 429;
 const errorRefusal: Check = (res) => (refusal4xx(res) && isError(res) ? null : "expected a 4xx {error, message}");
 
 const ENDPOINTS: Record<Endpoint, { path: string; form?: boolean; check: Check }> = {

@@ -44,6 +44,8 @@ export type Variant = {
 
 // ---------------------------------------------------------------- encoding ---
 
+type Claims = Record<string, any>;
+
 const b64u = (data: string | Uint8Array) => Buffer.from(data).toString("base64url");
 const json = (value: unknown) => JSON.stringify(value);
 const now = () => Math.floor(Date.now() / 1000);
@@ -302,7 +304,7 @@ export const CORPUS: Variant[] = [
 
   // time claims on TIM-signed real tokens (the row exists: the claim itself must refuse them)
   ...(
-    [
+    <[string, (c: Claims) => Claims | string][]>[
       ["expired an hour ago", (c) => ({ ...c, exp: now() - 3600 })],
       ["exp negative", (c) => ({ ...c, exp: -1 })],
       ["exp zero", (c) => ({ ...c, exp: 0 })],
@@ -317,11 +319,11 @@ export const CORPUS: Variant[] = [
       ["iat a day in the future", (c) => ({ ...c, iat: now() + 86_400 })],
       ["iat 1e400", (c) => json(c).replace(/"iat":\d+/, '"iat":1e400')],
       ["iat as a string", (c) => ({ ...c, iat: "now" })],
-    ] as const
+    ]
   ).map(([name, change]): Variant => ({
     group: "time claims",
     name: `TIM-signed: ${name}`,
-    make: (ctx) => timResigned(ctx, change as (c: Record<string, any>) => Record<string, any> | string),
+    make: (ctx) => timResigned(ctx, change),
     // TIM revokes expired tokens of its own on purpose (README: "Expired tokens may still be revoked").
     ...(/expired|exp negative|exp zero/.test(name) ? { endpoints: ["validate", "validateBoolean", "introspect", "extend"] as const } : {}),
   })),
