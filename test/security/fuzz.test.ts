@@ -19,7 +19,7 @@ import { call, claimsOf, newClient, taraTokenFixture, unique, type TestClient } 
  */
 
 const SEED = Number(process.env.TIM_FUZZ_SEED ?? 20261202);
-const RUNS = Number(process.env.TIM_FUZZ_RUNS ?? 25);
+const RUNS = Number(process.env.TIM_FUZZ_RUNS ?? 20);
 const SHRINK = process.env.TIM_FUZZ_SHRINK === "1";
 
 // ------------------------------------------------------------ arbitraries ---
@@ -97,7 +97,7 @@ function jsonBody(fields: Record<string, fc.Arbitrary<unknown>>, valid: fc.Arbit
     .map(([known, extra, dice]) => (dice === 0 ? { ...extra, ...known } : known));
   const json = (value: unknown): Body => ({ kind: "json", value });
   return fc.oneof(
-    { arbitrary: valid.map(json), weight: 1 },
+    { arbitrary: valid.map(json), weight: 3 },
     { arbitrary: oneChanged.map(json), weight: 5 },
     { arbitrary: allChanged.map(json), weight: 2 },
     { arbitrary: weirdValue.map(json), weight: 1 },
@@ -116,7 +116,7 @@ function formBody(fields: Record<string, fc.Arbitrary<string>>): fc.Arbitrary<Bo
 const queryString = weirdString.map((s) => s.slice(0, 600));
 
 /** Query parameters: the route's own (some odd, some repeated), extra ones, raw percent-escapes. */
-function queryOf(params: Record<string, fc.Arbitrary<string>>): fc.Arbitrary<string> {
+function queryOf(params: Record<string, fc.Arbitrary<string>>, valid: fc.Arbitrary<string> = fc.constant("")): fc.Arbitrary<string> {
   const value = (plausible: fc.Arbitrary<string>) =>
     fc.oneof(
       { arbitrary: plausible.map((s) => encodeValue(s.slice(0, 600))), weight: 3 },
@@ -124,13 +124,14 @@ function queryOf(params: Record<string, fc.Arbitrary<string>>): fc.Arbitrary<str
       { arbitrary: fc.constantFrom("%", "%zz", "%ED%A0%80", "%C0%80", "%00", "%FF%FE", "%E2%82", "%2"), weight: 1 },
     );
   const known = Object.entries(params).map(([name, plausible]) => fc.option(fc.tuple(fc.constant(name), value(plausible)), { nil: undefined }));
-  return fc
+  const fuzzed = fc
     .tuple(fc.tuple(...known), fc.array(fc.tuple(queryString.map(encodeValue), value(fc.string())), { maxLength: 2 }), fc.boolean())
     .map(([own, extra, repeat]) => {
       const pairs = [...own.filter((p) => p !== undefined), ...extra];
       if (repeat && pairs[0]) pairs.push(pairs[0]);
       return pairs.map(([k, v]) => `${k}=${v}`).join("&");
     });
+  return fc.oneof({ arbitrary: valid, weight: 1 }, { arbitrary: fuzzed, weight: 3 });
 }
 
 /** Percent-encodes the UTF-8 bytes of a string (a lone surrogate becomes U+FFFD's, as a browser sends it). */
@@ -238,8 +239,8 @@ const ROUTES: FuzzRoute[] = [
   { method: "POST", pattern: "/revoke", auth: "client", body: formBody({ token: tokenText(), token_type_hint: text("access_token") }) },
   { method: "GET", pattern: "/auth/login/tara", auth: "none", accept: "application/json", query: queryOf({ redirect_uri: text("/me", "https://evil.example/"), acr: text("low", "substantial", "high"), methods: text("idcard,mid", "eidas"), ui_locales: text("et", "en") }) },
   { method: "GET", pattern: "/auth/callback/tara", auth: "none", reaches2xx: false, accept: "application/json", query: queryOf({ code: text("abc"), state: text("abc"), error: text("user_cancel"), error_description: text("x") }) },
-  { method: "GET", pattern: "/auth/session/validate", auth: "client", query: queryOf({ session_id: fc.oneof(realSession, fc.uuid(), weirdString) }) },
-  { method: "GET", pattern: "/auth/profile", auth: "client", query: queryOf({ session_id: fc.oneof(realSession, fc.uuid(), weirdString) }) },
+  { method: "GET", pattern: "/auth/session/validate", auth: "client", query: queryOf({ session_id: fc.oneof(realSession, fc.uuid(), weirdString) }, realSession.map((sid) => `session_id=${sid}`)) },
+  { method: "GET", pattern: "/auth/profile", auth: "client", query: queryOf({ session_id: fc.oneof(realSession, fc.uuid(), weirdString) }, realSession.map((sid) => `session_id=${sid}`)) },
   { method: "POST", pattern: "/auth/logout", auth: "fuzzedBearer", body: jsonBody({ session_id: field(fc.uuid()) }) },
   { method: "POST", pattern: "/jwt/tara/extend", auth: "none", body: jsonBody({ token: token() }, fc.record({ token: realTara })) },
   { method: "GET", pattern: "/api/reports/tokens", auth: "client", query: queryOf(reportFilters) },
