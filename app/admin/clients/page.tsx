@@ -19,7 +19,7 @@ function SettingsFields({ prefix, client }: { prefix: string; client?: ApiClient
         <div className="mt-1 flex flex-wrap gap-x-4 gap-y-1">
           {ALL_SCOPES.map((s) => (
             <label key={s} className="flex items-center gap-1 text-sm">
-              <input type="checkbox" name="scopes" value={s} defaultChecked={client ? client.scopes.includes(s) : s !== "reports:read"} /> {s}
+              <input type="checkbox" name="scopes" value={s} defaultChecked={client?.scopes.includes(s) ?? false} /> {s}
             </label>
           ))}
         </div>
