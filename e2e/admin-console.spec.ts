@@ -121,6 +121,8 @@ test("API clients: create with the secret shown once, then disable", async ({ pa
   const form = page.getByTestId("create-client");
   await form.getByLabel("Client id (optional)").fill(clientId);
   await form.getByLabel("Name").fill("Console-made client");
+  // Least privilege: a new client starts with no scope ticked (issue 12 section 6).
+  await expect(form.locator('input[name="scopes"]:checked')).toHaveCount(0);
   await form.getByLabel("reports:read").check();
   await form.getByLabel("Allowed audiences").fill("svc-a\nsvc-b");
   await form.getByLabel("Maximum token lifetime (minutes)").fill("30");
