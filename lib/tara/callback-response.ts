@@ -1,6 +1,6 @@
 import { errorResponse, json, type ApiRequest, type Reply } from "@/lib/http/handler";
 import type { CallbackResult } from "@/lib/tara/callback";
-import { taraCookie } from "@/lib/tara/cookie";
+import { clearedStateBindingCookie, taraCookie } from "@/lib/tara/cookie";
 import { errorPage } from "@/lib/tara/pages";
 
 export function wantsJson(req: ApiRequest): boolean {
@@ -9,9 +9,16 @@ export function wantsJson(req: ApiRequest): boolean {
 
 /**
  * The browser gets the cookie and a redirect to the validated app URL (or a
- * clear error page); flows started with Accept: application/json get JSON.
+ * clear error page), and its state-binding cookie is cleared either way;
+ * flows started with Accept: application/json get JSON.
  */
 export function callbackResponse(result: CallbackResult, req: ApiRequest): Reply {
+  const reply = answer(result, req);
+  if (reply instanceof Response) reply.headers.append("set-cookie", clearedStateBindingCookie(new URL(req.url).pathname));
+  return reply;
+}
+
+function answer(result: CallbackResult, req: ApiRequest): Reply {
   const mode = result.mode ?? (wantsJson(req) ? "json" : "redirect");
   if (!result.ok) {
     return mode === "json" ? errorResponse(result.error) : errorPage(result.error);

@@ -3,6 +3,7 @@ import { db } from "@/lib/db/client";
 import { TimError } from "@/lib/http/errors";
 import { log } from "@/lib/log/logger";
 import { taraEndpoints } from "@/lib/tara/discovery";
+import { stateHash } from "@/lib/tara/cookie";
 import { exchangeCode } from "@/lib/tara/exchange-code";
 import { issueTaraToken, type IssuedTaraToken } from "@/lib/tara/issue-token";
 import { taraSettings } from "@/lib/tara/settings";
@@ -25,13 +26,25 @@ export type CallbackResult =
 /** TARA's documented callback errors; anything else is reported as `tara_error`. */
 const TARA_ERRORS = new Set(["user_cancel", "invalid_scope", "invalid_state", "invalid_request", "unsupported_response_type"]);
 
+const unboundState = () =>
+  new TimError(
+    400,
+    "state_not_bound",
+    "This login was not started in this browser (or its login cookie is missing). You are not signed in; please log in again.",
+    { provider: "tara" },
+  );
+
 const invalidState = () =>
   new TimError(400, "invalid_state", "This login is unknown, has expired or was already completed. Please log in again.", {
     provider: "tara",
   });
 
 /**
- * TARA's redirect back. The state is consumed first, in one conditional
+ * TARA's redirect back. A browser login's state must first match the hash in
+ * the binding cookie set when it started (TARA.md "Binding `state` to the
+ * browser", RFC 6749 §10.12): a callback link opened in another browser is
+ * refused with 400 before the state is touched, so it can neither sign that
+ * browser in nor burn the login of the one that started it. The state is then consumed, in one conditional
  * update: unknown, expired or already used → 400 and nothing written; of two
  * concurrent callbacks only one proceeds. Then TARA's error is reported, or
  * the code is exchanged, the ID token verified, and the TIM TARA JWT issued
@@ -40,12 +53,13 @@ const invalidState = () =>
  * database transaction is held open while TARA is called: on the embedded
  * database a transaction excludes every other query.
  */
-export async function completeTaraLogin(query: CallbackQuery): Promise<CallbackResult> {
+export async function completeTaraLogin(query: CallbackQuery, boundStateHash: string | undefined): Promise<CallbackResult> {
   if (!query.state) return { ok: false, mode: undefined, error: invalidState() };
   const prisma = await db();
   const row = await findState(prisma, query.state);
   if (!row) return { ok: false, mode: undefined, error: invalidState() };
   const mode = row.responseMode as ResponseMode;
+  if (mode === "redirect" && boundStateHash !== stateHash(row.state)) return { ok: false, mode, error: unboundState() };
   if (!(await consumeState(prisma, row.state))) return { ok: false, mode, error: invalidState() };
 
   try {

@@ -1,12 +1,33 @@
+import { createHash } from "node:crypto";
 import type { ApiRequest } from "@/lib/http/handler";
 import { config } from "@/lib/config/env";
 
 /** The cookie that carries the TIM TARA JWT to the browser. */
 export const TARA_COOKIE = "TIM_TARA_JWT";
 
-function attributes(maxAgeSeconds: number): string {
+/**
+ * The cookie that binds a browser login's state to the browser that started
+ * it (TARA.md "Binding `state` to the browser", RFC 6749 §10.12): it holds the
+ * state's hash and is sent only to the callback path.
+ */
+export const TARA_STATE_COOKIE = "TIM_TARA_STATE";
+
+function attributes(maxAgeSeconds: number, path = "/"): string {
   const secure = config().secureCookies ? "; Secure" : "";
-  return `Path=/; HttpOnly; SameSite=Lax; Max-Age=${maxAgeSeconds}${secure}`;
+  return `Path=${path}; HttpOnly; SameSite=Lax; Max-Age=${maxAgeSeconds}${secure}`;
+}
+
+/** SHA-256 of a login's state, base64url: what the binding cookie holds. */
+export function stateHash(state: string): string {
+  return createHash("sha256").update(state).digest("base64url");
+}
+
+export function stateBindingCookie(state: string, callbackPath: string, maxAgeSeconds: number): string {
+  return `${TARA_STATE_COOKIE}=${stateHash(state)}; ${attributes(Math.floor(maxAgeSeconds), callbackPath)}`;
+}
+
+export function clearedStateBindingCookie(callbackPath: string): string {
+  return `${TARA_STATE_COOKIE}=; ${attributes(0, callbackPath)}`;
 }
 
 export function taraCookie(token: string, maxAgeSeconds: number): string {

@@ -3,8 +3,9 @@ import { db } from "@/lib/db/client";
 import { taraEndpoints } from "@/lib/tara/discovery";
 import { ACR_LEVELS, METHOD_SCOPES, UI_LOCALES, isTaraScope } from "@/lib/tara/protocol";
 import { checkAppRedirect } from "@/lib/tara/redirects";
-import { taraSettings } from "@/lib/tara/settings";
-import { createState, type ResponseMode } from "@/lib/tara/state";
+import { callbackPath, taraSettings } from "@/lib/tara/settings";
+import { STATE_TTL_MS, createState, type ResponseMode } from "@/lib/tara/state";
+import { stateBindingCookie } from "@/lib/tara/cookie";
 import { storableString } from "@/lib/db/storable";
 
 const methodList = storableString
@@ -22,7 +23,12 @@ export const loginQuerySchema = z.object({
 });
 export type LoginQuery = z.infer<typeof loginQuerySchema>;
 
-export type StartedLogin = { authorizationUrl: string; state: string };
+export type StartedLogin = {
+  authorizationUrl: string;
+  state: string;
+  /** Set-Cookie binding the state to the browser (redirect mode; see lib/tara/cookie.ts). */
+  bindingCookie: string;
+};
 
 /**
  * Starts a TARA login: records a fresh state (random state and nonce, the
@@ -53,5 +59,9 @@ export async function startTaraLogin(query: LoginQuery, responseMode: ResponseMo
     ...(requestedAcr ? { acr_values: requestedAcr } : {}),
     ...(query.ui_locales ? { ui_locales: query.ui_locales } : {}),
   }).toString();
-  return { authorizationUrl: url.toString(), state: row.state };
+  return {
+    authorizationUrl: url.toString(),
+    state: row.state,
+    bindingCookie: stateBindingCookie(row.state, callbackPath(settings), STATE_TTL_MS / 1000),
+  };
 }

@@ -50,3 +50,8 @@ export function taraSettings(): TaraSettings {
     standIn: cfg.TIM_TARA_STAND_IN,
   };
 }
+
+/** The path of TIM's TARA callback: the only path the state-binding cookie is sent to. */
+export function callbackPath(settings: Pick<TaraSettings, "redirectUri">): string {
+  return new URL(settings.redirectUri).pathname;
+}

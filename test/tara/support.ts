@@ -39,17 +39,20 @@ export async function startTaraWorld(env: Record<string, string> = {}): Promise<
   };
 }
 
-/** A minimal browser: follows redirects by hand and keeps cookies per host. */
+/** A minimal browser: follows redirects by hand and keeps cookies per host, sent only under their Path. */
 export class Browser {
-  private readonly jar = new Map<string, Map<string, string>>();
+  private readonly jar = new Map<string, Map<string, { value: string; path: string }>>();
 
   cookieHeader(url: string): string {
-    const host = new URL(url).host;
-    return [...(this.jar.get(host) ?? new Map())].map(([k, v]) => `${k}=${v}`).join("; ");
+    const { host, pathname } = new URL(url);
+    return [...(this.jar.get(host) ?? new Map())]
+      .filter(([, c]) => pathname === c.path || pathname.startsWith(c.path.endsWith("/") ? c.path : `${c.path}/`))
+      .map(([k, c]) => `${k}=${c.value}`)
+      .join("; ");
   }
 
   cookie(url: string, name: string): string | undefined {
-    return this.jar.get(new URL(url).host)?.get(name);
+    return this.jar.get(new URL(url).host)?.get(name)?.value;
   }
 
   async fetch(url: string, init: RequestInit = {}): Promise<Response> {
@@ -63,10 +66,11 @@ export class Browser {
       const eq = pair.indexOf("=");
       const name = pair.slice(0, eq).trim();
       const value = pair.slice(eq + 1).trim();
-      const jar = this.jar.get(host) ?? new Map<string, string>();
+      const path = attrs.map((a) => a.trim().match(/^path=(.*)$/i)?.[1]).find(Boolean) ?? "/";
+      const jar = this.jar.get(host) ?? new Map<string, { value: string; path: string }>();
       const expired = attrs.some((a) => /^\s*max-age=0\s*$/i.test(a));
       if (expired || value === "") jar.delete(name);
-      else jar.set(name, value);
+      else jar.set(name, { value, path });
       this.jar.set(host, jar);
     }
     return res;

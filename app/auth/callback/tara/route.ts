@@ -1,6 +1,7 @@
 import { handler } from "@/lib/http/handler";
 import { callbackQuerySchema, completeTaraLogin } from "@/lib/tara/callback";
 import { callbackResponse } from "@/lib/tara/callback-response";
+import { TARA_STATE_COOKIE, readCookie } from "@/lib/tara/cookie";
 
 export const dynamic = "force-dynamic";
 
@@ -8,6 +9,6 @@ export const dynamic = "force-dynamic";
 export const GET = handler(async (req) => {
   const parsed = callbackQuerySchema.safeParse(Object.fromEntries(new URL(req.url).searchParams));
   // Oversized or repeated garbage parameters are treated as an unknown state.
-  const result = await completeTaraLogin(parsed.success ? parsed.data : {});
+  const result = await completeTaraLogin(parsed.success ? parsed.data : {}, readCookie(req, TARA_STATE_COOKIE));
   return callbackResponse(result, req);
 });

@@ -14,7 +14,7 @@ export const GET = handler(async (req) => {
     if (!parsed.success) throw new TimError(400, "invalid_request", describeZodError(parsed.error));
     const login = await startTaraLogin(parsed.data, asJson ? "json" : "redirect");
     if (asJson) return json({ authorization_url: login.authorizationUrl, provider: "tara", state: login.state });
-    return new Response(null, { status: 302, headers: { location: login.authorizationUrl, "cache-control": "no-store" } });
+    return new Response(null, { status: 302, headers: { location: login.authorizationUrl, "set-cookie": login.bindingCookie, "cache-control": "no-store" } });
   } catch (err) {
     if (asJson) throw err;
     return errorPage(err);
