@@ -6,7 +6,8 @@ import { taraEndpoints } from "@/lib/tara/discovery";
 import { stateHash } from "@/lib/tara/cookie";
 import { exchangeCode } from "@/lib/tara/exchange-code";
 import { issueTaraToken, type IssuedTaraToken } from "@/lib/tara/issue-token";
-import { taraSettings } from "@/lib/tara/settings";
+import { stricterAcr } from "@/lib/tara/protocol";
+import { configuredMethods, taraSettings } from "@/lib/tara/settings";
 import { consumeState, findState, type ResponseMode } from "@/lib/tara/state";
 import { verifyIdToken, type TaraIdentity } from "@/lib/tara/verify-id-token";
 import { storableString } from "@/lib/db/storable";
@@ -71,8 +72,9 @@ export async function completeTaraLogin(query: CallbackQuery, boundStateHash: st
     const identity = await verifyIdToken(idToken, settings, endpoints, {
       nonce: row.nonce,
       state: row.state,
-      requestedAcr: row.requestedAcr,
-      requestedMethods: row.requestedMethods ? row.requestedMethods.split(",") : [],
+      // Configuration is a floor even for logins started before it was raised.
+      requestedAcr: stricterAcr(row.requestedAcr, settings.acr),
+      requestedMethods: row.requestedMethods ? row.requestedMethods.split(",") : configuredMethods(settings),
     });
     const issued = await issueTaraToken(identity, row);
     log.info("tara login", { session_id: issued.sessionId, jwt_uuid: issued.payload.jti, amr: identity.amr, acr: identity.acr });

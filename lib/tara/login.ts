@@ -1,9 +1,10 @@
 import { z } from "zod";
 import { db } from "@/lib/db/client";
 import { taraEndpoints } from "@/lib/tara/discovery";
-import { ACR_LEVELS, METHOD_SCOPES, UI_LOCALES, isTaraScope } from "@/lib/tara/protocol";
+import { TimError } from "@/lib/http/errors";
+import { ACR_LEVELS, DEFAULT_ACR, METHOD_SCOPES, UI_LOCALES, acrRank, isMethodScope, isTaraScope, type AcrLevel } from "@/lib/tara/protocol";
 import { checkAppRedirect } from "@/lib/tara/redirects";
-import { callbackPath, taraSettings } from "@/lib/tara/settings";
+import { callbackPath, configuredMethods, taraSettings, type TaraSettings } from "@/lib/tara/settings";
 import { STATE_TTL_MS, createState, type ResponseMode } from "@/lib/tara/state";
 import { stateBindingCookie } from "@/lib/tara/cookie";
 import { storableString } from "@/lib/db/storable";
@@ -30,6 +31,29 @@ export type StartedLogin = {
   bindingCookie: string;
 };
 
+const belowFloor = (message: string) => new TimError(400, "below_configured_assurance", message, { provider: "tara" });
+
+/**
+ * TARA_ACR and the methods in TARA_SCOPES are a floor: a caller may ask for a
+ * higher level or a subset of the methods, never less (400).
+ */
+export function loginAssurance(
+  settings: Pick<TaraSettings, "acr" | "scopes">,
+  query: Pick<LoginQuery, "acr" | "methods">,
+): { requestedAcr?: AcrLevel; methods: string[] } {
+  const floor = settings.acr ?? DEFAULT_ACR;
+  if (query.acr && acrRank(query.acr) < acrRank(floor)) {
+    throw belowFloor(`acr=${query.acr} is below the configured level of assurance ${floor}; ask for ${floor} or higher.`);
+  }
+  const configured = configuredMethods(settings);
+  const requested = query.methods ?? [];
+  const wider = configured.length ? requested.filter((m) => !configured.includes(m)) : [];
+  if (wider.length) {
+    throw belowFloor(`methods ${wider.join(", ")} are not among the configured ones (${configured.join(", ")}); ask for a subset of them.`);
+  }
+  return { requestedAcr: query.acr ?? settings.acr, methods: requested.length ? requested : configured };
+}
+
 /**
  * Starts a TARA login: records a fresh state (random state and nonce, the
  * requested level and methods, where to return) and builds TARA's
@@ -38,13 +62,13 @@ export type StartedLogin = {
 export async function startTaraLogin(query: LoginQuery, responseMode: ResponseMode): Promise<StartedLogin> {
   const settings = taraSettings();
   const redirectUri = checkAppRedirect(query.redirect_uri);
-  const scopes = [...new Set([...settings.scopes, ...(query.methods ?? [])])];
-  const requestedAcr = query.acr ?? settings.acr;
+  const { requestedAcr, methods } = loginAssurance(settings, query);
+  const scopes = [...settings.scopes.filter((s) => !isMethodScope(s)), ...methods];
   const endpoints = await taraEndpoints(settings);
   const row = await createState(await db(), {
     redirectUri,
     requestedAcr,
-    requestedMethods: scopes.filter((s) => s in METHOD_SCOPES || s.startsWith("eidas:country:")),
+    requestedMethods: methods,
     uiLocales: query.ui_locales,
     responseMode,
   });

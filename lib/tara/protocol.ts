@@ -40,6 +40,17 @@ export function isTaraScope(scope: string): boolean {
   return scope === "openid" || scope === "email" || scope === "phone" || scope in METHOD_SCOPES || EIDAS_COUNTRY.test(scope);
 }
 
+/** Whether a scope restricts the authentication method (idcard, mid, …, eidas:country:xx). */
+export function isMethodScope(scope: string): boolean {
+  return scope in METHOD_SCOPES || EIDAS_COUNTRY.test(scope);
+}
+
+/** The stricter of two levels; an absent one stands for TARA's default. */
+export function stricterAcr(a: string | null | undefined, b: string | null | undefined): AcrLevel {
+  const [x, y] = [a ?? DEFAULT_ACR, b ?? DEFAULT_ACR] as AcrLevel[];
+  return acrRank(x) >= acrRank(y) ? x : y;
+}
+
 /** The `amr` values (lower-cased) a scope list allows, or undefined when it names no method (all allowed). */
 export function allowedAmr(scopes: readonly string[]): Set<string> | undefined {
   const allowed = scopes.filter((s) => s in METHOD_SCOPES).map((s) => METHOD_SCOPES[s]);

@@ -1,6 +1,6 @@
 import { config } from "@/lib/config/env";
 import { TimError } from "@/lib/http/errors";
-import { isTaraScope, type AcrLevel } from "@/lib/tara/protocol";
+import { isMethodScope, isTaraScope, type AcrLevel } from "@/lib/tara/protocol";
 
 export type TaraSettings = {
   issuer: string;
@@ -54,4 +54,9 @@ export function taraSettings(): TaraSettings {
 /** The path of TIM's TARA callback: the only path the state-binding cookie is sent to. */
 export function callbackPath(settings: Pick<TaraSettings, "redirectUri">): string {
   return new URL(settings.redirectUri).pathname;
+}
+
+/** The method scopes TARA_SCOPES limits logins to; empty: any method. */
+export function configuredMethods(settings: Pick<TaraSettings, "scopes">): string[] {
+  return settings.scopes.filter(isMethodScope);
 }
