@@ -21,7 +21,8 @@ const start = (query: Record<string, string>, accept = "application/json") =>
 test("a lower level or a method outside the configured ones is refused with 400 and records no state", async () => {
   const prisma = await db();
   const before = await prisma.taraOauthState.count();
-  for (const query of [{ acr: "low" }, { methods: "eidas" }, { methods: "idcard,mid" }, { acr: "low", methods: "eidas" }]) {
+  const queries: Record<string, string>[] = [{ acr: "low" }, { methods: "eidas" }, { methods: "idcard,mid" }, { acr: "low", methods: "eidas" }];
+  for (const query of queries) {
     const res = await start(query);
     expect(res.status, JSON.stringify(query)).toBe(400);
     expect(await res.json()).toMatchObject({ error: "below_configured_assurance" });
