@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, expect, test } from "vitest";
+// @ts-expect-error next.config.js is plain JavaScript and the project has no allowJs
 import nextConfig, { pageSecurityHeaders } from "@/next.config.js";
 import { startTestServer, type TestServer } from "@/test/support/http";
 
