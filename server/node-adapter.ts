@@ -102,7 +102,8 @@ export async function sendReply(res: ServerResponse, reply: Reply, req?: Incomin
  * connection, so the unread rest of that body is not taken for the next request.
  */
 export async function sendWebResponse(res: ServerResponse, response: Response, req?: IncomingMessage): Promise<void> {
-  const headers: Record<string, string | string[]> = {};
+  // Defaults a route's own headers override: never sniffed, never cached unless the route says so.
+  const headers: Record<string, string | string[]> = { "x-content-type-options": "nosniff", "cache-control": "no-store" };
   if (req && !req.complete) headers.connection = "close";
   response.headers.forEach((value, name) => {
     if (name === "set-cookie") return;

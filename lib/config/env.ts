@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { jobMode } from "@/lib/jobs/mode";
 
 const bool = z
   .enum(["true", "false", "1", "0", "on", "off", "yes", "no"])
@@ -77,6 +78,11 @@ const schema = z.object({
   TIM_METRICS_TOKEN: z.preprocess(emptyAsUndefined, z.string().min(16).optional()),
   /** Bulk revocations by query larger than this run as a background job with progress. */
   TIM_BULK_REVOKE_INLINE_MAX: z.coerce.number().int().min(1).default(5_000),
+  // Inngest mode (lib/jobs/mode.ts, inngest/README.md)
+  /** TIM's public origin as Inngest reaches it; required in Inngest mode so a sync never registers the caller's Host. */
+  INNGEST_SERVE_ORIGIN: z.preprocess(emptyAsUndefined, z.string().url().optional()),
+  /** Lets an unsigned PUT /api/inngest trigger a sync (the SDK's default); TIM's default: refused. */
+  INNGEST_ENABLE_UNAUTHED_SYNC: z.preprocess(emptyAsUndefined, bool.default(false)),
 });
 
 export type TimConfig = z.infer<typeof schema> & {
@@ -96,6 +102,11 @@ export function config(): TimConfig {
     throw new Error(`Invalid configuration: ${problems}`);
   }
   const env = parsed.data;
+  if (jobMode(process.env) !== "in-process" && !env.INNGEST_SERVE_ORIGIN) {
+    throw new Error(
+      "Invalid configuration: INNGEST_SERVE_ORIGIN: Inngest mode (INNGEST_BASE_URL, INNGEST_EVENT_KEY or INNGEST_SIGNING_KEY is set) needs INNGEST_SERVE_ORIGIN, TIM's public origin as Inngest reaches it (e.g. https://tim.example.org)",
+    );
+  }
   cached = {
     ...env,
     databaseKind: env.DATABASE_URL ? "postgres" : "pglite",

@@ -1,6 +1,7 @@
 import { serve } from "inngest/next";
 import { inngest } from "@/inngest/client";
 import { functions } from "@/inngest/functions";
+import { config } from "@/lib/config/env";
 import { TimError } from "@/lib/http/errors";
 import { handler, json } from "@/lib/http/handler";
 import { jobMode } from "@/lib/jobs/mode";
@@ -21,7 +22,14 @@ export function listJobFunctions() {
 export function inngestEndpoint(): { GET: RouteFn; POST: RouteFn; PUT: RouteFn } {
   const mode = jobMode();
   if (mode !== "in-process") {
-    const sdk = serve({ client: inngest, functions }) as unknown as Record<"GET" | "POST" | "PUT", RouteFn>;
+    // A fixed origin and signed syncs only: an unsigned PUT with a foreign Host registers nothing.
+    const { INNGEST_SERVE_ORIGIN, INNGEST_ENABLE_UNAUTHED_SYNC } = config();
+    const sdk = serve({
+      client: inngest,
+      functions,
+      serveOrigin: INNGEST_SERVE_ORIGIN,
+      enableUnauthedSync: INNGEST_ENABLE_UNAUTHED_SYNC,
+    }) as unknown as Record<"GET" | "POST" | "PUT", RouteFn>;
     return { GET: sdk.GET, POST: sdk.POST, PUT: sdk.PUT };
   }
   const refuse = handler(async () => {

@@ -11,6 +11,7 @@ import { persistMetadataAsync } from "@/lib/jobs/metadata";
 import { TimError, badRequest, isDataRefusal, refusedInput } from "@/lib/http/errors";
 import { errorFields, log } from "@/lib/log/logger";
 import { signJwt } from "@/lib/jwt/sign";
+import { isReservedCookieName } from "@/lib/auth/cookie-names";
 import { tokenHash } from "@/lib/tokens/hash";
 import { TOKEN_TYPE } from "@/lib/tokens/kinds";
 import { noteRecorded } from "@/lib/tokens/recorded";
@@ -103,6 +104,9 @@ export const generateRequestSchema = z
     checkContent(req.content, ctx);
     if (req.setCookie && !req.JWTName) {
       ctx.addIssue({ code: "custom", path: ["JWTName"], message: "setCookie needs a JWTName (the cookie name)" });
+    }
+    if (req.setCookie && req.JWTName && isReservedCookieName(req.JWTName)) {
+      ctx.addIssue({ code: "custom", path: ["JWTName"], message: "setCookie may not use a JWTName that is one of TIM's own cookie names or starts with __Host- or __Secure-" });
     }
   });
 export type GenerateRequest = z.infer<typeof generateRequestSchema>;

@@ -1,6 +1,6 @@
 import { createHash, createHmac, randomUUID } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer, type Server } from "node:http";
+import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -56,7 +56,7 @@ beforeAll(async () => {
   process.env.INNGEST_EVENT_KEY = EVENT_KEY;
   process.env.INNGEST_BASE_URL = `http://127.0.0.1:${(inngestApi.address() as AddressInfo).port}`;
   process.env.INNGEST_SERVE_ORIGIN = SERVE_ORIGIN;
-  process.env.INNGEST_ENABLE_UNAUTHED_SYNC = "false";
+  // INNGEST_ENABLE_UNAUTHED_SYNC is left unset: TIM's default (refuse unsigned syncs) is what is tested.
   process.env.TIM_DATA_DIR = dataDir;
   (await import("@/lib/config/env")).resetConfig();
   const [client, mode, send, runs, job, exp, filters, http] = await Promise.all([
@@ -176,6 +176,52 @@ test("unsigned or wrongly signed calls are refused: sync, function calls", async
   });
   expect(stale.status).toBe(401);
   expect(await (await lib.db()).jobRun.count({ where: { requestedBy: "intruder" } })).toBe(0);
+});
+
+/** A PUT with a Host header of the caller's choosing (fetch does not let a caller set Host). */
+function putWithHost(host: string, body: string, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
+  const { hostname, port } = new URL(tim.url);
+  return new Promise((resolve, reject) => {
+    const req = request({ hostname, port, path: "/api/inngest", method: "PUT", headers: { host, "content-type": "application/json", ...headers } }, (res) => {
+      let text = "";
+      res.on("data", (c) => (text += c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+test("an unsigned PUT with a foreign Host does not make TIM register anywhere (unauthenticated sync is off by default)", async () => {
+  const before = received.length;
+  const outOfBand = await putWithHost("attacker.example", "{}");
+  expect(outOfBand.status).toBe(401);
+  const inBand = await putWithHost("attacker.example", canonicalize({ url: "https://attacker.example/api/inngest" })!, { "x-inngest-sync-kind": "in_band" });
+  expect(inBand.status).toBe(401);
+  expect(inBand.text).not.toContain("attacker.example");
+  expect(received.slice(before).filter((r) => r.url.startsWith("/fn/register"))).toEqual([]);
+});
+
+test("a signed sync sent with a foreign Host still registers TIM at INNGEST_SERVE_ORIGIN", async () => {
+  const before = received.length;
+  const res = await putWithHost("attacker.example", "{}", { "x-inngest-signature": signature("{}") });
+  expect(res.status, res.text).toBe(200);
+  const register = received.slice(before).find((r) => r.url.startsWith("/fn/register"));
+  expect(register!.body).toMatchObject({ url: `${SERVE_ORIGIN}/api/inngest` });
+  expect(JSON.stringify(register!.body)).not.toContain("attacker.example");
+});
+
+test("Inngest mode without INNGEST_SERVE_ORIGIN is refused at start-up with a message naming it", async () => {
+  const { config, resetConfig } = await import("@/lib/config/env");
+  delete process.env.INNGEST_SERVE_ORIGIN;
+  try {
+    resetConfig();
+    expect(() => config()).toThrow(/Invalid configuration: INNGEST_SERVE_ORIGIN: Inngest mode .* needs INNGEST_SERVE_ORIGIN/);
+  } finally {
+    process.env.INNGEST_SERVE_ORIGIN = SERVE_ORIGIN;
+    resetConfig();
+  }
+  expect(config().INNGEST_SERVE_ORIGIN).toBe(SERVE_ORIGIN);
 });
 
 test("a signed in-band sync answers every function with its trigger at the configured origin", async () => {

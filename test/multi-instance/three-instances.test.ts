@@ -35,7 +35,7 @@ function instanceEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
     ...extra,
     NODE_ENV: "production",
   };
-  for (const k of ["INNGEST_EVENT_KEY", "INNGEST_SIGNING_KEY", "INNGEST_BASE_URL"]) if (!(k in extra)) delete env[k];
+  for (const k of ["INNGEST_EVENT_KEY", "INNGEST_SIGNING_KEY", "INNGEST_BASE_URL", "INNGEST_SERVE_ORIGIN"]) if (!(k in extra)) delete env[k];
   return env;
 }
 
@@ -156,7 +156,7 @@ describe.runIf(adminUrl)("three TIM instances on one PostgreSQL database", () =>
 
   test("an instance configured for Inngest refuses to start beside in-process ones", async () => {
     const { child, output } = spawnInstance(
-      instanceEnv({ INNGEST_EVENT_KEY: "multi-event-key", INNGEST_SIGNING_KEY: "signkey-test-0123456789abcdef" }),
+      instanceEnv({ INNGEST_EVENT_KEY: "multi-event-key", INNGEST_SIGNING_KEY: "signkey-test-0123456789abcdef", INNGEST_SERVE_ORIGIN: "https://tim.example.test" }),
     );
     expect(await exited(child)).toBe(1);
     expect(output()).toMatch(/Another TIM instance on this database runs background jobs in-process/);

@@ -1,5 +1,8 @@
+import { createRequire } from "node:module";
+import path from "node:path";
 import { decodeProtectedHeader } from "jose";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { TIM_COOKIE_NAMES } from "@/lib/auth/cookie-names";
 import { db } from "@/lib/db/client";
 import { activeSigningKey } from "@/lib/jwt/keys";
 import { verifyJwt } from "@/lib/jwt/verify";
@@ -88,6 +91,36 @@ describe("POST /jwt/custom/generate", () => {
     expect(cookie).toBe(`SESSION_JWT=${res.body.token}; HttpOnly; SameSite=Lax; Path=/`);
     const without = await generate({ JWTName: "X", content: {}, expirationInMinutes: 5 });
     expect(without.headers.get("set-cookie")).toBeNull();
+  });
+
+  // next-auth's real cookie names, read from the installed library (its package does not export them).
+  const nextAuthCookies = createRequire(import.meta.url)(path.resolve("node_modules/next-auth/core/lib/cookie.js")) as {
+    defaultCookies: (secure: boolean) => Record<string, { name: string }>;
+  };
+  const nextAuthNames = [false, true].flatMap((secure) => Object.values(nextAuthCookies.defaultCookies(secure)).map((c) => c.name));
+  test.each([
+    ...TIM_COOKIE_NAMES,
+    ...nextAuthNames,
+    "next-auth.session-token.0",
+    "tim_tara_jwt",
+    "NEXT-AUTH.SESSION-TOKEN",
+    "__Host-SESSION",
+    "__host-x",
+    "__Secure-SESSION",
+    "__SECURE-x",
+  ])("setCookie with the reserved cookie name %s → 400 naming JWTName, nothing written", async (name) => {
+    const res = await generate({ JWTName: name, content: { sub: unique("c") }, expirationInMinutes: 5, setCookie: true });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toBe("invalid_request");
+    expect(res.body.message).toContain("JWTName");
+    expect(res.headers.get("set-cookie")).toBeNull();
+    const prisma = await db();
+    expect(await prisma.customJwtMetadata.count({ where: { jwtName: name } })).toBe(0);
+  });
+
+  test("a reserved cookie name is fine as a JWTName without setCookie", async () => {
+    const res = await generate({ JWTName: "__Host-NAME", content: {}, expirationInMinutes: 5 });
+    expect(res.status).toBe(200);
   });
 
   test.each(["iss", "exp", "iat", "nbf", "jti", "token_type"])("reserved claim %s in content → 400, nothing written", async (claim) => {
