@@ -16,7 +16,7 @@ test("every page Next serves gets the security headers (next.config.js headers()
   expect(byName["x-content-type-options"]).toBe("nosniff");
   expect(byName["x-frame-options"]).toBe("DENY");
   expect(byName["referrer-policy"]).toBe("strict-origin-when-cross-origin");
-  for (const directive of ["frame-ancestors 'none'", "base-uri 'self'", "form-action 'self'", "object-src 'none'"]) {
+  for (const directive of ["frame-ancestors 'none'", "base-uri 'self'", "object-src 'none'"]) {
     expect(byName["content-security-policy"]).toContain(directive);
   }
 });
