@@ -41,7 +41,7 @@ export async function serveApiRoute(req: IncomingMessage, res: ServerResponse, o
       const ctx = { params: Promise.resolve(match.params) };
       const direct = directHandler(fn);
       const request = new NodeApiRequest(req, origin + path, body);
-      takeUncredentialedRequest(request);
+      await takeUncredentialedRequest(request);
       reply = direct ? await direct(request, ctx) : await fn(toWebRequest(req, origin, body), ctx);
     } catch (err) {
       reply = errorResponse(err);

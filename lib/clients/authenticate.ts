@@ -127,7 +127,7 @@ export async function authenticateClient(req: ApiRequest, scope: Scope): Promise
   if (config().TIM_API_AUTH === "off") return anonymousCaller;
   const { clientId, secret } = presentedCredentials(req);
   const { caller, rateLimitPerMinute } = await verifyPresented(req, clientId, secret);
-  takeClientRequest(clientId, rateLimitPerMinute);
+  await takeClientRequest(clientId, rateLimitPerMinute);
   if (!caller.scopes.includes(scope)) {
     throw new TimError(403, "insufficient_scope", `This API client lacks the scope ${scope}.`, { scope }, {
       "www-authenticate": `Bearer realm="TIM", error="insufficient_scope", scope="${scope}"`,

@@ -1,14 +1,12 @@
 import { createHash } from "node:crypto";
 import type { RateLimiterAbstract } from "rate-limiter-flexible";
-import { setTimeout as sleep } from "node:timers/promises";
 import { config } from "@/lib/config/env";
 import { TimError } from "@/lib/http/errors";
-import { limiter, tooManyRequests } from "@/lib/ratelimit/store";
+import { limiter, refuseAfterPause, tooManyRequests } from "@/lib/ratelimit/store";
 
 /** Failed authentications are counted over this window. */
 const WINDOW_SECONDS = 15 * 60;
 const MAX_KNOWN_BLOCKS = 10_000;
-const REFUSAL_PAUSE_MS = 1_000;
 
 /** Keys this instance has seen over their limit, until when: refused without asking the store again. */
 const blockedUntil = new Map<string, number>();
@@ -35,8 +33,7 @@ function refuseIfKnownBlocked(id: string, points: number, message: string): void
 
 /**
  * Counts an attempt against `key`; 429 when that makes more than the limit.
- * The refusal is answered after a pause (backoff): a flood that waits for its
- * answers then sends a few guesses a second instead of taking the CPU.
+ * The refusal is answered after a pause (refuseAfterPause).
  */
 async function count(store: RateLimiterAbstract, key: string, message: string): Promise<void> {
   const id = `${store.keyPrefix}:${key}`;
@@ -48,7 +45,7 @@ async function count(store: RateLimiterAbstract, key: string, message: string): 
     blockedUntil.set(id, Date.now() + res.msBeforeNext);
     throw tooManyRequests(message, store.points, res.msBeforeNext);
   } catch (err) {
-    if (err instanceof TimError) await sleep(REFUSAL_PAUSE_MS);
+    if (err instanceof TimError) await refuseAfterPause(err);
     throw err;
   }
 }

@@ -2,7 +2,8 @@ import { config } from "@/lib/config/env";
 import { onDbClose } from "@/lib/db/client";
 import { sourceAddress } from "@/lib/http/address";
 import type { ApiRequest } from "@/lib/http/handler";
-import { limiter, tooManyRequests } from "@/lib/ratelimit/store";
+import type { TimError } from "@/lib/http/errors";
+import { limiter, refuseAfterPause, tooManyRequests } from "@/lib/ratelimit/store";
 
 /** Request limits are per minute. */
 const WINDOW_MS = 60_000;
@@ -28,8 +29,8 @@ class SharedWindows {
 
   constructor(private readonly keyPrefix: string) {}
 
-  /** Counts one request for `key`; throws 429 (with the limit headers) when `limit` per minute is used up. */
-  take(key: string, limit: number, message: string): void {
+  /** Counts one request for `key`; the 429 (with the limit headers) to answer when `limit` per minute is used up. */
+  take(key: string, limit: number, message: string): TimError | undefined {
     const now = Date.now();
     let window = this.windows.get(key);
     if (!window || now >= window.resetAt) {
@@ -38,8 +39,9 @@ class SharedWindows {
     }
     this.timer ??= setInterval(() => void this.sync(), SYNC_MS).unref();
     const used = window.shared + window.pending;
-    if (used >= limit) throw tooManyRequests(message, limit, window.resetAt - now);
+    if (used >= limit) return tooManyRequests(message, limit, window.resetAt - now);
     window.pending++;
+    return undefined;
   }
 
   async sync(): Promise<void> {
@@ -87,9 +89,10 @@ onDbClose(async () => {
 });
 
 /** Counts a request of an API client against its limit (the console's setting, else the default). */
-export function takeClientRequest(clientId: string, limitPerMinute: number | null): void {
+export async function takeClientRequest(clientId: string, limitPerMinute: number | null): Promise<void> {
   const limit = limitPerMinute ?? config().TIM_CLIENT_RATE_LIMIT_PER_MINUTE;
-  limiters.byClient.take(clientId, limit, `This API client may make ${limit} requests per minute.`);
+  const refusal = limiters.byClient.take(clientId, limit, `This API client may make ${limit} requests per minute.`);
+  if (refusal) await refuseAfterPause(refusal);
 }
 
 /** Basic or `Bearer tim_…` credentials: such requests are limited per client (or per failure) instead. */
@@ -99,12 +102,13 @@ const CLIENT_CREDENTIALS = /^\s*(basic\s|bearer\s+tim_)/i;
  * Counts a request that names no API client (JWKS, `list/me`, TARA login, and
  * everything when TIM_API_AUTH=off) against its source address.
  */
-export function takeUncredentialedRequest(req: ApiRequest): void {
+export async function takeUncredentialedRequest(req: ApiRequest): Promise<void> {
   if (config().TIM_API_AUTH === "on" && CLIENT_CREDENTIALS.test(req.headers.get("authorization") ?? "")) return;
   const address = sourceAddress(req);
   if (!address) return;
   const limit = config().TIM_ADDRESS_RATE_LIMIT_PER_MINUTE;
-  limiters.byAddress.take(address, limit, `This address may make ${limit} requests per minute without client credentials.`);
+  const refusal = limiters.byAddress.take(address, limit, `This address may make ${limit} requests per minute without client credentials.`);
+  if (refusal) await refuseAfterPause(refusal);
 }
 
 /** Adds this instance's counts to the shared store now (tests, shutdown). */

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { RateLimiterMemory, RateLimiterPostgres, type RateLimiterAbstract } from "rate-limiter-flexible";
 import { dbHandles, onDbClose } from "@/lib/db/client";
 import { TimError } from "@/lib/http/errors";
@@ -52,4 +53,27 @@ export function tooManyRequests(message: string, limit: number, resetMs: number)
     "ratelimit-remaining": "0",
     "ratelimit-reset": seconds,
   });
+}
+
+/** A refusal is answered after this pause (backoff). */
+const REFUSAL_PAUSE_MS = 1_000;
+/** At most this many refusals wait at once (each holds a socket and a timer); beyond that they are answered at once. */
+const MAX_PAUSED_REFUSALS = 10_000;
+let pausedRefusals = 0;
+
+/**
+ * Throws `refusal` (a 429) after a pause: a flood that waits for its answers,
+ * as retry loops and most tools do, then sends a few requests a second per
+ * connection instead of taking the CPU from every other caller.
+ */
+export async function refuseAfterPause(refusal: TimError): Promise<never> {
+  if (pausedRefusals < MAX_PAUSED_REFUSALS) {
+    pausedRefusals++;
+    try {
+      await sleep(REFUSAL_PAUSE_MS);
+    } finally {
+      pausedRefusals--;
+    }
+  }
+  throw refusal;
 }

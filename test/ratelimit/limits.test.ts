@@ -121,6 +121,20 @@ describe("per-client request limit", () => {
     expect((await generate(other)).status).toBe(200);
   });
 
+  test("a refusal is answered after a pause, so a flood that waits for its answers is slowed; others are not held up", async () => {
+    const c = await newClient({ scopes: ["tokens:issue"], rateLimitPerMinute: 1 });
+    const other = await newClient({ scopes: ["tokens:issue"] });
+    expect((await generate(c)).status).toBe(200);
+    const started = Date.now();
+    const refused = Promise.all(Array.from({ length: 20 }, () => generate(c)));
+    // While the 20 refusals wait, another client is answered.
+    expect((await generate(other)).status).toBe(200);
+    const statuses = (await refused).map((a) => a.status);
+    expect(statuses).toEqual(statuses.map(() => 429));
+    // A lower bound only (the pause is a fixed 1 s), so it cannot flake on a slow machine.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
+  });
+
   test("the console's setting changes a client's limit", async () => {
     const c = await newClient({ scopes: ["tokens:issue"], rateLimitPerMinute: 2 });
     for (let i = 0; i < 2; i++) expect((await generate(c)).status).toBe(200);
