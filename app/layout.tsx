@@ -6,6 +6,7 @@ import "./globals.css";
 export const metadata: Metadata = {
   title: { default: "TIM — Token Identity Manager", template: "%s · TIM" },
   description: "Issues, records, validates and revokes signed JWTs; TARA login; audit console.",
+  icons: { icon: "/favicon.svg" },
 };
 
 export default function RootLayout({ children }: { children: ReactNode }) {
