@@ -150,6 +150,21 @@ describe("concurrency limits across instances", () => {
     }
   });
 
+  it.runIf(onPostgres)("PostgreSQL: concurrent claims in one process win a slot once, and its release frees it for others", async () => {
+    const key = `fn:test-${randomUUID()}`;
+    // Advisory locks are re-entrant within the owner's session: interleaved claims must not both win.
+    const claims = await Promise.all(Array.from({ length: 8 }, () => acquireSlot(key, 1)));
+    expect(claims.filter(Boolean)).toEqual([`${key}#0`]);
+    await releaseSlot(`${key}#0`);
+    const other = await foreignSession();
+    try {
+      const r = await other.query("SELECT pg_try_advisory_lock(hashtext('tim.job_slot') # hashtext($1), 0) AS ok", [key]);
+      expect(r.rows[0].ok).toBe(true);
+    } finally {
+      await other.end();
+    }
+  });
+
   it.runIf(!onPostgres)("PGlite: one process, whose workers run serially, always has the slot", async () => {
     expect(await acquireSlot("fn:any", 1)).toBe("local");
   });

@@ -25,7 +25,7 @@ const MODE_SPACE = "tim.job_mode";
 type Session = { client: pg.Client; ready: Promise<void>; lost: boolean };
 
 const SLOT = Symbol.for("tim.job-owner");
-type State = { owner: Owner; session?: Session; slots: Set<string>; mode?: number };
+type State = { owner: Owner; session?: Session; slots: Set<string>; mode?: number; queue: Promise<unknown> };
 const state: State = ((globalThis as Record<symbol, unknown>)[SLOT] ??= {
   owner: {
     // a positive 63-bit key, as text (bigint columns and $queryRaw parameters)
@@ -33,6 +33,7 @@ const state: State = ((globalThis as Record<symbol, unknown>)[SLOT] ??= {
     name: `${hostname()}:${process.pid}`,
   },
   slots: new Set<string>(),
+  queue: Promise.resolve(),
 }) as State;
 
 export function owner(): Owner {
@@ -74,6 +75,18 @@ async function session(): Promise<pg.Client> {
   return client;
 }
 
+/**
+ * Runs `fn` with the owner connection, one use at a time: a pg client runs one
+ * query at a time anyway, and advisory locks are re-entrant within a session,
+ * so two slot claims interleaved on it could both win the same slot (and the
+ * first release would leave it held).
+ */
+function withSession<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const run = state.queue.then(() => session().then(fn));
+  state.queue = run.catch(() => undefined);
+  return run;
+}
+
 onDbClose(async () => {
   const s = state.session;
   state.session = undefined;
@@ -84,7 +97,7 @@ onDbClose(async () => {
 
 /** Makes sure this process holds its owner lock before it marks a row as its own. */
 export async function claimOwner(): Promise<Owner> {
-  if (await isPostgres()) await session();
+  if (await isPostgres()) await withSession(async () => undefined);
   return state.owner;
 }
 
@@ -92,11 +105,12 @@ export async function claimOwner(): Promise<Owner> {
 export async function deadOwners(keys: string[]): Promise<string[]> {
   const others = [...new Set(keys)].filter((k) => k !== state.owner.key);
   if (others.length === 0 || !(await isPostgres())) return others;
-  const client = await session();
-  const rows = await client.query<{ key: string }>(
-    `SELECT k::text AS key FROM unnest($1::bigint[]) AS k
-      WHERE pg_try_advisory_lock(k) AND pg_advisory_unlock(k)`,
-    [others],
+  const rows = await withSession((client) =>
+    client.query<{ key: string }>(
+      `SELECT k::text AS key FROM unnest($1::bigint[]) AS k
+        WHERE pg_try_advisory_lock(k) AND pg_advisory_unlock(k)`,
+      [others],
+    ),
   );
   return rows.rows.map((r) => r.key);
 }
@@ -108,31 +122,36 @@ export async function deadOwners(keys: string[]): Promise<string[]> {
  */
 export async function acquireSlot(key: string, limit: number): Promise<string | undefined> {
   if (!(await isPostgres())) return "local";
-  const client = await session();
-  for (let i = 0; i < limit; i++) {
-    const slot = `${key}#${i}`;
-    if (state.slots.has(slot)) continue;
-    const r = await client.query<{ ok: boolean }>(
-      `SELECT pg_try_advisory_lock(hashtext('${SLOT_SPACE}') # hashtext($1), $2) AS ok`,
-      [key, i],
-    );
-    if (r.rows[0].ok) {
-      state.slots.add(slot);
-      return slot;
+  return withSession(async (client) => {
+    for (let i = 0; i < limit; i++) {
+      const slot = `${key}#${i}`;
+      if (state.slots.has(slot)) continue;
+      const r = await client.query<{ ok: boolean }>(
+        `SELECT pg_try_advisory_lock(hashtext('${SLOT_SPACE}') # hashtext($1), $2) AS ok`,
+        [key, i],
+      );
+      if (r.rows[0].ok) {
+        state.slots.add(slot);
+        return slot;
+      }
     }
-  }
-  return undefined;
+    return undefined;
+  });
 }
 
 export async function releaseSlot(slot: string): Promise<void> {
-  if (slot === "local" || !state.slots.delete(slot)) return;
+  if (slot === "local" || !state.slots.has(slot)) return;
   const s = state.session;
-  if (!s || s.lost) return;
+  if (!s || s.lost) {
+    state.slots.delete(slot);
+    return;
+  }
   const at = slot.lastIndexOf("#");
-  await s.client.query(`SELECT pg_advisory_unlock(hashtext('${SLOT_SPACE}') # hashtext($1), $2)`, [
-    slot.slice(0, at),
-    Number(slot.slice(at + 1)),
-  ]);
+  await withSession(async (client) => {
+    // Still ours only if the connection that took it is the one in use (a new one starts with no slots).
+    if (!state.slots.delete(slot) || client !== s.client) return;
+    await client.query(`SELECT pg_advisory_unlock(hashtext('${SLOT_SPACE}') # hashtext($1), $2)`, [slot.slice(0, at), Number(slot.slice(at + 1))]);
+  });
 }
 
 export type JobModeFamily = "in-process" | "inngest";
@@ -146,7 +165,10 @@ const MODES: JobModeFamily[] = ["in-process", "inngest"];
  */
 export async function claimJobMode(family: JobModeFamily): Promise<void> {
   if (!(await isPostgres())) return;
-  const client = await session();
+  await withSession((client) => claimModeOn(client, family));
+}
+
+async function claimModeOn(client: pg.Client, family: JobModeFamily): Promise<void> {
   const mine = MODES.indexOf(family);
   const other = 1 - mine;
   await client.query(`SELECT pg_advisory_lock_shared(hashtext('${MODE_SPACE}'), $1)`, [mine]);
