@@ -225,6 +225,7 @@ async function listen(generation: number): Promise<void> {
   let release: () => Promise<void>;
   type Row = { kind: string; jti: string; exp: string };
   let load: (limit: number) => Promise<Row[]>;
+  let keepAlive: (() => void) | undefined;
 
   if (handles.pglite) {
     const lite = handles.pglite;
@@ -251,7 +252,7 @@ async function listen(generation: number): Promise<void> {
       throw err;
     }
     load = async (limit) => (await client.query<Row>(LOAD_NEWEST_UNEXPIRED, [limit])).rows;
-    every(PING_MS, () => void ping(generation, client));
+    keepAlive = () => void ping(generation, client);
   }
 
   const bound = config().TIM_DENYLIST_MAX_ENTRIES;
@@ -282,6 +283,8 @@ async function listen(generation: number): Promise<void> {
   state.complete = complete && fresh.size < bound;
   state.authoritative = Boolean(handles.pglite) && state.complete;
   state.live = true;
+  // Pings start after the load, so they never share the connection with it (pg runs one query at a time).
+  if (keepAlive) every(PING_MS, keepAlive);
   every(PRUNE_MS, () => prune(fresh));
 }
 
