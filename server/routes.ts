@@ -43,6 +43,7 @@ export const apiRoutes: RouteEntry[] = [
   route("/auth/providers/tara", "app/auth/providers/tara/route.ts", () => import("@/app/auth/providers/tara/route")),
   route("/auth/health", "app/auth/health/route.ts", () => import("@/app/auth/health/route")),
   route("/auth/login/tara", "app/auth/login/tara/route.ts", () => import("@/app/auth/login/tara/route")),
+  route("/auth/login/tara/result", "app/auth/login/tara/result/route.ts", () => import("@/app/auth/login/tara/result/route")),
   route("/auth/callback/tara", "app/auth/callback/tara/route.ts", () => import("@/app/auth/callback/tara/route")),
   route("/auth/session/validate", "app/auth/session/validate/route.ts", () => import("@/app/auth/session/validate/route")),
   route("/auth/profile", "app/auth/profile/route.ts", () => import("@/app/auth/profile/route")),

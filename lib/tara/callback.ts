@@ -7,7 +7,9 @@ import { stateHash } from "@/lib/tara/cookie";
 import { exchangeCode } from "@/lib/tara/exchange-code";
 import { issueTaraToken, type IssuedTaraToken } from "@/lib/tara/issue-token";
 import { stricterAcr } from "@/lib/tara/protocol";
-import { configuredMethods, taraSettings } from "@/lib/tara/settings";
+import { callbackMethods } from "@/lib/tara/login";
+import { failedOutcome, recordLoginOutcome } from "@/lib/tara/login-result";
+import { taraSettings } from "@/lib/tara/settings";
 import { consumeState, findState, type ResponseMode } from "@/lib/tara/state";
 import { verifyIdToken, type TaraIdentity } from "@/lib/tara/verify-id-token";
 import { storableString } from "@/lib/db/storable";
@@ -21,7 +23,9 @@ export const callbackQuerySchema = z.object({
 export type CallbackQuery = z.infer<typeof callbackQuerySchema>;
 
 export type CallbackResult =
-  | { ok: true; mode: ResponseMode; redirectUri: string; identity: TaraIdentity; issued: IssuedTaraToken }
+  | { ok: true; mode: "redirect"; redirectUri: string; identity: TaraIdentity; issued: IssuedTaraToken }
+  /** A JSON login: the outcome waits for its starter (lib/tara/login-result.ts); this answer carries none of it. */
+  | { ok: true; mode: "json"; redirectUri: string }
   | { ok: false; mode: ResponseMode | undefined; error: unknown };
 
 /** TARA's documented callback errors; anything else is reported as `tara_error`. */
@@ -48,8 +52,12 @@ const invalidState = () =>
  * browser in nor burn the login of the one that started it. The state is then consumed, in one conditional
  * update: unknown, expired or already used → 400 and nothing written; of two
  * concurrent callbacks only one proceeds. Then TARA's error is reported, or
- * the code is exchanged, the ID token verified, and the TIM TARA JWT issued
- * with its metadata (one transaction, after signing). A login that fails after
+ * the code is exchanged, the ID token verified against the stricter of what
+ * the login asked for and the configuration now in force, and the TIM TARA
+ * JWT issued with its metadata (one transaction, after signing). A JSON
+ * login's callback issues nothing: whoever opens it (the link may have been
+ * handed on) learns only that it completed, and the verified identity or the
+ * error waits for the starter to redeem with its login secret. A login that fails after
  * this point leaves the state used, so its callback cannot be replayed. No
  * database transaction is held open while TARA is called: on the embedded
  * database a transaction excludes every other query.
@@ -67,20 +75,23 @@ export async function completeTaraLogin(query: CallbackQuery, boundStateHash: st
     if (query.error) throw taraError(query.error, query.error_description);
     if (!query.code) throw new TimError(400, "invalid_request", "TARA's answer holds neither a code nor an error.", { provider: "tara" });
     const settings = taraSettings();
+    // Configuration is a floor even for logins started before it was raised or narrowed.
+    const requestedAcr = stricterAcr(row.requestedAcr, settings.acr);
+    const requestedMethods = callbackMethods(settings, row.requestedMethods ? row.requestedMethods.split(",") : []);
     const endpoints = await taraEndpoints(settings);
     const idToken = await exchangeCode(settings, endpoints, query.code);
-    const identity = await verifyIdToken(idToken, settings, endpoints, {
-      nonce: row.nonce,
-      state: row.state,
-      // Configuration is a floor even for logins started before it was raised.
-      requestedAcr: stricterAcr(row.requestedAcr, settings.acr),
-      requestedMethods: row.requestedMethods ? row.requestedMethods.split(",") : configuredMethods(settings),
-    });
+    const identity = await verifyIdToken(idToken, settings, endpoints, { nonce: row.nonce, state: row.state, requestedAcr, requestedMethods });
+    if (mode === "json") {
+      await recordLoginOutcome(row.state, { identity });
+      return { ok: true, mode, redirectUri: row.redirectUri };
+    }
     const issued = await issueTaraToken(identity, row);
     log.info("tara login", { session_id: issued.sessionId, jwt_uuid: issued.payload.jti, amr: identity.amr, acr: identity.acr });
     return { ok: true, mode, redirectUri: row.redirectUri, identity, issued };
   } catch (error) {
     if (error instanceof TimError) log.warn("tara login failed", { error: error.code });
+    // The starter learns the failure when it redeems; if even that cannot be stored, the redemption expires.
+    if (mode === "json") await recordLoginOutcome(row.state, failedOutcome(error)).catch(() => undefined);
     return { ok: false, mode, error };
   }
 }

@@ -5,7 +5,8 @@ import { TimError } from "@/lib/http/errors";
 import { ACR_LEVELS, DEFAULT_ACR, METHOD_SCOPES, UI_LOCALES, acrRank, isMethodScope, isTaraScope, type AcrLevel } from "@/lib/tara/protocol";
 import { checkAppRedirect } from "@/lib/tara/redirects";
 import { callbackPath, configuredMethods, taraSettings, type TaraSettings } from "@/lib/tara/settings";
-import { STATE_TTL_MS, createState, type ResponseMode } from "@/lib/tara/state";
+import { STATE_TTL_MS, createState, randomToken, type ResponseMode } from "@/lib/tara/state";
+import { tokenHash } from "@/lib/tokens/hash";
 import { stateBindingCookie } from "@/lib/tara/cookie";
 import { storableString } from "@/lib/db/storable";
 
@@ -29,6 +30,8 @@ export type StartedLogin = {
   state: string;
   /** Set-Cookie binding the state to the browser (redirect mode; see lib/tara/cookie.ts). */
   bindingCookie: string;
+  /** JSON mode: the one-time secret that redeems the login's result (only its hash is stored). */
+  loginSecret?: string;
 };
 
 const belowFloor = (message: string) => new TimError(400, "below_configured_assurance", message, { provider: "tara" });
@@ -55,9 +58,29 @@ export function loginAssurance(
 }
 
 /**
+ * The methods a login may still end with at its callback: those it started
+ * with that the configuration still allows (TARA_SCOPES may have narrowed
+ * meanwhile). None left: 400, as at the start.
+ */
+export function callbackMethods(settings: Pick<TaraSettings, "scopes">, started: string[]): string[] {
+  const configured = configuredMethods(settings);
+  if (!configured.length) return started;
+  if (!started.length) return configured;
+  const still = started.filter((m) => configured.includes(m));
+  if (!still.length) {
+    throw belowFloor(
+      `This login was started for ${started.join(", ")}, which are no longer among the configured methods (${configured.join(", ")}). Please log in again.`,
+    );
+  }
+  return still;
+}
+
+/**
  * Starts a TARA login: records a fresh state (random state and nonce, the
  * requested level and methods, where to return) and builds TARA's
- * authorization URL.
+ * authorization URL. A browser login is bound to its browser by a cookie; a
+ * JSON login (an API client or SPA) by a login secret answered only to the
+ * starter, which redeems the result with it (lib/tara/login-result.ts).
  */
 export async function startTaraLogin(query: LoginQuery, responseMode: ResponseMode): Promise<StartedLogin> {
   const settings = taraSettings();
@@ -65,12 +88,14 @@ export async function startTaraLogin(query: LoginQuery, responseMode: ResponseMo
   const { requestedAcr, methods } = loginAssurance(settings, query);
   const scopes = [...settings.scopes.filter((s) => !isMethodScope(s)), ...methods];
   const endpoints = await taraEndpoints(settings);
+  const loginSecret = responseMode === "json" ? randomToken() : undefined;
   const row = await createState(await db(), {
     redirectUri,
     requestedAcr,
     requestedMethods: methods,
     uiLocales: query.ui_locales,
     responseMode,
+    loginSecretHash: loginSecret && tokenHash(loginSecret),
   });
   const url = new URL(endpoints.authorization);
   url.search = new URLSearchParams({
@@ -87,5 +112,6 @@ export async function startTaraLogin(query: LoginQuery, responseMode: ResponseMo
     authorizationUrl: url.toString(),
     state: row.state,
     bindingCookie: stateBindingCookie(row.state, callbackPath(settings), STATE_TTL_MS / 1000),
+    loginSecret,
   };
 }

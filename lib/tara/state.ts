@@ -18,6 +18,8 @@ export type NewState = {
   requestedMethods: string[];
   uiLocales?: string;
   responseMode: ResponseMode;
+  /** JSON mode: the hash of the starter's login secret (lib/tara/login-result.ts). */
+  loginSecretHash?: string;
 };
 
 export async function createState(tx: DbTx, input: NewState): Promise<TaraOauthState> {
@@ -30,6 +32,7 @@ export async function createState(tx: DbTx, input: NewState): Promise<TaraOauthS
       requestedMethods: input.requestedMethods.length ? input.requestedMethods.join(",") : null,
       uiLocales: input.uiLocales ?? null,
       responseMode: input.responseMode,
+      loginSecretHash: input.loginSecretHash ?? null,
       expiresAt: new Date(Date.now() + STATE_TTL_MS),
     },
   });

@@ -70,6 +70,8 @@ const NOT_FOR_API_CLIENTS = [
   "/auth/providers/tara",
   "/auth/health",
   "/auth/login/tara",
+  // Redeemed with the JSON login's own secret (test/tara/login-json-binding.test.ts).
+  "/auth/login/tara/result",
   "/auth/callback/tara",
   "/auth/logout",
   "/jwt/tara/extend",

@@ -238,6 +238,7 @@ const ROUTES: FuzzRoute[] = [
   { method: "POST", pattern: "/introspect", auth: "client", body: formBody({ token: tokenText(), token_type_hint: text("access_token", "refresh_token") }) },
   { method: "POST", pattern: "/revoke", auth: "client", body: formBody({ token: tokenText(), token_type_hint: text("access_token") }) },
   { method: "GET", pattern: "/auth/login/tara", auth: "none", accept: "application/json", query: queryOf({ redirect_uri: text("/me", "https://evil.example/"), acr: text("low", "substantial", "high"), methods: text("idcard,mid", "eidas"), ui_locales: text("et", "en") }) },
+  { method: "POST", pattern: "/auth/login/tara/result", auth: "none", reaches2xx: false, body: jsonBody({ state: field(text("abc")), login_secret: field(text("abc")) }) },
   { method: "GET", pattern: "/auth/callback/tara", auth: "none", reaches2xx: false, accept: "application/json", query: queryOf({ code: text("abc"), state: text("abc"), error: text("user_cancel"), error_description: text("x") }) },
   { method: "GET", pattern: "/auth/session/validate", auth: "client", query: queryOf({ session_id: fc.oneof(realSession, fc.uuid(), weirdString) }, realSession.map((sid) => `session_id=${sid}`)) },
   { method: "GET", pattern: "/auth/profile", auth: "client", query: queryOf({ session_id: fc.oneof(realSession, fc.uuid(), weirdString) }, realSession.map((sid) => `session_id=${sid}`)) },

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, test } from "vitest";
 import { db } from "@/lib/db/client";
 import { TARA_PERSONAS } from "@/lib/tara/stand-in/personas";
 import { refuseRows } from "@/test/support/refuse";
-import { startJsonLogin, startTaraWorld, taraCallbackUrl, type TaraWorld } from "@/test/tara/support";
+import { finishJsonLogin, startJsonLogin, startTaraWorld, taraCallbackUrl, type TaraWorld } from "@/test/tara/support";
 
 // Issue 12 §1 for TARA issuance: a login whose metadata row the database refuses fails alone with a 400
 // (no token, no row, no allowlist entry); concurrent logins of other people complete.
@@ -18,7 +18,7 @@ test("concurrent TARA logins: refused rows answer 400 and write nothing, every o
     Array.from({ length: 8 }, async (_, i) => {
       const persona = TARA_PERSONAS[i % TARA_PERSONAS.length];
       const started = await startJsonLogin(world);
-      return { persona, state: started.state, refused: i % 4 === 1, callback: await taraCallbackUrl(world, started.authorizationUrl, persona.sub.slice(2)) };
+      return { persona, started, state: started.state, refused: i % 4 === 1, callback: await taraCallbackUrl(world, started.authorizationUrl, persona.sub.slice(2)) };
     }),
   );
   const refusedStates = logins.filter((l) => l.refused).map((l) => `'${l.state.replace(/'/g, "''")}'`);
@@ -26,7 +26,7 @@ test("concurrent TARA logins: refused rows answer 400 and write nothing, every o
   try {
     const answers = await Promise.all(
       logins.map(async (l) => {
-        const res = await fetch(l.callback, { headers: { accept: "application/json" } });
+        const res = await finishJsonLogin(world, l.started, l.callback);
         return { status: res.status, body: (await res.json()) as Record<string, string> };
       }),
     );

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, expect, test } from "vitest";
 import { db } from "@/lib/db/client";
 import type { StandInFaults } from "@/lib/tara/stand-in/server";
-import { Browser, startJsonLogin, startTaraWorld, taraCallbackUrl, type TaraWorld } from "@/test/tara/support";
+import { Browser, finishJsonLogin, startJsonLogin, startTaraWorld, taraCallbackUrl, type TaraWorld } from "@/test/tara/support";
 
 let world: TaraWorld;
 beforeAll(async () => {
@@ -71,7 +71,7 @@ test("user_cancel in a JSON-started flow answers JSON", async () => {
 test("a replayed callback is refused and leaves exactly the first session", async () => {
   const started = await startJsonLogin(world);
   const callback = await taraCallbackUrl(world, started.authorizationUrl, "EE60001017716");
-  expect((await fetch(callback, { headers: { accept: "application/json" } })).status).toBe(200);
+  expect((await finishJsonLogin(world, started, callback)).status).toBe(200);
   const again = await fetch(callback, { headers: { accept: "application/json" } });
   expect(again.status).toBe(400);
   expect(await again.json()).toMatchObject({ error: "invalid_state" });
@@ -82,7 +82,7 @@ test("a replayed callback is refused and leaves exactly the first session", asyn
 test("two concurrent callbacks with one state produce at most one session", async () => {
   const started = await startJsonLogin(world);
   const callback = await taraCallbackUrl(world, started.authorizationUrl, "EE60001017716");
-  const answers = await Promise.all([1, 2].map(() => fetch(callback, { headers: { accept: "application/json" } })));
+  const answers = await Promise.all([1, 2].map(() => finishJsonLogin(world, started, callback)));
   expect(answers.map((a) => a.status).sort()).toEqual([200, 400]);
   expect(await (await db()).taraJwtMetadata.count({ where: { oauthStateId: started.state } })).toBe(1);
 });
@@ -174,7 +174,7 @@ test("a browser flow with TARA down gets a clear page", async () => {
 test("an authorization code cannot be used twice at TARA", async () => {
   const started = await startJsonLogin(world);
   const callback = new URL(await taraCallbackUrl(world, started.authorizationUrl, "EE38001085718"));
-  expect((await fetch(callback, { headers: { accept: "application/json" } })).status).toBe(200);
+  expect((await finishJsonLogin(world, started, callback.toString())).status).toBe(200);
   // Same code, fresh state: TIM's exchange is refused by TARA (invalid_grant).
   const second = await startJsonLogin(world);
   callback.searchParams.set("state", second.state);

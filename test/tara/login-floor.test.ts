@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, expect, test } from "vitest";
 import { resetConfig } from "@/lib/config/env";
 import { db } from "@/lib/db/client";
-import { startJsonLogin, startTaraWorld, taraCallbackUrl, type TaraWorld } from "@/test/tara/support";
+import { finishJsonLogin, startJsonLogin, startTaraWorld, taraCallbackUrl, type TaraWorld } from "@/test/tara/support";
 
 // TARA_ACR and the methods in TARA_SCOPES are a floor a caller may raise, never lower.
 let world: TaraWorld;
@@ -52,7 +52,7 @@ async function callbackWith(idTokenClaims: Record<string, unknown>, query: Recor
   const callback = await taraCallbackUrl(world, started.authorizationUrl, "EE38001085718");
   world.tara.setFaults({ idTokenClaims });
   raise?.();
-  const res = await fetch(callback, { headers: { accept: "application/json" } });
+  const res = await finishJsonLogin(world, started, callback);
   const prisma = await db();
   return { res, body: (await res.json()) as Record<string, unknown>, issued: await prisma.taraJwtMetadata.count({ where: { oauthStateId: started.state } }) };
 }

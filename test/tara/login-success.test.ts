@@ -3,7 +3,7 @@ import { createLocalJWKSet, decodeJwt, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { db } from "@/lib/db/client";
 import { TARA_PERSONAS } from "@/lib/tara/stand-in/personas";
-import { Browser, startJsonLogin, startTaraWorld, taraCallbackUrl, type TaraWorld } from "@/test/tara/support";
+import { Browser, finishJsonLogin, startJsonLogin, startTaraWorld, taraCallbackUrl, type TaraWorld } from "@/test/tara/support";
 
 let world: TaraWorld;
 beforeAll(async () => {
@@ -37,7 +37,7 @@ describe.each(TARA_PERSONAS.map((p) => [p.sub, p] as const))("TARA login as %s",
 
     const callback = await taraCallbackUrl(world, started.authorizationUrl, persona.sub);
     const before = Math.floor(Date.now() / 1000);
-    const res = await fetch(callback, { headers: { accept: "application/json" } });
+    const res = await finishJsonLogin(world, started, callback);
     const after = Math.floor(Date.now() / 1000);
     expect(res.status).toBe(200);
     const body = await res.json();
@@ -149,7 +149,7 @@ test("requested level and methods reach TARA and are recorded with the state", a
   expect(authorize.searchParams.get("scope")).toBe("openid smartid mid");
   expect(authorize.searchParams.get("ui_locales")).toBe("et");
   const callback = await taraCallbackUrl(world, started.authorizationUrl, "EE30303039903");
-  const res = await fetch(callback, { headers: { accept: "application/json" } });
+  const res = await finishJsonLogin(world, started, callback);
   expect(res.status).toBe(200);
   const prisma = await db();
   const state = await prisma.taraOauthState.findUnique({ where: { state: started.state } });

@@ -90,17 +90,16 @@ export class Browser {
   }
 }
 
-/** Starts a JSON login at TIM and returns TARA's authorization URL and the state. */
-export async function startJsonLogin(
-  world: TaraWorld,
-  query: Record<string, string> = {},
-): Promise<{ authorizationUrl: string; state: string }> {
+export type StartedJsonLogin = { authorizationUrl: string; state: string; loginSecret: string };
+
+/** Starts a JSON login at TIM and returns TARA's authorization URL, the state and the login secret. */
+export async function startJsonLogin(world: TaraWorld, query: Record<string, string> = {}): Promise<StartedJsonLogin> {
   const res = await fetch(`${world.tim.url}/auth/login/tara?${new URLSearchParams(query)}`, {
     headers: { accept: "application/json" },
   });
   if (res.status !== 200) throw new Error(`login start answered ${res.status}: ${await res.text()}`);
-  const body = (await res.json()) as { authorization_url: string; state: string };
-  return { authorizationUrl: body.authorization_url, state: body.state };
+  const body = (await res.json()) as { authorization_url: string; state: string; login_secret: string };
+  return { authorizationUrl: body.authorization_url, state: body.state, loginSecret: body.login_secret };
 }
 
 /** Runs TARA's side of a login (autologin as `personalCode`) and returns the callback URL TARA sent the browser to. */
@@ -112,13 +111,34 @@ export async function taraCallbackUrl(world: TaraWorld, authorizationUrl: string
   return callback;
 }
 
+/** The starter redeems its JSON login's result (POST /auth/login/tara/result). */
+export function redeemJsonLogin(world: TaraWorld, login: { state: string; loginSecret: string }): Promise<Response> {
+  return fetch(`${world.tim.url}/auth/login/tara/result`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ state: login.state, login_secret: login.loginSecret }),
+  });
+}
+
+/**
+ * Opens a JSON login's callback (as JSON) and, when it completed, redeems the
+ * result as the starter: the redemption's answer, else the callback's error.
+ */
+export async function finishJsonLogin(world: TaraWorld, login: StartedJsonLogin, callback: string): Promise<Response> {
+  const res = await fetch(callback, { headers: { accept: "application/json" } });
+  if (res.status !== 200) return res;
+  const body = (await res.json()) as { status?: string };
+  if (body.status !== "authentication_complete") throw new Error(`callback answered 200 with ${JSON.stringify(body)}`);
+  return redeemJsonLogin(world, login);
+}
+
 export type JsonLogin = { token: string; session_id: string; expires_at: string; state: string };
 
 /** A whole JSON login as `personalCode`; returns TIM's success answer. */
 export async function loginJson(world: TaraWorld, personalCode: string, query: Record<string, string> = {}): Promise<JsonLogin> {
   const started = await startJsonLogin(world, query);
   const callback = await taraCallbackUrl(world, started.authorizationUrl, personalCode);
-  const res = await fetch(callback, { headers: { accept: "application/json" } });
-  if (res.status !== 200) throw new Error(`callback answered ${res.status}: ${await res.text()}`);
+  const res = await finishJsonLogin(world, started, callback);
+  if (res.status !== 200) throw new Error(`login answered ${res.status}: ${await res.text()}`);
   return { ...((await res.json()) as Omit<JsonLogin, "state">), state: started.state };
 }

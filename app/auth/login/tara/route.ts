@@ -6,14 +6,18 @@ import { errorPage } from "@/lib/tara/pages";
 
 export const dynamic = "force-dynamic";
 
-/** Starts a TARA login: redirect to TARA, or `{authorization_url, provider, state}` for Accept: application/json. */
+/**
+ * Starts a TARA login: redirect to TARA, or `{authorization_url, provider,
+ * state, login_secret}` for Accept: application/json (the secret redeems the
+ * result at POST /auth/login/tara/result).
+ */
 export const GET = handler(async (req) => {
   const asJson = wantsJson(req);
   try {
     const parsed = loginQuerySchema.safeParse(Object.fromEntries(new URL(req.url).searchParams));
     if (!parsed.success) throw new TimError(400, "invalid_request", describeZodError(parsed.error));
     const login = await startTaraLogin(parsed.data, asJson ? "json" : "redirect");
-    if (asJson) return json({ authorization_url: login.authorizationUrl, provider: "tara", state: login.state });
+    if (asJson) return json({ authorization_url: login.authorizationUrl, provider: "tara", state: login.state, login_secret: login.loginSecret });
     return new Response(null, { status: 302, headers: { location: login.authorizationUrl, "set-cookie": login.bindingCookie, "cache-control": "no-store" } });
   } catch (err) {
     if (asJson) throw err;
