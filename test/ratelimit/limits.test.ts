@@ -129,8 +129,8 @@ describe("per-client request limit", () => {
     const refused = Promise.all(Array.from({ length: 20 }, () => generate(c)));
     // While the 20 refusals wait, another client is answered.
     expect((await generate(other)).status).toBe(200);
-    const statuses = (await refused).map((a) => a.status);
-    expect(statuses).toEqual(statuses.map(() => 429));
+    const answers = await refused;
+    expect(answers.filter((a) => a.status !== 429).map((a) => [a.status, a.body])).toEqual([]);
     // A lower bound only (the pause is a fixed 1 s), so it cannot flake on a slow machine.
     expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
   });
