@@ -131,11 +131,11 @@ describe.runIf(process.env.DATABASE_URL)("key-change signal (PostgreSQL)", () =>
   test("another instance's new key is published here at once (no 60 s cache), also after the listener connection was killed", async () => {
     resetKeyCache();
     await ensureSigningKey();
+    const prisma = await db();
+    await eventually("listener connected", async () => (await prisma.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = ${KEY_LISTENER_NAME} AND datname = current_database()`)[0].n === 1);
     const first = await insertForeignKey();
     await eventually("foreign key published after its notification", async () => (await kids()).includes(first));
 
-    const prisma = await db();
-    await eventually("listener connected", async () => (await prisma.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = ${KEY_LISTENER_NAME} AND datname = current_database()`)[0].n === 1);
     await prisma.$queryRaw`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = ${KEY_LISTENER_NAME} AND datname = current_database()`;
     const second = await insertForeignKey();
     // Missed while the listener was down: the reconnect's reload brings it.
