@@ -246,6 +246,8 @@ async function insertGeneratedKey(tx: Tx, alg: SigningAlg, status: "next" | "act
       publicJwk: material.publicJwk as object,
       ...sealed,
       status,
+      // After the key generation (seconds on a busy host), not the transaction's start: the publish lead counts from here.
+      createdAt: new Date(),
       activatedAt: status === "active" ? new Date() : null,
     },
     select: { kid: true, createdAt: true, activatesAt: true },
