@@ -36,10 +36,11 @@ export function watchKeyChanges(reload: () => Promise<void>, fallbackMs: number)
   }, () => undefined);
 }
 
-function connect(generation: number, reload: () => Promise<void>): void {
+function connect(generation: number, reload: () => Promise<void>, wasUp = true): void {
   const client = new pg.Client({ connectionString: config().DATABASE_URL, keepAlive: true, application_name: KEY_LISTENER_NAME });
   state.client = client;
   let dropped = false;
+  let up = false;
   const drop = (err?: unknown) => {
     if (dropped) return;
     dropped = true;
@@ -47,8 +48,9 @@ function connect(generation: number, reload: () => Promise<void>): void {
     client.on("error", () => undefined);
     client.end().catch(() => undefined);
     if (generation !== state.generation) return;
-    log.warn("signing-key listener lost; key changes of other instances arrive with the periodic reload until it is back", errorFields(err));
-    const timer = setTimeout(() => generation === state.generation && connect(generation, reload), RECONNECT_MS);
+    // Said once per outage, not on every failed reconnect.
+    if (up || wasUp) log.warn("signing-key listener lost; key changes of other instances arrive with the periodic reload until it is back", errorFields(err));
+    const timer = setTimeout(() => generation === state.generation && connect(generation, reload, false), RECONNECT_MS);
     timer.unref();
     state.timers.push(timer);
   };
@@ -58,6 +60,7 @@ function connect(generation: number, reload: () => Promise<void>): void {
   client
     .connect()
     .then(() => client.query(`LISTEN ${CHANNEL}`))
+    .then(() => void (up = true))
     // Listening now: whatever changed before is in this reload, whatever changes after is notified.
     .then(() => reload())
     .catch(drop);
