@@ -103,11 +103,22 @@ test("revoke one token, then a query in bulk after preview and typed count", asy
   expect((await validate.json()).valid).toBe(false);
 });
 
-test("keys: rotate now switches the signing key and keeps the old one published", async ({ page }) => {
+test("keys: rotate now schedules the new key after the publish lead; an emergency rotation switches at once, the old key stays published", async ({ page }) => {
   await signInAsAdmin(page, "/admin/keys");
   const before = (await page.getByTestId("active-key").locator("td").first().textContent())?.trim();
   await page.getByTestId("rotate-key").getByRole("button", { name: "Rotate now" }).click();
-  await expect(page.getByTestId("rotate-key-result")).toContainText("signs from now on");
+  // A fresh next key: published now, it signs only after the JWKS max-age (default lead).
+  await expect(page.getByTestId("rotate-key-result")).toContainText("starts signing at");
+  await page.reload();
+  await expect(page.getByTestId("key-signs-from")).toHaveCount(1);
+  expect((await page.getByTestId("active-key").locator("td").first().textContent())?.trim()).toBe(before);
+
+  const emergency = page.getByTestId("emergency-rotate-key");
+  await emergency.getByRole("button", { name: "Emergency rotation" }).click();
+  await expect(page.getByTestId("emergency-rotate-key-result")).toContainText("Tick the box");
+  await emergency.getByRole("checkbox").check();
+  await emergency.getByRole("button", { name: "Emergency rotation" }).click();
+  await expect(page.getByTestId("emergency-rotate-key-result")).toContainText("signs from now on");
   await page.reload();
   const after = (await page.getByTestId("active-key").locator("td").first().textContent())?.trim();
   expect(after).not.toBe(before);

@@ -18,8 +18,13 @@ const schema = z.object({
   TIM_DEFAULT_AUDIENCE: z.string().min(1).default("tim-audience"),
   TIM_SIGNING_ALG: z.enum(["RS256", "ES256", "EdDSA"]).default("RS256"),
   TIM_KEY_ENCRYPTION_SECRET: z.preprocess(emptyAsUndefined, z.string().min(16).optional()),
-  /** A private key as PEM (PKCS#8) or JWK JSON; replaces the generated key. */
+  /** A private key as PEM (PKCS#8) or JWK JSON: the first signing key (a console rotation replaces it for good). */
   TIM_SIGNING_KEY: z.preprocess(emptyAsUndefined, z.string().optional()),
+  /**
+   * How long a new key is published before "Rotate now" lets it sign (seconds). Default: the
+   * JWKS max-age plus a margin (lib/jwt/keys.ts), so every verifier's cached key set holds it.
+   */
+  TIM_KEY_PUBLISH_LEAD_SECONDS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(7 * 24 * 3600).optional()),
   TIM_BOOTSTRAP_CLIENT_ID: z.preprocess(emptyAsUndefined, z.string().min(1).max(200).optional()),
   TIM_BOOTSTRAP_CLIENT_SECRET: z.preprocess(emptyAsUndefined, z.string().min(16).optional()),
   TIM_API_AUTH: z.preprocess(emptyAsUndefined, z.enum(["on", "off"]).default("on")),

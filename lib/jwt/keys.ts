@@ -10,15 +10,29 @@ import {
   type CryptoKey,
   type JWK,
 } from "jose";
+import type { AuditActor } from "@/lib/audit/actors";
+import { recordAudit } from "@/lib/audit/record";
 import { config } from "@/lib/config/env";
 import { db } from "@/lib/db/client";
 import { TimError, notFound, serviceUnavailable } from "@/lib/http/errors";
+import { watchKeyChanges } from "@/lib/jwt/key-signal";
 import { errorFields, log } from "@/lib/log/logger";
 
 /**
  * TIM's signing keys: stored in tim.signing_keys, imported once per process and
  * cached here. Lifecycle: `next` (published, not signing) → `active` (signs) →
  * `retired` (published and verifying until the last token it signed expired).
+ *
+ * Across instances: every key change is signalled to every instance
+ * (lib/jwt/key-signal.ts), and a rotation is scheduled, not immediate: the
+ * next key gets `activates_at`, no earlier than its publication plus the
+ * publish lead (TIM_KEY_PUBLISH_LEAD_SECONDS, default the JWKS max-age plus a
+ * margin), so every instance and every verifier caching the JWKS holds the
+ * key before anyone signs with it. Each instance loads the scheduled key
+ * ahead and signs with it from that moment by its own clock: all switch
+ * together, whatever the age of their cache. The first instance to sign after
+ * it records the switch in the table (status active, the old key retired).
+ * Only an emergency rotation (activateNextKey) switches at once.
  */
 
 export type SigningAlg = "RS256" | "ES256" | "EdDSA";
@@ -35,10 +49,16 @@ type KeyRow = {
   privateKeyEncrypted: boolean;
   status: string;
   lastTokenExpiresAt: Date | null;
+  createdAt: Date;
+  activatesAt: Date | null;
 };
+
+/** The next key of a scheduled rotation: signs from `activatesAt` (ms). */
+type ScheduledKey = ActiveKey & { activatesAt: number };
 
 type KeyCache = {
   active?: ActiveKey;
+  scheduled?: ScheduledKey;
   verification: Map<string, VerificationKey>;
   jwks: JWK[];
   loadedAt: number;
@@ -49,14 +69,29 @@ type KeyCache = {
   envKey?: { kid: string; alg: SigningAlg; publicJwk: JWK; privateKey: CryptoKey };
   ensuring?: Promise<void>;
   refreshing?: Promise<void>;
+  /** A reload asked for while one was running: it starts when that one ends (it may predate the change). */
+  refreshAgain?: Promise<void>;
+  promoting?: Promise<void>;
+  /** The TIM_SIGNING_KEY situation this process has logged and audited already. */
+  envNoted?: string;
   lastUnknownKidRefresh: number;
   warnedPlain: boolean;
 };
 
-/** Other instances' rotations become visible within this many milliseconds. */
+/** Key changes are signalled at once; without the signal (listener down) they are seen within this many milliseconds. */
 const CACHE_TTL_MS = 60_000;
-/** An unknown kid triggers at most one reload per this interval (no reload storms from forged kids). */
+/**
+ * An unknown kid triggers at most one reload per this interval (no reload
+ * storms from forged kids). Genuine keys do not depend on it: they are
+ * published, and signalled, before they sign.
+ */
 const UNKNOWN_KID_RELOAD_MS = 5_000;
+/** Verifiers may cache /jwt/keys/public this long (its Cache-Control max-age). */
+export const JWKS_MAX_AGE_S = 300;
+/** Beyond the JWKS max-age: clock differences, a verifier's fetch in flight, TIM's own reload. */
+const PUBLISH_MARGIN_S = 30;
+/** The audit actor of key changes TIM makes by itself at start-up. */
+const STARTUP_ACTOR: AuditActor = { type: "system_job", id: "start-up" };
 /** last_token_expires_at is written ahead by this much, so busy issuers write it about once an hour. */
 const EXPIRY_RECORD_STEP_S = 3_600;
 /** Serialises key-management writes across instances. */
@@ -190,8 +225,8 @@ async function importEnvKey(source: string): Promise<NonNullable<KeyCache["envKe
 
 export type KeyTx = Parameters<Parameters<Awaited<ReturnType<typeof db>>["$transaction"]>[0]>[0];
 type Tx = KeyTx;
-/** Runs in the key change's own transaction, e.g. to write its audit event (decision 8). */
-export type KeyChangeHook = (tx: KeyTx, kid: string) => Promise<unknown>;
+/** Runs in the key change's own transaction, e.g. to write its audit event (decision 8); `detail` describes the change further. */
+export type KeyChangeHook = (tx: KeyTx, kid: string, detail?: Record<string, string>) => Promise<unknown>;
 
 async function withKeyLock<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
   const prisma = await db();
@@ -201,28 +236,37 @@ async function withKeyLock<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
   });
 }
 
-async function insertGeneratedKey(tx: Tx, alg: SigningAlg, status: "next" | "active"): Promise<string> {
+async function insertGeneratedKey(tx: Tx, alg: SigningAlg, status: "next" | "active") {
   const material = await generateKeyMaterial(alg);
   const sealed = await sealPrivateJwk(material.privateJwk);
-  await tx.signingKey.create({
+  return tx.signingKey.create({
     data: {
       kid: material.kid,
       alg,
       publicJwk: material.publicJwk as object,
       ...sealed,
       status,
+      // After the key generation (seconds on a busy host), not the transaction's start: the publish lead counts from here.
+      createdAt: new Date(),
       activatedAt: status === "active" ? new Date() : null,
     },
+    select: { kid: true, createdAt: true, activatesAt: true },
   });
-  return material.kid;
 }
 
-/** Retires the active key and promotes `kid` in one step (the unique index allows one active key). */
-async function promote(tx: Tx, kid: string): Promise<void> {
-  const now = new Date();
-  await tx.signingKey.updateMany({ where: { status: "active", NOT: { kid } }, data: { status: "retired", retiredAt: now } });
-  await tx.signingKey.update({ where: { kid }, data: { status: "active", activatedAt: now, retiredAt: null } });
+/** Retires the active key and promotes `kid` in one step (the unique index allows one active key); `at`: when it began signing. */
+async function promote(tx: Tx, kid: string, at = new Date()): Promise<void> {
+  await tx.signingKey.updateMany({ where: { status: "active", NOT: { kid } }, data: { status: "retired", retiredAt: at } });
+  await tx.signingKey.update({ where: { kid }, data: { status: "active", activatedAt: at, retiredAt: null } });
 }
+
+/** The publish lead in milliseconds: how long a key is published before a scheduled rotation lets it sign. */
+export function publishLeadMs(): number {
+  return (config().TIM_KEY_PUBLISH_LEAD_SECONDS ?? JWKS_MAX_AGE_S + PUBLISH_MARGIN_S) * 1000;
+}
+
+/** The earliest moment a key published at `createdAt` may sign. */
+const signableFrom = (createdAt: Date) => new Date(createdAt.getTime() + publishLeadMs());
 
 // ------------------------------------------------------------------ cache ---
 
@@ -237,6 +281,7 @@ async function loadKeys(): Promise<void> {
   const verification = new Map<string, VerificationKey>();
   const jwks: JWK[] = [];
   let active: ActiveKey | undefined;
+  let scheduled: ScheduledKey | undefined;
   for (const row of rows) {
     if (!SIGNING_ALGS.includes(row.alg)) continue;
     const alg = row.alg as SigningAlg;
@@ -245,16 +290,25 @@ async function loadKeys(): Promise<void> {
     const publicKey = known?.alg === alg ? known.publicKey : ((await importJWK(publicJwk, alg)) as CryptoKey);
     verification.set(row.kid, { kid: row.kid, alg, publicKey });
     jwks.push(publishedJwk(row.kid, alg, publicJwk));
-    if (row.status === "active") active = await activeKeyFor(row, alg, publicKey);
+    if (row.status === "active") active = await signerFor(row, alg, publicKey);
+    else if (row.status === "next" && row.activatesAt && (!scheduled || row.activatesAt.getTime() < scheduled.activatesAt)) {
+      // Imported ahead, so this instance signs with it at activates_at without waiting for a reload.
+      const signer = await signerFor(row, alg, publicKey);
+      if (signer) scheduled = { ...signer, activatesAt: row.activatesAt.getTime() };
+    }
   }
   cache.verification = verification;
   cache.jwks = jwks;
   cache.active = active;
+  cache.scheduled = scheduled;
   cache.loadedAt = Date.now();
+  watchKeyChanges(reloadQuietly, CACHE_TTL_MS);
 }
 
-async function activeKeyFor(row: KeyRow, alg: SigningAlg, publicKey: CryptoKey): Promise<ActiveKey | undefined> {
-  if (cache.active?.kid === row.kid) return cache.active;
+async function signerFor(row: KeyRow, alg: SigningAlg, publicKey: CryptoKey): Promise<ActiveKey | undefined> {
+  for (const known of [cache.active, cache.scheduled]) {
+    if (known?.kid === row.kid) return { kid: known.kid, alg: known.alg, publicKey: known.publicKey, privateKey: known.privateKey };
+  }
   if (row.privateKey === null) {
     // Supplied through TIM_SIGNING_KEY: usable only where that variable holds it.
     return cache.envKey?.kid === row.kid ? { ...cache.envKey, publicKey } : undefined;
@@ -264,25 +318,64 @@ async function activeKeyFor(row: KeyRow, alg: SigningAlg, publicKey: CryptoKey):
   return { kid: row.kid, alg, publicKey, privateKey };
 }
 
+/** A reload that reads the table after this call (a running one may have read it before a change just committed). */
 function refreshKeys(): Promise<void> {
-  cache.refreshing ??= loadKeys().finally(() => {
+  if (cache.refreshing) {
+    cache.refreshAgain ??= cache.refreshing
+      .catch(() => undefined)
+      .then(() => {
+        cache.refreshAgain = undefined;
+        return refreshKeys();
+      });
+    return cache.refreshAgain;
+  }
+  cache.refreshing = loadKeys().finally(() => {
     cache.refreshing = undefined;
   });
   return cache.refreshing;
 }
 
-function refreshIfStale(): void {
-  if (Date.now() - cache.loadedAt < CACHE_TTL_MS) return;
-  refreshKeys().catch((err: unknown) =>
+/** The signal's and the periodic reload: never suppressed, failures keep the cached keys. */
+function reloadQuietly(): Promise<void> {
+  return refreshKeys().catch((err: unknown) =>
     log.warn("signing keys could not be reloaded; using the cached keys", { error_name: (err as Error)?.name }),
   );
+}
+
+function refreshIfStale(): void {
+  if (Date.now() - cache.loadedAt >= CACHE_TTL_MS) void reloadQuietly();
+}
+
+/** The key that signs at this moment: the scheduled next key once its time has come, else the active key. */
+function currentSigner(): ActiveKey | undefined {
+  const scheduled = cache.scheduled;
+  if (!scheduled || Date.now() < scheduled.activatesAt) return cache.active;
+  cache.promoting ??= recordDueActivation()
+    .catch((err: unknown) => log.warn("scheduled key activation not recorded yet; signing with the new key anyway", errorFields(err)))
+    .finally(() => {
+      cache.promoting = undefined;
+    });
+  return scheduled;
+}
+
+/** Writes a due scheduled activation into the table (once, whichever instance comes first). */
+async function recordDueActivation(): Promise<void> {
+  await withKeyLock(async (tx) => {
+    const due = await tx.signingKey.findFirst({
+      where: { status: "next", activatesAt: { lte: new Date() }, privateKey: { not: null } },
+      orderBy: { activatesAt: "asc" },
+    });
+    if (due) await promote(tx, due.kid, due.activatesAt!);
+  });
+  await refreshKeys();
 }
 
 // ------------------------------------------------------------------- API ---
 
 /**
- * Makes sure a signing key is active and loaded: imports TIM_SIGNING_KEY when
- * set, otherwise creates the first key on the first start. Idempotent and safe
+ * Makes sure a signing key is active and loaded: the first key is the one of
+ * TIM_SIGNING_KEY when set, else a generated one. A rotation made since is kept
+ * whatever TIM_SIGNING_KEY says (logged and audited). Idempotent and safe
  * when several instances start at once (advisory lock).
  */
 export function ensureSigningKey(): Promise<void> {
@@ -298,8 +391,12 @@ async function ensure(): Promise<void> {
   const envKey = cfg.TIM_SIGNING_KEY ? cache.envKey : undefined;
   await withKeyLock(async (tx) => {
     const active = await tx.signingKey.findFirst({ where: { status: "active" } });
-    if (envKey) {
-      if (active?.kid === envKey.kid) return;
+    // A key stored without its private part was supplied through TIM_SIGNING_KEY: this process signs with it only if it holds it too.
+    const usable = active && (active.privateKey !== null || active.kid === envKey?.kid);
+    if (envKey && active && active.kid !== envKey.kid && usable) {
+      // TIM_SIGNING_KEY seeds the first key only: a rotation made since stays (restarting must not undo it).
+      await noteIgnoredEnvKey(tx, envKey.kid, active.kid);
+    } else if (envKey && !usable) {
       await tx.signingKey.upsert({
         where: { kid: envKey.kid },
         create: {
@@ -313,13 +410,13 @@ async function ensure(): Promise<void> {
         update: {},
       });
       await promote(tx, envKey.kid);
+      await startupKeyChange(tx, envKey.kid, active ? "key.env_replace" : "key.seed", active?.kid);
       log.info("signing key from TIM_SIGNING_KEY is active", { kid: envKey.kid, alg: envKey.alg });
-      return;
-    }
-    // No usable active key: none yet, or one supplied through an env variable that is gone.
-    if (!active || active.privateKey === null) {
-      const kid = await insertGeneratedKey(tx, cfg.TIM_SIGNING_ALG, "next");
+    } else if (!usable) {
+      // No usable active key: none yet, or one supplied through a TIM_SIGNING_KEY this process lacks.
+      const { kid } = await insertGeneratedKey(tx, cfg.TIM_SIGNING_ALG, "next");
       await promote(tx, kid);
+      await startupKeyChange(tx, kid, active ? "key.env_replace" : "key.seed", active?.kid);
       log.info("signing key created", { kid, alg: cfg.TIM_SIGNING_ALG });
     } else if (active.privateKey !== null && !active.privateKeyEncrypted && keyEncryptionKey()) {
       // A secret was configured after the key was stored in plain text: encrypt it now.
@@ -328,32 +425,67 @@ async function ensure(): Promise<void> {
     }
   });
   await refreshKeys();
-  if (!cache.active) throw new Error("No usable signing key after start-up.");
-  if (!envKey && cache.active.alg !== cfg.TIM_SIGNING_ALG) {
+  if (!currentSigner()) throw new Error("No usable signing key after start-up.");
+  if (!envKey && cache.active && cache.active.alg !== cfg.TIM_SIGNING_ALG) {
     // Switching at once would sign with a key resource servers have not fetched yet.
-    log.warn("TIM_SIGNING_ALG differs from the active key; it applies from the next key rotation (prepareNextKey, then activateNextKey)", {
+    log.warn("TIM_SIGNING_ALG differs from the active key; it applies from the next key rotation", {
       active_alg: cache.active.alg,
       configured_alg: cfg.TIM_SIGNING_ALG,
     });
   }
 }
 
-/** The key that signs now (loads keys on first use; reloads in the background when stale). */
-export async function activeSigningKey(): Promise<ActiveKey> {
-  if (!cache.active) await ensureSigningKey();
-  else refreshIfStale();
-  return cache.active!;
+/**
+ * A key TIM made the signing key by itself at start-up: the first key
+ * (`key.seed`), or, replacing `previous` (a key supplied through a
+ * TIM_SIGNING_KEY this process does not hold), a new one at once (`key.env_replace`).
+ */
+async function startupKeyChange(tx: Tx, kid: string, action: "key.seed" | "key.env_replace", previous?: string): Promise<void> {
+  if (previous) {
+    log.warn(
+      "SIGNING KEY REPLACED AT START-UP: the active key was supplied through a TIM_SIGNING_KEY this process does not hold; the new key signs at once. Give every instance the same TIM_SIGNING_KEY (or none).",
+      { kid, previous_kid: previous },
+    );
+  }
+  await recordAudit(tx, { actor: STARTUP_ACTOR, action, target: previous ? { kid, previous_kid: previous } : { kid } });
 }
 
-/** A published key by kid; reloads once (rate-limited) for kids not seen yet, e.g. another instance's new key. */
+/** TIM_SIGNING_KEY names another key than the one that signs: said once per process and situation, and audited. */
+async function noteIgnoredEnvKey(tx: Tx, envKid: string, activeKid: string): Promise<void> {
+  const situation = `${envKid} ${activeKid}`;
+  if (cache.envNoted === situation) return;
+  log.warn(
+    "TIM_SIGNING_KEY IGNORED: it only seeds the first signing key, and the key that signs now was rotated in since (console or another instance). The rotation stays; remove TIM_SIGNING_KEY from this instance's settings.",
+    { env_kid: envKid, active_kid: activeKid },
+  );
+  await recordAudit(tx, { actor: STARTUP_ACTOR, action: "key.env_ignored", target: { kid: envKid, active_kid: activeKid } });
+  cache.envNoted = situation;
+}
+
+/** The key that signs now (loads keys on first use; reloads in the background when stale). */
+export async function activeSigningKey(): Promise<ActiveKey> {
+  if (!currentSigner()) await ensureSigningKey();
+  else refreshIfStale();
+  return currentSigner()!;
+}
+
+/**
+ * A published key by kid. A kid not seen yet reloads the keys at most once
+ * per UNKNOWN_KID_RELOAD_MS (forged kids cause no reload storm); inside that
+ * interval it waits for a reload already running (a signalled change) rather
+ * than refusing at once.
+ */
 export async function verificationKey(kid: string): Promise<VerificationKey | undefined> {
   if (cache.loadedAt === 0) await ensureSigningKey();
   else refreshIfStale();
   const known = cache.verification.get(kid);
   if (known) return known;
-  if (Date.now() - cache.lastUnknownKidRefresh < UNKNOWN_KID_RELOAD_MS) return undefined;
-  cache.lastUnknownKidRefresh = Date.now();
-  await refreshKeys();
+  if (Date.now() - cache.lastUnknownKidRefresh >= UNKNOWN_KID_RELOAD_MS) {
+    cache.lastUnknownKidRefresh = Date.now();
+    await refreshKeys();
+  } else if (cache.refreshing) {
+    await cache.refreshing.catch(() => undefined);
+  }
   return cache.verification.get(kid);
 }
 
@@ -401,17 +533,51 @@ async function writeExpiry(kid: string, until: number): Promise<void> {
 export async function prepareNextKey(alg: SigningAlg = config().TIM_SIGNING_ALG, within?: KeyChangeHook): Promise<string> {
   const kid = await withKeyLock(async (tx) => {
     const next = await tx.signingKey.findFirst({ where: { status: "next", privateKey: { not: null } } });
-    const kid = next?.kid ?? (await insertGeneratedKey(tx, alg, "next"));
-    await within?.(tx, kid);
+    const kid = next?.kid ?? (await insertGeneratedKey(tx, alg, "next")).kid;
+    await within?.(tx, kid, { signs_from: signableFrom(next?.createdAt ?? new Date()).toISOString() });
     return kid;
   });
   await refreshKeys();
   return kid;
 }
 
+/** A rotation: the key that signs from `activatesAt` (at once when that is not in the future). */
+export type KeyRotation = { kid: string; activatesAt: Date; immediate: boolean };
+
 /**
- * Makes the `next` key the signing key and retires the current one (which stays
- * published until its last token expired). Returns the new kid.
+ * Rotate now, safely across instances: the oldest `next` key (a new one when
+ * there is none) signs once it has been published for the publish lead — at
+ * once if it has been, else at its `activates_at`, set here. Every instance
+ * switches at that moment; the current key is retired then (and stays
+ * published until its tokens expire). Asking again keeps the schedule.
+ */
+export async function scheduleRotation(within?: KeyChangeHook): Promise<KeyRotation> {
+  const rotation = await withKeyLock(async (tx) => {
+    const next =
+      (await tx.signingKey.findFirst({
+        where: { status: "next", privateKey: { not: null } },
+        orderBy: { createdAt: "asc" },
+        select: { kid: true, createdAt: true, activatesAt: true },
+      })) ?? (await insertGeneratedKey(tx, config().TIM_SIGNING_ALG, "next"));
+    const now = new Date();
+    const at = next.activatesAt ?? new Date(Math.max(now.getTime(), signableFrom(next.createdAt).getTime()));
+    const immediate = at <= now;
+    if (immediate) await promote(tx, next.kid, now);
+    else if (!next.activatesAt) await tx.signingKey.update({ where: { kid: next.kid }, data: { activatesAt: at } });
+    const activatesAt = immediate ? now : at;
+    await within?.(tx, next.kid, { activates_at: activatesAt.toISOString() });
+    return { kid: next.kid, activatesAt, immediate };
+  });
+  await refreshKeys();
+  return rotation;
+}
+
+/**
+ * Emergency rotation (a compromised key): makes the `next` key the signing key
+ * at once, without waiting for the publish lead — verifiers that cached the
+ * JWKS before it was published refuse its tokens until they fetch it again.
+ * Retires the current key (which stays published until its last token
+ * expired). Returns the new kid.
  */
 export async function activateNextKey(within?: KeyChangeHook): Promise<string> {
   const kid = await withKeyLock(async (tx) => {
@@ -443,10 +609,18 @@ export async function retireKey(kid: string, within?: KeyChangeHook): Promise<{ 
       const next = await tx.signingKey.findFirst({
         where: { status: "next", privateKey: { not: null } },
         orderBy: { createdAt: "asc" },
-        select: { kid: true },
+        select: { kid: true, createdAt: true },
       });
       if (!next) {
         throw new TimError(409, "only_signing_key", `Signing key ${kid} is the only key that can sign: publish a next key first, or rotate now.`);
+      }
+      const from = signableFrom(next.createdAt);
+      if (from > new Date()) {
+        throw new TimError(
+          409,
+          "next_key_too_new",
+          `The next key ${next.kid} may sign only from ${from.toISOString()}, when every verifier's cached key set holds it: rotate now to switch then, or use an emergency rotation to switch at once.`,
+        );
       }
       await promote(tx, next.kid);
     } else {
@@ -463,7 +637,9 @@ export async function retireKey(kid: string, within?: KeyChangeHook): Promise<{ 
 /** Forgets the cached keys (tests that change the key environment). */
 export function resetKeyCache(): void {
   cache.active = undefined;
+  cache.scheduled = undefined;
   cache.envKey = undefined;
+  cache.envNoted = undefined;
   cache.verification = new Map();
   cache.jwks = [];
   cache.loadedAt = 0;

@@ -1,10 +1,10 @@
 import { describe, expect, test } from "vitest";
 import { createClientFromConsole, listApiClients, rotateClientSecretFromConsole, updateClientFromConsole } from "@/lib/admin/clients";
-import { listSigningKeys, prepareKey, retireKeyFromConsole, rotateKeyNow } from "@/lib/admin/keys";
+import { listSigningKeys, prepareKey, retireKeyFromConsole, rotateKeyEmergency, rotateKeyNow } from "@/lib/admin/keys";
 import { revokeListed } from "@/lib/admin/revoke-listed";
 import { parseAuditQuery, searchAudit } from "@/lib/audit/search";
 import { db } from "@/lib/db/client";
-import { ensureSigningKey } from "@/lib/jwt/keys";
+import { ensureSigningKey, publishLeadMs } from "@/lib/jwt/keys";
 import { tokenDetail } from "@/lib/reporting/token-detail";
 import { seedTokens, unique } from "@/test/reporting/seed";
 
@@ -54,17 +54,33 @@ describe("audit log search", () => {
 });
 
 describe("keys and API clients from the console", () => {
-  test("rotate now makes a new key active, retires the old one (still published) and is audited", async () => {
+  test("rotate now schedules a fresh key after the publish lead (asking again keeps it); an emergency rotation switches at once; both audited", async () => {
     await ensureSigningKey();
     const before = await listSigningKeys();
     const oldActive = before.keys.find((k) => k.status === "active")!;
-    const kid = await rotateKeyNow(actor, "req-rotate");
+    const rotation = await rotateKeyNow(actor, "req-rotate");
+    expect(rotation.immediate).toBe(false);
+    const scheduled = (await listSigningKeys()).keys.find((k) => k.kid === rotation.kid)!;
+    expect(scheduled).toMatchObject({ status: "next", published: true });
+    // Default lead: the JWKS max-age (300 s) plus the margin.
+    expect(scheduled.activatesAt!.getTime() - scheduled.createdAt.getTime()).toBe(publishLeadMs());
+    expect(publishLeadMs()).toBeGreaterThan(300_000);
+    expect(await rotateKeyNow(actor, "req-rotate")).toEqual(rotation);
+    expect((await listSigningKeys()).keys.find((k) => k.status === "active")?.kid).toBe(oldActive.kid);
+
+    const kid = await rotateKeyEmergency(actor, "req-rotate");
+    expect(kid).toBe(rotation.kid);
     const after = await listSigningKeys();
     expect(after.keys.find((k) => k.status === "active")?.kid).toBe(kid);
     expect(after.keys.find((k) => k.kid === oldActive.kid)?.status).toBe("retired");
     expect(after.jwks.keys.map((k) => (k as { kid: string }).kid)).toContain(kid);
     const audits = await (await db()).audit.findMany({ where: { requestId: "req-rotate" }, orderBy: { seq: "asc" } });
-    expect(audits.map((a) => [a.action, a.target])).toEqual([["key.prepare", { kid }], ["key.rotate", { kid }]]);
+    const at = rotation.activatesAt.toISOString();
+    expect(audits.map((a) => [a.action, a.target])).toEqual([
+      ["key.rotate", { kid, activates_at: at }],
+      ["key.rotate", { kid, activates_at: at }],
+      ["key.rotate_emergency", { kid }],
+    ]);
   });
 
   test("retire a published next key: it stops being a candidate, leaves the JWKS (it never signed) and is audited", async () => {
@@ -77,7 +93,7 @@ describe("keys and API clients from the console", () => {
     expect(active).toBe(after.keys.find((k) => k.status === "active")?.kid);
     expect(after.keys.find((k) => k.kid === kid)).toMatchObject({ status: "retired", published: false });
     const audits = await (await db()).audit.findMany({ where: { requestId }, orderBy: { seq: "asc" } });
-    expect(audits.map((a) => [a.action, a.target])).toEqual([["key.prepare", { kid }], ["key.retire", { kid }]]);
+    expect(audits.map((a) => [a.action, a.target])).toEqual([["key.prepare", { kid, signs_from: expect.any(String) }], ["key.retire", { kid }]]);
     await expect(retireKeyFromConsole(kid, actor)).rejects.toMatchObject({ status: 409 });
   });
 

@@ -43,6 +43,10 @@ async function reason(token: unknown, opts?: Parameters<typeof verifyJwt>[1]): P
   return "valid";
 }
 
+async function lastAudit() {
+  return (await db()).audit.findFirst({ orderBy: { seq: "desc" }, select: { action: true, actorType: true, target: true } });
+}
+
 function withEnv(vars: Record<string, string | undefined>) {
   for (const [k, v] of Object.entries(vars)) {
     if (v === undefined) delete process.env[k];
@@ -52,7 +56,7 @@ function withEnv(vars: Record<string, string | undefined>) {
   resetKeyCache();
 }
 
-afterAll(() => withEnv({ TIM_SIGNING_KEY: undefined, TIM_KEY_ENCRYPTION_SECRET: undefined, TIM_SIGNING_ALG: undefined }));
+afterAll(() => withEnv({ TIM_SIGNING_KEY: undefined, TIM_KEY_ENCRYPTION_SECRET: undefined, TIM_SIGNING_ALG: undefined, TIM_KEY_PUBLISH_LEAD_SECONDS: undefined }));
 
 describe("signing and verification", () => {
   test("a signed token verifies and carries alg, kid and typ", async () => {
@@ -232,6 +236,9 @@ describe("rotation", () => {
 
     const oldToken = await signJwt(claims());
     const nextKid = await prepareNextKey();
+    // Just published: verifiers may not hold it yet, so it cannot take over (default publish lead).
+    await expect(retireKey(current)).rejects.toMatchObject({ status: 409, code: "next_key_too_new" });
+    withEnv({ TIM_KEY_PUBLISH_LEAD_SECONDS: "0" });
     // A failing hook (audit write) undoes the retirement.
     await expect(retireKey(current, async () => { throw new Error("audit failed"); })).rejects.toThrow("audit failed");
     expect((await prisma.signingKey.findUniqueOrThrow({ where: { kid: current } })).status).toBe("active");
@@ -255,6 +262,7 @@ describe("rotation", () => {
     expect(await retireKey(unused)).toEqual({ retired: unused, active: nextKid });
     expect((await publicJwks()).keys.map((k) => k.kid)).not.toContain(unused);
     await expect(activateNextKey()).rejects.toThrow(/no prepared next key/);
+    withEnv({ TIM_KEY_PUBLISH_LEAD_SECONDS: undefined });
   });
 
   test("ES256 and EdDSA keys are selectable", async () => {
@@ -305,8 +313,9 @@ describe("key storage", () => {
     withEnv({ TIM_KEY_ENCRYPTION_SECRET: "correct horse battery staple" });
   });
 
-  test("TIM_SIGNING_KEY (PKCS#8 PEM) becomes the signing key, stored without its private part", async () => {
+  test("TIM_SIGNING_KEY (PKCS#8 PEM) seeds the first signing key, stored without its private part (audited)", async () => {
     const prisma = await db();
+    await prisma.signingKey.deleteMany();
     const { privateKey } = await generateKeyPair("ES256", { extractable: true });
     const pem = await exportPKCS8(privateKey);
     withEnv({ TIM_SIGNING_KEY: pem, TIM_SIGNING_ALG: "ES256" });
@@ -314,15 +323,18 @@ describe("key storage", () => {
     const key = await activeSigningKey();
     const row = await prisma.signingKey.findUniqueOrThrow({ where: { kid: key.kid } });
     expect(row).toMatchObject({ status: "active", alg: "ES256", privateKey: null });
+    expect(await lastAudit()).toMatchObject({ action: "key.seed", actorType: "system_job", target: { kid: key.kid } });
     const token = await signJwt(claims());
     expect(decodeProtectedHeader(token)).toMatchObject({ alg: "ES256", kid: key.kid });
     await expect(verifyJwt(token)).resolves.toBeTruthy();
 
-    // a JWK works too
+    // Another TIM_SIGNING_KEY while the active key is one only a TIM_SIGNING_KEY holds: it replaces it (a JWK works too), audited.
     const jwk = { ...(await exportJWK((await generateKeyPair("EdDSA", { extractable: true, crv: "Ed25519" })).privateKey)) };
     withEnv({ TIM_SIGNING_KEY: JSON.stringify(jwk), TIM_SIGNING_ALG: "RS256" });
     await ensureSigningKey();
-    expect((await activeSigningKey()).alg).toBe("EdDSA");
+    const replaced = await activeSigningKey();
+    expect(replaced.alg).toBe("EdDSA");
+    expect(await lastAudit()).toMatchObject({ action: "key.env_replace", target: { kid: replaced.kid, previous_kid: key.kid } });
     await expect(verifyJwt(token)).resolves.toBeTruthy();
 
     // removing the variable makes TIM generate its own key again
@@ -331,6 +343,30 @@ describe("key storage", () => {
     const own = await activeSigningKey();
     expect(own.alg).toBe("RS256");
     expect((await prisma.signingKey.findUniqueOrThrow({ where: { kid: own.kid } })).privateKey).not.toBeNull();
+    expect(await lastAudit()).toMatchObject({ action: "key.env_replace", target: { kid: own.kid, previous_kid: replaced.kid } });
+  });
+
+  test("a restart with TIM_SIGNING_KEY set does not undo a rotation: the variable is ignored, logged and audited once per process", async () => {
+    const prisma = await db();
+    await prisma.signingKey.deleteMany();
+    const pem = await exportPKCS8((await generateKeyPair("RS256", { extractable: true })).privateKey);
+    withEnv({ TIM_SIGNING_KEY: pem, TIM_SIGNING_ALG: "RS256" });
+    await ensureSigningKey();
+    const seeded = (await activeSigningKey()).kid;
+    await prepareNextKey();
+    const rotated = await activateNextKey();
+    expect(rotated).not.toBe(seeded);
+
+    withEnv({ TIM_SIGNING_KEY: pem }); // a restart: the key cache is gone, the variable still set
+    const before = await prisma.audit.count({ where: { action: "key.env_ignored" } });
+    await ensureSigningKey();
+    await ensureSigningKey();
+    expect((await activeSigningKey()).kid).toBe(rotated);
+    expect(decodeProtectedHeader(await signJwt(claims())).kid).toBe(rotated);
+    expect((await prisma.signingKey.findUniqueOrThrow({ where: { kid: seeded } })).status).toBe("retired");
+    expect(await prisma.audit.count({ where: { action: "key.env_ignored" } })).toBe(before + 1);
+    expect(await lastAudit()).toMatchObject({ action: "key.env_ignored", target: { kid: seeded, active_kid: rotated } });
+    withEnv({ TIM_SIGNING_KEY: undefined });
   });
 
   test("a broken TIM_SIGNING_KEY stops start-up with a clear message", async () => {

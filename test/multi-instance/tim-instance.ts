@@ -3,10 +3,13 @@
  * `npm start` (migrations, runtime with the job runner and the denylist
  * listener, the framework-independent API routes) without the Next pages,
  * so three instances start in seconds without a production build.
- * Prints "ready <port>" once it listens on an ephemeral port of 127.0.0.1.
+ * Prints "ready <port>" once it listens on an ephemeral port of 127.0.0.1;
+ * a line "rotate" on stdin makes it "Rotate now" (answered "rotated <json>").
  */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { createInterface } from "node:readline";
+import { rotateKeyNow } from "@/lib/admin/keys";
 import { closeDb } from "@/lib/db/client";
 import { migrate } from "@/lib/db/migrate";
 import { serveApiRoute } from "@/server/api-server";
@@ -24,6 +27,14 @@ try {
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   process.stdout.write(`ready ${(server.address() as AddressInfo).port}\n`);
+  // Console actions the test asks this instance for, one per stdin line (the console's server actions need the Next pages).
+  createInterface({ input: process.stdin }).on("line", (line) => {
+    if (line.trim() !== "rotate") return;
+    rotateKeyNow({ type: "administrator", id: "multi-instance-test" }).then(
+      (rotation) => process.stdout.write(`rotated ${JSON.stringify(rotation)}\n`),
+      (err: unknown) => process.stdout.write(`rotate failed ${err instanceof Error ? err.message : String(err)}\n`),
+    );
+  });
   process.on("SIGTERM", () => {
     server.close();
     void runtime.stop().then(() => closeDb()).finally(() => process.exit(0));

@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import { ActionForm } from "@/app/admin/_components/action-form";
 import { Badge, PageTitle, Section, When, buttonClass, dangerButtonClass, secondaryButtonClass } from "@/app/admin/_components/ui";
-import { prepareKeyAction, retireKeyAction, rotateKeyAction } from "@/app/admin/keys/actions";
+import { emergencyRotateKeyAction, prepareKeyAction, retireKeyAction, rotateKeyAction } from "@/app/admin/keys/actions";
 import { listSigningKeys } from "@/lib/admin/keys";
 import { requireUser } from "@/lib/auth/current-user";
 
@@ -15,13 +15,13 @@ export default async function KeysPage() {
   return (
     <>
       <PageTitle title="Signing keys">
-        One key signs; a <em>next</em> key is published before it signs; a <em>retired</em> key stays in the JWKS until the last token it signed has expired.
+        One key signs; a <em>next</em> key is published before it signs — &quot;Rotate now&quot; lets it sign only once it has been in the JWKS longer than verifiers cache it, on every instance at the same moment; a <em>retired</em> key stays in the JWKS until the last token it signed has expired.
       </PageTitle>
       <Section title="Keys" id="keys">
         <div className="overflow-x-auto">
           <table className="w-full min-w-[860px] text-sm" data-testid="key-table">
             <thead>
-              <tr className="text-left text-slate-500"><th className="py-2">Key id (kid)</th><th>Alg</th><th>Status</th><th>Created</th><th>Activated</th><th>Retired</th><th>Published until</th><th>In JWKS</th><th><span className="sr-only">Actions</span></th></tr>
+              <tr className="text-left text-slate-500"><th className="py-2">Key id (kid)</th><th>Alg</th><th>Status</th><th>Created</th><th>Activated / signs from</th><th>Retired</th><th>Published until</th><th>In JWKS</th><th><span className="sr-only">Actions</span></th></tr>
             </thead>
             <tbody>
               {keys.map((k) => (
@@ -30,7 +30,7 @@ export default async function KeysPage() {
                   <td>{k.alg}</td>
                   <td><Badge value={k.status} /></td>
                   <td><When at={k.createdAt} /></td>
-                  <td><When at={k.activatedAt} /></td>
+                  <td data-testid={k.activatesAt && k.status === "next" ? "key-signs-from" : undefined}><When at={k.status === "next" ? k.activatesAt : k.activatedAt} /></td>
                   <td><When at={k.retiredAt} /></td>
                   <td>{k.status === "retired" ? <When at={k.lastTokenExpiresAt} /> : "—"}</td>
                   <td>{k.published ? "yes" : "no"}</td>
@@ -49,6 +49,14 @@ export default async function KeysPage() {
         <div className="mt-4 flex flex-wrap gap-4">
           <ActionForm action={rotateKeyAction} submitLabel="Rotate now" submitClassName={buttonClass} pendingLabel="Rotating…" testId="rotate-key" />
           <ActionForm action={prepareKeyAction} submitLabel="Publish a next key" submitClassName={secondaryButtonClass} testId="prepare-key" />
+        </div>
+        <div className="mt-6 border-t border-slate-100 pt-4">
+          <ActionForm action={emergencyRotateKeyAction} submitLabel="Emergency rotation" submitClassName={dangerButtonClass} pendingLabel="Rotating…" testId="emergency-rotate-key">
+            <label className="flex items-center gap-2 text-sm">
+              <input type="checkbox" name="confirm" value="compromised" />
+              The signing key is compromised: switch to a new key at once, although verifiers that cached the key set refuse its tokens until they fetch it again.
+            </label>
+          </ActionForm>
         </div>
       </Section>
       <Section title="JWKS (as published at /jwt/keys/public)" id="jwks">
