@@ -10,8 +10,10 @@ export function newNonce(): string {
  * nonce (Next puts it on its own scripts, inline and bundled, when it reads it
  * from the request's CSP header); 'strict-dynamic' lets those load the chunks
  * they import. Styles are TIM's built stylesheet ('self') and the tags Next
- * marks with the nonce, so no 'unsafe-inline' at all. Dev mode adds
- * 'unsafe-eval', which React's dev build needs for its error stacks.
+ * marks with the nonce, so no 'unsafe-inline' at all. Dev mode only: React's
+ * dev build needs 'unsafe-eval' for its error stacks, and the dev server
+ * injects CSS as <style> tags without the nonce (hot reload), hence
+ * 'unsafe-inline' for styles (which a nonce beside it would switch off).
  * No form-action: the sign-in form posts to next-auth, which redirects to TARA
  * (another origin), and Chromium applies form-action to that redirect.
  */
@@ -19,7 +21,7 @@ export function pageCsp(nonce: string, dev: boolean): string {
   return [
     "default-src 'self'",
     `script-src 'self' 'nonce-${nonce}' 'strict-dynamic'${dev ? " 'unsafe-eval'" : ""}`,
-    `style-src 'self' 'nonce-${nonce}'`,
+    dev ? "style-src 'self' 'unsafe-inline'" : `style-src 'self' 'nonce-${nonce}'`,
     "img-src 'self' data:",
     "font-src 'self'",
     "connect-src 'self'",
