@@ -1,5 +1,6 @@
 import { createServer, type Server } from "node:http";
 import next from "next";
+import { newNonce, pageSecurityHeaders } from "@/lib/http/page-headers";
 import { isCrossOriginAction } from "@/lib/http/server-actions";
 import { serveApiRoute } from "@/server/api-server";
 
@@ -8,7 +9,8 @@ export type RunningServer = { server: Server; url: string; close: () => Promise<
 /**
  * TIM's HTTP server: framework-independent API routes are served straight
  * from their route handlers (no per-request Next pipeline on hot paths);
- * pages, next-auth and everything else go to Next.
+ * pages, next-auth and everything else go to Next, with the page security
+ * headers and a fresh CSP nonce per response.
  */
 export async function startHttpServer(options: { port: number; host: string; dev: boolean }): Promise<RunningServer> {
   const app = next({ dev: options.dev, dir: process.cwd(), hostname: options.host, port: options.port });
@@ -24,6 +26,11 @@ export async function startHttpServer(options: { port: number; host: string; dev
           res.end(JSON.stringify({ error: "cross_origin_request", message: "This form may only be submitted from TIM's own pages." }));
           return;
         }
+        const headers = pageSecurityHeaders(newNonce(), options.dev);
+        for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+        // Next takes the nonce for the scripts it renders from the request's CSP; whatever the client sent is replaced.
+        req.headers["content-security-policy"] = headers["content-security-policy"];
+        delete req.headers["content-security-policy-report-only"];
         return handleNext(req, res);
       })
       .catch(() => {
