@@ -87,7 +87,7 @@ export const exportJobHandler: BulkJobHandler = {
         if (!file) {
           file = await createStoredFile(tx, { runId, name, contentType: EXPORT_CONTENT_TYPES[p.format], expiresAt: expiry() });
           // a file lost mid-run (or never started) is written from zero: progress restarts with it
-          await tx.jobRun.update({ where: { id: runId }, data: { progressDone: 0 } });
+          await tx.jobRun.updateMany({ where: { id: runId, progressDone: { not: 0 } }, data: { progressDone: 0 } });
         }
         if (!sameWatermark(watermarkOf(file), from)) return false;
         await appendStoredFile(tx, file, Buffer.from(batch.text, "utf8"), { watermark: next, expiresAt: expiry() });

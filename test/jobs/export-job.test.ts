@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
@@ -8,13 +8,14 @@ import { db } from "@/lib/db/client";
 import { getJobRun, type JobRunView } from "@/lib/jobs/runs";
 import type { JobRunnerHandle } from "@/lib/jobs/start";
 import { streamTokenExport, type ExportFormat } from "@/lib/reporting/export";
-import { exportDownloadResponse, exportsDir, requestExportJob } from "@/lib/reporting/export-job";
+import { exportDownloadResponse, requestExportJob } from "@/lib/reporting/export-job";
 import { tokenFilterSchema } from "@/lib/reporting/filters";
 import { hash, startTestRunner, waitFor } from "@/test/jobs/support";
 import { startTestServer, type TestServer } from "@/test/support/http";
+import { storedFileContent } from "@/test/support/stored-files";
 
 // Background exports through the in-process runner on the real database,
-// written under a data directory of this file's own.
+// stored in it (tim.files); the data directory of this file's own stays empty of exports.
 const dataDir = mkdtempSync(path.join(tmpdir(), "tim-export-job-"));
 const ADMIN = { type: "administrator" as const, id: "EE38001085718" };
 
@@ -94,26 +95,25 @@ test("a background export writes the same file as the streamed export, records r
     expect(run.counts).toEqual({ processed: 1_237 });
 
     const fileName = `tim-tokens-${runId}.${format}`;
-    const content = readFileSync(path.join(exportsDir(), fileName));
+    const content = await storedFileContent(runId, fileName);
     expect(content.toString("utf8")).toBe(await streamed(name, format));
     expect(run.result).toEqual({ file: fileName, format, rows: 1_237, bytes: content.length, sha256: sha256(content) });
-    expect(exportsDir()).toBe(path.join(dataDir, "exports"));
   }
   const audit = await (await db()).audit.findMany({ where: { action: "tokens.export.queued", target: { path: ["query", "jwt_name"], equals: name } } });
   expect(audit).toHaveLength(2);
   expect(audit[0]).toMatchObject({ actorType: "administrator", actorId: ADMIN.id, counts: { rows: 1_237 } });
-  expect(readdirSync(exportsDir()).filter((f) => f.endsWith(".part"))).toEqual([]);
+  expect(readdirSync(dataDir)).not.toContain("exports");
 });
 
-test("a chunk that fails after writing is retried from its recorded length: no duplicated or missing rows", async () => {
+test("a chunk that fails is rolled back with its progress; the retry continues after the last committed batch: no duplicated or missing rows", async () => {
   const name = `bg-export-retry-${randomUUID()}`;
   // 13 chunks of 500 rows: the runner's second step starts after row 5,000 with a file already written
   await seedTokens(name, 6_097);
   const requestedBy = `admin:retry-${randomUUID()}`;
   const client = await db();
   const fn = `tim_test_progress_${randomUUID().replace(/-/g, "")}`;
-  // Records every progress update of this run and fails the first one reaching 6,000 rows, after the
-  // chunk's rows were written to the file: a real database failure, not a mock.
+  // Records every progress update of this run and fails the first one reaching 6,000 rows, in the
+  // transaction that appended the chunk's rows: a real database failure, not a mock.
   await client.$executeRawUnsafe(`CREATE TABLE ${fn}_log (seq serial, done bigint)`);
   await client.$executeRawUnsafe(`CREATE SEQUENCE ${fn}_seq`);
   await client.$executeRawUnsafe(`
@@ -132,15 +132,16 @@ test("a chunk that fails after writing is retried from its recorded length: no d
     expect(run.status).toBe("succeeded");
     expect(run.progressDone).toBe(6_100);
 
-    const content = readFileSync(path.join(exportsDir(), `tim-tokens-${runId}.csv`));
+    const content = await storedFileContent(runId, `tim-tokens-${runId}.csv`);
     expect(content.toString("utf8")).toBe(await streamed(name, "csv"));
     expect(run.result).toMatchObject({ rows: 6_100, bytes: content.length, sha256: sha256(content) });
-    expect(readdirSync(exportsDir()).filter((f) => f.includes(runId))).toEqual([`tim-tokens-${runId}.csv`]);
+    expect(await client.storedFile.count({ where: { runId } })).toBe(1);
 
-    // every update of the run: the start, one per chunk, the retried step from 5,000 on, the finish
+    // every committed update of the run: the start, one per chunk (the retried step replays from 5,000 but
+    // continues after the committed 5,500: no chunk twice), the finish
     const log = await client.$queryRawUnsafe<Array<{ done: bigint }>>(`SELECT done FROM ${fn}_log ORDER BY seq`);
     expect(log.map((r) => Number(r.done))).toEqual([
-      0, 500, 1000, 1500, 2000, 2500, 3000, 3500, 4000, 4500, 5000, 5500, 5500, 6000, 6100, 6100,
+      0, 500, 1000, 1500, 2000, 2500, 3000, 3500, 4000, 4500, 5000, 5500, 6000, 6100, 6100,
     ]);
     const [execution] = await client.$queryRaw<Array<{ attempt: number; status: string }>>`
       SELECT attempt, status FROM tim.job_executions
@@ -172,7 +173,7 @@ test("the download is the finished file, audited; unknown, unfinished and purged
   await expect(exportDownloadResponse("../../etc/passwd", ADMIN)).rejects.toMatchObject({ status: 404 });
   const queued = await (await db()).jobRun.create({ data: { job: "export", trigger: "console", status: "running", params: {}, counts: {} } });
   await expect(exportDownloadResponse(queued.id, ADMIN)).rejects.toMatchObject({ status: 409, code: "export_not_ready" });
-  rmSync(path.join(exportsDir(), `tim-tokens-${runId}.jsonl`));
+  await (await db()).storedFile.deleteMany({ where: { runId } });
   await expect(exportDownloadResponse(runId, ADMIN)).rejects.toMatchObject({ status: 410, code: "export_gone" });
 });
 
