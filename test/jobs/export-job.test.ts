@@ -11,6 +11,7 @@ import { streamTokenExport, type ExportFormat } from "@/lib/reporting/export";
 import { exportDownloadResponse, requestExportJob } from "@/lib/reporting/export-job";
 import { tokenFilterSchema } from "@/lib/reporting/filters";
 import { hash, startTestRunner, waitFor } from "@/test/jobs/support";
+import { seedExportTokens as seedTokens } from "@/test/jobs/export-support";
 import { startTestServer, type TestServer } from "@/test/support/http";
 import { storedFileContent } from "@/test/support/stored-files";
 
@@ -32,37 +33,6 @@ afterAll(async () => {
   await server.close();
   rmSync(dataDir, { recursive: true, force: true });
 });
-
-/** `count` custom tokens plus 3 TARA tokens, all with one JWT name; every 7th custom one revoked. */
-async function seedTokens(name: string, count: number): Promise<void> {
-  const client = await db();
-  const expiresAt = new Date(Date.now() + 86_400_000);
-  const row = (i: number, kind: string) => {
-    const jwtUuid = randomUUID();
-    return {
-      jwtUuid,
-      claimKeys: "sub,role",
-      issuedAt: new Date(Date.UTC(2026, 0, 1) + i * 1_000),
-      expiresAt,
-      subject: `${name}-user-${i}`,
-      jwtName: name,
-      audience: "tim-audience",
-      issuer: "TIM",
-      originalJwtUuid: jwtUuid,
-      // a comma, a quote, a newline and a formula: CSV escaping must survive the chunking
-      claimsJson: { sub: `${name}-user-${i}`, role: i % 5 === 0 ? '=cmd,"x"\nnext' : "reader" },
-      tokenHash: hash(`${kind}-${jwtUuid}`),
-    };
-  };
-  const custom = Array.from({ length: count }, (_, i) => ({ ...row(i, "custom"), clientId: "export-client" }));
-  await client.customJwtMetadata.createMany({ data: custom });
-  await client.taraJwtMetadata.createMany({
-    data: Array.from({ length: 3 }, (_, i) => ({ ...row(count + i, "tara"), authMethod: "mID", levelOfAssurance: "high" })),
-  });
-  await client.customDenylist.createMany({
-    data: custom.filter((_, i) => i % 7 === 0).map((r) => ({ jwtUuid: r.jwtUuid, expiresAt: r.expiresAt, reason: "test" })),
-  });
-}
 
 async function streamed(name: string, format: ExportFormat): Promise<string> {
   return new Response(streamTokenExport(tokenFilterSchema.parse({ jwt_name: name }), format)).text();
