@@ -37,7 +37,7 @@ export async function appendStoredFile(
   tx: Tx,
   file: StoredFile,
   data: Uint8Array,
-  update: { watermark: Prisma.InputJsonValue; expiresAt: Date },
+  update: { watermark?: Prisma.InputJsonValue; expiresAt: Date },
 ): Promise<StoredFile> {
   const pieces: Array<{ fileId: string; seq: number; data: Uint8Array<ArrayBuffer> }> = [];
   for (let at = 0; at < data.length; at += CHUNK_BYTES) {
