@@ -52,7 +52,7 @@ async function finished(runId: string): Promise<JobRunView> {
 
 const sha256 = (data: Buffer) => createHash("sha256").update(data).digest("hex");
 
-test("a background export writes the same file as the streamed export, records rows, bytes and SHA-256, and is audited", async () => {
+test("a background export writes the same file as the streamed export, records rows, bytes and SHA-256, and is audited", { timeout: 120_000 }, async () => {
   const name = `bg-export-${randomUUID()}`;
   await seedTokens(name, 1_234);
   for (const format of ["csv", "jsonl"] as const) {
