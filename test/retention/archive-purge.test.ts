@@ -3,7 +3,9 @@ import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
+import { listArchivePurgeFiles } from "@/lib/archive/files";
 import { runArchivePurge } from "@/lib/archive/purge";
+import { storedFileDownloadResponse } from "@/lib/files/download";
 import { resetConfig } from "@/lib/config/env";
 import { db } from "@/lib/db/client";
 import { getJobRun } from "@/lib/jobs/runs";
@@ -88,4 +90,21 @@ test("archived rows older than TIM_ARCHIVE_DAYS are exported to stored JSON Line
 
   expect(run).toMatchObject({ job: "archive_purge", status: "succeeded" });
   expect(run!.counts["custom.jwt_metadata_archive"]).toBeGreaterThanOrEqual(old.length);
+
+  // administrators download the stored file from any instance, audited; the console lists it
+  const custom = files.find((f) => f.name === state.files.custom)!;
+  expect((await listArchivePurgeFiles(50)).map((f) => f.id)).toContain(custom.id);
+  const admin = { type: "administrator" as const, id: "EE38001085718" };
+  const res = await storedFileDownloadResponse(custom.id, admin, `req-archive-${state.runId}`);
+  expect(res.headers.get("content-disposition")).toBe(`attachment; filename="${custom.name}"`);
+  expect(res.headers.get("content-length")).toBe(String(custom.bytes));
+  expect(res.headers.get("x-tim-sha256")).toBe(custom.sha256);
+  expect(Buffer.from(await res.arrayBuffer())).toEqual(await storedFileContent(state.runId, custom.name));
+  expect(await client.audit.findFirst({ where: { action: "files.download", requestId: `req-archive-${state.runId}` } })).toMatchObject({
+    actorId: admin.id,
+    target: { file_id: custom.id, run_id: state.runId },
+    counts: { bytes: custom.bytes },
+  });
+  await expect(storedFileDownloadResponse(randomUUID(), admin)).rejects.toMatchObject({ status: 404 });
+  await expect(storedFileDownloadResponse("../etc/passwd", admin)).rejects.toMatchObject({ status: 404 });
 });
