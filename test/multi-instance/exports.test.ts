@@ -1,5 +1,4 @@
 import { createHash, randomUUID } from "node:crypto";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { resetConfig } from "@/lib/config/env";
 import { closeDb } from "@/lib/db/client";
@@ -9,7 +8,7 @@ import { requestExportJob } from "@/lib/reporting/export-job";
 import { tokenFilterSchema } from "@/lib/reporting/filters";
 import { seedExportTokens } from "@/test/jobs/export-support";
 import { adminSessionCookie } from "@/test/support/admin-session";
-import { createClusterDb, exited, instanceEnv, startInstance, waitFor, type Instance } from "@/test/multi-instance/cluster";
+import { createClusterDatabase, exited, instanceEnv, startInstance, waitFor, type Cluster, type Instance } from "@/test/multi-instance/cluster";
 
 /**
  * Background exports on three TIM instances on one PostgreSQL database: the
@@ -25,7 +24,7 @@ const ADMIN = "EE38001085718";
 const SECRET = "multi-instance-exports-session-secret-0123456789";
 const BIG_ROWS = 60_000;
 
-const cluster: { instances: Instance[]; sql: pg.Client; url: string; drop: () => Promise<void>; cookie: string } = {} as never;
+const cluster: Cluster & { instances: Instance[]; cookie: string } = {} as never;
 
 
 async function requestExport(jwtName: string): Promise<string> {
@@ -66,11 +65,10 @@ async function streamedSha(jwtName: string): Promise<string> {
 
 describe.runIf(adminUrl)("background exports across three TIM instances", () => {
   beforeAll(async () => {
-    Object.assign(cluster, await createClusterDb("tim_multi_exports"));
+    Object.assign(cluster, await createClusterDatabase(adminUrl!, "tim_multi_exports"));
     const env = instanceEnv(cluster.url, { NEXTAUTH_SECRET: SECRET, TIM_ADMIN_SUBJECTS: ADMIN });
     const first = await startInstance(env);
     cluster.instances = [first, ...(await Promise.all([startInstance(env), startInstance(env)]))];
-    cluster.sql = new pg.Client({ connectionString: cluster.url });
     await cluster.sql.connect();
     // this process's lib/ now works on the cluster's database
     process.env.DATABASE_URL = cluster.url;
@@ -82,7 +80,6 @@ describe.runIf(adminUrl)("background exports across three TIM instances", () => 
   afterAll(async () => {
     for (const i of cluster.instances ?? []) if (i.child.exitCode === null) i.child.kill("SIGKILL");
     await closeDb();
-    await cluster.sql?.end().catch(() => undefined);
     await cluster.drop?.();
     process.env.DATABASE_URL = adminUrl;
     resetConfig();

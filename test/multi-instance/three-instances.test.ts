@@ -1,21 +1,14 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import {
-  createClusterDb,
-  exited,
-  instanceEnv as clusterEnv,
-  spawnInstance,
-  startInstance as startClusterInstance,
-  waitFor,
-  type Instance,
-} from "@/test/multi-instance/cluster";
 
 /**
  * Three real TIM processes (test/multi-instance/tim-instance.ts: the start-up
  * of `npm start` without the Next pages) on one PostgreSQL database of the
  * test's own. Each case below is one cross-instance guarantee; add new ones
- * (key rotation seen everywhere before the new key signs) as further `test`s
- * using `cluster`; exports across instances are in exports.test.ts. The
+ * (exports downloadable from every instance, key rotation seen everywhere
+ * before the new key signs) as further `test`s using `cluster`. The
  * destructive case (killing an instance) runs last.
  *
  * PostgreSQL only: PGlite is one process's embedded database.
@@ -26,16 +19,48 @@ const CLIENT = { id: "multi-client", secret: "multi-client-secret-0123456789" };
 const RETENTION_CRON = "*/2 * * * * *";
 const SEEDED_ROWS = 60_000;
 
+type Instance = { child: ChildProcess; port: number; output: () => string };
+
 const cluster: { instances: Instance[]; sql: pg.Client; url: string; drop: () => Promise<void> } = {} as never;
 
-const instanceEnv = (extra: Record<string, string> = {}) =>
-  clusterEnv(cluster.url, {
+function instanceEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_URL: cluster.url,
+    TIM_LOG_LEVEL: "warn",
+    TARA_ISSUER: "https://tara-test.ria.ee",
     TIM_BOOTSTRAP_CLIENT_ID: CLIENT.id,
     TIM_BOOTSTRAP_CLIENT_SECRET: CLIENT.secret,
     TIM_RETENTION_CRON: RETENTION_CRON,
     ...extra,
-  });
-const startInstance = () => startClusterInstance(instanceEnv());
+    NODE_ENV: "production",
+  };
+  for (const k of ["INNGEST_EVENT_KEY", "INNGEST_SIGNING_KEY", "INNGEST_BASE_URL", "INNGEST_SERVE_ORIGIN"]) if (!(k in extra)) delete env[k];
+  return env;
+}
+
+function spawnInstance(env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string } {
+  const script = path.resolve(import.meta.dirname, "tim-instance.ts");
+  const child = spawn(process.execPath, ["--import", "tsx", script], { env, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout!.on("data", (d) => (output += d));
+  child.stderr!.on("data", (d) => (output += d));
+  return { child, output: () => output };
+}
+
+async function startInstance(): Promise<Instance> {
+  const { child, output } = spawnInstance(instanceEnv());
+  const deadline = Date.now() + 45_000;
+  for (;;) {
+    const m = /^ready (\d+)$/m.exec(output());
+    if (m) return { child, port: Number(m[1]), output };
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`instance did not start:\n${output().slice(-2000)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const exited = (child: ChildProcess) =>
+  child.exitCode !== null ? Promise.resolve(child.exitCode) : new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
 
 async function post(instance: Instance, route: string, body: unknown) {
   const res = await fetch(`http://127.0.0.1:${instance.port}${route}`, {
@@ -49,6 +74,16 @@ async function post(instance: Instance, route: string, body: unknown) {
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
+async function waitFor<T>(check: () => Promise<T | undefined | false>, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`not reached in ${timeoutMs} ms: ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 type ExecutionRow = { id: string; status: string; scheduled_for: Date | null; owner_name: string | null; run_id: string | null };
 const retentionExecutions = async () =>
   (
@@ -60,7 +95,17 @@ const retentionExecutions = async () =>
 
 describe.runIf(adminUrl)("three TIM instances on one PostgreSQL database", () => {
   beforeAll(async () => {
-    Object.assign(cluster, await createClusterDb("tim_multi"));
+    const name = `tim_multi_${Date.now()}`;
+    const admin = new pg.Client({ connectionString: adminUrl });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`); // a constant prefix and a number
+    const url = new URL(adminUrl!);
+    url.pathname = `/${name}`;
+    cluster.url = url.toString();
+    cluster.drop = async () => {
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => undefined);
+      await admin.end();
+    };
     // the first applies the migrations; the other two find them applied
     const first = await startInstance();
     cluster.instances = [first, ...(await Promise.all([startInstance(), startInstance()]))];
