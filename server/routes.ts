@@ -56,6 +56,7 @@ export const apiRoutes: RouteEntry[] = [
   route("/api/metrics", "app/api/metrics/route.ts", () => import("@/app/api/metrics/route")),
   route("/admin/tokens/export", "app/admin/tokens/export/route.ts", () => import("@/app/admin/tokens/export/route")),
   route("/admin/exports/[runId]", "app/admin/exports/[runId]/route.ts", () => import("@/app/admin/exports/[runId]/route")),
+  route("/admin/files/[fileId]", "app/admin/files/[fileId]/route.ts", () => import("@/app/admin/files/[fileId]/route")),
 ];
 
 /** Route handlers that need Next's request context (next/headers, catch-all segments). */

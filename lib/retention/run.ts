@@ -5,8 +5,8 @@ import {
   RETENTION_BATCH_SIZE,
   type RetentionCursor,
 } from "@/lib/retention/archive-expired";
+import { deleteExpiredFiles } from "@/lib/files/cleanup";
 import { getRetentionSettings } from "@/lib/retention/settings";
-import { purgeOldExports } from "@/lib/reporting/export-job";
 import { purgeExpiredOauthStatesBatch, STATE_CLEANUP_BATCH_SIZE } from "@/lib/tara/state-cleanup";
 import { purgeFinishedJobState } from "@/lib/jobs/runner/queue";
 import { addJobRunCounts, finishJobRun, getJobRun, startJobRun, type JobTrigger } from "@/lib/jobs/runs";
@@ -66,9 +66,9 @@ const PHASES: Phase[] = [
     },
   },
   {
-    table: "export_files",
+    table: "tim.files",
     batch: async (s) => {
-      await addJobRunCounts(s.runId, { export_files: await purgeOldExports() });
+      await addJobRunCounts(s.runId, { "tim.files": await deleteExpiredFiles() });
       return { cursor: null, finished: true };
     },
   },

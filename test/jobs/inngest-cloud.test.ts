@@ -32,7 +32,7 @@ let lib: {
   sendEvents: typeof import("@/lib/jobs/send").sendEvents;
   getJobRun: typeof import("@/lib/jobs/runs").getJobRun;
   requestExportJob: typeof import("@/lib/reporting/export-job").requestExportJob;
-  exportsDir: typeof import("@/lib/reporting/export-job").exportsDir;
+  storedFileContent: typeof import("@/test/support/stored-files").storedFileContent;
   streamTokenExport: typeof import("@/lib/reporting/export").streamTokenExport;
   tokenFilterSchema: typeof import("@/lib/reporting/filters").tokenFilterSchema;
 };
@@ -69,13 +69,14 @@ beforeAll(async () => {
     import("@/lib/reporting/filters"),
     import("@/test/support/http"),
   ]);
+  const stored = await import("@/test/support/stored-files");
   lib = {
     db: client.db,
     jobMode: mode.jobMode,
     sendEvents: send.sendEvents,
     getJobRun: runs.getJobRun,
     requestExportJob: job.requestExportJob,
-    exportsDir: job.exportsDir,
+    storedFileContent: stored.storedFileContent,
     streamTokenExport: exp.streamTokenExport,
     tokenFilterSchema: filters.tokenFilterSchema,
   };
@@ -286,6 +287,6 @@ test("a background export requested in the console goes to Inngest as an event; 
   expect(seen.length).toBeGreaterThanOrEqual(3); // begin, chunks, finish: one step per call
   const run = await lib.getJobRun(runId);
   expect(run).toMatchObject({ status: "succeeded", progressDone: 1_203, progressTotal: 1_203 });
-  const content = readFileSync(path.join(lib.exportsDir(), `tim-tokens-${runId}.csv`), "utf8");
+  const content = (await lib.storedFileContent(runId, `tim-tokens-${runId}.csv`)).toString("utf8");
   expect(content).toBe(await new Response(lib.streamTokenExport(filters, "csv")).text());
 });
