@@ -56,8 +56,9 @@ export function flushTokenUse(): void {
 }
 
 /**
- * Applies a batch of uses in ONE statement: `use_count` grows by the number
- * of uses, `last_used_at` moves to the latest use. `effectKey` (run id +
+ * Applies a batch of uses in ONE statement to the kinds' token_usage tables
+ * (metadata rows are insert-only): a known token's `use_count` grows by the
+ * number of uses, `last_used_at` moves to the latest use. `effectKey` (run id +
  * step) is claimed in the same statement, so a retried batch counts once.
  */
 export async function applyTokenUsage(
@@ -82,13 +83,17 @@ export async function applyTokenUsage(
       SELECT x.* FROM jsonb_to_recordset(${payload}::jsonb) AS x(t text, jwt_uuid uuid, n int, last timestamptz)
        WHERE EXISTS (SELECT 1 FROM claim)
     ), c AS (
-      UPDATE custom.jwt_metadata m
-         SET use_count = m.use_count + u.n, last_used_at = GREATEST(m.last_used_at, u.last)
-        FROM u WHERE u.t = 'custom' AND m.jwt_uuid = u.jwt_uuid RETURNING 1
+      INSERT INTO custom.token_usage AS t (jwt_uuid, use_count, last_used_at)
+      SELECT u.jwt_uuid, u.n, u.last FROM u JOIN custom.jwt_metadata m ON m.jwt_uuid = u.jwt_uuid WHERE u.t = 'custom'
+      ON CONFLICT (jwt_uuid) DO UPDATE
+         SET use_count = t.use_count + excluded.use_count, last_used_at = GREATEST(t.last_used_at, excluded.last_used_at)
+      RETURNING 1
     ), r AS (
-      UPDATE tara.jwt_metadata m
-         SET use_count = m.use_count + u.n, last_used_at = GREATEST(m.last_used_at, u.last)
-        FROM u WHERE u.t = 'tara' AND m.jwt_uuid = u.jwt_uuid RETURNING 1
+      INSERT INTO tara.token_usage AS t (jwt_uuid, use_count, last_used_at)
+      SELECT u.jwt_uuid, u.n, u.last FROM u JOIN tara.jwt_metadata m ON m.jwt_uuid = u.jwt_uuid WHERE u.t = 'tara'
+      ON CONFLICT (jwt_uuid) DO UPDATE
+         SET use_count = t.use_count + excluded.use_count, last_used_at = GREATEST(t.last_used_at, excluded.last_used_at)
+      RETURNING 1
     )
     SELECT (SELECT count(*) FROM claim)::int AS claimed, (SELECT count(*) FROM c)::int AS custom,
            (SELECT count(*) FROM r)::int AS tara`;

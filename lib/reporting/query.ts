@@ -12,12 +12,14 @@ const SOURCES = {
     metadata: Prisma.sql`custom.jwt_metadata`,
     denylist: Prisma.sql`custom.denylist`,
     allowlist: Prisma.sql`custom.allowlist`,
+    usage: Prisma.sql`custom.token_usage`,
     taraColumns: Prisma.sql`NULL::text AS auth_method, NULL::text AS level_of_assurance, NULL::text AS session_id`,
   },
   tara: {
     metadata: Prisma.sql`tara.jwt_metadata`,
     denylist: Prisma.sql`tara.denylist`,
     allowlist: Prisma.sql`tara.allowlist`,
+    usage: Prisma.sql`tara.token_usage`,
     taraColumns: Prisma.sql`m.auth_method, m.level_of_assurance, m.session_id`,
   },
 } as const satisfies Record<TokenKind, unknown>;
@@ -90,11 +92,12 @@ export function pageQuery(
   return Prisma.sql`
     SELECT ${kind}::text AS kind, m.id, m.jwt_uuid, m.token_type, m.jwt_name, m.subject, m.issuer, m.audience,
            m.client_id, m.claim_keys, m.issued_at, m.expires_at, m.created_at, m.original_jwt_uuid, m.supersedes,
-           m.last_used_at, m.use_count, ${src.taraColumns},
+           g.last_used_at, COALESCE(g.use_count, 0) AS use_count, ${src.taraColumns},
            d.denylisted_at AS revoked_at, d.reason AS revocation_reason, d.revoked_by,
            to_json(${col}) #>> '{}' AS sort_key, ${claims}
       FROM ${src.metadata} m
       LEFT JOIN ${src.denylist} d ON d.jwt_uuid = m.jwt_uuid
+      LEFT JOIN ${src.usage} g ON g.jwt_uuid = m.jwt_uuid
       ${fullWhere}
      ORDER BY ${order}
      LIMIT ${limit}`;

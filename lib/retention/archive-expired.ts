@@ -57,9 +57,9 @@ export async function archiveExpiredCustomBatch(
              jwt_name, audience, issuer, supersedes, original_jwt_uuid, claims_json, token_hash, token_type,
              client_id, last_used_at, use_count, archived_at)
       SELECT id, jwt_uuid, created_at, claim_keys, issued_at, expires_at, subject, jwt_name, audience, issuer,
-             supersedes, original_jwt_uuid, claims_json, token_hash, token_type, client_id, last_used_at, use_count,
-             now()
-        FROM moved
+             supersedes, original_jwt_uuid, claims_json, token_hash, token_type, client_id, g.last_used_at,
+             COALESCE(g.use_count, 0), now()
+        FROM moved mv LEFT JOIN custom.token_usage g USING (jwt_uuid)
       RETURNING 1
     ), progress AS (
       UPDATE tim.job_runs
@@ -99,9 +99,10 @@ export async function archiveExpiredTaraBatch(
              client_id, last_used_at, use_count, auth_method, level_of_assurance, session_id, oauth_state_id,
              given_name, family_name, archived_at)
       SELECT id, jwt_uuid, created_at, claim_keys, issued_at, expires_at, subject, jwt_name, audience, issuer,
-             supersedes, original_jwt_uuid, claims_json, token_hash, token_type, client_id, last_used_at, use_count,
-             auth_method, level_of_assurance, session_id, oauth_state_id, given_name, family_name, now()
-        FROM moved
+             supersedes, original_jwt_uuid, claims_json, token_hash, token_type, client_id, g.last_used_at,
+             COALESCE(g.use_count, 0), auth_method, level_of_assurance, session_id, oauth_state_id, given_name,
+             family_name, now()
+        FROM moved mv LEFT JOIN tara.token_usage g USING (jwt_uuid)
       RETURNING 1
     ), progress AS (
       UPDATE tim.job_runs

@@ -62,7 +62,6 @@ test("a single pending row is stored once it is accepted, with every field", asy
     tokenHash: pending.record.tokenHash,
     tokenType: "custom_jwt",
     clientId: "async-client",
-    useCount: 0,
   });
 });
 
