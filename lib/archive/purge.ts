@@ -3,6 +3,7 @@ import path from "node:path";
 import { config } from "@/lib/config/env";
 import { db } from "@/lib/db/client";
 import { finishJobRun, getJobRun, startJobRun, type JobTrigger } from "@/lib/jobs/runs";
+import { KINDS, TOKEN_KINDS, type TokenKind } from "@/lib/tokens/kinds";
 
 /**
  * Archive purge: archived metadata older than TIM_ARCHIVE_DAYS (by
@@ -14,9 +15,9 @@ import { finishJobRun, getJobRun, startJobRun, type JobTrigger } from "@/lib/job
 export const ARCHIVE_PURGE_BATCH_SIZE = 1_000;
 const DAY_MS = 86_400_000;
 
-type ArchiveTable = "custom" | "tara";
-const TABLES: ArchiveTable[] = ["custom", "tara"];
-const countKey = (t: ArchiveTable) => `${t}.jwt_metadata_archive`;
+type ArchiveTable = TokenKind;
+const TABLES = TOKEN_KINDS;
+const countKey = (t: ArchiveTable) => KINDS[t].table.archive;
 
 async function appendLines(file: string, rows: unknown[]): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
@@ -39,18 +40,12 @@ export async function purgeArchiveBatch(
 ): Promise<number> {
   return (await db()).$transaction(
     async (tx) => {
-      const rows =
-        table === "custom"
-          ? await tx.$queryRaw<Array<Record<string, unknown>>>`
-              DELETE FROM custom.jwt_metadata_archive WHERE id IN (
-                SELECT id FROM custom.jwt_metadata_archive WHERE archived_at < ${cutoff}
-                 ORDER BY archived_at LIMIT ${limit} FOR UPDATE SKIP LOCKED)
-              RETURNING *`
-          : await tx.$queryRaw<Array<Record<string, unknown>>>`
-              DELETE FROM tara.jwt_metadata_archive WHERE id IN (
-                SELECT id FROM tara.jwt_metadata_archive WHERE archived_at < ${cutoff}
-                 ORDER BY archived_at LIMIT ${limit} FOR UPDATE SKIP LOCKED)
-              RETURNING *`;
+      const archive = KINDS[table].sql.archive;
+      const rows = await tx.$queryRaw<Array<Record<string, unknown>>>`
+        DELETE FROM ${archive} WHERE id IN (
+          SELECT id FROM ${archive} WHERE archived_at < ${cutoff}
+           ORDER BY archived_at LIMIT ${limit} FOR UPDATE SKIP LOCKED)
+        RETURNING *`;
       if (rows.length > 0 && exportFile) await appendLines(exportFile, rows);
       const key = countKey(table);
       await tx.$executeRaw`
