@@ -74,7 +74,13 @@ function describe<K extends TokenKind, T extends string>(kind: K, tokenType: T, 
     usage: `${kind}.token_usage`,
     archive: `${kind}.jwt_metadata_archive`,
   };
-  const sql = Object.fromEntries(Object.entries(table).map(([k, v]) => [k, Prisma.raw(v)])) as KindDescription["sql"];
+  const sql = {
+    metadata: Prisma.raw(table.metadata),
+    denylist: Prisma.raw(table.denylist),
+    allowlist: Prisma.raw(table.allowlist),
+    usage: Prisma.raw(table.usage),
+    archive: Prisma.raw(table.archive),
+  };
   const description = { kind, tokenType, columns: [...sharedColumns(tokenType), ...own], ownColumns: own, table, sql };
   return Object.freeze(description) satisfies KindDescription;
 }
