@@ -27,12 +27,12 @@ function fieldSchema(c: MetadataColumn): z.ZodType {
 const RECORD = byKind((k) => z.object(Object.fromEntries(k.columns.map((c) => [c.field, fieldSchema(c)]))).strict());
 
 export type PendingMetadata =
-  | { tokenType: "custom"; record: Prisma.CustomJwtMetadataCreateManyInput }
-  | { tokenType: "tara"; record: Prisma.TaraJwtMetadataCreateManyInput };
+  | { kind: "custom"; record: Prisma.CustomJwtMetadataCreateManyInput }
+  | { kind: "tara"; record: Prisma.TaraJwtMetadataCreateManyInput };
 
-function parseRecord(tokenType: TokenKind, record: unknown): Record<string, unknown> {
-  const parsed = RECORD[tokenType].safeParse(record);
-  if (!parsed.success) throw new TimError(500, "invalid_metadata", `The ${tokenType} metadata row is incomplete.`);
+function parseRecord(kind: TokenKind, record: unknown): Record<string, unknown> {
+  const parsed = RECORD[kind].safeParse(record);
+  if (!parsed.success) throw new TimError(500, "invalid_metadata", `The ${kind} metadata row is incomplete.`);
   return parsed.data;
 }
 
@@ -43,10 +43,10 @@ function parseRecord(tokenType: TokenKind, record: unknown): Record<string, unkn
 export async function persistMetadataAsync(items: PendingMetadata[]): Promise<void> {
   await sendEvents(
     items.map((item) => {
-      const record = parseRecord(item.tokenType, item.record);
+      const record = parseRecord(item.kind, item.record);
       return {
         name: "tim/metadata.persist" as const,
-        data: { token_type: item.tokenType, record: JSON.parse(JSON.stringify(record)) as Record<string, unknown> },
+        data: { token_type: item.kind, record: JSON.parse(JSON.stringify(record)) as Record<string, unknown> },
         id: `metadata-${record.jwtUuid}`,
       };
     }),

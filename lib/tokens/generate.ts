@@ -193,7 +193,7 @@ export async function issueCustomTokens(requests: GenerateRequest[], caller: Api
   }));
   try {
     if (cfg.TIM_METADATA_WRITE_MODE === "async") {
-      await persistMetadataAsync(rows.map((record) => ({ tokenType: "custom", record })));
+      await persistMetadataAsync(rows.map((record) => ({ kind: "custom", record })));
     } else {
       await recordMetadata(rows);
       for (const s of signed) noteRecorded("custom", s.jti, s.exp);
