@@ -6,6 +6,7 @@ import { completeStoredFile } from "@/lib/files/complete";
 import { findStoredFile, storedFileChunks } from "@/lib/files/read";
 import { appendStoredFile, createStoredFile, lockStoredFile } from "@/lib/files/write";
 import { finishJobRun, getJobRun, startJobRun, type JobTrigger } from "@/lib/jobs/runs";
+import { KINDS, TOKEN_KINDS, type TokenKind } from "@/lib/tokens/kinds";
 
 /**
  * Archive purge: archived metadata older than TIM_ARCHIVE_DAYS (by
@@ -19,9 +20,9 @@ import { finishJobRun, getJobRun, startJobRun, type JobTrigger } from "@/lib/job
 export const ARCHIVE_PURGE_BATCH_SIZE = 1_000;
 const DAY_MS = 86_400_000;
 
-type ArchiveTable = "custom" | "tara";
-const TABLES: ArchiveTable[] = ["custom", "tara"];
-const countKey = (t: ArchiveTable) => `${t}.jwt_metadata_archive`;
+type ArchiveTable = TokenKind;
+const TABLES = TOKEN_KINDS;
+const countKey = (t: ArchiveTable) => KINDS[t].table.archive;
 const CONTENT_TYPE = "application/x-ndjson; charset=utf-8";
 const expiry = () => new Date(Date.now() + config().TIM_EXPORT_DAYS * DAY_MS);
 
@@ -35,18 +36,12 @@ export async function purgeArchiveBatch(
 ): Promise<number> {
   return (await db()).$transaction(
     async (tx) => {
-      const rows =
-        table === "custom"
-          ? await tx.$queryRaw<Array<Record<string, unknown>>>`
-              DELETE FROM custom.jwt_metadata_archive WHERE id IN (
-                SELECT id FROM custom.jwt_metadata_archive WHERE archived_at < ${cutoff}
-                 ORDER BY archived_at LIMIT ${limit} FOR UPDATE SKIP LOCKED)
-              RETURNING *`
-          : await tx.$queryRaw<Array<Record<string, unknown>>>`
-              DELETE FROM tara.jwt_metadata_archive WHERE id IN (
-                SELECT id FROM tara.jwt_metadata_archive WHERE archived_at < ${cutoff}
-                 ORDER BY archived_at LIMIT ${limit} FOR UPDATE SKIP LOCKED)
-              RETURNING *`;
+      const archive = KINDS[table].sql.archive;
+      const rows = await tx.$queryRaw<Array<Record<string, unknown>>>`
+        DELETE FROM ${archive} WHERE id IN (
+          SELECT id FROM ${archive} WHERE archived_at < ${cutoff}
+           ORDER BY archived_at LIMIT ${limit} FOR UPDATE SKIP LOCKED)
+        RETURNING *`;
       if (rows.length > 0) {
         const file =
           (await lockStoredFile(tx, runId, fileName)) ??

@@ -51,11 +51,9 @@ test("expired login states, used or not, are deleted unless a kept TARA token na
   const live = await insertState(new Date(Date.now() + 5 * MINUTE), false);
   // a live TARA token still names its state; an archived (past-retention) one no longer keeps it
   const keptState = await insertState(daysAgo(2), true);
-  const kept = await insertTaraToken({ subject: `state-kept-${randomUUID()}`, expiresAt: new Date(Date.now() + 3_600_000) });
-  await client.taraJwtMetadata.update({ where: { id: kept.id }, data: { oauthStateId: keptState } });
+  await insertTaraToken({ subject: `state-kept-${randomUUID()}`, expiresAt: new Date(Date.now() + 3_600_000), oauthStateId: keptState });
   const archivedState = await insertState(daysAgo(90), true);
-  const archived = await insertTaraToken({ subject: `state-archived-${randomUUID()}`, expiresAt: daysAgo(80) });
-  await client.taraJwtMetadata.update({ where: { id: archived.id }, data: { oauthStateId: archivedState } });
+  const archived = await insertTaraToken({ subject: `state-archived-${randomUUID()}`, expiresAt: daysAgo(80), oauthStateId: archivedState });
 
   const state = await runRetention({ trigger: "manual", requestedBy: "test" });
 

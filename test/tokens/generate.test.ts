@@ -61,8 +61,6 @@ describe("POST /jwt/custom/generate", () => {
       tokenHash: tokenHash(token),
       tokenType: "custom_jwt",
       clientId: client.clientId,
-      useCount: 0,
-      lastUsedAt: null,
     });
     expect(row.issuedAt.getTime()).toBe(claims.iat * 1000);
     expect(row.expiresAt.getTime()).toBe(claims.exp * 1000);
