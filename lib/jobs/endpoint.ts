@@ -4,7 +4,6 @@ import { functions } from "@/inngest/functions";
 import { config } from "@/lib/config/env";
 import { TimError } from "@/lib/http/errors";
 import { handler, json } from "@/lib/http/handler";
-import { jobMode } from "@/lib/jobs/mode";
 import { describeFunction, functionListing } from "@/lib/jobs/runner/functions";
 
 type RouteFn = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
@@ -20,7 +19,7 @@ export function listJobFunctions() {
  * nothing external may run functions here: GET lists them, POST/PUT refuse.
  */
 export function inngestEndpoint(): { GET: RouteFn; POST: RouteFn; PUT: RouteFn } {
-  const mode = jobMode();
+  const mode = config().jobMode;
   if (mode !== "in-process") {
     // A fixed origin and signed syncs only: an unsigned PUT with a foreign Host registers nothing.
     const { INNGEST_SERVE_ORIGIN, INNGEST_ENABLE_UNAUTHED_SYNC } = config();

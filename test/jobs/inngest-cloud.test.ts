@@ -28,7 +28,7 @@ let inngestApi: Server;
 let tim: TestServer;
 let lib: {
   db: typeof import("@/lib/db/client").db;
-  jobMode: typeof import("@/lib/jobs/mode").jobMode;
+  config: typeof import("@/lib/config/env").config;
   sendEvents: typeof import("@/lib/jobs/send").sendEvents;
   getJobRun: typeof import("@/lib/jobs/runs").getJobRun;
   requestExportJob: typeof import("@/lib/reporting/export-job").requestExportJob;
@@ -61,7 +61,7 @@ beforeAll(async () => {
   (await import("@/lib/config/env")).resetConfig();
   const [client, mode, send, runs, job, exp, filters, http] = await Promise.all([
     import("@/lib/db/client"),
-    import("@/lib/jobs/mode"),
+    import("@/lib/config/env"),
     import("@/lib/jobs/send"),
     import("@/lib/jobs/runs"),
     import("@/lib/reporting/export-job"),
@@ -72,7 +72,7 @@ beforeAll(async () => {
   const stored = await import("@/test/support/stored-files");
   lib = {
     db: client.db,
-    jobMode: mode.jobMode,
+    config: mode.config,
     sendEvents: send.sendEvents,
     getJobRun: runs.getJobRun,
     requestExportJob: job.requestExportJob,
@@ -148,7 +148,7 @@ async function runFunction(fnId: string, event: { name: string; data: unknown })
 }
 
 test("the mode is Inngest (self-hosted: INNGEST_BASE_URL), and sendEvents posts to its event API with the event key", async () => {
-  expect(lib.jobMode()).toBe("inngest-self-hosted");
+  expect(lib.config().jobMode).toBe("inngest-self-hosted");
   const before = received.length;
   await lib.sendEvents([{ name: "tim/retention.requested", data: { requested_by: "cloud-test" } }]);
   const posts = received.slice(before);
