@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { directHandler, errorResponse, json, type Reply } from "@/lib/http/handler";
+import { errorResponse, json, type Reply } from "@/lib/http/handler";
+import { directHandler } from "@/lib/http/route";
 import { matchRoute, type RouteEntry } from "@/server/routes";
 import { NodeApiRequest, readSmallBody, sendReply, toWebRequest } from "@/server/node-adapter";
 import { takeUncredentialedRequest } from "@/lib/ratelimit/requests";

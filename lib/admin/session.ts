@@ -5,6 +5,7 @@ import { currentUser, type CurrentUser } from "@/lib/auth/current-user";
 import { roleFor } from "@/lib/auth/roles";
 import { authSecret } from "@/lib/auth/secret";
 import { config } from "@/lib/config/env";
+import { cookieJar } from "@/lib/http/cookies";
 import { TimError } from "@/lib/http/errors";
 import { findTaraSession } from "@/lib/tara/session";
 
@@ -25,15 +26,6 @@ export async function requireAdmin(): Promise<Administrator> {
   return administrator(user);
 }
 
-function cookiesOf(req: ApiRequest): Map<string, string> {
-  const jar = new Map<string, string>();
-  for (const part of (req.headers.get("cookie") ?? "").split(";")) {
-    const eq = part.indexOf("=");
-    if (eq > 0) jar.set(part.slice(0, eq).trim(), decodeURIComponent(part.slice(eq + 1).trim()));
-  }
-  return jar;
-}
-
 /**
  * The administrator behind a console route handler (downloads), from the
  * next-auth session cookie, with the same rules as the pages: the TARA
@@ -41,7 +33,7 @@ function cookiesOf(req: ApiRequest): Map<string, string> {
  */
 export async function adminFromRequest(req: ApiRequest): Promise<Administrator> {
   const token = await getToken({
-    req: { cookies: cookiesOf(req), headers: {} } as unknown as Parameters<typeof getToken>[0]["req"],
+    req: { cookies: cookieJar(req.headers.get("cookie")), headers: {} } as unknown as Parameters<typeof getToken>[0]["req"],
     secret: authSecret(),
     secureCookie: config().secureCookies,
   });

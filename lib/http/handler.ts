@@ -71,43 +71,17 @@ export function toResponse(reply: Reply): Response {
   return reply instanceof JsonReply ? reply.toResponse() : reply;
 }
 
-type DirectHandler = (req: ApiRequest, ctx: RouteContext) => Promise<Reply>;
-const DIRECT = Symbol.for("tim.http.direct");
-
-/** The handler the custom server calls with its light request, when the route has one (see `handler`). */
-export function directHandler(fn: unknown): DirectHandler | undefined {
-  return (fn as { [DIRECT]?: DirectHandler } | undefined)?.[DIRECT];
-}
-
 /** A caller's x-request-id of this shape is kept (logs, audit, the echoed header); anything else gets a fresh one. */
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/** The caller's `x-request-id`, trimmed, when it is sane; else null. Every reader of the header goes through here. */
-export function callerRequestId(headers: { get(name: string): string | null }): string | null {
-  const given = headers.get("x-request-id")?.trim();
-  return given && REQUEST_ID.test(given) ? given : null;
-}
-
 /**
- * Wraps a route handler: request id, error mapping, no stack traces in
- * responses. The result is the web handler Next calls; the custom server
- * calls the same function through `directHandler` without web objects.
+ * The id of a request: the caller's `x-request-id`, trimmed, when it is sane,
+ * else a fresh UUID. Read once per request, by the wrappers (`route`,
+ * `adminAction`), which hand it on to logs and audit rows.
  */
-export function handler<P = Record<string, string>>(fn: (req: ApiRequest, ctx: RouteContext<P>) => Promise<Reply>) {
-  const direct = async (req: ApiRequest, ctx: RouteContext<P>): Promise<Reply> => {
-    const requestId = callerRequestId(req.headers) ?? randomUUID();
-    let res: Reply;
-    try {
-      res = await fn(req, ctx);
-    } catch (err) {
-      res = errorResponse(err, requestId);
-    }
-    if (res instanceof JsonReply) res.headers["x-request-id"] = requestId;
-    else res.headers.set("x-request-id", requestId);
-    return res;
-  };
-  const web = async (req: Request, ctx: RouteContext<P>): Promise<Response> => toResponse(await direct(req, ctx));
-  return Object.assign(web, { [DIRECT]: direct });
+export function requestIdOf(headers: { get(name: string): string | null }): string {
+  const given = headers.get("x-request-id")?.trim();
+  return given && REQUEST_ID.test(given) ? given : randomUUID();
 }
 
 /** Reads the body as text, refusing more than `limit` (default TIM_MAX_BODY_BYTES) with 413. */
@@ -147,6 +121,8 @@ export function describeZodError(error: z.ZodError): string {
     .join("; ");
 }
 
+export type ReadBodyOptions = { allowForm?: boolean; extra?: Record<string, unknown>; maxBytes?: number; emptyAs?: unknown };
+
 /**
  * Parses a JSON (or, when `allowForm`, form-encoded) body against a zod schema.
  * Malformed input is a 400 with TIM's error shape plus `extra` fields; an
@@ -155,7 +131,7 @@ export function describeZodError(error: z.ZodError): string {
 export async function readBody<S extends z.ZodType>(
   req: ApiRequest,
   schema: S,
-  options: { allowForm?: boolean; extra?: Record<string, unknown>; maxBytes?: number; emptyAs?: unknown } = {},
+  options: ReadBodyOptions = {},
 ): Promise<z.infer<S>> {
   const text = await readBodyText(req, options.maxBytes);
   const type = req.headers.get("content-type") ?? "";

@@ -2,6 +2,7 @@ import type { ApiRequest } from "@/lib/http/handler";
 import { z } from "zod";
 import { db } from "@/lib/db/client";
 import { Prisma } from "@/lib/generated/prisma/client";
+import { bearerCredential } from "@/lib/http/cookies";
 import { TimError, badRequest } from "@/lib/http/errors";
 import { InvalidTokenError } from "@/lib/jwt/verify";
 import { checkToken } from "@/lib/tokens/check";
@@ -79,14 +80,13 @@ export type Bearer = { subject: string; jti: string };
 
 /** The caller's own bearer token: a valid, unrevoked custom token with a subject. */
 export async function bearerOf(req: ApiRequest): Promise<Bearer> {
-  const header = req.headers.get("authorization") ?? "";
-  const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
+  const presented = bearerCredential(req);
   const challenge = (error?: string) => ({
     "www-authenticate": error ? `Bearer realm="TIM", error="${error}"` : 'Bearer realm="TIM"',
   });
-  if (!match) throw new TimError(401, "invalid_token", "Send your token as Authorization: Bearer <token>.", {}, challenge());
+  if (!presented) throw new TimError(401, "invalid_token", "Send your token as Authorization: Bearer <token>.", {}, challenge());
   try {
-    const { payload } = await checkToken(match[1], { kinds: ["custom"] });
+    const { payload } = await checkToken(presented, { kinds: ["custom"] });
     if (typeof payload.sub !== "string") throw new TimError(403, "no_subject", "This token has no subject to list tokens for.");
     return { subject: payload.sub, jti: payload.jti };
   } catch (err) {

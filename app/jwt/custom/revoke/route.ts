@@ -1,15 +1,13 @@
-import { authenticateClient } from "@/lib/clients/authenticate";
 import { callerName, tokenOwnerLimit } from "@/lib/clients/scopes";
 import { TimError } from "@/lib/http/errors";
-import { handler, json, readBody } from "@/lib/http/handler";
+import { json } from "@/lib/http/handler";
+import { route } from "@/lib/http/route";
 import { InvalidTokenError } from "@/lib/jwt/verify";
 import { notTokenOwner, revokeRequestSchema, revokeToken } from "@/lib/tokens/revoke";
 
 export const dynamic = "force-dynamic";
 
-export const POST = handler(async (req) => {
-  const caller = await authenticateClient(req, "tokens:revoke");
-  const { token, reason } = await readBody(req, revokeRequestSchema);
+export const POST = route({ auth: "tokens:revoke", body: revokeRequestSchema }, async ({ caller, body: { token, reason } }) => {
   try {
     const { outcome, jti } = await revokeToken(token, ["custom"], {
       reason: reason ?? null,

@@ -1,7 +1,8 @@
-import { handler, json } from "@/lib/http/handler";
+import { json } from "@/lib/http/handler";
+import { route } from "@/lib/http/route";
 import { publicJwks } from "@/lib/jwt/jwks";
 
 export const dynamic = "force-dynamic";
 
 // Resource servers may cache the set briefly; prepare the next key longer than this before activating it.
-export const GET = handler(async () => json(await publicJwks(), 200, { "cache-control": "public, max-age=300" }));
+export const GET = route({ auth: "public" }, async () => json(await publicJwks(), 200, { "cache-control": "public, max-age=300" }));

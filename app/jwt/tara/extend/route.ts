@@ -1,15 +1,20 @@
 import { z } from "zod";
 import { TimError } from "@/lib/http/errors";
-import { handler, json, readBodyText } from "@/lib/http/handler";
-import { TARA_COOKIE, readCookie, taraCookie, taraTokenFrom } from "@/lib/tara/cookie";
+import { json, readBodyText } from "@/lib/http/handler";
+import { readCookie } from "@/lib/http/cookies";
+import { route } from "@/lib/http/route";
+import { TARA_COOKIE, taraCookie, taraTokenFrom } from "@/lib/tara/cookie";
 import { extendTaraToken } from "@/lib/tara/extend";
 
 export const dynamic = "force-dynamic";
 
 const bodySchema = z.object({ token: z.string().min(1).max(16_384).optional() }).strict();
 
-/** A new TIM TARA JWT in the same chain and session; the old one is revoked. Token in the body, as bearer or cookie. */
-export const POST = handler(async (req) => {
+/**
+ * A new TIM TARA JWT in the same chain and session; the old one is revoked. Token in the body, as bearer or cookie.
+ * The body is read here rather than declared: an empty body and any unreadable one have answers of their own.
+ */
+export const POST = route({ auth: "token" }, async ({ req }) => {
   const text = await readBodyText(req);
   let fromBody: string | undefined;
   if (text.trim() !== "") {
