@@ -30,7 +30,11 @@ function routeFiles(root: string, dir = "app"): string[] {
     .sort();
 }
 
-/** Each method a route file exports, with the auth it declares ("own": the module checks its callers itself). */
+/**
+ * Each method a route file exports, with the auth it declares; "own" for a
+ * handler not declared in the file (/api/inngest: Inngest's request signature,
+ * or in the in-process job mode a public listing and refusals).
+ */
 function methodsOf(root: string, file: string): Record<string, string> {
   const source = readFileSync(path.join(root, file), "utf8");
   const methods: Record<string, string> = {};

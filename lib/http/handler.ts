@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { z } from "zod";
 import { config } from "@/lib/config/env";
+import { statusOf, type ErrorCode } from "@/lib/http/error-codes";
 import { TimError, isDataRefusal, isDatabaseUnavailable, refusedInput } from "@/lib/http/errors";
 import { errorFields, log } from "@/lib/log/logger";
 
@@ -49,6 +50,11 @@ export function json(body: unknown, status = 200, headers?: Record<string, strin
   return new JsonReply(status, JSON.stringify(body), all);
 }
 
+/** TIM's one error shape, `{ ...fields, error, message }`, with the code's status (lib/http/error-codes.ts). */
+export function errorJson(code: ErrorCode, message: string, fields: Record<string, unknown> = {}, headers?: Record<string, string>): JsonReply {
+  return json({ ...fields, error: code, message }, statusOf(code), headers);
+}
+
 /** Maps any thrown value to TIM's one error shape: `{ error, message, ...fields }`. */
 export function errorResponse(err: unknown, requestId?: string): JsonReply {
   if (err instanceof TimError) {
@@ -56,7 +62,7 @@ export function errorResponse(err: unknown, requestId?: string): JsonReply {
   }
   if (isDatabaseUnavailable(err)) {
     log.warn("database unavailable", { request_id: requestId, ...errorFields(err) });
-    return json({ error: "service_unavailable", message: "The database is not reachable; try again shortly." }, 503);
+    return errorJson("service_unavailable", "The database is not reachable; try again shortly.");
   }
   if (isDataRefusal(err)) {
     // Input the schemas let through but the database refused: still the request's own fault, never a 500.
@@ -64,7 +70,7 @@ export function errorResponse(err: unknown, requestId?: string): JsonReply {
     return errorResponse(refusedInput(err, "request"), requestId);
   }
   log.error("unhandled error", { request_id: requestId, ...errorFields(err) });
-  return json({ error: "internal_error", message: "An internal error occurred.", request_id: requestId }, 500);
+  return errorJson("internal_error", "An internal error occurred.", { request_id: requestId });
 }
 
 export function toResponse(reply: Reply): Response {

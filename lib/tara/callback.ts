@@ -91,5 +91,6 @@ function taraError(code: string, description: string | undefined): TimError {
   }
   const known = TARA_ERRORS.has(code) ? code : "tara_error";
   const detail = description ? `: ${description.slice(0, 200)}` : "";
-  return new TimError(502, known, `TARA could not complete the login (${known}${detail}).`, { provider: "tara", tara_error: known });
+  // TARA's own code goes in tara_error: as `error` it would collide with TIM's codes of the same name (invalid_state is a 400 of TIM's).
+  return new TimError(502, "tara_error", `TARA could not complete the login (${known}${detail}).`, { provider: "tara", tara_error: known });
 }

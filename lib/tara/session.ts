@@ -131,18 +131,14 @@ export async function sessionFromRequest(req: ApiRequest, sessionId: string | un
     if (!session) throw new TimError(404, "session_not_found", "No TARA session has this id.");
     return session;
   }
-  let sid: unknown;
-  try {
-    ({ payload: { sid } } = await checkToken(token, { kinds: ["tara"] }));
-  } catch (err) {
-    if (err instanceof InvalidTokenError) throw new TimError(401, "invalid_token", err.reason, { reason: err.reason });
-    throw err;
-  }
+  const {
+    payload: { sid },
+  } = await checkToken(token, { kinds: ["tara"] });
   if (sessionId !== undefined && sessionId.toLowerCase() !== String(sid).toLowerCase()) {
     throw new TimError(403, "not_your_session", "session_id names another session than the one of this token.");
   }
   const session = typeof sid === "string" ? await findTaraSession(sid) : undefined;
-  if (!session) throw new TimError(401, "invalid_token", "Token not found", { reason: "Token not found" });
+  if (!session) throw new InvalidTokenError("Token not found");
   return session;
 }
 

@@ -15,12 +15,16 @@ test("the table carries each declared auth, and \"own\" for a module that checks
   expect(table).toContain(`{ pattern: "/api/inngest", auth: { GET: "own", POST: "own", PUT: "own" }`);
 });
 
-test("each entry's auth is what its module declares, for exactly the methods it exports", async () => {
+test("each entry's auth is what its handler declares, for exactly the methods its module exports", async () => {
   for (const r of apiRoutes) {
     const mod = (await r.load()) as Record<string, unknown>;
     const methods = Object.keys(mod).filter((k) => /^[A-Z]+$/.test(k));
     expect(methods.sort(), r.pattern).toEqual(Object.keys(r.auth).sort());
-    for (const m of methods) expect(declaredAuth(mod[m]) ?? "own", `${m} ${r.pattern}`).toBe(r.auth[m as keyof typeof r.auth]);
+    for (const m of methods) {
+      const listed = r.auth[m as keyof typeof r.auth];
+      // "own": the module builds its handlers itself (by job mode, for /api/inngest), whatever they declare.
+      if (listed !== "own") expect(declaredAuth(mod[m]), `${m} ${r.pattern}`).toBe(listed);
+    }
   }
 });
 

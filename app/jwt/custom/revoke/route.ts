@@ -20,7 +20,8 @@ export const POST = route({ auth: "tokens:revoke", body: revokeRequestSchema }, 
     }
     return json({ status: "revoked", jwt_id: jti });
   } catch (err) {
-    if (err instanceof InvalidTokenError) throw new TimError(400, "invalid_token", err.reason, { reason: err.reason });
+    // The token is what to revoke, not the credential: an unreadable one is a malformed request.
+    if (err instanceof InvalidTokenError) throw new TimError(400, "invalid_request", err.reason, { reason: err.reason });
     throw err;
   }
 });
