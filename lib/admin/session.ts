@@ -21,8 +21,8 @@ function administrator(user: { subject: string; name: string }): Administrator {
  */
 export async function requireAdmin(): Promise<Administrator> {
   const user: CurrentUser | null = await currentUser();
-  if (!user) throw new TimError(401, "unauthorized", "Sign in as an administrator first.");
-  if (user.role !== "admin") throw new TimError(403, "forbidden", "Administrators only.");
+  if (!user) throw new TimError("unauthorized", "Sign in as an administrator first.");
+  if (user.role !== "admin") throw new TimError("forbidden", "Administrators only.");
   return administrator(user);
 }
 
@@ -39,11 +39,11 @@ export async function adminFromRequest(req: ApiRequest): Promise<Administrator> 
   });
   const subject = token?.sub;
   const sessionId = token?.sid;
-  if (!subject || !sessionId) throw new TimError(401, "unauthorized", "Sign in as an administrator first.");
+  if (!subject || !sessionId) throw new TimError("unauthorized", "Sign in as an administrator first.");
   const tara = await findTaraSession(sessionId);
   if (!tara || tara.status !== "active" || tara.subject !== subject) {
-    throw new TimError(401, "unauthorized", "Your session has ended; sign in again.");
+    throw new TimError("unauthorized", "Your session has ended; sign in again.");
   }
-  if (roleFor(subject) !== "admin") throw new TimError(403, "forbidden", "Administrators only.");
+  if (roleFor(subject) !== "admin") throw new TimError("forbidden", "Administrators only.");
   return administrator({ subject, name: typeof token.name === "string" ? token.name : subject });
 }

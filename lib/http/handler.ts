@@ -116,7 +116,7 @@ export async function readBodyText(req: ApiRequest, limit = config().TIM_MAX_BOD
 }
 
 function tooLarge(limit: number): TimError {
-  return new TimError(413, "payload_too_large", `The request body exceeds ${limit} bytes.`);
+  return new TimError("payload_too_large", `The request body exceeds ${limit} bytes.`);
 }
 
 /** Formats zod issues as one readable sentence. */
@@ -148,14 +148,14 @@ export async function readBody<S extends z.ZodType>(
     try {
       raw = text === "" ? undefined : JSON.parse(text);
     } catch {
-      throw new TimError(400, "invalid_json", "The request body is not valid JSON.", options.extra);
+      throw new TimError("invalid_json", "The request body is not valid JSON.", options.extra);
     }
   }
   raw ??= options.emptyAs;
-  if (raw === undefined) throw new TimError(400, "invalid_request", "A request body is required.", options.extra);
+  if (raw === undefined) throw new TimError("invalid_request", "A request body is required.", options.extra);
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
-    throw new TimError(400, "invalid_request", describeZodError(parsed.error), options.extra);
+    throw new TimError("invalid_request", describeZodError(parsed.error), options.extra);
   }
   return parsed.data;
 }

@@ -92,7 +92,7 @@ function parseQuery(req: ApiRequest, spec: QuerySpec): unknown {
   const params = new URL(req.url).searchParams;
   if (!(spec instanceof z.ZodType)) return spec(params);
   const parsed = spec.safeParse(Object.fromEntries(params));
-  if (!parsed.success) throw new TimError(400, "invalid_request", describeZodError(parsed.error));
+  if (!parsed.success) throw new TimError("invalid_request", describeZodError(parsed.error));
   return parsed.data;
 }
 

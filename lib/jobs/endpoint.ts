@@ -35,7 +35,6 @@ export function inngestEndpoint(): { GET: RouteFn; POST: RouteFn; PUT: RouteFn }
   }
   const refuse = route({ auth: "public" }, async () => {
     throw new TimError(
-      409,
       "jobs_in_process",
       "Background jobs run inside TIM (no Inngest configured); this endpoint only lists them.",
     );

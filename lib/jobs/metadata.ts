@@ -54,7 +54,7 @@ export type PendingMetadata =
 
 function parseRecord(tokenType: "custom" | "tara", record: unknown) {
   const parsed = (tokenType === "custom" ? customRecord : taraRecord).safeParse(record);
-  if (!parsed.success) throw new TimError(500, "invalid_metadata", `The ${tokenType} metadata row is incomplete.`);
+  if (!parsed.success) throw new TimError("invalid_metadata", `The ${tokenType} metadata row is incomplete.`);
   return parsed.data;
 }
 

@@ -438,7 +438,7 @@ export async function retireKey(kid: string, within?: KeyChangeHook): Promise<{ 
   const result = await withKeyLock(async (tx) => {
     const key = await tx.signingKey.findUnique({ where: { kid }, select: { status: true } });
     if (!key) throw notFound(`No signing key ${kid}.`);
-    if (key.status === "retired") throw new TimError(409, "key_retired", `Signing key ${kid} is retired already.`);
+    if (key.status === "retired") throw new TimError("key_retired", `Signing key ${kid} is retired already.`);
     if (key.status === "active") {
       const next = await tx.signingKey.findFirst({
         where: { status: "next", privateKey: { not: null } },
@@ -446,7 +446,7 @@ export async function retireKey(kid: string, within?: KeyChangeHook): Promise<{ 
         select: { kid: true },
       });
       if (!next) {
-        throw new TimError(409, "only_signing_key", `Signing key ${kid} is the only key that can sign: publish a next key first, or rotate now.`);
+        throw new TimError("only_signing_key", `Signing key ${kid} is the only key that can sign: publish a next key first, or rotate now.`);
       }
       await promote(tx, next.kid);
     } else {

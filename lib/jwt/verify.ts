@@ -29,7 +29,7 @@ export type InvalidTokenReason =
  */
 export class InvalidTokenError extends TimError {
   constructor(readonly reason: InvalidTokenReason) {
-    super(401, "invalid_token", reason, { reason }, { "www-authenticate": 'Bearer realm="TIM", error="invalid_token"' });
+    super("invalid_token", reason, { reason }, { "www-authenticate": 'Bearer realm="TIM", error="invalid_token"' });
   }
 }
 

@@ -9,9 +9,9 @@ const digest = (s: string) => createHash("sha256").update(s).digest();
 /** GET /api/metrics needs `Authorization: Bearer <TIM_METRICS_TOKEN>`; without the variable the endpoint does not exist. */
 export function authorizeMetrics(req: ApiRequest): void {
   const expected = config().TIM_METRICS_TOKEN;
-  if (!expected) throw new TimError(404, "not_found", "Metrics are disabled; set TIM_METRICS_TOKEN to enable them.");
+  if (!expected) throw new TimError("not_found", "Metrics are disabled; set TIM_METRICS_TOKEN to enable them.");
   const presented = bearerCredential(req) ?? "";
   if (!timingSafeEqual(digest(presented), digest(expected))) {
-    throw new TimError(401, "unauthorized", "A valid metrics bearer token is required.", {}, { "www-authenticate": 'Bearer realm="TIM metrics"' });
+    throw new TimError("unauthorized", "A valid metrics bearer token is required.", {}, { "www-authenticate": 'Bearer realm="TIM metrics"' });
   }
 }

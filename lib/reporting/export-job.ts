@@ -88,7 +88,7 @@ export const exportJobHandler: BulkJobHandler = {
     let bytes: number;
     try {
       if ((await handle.stat()).size < from.bytes) {
-        throw new TimError(500, "export_file_lost", `The partial export file of run ${runId} is shorter than its recorded progress.`);
+        throw new TimError("export_file_lost", `The partial export file of run ${runId} is shorter than its recorded progress.`);
       }
       await handle.truncate(from.bytes);
       const data = Buffer.from(batch.text, "utf8");
@@ -184,13 +184,13 @@ export async function exportDownloadResponse(
   requestId?: string | null,
 ): Promise<Response> {
   const run = isUuid(runId) ? await getJobRun(runId) : undefined;
-  if (!run || run.job !== "export") throw new TimError(404, "not_found", "No such export.");
+  if (!run || run.job !== "export") throw new TimError("not_found", "No such export.");
   const file = exportFileOf(run);
-  if (!file) throw new TimError(409, "export_not_ready", `This export is ${run.status}; only a finished export can be downloaded.`);
+  if (!file) throw new TimError("export_not_ready", `This export is ${run.status}; only a finished export can be downloaded.`);
   const full = finalPath(run.id, file.format);
   const size = await stat(full).then((s) => s.size, () => undefined);
   if (size === undefined) {
-    throw new TimError(410, "export_gone", `The file was deleted after ${config().TIM_EXPORT_DAYS} days; start a new export.`);
+    throw new TimError("export_gone", `The file was deleted after ${config().TIM_EXPORT_DAYS} days; start a new export.`);
   }
   const { p } = jobParams(run.params);
   await (await db()).$transaction((tx) =>

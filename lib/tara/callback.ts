@@ -29,14 +29,13 @@ const TARA_ERRORS = new Set(["user_cancel", "invalid_scope", "invalid_state", "i
 
 const unboundState = () =>
   new TimError(
-    400,
     "state_not_bound",
     "This login was not started in this browser (or its login cookie is missing). You are not signed in; please log in again.",
     { provider: "tara" },
   );
 
 const invalidState = () =>
-  new TimError(400, "invalid_state", "This login is unknown, has expired or was already completed. Please log in again.", {
+  new TimError("invalid_state", "This login is unknown, has expired or was already completed. Please log in again.", {
     provider: "tara",
   });
 
@@ -65,7 +64,7 @@ export async function completeTaraLogin(query: CallbackQuery, boundStateHash: st
 
   try {
     if (query.error) throw taraError(query.error, query.error_description);
-    if (!query.code) throw new TimError(400, "invalid_request", "TARA's answer holds neither a code nor an error.", { provider: "tara" });
+    if (!query.code) throw new TimError("invalid_request", "TARA's answer holds neither a code nor an error.", { provider: "tara" });
     const settings = taraSettings();
     const endpoints = await taraEndpoints(settings);
     const idToken = await exchangeCode(settings, endpoints, query.code);
@@ -87,10 +86,10 @@ export async function completeTaraLogin(query: CallbackQuery, boundStateHash: st
 
 function taraError(code: string, description: string | undefined): TimError {
   if (code === "user_cancel") {
-    return new TimError(400, "user_cancel", "The login was cancelled in TARA. You are not signed in.", { provider: "tara" });
+    return new TimError("user_cancel", "The login was cancelled in TARA. You are not signed in.", { provider: "tara" });
   }
   const known = TARA_ERRORS.has(code) ? code : "tara_error";
   const detail = description ? `: ${description.slice(0, 200)}` : "";
   // TARA's own code goes in tara_error: as `error` it would collide with TIM's codes of the same name (invalid_state is a 400 of TIM's).
-  return new TimError(502, "tara_error", `TARA could not complete the login (${known}${detail}).`, { provider: "tara", tara_error: known });
+  return new TimError("tara_error", `TARA could not complete the login (${known}${detail}).`, { provider: "tara", tara_error: known });
 }

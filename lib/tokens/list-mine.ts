@@ -81,10 +81,10 @@ export type Bearer = { subject: string; jti: string };
 export async function bearerOf(req: ApiRequest): Promise<Bearer> {
   const presented = bearerCredential(req);
   if (!presented) {
-    throw new TimError(401, "invalid_token", "Send your token as Authorization: Bearer <token>.", {}, { "www-authenticate": 'Bearer realm="TIM"' });
+    throw new TimError("invalid_token", "Send your token as Authorization: Bearer <token>.", {}, { "www-authenticate": 'Bearer realm="TIM"' });
   }
   const { payload } = await checkToken(presented, { kinds: ["custom"] });
-  if (typeof payload.sub !== "string") throw new TimError(403, "no_subject", "This token has no subject to list tokens for.");
+  if (typeof payload.sub !== "string") throw new TimError("no_subject", "This token has no subject to list tokens for.");
   return { subject: payload.sub, jti: payload.jti };
 }
 

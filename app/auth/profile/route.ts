@@ -8,7 +8,7 @@ export const dynamic = "force-dynamic";
 /** The profile of an active TARA session: the session of the token presented, or `session_id` for a sessions:read client. */
 export const GET = route({ auth: "tara-session" }, async ({ caller: session }) => {
   if (session.status !== "active") {
-    throw new TimError(401, "invalid_session", `This TARA session is ${session.status}.`, { status: session.status });
+    throw new TimError("invalid_session", `This TARA session is ${session.status}.`, { status: session.status });
   }
   return json({
     ...sessionJson(session),

@@ -19,11 +19,11 @@ export const POST = route({ auth: "token" }, async ({ req }) => {
   let fromBody: string | undefined;
   if (text.trim() !== "") {
     const parsed = bodySchema.safeParse(safeJson(text));
-    if (!parsed.success) throw new TimError(400, "invalid_request", "The body must be JSON {\"token\": \"…\"} or empty.");
+    if (!parsed.success) throw new TimError("invalid_request", "The body must be JSON {\"token\": \"…\"} or empty.");
     fromBody = parsed.data.token;
   }
   const token = fromBody ?? taraTokenFrom(req);
-  if (!token) throw new TimError(400, "invalid_request", "Give the TIM TARA JWT in the body, as bearer token or cookie.");
+  if (!token) throw new TimError("invalid_request", "Give the TIM TARA JWT in the body, as bearer token or cookie.");
   const extended = await extendTaraToken(token);
   // A browser that sent the cookie gets the new token the same way.
   const headers: Record<string, string> = readCookie(req, TARA_COOKIE) === token
