@@ -12,8 +12,8 @@ import { isUuid } from "@/lib/tokens/kinds";
  */
 export async function storedFileDownloadResponse(fileId: string, actor: AuditActor, requestId?: string | null): Promise<Response> {
   const file = isUuid(fileId) ? await findStoredFileById(fileId) : undefined;
-  if (!file) throw new TimError(404, "not_found", "No such file; files are deleted when they expire.");
-  if (!file.completedAt) throw new TimError(409, "file_not_ready", "This file is still being written.");
+  if (!file) throw new TimError("not_found", "No such file; files are deleted when they expire.");
+  if (!file.completedAt) throw new TimError("file_not_ready", "This file is still being written.");
   await (await db()).$transaction((tx) =>
     recordAudit(tx, {
       actor,

@@ -32,7 +32,7 @@ export type PendingMetadata =
 
 function parseRecord(kind: TokenKind, record: unknown): Record<string, unknown> {
   const parsed = RECORD[kind].safeParse(record);
-  if (!parsed.success) throw new TimError(500, "invalid_metadata", `The ${kind} metadata row is incomplete.`);
+  if (!parsed.success) throw new TimError("invalid_metadata", `The ${kind} metadata row is incomplete.`);
   return parsed.data;
 }
 

@@ -75,7 +75,7 @@ function accept(event: QueuedEvent, quiet = false): Promise<void> {
 
 function validated(event: TimEvent): QueuedEvent {
   const parsed = eventSchemas[event.name].safeParse(event.data);
-  if (!parsed.success) throw new TimError(500, "invalid_job_event", `Event ${event.name} has invalid data.`);
+  if (!parsed.success) throw new TimError("invalid_job_event", `Event ${event.name} has invalid data.`);
   return { name: event.name, data: parsed.data, id: event.id, ts: Date.now() };
 }
 

@@ -104,7 +104,7 @@ export const exportJobHandler: BulkJobHandler = {
     const { p } = jobParams(params);
     const stored = await findStoredFile(runId, exportFileName(runId, p.format));
     if (!stored || !watermarkOf(stored).done) {
-      throw new TimError(500, "export_file_lost", `The export file of run ${runId} is missing or incomplete.`);
+      throw new TimError("export_file_lost", `The export file of run ${runId} is missing or incomplete.`);
     }
     const file = await completeStoredFile(stored, expiry());
     const run = await getJobRun(runId);
@@ -176,12 +176,12 @@ export async function exportDownloadResponse(
   requestId?: string | null,
 ): Promise<Response> {
   const run = isUuid(runId) ? await getJobRun(runId) : undefined;
-  if (!run || run.job !== "export") throw new TimError(404, "not_found", "No such export.");
+  if (!run || run.job !== "export") throw new TimError("not_found", "No such export.");
   const file = exportFileOf(run);
-  if (!file) throw new TimError(409, "export_not_ready", `This export is ${run.status}; only a finished export can be downloaded.`);
+  if (!file) throw new TimError("export_not_ready", `This export is ${run.status}; only a finished export can be downloaded.`);
   const stored = await findStoredFile(run.id, file.file);
   if (!stored?.completedAt) {
-    throw new TimError(410, "export_gone", `The file was deleted after ${config().TIM_EXPORT_DAYS} days; start a new export.`);
+    throw new TimError("export_gone", `The file was deleted after ${config().TIM_EXPORT_DAYS} days; start a new export.`);
   }
   const { p } = jobParams(run.params);
   await (await db()).$transaction((tx) =>

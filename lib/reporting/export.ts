@@ -1,4 +1,3 @@
-import { callerRequestId, type ApiRequest } from "@/lib/http/handler";
 import { stringify } from "csv-stringify/sync";
 import { recordAudit } from "@/lib/audit/record";
 import type { AuditEvent } from "@/lib/audit/event";
@@ -108,6 +107,15 @@ export function streamTokenExport(
   );
 }
 
+export type ExportQuery = { format: ExportFormat; filters: TokenFilters };
+
+/** `?format=csv|jsonl&…filters` of an export download (a route's query parser). */
+export function exportQuery(params: URLSearchParams): ExportQuery {
+  const format = params.get("format") ?? "csv";
+  if (!EXPORT_FORMATS.includes(format as ExportFormat)) throw badRequest("format must be csv or jsonl.");
+  return { format: format as ExportFormat, filters: parseTokenQuery(params).filters };
+}
+
 export type TokenExport = { stream: ReadableStream<Uint8Array>; filename: string; contentType: string; expectedRows: number };
 
 /**
@@ -142,15 +150,15 @@ export async function startTokenExport(input: {
 }
 
 /**
- * The export download for a request (`?format=csv|jsonl&…filters`), audited
+ * The export download for a request's query (exportQuery), audited
  * under `actor`: the one implementation behind the reporting API and the console.
  */
-export async function tokenExportResponse(req: ApiRequest, actor: AuditEvent["actor"]): Promise<Response> {
-  const params = new URL(req.url).searchParams;
-  const format = params.get("format") ?? "csv";
-  if (!EXPORT_FORMATS.includes(format as ExportFormat)) throw badRequest("format must be csv or jsonl.");
-  const { filters } = parseTokenQuery(params);
-  const exported = await startTokenExport({ filters, format: format as ExportFormat, actor, requestId: callerRequestId(req.headers) });
+export async function tokenExportResponse(
+  { format, filters }: ExportQuery,
+  actor: AuditEvent["actor"],
+  requestId: string,
+): Promise<Response> {
+  const exported = await startTokenExport({ filters, format, actor, requestId });
   return new Response(exported.stream, {
     headers: {
       "content-type": exported.contentType,

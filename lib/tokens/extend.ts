@@ -54,7 +54,7 @@ export type ExtendedToken = {
 type ExtendDeniedReason = InvalidTokenReason | "Session lifetime exceeded";
 
 function denied(reason: ExtendDeniedReason): TimError {
-  return new TimError(401, "extend_denied", reason, { reason });
+  return new TimError("extend_denied", reason, { reason });
 }
 
 /**
@@ -238,5 +238,5 @@ function extendGroup(kind: TokenKind): (asked: ExtensionAsked) => Promise<Extens
 const extendInGroup = byKind((k) => extendGroup(k.kind));
 
 function conflict(): TimError {
-  return new TimError(409, "extend_conflict", "This token is being extended or was extended already.");
+  return new TimError("extend_conflict", "This token is being extended or was extended already.");
 }

@@ -149,7 +149,7 @@ export function checkAllowed(lifetimeMinutes: number, audience: string | string[
   if (caller.allowedAudiences.length === 0) return;
   const refused = [audience].flat().filter((a) => !caller.allowedAudiences.includes(a));
   if (refused.length) {
-    throw new TimError(403, "audience_not_allowed", `This API client may not issue tokens for audience ${refused.join(", ")}.`);
+    throw new TimError("audience_not_allowed", `This API client may not issue tokens for audience ${refused.join(", ")}.`);
   }
 }
 
@@ -202,7 +202,7 @@ export async function issueCustomTokens(requests: GenerateRequest[], caller: Api
     // This request's own rows were refused (the rest of its group committed without them): its input is at fault.
     if (isDataRefusal(err)) throw refusedInput(err, "content");
     log.error("token metadata not recorded; no token issued", { count: signed.length, ...errorFields(err) });
-    throw new TimError(503, "metadata_not_recorded", "The token metadata could not be recorded, so no token was issued. Try again shortly.");
+    throw new TimError("metadata_not_recorded", "The token metadata could not be recorded, so no token was issued. Try again shortly.");
   }
   return signed.map((s) => ({
     name: s.req.JWTName ?? null,

@@ -1,4 +1,3 @@
-import type { ApiRequest } from "@/lib/http/handler";
 import { LRUCache } from "lru-cache";
 import { z } from "zod";
 import type { ApiCaller } from "@/lib/clients/scopes";
@@ -109,10 +108,10 @@ export async function introspectToken(token: string): Promise<Introspection> {
 }
 
 /** Introspects for an API caller and hands the outcome to the usage and read-audit jobs. */
-export async function introspectForCaller(token: string, caller: ApiCaller, req: ApiRequest): Promise<Introspection> {
+export async function introspectForCaller(token: string, caller: ApiCaller, requestId: string): Promise<Introspection> {
   const answer = await introspectToken(token);
   const active = answer.active === true;
-  recordRead("introspect", caller, req, {
+  recordRead("introspect", caller, requestId, {
     accepted: active,
     kind: active ? (kindOf(answer) ?? null) : null,
     jti: active && typeof answer.jti === "string" ? answer.jti : null,

@@ -124,7 +124,7 @@ function bulkRevocationStatus(result: BulkRevocationResult): 200 | 207 | 400 | 4
 
 /** The refusals among those statuses carry TIM's error fields beside the counts. */
 const REFUSALS: Partial<Record<number, { error: string; message: string }>> = {
-  400: { error: "invalid_token", message: "None of the tokens could be revoked." },
+  400: { error: "invalid_request", message: "None of the tokens could be revoked." },
   403: { error: "token_not_owned", message: "Every token was issued by another API client; ending them needs the scope tokens:revoke:any." },
   409: { error: "already_revoked", message: "Every token was revoked already." },
 };

@@ -28,13 +28,12 @@ export type Revocation = {
 
 /** RFC 7009 §2.1 (with RFC 6749 §5.2's error shape): this client may not revoke the token. */
 export function refusedRfc7009(description: string): TimError {
-  return new TimError(400, "unauthorized_client", description, { error_description: description });
+  return new TimError("unauthorized_client", description, { error_description: description });
 }
 
 /** The answer to a client revoking or extending a token another client issued. */
 export function notTokenOwner(): TimError {
   return new TimError(
-    403,
     "token_not_owned",
     "This token was issued by another API client; ending it needs the scope tokens:revoke:any.",
     { reason: "Token not issued by this client" },

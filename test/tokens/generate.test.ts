@@ -86,7 +86,7 @@ describe("POST /jwt/custom/generate", () => {
     const res = await generate({ JWTName: "SESSION_JWT", content: { sub: unique("c") }, expirationInMinutes: 5, setCookie: true });
     expect(res.status).toBe(200);
     const cookie = res.headers.get("set-cookie")!;
-    expect(cookie).toBe(`SESSION_JWT=${res.body.token}; HttpOnly; SameSite=Lax; Path=/`);
+    expect(cookie).toBe(`SESSION_JWT=${res.body.token}; Path=/; HttpOnly; SameSite=Lax`);
     const without = await generate({ JWTName: "X", content: {}, expirationInMinutes: 5 });
     expect(without.headers.get("set-cookie")).toBeNull();
   });
