@@ -40,7 +40,8 @@ export type TaraStandIn = {
   setFaults(faults: StandInFaults): void;
 };
 
-const TTL = { AuthorizationCode: 30, IdToken: 40, AccessToken: 40, Interaction: 600, Session: 600, Grant: 600 };
+/** TARA's lifetimes in seconds (specification §6.2): code 30 s, ID token 40 s, login session 30 min. */
+const TTL = { AuthorizationCode: 30, IdToken: 40, AccessToken: 40, Interaction: 1800, Session: 1800, Grant: 1800 };
 
 const INTERACTION_PATH = /^\/interaction\/([\w-]+)$/;
 
