@@ -48,6 +48,8 @@ const schema = z.object({
   TARA_CLIENT_SECRET: z.preprocess(emptyAsUndefined, z.string().min(1).optional()),
   TARA_REDIRECT_URI: z.preprocess(emptyAsUndefined, z.string().url().optional()),
   TARA_SCOPES: z.preprocess(emptyAsUndefined, z.string().default("openid")),
+  /** How TIM authenticates at TARA's token endpoint: as registered with RIA (TARA spec §4.3; basic is TARA's default). */
+  TARA_CLIENT_AUTH_METHOD: z.preprocess(emptyAsUndefined, z.enum(["client_secret_basic", "client_secret_post"]).default("client_secret_basic")),
   TARA_ACR: z.preprocess(emptyAsUndefined, z.enum(["low", "substantial", "high"]).optional()),
   TARA_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(300).default(10),
   TARA_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),

@@ -8,27 +8,42 @@ const tokenResponseSchema = z.object({ id_token: z.string().min(1) });
 const tokenErrorSchema = z.object({ error: z.string().max(100), error_description: z.string().max(500).optional() });
 
 /**
- * Exchanges the authorization code at TARA's token endpoint (client_secret_basic)
+ * How the client authenticates (TARA spec §4.3): §4.3.1 client_secret_basic, an
+ * Authorization header with the form-encoded id and secret (RFC 6749 §2.3.1);
+ * §4.3.2 client_secret_post, both in the body. TARA accepts only the one registered.
+ */
+function clientAuthentication(settings: Pick<TaraSettings, "clientId" | "clientSecret" | "clientAuthMethod">): {
+  headers: Record<string, string>;
+  body: Record<string, string>;
+} {
+  if (settings.clientAuthMethod === "client_secret_post") {
+    return { headers: {}, body: { client_id: settings.clientId, client_secret: settings.clientSecret } };
+  }
+  const credentials = `${encodeURIComponent(settings.clientId)}:${encodeURIComponent(settings.clientSecret)}`;
+  return { headers: { authorization: `Basic ${Buffer.from(credentials).toString("base64")}` }, body: {} };
+}
+
+/**
+ * Exchanges the authorization code at TARA's token endpoint (TARA spec §4.3)
  * and returns the ID token. TARA's access token is not used: TARA's userinfo
  * endpoint is discouraged and everything TIM needs is in the ID token.
  */
 export async function exchangeCode(
-  settings: Pick<TaraSettings, "clientId" | "clientSecret" | "redirectUri" | "timeoutMs">,
+  settings: Pick<TaraSettings, "clientId" | "clientSecret" | "clientAuthMethod" | "redirectUri" | "timeoutMs">,
   endpoints: TaraEndpoints,
   code: string,
 ): Promise<string> {
-  // RFC 6749 §2.3.1: client id and secret are form-encoded before Basic encoding.
-  const credentials = `${encodeURIComponent(settings.clientId)}:${encodeURIComponent(settings.clientSecret)}`;
+  const auth = clientAuthentication(settings);
   const res = await fetchTara(
     endpoints.token,
     {
       method: "POST",
       headers: {
-        authorization: `Basic ${Buffer.from(credentials).toString("base64")}`,
+        ...auth.headers,
         "content-type": "application/x-www-form-urlencoded",
         accept: "application/json",
       },
-      body: new URLSearchParams({ grant_type: "authorization_code", code, redirect_uri: settings.redirectUri }),
+      body: new URLSearchParams({ grant_type: "authorization_code", code, redirect_uri: settings.redirectUri, ...auth.body }),
     },
     settings.timeoutMs,
     "token endpoint",

@@ -1,5 +1,5 @@
 import { resetConfig } from "@/lib/config/env";
-import { startTaraStandIn, type TaraStandIn } from "@/lib/tara/stand-in/server";
+import { startTaraStandIn, type TaraStandIn, type TaraStandInOptions } from "@/lib/tara/stand-in/server";
 import { startTestServer, type TestServer } from "@/test/support/http";
 
 export const CLIENT_ID = "tim-test-client";
@@ -13,13 +13,17 @@ export type TaraWorld = {
 };
 
 /**
- * TIM's API over real HTTP plus a TARA stand-in registered with TIM's callback,
+ * TIM's API over real HTTP plus a TARA stand-in registered with TIM's callback
+ * (and, when given, a registration detail such as the client auth method),
  * and the environment pointing TIM at it.
  */
-export async function startTaraWorld(env: Record<string, string> = {}): Promise<TaraWorld> {
+export async function startTaraWorld(
+  env: Record<string, string> = {},
+  registration: Pick<TaraStandInOptions, "clientAuthMethod"> = {},
+): Promise<TaraWorld> {
   const tim = await startTestServer();
   const callbackUrl = `${tim.url}/auth/callback/tara`;
-  const tara = await startTaraStandIn({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, redirectUris: [callbackUrl] });
+  const tara = await startTaraStandIn({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, redirectUris: [callbackUrl], ...registration });
   Object.assign(process.env, {
     TARA_ISSUER: tara.issuer,
     TARA_CLIENT_ID: CLIENT_ID,

@@ -16,6 +16,12 @@ export type TaraStandInOptions = {
   publicHost?: string;
   clientId: string;
   clientSecret: string;
+  /**
+   * The token-endpoint authentication the client is registered with (TARA
+   * spec §4.3: one method per client, basic unless registered otherwise); a
+   * request using the other one is refused with `invalid_client`, as at TARA.
+   */
+  clientAuthMethod?: "client_secret_basic" | "client_secret_post";
   redirectUris: string[];
 };
 
@@ -47,7 +53,7 @@ const INTERACTION_PATH = /^\/interaction\/([\w-]+)$/;
 
 /**
  * A local identity provider that behaves like TARA on the wire (TARA.md):
- * TARA's paths, code flow with client_secret_basic, RS256 ID tokens with
+ * TARA's paths, code flow with client_secret_basic or _post, RS256 ID tokens with
  * TARA's claims and lifetimes, TARA's errors, a persona login page with
  * Cancel, and `autologin=<personal code>` for scripted logins.
  */
@@ -70,6 +76,20 @@ export async function startTaraStandIn(options: TaraStandInOptions): Promise<Tar
 
   const provider = new Provider(issuer, providerConfiguration(options, signing.privateJwk, loginContext));
   provider.proxy = false;
+
+  // TARA accepts only the registered client authentication (spec §4.3); oidc-provider takes basic and post alike.
+  const registeredAuth = options.clientAuthMethod ?? "client_secret_basic";
+  provider.use(async (ctx, next) => {
+    if (ctx.path === TARA_PATHS.token && ctx.method === "POST") {
+      const sentBasic = /^basic\s/i.test(ctx.headers.authorization ?? "");
+      if (sentBasic !== (registeredAuth === "client_secret_basic")) {
+        ctx.status = 401;
+        ctx.body = { error: "invalid_client", error_description: `client authentication must use ${registeredAuth}` };
+        return;
+      }
+    }
+    await next();
+  });
 
   // Faults and TARA's exact ID-token shape are applied to the token response.
   provider.use(async (ctx, next) => {
@@ -151,7 +171,7 @@ function providerConfiguration(
         redirect_uris: options.redirectUris,
         response_types: ["code"],
         grant_types: ["authorization_code"],
-        token_endpoint_auth_method: "client_secret_basic",
+        token_endpoint_auth_method: options.clientAuthMethod ?? "client_secret_basic",
         id_token_signed_response_alg: "RS256",
       },
     ],
@@ -163,7 +183,7 @@ function providerConfiguration(
       userinfo: TARA_PATHS.userinfo,
     },
     responseTypes: ["code"],
-    clientAuthMethods: ["client_secret_basic"],
+    clientAuthMethods: ["client_secret_basic", "client_secret_post"],
     scopes: ["openid", "idcard", "mid", "smartid", "eidas", "eidasonly", "email", "phone"],
     acrValues: [...ACR_LEVELS],
     claims: {
