@@ -179,7 +179,7 @@ test("an authorization code cannot be used twice at TARA", async () => {
   const second = await startJsonLogin(world);
   callback.searchParams.set("state", second.state);
   const res = await fetch(callback, { headers: { accept: "application/json" } });
-  await expectRefused(res, second.state, 502, "tara_token_error");
+  await expectRefused(res, second.state, 400, "tara_invalid_grant");
 });
 
 test("login start refuses redirect targets outside TIM_ALLOWED_REDIRECTS", async () => {

@@ -35,8 +35,14 @@ export type StandInFaults = {
   idTokenClaims?: Record<string, unknown>;
   /** Sign ID tokens with a key whose kid is not in the JWKS. */
   unknownKid?: boolean;
-  /** The token endpoint drops the connection ("down") or answers after a delay. */
-  tokenEndpoint?: "down" | { delayMs: number };
+  /** The token endpoint drops the connection ("down"), answers after a delay, or fails with this HTTP status. */
+  tokenEndpoint?: "down" | { delayMs: number } | { status: number };
+  /**
+   * Token requests are allowed only from these remote addresses, as in TARA's
+   * production environment (spec §4 "Identity token request allowed IP
+   * addresses"); others get 400 `unauthorized_client`.
+   */
+  registeredAddresses?: string[];
 };
 
 export type TaraStandIn = {
@@ -108,12 +114,16 @@ export async function startTaraStandIn(options: TaraStandInOptions): Promise<Tar
     if (url.pathname === TARA_PATHS.legacyDiscovery) {
       req.url = TARA_PATHS.discovery + url.search;
     }
+    if (url.pathname === TARA_PATHS.token && faults.registeredAddresses && !faults.registeredAddresses.includes(req.socket.remoteAddress ?? "")) {
+      return answerJson(res, 400, { error: "unauthorized_client", error_description: "Request from an unregistered IP address" });
+    }
     if (url.pathname === TARA_PATHS.token && faults.tokenEndpoint) {
       const fault = faults.tokenEndpoint;
       if (fault === "down") {
         req.socket.destroy();
         return;
       }
+      if ("status" in fault) return answerJson(res, fault.status, { error: "server_error", error_description: "stand-in fault" });
       setTimeout(() => handle(req, res), fault.delayMs).unref();
       return;
     }
@@ -334,6 +344,11 @@ async function finishLogin(
     { login: { accountId: persona.sub, acr: persona.acr, amr: [persona.amr] }, consent: { grantId } },
     { mergeWithLastSubmission: false },
   );
+}
+
+function answerJson(res: ServerResponse, status: number, body: Record<string, string>): void {
+  res.writeHead(status, { "content-type": "application/json;charset=UTF-8", "cache-control": "no-store" });
+  res.end(JSON.stringify(body));
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {
