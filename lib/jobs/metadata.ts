@@ -45,6 +45,10 @@ const taraRecord = z
     oauthStateId: text,
     givenName: text,
     familyName: text,
+    email: text,
+    emailVerified: z.boolean().nullable().optional(),
+    phoneNumber: text,
+    phoneNumberVerified: z.boolean().nullable().optional(),
   })
   .strict();
 
@@ -125,16 +129,19 @@ async function insertRows(batch: MetadataPersist[]): Promise<{ custom: number; t
     client.$executeRaw`
       INSERT INTO tara.jwt_metadata (id, jwt_uuid, created_at, claim_keys, issued_at, expires_at, subject, jwt_name,
              audience, issuer, supersedes, original_jwt_uuid, claims_json, token_hash, token_type, client_id,
-             auth_method, level_of_assurance, session_id, oauth_state_id, given_name, family_name)
+             auth_method, level_of_assurance, session_id, oauth_state_id, given_name, family_name,
+             email, email_verified, phone_number, phone_number_verified)
       SELECT COALESCE(x."id", gen_random_uuid()), x."jwtUuid", COALESCE(x."createdAt", now()), x."claimKeys",
              x."issuedAt", x."expiresAt", x."subject", x."jwtName", x."audience", x."issuer", x."supersedes",
              x."originalJwtUuid", x."claimsJson", x."tokenHash", COALESCE(x."tokenType", 'tara_jwt'), x."clientId",
-             x."authMethod", x."levelOfAssurance", x."sessionId", x."oauthStateId", x."givenName", x."familyName"
+             x."authMethod", x."levelOfAssurance", x."sessionId", x."oauthStateId", x."givenName", x."familyName",
+             x."email", x."emailVerified", x."phoneNumber", x."phoneNumberVerified"
         FROM jsonb_to_recordset(${tara}::jsonb) AS x("id" uuid, "jwtUuid" uuid, "createdAt" timestamptz,
              "claimKeys" text, "issuedAt" timestamptz, "expiresAt" timestamptz, "subject" text, "jwtName" text,
              "audience" text, "issuer" text, "supersedes" uuid, "originalJwtUuid" uuid, "claimsJson" jsonb,
              "tokenHash" text, "tokenType" text, "clientId" text, "authMethod" text, "levelOfAssurance" text,
-             "sessionId" text, "oauthStateId" text, "givenName" text, "familyName" text)
+             "sessionId" text, "oauthStateId" text, "givenName" text, "familyName" text, "email" text,
+             "emailVerified" boolean, "phoneNumber" text, "phoneNumberVerified" boolean)
       ON CONFLICT (jwt_uuid) DO NOTHING`,
   ]);
   return { custom: c, tara: t };

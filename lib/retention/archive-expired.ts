@@ -97,10 +97,11 @@ export async function archiveExpiredTaraBatch(
       INSERT INTO tara.jwt_metadata_archive (id, jwt_uuid, created_at, claim_keys, issued_at, expires_at, subject,
              jwt_name, audience, issuer, supersedes, original_jwt_uuid, claims_json, token_hash, token_type,
              client_id, last_used_at, use_count, auth_method, level_of_assurance, session_id, oauth_state_id,
-             given_name, family_name, archived_at)
+             given_name, family_name, email, email_verified, phone_number, phone_number_verified, archived_at)
       SELECT id, jwt_uuid, created_at, claim_keys, issued_at, expires_at, subject, jwt_name, audience, issuer,
              supersedes, original_jwt_uuid, claims_json, token_hash, token_type, client_id, last_used_at, use_count,
-             auth_method, level_of_assurance, session_id, oauth_state_id, given_name, family_name, now()
+             auth_method, level_of_assurance, session_id, oauth_state_id, given_name, family_name,
+             email, email_verified, phone_number, phone_number_verified, now()
         FROM moved
       RETURNING 1
     ), progress AS (

@@ -212,7 +212,8 @@ const extendStatement = (schema: TokenKind, carried: readonly string[]) => {
 };
 const EXTEND: Record<TokenKind, PreparedStatement> = {
   custom: extendStatement("custom", []),
-  tara: extendStatement("tara", ["auth_method", "level_of_assurance", "session_id", "oauth_state_id", "given_name", "family_name"]),
+  tara: extendStatement("tara", ["auth_method", "level_of_assurance", "session_id", "oauth_state_id", "given_name", "family_name",
+    "email", "email_verified", "phone_number", "phone_number_verified"]),
 };
 
 type ExtensionResult = ExtensionRow | "conflict";
