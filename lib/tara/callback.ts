@@ -26,7 +26,8 @@ export type CallbackResult =
   | { ok: true; mode: "redirect"; redirectUri: string; identity: TaraIdentity; issued: IssuedTaraToken }
   /** A JSON login: the outcome waits for its starter (lib/tara/login-result.ts); this answer carries none of it. */
   | { ok: true; mode: "json"; redirectUri: string }
-  | { ok: false; mode: ResponseMode | undefined; error: unknown };
+  /** A failure; `locale` and `redirectUri` are the login's when its state was found. */
+  | { ok: false; mode: ResponseMode | undefined; error: unknown; locale?: string | null; redirectUri?: string };
 
 /** TARA's documented callback errors; anything else is reported as `tara_error`. */
 const TARA_ERRORS = new Set(["user_cancel", "invalid_scope", "invalid_state", "invalid_request", "unsupported_response_type"]);
@@ -68,8 +69,10 @@ export async function completeTaraLogin(query: CallbackQuery, boundStateHash: st
   const row = await findState(prisma, query.state);
   if (!row) return { ok: false, mode: undefined, error: invalidState() };
   const mode = row.responseMode as ResponseMode;
-  if (mode === "redirect" && boundStateHash !== stateHash(row.state)) return { ok: false, mode, error: unboundState() };
-  if (!(await consumeState(prisma, row.state))) return { ok: false, mode, error: invalidState() };
+  const locale = row.uiLocales;
+  // An unbound callback must not learn where the login returns to: no redirectUri before the binding holds.
+  if (mode === "redirect" && boundStateHash !== stateHash(row.state)) return { ok: false, mode, locale, error: unboundState() };
+  if (!(await consumeState(prisma, row.state))) return { ok: false, mode, locale, error: invalidState() };
 
   try {
     if (query.error) throw taraError(query.error, query.error_description);
@@ -92,15 +95,20 @@ export async function completeTaraLogin(query: CallbackQuery, boundStateHash: st
     if (error instanceof TimError) log.warn("tara login failed", { error: error.code });
     // The starter learns the failure when it redeems; if even that cannot be stored, the redemption expires.
     if (mode === "json") await recordLoginOutcome(row.state, failedOutcome(error)).catch(() => undefined);
-    return { ok: false, mode, error };
+    return { ok: false, mode, locale, redirectUri: row.redirectUri, error };
   }
 }
 
+/**
+ * TARA's error in the redirect request (spec §4.2). Its `error_description` is
+ * for the integrator, in English, and "not needed to be displayed for the
+ * user" (§4.2): it is logged, never shown.
+ */
 function taraError(code: string, description: string | undefined): TimError {
+  log.warn("tara callback error", { tara_error: code, tara_error_description: description?.slice(0, 500) });
   if (code === "user_cancel") {
     return new TimError(400, "user_cancel", "The login was cancelled in TARA. You are not signed in.", { provider: "tara" });
   }
   const known = TARA_ERRORS.has(code) ? code : "tara_error";
-  const detail = description ? `: ${description.slice(0, 200)}` : "";
-  return new TimError(502, known, `TARA could not complete the login (${known}${detail}).`, { provider: "tara", tara_error: known });
+  return new TimError(502, known, `TARA could not complete the login (${known}).`, { provider: "tara", tara_error: known });
 }

@@ -2,6 +2,7 @@ import { TimError } from "@/lib/http/errors";
 import { describeZodError, handler, json } from "@/lib/http/handler";
 import { wantsJson } from "@/lib/tara/callback-response";
 import { loginQuerySchema, startTaraLogin } from "@/lib/tara/login";
+import { pageLocale } from "@/lib/tara/locale";
 import { errorPage } from "@/lib/tara/pages";
 
 export const dynamic = "force-dynamic";
@@ -21,6 +22,6 @@ export const GET = handler(async (req) => {
     return new Response(null, { status: 302, headers: { location: login.authorizationUrl, "set-cookie": login.bindingCookie, "cache-control": "no-store" } });
   } catch (err) {
     if (asJson) throw err;
-    return errorPage(err);
+    return errorPage(err, pageLocale(new URL(req.url).searchParams.get("ui_locales"), req.headers.get("accept-language")));
   }
 });
