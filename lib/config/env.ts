@@ -49,6 +49,11 @@ const schema = z.object({
   TARA_REDIRECT_URI: z.preprocess(emptyAsUndefined, z.string().url().optional()),
   TARA_SCOPES: z.preprocess(emptyAsUndefined, z.string().default("openid")),
   /** How TIM authenticates at TARA's token endpoint: as registered with RIA (TARA spec §4.3; basic is TARA's default). */
+  /**
+   * PEM file of the only CAs TIM trusts for TARA's endpoints (TARA spec §5.1.2
+   * names them); unset: the system store. Requires an https TARA_ISSUER.
+   */
+  TARA_CA_FILE: z.preprocess(emptyAsUndefined, z.string().min(1).optional()),
   TARA_CLIENT_AUTH_METHOD: z.preprocess(emptyAsUndefined, z.enum(["client_secret_basic", "client_secret_post"]).default("client_secret_basic")),
   TARA_ACR: z.preprocess(emptyAsUndefined, z.enum(["low", "substantial", "high"]).optional()),
   TARA_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(300).default(10),

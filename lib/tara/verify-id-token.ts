@@ -133,6 +133,8 @@ export async function verifyIdToken(
 }
 
 function joseFailure(err: unknown): TimError {
+  // TIM's TARA transport already said what went wrong (timeout, unreachable, TARA_CA_FILE).
+  if (err instanceof TimError) return err;
   if (err instanceof errors.JWKSTimeout) return taraTimeout();
   if (err instanceof errors.JWKSNoMatchingKey) return invalidIdToken("it is signed with a key (kid) TARA does not publish");
   if (err instanceof errors.JWKSInvalid || err instanceof errors.JWKSMultipleMatchingKeys) return taraUnavailable("JWKS");

@@ -19,7 +19,7 @@ export type TaraWorld = {
  */
 export async function startTaraWorld(
   env: Record<string, string> = {},
-  registration: Pick<TaraStandInOptions, "clientAuthMethod"> = {},
+  registration: Pick<TaraStandInOptions, "clientAuthMethod" | "tls"> = {},
 ): Promise<TaraWorld> {
   const tim = await startTestServer();
   const callbackUrl = `${tim.url}/auth/callback/tara`;
@@ -45,6 +45,9 @@ export async function startTaraWorld(
 
 /** A minimal browser: follows redirects by hand and keeps cookies per host, sent only under their Path. */
 export class Browser {
+  /** `send` makes the requests (default: fetch), e.g. one trusting a test CA. */
+  constructor(private readonly send: (url: string, init: RequestInit) => Promise<Response> = fetch) {}
+
   private readonly jar = new Map<string, Map<string, { value: string; path: string }>>();
 
   cookieHeader(url: string): string {
@@ -63,7 +66,7 @@ export class Browser {
     const headers = new Headers(init.headers);
     const cookies = this.cookieHeader(url);
     if (cookies) headers.set("cookie", cookies);
-    const res = await fetch(url, { ...init, headers, redirect: "manual" });
+    const res = await this.send(url, { ...init, headers, redirect: "manual" });
     const host = new URL(url).host;
     for (const line of res.headers.getSetCookie()) {
       const [pair, ...attrs] = line.split(";");
@@ -107,10 +110,15 @@ export async function startJsonLogin(world: TaraWorld, query: Record<string, str
 }
 
 /** Runs TARA's side of a login (autologin as `personalCode`) and returns the callback URL TARA sent the browser to. */
-export async function taraCallbackUrl(world: TaraWorld, authorizationUrl: string, personalCode: string): Promise<string> {
+export async function taraCallbackUrl(
+  world: TaraWorld,
+  authorizationUrl: string,
+  personalCode: string,
+  browser = new Browser(),
+): Promise<string> {
   const url = new URL(authorizationUrl);
   url.searchParams.set("autologin", personalCode);
-  const { url: callback } = await new Browser().followUntil(url.toString(), world.callbackUrl);
+  const { url: callback } = await browser.followUntil(url.toString(), world.callbackUrl);
   if (!callback.startsWith(world.callbackUrl)) throw new Error(`TARA did not return to the callback: ${callback}`);
   return callback;
 }

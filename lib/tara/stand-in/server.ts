@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer as createTlsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { SignJWT, calculateJwkThumbprint, decodeJwt, exportJWK, generateKeyPair, type CryptoKey, type JWK } from "jose";
 import Provider, { errors, interactionPolicy, type Configuration, type KoaContextWithOIDC } from "oidc-provider";
@@ -23,6 +24,8 @@ export type TaraStandInOptions = {
    */
   clientAuthMethod?: "client_secret_basic" | "client_secret_post";
   redirectUris: string[];
+  /** Serve HTTPS with this key and certificate (PEM), as TARA does; default plain HTTP on loopback. */
+  tls?: { key: string; cert: string };
 };
 
 /**
@@ -65,14 +68,14 @@ const INTERACTION_PATH = /^\/interaction\/([\w-]+)$/;
  */
 export async function startTaraStandIn(options: TaraStandInOptions): Promise<TaraStandIn> {
   const host = options.host ?? "127.0.0.1";
-  const server = createServer();
+  const server = options.tls ? createTlsServer({ key: options.tls.key, cert: options.tls.cert }) : createServer();
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? 0, host, resolve);
   });
   const { port } = server.address() as AddressInfo;
   const issuerHost = options.publicHost ?? host;
-  const issuer = `http://${issuerHost.includes(":") ? `[${issuerHost}]` : issuerHost}:${port}`;
+  const issuer = `${options.tls ? "https" : "http"}://${issuerHost.includes(":") ? `[${issuerHost}]` : issuerHost}:${port}`;
 
   const signing = await generateSigningKey();
   const foreign = await generateSigningKey();
