@@ -77,6 +77,8 @@ const schema = z.object({
   // Background jobs (lib/jobs, lib/retention, lib/archive)
   TIM_RETENTION_CUSTOM_DAYS: z.coerce.number().int().min(1).default(30),
   TIM_RETENTION_TARA_DAYS: z.coerce.number().int().min(1).default(30),
+  /** Days TARA's protocol log is kept (TARA spec §5.3 advises 1 to 7 years). */
+  TIM_RETENTION_TARA_PROTOCOL_DAYS: z.coerce.number().int().min(1).max(36_500).default(365),
   TIM_RETENTION_CRON: z.string().min(9).default("0 3 * * *"),
   TIM_ARCHIVE_DAYS: z.coerce.number().int().min(1).default(365),
   TIM_ARCHIVE_DIR: z.preprocess(emptyAsUndefined, z.string().optional()),

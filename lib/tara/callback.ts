@@ -13,6 +13,7 @@ import { taraSettings } from "@/lib/tara/settings";
 import { consumeState, findState, type ResponseMode } from "@/lib/tara/state";
 import { verifyIdToken, type TaraIdentity } from "@/lib/tara/verify-id-token";
 import { storableString } from "@/lib/db/storable";
+import { logProtocol, protocolError } from "@/lib/tara/protocol-log";
 
 export const callbackQuerySchema = z.object({
   code: storableString.min(1).max(2048).optional(),
@@ -63,11 +64,17 @@ const invalidState = () =>
  * database transaction is held open while TARA is called: on the embedded
  * database a transaction excludes every other query.
  */
-export async function completeTaraLogin(query: CallbackQuery, boundStateHash: string | undefined): Promise<CallbackResult> {
+export async function completeTaraLogin(
+  query: CallbackQuery,
+  boundStateHash: string | undefined,
+  requestUrl: string,
+): Promise<CallbackResult> {
   if (!query.state) return { ok: false, mode: undefined, error: invalidState() };
   const prisma = await db();
   const row = await findState(prisma, query.state);
+  // Unknown states are not TARA's answers to TIM's logins: nothing to reconstruct, and nothing for strangers to fill the log with.
   if (!row) return { ok: false, mode: undefined, error: invalidState() };
+  await logProtocol({ state: row.state, message: "redirect_request", url: requestUrl });
   const mode = row.responseMode as ResponseMode;
   const locale = row.uiLocales;
   // An unbound callback must not learn where the login returns to: no redirectUri before the binding holds.
@@ -82,8 +89,20 @@ export async function completeTaraLogin(query: CallbackQuery, boundStateHash: st
     const requestedAcr = stricterAcr(row.requestedAcr, settings.acr);
     const requestedMethods = callbackMethods(settings, row.requestedMethods ? row.requestedMethods.split(",") : []);
     const endpoints = await taraEndpoints(settings);
-    const idToken = await exchangeCode(settings, endpoints, query.code);
-    const identity = await verifyIdToken(idToken, settings, endpoints, { nonce: row.nonce, state: row.state, requestedAcr, requestedMethods });
+    const idToken = await exchangeCode(settings, endpoints, query.code).catch(async (err: unknown) => {
+      await logProtocol({ state: row.state, message: "token_response", error: protocolError(err) });
+      throw err;
+    });
+    const identity = await verifyIdToken(idToken, settings, endpoints, { nonce: row.nonce, state: row.state, requestedAcr, requestedMethods }).then(
+      async (verified) => {
+        await logProtocol({ state: row.state, message: "token_response", httpStatus: 200, idToken, verified: true });
+        return verified;
+      },
+      async (err: unknown) => {
+        await logProtocol({ state: row.state, message: "token_response", httpStatus: 200, idToken, verified: false, error: protocolError(err) });
+        throw err;
+      },
+    );
     if (mode === "json") {
       await recordLoginOutcome(row.state, { identity });
       return { ok: true, mode, redirectUri: row.redirectUri };

@@ -9,6 +9,6 @@ export const dynamic = "force-dynamic";
 export const GET = handler(async (req) => {
   const parsed = callbackQuerySchema.safeParse(Object.fromEntries(new URL(req.url).searchParams));
   // Oversized or repeated garbage parameters are treated as an unknown state.
-  const result = await completeTaraLogin(parsed.success ? parsed.data : {}, readCookie(req, TARA_STATE_COOKIE));
+  const result = await completeTaraLogin(parsed.success ? parsed.data : {}, readCookie(req, TARA_STATE_COOKIE), req.url);
   return callbackResponse(result, req);
 });
