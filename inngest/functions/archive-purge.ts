@@ -3,7 +3,7 @@ import { inngest } from "@/inngest/client";
 import { beginArchivePurge, continueArchivePurge, endArchivePurge } from "@/lib/archive/purge";
 import { config } from "@/lib/config/env";
 
-/** Archive purge (TIM_ARCHIVE_PURGE_CRON): archived rows past TIM_ARCHIVE_DAYS, exported first when TIM_ARCHIVE_DIR is set. */
+/** Archive purge (TIM_ARCHIVE_PURGE_CRON): archived rows past TIM_ARCHIVE_DAYS, exported first to stored files (copied to TIM_ARCHIVE_DIR when set). */
 export const archivePurge = inngest.createFunction(
   {
     id: "archive-purge",

@@ -10,7 +10,8 @@ import { describeZodError } from "@/lib/http/handler";
 import { addBulkProgress, registerBulkJobHandler, requestBulkJob, type BulkJobHandler } from "@/lib/jobs/bulk";
 import { countTokens } from "@/lib/reporting/count";
 import { filtersToParams, kindsFor, tokenFilterSchema, type TokenFilters } from "@/lib/reporting/filters";
-import { allowlistOf, denylistOf, metadataOf, whereFor } from "@/lib/reporting/query";
+import { whereFor } from "@/lib/reporting/query";
+import { KINDS } from "@/lib/tokens/kinds";
 import { searchTokens, type TokenReportRow } from "@/lib/reporting/search";
 import type { TokenKind } from "@/lib/tokens/kinds";
 import { storableString } from "@/lib/db/storable";
@@ -74,14 +75,14 @@ async function revokeMatching(
   const page = batch ? Prisma.sql`ORDER BY m.id LIMIT ${batch.limit}` : Prisma.empty;
   const [row] = await tx.$queryRaw<[{ n: bigint | number; picked: bigint | number; last_id: string | null }]>`
     WITH picked AS (
-      SELECT m.id, m.jwt_uuid, m.expires_at FROM ${metadataOf(kind)} m ${filtered} ${page}
+      SELECT m.id, m.jwt_uuid, m.expires_at FROM ${KINDS[kind].sql.metadata} m ${filtered} ${page}
     ), revoked AS (
-      INSERT INTO ${denylistOf(kind)} (jwt_uuid, denylisted_at, expires_at, reason, revoked_by)
+      INSERT INTO ${KINDS[kind].sql.denylist} (jwt_uuid, denylisted_at, expires_at, reason, revoked_by)
       SELECT p.jwt_uuid, now(), p.expires_at, ${by.reason}, ${by.revokedBy} FROM picked p
       ON CONFLICT (jwt_uuid) DO NOTHING
       RETURNING jwt_uuid
     ), unlisted AS (
-      DELETE FROM ${allowlistOf(kind)} a WHERE a.jwt_uuid IN (SELECT r.jwt_uuid FROM revoked r)
+      DELETE FROM ${KINDS[kind].sql.allowlist} a WHERE a.jwt_uuid IN (SELECT r.jwt_uuid FROM revoked r)
     )
     SELECT (SELECT count(*) FROM revoked) AS n, (SELECT count(*) FROM picked) AS picked, (SELECT p.id::text FROM picked p ORDER BY p.id DESC LIMIT 1) AS last_id`;
   return { revoked: Number(row.n), picked: Number(row.picked), lastId: row.last_id };
@@ -106,7 +107,7 @@ export async function revokeByQuery(input: {
   const query = scoped(input.filters, at);
   const params = filtersToParams(input.filters);
   const changed = (matched: number) =>
-    new TimError(409, "count_changed", `${matched} active tokens match, not ${input.confirmCount}: type the number the preview shows (it may have changed since).`, { matched });
+    new TimError("count_changed", `${matched} active tokens match, not ${input.confirmCount}: type the number the preview shows (it may have changed since).`, { matched });
 
   const matched = await countTokens(query, at);
   if (matched === 0) throw badRequest("No active token matches these filters; nothing was revoked.");

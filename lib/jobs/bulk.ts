@@ -41,7 +41,7 @@ export function registerBulkJobHandler(kind: BulkJobKind, handler: BulkJobHandle
 
 function handlerFor(kind: BulkJobKind): BulkJobHandler {
   const handler = handlers.get(kind);
-  if (!handler) throw new TimError(503, "job_unavailable", `No ${kind} handler is registered in this process.`);
+  if (!handler) throw new TimError("job_unavailable", `No ${kind} handler is registered in this process.`);
   return handler;
 }
 
@@ -74,7 +74,7 @@ export type BulkState = { runId: string; cursor: string | null; done: boolean; p
 
 export async function beginBulkJob(kind: BulkJobKind, runId: string): Promise<BulkState> {
   const run = await getJobRun(runId);
-  if (!run || run.job !== kind) throw new TimError(404, "not_found", `No ${kind} run ${runId}.`);
+  if (!run || run.job !== kind) throw new TimError("not_found", `No ${kind} run ${runId}.`);
   const total = await handlerFor(kind).count(run.params);
   await reportJobProgress(runId, { status: "running", done: 0, total });
   return { runId, cursor: null, done: false, processed: 0 };
@@ -83,7 +83,7 @@ export async function beginBulkJob(kind: BulkJobKind, runId: string): Promise<Bu
 /** Runs up to `maxChunks` chunks and records progress after each. */
 export async function continueBulkJob(kind: BulkJobKind, state: BulkState, maxChunks = 10): Promise<BulkState> {
   const run = await getJobRun(state.runId);
-  if (!run) throw new TimError(404, "not_found", `No ${kind} run ${state.runId}.`);
+  if (!run) throw new TimError("not_found", `No ${kind} run ${state.runId}.`);
   const handler = handlerFor(kind);
   const s = { ...state };
   for (let i = 0; i < maxChunks && !s.done; i++) {

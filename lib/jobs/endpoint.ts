@@ -3,8 +3,8 @@ import { inngest } from "@/inngest/client";
 import { functions } from "@/inngest/functions";
 import { config } from "@/lib/config/env";
 import { TimError } from "@/lib/http/errors";
-import { handler, json } from "@/lib/http/handler";
-import { jobMode } from "@/lib/jobs/mode";
+import { json } from "@/lib/http/handler";
+import { route } from "@/lib/http/route";
 import { describeFunction, functionListing } from "@/lib/jobs/runner/functions";
 
 type RouteFn = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
@@ -20,7 +20,7 @@ export function listJobFunctions() {
  * nothing external may run functions here: GET lists them, POST/PUT refuse.
  */
 export function inngestEndpoint(): { GET: RouteFn; POST: RouteFn; PUT: RouteFn } {
-  const mode = jobMode();
+  const mode = config().jobMode;
   if (mode !== "in-process") {
     // A fixed origin and signed syncs only: an unsigned PUT with a foreign Host registers nothing.
     const { INNGEST_SERVE_ORIGIN, INNGEST_ENABLE_UNAUTHED_SYNC } = config();
@@ -32,14 +32,13 @@ export function inngestEndpoint(): { GET: RouteFn; POST: RouteFn; PUT: RouteFn }
     }) as unknown as Record<"GET" | "POST" | "PUT", RouteFn>;
     return { GET: sdk.GET, POST: sdk.POST, PUT: sdk.PUT };
   }
-  const refuse = handler(async () => {
+  const refuse = route({ auth: "public" }, async () => {
     throw new TimError(
-      409,
       "jobs_in_process",
       "Background jobs run inside TIM (no Inngest configured); this endpoint only lists them.",
     );
   });
-  const list = handler(async () =>
+  const list = route({ auth: "public" }, async () =>
     json({ mode, app_id: inngest.id, function_count: functions.length, functions: listJobFunctions() }),
   );
   return { GET: list, POST: refuse, PUT: refuse };

@@ -1,4 +1,5 @@
 import type { TokenRead } from "@/inngest/events";
+import type { TokenKind } from "@/lib/tokens/kinds";
 import { config } from "@/lib/config/env";
 import { db } from "@/lib/db/client";
 import { auditWriter, type AuditEntry } from "@/lib/jobs/audit-port";
@@ -9,7 +10,7 @@ export type TokenReadInput = {
   endpoint: string;
   actor: string | null;
   actorKind: TokenRead["actor_kind"];
-  tokenType: "custom" | "tara" | null;
+  tokenType: TokenKind | null;
   jwtUuid: string | null;
   result: string;
   requestId?: string | null;

@@ -1,7 +1,7 @@
 import { eventSchemas, type TimEvent } from "@/inngest/events";
 import { runIsolating } from "@/lib/db/batcher";
 import { TimError } from "@/lib/http/errors";
-import { jobMode } from "@/lib/jobs/mode";
+import { config } from "@/lib/config/env";
 import type { QueuedEvent } from "@/lib/jobs/runner/queue";
 import { errorFields, log } from "@/lib/log/logger";
 
@@ -32,7 +32,7 @@ let inngestClient: Promise<typeof import("@/inngest/client")> | undefined;
  * start) picks them up.
  */
 async function deliver(events: QueuedEvent[]): Promise<void> {
-  if (jobMode() !== "in-process") {
+  if (config().jobMode !== "in-process") {
     const { inngest } = await (inngestClient ??= import("@/inngest/client"));
     await inngest.send(events.map((e) => ({ name: e.name, data: e.data, id: e.id, ts: e.ts })));
     return;
@@ -75,7 +75,7 @@ function accept(event: QueuedEvent, quiet = false): Promise<void> {
 
 function validated(event: TimEvent): QueuedEvent {
   const parsed = eventSchemas[event.name].safeParse(event.data);
-  if (!parsed.success) throw new TimError(500, "invalid_job_event", `Event ${event.name} has invalid data.`);
+  if (!parsed.success) throw new TimError("invalid_job_event", `Event ${event.name} has invalid data.`);
   return { name: event.name, data: parsed.data, id: event.id, ts: Date.now() };
 }
 

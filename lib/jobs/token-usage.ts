@@ -1,6 +1,8 @@
 import { MAX_USES_PER_EVENT, type TokenUse } from "@/inngest/events";
 import { db } from "@/lib/db/client";
+import { Prisma } from "@/lib/generated/prisma/client";
 import { emit } from "@/lib/jobs/send";
+import { KINDS, TOKEN_KINDS, type TokenKind } from "@/lib/tokens/kinds";
 
 /**
  * Uses are collected in process this long before they go out: a token in use
@@ -11,7 +13,7 @@ const FLUSH_MS = 5_000;
 /** Distinct tokens collected before the window is handed over early (bounds memory). */
 const MAX_PENDING_TOKENS = 20_000;
 
-type Pending = { tokenType: "custom" | "tara"; jwtUuid: string; count: number; last: number };
+type Pending = { kind: TokenKind; jwtUuid: string; count: number; last: number };
 type UsageState = { pending: Map<string, Pending>; timer?: NodeJS.Timeout };
 
 // One collection per process, shared by the custom server's modules and Next's bundle.
@@ -24,8 +26,8 @@ const state: UsageState = ((globalThis as Record<symbol, unknown>)[SLOT] ??= { p
  * token-usage function together (every 5 s, as events of up to 1,000 tokens),
  * so a busy validation endpoint adds no database write per request.
  */
-export function recordTokenUse(tokenType: "custom" | "tara", jwtUuid: string, usedAt?: Date): void {
-  const key = `${tokenType}:${jwtUuid}`;
+export function recordTokenUse(kind: TokenKind, jwtUuid: string, usedAt?: Date): void {
+  const key = `${kind}:${jwtUuid}`;
   const at = usedAt ? usedAt.getTime() : Date.now();
   const known = state.pending.get(key);
   if (known) {
@@ -33,7 +35,7 @@ export function recordTokenUse(tokenType: "custom" | "tara", jwtUuid: string, us
     if (at > known.last) known.last = at;
     return;
   }
-  state.pending.set(key, { tokenType, jwtUuid, count: 1, last: at });
+  state.pending.set(key, { kind, jwtUuid, count: 1, last: at });
   if (state.pending.size >= MAX_PENDING_TOKENS) flushTokenUse();
   else state.timer ??= setTimeout(flushTokenUse, FLUSH_MS).unref();
 }
@@ -44,7 +46,7 @@ export function flushTokenUse(): void {
   state.timer = undefined;
   if (state.pending.size === 0) return;
   const uses: TokenUse[] = [...state.pending.values()].map((u) => ({
-    token_type: u.tokenType,
+    token_type: u.kind,
     jwt_uuid: u.jwtUuid,
     count: u.count,
     last_used_at: new Date(u.last).toISOString(),
@@ -55,9 +57,24 @@ export function flushTokenUse(): void {
   }
 }
 
+// Per kind: the uses of its known tokens added to its usage rows (u: the batch; the CTE <kind>_used counts them).
+const UPSERTS = Prisma.raw(
+  TOKEN_KINDS.map(
+    (kind) => `, ${kind}_used AS (
+      INSERT INTO ${KINDS[kind].table.usage} AS t (jwt_uuid, use_count, last_used_at)
+      SELECT u.jwt_uuid, u.n, u.last FROM u JOIN ${KINDS[kind].table.metadata} m ON m.jwt_uuid = u.jwt_uuid WHERE u.t = '${kind}'
+      ON CONFLICT (jwt_uuid) DO UPDATE
+         SET use_count = t.use_count + excluded.use_count, last_used_at = GREATEST(t.last_used_at, excluded.last_used_at)
+      RETURNING 1
+    )`,
+  ).join(""),
+);
+const COUNTS = Prisma.raw(TOKEN_KINDS.map((kind) => `(SELECT count(*) FROM ${kind}_used)::int AS ${kind}`).join(", "));
+
 /**
- * Applies a batch of uses in ONE statement: `use_count` grows by the number
- * of uses, `last_used_at` moves to the latest use. `effectKey` (run id +
+ * Applies a batch of uses in ONE statement to the kinds' token_usage tables
+ * (metadata rows are insert-only): a known token's `use_count` grows by the
+ * number of uses, `last_used_at` moves to the latest use. `effectKey` (run id +
  * step) is claimed in the same statement, so a retried batch counts once.
  */
 export async function applyTokenUsage(
@@ -75,23 +92,14 @@ export async function applyTokenUsage(
     }
   }
   const payload = JSON.stringify([...merged.values()]);
-  const rows = await (await db()).$queryRaw<Array<{ claimed: number; custom: number; tara: number }>>`
+  const rows = await (await db()).$queryRaw<Array<{ claimed: number } & Record<TokenKind, number>>>`
     WITH claim AS (
       INSERT INTO tim.job_effects (key) VALUES (${effectKey}) ON CONFLICT (key) DO NOTHING RETURNING key
     ), u AS (
       SELECT x.* FROM jsonb_to_recordset(${payload}::jsonb) AS x(t text, jwt_uuid uuid, n int, last timestamptz)
        WHERE EXISTS (SELECT 1 FROM claim)
-    ), c AS (
-      UPDATE custom.jwt_metadata m
-         SET use_count = m.use_count + u.n, last_used_at = GREATEST(m.last_used_at, u.last)
-        FROM u WHERE u.t = 'custom' AND m.jwt_uuid = u.jwt_uuid RETURNING 1
-    ), r AS (
-      UPDATE tara.jwt_metadata m
-         SET use_count = m.use_count + u.n, last_used_at = GREATEST(m.last_used_at, u.last)
-        FROM u WHERE u.t = 'tara' AND m.jwt_uuid = u.jwt_uuid RETURNING 1
-    )
-    SELECT (SELECT count(*) FROM claim)::int AS claimed, (SELECT count(*) FROM c)::int AS custom,
-           (SELECT count(*) FROM r)::int AS tara`;
+    )${UPSERTS}
+    SELECT (SELECT count(*) FROM claim)::int AS claimed, ${COUNTS}`;
   const row = rows[0];
   return { applied: row.claimed === 1, custom: row.custom, tara: row.tara };
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { ErrorCode } from "@/lib/http/error-codes";
 import { TimError } from "@/lib/http/errors";
 import type { TaraEndpoints } from "@/lib/tara/discovery";
 import { log } from "@/lib/log/logger";
@@ -60,23 +61,20 @@ export async function exchangeCode(
  * What a refusal at TARA's token endpoint means and who can act on it (RFC 6749
  * §5.2, TARA spec §4 "Client application configuration on the TARA side").
  */
-const TOKEN_REFUSALS: Record<string, { status: number; code: string; message: string; action: string }> = {
+const TOKEN_REFUSALS: Record<string, { code: ErrorCode; message: string; action: string }> = {
   // The code expired (30 s, spec §6.2), was used already or belongs to another login: the person can retry.
   invalid_grant: {
-    status: 400,
     code: "tara_invalid_grant",
     message: "TARA no longer accepts this login (it took too long or was already completed). Please log in again.",
     action: "the person logs in again; if it recurs, check that TIM's clock and TARA_REDIRECT_URI are right",
   },
   invalid_client: {
-    status: 502,
     code: "tara_invalid_client",
     message: "TARA refused TIM's client credentials, so logins cannot complete. The operator must check TARA_CLIENT_SECRET and TARA_CLIENT_AUTH_METHOD.",
     action: "check TARA_CLIENT_ID, TARA_CLIENT_SECRET and TARA_CLIENT_AUTH_METHOD against the registration with RIA",
   },
   // TARA's production environment answers this to token requests from an unregistered address (spec §4).
   unauthorized_client: {
-    status: 502,
     code: "tara_unauthorized_client",
     message: "TARA refused this server's address or client registration, so logins cannot complete. The operator must register TIM's outgoing addresses with RIA.",
     action: "register this server's outgoing IP addresses with RIA (klient@ria.ee) or check the client registration",
@@ -94,9 +92,9 @@ function tokenRefusal(status: number, body: unknown): TimError {
     tara_error_description: refusal.success ? refusal.data.error_description?.slice(0, 300) : undefined,
     action: known?.action ?? (status >= 500 ? "TARA failed: retry later; contact help@ria.ee if it persists" : "see TARA's error"),
   });
-  if (known) return new TimError(known.status, known.code, known.message, { provider: "tara", tara_error: taraError });
+  if (known) return new TimError(known.code, known.message, { provider: "tara", tara_error: taraError });
   if (status < 500 && taraError) {
-    return new TimError(502, "tara_token_error", `TARA refused the code exchange (${taraError}). Please log in again.`, {
+    return new TimError("tara_token_error", `TARA refused the code exchange (${taraError}). Please log in again.`, {
       provider: "tara",
       tara_error: taraError,
     });
