@@ -19,7 +19,7 @@ const CHANNEL = "tim_signing_keys";
 export const KEY_LISTENER_NAME = "tim-keys-listener";
 const RECONNECT_MS = 1_000;
 
-type State = { generation: number; running: boolean; timers: NodeJS.Timeout[]; client?: pg.Client };
+type State = { generation: number; running: boolean; timers: NodeJS.Timeout[]; reconnect?: NodeJS.Timeout; client?: pg.Client };
 const SLOT = Symbol.for("tim.key-signal");
 const state: State = ((globalThis as Record<symbol, unknown>)[SLOT] ??= { generation: 0, running: false, timers: [] }) as State;
 
@@ -50,9 +50,10 @@ function connect(generation: number, reload: () => Promise<void>, wasUp = true):
     if (generation !== state.generation) return;
     // Said once per outage, not on every failed reconnect.
     if (up || wasUp) log.warn("signing-key listener lost; key changes of other instances arrive with the periodic reload until it is back", errorFields(err));
-    const timer = setTimeout(() => generation === state.generation && connect(generation, reload, false), RECONNECT_MS);
-    timer.unref();
-    state.timers.push(timer);
+    // One pending reconnect at a time (an outage of hours must not pile up timers).
+    clearTimeout(state.reconnect);
+    state.reconnect = setTimeout(() => generation === state.generation && connect(generation, reload, false), RECONNECT_MS);
+    state.reconnect.unref();
   };
   client.on("notification", (msg) => msg.channel === CHANNEL && void reload());
   client.on("error", drop);
@@ -72,6 +73,8 @@ export async function stopWatchingKeys(): Promise<void> {
   state.running = false;
   for (const timer of state.timers) clearTimeout(timer);
   state.timers = [];
+  clearTimeout(state.reconnect);
+  state.reconnect = undefined;
   const client = state.client;
   state.client = undefined;
   if (client) {

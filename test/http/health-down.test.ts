@@ -12,16 +12,17 @@ const originalUrl = process.env.DATABASE_URL;
 afterEach(async () => {
   await server?.close();
   server = undefined;
-  await closeDb();
   if (originalUrl === undefined) delete process.env.DATABASE_URL;
   else process.env.DATABASE_URL = originalUrl;
   resetConfig();
+  await closeDb();
 });
 
+// The setting changes before the handles close: a background task that reopens them meanwhile gets the new one.
 async function useDatabase(url: string) {
-  await closeDb();
   process.env.DATABASE_URL = url;
   resetConfig();
+  await closeDb();
   server = await startTestServer();
 }
 

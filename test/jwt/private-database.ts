@@ -27,11 +27,12 @@ export function usePrivateDatabase(): void {
   };
   beforeAll(async () => {
     await admin(`CREATE DATABASE ${name}`);
-    await closeDb();
     const url = new URL(adminUrl);
     url.pathname = `/${name}`;
+    // The setting changes before the handles close, so a background task reopening them gets the new database.
     process.env.DATABASE_URL = url.toString();
     resetConfig();
+    await closeDb();
     resetKeyCache();
     await migrate();
   });

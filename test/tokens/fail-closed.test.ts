@@ -19,10 +19,11 @@ beforeAll(async () => {
   const res = await call(url("/jwt/custom/generate"), { json: { content: { sub: unique("fc") }, expirationInMinutes: 30 } });
   expect(res.status).toBe(200);
   token = res.body.token;
-  // Nothing listens on port 1 of the loopback interface.
-  await closeDb();
+  // Nothing listens on port 1 of the loopback interface. The setting changes before the handles close:
+  // a background task (key or denylist listener reconnecting) that reopens them meanwhile gets the dead address.
   process.env.DATABASE_URL = "postgres://postgres@127.0.0.1:1/tim";
   resetConfig();
+  await closeDb();
 });
 afterAll(async () => {
   await server.close();
