@@ -31,7 +31,7 @@ let lib: {
   jobMode: typeof import("@/lib/jobs/mode").jobMode;
   sendEvents: typeof import("@/lib/jobs/send").sendEvents;
   getJobRun: typeof import("@/lib/jobs/runs").getJobRun;
-  requestExportJob: typeof import("@/lib/reporting/export-job").requestExportJob;
+  requestExportJob: typeof import("@/lib/reporting/request-export-job").requestExportJob;
   exportsDir: typeof import("@/lib/reporting/export-job").exportsDir;
   streamTokenExport: typeof import("@/lib/reporting/export").streamTokenExport;
   tokenFilterSchema: typeof import("@/lib/reporting/filters").tokenFilterSchema;
@@ -59,12 +59,13 @@ beforeAll(async () => {
   // INNGEST_ENABLE_UNAUTHED_SYNC is left unset: TIM's default (refuse unsigned syncs) is what is tested.
   process.env.TIM_DATA_DIR = dataDir;
   (await import("@/lib/config/env")).resetConfig();
-  const [client, mode, send, runs, job, exp, filters, http] = await Promise.all([
+  const [client, mode, send, runs, job, request, exp, filters, http] = await Promise.all([
     import("@/lib/db/client"),
     import("@/lib/jobs/mode"),
     import("@/lib/jobs/send"),
     import("@/lib/jobs/runs"),
     import("@/lib/reporting/export-job"),
+    import("@/lib/reporting/request-export-job"),
     import("@/lib/reporting/export"),
     import("@/lib/reporting/filters"),
     import("@/test/support/http"),
@@ -74,7 +75,7 @@ beforeAll(async () => {
     jobMode: mode.jobMode,
     sendEvents: send.sendEvents,
     getJobRun: runs.getJobRun,
-    requestExportJob: job.requestExportJob,
+    requestExportJob: request.requestExportJob,
     exportsDir: job.exportsDir,
     streamTokenExport: exp.streamTokenExport,
     tokenFilterSchema: filters.tokenFilterSchema,

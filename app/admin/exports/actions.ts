@@ -7,7 +7,7 @@ import { errorMessage } from "@/app/admin/_components/ui";
 import { requireAdmin } from "@/lib/admin/session";
 import { badRequest } from "@/lib/http/errors";
 import { EXPORT_FORMATS, type ExportFormat } from "@/lib/reporting/export";
-import { requestExportJob } from "@/lib/reporting/export-job";
+import { requestExportJob } from "@/lib/reporting/request-export-job";
 import { parseTokenQuery } from "@/lib/reporting/filters";
 import { callerRequestId } from "@/lib/http/handler";
 

@@ -3,7 +3,7 @@
 import { headers } from "next/headers";
 import type { ActionState } from "@/app/admin/_components/action-form";
 import { errorMessage } from "@/app/admin/_components/ui";
-import { revokeByQuery } from "@/lib/admin/revoke-query";
+import { revokeByQuery } from "@/lib/admin/revoke-by-query";
 import { revokeListed } from "@/lib/admin/revoke-listed";
 import { requireAdmin } from "@/lib/admin/session";
 import { parseTokenQuery } from "@/lib/reporting/filters";
