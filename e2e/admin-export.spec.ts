@@ -23,6 +23,8 @@ test("export in background: the job's progress shows on the search page, then th
   await expect(row).toContainText("succeeded", { timeout: 30_000 });
   await expect(row).toContainText("12 / 12");
   await shot(page, "admin-export-background");
+  // the archive-purge files (stored in the database like the exports) are listed beside them
+  await expect(page.getByTestId("archive-files")).toBeVisible();
 
   const download = page.waitForEvent("download");
   await row.getByTestId("export-download").click();

@@ -14,8 +14,7 @@ function say(line: string): void {
   process.stdout.write(`${line}\n`);
 }
 
-function buildIfStale(): void {
-  const distDir = process.env.TIM_NEXT_DIST_DIR || ".next";
+function buildIfStale(distDir: string): void {
   const stamp = sourceStamp();
   if (buildIsCurrent(distDir, stamp)) return;
   say("TIM: building the web application (first start or sources changed)…");
@@ -29,9 +28,9 @@ function buildIfStale(): void {
 }
 
 async function main(): Promise<void> {
-  if (!dev) buildIfStale();
-
   const { config } = await import("@/lib/config/env");
+  if (!dev) buildIfStale(config().TIM_NEXT_DIST_DIR);
+
   const { migrate, MigrationError } = await import("@/lib/db/migrate");
   const { closeDb } = await import("@/lib/db/client");
   const { prepareRuntime } = await import("@/server/runtime");
@@ -49,8 +48,8 @@ async function main(): Promise<void> {
     throw err;
   }
 
-  const port = Number(process.env.PORT ?? 3000);
-  const runtime = await prepareRuntime({ requestedHost: process.env.HOST || undefined, port });
+  const port = cfg.PORT;
+  const runtime = await prepareRuntime({ requestedHost: cfg.HOST, port });
   const host = runtime.host;
   const http = await startHttpServer({ port, host, dev });
 

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { directHandler, errorResponse, json, type Reply } from "@/lib/http/handler";
+import { errorJson, errorResponse, type Reply } from "@/lib/http/handler";
+import { directHandler } from "@/lib/http/route";
 import { matchRoute, type RouteEntry } from "@/server/routes";
 import { NodeApiRequest, readSmallBody, sendReply, toWebRequest } from "@/server/node-adapter";
 import { takeUncredentialedRequest } from "@/lib/ratelimit/requests";
@@ -34,7 +35,7 @@ export async function serveApiRoute(req: IncomingMessage, res: ServerResponse, o
   let reply: Reply;
   if (!fn) {
     const allow = Object.keys(mod).filter((k) => /^[A-Z]+$/.test(k)).join(", ");
-    reply = json({ error: "method_not_allowed", message: `Use ${allow}.` }, 405, { allow });
+    reply = errorJson("unsupported_method", `Use ${allow}.`, {}, { allow });
   } else {
     try {
       const body = await readSmallBody(req);

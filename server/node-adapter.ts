@@ -23,7 +23,7 @@ export async function readSmallBody(req: IncomingMessage): Promise<Buffer | unde
     req.once("end", () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
     req.once("error", reject);
     req.once("close", () => {
-      if (!req.complete) reject(new TimError(400, "request_aborted", "The request body ended early."));
+      if (!req.complete) reject(new TimError("request_aborted", "The request body ended early."));
     });
   });
 }

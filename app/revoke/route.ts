@@ -1,6 +1,5 @@
-import { authenticateClient } from "@/lib/clients/authenticate";
 import { callerName, tokenOwnerLimit } from "@/lib/clients/scopes";
-import { handler, readBody } from "@/lib/http/handler";
+import { route } from "@/lib/http/route";
 import { InvalidTokenError } from "@/lib/jwt/verify";
 import { refusedRfc7009, revocationTarget, revokeByJti } from "@/lib/tokens/revoke";
 import { introspectRequestSchema } from "@/lib/tokens/introspect";
@@ -13,12 +12,10 @@ export const dynamic = "force-dynamic";
  * client's custom token, or a TARA token (sessions end by their owner or an
  * administrator), refused with 400 unauthorized_client and nothing written.
  */
-export const POST = handler(async (req) => {
-  const caller = await authenticateClient(req, "tokens:revoke");
-  const { token } = await readBody(req, introspectRequestSchema, { allowForm: true });
+export const POST = route({ auth: "tokens:revoke", body: { schema: introspectRequestSchema, allowForm: true } }, async ({ caller, body }) => {
   let target;
   try {
-    target = await revocationTarget(token, ["custom", "tara"]);
+    target = await revocationTarget(body.token, ["custom", "tara"]);
   } catch (err) {
     if (!(err instanceof InvalidTokenError)) throw err;
   }

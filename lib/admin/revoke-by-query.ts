@@ -38,7 +38,7 @@ export async function revokeByQuery(input: {
   const query = scoped(input.filters, at);
   const params = filtersToParams(input.filters);
   const changed = (matched: number) =>
-    new TimError(409, "count_changed", `${matched} active tokens match, not ${input.confirmCount}: type the number the preview shows (it may have changed since).`, { matched });
+    new TimError("count_changed", `${matched} active tokens match, not ${input.confirmCount}: type the number the preview shows (it may have changed since).`, { matched });
 
   const matched = await countTokens(query, at);
   if (matched === 0) throw badRequest("No active token matches these filters; nothing was revoked.");

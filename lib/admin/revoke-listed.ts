@@ -4,7 +4,7 @@ import { recordAudit } from "@/lib/audit/record";
 import { db } from "@/lib/db/client";
 import { badRequest } from "@/lib/http/errors";
 import { InvalidTokenError } from "@/lib/jwt/verify";
-import { isUuid, type TokenKind } from "@/lib/tokens/kinds";
+import { KINDS, TOKEN_KINDS, isUuid } from "@/lib/tokens/kinds";
 import { revocationTarget, revokeByJti, type ParsedRevocation } from "@/lib/tokens/revoke";
 import { storableString } from "@/lib/db/storable";
 
@@ -31,17 +31,17 @@ export type ListedRevocationResult = {
 /** Where a jti lives: its kind and expiry from the metadata tables. */
 async function targetByJti(jti: string): Promise<ParsedRevocation | undefined> {
   const prisma = await db();
-  const select = { jwtUuid: true, expiresAt: true } as const;
-  const custom = await prisma.customJwtMetadata.findUnique({ where: { jwtUuid: jti }, select });
-  if (custom) return { kind: "custom", jti, expiresAt: custom.expiresAt };
-  const tara = await prisma.taraJwtMetadata.findUnique({ where: { jwtUuid: jti }, select });
-  return tara ? { kind: "tara", jti, expiresAt: tara.expiresAt } : undefined;
+  for (const kind of TOKEN_KINDS) {
+    const [row] = await prisma.$queryRaw<Array<{ expires_at: Date }>>`
+      SELECT expires_at FROM ${KINDS[kind].sql.metadata} WHERE jwt_uuid = ${jti}::uuid`;
+    if (row) return { kind, jti, expiresAt: row.expires_at };
+  }
+  return undefined;
 }
 
 /** A short, non-secret label for a pasted entry in results (never the whole token). */
 const label = (entry: string) => (entry.length <= 36 ? entry : `${entry.slice(0, 12)}…`);
 
-const KINDS: TokenKind[] = ["custom", "tara"];
 
 /**
  * Revokes tokens named by jti or pasted whole (signature checked), in one
@@ -63,7 +63,7 @@ export async function revokeListed(input: ListedRevocationInput & { actor: Audit
       continue;
     }
     try {
-      const target = await revocationTarget(entry, KINDS);
+      const target = await revocationTarget(entry, TOKEN_KINDS);
       targets.set(target.jti, target);
     } catch (err) {
       if (!(err instanceof InvalidTokenError)) throw err;

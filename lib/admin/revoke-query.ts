@@ -2,16 +2,15 @@ import { z } from "zod";
 import type { AuditActor } from "@/lib/audit/actors";
 import { ACTOR_TYPES } from "@/lib/audit/event";
 import { recordAudit } from "@/lib/audit/record";
-import { config } from "@/lib/config/env";
 import { db } from "@/lib/db/client";
 import { Prisma } from "@/lib/generated/prisma/client";
-import { TimError, badRequest } from "@/lib/http/errors";
-import { describeZodError } from "@/lib/http/handler";
+import { badRequest } from "@/lib/http/errors";
 import { addBulkProgress, defineBulkJob, type BulkJob, type BulkJobHandler } from "@/lib/jobs/bulk";
 import { events } from "@/lib/jobs/events";
 import { countTokens } from "@/lib/reporting/count";
-import { filtersToParams, kindsFor, tokenFilterSchema, type TokenFilters } from "@/lib/reporting/filters";
-import { allowlistOf, denylistOf, metadataOf, whereFor } from "@/lib/reporting/query";
+import { kindsFor, tokenFilterSchema, type TokenFilters } from "@/lib/reporting/filters";
+import { whereFor } from "@/lib/reporting/query";
+import { KINDS } from "@/lib/tokens/kinds";
 import { searchTokens, type TokenReportRow } from "@/lib/reporting/search";
 import type { TokenKind } from "@/lib/tokens/kinds";
 import { storableString } from "@/lib/db/storable";
@@ -75,14 +74,14 @@ export async function revokeMatching(
   const page = batch ? Prisma.sql`ORDER BY m.id LIMIT ${batch.limit}` : Prisma.empty;
   const [row] = await tx.$queryRaw<[{ n: bigint | number; picked: bigint | number; last_id: string | null }]>`
     WITH picked AS (
-      SELECT m.id, m.jwt_uuid, m.expires_at FROM ${metadataOf(kind)} m ${filtered} ${page}
+      SELECT m.id, m.jwt_uuid, m.expires_at FROM ${KINDS[kind].sql.metadata} m ${filtered} ${page}
     ), revoked AS (
-      INSERT INTO ${denylistOf(kind)} (jwt_uuid, denylisted_at, expires_at, reason, revoked_by)
+      INSERT INTO ${KINDS[kind].sql.denylist} (jwt_uuid, denylisted_at, expires_at, reason, revoked_by)
       SELECT p.jwt_uuid, now(), p.expires_at, ${by.reason}, ${by.revokedBy} FROM picked p
       ON CONFLICT (jwt_uuid) DO NOTHING
       RETURNING jwt_uuid
     ), unlisted AS (
-      DELETE FROM ${allowlistOf(kind)} a WHERE a.jwt_uuid IN (SELECT r.jwt_uuid FROM revoked r)
+      DELETE FROM ${KINDS[kind].sql.allowlist} a WHERE a.jwt_uuid IN (SELECT r.jwt_uuid FROM revoked r)
     )
     SELECT (SELECT count(*) FROM revoked) AS n, (SELECT count(*) FROM picked) AS picked, (SELECT p.id::text FROM picked p ORDER BY p.id DESC LIMIT 1) AS last_id`;
   return { revoked: Number(row.n), picked: Number(row.picked), lastId: row.last_id };

@@ -5,6 +5,7 @@ import { currentUser, type CurrentUser } from "@/lib/auth/current-user";
 import { roleFor } from "@/lib/auth/roles";
 import { authSecret } from "@/lib/auth/secret";
 import { config } from "@/lib/config/env";
+import { cookieJar } from "@/lib/http/cookies";
 import { TimError } from "@/lib/http/errors";
 import { findTaraSession } from "@/lib/tara/session";
 
@@ -20,18 +21,9 @@ function administrator(user: { subject: string; name: string }): Administrator {
  */
 export async function requireAdmin(): Promise<Administrator> {
   const user: CurrentUser | null = await currentUser();
-  if (!user) throw new TimError(401, "unauthorized", "Sign in as an administrator first.");
-  if (user.role !== "admin") throw new TimError(403, "forbidden", "Administrators only.");
+  if (!user) throw new TimError("unauthorized", "Sign in as an administrator first.");
+  if (user.role !== "admin") throw new TimError("forbidden", "Administrators only.");
   return administrator(user);
-}
-
-function cookiesOf(req: ApiRequest): Map<string, string> {
-  const jar = new Map<string, string>();
-  for (const part of (req.headers.get("cookie") ?? "").split(";")) {
-    const eq = part.indexOf("=");
-    if (eq > 0) jar.set(part.slice(0, eq).trim(), decodeURIComponent(part.slice(eq + 1).trim()));
-  }
-  return jar;
 }
 
 /**
@@ -41,17 +33,17 @@ function cookiesOf(req: ApiRequest): Map<string, string> {
  */
 export async function adminFromRequest(req: ApiRequest): Promise<Administrator> {
   const token = await getToken({
-    req: { cookies: cookiesOf(req), headers: {} } as unknown as Parameters<typeof getToken>[0]["req"],
+    req: { cookies: cookieJar(req.headers.get("cookie")), headers: {} } as unknown as Parameters<typeof getToken>[0]["req"],
     secret: authSecret(),
     secureCookie: config().secureCookies,
   });
   const subject = token?.sub;
   const sessionId = token?.sid;
-  if (!subject || !sessionId) throw new TimError(401, "unauthorized", "Sign in as an administrator first.");
+  if (!subject || !sessionId) throw new TimError("unauthorized", "Sign in as an administrator first.");
   const tara = await findTaraSession(sessionId);
   if (!tara || tara.status !== "active" || tara.subject !== subject) {
-    throw new TimError(401, "unauthorized", "Your session has ended; sign in again.");
+    throw new TimError("unauthorized", "Your session has ended; sign in again.");
   }
-  if (roleFor(subject) !== "admin") throw new TimError(403, "forbidden", "Administrators only.");
+  if (roleFor(subject) !== "admin") throw new TimError("forbidden", "Administrators only.");
   return administrator({ subject, name: typeof token.name === "string" ? token.name : subject });
 }

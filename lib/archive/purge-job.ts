@@ -3,7 +3,7 @@ import { config } from "@/lib/config/env";
 import { defineJob } from "@/lib/jobs/define";
 import { runInSlices } from "@/lib/jobs/slices";
 
-/** Archive purge (TIM_ARCHIVE_PURGE_CRON): archived rows past TIM_ARCHIVE_DAYS, exported first when TIM_ARCHIVE_DIR is set. */
+/** Archive purge (TIM_ARCHIVE_PURGE_CRON): archived rows past TIM_ARCHIVE_DAYS, exported first to stored files (copied to TIM_ARCHIVE_DIR when set). */
 export const archivePurgeJob = defineJob({
   id: "archive-purge",
   name: "Archive purge",

@@ -1,57 +1,54 @@
-import { mkdir, open } from "node:fs/promises";
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { config } from "@/lib/config/env";
 import { db } from "@/lib/db/client";
+import { completeStoredFile } from "@/lib/files/complete";
+import { findStoredFile, storedFileChunks } from "@/lib/files/read";
+import { appendStoredFile, createStoredFile, lockStoredFile } from "@/lib/files/write";
 import { finishJobRun, getJobRun, startJobRun, type JobTrigger } from "@/lib/jobs/runs";
+import { KINDS, TOKEN_KINDS, type TokenKind } from "@/lib/tokens/kinds";
 
 /**
  * Archive purge: archived metadata older than TIM_ARCHIVE_DAYS (by
- * archived_at) is deleted in batches of ≤ 1,000. With TIM_ARCHIVE_DIR set,
- * each batch is first appended to a JSON Lines file and flushed to disk
- * inside the deleting transaction: a row is never deleted unexported (a
- * crash after the write but before the commit can repeat lines in the file).
+ * archived_at) is deleted in batches of ≤ 1,000. Each batch's rows are
+ * appended as JSON Lines to the run's stored file of that table (lib/files,
+ * in PostgreSQL) in the deleting transaction: a row is never deleted
+ * unexported, nor exported twice, whichever instance runs the batch. The
+ * files are downloadable from the console for TIM_EXPORT_DAYS; with
+ * TIM_ARCHIVE_DIR set, the finished files are also copied there.
  */
 export const ARCHIVE_PURGE_BATCH_SIZE = 1_000;
 const DAY_MS = 86_400_000;
 
-type ArchiveTable = "custom" | "tara";
-const TABLES: ArchiveTable[] = ["custom", "tara"];
-const countKey = (t: ArchiveTable) => `${t}.jwt_metadata_archive`;
+type ArchiveTable = TokenKind;
+const TABLES = TOKEN_KINDS;
+const countKey = (t: ArchiveTable) => KINDS[t].table.archive;
+const CONTENT_TYPE = "application/x-ndjson; charset=utf-8";
+const expiry = () => new Date(Date.now() + config().TIM_EXPORT_DAYS * DAY_MS);
 
-async function appendLines(file: string, rows: unknown[]): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  const handle = await open(file, "a", 0o600);
-  try {
-    await handle.writeFile(rows.map((r) => JSON.stringify(r)).join("\n") + "\n", "utf8");
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-/** Deletes one batch; returns how many rows were deleted (and exported when `exportFile` is given). */
+/** Deletes one batch into the run's file `fileName`; returns how many rows were deleted (and exported). */
 export async function purgeArchiveBatch(
   runId: string,
   table: ArchiveTable,
   cutoff: Date,
-  exportFile: string | null,
+  fileName: string,
   limit = ARCHIVE_PURGE_BATCH_SIZE,
 ): Promise<number> {
   return (await db()).$transaction(
     async (tx) => {
-      const rows =
-        table === "custom"
-          ? await tx.$queryRaw<Array<Record<string, unknown>>>`
-              DELETE FROM custom.jwt_metadata_archive WHERE id IN (
-                SELECT id FROM custom.jwt_metadata_archive WHERE archived_at < ${cutoff}
-                 ORDER BY archived_at LIMIT ${limit} FOR UPDATE SKIP LOCKED)
-              RETURNING *`
-          : await tx.$queryRaw<Array<Record<string, unknown>>>`
-              DELETE FROM tara.jwt_metadata_archive WHERE id IN (
-                SELECT id FROM tara.jwt_metadata_archive WHERE archived_at < ${cutoff}
-                 ORDER BY archived_at LIMIT ${limit} FOR UPDATE SKIP LOCKED)
-              RETURNING *`;
-      if (rows.length > 0 && exportFile) await appendLines(exportFile, rows);
+      const archive = KINDS[table].sql.archive;
+      const rows = await tx.$queryRaw<Array<Record<string, unknown>>>`
+        DELETE FROM ${archive} WHERE id IN (
+          SELECT id FROM ${archive} WHERE archived_at < ${cutoff}
+           ORDER BY archived_at LIMIT ${limit} FOR UPDATE SKIP LOCKED)
+        RETURNING *`;
+      if (rows.length > 0) {
+        const file =
+          (await lockStoredFile(tx, runId, fileName)) ??
+          (await createStoredFile(tx, { runId, name: fileName, contentType: CONTENT_TYPE, expiresAt: expiry() }));
+        const text = rows.map((r) => JSON.stringify(r)).join("\n") + "\n";
+        await appendStoredFile(tx, file, Buffer.from(text, "utf8"), { expiresAt: expiry() });
+      }
       const key = countKey(table);
       await tx.$executeRaw`
         UPDATE tim.job_runs
@@ -67,12 +64,12 @@ export async function purgeArchiveBatch(
 export type ArchivePurgeState = {
   runId: string;
   cutoff: string;
-  files: { custom: string | null; tara: string | null };
+  /** The stored file (name) of each table's purged rows. */
+  files: { custom: string; tara: string };
   table: number;
   counts: Record<string, number>;
   done: boolean;
 };
-
 
 export async function beginArchivePurge(input: {
   trigger: JobTrigger;
@@ -83,16 +80,14 @@ export async function beginArchivePurge(input: {
   const now = input.now ?? new Date();
   const cutoff = new Date(now.getTime() - cfg.TIM_ARCHIVE_DAYS * DAY_MS).toISOString();
   const stamp = now.toISOString().replace(/[:.]/g, "-");
-  const fileFor = (t: ArchiveTable) =>
-    cfg.TIM_ARCHIVE_DIR ? path.resolve(cfg.TIM_ARCHIVE_DIR, `${t}-jwt_metadata_archive-${stamp}.jsonl`) : null;
-  const files = { custom: fileFor("custom"), tara: fileFor("tara") };
+  const files = { custom: `custom-jwt_metadata_archive-${stamp}.jsonl`, tara: `tara-jwt_metadata_archive-${stamp}.jsonl` };
   const counts = { [countKey("custom")]: 0, [countKey("tara")]: 0 };
   const runId = await startJobRun({
     counts,
     job: "archive_purge",
     trigger: input.trigger,
     requestedBy: input.requestedBy,
-    params: { archiveDays: cfg.TIM_ARCHIVE_DAYS, cutoff, exportDir: cfg.TIM_ARCHIVE_DIR ?? null },
+    params: { archiveDays: cfg.TIM_ARCHIVE_DAYS, cutoff, copyDir: cfg.TIM_ARCHIVE_DIR ?? null },
   });
   return { runId, cutoff, files, table: 0, counts, done: false };
 }
@@ -111,9 +106,37 @@ export async function continueArchivePurge(state: ArchivePurgeState, maxBatches 
   return s;
 }
 
+/** Writes a stored file to `dir` whole or not at all (a temporary name, renamed when complete). */
+async function copyToDir(file: Parameters<typeof storedFileChunks>[0] & { name: string }, dir: string): Promise<string> {
+  const target = path.resolve(dir, file.name);
+  const temp = `${target}.${process.pid}.tmp`;
+  await mkdir(dir, { recursive: true });
+  try {
+    await writeFile(temp, storedFileChunks(file), { mode: 0o600, flush: true });
+    await rename(temp, target);
+  } finally {
+    await rm(temp, { force: true });
+  }
+  return target;
+}
+
+export type ArchivePurgeFile = { id: string; name: string; bytes: number; sha256: string; copy: string | null };
+
 export async function endArchivePurge(state: ArchivePurgeState, error?: unknown): Promise<void> {
-  const exported = TABLES.filter((t) => state.counts[countKey(t)] > 0).flatMap((t) => state.files[t] ?? []);
-  await finishJobRun(state.runId, { result: { files: exported }, error });
+  if (error !== undefined) {
+    await finishJobRun(state.runId, { error });
+    return;
+  }
+  const dir = config().TIM_ARCHIVE_DIR;
+  const files: ArchivePurgeFile[] = [];
+  for (const table of TABLES) {
+    const stored = await findStoredFile(state.runId, state.files[table]);
+    if (!stored) continue;
+    const done = await completeStoredFile(stored, expiry());
+    const copy = dir ? await copyToDir(done, dir) : null;
+    files.push({ id: done.id, name: done.name, bytes: done.size, sha256: done.sha256!, copy });
+  }
+  await finishJobRun(state.runId, { result: { files } });
 }
 
 /** One complete purge now (`npm run jobs -- archive-purge`). */

@@ -4,7 +4,7 @@ import type { AuditEvent } from "@/lib/audit/event";
 import { recordAudit } from "@/lib/audit/record";
 import { db } from "@/lib/db/client";
 import { Prisma } from "@/lib/generated/prisma/client";
-import { denylistOf, metadataOf } from "@/lib/reporting/query";
+import { KINDS } from "@/lib/tokens/kinds";
 import type { TokenKind } from "@/lib/tokens/kinds";
 
 /**
@@ -54,11 +54,11 @@ type Change = {
 const utcText = (expr: Prisma.Sql) => Prisma.sql`to_char(${expr} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
 function revocations(kind: TokenKind, from: string, to: string): Prisma.Sql {
-  const m = metadataOf(kind);
+  const m = KINDS[kind].sql.metadata;
   return Prisma.sql`
     SELECT ${kind}::text AS kind, 'revoke'::text AS change, d.jwt_uuid::text AS jwt_uuid, NULL::text AS new_jwt_uuid,
            d.denylisted_at AS ts, d.reason, d.revoked_by
-      FROM ${denylistOf(kind)} d
+      FROM ${KINDS[kind].sql.denylist} d
      WHERE d.denylisted_at >= ${from}::timestamptz AND d.denylisted_at < ${to}::timestamptz
        AND coalesce(d.revoked_by, '') NOT LIKE 'admin:%'
        AND NOT EXISTS (SELECT 1 FROM ${m} o JOIN ${m} n ON n.supersedes = o.id WHERE o.jwt_uuid = d.jwt_uuid)
@@ -73,13 +73,13 @@ function revocations(kind: TokenKind, from: string, to: string): Prisma.Sql {
 }
 
 function extensions(kind: TokenKind, from: string, to: string): Prisma.Sql {
-  const m = metadataOf(kind);
+  const m = KINDS[kind].sql.metadata;
   // LEFT JOINs: an old version archived meanwhile still leaves the extension audited.
   return Prisma.sql`
     SELECT ${kind}::text, 'extend'::text, o.jwt_uuid::text, n.jwt_uuid::text, n.created_at, dl.reason, dl.revoked_by
       FROM ${m} n
       LEFT JOIN ${m} o ON o.id = n.supersedes
-      LEFT JOIN ${denylistOf(kind)} dl ON dl.jwt_uuid = o.jwt_uuid
+      LEFT JOIN ${KINDS[kind].sql.denylist} dl ON dl.jwt_uuid = o.jwt_uuid
      WHERE n.supersedes IS NOT NULL AND n.created_at >= ${from}::timestamptz AND n.created_at < ${to}::timestamptz`;
 }
 
@@ -105,10 +105,10 @@ async function batchEnd(tx: Prisma.TransactionClient, from: string, to: string):
   const extension = Prisma.sql`AND supersedes IS NOT NULL`;
   const [row] = await tx.$queryRaw<{ end: string }[]>`
     SELECT ${utcText(Prisma.sql`CASE WHEN t.ts > ${from}::timestamptz THEN t.ts ELSE t.ts + interval '1 microsecond' END`)} AS end
-      FROM (${times(denylistOf("custom"), Prisma.sql`denylisted_at`, Prisma.empty)}
-            UNION ALL ${times(denylistOf("tara"), Prisma.sql`denylisted_at`, Prisma.empty)}
-            UNION ALL ${times(metadataOf("custom"), Prisma.sql`created_at`, extension)}
-            UNION ALL ${times(metadataOf("tara"), Prisma.sql`created_at`, extension)}) t
+      FROM (${times(KINDS["custom"].sql.denylist, Prisma.sql`denylisted_at`, Prisma.empty)}
+            UNION ALL ${times(KINDS["tara"].sql.denylist, Prisma.sql`denylisted_at`, Prisma.empty)}
+            UNION ALL ${times(KINDS["custom"].sql.metadata, Prisma.sql`created_at`, extension)}
+            UNION ALL ${times(KINDS["tara"].sql.metadata, Prisma.sql`created_at`, extension)}) t
      ORDER BY t.ts OFFSET ${BATCH} LIMIT 1`;
   return row?.end ?? null;
 }

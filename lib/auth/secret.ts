@@ -14,8 +14,8 @@ let cached: string | undefined;
  */
 export function authSecret(): string {
   if (cached) return cached;
-  const fromEnv = process.env.NEXTAUTH_SECRET ?? process.env.AUTH_SECRET;
   const cfg = config();
+  const fromEnv = cfg.NEXTAUTH_SECRET ?? cfg.AUTH_SECRET;
   if (fromEnv) cached = fromEnv;
   else if (cfg.TIM_KEY_ENCRYPTION_SECRET) {
     cached = Buffer.from(hkdfSync("sha256", cfg.TIM_KEY_ENCRYPTION_SECRET, "tim.next-auth", "session cookie secret v1", 32)).toString("base64url");

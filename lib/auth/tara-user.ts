@@ -1,6 +1,7 @@
 import type { User } from "next-auth";
 import { InvalidTokenError } from "@/lib/jwt/verify";
-import { TARA_COOKIE, cookieFromHeader } from "@/lib/tara/cookie";
+import { cookieFromHeader } from "@/lib/http/cookies";
+import { TARA_COOKIE } from "@/lib/tara/cookie";
 import { checkToken } from "@/lib/tokens/check";
 
 export type WebUser = User & { sessionId: string };

@@ -25,7 +25,7 @@ const lastTouched = new Map<string, number>();
 let dummyHash: Promise<string> | undefined;
 
 function unauthorized(message: string): TimError {
-  return new TimError(401, "invalid_client", message, {}, { "www-authenticate": CHALLENGE });
+  return new TimError("invalid_client", message, {}, { "www-authenticate": CHALLENGE });
 }
 
 /** Reads client_secret_basic or `Bearer tim_…` API-key credentials. */
@@ -129,7 +129,7 @@ export async function authenticateClient(req: ApiRequest, scope: Scope): Promise
   const { caller, rateLimitPerMinute } = await verifyPresented(req, clientId, secret);
   await takeClientRequest(clientId, rateLimitPerMinute);
   if (!caller.scopes.includes(scope)) {
-    throw new TimError(403, "insufficient_scope", `This API client lacks the scope ${scope}.`, { scope }, {
+    throw new TimError("insufficient_scope", `This API client lacks the scope ${scope}.`, { scope }, {
       "www-authenticate": `Bearer realm="TIM", error="insufficient_scope", scope="${scope}"`,
     });
   }

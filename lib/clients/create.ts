@@ -39,7 +39,7 @@ export async function createApiClient(input: CreateClientInput, within?: ClientC
   const secretHash = await hashClientSecret(clientSecret);
   await (await db()).$transaction(async (tx) => {
     const existing = await tx.apiClient.findUnique({ where: { clientId }, select: { clientId: true } });
-    if (existing) throw new TimError(409, "client_exists", `An API client ${clientId} exists already.`);
+    if (existing) throw new TimError("client_exists", `An API client ${clientId} exists already.`);
     await tx.apiClient.create({
       data: {
         clientId,

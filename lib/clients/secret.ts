@@ -25,7 +25,7 @@ export function hashClientSecret(secret: string): Promise<string> {
 export async function verifyClientSecret(secretHash: string, secret: string): Promise<boolean> {
   if (running < MAX_RUNNING) running++;
   else if (waiting.length >= MAX_WAITING) {
-    throw new TimError(503, "busy", "Too many client secret checks are waiting; try again shortly.", {}, { "retry-after": "1" });
+    throw new TimError("busy", "Too many client secret checks are waiting; try again shortly.", {}, { "retry-after": "1" });
   } else await new Promise<void>((resolve) => waiting.push(resolve));
   try {
     return await verify(secretHash, secret);

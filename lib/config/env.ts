@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { jobMode } from "@/lib/jobs/mode";
+import { jobMode, type JobMode } from "@/lib/jobs/mode";
 
 const bool = z
   .enum(["true", "false", "1", "0", "on", "off", "yes", "no"])
@@ -7,8 +7,27 @@ const bool = z
 
 const emptyAsUndefined = (v: unknown) => (v === "" ? undefined : v);
 
+/**
+ * Every environment variable TIM reads, with its default. README's tables and
+ * .env.example list each of them (test/config/documented.test.ts).
+ */
 const schema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** Interface to listen on; unset: all interfaces (loopback while the TARA stand-in runs). */
+  HOST: z.preprocess(emptyAsUndefined, z.string().optional()),
+  /** unset: info (warn in tests). */
+  TIM_LOG_LEVEL: z.preprocess(emptyAsUndefined, z.enum(["debug", "info", "warn", "error"]).optional()),
+  /** Read by `npm start` (the shell gives it to Node as --max-old-space-size). */
+  TIM_MAX_OLD_SPACE_MB: z.coerce.number().int().min(64).default(256),
+  /** Folder of the Next build (a second build, e.g. for end-to-end tests, can live beside the main one). */
+  TIM_NEXT_DIST_DIR: z.preprocess(emptyAsUndefined, z.string().default(".next")),
+  /** TIM's public URL as browsers reach it (next-auth reads it too). */
+  NEXTAUTH_URL: z.preprocess(emptyAsUndefined, z.string().url().optional()),
+  /** Seals web-session cookies; else derived from TIM_KEY_ENCRYPTION_SECRET, else a file in TIM_DATA_DIR. */
+  NEXTAUTH_SECRET: z.preprocess(emptyAsUndefined, z.string().min(1).optional()),
+  /** next-auth's newer name for NEXTAUTH_SECRET. */
+  AUTH_SECRET: z.preprocess(emptyAsUndefined, z.string().min(1).optional()),
   DATABASE_URL: z.preprocess(emptyAsUndefined, z.string().url().optional()),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(16),
   TIM_DATA_DIR: z.string().default(".data"),
@@ -83,7 +102,12 @@ const schema = z.object({
   TIM_METRICS_TOKEN: z.preprocess(emptyAsUndefined, z.string().min(16).optional()),
   /** Bulk revocations by query larger than this run as a background job with progress. */
   TIM_BULK_REVOKE_INLINE_MAX: z.coerce.number().int().min(1).default(5_000),
-  // Inngest mode (lib/jobs/mode.ts, inngest/README.md)
+  // Inngest mode (lib/jobs/mode.ts, inngest/README.md); the SDK reads these itself as well.
+  INNGEST_BASE_URL: z.preprocess(emptyAsUndefined, z.string().url().optional()),
+  INNGEST_EVENT_KEY: z.preprocess(emptyAsUndefined, z.string().optional()),
+  INNGEST_SIGNING_KEY: z.preprocess(emptyAsUndefined, z.string().optional()),
+  /** Inngest's dev server (read by the SDK). */
+  INNGEST_DEV: z.preprocess(emptyAsUndefined, z.string().optional()),
   /** TIM's public origin as Inngest reaches it; required in Inngest mode so a sync never registers the caller's Host. */
   INNGEST_SERVE_ORIGIN: z.preprocess(emptyAsUndefined, z.string().url().optional()),
   /** Lets an unsigned PUT /api/inngest trigger a sync (the SDK's default); TIM's default: refused. */
@@ -92,36 +116,54 @@ const schema = z.object({
 
 export type TimConfig = z.infer<typeof schema> & {
   databaseKind: "postgres" | "pglite";
+  jobMode: JobMode;
   pgliteDir: string;
   secureCookies: boolean;
 };
 
-let cached: TimConfig | undefined;
+export const CONFIG_KEYS = Object.keys(schema.shape) as Array<keyof typeof schema.shape>;
+
+type Settings = Partial<Record<(typeof CONFIG_KEYS)[number], string>>;
+type State = { cached?: TimConfig; overrides: Settings };
+// One per process: Next's bundle of this module and the server's share it.
+const SLOT = Symbol.for("tim.config");
+const state: State = ((globalThis as Record<symbol, unknown>)[SLOT] ??= { overrides: {} }) as State;
+
+/**
+ * Settings TIM gives itself at start-up (the TARA stand-in points TIM at
+ * itself), over the environment; `undefined` clears them.
+ */
+export function overrideConfig(settings: Settings | undefined): void {
+  state.overrides = settings ?? {};
+  state.cached = undefined;
+}
 
 /** Parses the environment once; invalid settings stop the process with a clear message. */
 export function config(): TimConfig {
-  if (cached) return cached;
-  const parsed = schema.safeParse(process.env);
+  if (state.cached) return state.cached;
+  const parsed = schema.safeParse({ ...process.env, ...state.overrides });
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
     throw new Error(`Invalid configuration: ${problems}`);
   }
   const env = parsed.data;
-  if (jobMode(process.env) !== "in-process" && !env.INNGEST_SERVE_ORIGIN) {
+  const mode = jobMode(env);
+  if (mode !== "in-process" && !env.INNGEST_SERVE_ORIGIN) {
     throw new Error(
       "Invalid configuration: INNGEST_SERVE_ORIGIN: Inngest mode (INNGEST_BASE_URL, INNGEST_EVENT_KEY or INNGEST_SIGNING_KEY is set) needs INNGEST_SERVE_ORIGIN, TIM's public origin as Inngest reaches it (e.g. https://tim.example.org)",
     );
   }
-  cached = {
+  state.cached = {
     ...env,
     databaseKind: env.DATABASE_URL ? "postgres" : "pglite",
+    jobMode: mode,
     pgliteDir: env.TIM_PGLITE_DIR ?? `${env.TIM_DATA_DIR}/pglite`,
     secureCookies: env.TIM_SECURE_COOKIES ?? env.NODE_ENV === "production",
   };
-  return cached;
+  return state.cached;
 }
 
 /** Forgets the parsed environment so the next call re-reads it (tests, CLI). */
 export function resetConfig(): void {
-  cached = undefined;
+  state.cached = undefined;
 }

@@ -20,7 +20,6 @@ export class DataDirLockedError extends TimError {
     readonly holder: Holder,
   ) {
     super(
-      409,
       "database_in_use",
       `The embedded database in ${path.resolve(dir)} is in use by process ${holder.pid} (${holder.command}, since ${holder.started}). ` +
         "Only one process may open it: stop that process (e.g. the running `npm start`) and run this again, " +
@@ -86,7 +85,7 @@ export function lockDataDir(dir: string): void {
       // another process removed the stale lock first; the next attempt decides
     }
   }
-  throw new TimError(409, "database_in_use", `Could not take the lock ${file}; another process keeps taking it.`);
+  throw new TimError("database_in_use", `Could not take the lock ${file}; another process keeps taking it.`);
 }
 
 /** Releases this process's lock on the directory (when it holds it). */

@@ -1,7 +1,6 @@
 import { config } from "@/lib/config/env";
 import { db } from "@/lib/db/client";
 import { appliedMigrationCount } from "@/lib/db/migration-status";
-import { jobMode } from "@/lib/jobs/mode";
 import { errorFields, log } from "@/lib/log/logger";
 
 export type Health = {
@@ -24,7 +23,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 
 /** Probes the database; never throws. */
 export async function checkHealth(): Promise<Health> {
-  const base = { database: config().databaseKind, job_mode: jobMode(), checked_at: new Date().toISOString() };
+  const base = { database: config().databaseKind, job_mode: config().jobMode, checked_at: new Date().toISOString() };
   try {
     const migrations = await withTimeout(
       (async () => {

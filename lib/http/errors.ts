@@ -1,28 +1,34 @@
+import { statusOf, type ErrorCode } from "@/lib/http/error-codes";
+
 /**
- * The one error type of TIM. Anything thrown that is not a TimError is an
- * internal failure and is answered with a generic 500 (or 503 for the database).
+ * The one error type of TIM: a registered code (lib/http/error-codes.ts, which
+ * gives its status), a message for the caller, and extra body fields. Anything
+ * thrown that is not a TimError is an internal failure and is answered with a
+ * generic 500 (or 503 for the database).
  */
 export class TimError extends Error {
+  readonly status: number;
+
   constructor(
-    readonly status: number,
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     /** Extra fields merged into the JSON body (TIM 2.0 compatible fields). */
     readonly body: Record<string, unknown> = {},
     readonly headers: Record<string, string> = {},
   ) {
     super(message);
+    this.status = statusOf(code);
     this.name = "TimError";
   }
 }
 
 export const badRequest = (message: string, body?: Record<string, unknown>) =>
-  new TimError(400, "invalid_request", message, body);
+  new TimError("invalid_request", message, body);
 
-export const notFound = (message: string) => new TimError(404, "not_found", message);
+export const notFound = (message: string) => new TimError("not_found", message);
 
 export const serviceUnavailable = (message = "The database is not reachable; try again shortly.") =>
-  new TimError(503, "service_unavailable", message);
+  new TimError("service_unavailable", message);
 
 /** Errors from the database driver or Prisma that mean "cannot reach the database". */
 export function isDatabaseUnavailable(err: unknown): boolean {

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { z } from "zod";
 import { config } from "@/lib/config/env";
+import { statusOf, type ErrorCode } from "@/lib/http/error-codes";
 import { TimError, isDataRefusal, isDatabaseUnavailable, refusedInput } from "@/lib/http/errors";
 import { errorFields, log } from "@/lib/log/logger";
 
@@ -49,6 +50,11 @@ export function json(body: unknown, status = 200, headers?: Record<string, strin
   return new JsonReply(status, JSON.stringify(body), all);
 }
 
+/** TIM's one error shape, `{ ...fields, error, message }`, with the code's status (lib/http/error-codes.ts). */
+export function errorJson(code: ErrorCode, message: string, fields: Record<string, unknown> = {}, headers?: Record<string, string>): JsonReply {
+  return json({ ...fields, error: code, message }, statusOf(code), headers);
+}
+
 /** Maps any thrown value to TIM's one error shape: `{ error, message, ...fields }`. */
 export function errorResponse(err: unknown, requestId?: string): JsonReply {
   if (err instanceof TimError) {
@@ -56,7 +62,7 @@ export function errorResponse(err: unknown, requestId?: string): JsonReply {
   }
   if (isDatabaseUnavailable(err)) {
     log.warn("database unavailable", { request_id: requestId, ...errorFields(err) });
-    return json({ error: "service_unavailable", message: "The database is not reachable; try again shortly." }, 503);
+    return errorJson("service_unavailable", "The database is not reachable; try again shortly.");
   }
   if (isDataRefusal(err)) {
     // Input the schemas let through but the database refused: still the request's own fault, never a 500.
@@ -64,50 +70,24 @@ export function errorResponse(err: unknown, requestId?: string): JsonReply {
     return errorResponse(refusedInput(err, "request"), requestId);
   }
   log.error("unhandled error", { request_id: requestId, ...errorFields(err) });
-  return json({ error: "internal_error", message: "An internal error occurred.", request_id: requestId }, 500);
+  return errorJson("internal_error", "An internal error occurred.", { request_id: requestId });
 }
 
 export function toResponse(reply: Reply): Response {
   return reply instanceof JsonReply ? reply.toResponse() : reply;
 }
 
-type DirectHandler = (req: ApiRequest, ctx: RouteContext) => Promise<Reply>;
-const DIRECT = Symbol.for("tim.http.direct");
-
-/** The handler the custom server calls with its light request, when the route has one (see `handler`). */
-export function directHandler(fn: unknown): DirectHandler | undefined {
-  return (fn as { [DIRECT]?: DirectHandler } | undefined)?.[DIRECT];
-}
-
 /** A caller's x-request-id of this shape is kept (logs, audit, the echoed header); anything else gets a fresh one. */
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/** The caller's `x-request-id`, trimmed, when it is sane; else null. Every reader of the header goes through here. */
-export function callerRequestId(headers: { get(name: string): string | null }): string | null {
-  const given = headers.get("x-request-id")?.trim();
-  return given && REQUEST_ID.test(given) ? given : null;
-}
-
 /**
- * Wraps a route handler: request id, error mapping, no stack traces in
- * responses. The result is the web handler Next calls; the custom server
- * calls the same function through `directHandler` without web objects.
+ * The id of a request: the caller's `x-request-id`, trimmed, when it is sane,
+ * else a fresh UUID. Read once per request, by the wrappers (`route`,
+ * `adminAction`), which hand it on to logs and audit rows.
  */
-export function handler<P = Record<string, string>>(fn: (req: ApiRequest, ctx: RouteContext<P>) => Promise<Reply>) {
-  const direct = async (req: ApiRequest, ctx: RouteContext<P>): Promise<Reply> => {
-    const requestId = callerRequestId(req.headers) ?? randomUUID();
-    let res: Reply;
-    try {
-      res = await fn(req, ctx);
-    } catch (err) {
-      res = errorResponse(err, requestId);
-    }
-    if (res instanceof JsonReply) res.headers["x-request-id"] = requestId;
-    else res.headers.set("x-request-id", requestId);
-    return res;
-  };
-  const web = async (req: Request, ctx: RouteContext<P>): Promise<Response> => toResponse(await direct(req, ctx));
-  return Object.assign(web, { [DIRECT]: direct });
+export function requestIdOf(headers: { get(name: string): string | null }): string {
+  const given = headers.get("x-request-id")?.trim();
+  return given && REQUEST_ID.test(given) ? given : randomUUID();
 }
 
 /** Reads the body as text, refusing more than `limit` (default TIM_MAX_BODY_BYTES) with 413. */
@@ -136,7 +116,7 @@ export async function readBodyText(req: ApiRequest, limit = config().TIM_MAX_BOD
 }
 
 function tooLarge(limit: number): TimError {
-  return new TimError(413, "payload_too_large", `The request body exceeds ${limit} bytes.`);
+  return new TimError("payload_too_large", `The request body exceeds ${limit} bytes.`);
 }
 
 /** Formats zod issues as one readable sentence. */
@@ -147,6 +127,8 @@ export function describeZodError(error: z.ZodError): string {
     .join("; ");
 }
 
+export type ReadBodyOptions = { allowForm?: boolean; extra?: Record<string, unknown>; maxBytes?: number; emptyAs?: unknown };
+
 /**
  * Parses a JSON (or, when `allowForm`, form-encoded) body against a zod schema.
  * Malformed input is a 400 with TIM's error shape plus `extra` fields; an
@@ -155,7 +137,7 @@ export function describeZodError(error: z.ZodError): string {
 export async function readBody<S extends z.ZodType>(
   req: ApiRequest,
   schema: S,
-  options: { allowForm?: boolean; extra?: Record<string, unknown>; maxBytes?: number; emptyAs?: unknown } = {},
+  options: ReadBodyOptions = {},
 ): Promise<z.infer<S>> {
   const text = await readBodyText(req, options.maxBytes);
   const type = req.headers.get("content-type") ?? "";
@@ -166,14 +148,14 @@ export async function readBody<S extends z.ZodType>(
     try {
       raw = text === "" ? undefined : JSON.parse(text);
     } catch {
-      throw new TimError(400, "invalid_json", "The request body is not valid JSON.", options.extra);
+      throw new TimError("invalid_json", "The request body is not valid JSON.", options.extra);
     }
   }
   raw ??= options.emptyAs;
-  if (raw === undefined) throw new TimError(400, "invalid_request", "A request body is required.", options.extra);
+  if (raw === undefined) throw new TimError("invalid_request", "A request body is required.", options.extra);
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
-    throw new TimError(400, "invalid_request", describeZodError(parsed.error), options.extra);
+    throw new TimError("invalid_request", describeZodError(parsed.error), options.extra);
   }
   return parsed.data;
 }

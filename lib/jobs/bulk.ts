@@ -1,6 +1,6 @@
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { TimError } from "@/lib/http/errors";
-import { getJobRun, reportJobProgress, startJobRun, finishJobRun } from "@/lib/jobs/runs";
+import { getJobRun, reportJobProgress, finishJobRun } from "@/lib/jobs/runs";
 import { defineJob } from "@/lib/jobs/define";
 import { bulkJobRequestedData, type EventType } from "@/lib/jobs/events";
 import { runInSlices } from "@/lib/jobs/slices";
@@ -44,7 +44,7 @@ export type BulkState = { runId: string; cursor: string | null; done: boolean; p
 
 export async function beginBulkJob({ kind, handler }: BulkJob, runId: string): Promise<BulkState> {
   const run = await getJobRun(runId);
-  if (!run || run.job !== kind) throw new TimError(404, "not_found", `No ${kind} run ${runId}.`);
+  if (!run || run.job !== kind) throw new TimError("not_found", `No ${kind} run ${runId}.`);
   const total = await handler.count(run.params);
   await reportJobProgress(runId, { status: "running", done: 0, total });
   return { runId, cursor: null, done: false, processed: 0 };
@@ -53,7 +53,7 @@ export async function beginBulkJob({ kind, handler }: BulkJob, runId: string): P
 /** Runs up to `maxChunks` chunks and records progress after each. */
 export async function continueBulkJob({ kind, handler }: BulkJob, state: BulkState, maxChunks = 10): Promise<BulkState> {
   const run = await getJobRun(state.runId);
-  if (!run) throw new TimError(404, "not_found", `No ${kind} run ${state.runId}.`);
+  if (!run) throw new TimError("not_found", `No ${kind} run ${state.runId}.`);
   const s = { ...state };
   for (let i = 0; i < maxChunks && !s.done; i++) {
     const chunk = await handler.chunk(run.params, s.cursor, s.runId);

@@ -1,10 +1,10 @@
 import { serve } from "inngest/next";
 import { config } from "@/lib/config/env";
 import { TimError } from "@/lib/http/errors";
-import { handler, json } from "@/lib/http/handler";
+import { json } from "@/lib/http/handler";
+import { route } from "@/lib/http/route";
 import { inngest } from "@/lib/jobs/inngest/client";
 import { inngestFunctions } from "@/lib/jobs/inngest/functions";
-import { jobMode } from "@/lib/jobs/mode";
 import { jobs } from "@/lib/jobs/registry";
 import { describeFunction, functionListing } from "@/lib/jobs/runner/functions";
 
@@ -21,7 +21,7 @@ export function listJobFunctions() {
  * nothing external may run functions here: GET lists them, POST/PUT refuse.
  */
 export function inngestEndpoint(): { GET: RouteFn; POST: RouteFn; PUT: RouteFn } {
-  const mode = jobMode();
+  const mode = config().jobMode;
   if (mode !== "in-process") {
     // A fixed origin and signed syncs only: an unsigned PUT with a foreign Host registers nothing.
     const { INNGEST_SERVE_ORIGIN, INNGEST_ENABLE_UNAUTHED_SYNC } = config();
@@ -33,14 +33,13 @@ export function inngestEndpoint(): { GET: RouteFn; POST: RouteFn; PUT: RouteFn }
     }) as unknown as Record<"GET" | "POST" | "PUT", RouteFn>;
     return { GET: sdk.GET, POST: sdk.POST, PUT: sdk.PUT };
   }
-  const refuse = handler(async () => {
+  const refuse = route({ auth: "public" }, async () => {
     throw new TimError(
-      409,
       "jobs_in_process",
       "Background jobs run inside TIM (no Inngest configured); this endpoint only lists them.",
     );
   });
-  const list = handler(async () =>
+  const list = route({ auth: "public" }, async () =>
     json({ mode, app_id: inngest.id, function_count: jobs.length, functions: listJobFunctions() }),
   );
   return { GET: list, POST: refuse, PUT: refuse };

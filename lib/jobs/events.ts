@@ -1,11 +1,12 @@
 import { z } from "zod";
+import { TOKEN_KINDS } from "@/lib/tokens/kinds";
 
 /**
  * Every event TIM sends to its background functions, with the zod schema of
  * its data. Dates travel as ISO 8601 strings (Inngest schemas may not transform):
  * the same data reaches a job through the local runner and through Inngest.
  */
-const tokenType = z.enum(["custom", "tara"]);
+const tokenType = z.enum(TOKEN_KINDS);
 const isoTime = z.iso.datetime({ offset: true });
 
 /** Uses of one token since the last delivery (aggregated in the process that answered them). */

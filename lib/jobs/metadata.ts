@@ -1,11 +1,13 @@
 import { z } from "zod";
+import { events, type MetadataPersist } from "@/lib/jobs/events";
 import { db } from "@/lib/db/client";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { runIsolating } from "@/lib/db/batcher";
 import { TimError, isDataRefusal } from "@/lib/http/errors";
 import { errorFields, log } from "@/lib/log/logger";
 import { defineJob } from "@/lib/jobs/define";
-import { events, type MetadataPersist } from "@/lib/jobs/events";
+import { TOKEN_KINDS, byKind, type MetadataColumn, type TokenKind } from "@/lib/tokens/kinds";
+import { INSERT_METADATA_ONCE } from "@/lib/tokens/record-metadata";
 
 /**
  * Async metadata persistence (TIM_METADATA_WRITE_MODE=async): issuance hands
@@ -13,48 +15,24 @@ import { events, type MetadataPersist } from "@/lib/jobs/events";
  * accepted (durable queue committed, or Inngest acknowledged); the function
  * inserts rows in batches, idempotently.
  */
-const text = z.string().nullable().optional();
-const time = z.coerce.date();
+/** A row's field as the kind's description types it; a field with a default, or nullable, may be left out. */
+function fieldSchema(c: MetadataColumn): z.ZodType {
+  const base = { uuid: z.uuid(), text: z.string(), timestamptz: z.coerce.date(), jsonb: z.json() }[c.sqlType];
+  // the hash is stored as char(64), which would pad a shorter value instead of refusing it
+  const typed = c.column === "token_hash" ? z.string().regex(/^[0-9a-f]{64}$/) : base;
+  if (c.nullable) return typed.nullable().optional();
+  return c.default ? typed.optional() : typed;
+}
 
-const common = {
-  id: z.uuid().optional(),
-  jwtUuid: z.uuid(),
-  createdAt: time.optional(),
-  claimKeys: z.string(),
-  issuedAt: time,
-  expiresAt: time,
-  subject: text,
-  jwtName: text,
-  audience: text,
-  issuer: text,
-  supersedes: z.uuid().nullable().optional(),
-  originalJwtUuid: z.uuid(),
-  claimsJson: z.json(),
-  tokenHash: z.string().regex(/^[0-9a-f]{64}$/),
-  tokenType: z.string().optional(),
-  clientId: text,
-};
-
-const customRecord = z.object(common).strict();
-const taraRecord = z
-  .object({
-    ...common,
-    authMethod: text,
-    levelOfAssurance: text,
-    sessionId: text,
-    oauthStateId: text,
-    givenName: text,
-    familyName: text,
-  })
-  .strict();
+const RECORD = byKind((k) => z.object(Object.fromEntries(k.columns.map((c) => [c.field, fieldSchema(c)]))).strict());
 
 export type PendingMetadata =
-  | { tokenType: "custom"; record: Prisma.CustomJwtMetadataCreateManyInput }
-  | { tokenType: "tara"; record: Prisma.TaraJwtMetadataCreateManyInput };
+  | { kind: "custom"; record: Prisma.CustomJwtMetadataCreateManyInput }
+  | { kind: "tara"; record: Prisma.TaraJwtMetadataCreateManyInput };
 
-export function parseRecord(tokenType: "custom" | "tara", record: unknown) {
-  const parsed = (tokenType === "custom" ? customRecord : taraRecord).safeParse(record);
-  if (!parsed.success) throw new TimError(500, "invalid_metadata", `The ${tokenType} metadata row is incomplete.`);
+export function parseRecord(kind: TokenKind, record: unknown): Record<string, unknown> {
+  const parsed = RECORD[kind].safeParse(record);
+  if (!parsed.success) throw new TimError("invalid_metadata", `The ${kind} metadata row is incomplete.`);
   return parsed.data;
 }
 
@@ -90,36 +68,13 @@ export async function insertPendingMetadata(batch: MetadataPersist[]): Promise<{
 }
 
 async function insertRows(batch: MetadataPersist[]): Promise<{ custom: number; tara: number }> {
-  const custom = JSON.stringify(batch.filter((b) => b.token_type === "custom").map((b) => parseRecord("custom", b.record)));
-  const tara = JSON.stringify(batch.filter((b) => b.token_type === "tara").map((b) => parseRecord("tara", b.record)));
+  const rowsOf = (kind: TokenKind) =>
+    JSON.stringify(batch.filter((b) => b.token_type === kind).map((b) => parseRecord(kind, b.record)));
   const client = await db();
-  const [c, t] = await client.$transaction([
-    client.$executeRaw`
-      INSERT INTO custom.jwt_metadata (id, jwt_uuid, created_at, claim_keys, issued_at, expires_at, subject, jwt_name,
-             audience, issuer, supersedes, original_jwt_uuid, claims_json, token_hash, token_type, client_id)
-      SELECT COALESCE(x."id", gen_random_uuid()), x."jwtUuid", COALESCE(x."createdAt", now()), x."claimKeys",
-             x."issuedAt", x."expiresAt", x."subject", x."jwtName", x."audience", x."issuer", x."supersedes",
-             x."originalJwtUuid", x."claimsJson", x."tokenHash", COALESCE(x."tokenType", 'custom_jwt'), x."clientId"
-        FROM jsonb_to_recordset(${custom}::jsonb) AS x("id" uuid, "jwtUuid" uuid, "createdAt" timestamptz,
-             "claimKeys" text, "issuedAt" timestamptz, "expiresAt" timestamptz, "subject" text, "jwtName" text,
-             "audience" text, "issuer" text, "supersedes" uuid, "originalJwtUuid" uuid, "claimsJson" jsonb,
-             "tokenHash" text, "tokenType" text, "clientId" text)
-      ON CONFLICT (jwt_uuid) DO NOTHING`,
-    client.$executeRaw`
-      INSERT INTO tara.jwt_metadata (id, jwt_uuid, created_at, claim_keys, issued_at, expires_at, subject, jwt_name,
-             audience, issuer, supersedes, original_jwt_uuid, claims_json, token_hash, token_type, client_id,
-             auth_method, level_of_assurance, session_id, oauth_state_id, given_name, family_name)
-      SELECT COALESCE(x."id", gen_random_uuid()), x."jwtUuid", COALESCE(x."createdAt", now()), x."claimKeys",
-             x."issuedAt", x."expiresAt", x."subject", x."jwtName", x."audience", x."issuer", x."supersedes",
-             x."originalJwtUuid", x."claimsJson", x."tokenHash", COALESCE(x."tokenType", 'tara_jwt'), x."clientId",
-             x."authMethod", x."levelOfAssurance", x."sessionId", x."oauthStateId", x."givenName", x."familyName"
-        FROM jsonb_to_recordset(${tara}::jsonb) AS x("id" uuid, "jwtUuid" uuid, "createdAt" timestamptz,
-             "claimKeys" text, "issuedAt" timestamptz, "expiresAt" timestamptz, "subject" text, "jwtName" text,
-             "audience" text, "issuer" text, "supersedes" uuid, "originalJwtUuid" uuid, "claimsJson" jsonb,
-             "tokenHash" text, "tokenType" text, "clientId" text, "authMethod" text, "levelOfAssurance" text,
-             "sessionId" text, "oauthStateId" text, "givenName" text, "familyName" text)
-      ON CONFLICT (jwt_uuid) DO NOTHING`,
-  ]);
+  // Both kinds in one transaction, each through its kind's one insert (the ON CONFLICT variant: retries insert once).
+  const [c, t] = await client.$transaction(
+    TOKEN_KINDS.map((kind) => client.$executeRawUnsafe(INSERT_METADATA_ONCE[kind].text, rowsOf(kind))),
+  );
   return { custom: c, tara: t };
 }
 

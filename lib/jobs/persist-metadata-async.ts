@@ -8,10 +8,10 @@ import { sendEvents } from "@/lib/jobs/send";
 export async function persistMetadataAsync(items: PendingMetadata[]): Promise<void> {
   await sendEvents(
     items.map((item) => {
-      const record = parseRecord(item.tokenType, item.record);
+      const record = parseRecord(item.kind, item.record);
       return {
         name: "tim/metadata.persist" as const,
-        data: { token_type: item.tokenType, record: JSON.parse(JSON.stringify(record)) as Record<string, unknown> },
+        data: { token_type: item.kind, record: JSON.parse(JSON.stringify(record)) as Record<string, unknown> },
         id: `metadata-${record.jwtUuid}`,
       };
     }),

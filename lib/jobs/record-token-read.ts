@@ -1,4 +1,5 @@
 import type { TokenRead } from "@/lib/jobs/events";
+import type { TokenKind } from "@/lib/tokens/kinds";
 import { config } from "@/lib/config/env";
 import { emit } from "@/lib/jobs/send";
 
@@ -6,7 +7,7 @@ export type TokenReadInput = {
   endpoint: string;
   actor: string | null;
   actorKind: TokenRead["actor_kind"];
-  tokenType: "custom" | "tara" | null;
+  tokenType: TokenKind | null;
   jwtUuid: string | null;
   result: string;
   requestId?: string | null;

@@ -1,5 +1,6 @@
 import { MAX_USES_PER_EVENT, type TokenUse } from "@/lib/jobs/events";
 import { emit } from "@/lib/jobs/send";
+import type { TokenKind } from "@/lib/tokens/kinds";
 
 /**
  * Uses are collected in process this long before they go out: a token in use
@@ -10,7 +11,7 @@ const FLUSH_MS = 5_000;
 /** Distinct tokens collected before the window is handed over early (bounds memory). */
 const MAX_PENDING_TOKENS = 20_000;
 
-type Pending = { tokenType: "custom" | "tara"; jwtUuid: string; count: number; last: number };
+type Pending = { kind: TokenKind; jwtUuid: string; count: number; last: number };
 type UsageState = { pending: Map<string, Pending>; timer?: NodeJS.Timeout };
 
 // One collection per process, shared by the custom server's modules and Next's bundle.
@@ -23,8 +24,8 @@ const state: UsageState = ((globalThis as Record<symbol, unknown>)[SLOT] ??= { p
  * token-usage function together (every 5 s, as events of up to 1,000 tokens),
  * so a busy validation endpoint adds no database write per request.
  */
-export function recordTokenUse(tokenType: "custom" | "tara", jwtUuid: string, usedAt?: Date): void {
-  const key = `${tokenType}:${jwtUuid}`;
+export function recordTokenUse(kind: TokenKind, jwtUuid: string, usedAt?: Date): void {
+  const key = `${kind}:${jwtUuid}`;
   const at = usedAt ? usedAt.getTime() : Date.now();
   const known = state.pending.get(key);
   if (known) {
@@ -32,7 +33,7 @@ export function recordTokenUse(tokenType: "custom" | "tara", jwtUuid: string, us
     if (at > known.last) known.last = at;
     return;
   }
-  state.pending.set(key, { tokenType, jwtUuid, count: 1, last: at });
+  state.pending.set(key, { kind, jwtUuid, count: 1, last: at });
   if (state.pending.size >= MAX_PENDING_TOKENS) flushTokenUse();
   else state.timer ??= setTimeout(flushTokenUse, FLUSH_MS).unref();
 }
@@ -43,7 +44,7 @@ export function flushTokenUse(): void {
   state.timer = undefined;
   if (state.pending.size === 0) return;
   const uses: TokenUse[] = [...state.pending.values()].map((u) => ({
-    token_type: u.tokenType,
+    token_type: u.kind,
     jwt_uuid: u.jwtUuid,
     count: u.count,
     last_used_at: new Date(u.last).toISOString(),

@@ -1,8 +1,8 @@
 import { runIsolating } from "@/lib/db/batcher";
 import { TimError } from "@/lib/http/errors";
+import { config } from "@/lib/config/env";
 import { eventSchemas, type TimEvent } from "@/lib/jobs/events";
 import { inngest } from "@/lib/jobs/inngest/client";
-import { jobMode } from "@/lib/jobs/mode";
 import { jobsTriggeredBy } from "@/lib/jobs/registry";
 import { enqueueEvents, type QueuedEvent } from "@/lib/jobs/runner/queue";
 import { errorFields, log } from "@/lib/log/logger";
@@ -31,7 +31,7 @@ const state: State = ((globalThis as Record<symbol, unknown>)[SLOT] ??= { waitin
  * them up.
  */
 async function deliver(events: QueuedEvent[]): Promise<void> {
-  if (jobMode() !== "in-process") {
+  if (config().jobMode !== "in-process") {
     await inngest.send(events.map((e) => ({ name: e.name, data: e.data, id: e.id, ts: e.ts })));
     return;
   }
@@ -72,7 +72,7 @@ function accept(event: QueuedEvent, quiet = false): Promise<void> {
 
 function validated(event: TimEvent): QueuedEvent {
   const parsed = eventSchemas[event.name].safeParse(event.data);
-  if (!parsed.success) throw new TimError(500, "invalid_job_event", `Event ${event.name} has invalid data.`);
+  if (!parsed.success) throw new TimError("invalid_job_event", `Event ${event.name} has invalid data.`);
   return { name: event.name, data: parsed.data, id: event.id, ts: Date.now() };
 }
 

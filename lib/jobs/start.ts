@@ -1,4 +1,5 @@
-import { jobMode } from "@/lib/jobs/mode";
+import type { JobMode } from "@/lib/jobs/mode";
+import { config } from "@/lib/config/env";
 import { claimJobMode } from "@/lib/jobs/runner/instance";
 import { flushTokenUse } from "@/lib/jobs/record-token-use";
 import { jobs } from "@/lib/jobs/registry";
@@ -9,7 +10,7 @@ import { log } from "@/lib/log/logger";
 /** The runner this module started (one per process: the server starts it once). */
 let running: JobRunner | undefined;
 
-export type JobRunnerHandle = { mode: ReturnType<typeof jobMode>; stop(): Promise<void> };
+export type JobRunnerHandle = { mode: JobMode; stop(): Promise<void> };
 
 /** Delivers everything this process still holds for the background functions. */
 async function flushAndDrain(): Promise<void> {
@@ -26,7 +27,7 @@ async function flushAndDrain(): Promise<void> {
  * database runs jobs the other way.
  */
 export async function startJobRunner(options: RunnerOptions = {}): Promise<JobRunnerHandle> {
-  const mode = jobMode();
+  const mode = config().jobMode;
   await claimJobMode(mode === "in-process" ? "in-process" : "inngest");
   if (mode !== "in-process") {
     log.info("background jobs run on Inngest", { job_mode: mode });

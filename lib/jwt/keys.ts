@@ -604,7 +604,7 @@ export async function retireKey(kid: string, within?: KeyChangeHook): Promise<{ 
   const result = await withKeyLock(async (tx) => {
     const key = await tx.signingKey.findUnique({ where: { kid }, select: { status: true } });
     if (!key) throw notFound(`No signing key ${kid}.`);
-    if (key.status === "retired") throw new TimError(409, "key_retired", `Signing key ${kid} is retired already.`);
+    if (key.status === "retired") throw new TimError("key_retired", `Signing key ${kid} is retired already.`);
     if (key.status === "active") {
       const next = await tx.signingKey.findFirst({
         where: { status: "next", privateKey: { not: null } },
@@ -612,12 +612,11 @@ export async function retireKey(kid: string, within?: KeyChangeHook): Promise<{ 
         select: { kid: true, createdAt: true },
       });
       if (!next) {
-        throw new TimError(409, "only_signing_key", `Signing key ${kid} is the only key that can sign: publish a next key first, or rotate now.`);
+        throw new TimError("only_signing_key", `Signing key ${kid} is the only key that can sign: publish a next key first, or rotate now.`);
       }
       const from = signableFrom(next.createdAt);
       if (from > new Date()) {
         throw new TimError(
-          409,
           "next_key_too_new",
           `The next key ${next.kid} may sign only from ${from.toISOString()}, when every verifier's cached key set holds it: rotate now to switch then, or use an emergency rotation to switch at once.`,
         );

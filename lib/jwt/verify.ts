@@ -21,10 +21,15 @@ export type InvalidTokenReason =
   | "Token not in allowlist"
   | "Wrong token type";
 
-/** A token that failed verification; `reason` says why (status 401, code `invalid_token`). */
+/**
+ * A token that failed verification; `reason` says why. Uncaught, it answers as
+ * RFC 6750 §3.1 has a presented token refused: 401 `invalid_token` with the
+ * reason and a Bearer challenge. Where the token is not the credential but the
+ * subject of the request, the use case catches it.
+ */
 export class InvalidTokenError extends TimError {
   constructor(readonly reason: InvalidTokenReason) {
-    super(401, "invalid_token", reason);
+    super("invalid_token", reason, { reason }, { "www-authenticate": 'Bearer realm="TIM", error="invalid_token"' });
   }
 }
 

@@ -1,11 +1,18 @@
 /** Structured one-line JSON logs. Never pass tokens, secrets or keys here. */
+import { config, type TimConfig } from "@/lib/config/env";
+
 type Level = "debug" | "info" | "warn" | "error";
 
 const order: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
 function threshold(): number {
-  const lvl = (process.env.TIM_LOG_LEVEL ?? (process.env.NODE_ENV === "test" ? "warn" : "info")) as Level;
-  return order[lvl] ?? order.info;
+  let cfg: Pick<TimConfig, "TIM_LOG_LEVEL" | "NODE_ENV"> | undefined;
+  try {
+    cfg = config();
+  } catch {
+    // An invalid configuration is reported through this logger: log at the default level.
+  }
+  return order[cfg?.TIM_LOG_LEVEL ?? (cfg?.NODE_ENV === "test" ? "warn" : "info")];
 }
 
 function write(level: Level, msg: string, fields?: Record<string, unknown>): void {

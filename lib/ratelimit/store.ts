@@ -47,7 +47,7 @@ export function limiter(options: LimiterOptions): Promise<RateLimiterAbstract> {
  */
 export function tooManyRequests(message: string, limit: number, resetMs: number): TimError {
   const seconds = String(Math.max(1, Math.ceil(resetMs / 1000)));
-  return new TimError(429, "too_many_requests", message, {}, {
+  return new TimError("too_many_requests", message, {}, {
     "retry-after": seconds,
     "ratelimit-limit": String(limit),
     "ratelimit-remaining": "0",

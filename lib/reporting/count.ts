@@ -2,14 +2,15 @@ import { db } from "@/lib/db/client";
 import { Prisma } from "@/lib/generated/prisma/client";
 import { timedQuery } from "@/lib/metrics/registry";
 import { kindsFor, type TokenFilters } from "@/lib/reporting/filters";
-import { metadataOf, whereFor } from "@/lib/reporting/query";
+import { whereFor } from "@/lib/reporting/query";
+import { KINDS } from "@/lib/tokens/kinds";
 import type { TokenKind } from "@/lib/tokens/kinds";
 
 /** How many tokens match the filters (custom and TARA together), exactly: for revocation and export, which must agree with what they touch. */
 export async function countTokens(filters: TokenFilters, now = new Date()): Promise<number> {
   return timedQuery("count", async () => {
     const parts = kindsFor(filters).map(
-      (kind) => Prisma.sql`(SELECT count(*) FROM ${metadataOf(kind)} m ${whereFor(kind, filters, now)})`,
+      (kind) => Prisma.sql`(SELECT count(*) FROM ${KINDS[kind].sql.metadata} m ${whereFor(kind, filters, now)})`,
     );
     const [row] = await (await db()).$queryRaw<[{ total: bigint | number }]>`SELECT (${Prisma.join(parts, " + ")})::bigint AS total`;
     return Number(row.total);
@@ -24,7 +25,7 @@ export type TokenCount = { value: number; estimated: boolean };
 /** The planner's row estimate for one kind's match (what EXPLAIN prints), from table statistics: no rows are read. */
 async function estimatedMatches(kind: TokenKind, filters: TokenFilters, now: Date): Promise<number> {
   const rows = await (await db()).$queryRaw<Array<{ "QUERY PLAN": unknown }>>`
-    EXPLAIN (FORMAT JSON) SELECT 1 FROM ${metadataOf(kind)} m ${whereFor(kind, filters, now)}`;
+    EXPLAIN (FORMAT JSON) SELECT 1 FROM ${KINDS[kind].sql.metadata} m ${whereFor(kind, filters, now)}`;
   const plan = rows[0]["QUERY PLAN"];
   const parsed = (typeof plan === "string" ? JSON.parse(plan) : plan) as Array<{ Plan: { "Plan Rows": number } }>;
   return Math.round(parsed[0].Plan["Plan Rows"]);
@@ -40,7 +41,7 @@ export async function countTokensBounded(filters: TokenFilters, now = new Date()
   return timedQuery("count", async () => {
     const kinds = kindsFor(filters);
     const parts = kinds.map(
-      (kind) => Prisma.sql`(SELECT count(*) FROM (SELECT 1 FROM ${metadataOf(kind)} m ${whereFor(kind, filters, now)} LIMIT ${EXACT_COUNT_LIMIT + 1}) x)::bigint AS "${Prisma.raw(kind)}"`,
+      (kind) => Prisma.sql`(SELECT count(*) FROM (SELECT 1 FROM ${KINDS[kind].sql.metadata} m ${whereFor(kind, filters, now)} LIMIT ${EXACT_COUNT_LIMIT + 1}) x)::bigint AS "${Prisma.raw(kind)}"`,
     );
     const [row] = await (await db()).$queryRaw<[Record<TokenKind, bigint | number>]>`SELECT ${Prisma.join(parts, ", ")}`;
     let value = 0;

@@ -1,16 +1,15 @@
-import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { mkdir, open, readdir, rename, stat, unlink } from "node:fs/promises";
-import path from "node:path";
-import { Readable } from "node:stream";
 import { z } from "zod";
 import type { AuditActor } from "@/lib/audit/actors";
 import { ACTOR_TYPES } from "@/lib/audit/event";
 import { recordAudit } from "@/lib/audit/record";
 import { config } from "@/lib/config/env";
 import { db } from "@/lib/db/client";
+import { completeStoredFile } from "@/lib/files/complete";
+import { findStoredFile, storedFileResponse } from "@/lib/files/read";
+import type { StoredFile } from "@/lib/files/stored-file";
+import { appendStoredFile, createStoredFile, lockStoredFile } from "@/lib/files/write";
 import { TimError } from "@/lib/http/errors";
-import { defineBulkJob, type BulkJobHandler } from "@/lib/jobs/bulk";
+import { addBulkProgress, defineBulkJob, type BulkJobHandler } from "@/lib/jobs/bulk";
 import { events } from "@/lib/jobs/events";
 import { getJobRun, listJobRuns, type JobRunView } from "@/lib/jobs/runs";
 import { countTokens } from "@/lib/reporting/count";
@@ -20,12 +19,12 @@ import { isUuid } from "@/lib/tokens/kinds";
 
 /**
  * Background export (seed 001): the same rows and encoding as the streamed
- * download (lib/reporting/export.ts), written chunk by chunk to
- * TIM_DATA_DIR/exports by the large-export job, for sets too large to stream
- * in one request. Each chunk first cuts the file back to the length its
- * cursor recorded, so a retried chunk rewrites its rows instead of appending
- * them twice; the finished file is renamed into place in one step, so a
- * download never sees a partial file.
+ * download (lib/reporting/export.ts), written batch by batch by the
+ * large-export job into a stored file (lib/files: PostgreSQL, reachable from
+ * every instance). Each batch is appended in one transaction with the file's
+ * watermark (the keyset after its last row) and the run's progress, so a step
+ * retried or resumed on any instance continues after the last committed batch
+ * and writes no row twice; a run whose file is missing starts over from zero.
  */
 export const exportJobParamsSchema = z.object({
   query: z.record(z.string(), z.string()),
@@ -36,11 +35,13 @@ export const exportJobParamsSchema = z.object({
 });
 export type ExportJobParams = z.infer<typeof exportJobParamsSchema>;
 
-const cursorSchema = z.object({
+/** The stored file's watermark: the keyset after the last written row, and whether the last batch was written. */
+const watermarkSchema = z.object({
   after: z.object({ sortKey: z.string(), id: z.string() }).nullable(),
-  bytes: z.number().int().nonnegative(),
+  done: z.boolean(),
 });
-type ExportCursor = z.infer<typeof cursorSchema>;
+type ExportWatermark = z.infer<typeof watermarkSchema>;
+const START: ExportWatermark = { after: null, done: false };
 
 /** What a finished run records as its result. */
 const exportFileSchema = z.object({
@@ -52,26 +53,19 @@ const exportFileSchema = z.object({
 });
 export type ExportFile = z.infer<typeof exportFileSchema>;
 
-/** Where finished exports (and the parts being written) live. */
-export function exportsDir(): string {
-  return path.resolve(config().TIM_DATA_DIR, "exports");
-}
-
 /** File names derive from the run id and format only, never from stored or requested text. */
-const fileName = (runId: string, format: ExportFormat) => `tim-tokens-${runId}.${format}`;
-const finalPath = (runId: string, format: ExportFormat) => path.join(exportsDir(), fileName(runId, format));
-const partPath = (runId: string, format: ExportFormat) => `${finalPath(runId, format)}.part`;
+export const exportFileName = (runId: string, format: ExportFormat) => `tim-tokens-${runId}.${format}`;
+
+const expiry = () => new Date(Date.now() + config().TIM_EXPORT_DAYS * 86_400_000);
 
 function jobParams(params: unknown): { p: ExportJobParams; filters: TokenFilters } {
   const p = exportJobParamsSchema.parse(params);
   return { p, filters: tokenFilterSchema.parse(p.query) };
 }
 
-async function sha256Of(file: string): Promise<string> {
-  const hash = createHash("sha256");
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest("hex");
-}
+const watermarkOf = (file: StoredFile | undefined): ExportWatermark =>
+  file?.watermark ? watermarkSchema.parse(file.watermark) : START;
+const sameWatermark = (a: ExportWatermark, b: ExportWatermark) => JSON.stringify(a) === JSON.stringify(b);
 
 /** The large-export job's work (lib/jobs/bulk.ts drives it chunk by chunk, with progress). */
 export const exportJobHandler: BulkJobHandler = {
@@ -79,50 +73,48 @@ export const exportJobHandler: BulkJobHandler = {
     const { p, filters } = jobParams(params);
     return countTokens(filters, new Date(p.at));
   },
-  async chunk(params, cursor, runId) {
+  // The step's cursor is not used: the stored file's committed watermark is the one source of where to go on.
+  async chunk(params, _cursor, runId) {
     const { p, filters } = jobParams(params);
-    const from: ExportCursor = cursor ? cursorSchema.parse(JSON.parse(cursor)) : { after: null, bytes: 0 };
+    const name = exportFileName(runId, p.format);
+    const from = watermarkOf(await findStoredFile(runId, name));
+    if (from.done) return { processed: 0, cursor: JSON.stringify(from), done: true, recorded: true };
+    // Read outside the transaction (PGlite has one connection); the append below checks nobody moved on meanwhile.
     const batch = await exportBatch(filters, p.format, from.after ?? undefined, new Date(p.at));
-    await mkdir(exportsDir(), { recursive: true });
-    const part = partPath(runId, p.format);
-    const handle = await open(part, from.bytes === 0 ? "w" : "r+", 0o600);
-    let bytes: number;
-    try {
-      if ((await handle.stat()).size < from.bytes) {
-        throw new TimError(500, "export_file_lost", `The partial export file of run ${runId} is shorter than its recorded progress.`);
-      }
-      await handle.truncate(from.bytes);
-      const data = Buffer.from(batch.text, "utf8");
-      await handle.write(data, 0, data.length, from.bytes);
-      bytes = from.bytes + data.length;
-    } finally {
-      await handle.close();
-    }
-    const next: ExportCursor = { after: batch.last ?? from.after, bytes };
-    return { processed: batch.rows, cursor: JSON.stringify(next), done: batch.done };
+    const next: ExportWatermark = { after: batch.last ?? from.after, done: batch.done };
+    const written = await (await db()).$transaction(
+      async (tx) => {
+        let file = await lockStoredFile(tx, runId, name);
+        if (!file) {
+          file = await createStoredFile(tx, { runId, name, contentType: EXPORT_CONTENT_TYPES[p.format], expiresAt: expiry() });
+          // a file lost mid-run (or never started) is written from zero: progress restarts with it
+          await tx.jobRun.updateMany({ where: { id: runId, progressDone: { not: 0 } }, data: { progressDone: 0 } });
+        }
+        if (!sameWatermark(watermarkOf(file), from)) return false;
+        await appendStoredFile(tx, file, Buffer.from(batch.text, "utf8"), { watermark: next, expiresAt: expiry() });
+        await addBulkProgress(tx, runId, batch.rows);
+        return true;
+      },
+      { timeout: 60_000 },
+    );
+    // another writer of this run committed first: the next chunk continues from its watermark
+    if (!written) return { processed: 0, cursor: JSON.stringify(from), done: false, recorded: true };
+    return { processed: batch.rows, cursor: JSON.stringify(next), done: batch.done, recorded: true };
   },
   async finish(params, runId) {
     const { p } = jobParams(params);
-    const part = partPath(runId, p.format);
-    const done = finalPath(runId, p.format);
-    // A retried finish may find the rename already done.
-    const renamed = await stat(part).then(() => false, () => true);
-    if (!renamed) {
-      const handle = await open(part, "r+");
-      try {
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(part, done);
+    const stored = await findStoredFile(runId, exportFileName(runId, p.format));
+    if (!stored || !watermarkOf(stored).done) {
+      throw new TimError("export_file_lost", `The export file of run ${runId} is missing or incomplete.`);
     }
+    const file = await completeStoredFile(stored, expiry());
     const run = await getJobRun(runId);
     const result: ExportFile = {
-      file: fileName(runId, p.format),
+      file: file.name,
       format: p.format,
       rows: run?.progressDone ?? 0,
-      bytes: (await stat(done)).size,
-      sha256: await sha256Of(done),
+      bytes: file.size,
+      sha256: file.sha256!,
     };
     return result;
   },
@@ -156,13 +148,12 @@ export async function exportDownloadResponse(
   requestId?: string | null,
 ): Promise<Response> {
   const run = isUuid(runId) ? await getJobRun(runId) : undefined;
-  if (!run || run.job !== "export") throw new TimError(404, "not_found", "No such export.");
+  if (!run || run.job !== "export") throw new TimError("not_found", "No such export.");
   const file = exportFileOf(run);
-  if (!file) throw new TimError(409, "export_not_ready", `This export is ${run.status}; only a finished export can be downloaded.`);
-  const full = finalPath(run.id, file.format);
-  const size = await stat(full).then((s) => s.size, () => undefined);
-  if (size === undefined) {
-    throw new TimError(410, "export_gone", `The file was deleted after ${config().TIM_EXPORT_DAYS} days; start a new export.`);
+  if (!file) throw new TimError("export_not_ready", `This export is ${run.status}; only a finished export can be downloaded.`);
+  const stored = await findStoredFile(run.id, file.file);
+  if (!stored?.completedAt) {
+    throw new TimError("export_gone", `The file was deleted after ${config().TIM_EXPORT_DAYS} days; start a new export.`);
   }
   const { p } = jobParams(run.params);
   await (await db()).$transaction((tx) =>
@@ -170,40 +161,9 @@ export async function exportDownloadResponse(
       actor,
       action: "tokens.export.download",
       target: { query: p.query, format: file.format, run_id: run.id, sha256: file.sha256 },
-      counts: { rows: file.rows, bytes: size },
+      counts: { rows: file.rows, bytes: stored.size },
       requestId,
     }),
   );
-  return new Response(Readable.toWeb(createReadStream(full)) as ReadableStream<Uint8Array>, {
-    headers: {
-      "content-type": EXPORT_CONTENT_TYPES[file.format],
-      "content-disposition": `attachment; filename="${file.file}"`,
-      "content-length": String(size),
-      "cache-control": "no-store",
-      "x-tim-sha256": file.sha256,
-    },
-  });
-}
-
-/**
- * Deletes export files (finished or left partial by a failed run) written
- * more than `days` ago; returns how many. Part of the retention job.
- */
-export async function purgeOldExports(days = config().TIM_EXPORT_DAYS, now = new Date()): Promise<number> {
-  const cutoff = now.getTime() - days * 86_400_000;
-  const dir = exportsDir();
-  const names = await readdir(dir).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === "ENOENT") return [] as string[];
-    throw err;
-  });
-  let removed = 0;
-  for (const name of names) {
-    if (!name.startsWith("tim-tokens-")) continue;
-    const full = path.join(dir, name);
-    const info = await stat(full);
-    if (!info.isFile() || info.mtimeMs >= cutoff) continue;
-    await unlink(full);
-    removed += 1;
-  }
-  return removed;
+  return storedFileResponse(stored);
 }

@@ -1,7 +1,7 @@
 import { db } from "@/lib/db/client";
 import type { Prisma, PrismaClient } from "@/lib/generated/prisma/client";
 import type { TokenKind } from "@/lib/tokens/kinds";
-import { denylistOf, metadataOf } from "@/lib/reporting/query";
+import { KINDS, TOKEN_KINDS } from "@/lib/tokens/kinds";
 
 /** Seed 001's data-consistency checks, per token kind. */
 export type HealthCheck = {
@@ -29,15 +29,14 @@ export const HEALTH_CHECK_DESCRIPTIONS: Record<Exclude<keyof HealthCheck, "kind"
   expired_uncleaned: "Tokens expired over 7 days ago and not yet cleaned up",
 };
 
-const KINDS: TokenKind[] = ["custom", "tara"];
 
 export async function healthChecks(client?: PrismaClient | Prisma.TransactionClient): Promise<HealthCheck[]> {
   const prisma = client ?? (await db());
   return Promise.all(
-    KINDS.map(async (kind) => {
-      const metadata = metadataOf(kind);
+    TOKEN_KINDS.map(async (kind) => {
+      const metadata = KINDS[kind].sql.metadata;
       const [row] = await prisma.$queryRaw<[{ orphaned: bigint; future: bigint; expired: bigint }]>`
-        SELECT (SELECT count(*) FROM ${denylistOf(kind)} d
+        SELECT (SELECT count(*) FROM ${KINDS[kind].sql.denylist} d
                  WHERE NOT EXISTS (SELECT 1 FROM ${metadata} m WHERE m.jwt_uuid = d.jwt_uuid)) AS orphaned,
                (SELECT count(*) FROM ${metadata} m WHERE m.issued_at > now() + interval '5 minutes') AS future,
                (SELECT count(*) FROM (SELECT 1 FROM ${metadata} m WHERE m.expires_at < now() - interval '7 days'

@@ -1,38 +1,21 @@
 import { Prisma } from "@/lib/generated/prisma/client";
-import type { TokenKind } from "@/lib/tokens/kinds";
+import { byKind, type TokenKind } from "@/lib/tokens/kinds";
 import type { PageRequest, TokenFilters } from "@/lib/reporting/filters";
 
+/** The TARA login columns reports show; a kind without one reports it as NULL. */
+const REPORTED_LOGIN_COLUMNS = ["auth_method", "level_of_assurance", "session_id"] as const;
+
 /**
- * SQL fragments for searching token metadata of one kind. Everything is a
- * tagged template: table names are fixed fragments per kind, values are bound
- * parameters.
+ * SQL fragments for searching token metadata of one kind, from the kind's
+ * description. Everything is a tagged template: table names are fixed
+ * fragments per kind, values are bound parameters.
  */
-const SOURCES = {
-  custom: {
-    metadata: Prisma.sql`custom.jwt_metadata`,
-    denylist: Prisma.sql`custom.denylist`,
-    allowlist: Prisma.sql`custom.allowlist`,
-    taraColumns: Prisma.sql`NULL::text AS auth_method, NULL::text AS level_of_assurance, NULL::text AS session_id`,
-  },
-  tara: {
-    metadata: Prisma.sql`tara.jwt_metadata`,
-    denylist: Prisma.sql`tara.denylist`,
-    allowlist: Prisma.sql`tara.allowlist`,
-    taraColumns: Prisma.sql`m.auth_method, m.level_of_assurance, m.session_id`,
-  },
-} as const satisfies Record<TokenKind, unknown>;
-
-export function denylistOf(kind: TokenKind): Prisma.Sql {
-  return SOURCES[kind].denylist;
-}
-
-export function metadataOf(kind: TokenKind): Prisma.Sql {
-  return SOURCES[kind].metadata;
-}
-
-export function allowlistOf(kind: TokenKind): Prisma.Sql {
-  return SOURCES[kind].allowlist;
-}
+const SOURCES = byKind((k) => ({
+  ...k.sql,
+  loginColumns: Prisma.raw(
+    REPORTED_LOGIN_COLUMNS.map((c) => (k.ownColumns.some((o) => o.column === c) ? `m.${c}` : `NULL::text AS ${c}`)).join(", "),
+  ),
+}));
 
 const SORT_COLUMNS = {
   issued_at: { inner: Prisma.sql`m.issued_at`, outer: Prisma.sql`u.issued_at` },
@@ -90,11 +73,12 @@ export function pageQuery(
   return Prisma.sql`
     SELECT ${kind}::text AS kind, m.id, m.jwt_uuid, m.token_type, m.jwt_name, m.subject, m.issuer, m.audience,
            m.client_id, m.claim_keys, m.issued_at, m.expires_at, m.created_at, m.original_jwt_uuid, m.supersedes,
-           m.last_used_at, m.use_count, ${src.taraColumns},
+           g.last_used_at, COALESCE(g.use_count, 0) AS use_count, ${src.loginColumns},
            d.denylisted_at AS revoked_at, d.reason AS revocation_reason, d.revoked_by,
            to_json(${col}) #>> '{}' AS sort_key, ${claims}
       FROM ${src.metadata} m
       LEFT JOIN ${src.denylist} d ON d.jwt_uuid = m.jwt_uuid
+      LEFT JOIN ${src.usage} g ON g.jwt_uuid = m.jwt_uuid
       ${fullWhere}
      ORDER BY ${order}
      LIMIT ${limit}`;

@@ -1,7 +1,7 @@
 import { defineJob } from "@/lib/jobs/define";
 import { db } from "@/lib/db/client";
 import type { PrismaClient } from "@/lib/generated/prisma/client";
-import { metadataOf } from "@/lib/reporting/query";
+import { KINDS, TOKEN_KINDS } from "@/lib/tokens/kinds";
 import type { TokenKind } from "@/lib/tokens/kinds";
 
 /**
@@ -18,7 +18,6 @@ export const ROLLUP_DELAY_MS = 3_600_000;
 export const STATS_WINDOW_DAYS = 30;
 const REFRESH_DAYS = 3;
 const DAY_MS = 86_400_000;
-const KINDS: TokenKind[] = ["custom", "tara"];
 /** Serialises rollups of the same days by concurrent dashboards and the job. */
 const ROLLUP_LOCK = 72_541_331_942;
 
@@ -50,11 +49,11 @@ async function rollUp(prisma: PrismaClient, days: string[]): Promise<void> {
     await prisma.$transaction(async (tx) => {
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(${ROLLUP_LOCK}::bigint)`;
       await tx.$executeRaw`DELETE FROM tim.stats_daily WHERE day = ${day}`;
-      for (const kind of KINDS) {
+      for (const kind of TOKEN_KINDS) {
         await tx.$executeRaw`
           INSERT INTO tim.stats_daily (day, kind, claim_keys, issued, lifetime_s)
           SELECT ${day}, ${kind}, m.claim_keys, count(*), sum(EXTRACT(EPOCH FROM (m.expires_at - m.issued_at)))::float8
-            FROM ${metadataOf(kind)} m
+            FROM ${KINDS[kind].sql.metadata} m
            WHERE m.issued_at >= ${from} AND m.issued_at < ${to}
            GROUP BY m.claim_keys`;
       }

@@ -2,7 +2,7 @@ import { db } from "@/lib/db/client";
 import type { PrismaClient } from "@/lib/generated/prisma/client";
 import { recentQueryPerformance, timedQuery, type QueryPerformance } from "@/lib/metrics/registry";
 import { healthChecks, type HealthCheck } from "@/lib/reporting/health";
-import { denylistOf, metadataOf } from "@/lib/reporting/query";
+import { KINDS, TOKEN_KINDS } from "@/lib/tokens/kinds";
 import { STATS_WINDOW_DAYS, daysBetween, ensureRolledUp, firstLiveDay, firstWindowDay, utcDay } from "@/lib/reporting/stats-rollup";
 import type { TokenKind } from "@/lib/tokens/kinds";
 
@@ -26,7 +26,6 @@ export type DashboardStats = {
   query_performance: QueryPerformance[];
 };
 
-const KINDS: TokenKind[] = ["custom", "tara"];
 const TOP_COMBINATIONS = 10;
 
 /** Tokens issued, summed lifetimes, per UTC day and claim combination. */
@@ -38,8 +37,8 @@ type DayRow = { day: string; claim_keys: string; n: bigint | number; lifetime_s:
  * denylist and extension rows of the window rather than every token in it.
  */
 async function kindFigures(prisma: PrismaClient, kind: TokenKind, firstDay: string, liveDay: string) {
-  const m = metadataOf(kind);
-  const d = denylistOf(kind);
+  const m = KINDS[kind].sql.metadata;
+  const d = KINDS[kind].sql.denylist;
   const since = new Date(`${firstDay}T00:00:00Z`);
   const [rolled, live, [revocations], [extensionRows], chains] = await Promise.all([
     prisma.$queryRaw<DayRow[]>`
@@ -109,13 +108,13 @@ export async function dashboardStats(client?: PrismaClient, now = new Date()): P
       tara: perDay("tara", day),
     }));
 
-    const sum = (f: (k: (typeof byKind)[TokenKind]) => number) => KINDS.reduce((acc, k) => acc + f(byKind[k]), 0);
+    const sum = (f: (k: (typeof byKind)[TokenKind]) => number) => TOKEN_KINDS.reduce((acc, k) => acc + f(byKind[k]), 0);
     const issued = sum((k) => k.issued);
     const revoked = sum((k) => k.revoked);
     const hours = (seconds: number, n: number) => (n === 0 ? null : Math.round((seconds / n / 3600) * 100) / 100);
 
     const distribution = new Map<number, number>();
-    for (const k of KINDS) for (const c of byKind[k].chains) distribution.set(c.extensions, (distribution.get(c.extensions) ?? 0) + c.chains);
+    for (const k of TOKEN_KINDS) for (const c of byKind[k].chains) distribution.set(c.extensions, (distribution.get(c.extensions) ?? 0) + c.chains);
     const dist = [...distribution.entries()].sort((a, b) => a[0] - b[0]).map(([extensions, chains]) => ({ extensions, chains }));
 
     return {
@@ -134,7 +133,7 @@ export async function dashboardStats(client?: PrismaClient, now = new Date()): P
         tara: hours(tara.lifetimeSeconds, tara.issued),
         all: hours(custom.lifetimeSeconds + tara.lifetimeSeconds, issued),
       },
-      claim_combinations: KINDS.flatMap((kind) => byKind[kind].combos.map((c) => ({ kind, claim_keys: c.claim_keys, tokens: c.n })))
+      claim_combinations: TOKEN_KINDS.flatMap((kind) => byKind[kind].combos.map((c) => ({ kind, claim_keys: c.claim_keys, tokens: c.n })))
         .sort((a, b) => b.tokens - a.tokens || a.claim_keys.localeCompare(b.claim_keys))
         .slice(0, TOP_COMBINATIONS),
       extensions: {

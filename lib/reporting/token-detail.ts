@@ -19,8 +19,8 @@ export type TokenDetail = {
 export async function tokenDetail(jwtUuid: string): Promise<TokenDetail | undefined> {
   if (!isUuid(jwtUuid)) throw badRequest("The token id must be a UUID (the token's jti).");
   const prisma = await db();
-  const custom = await prisma.customJwtMetadata.findUnique({ where: { jwtUuid } });
-  const tara = custom ? null : await prisma.taraJwtMetadata.findUnique({ where: { jwtUuid } });
+  const custom = await prisma.customJwtMetadata.findUnique({ where: { jwtUuid }, include: { usage: true } });
+  const tara = custom ? null : await prisma.taraJwtMetadata.findUnique({ where: { jwtUuid }, include: { usage: true } });
   const row = custom ?? tara;
   if (!row) return undefined;
   const kind: TokenKind = custom ? "custom" : "tara";
@@ -28,7 +28,9 @@ export async function tokenDetail(jwtUuid: string): Promise<TokenDetail | undefi
     kind === "custom"
       ? await prisma.customDenylist.findUnique({ where: { jwtUuid } })
       : await prisma.taraDenylist.findUnique({ where: { jwtUuid } });
-  const { claimsJson, tokenHash: _hash, ...metadata } = row;
+  const { claimsJson, tokenHash: _hash, usage, ...recorded } = row;
+  // Counters live beside the insert-only row; shown with it as before (a token never used has no usage row).
+  const metadata = { ...recorded, lastUsedAt: usage?.lastUsedAt ?? null, useCount: usage?.useCount ?? 0 };
   const [chain, audit] = await Promise.all([extensionChain(kind, row.originalJwtUuid), auditEventsForToken(jwtUuid)]);
   return {
     kind,

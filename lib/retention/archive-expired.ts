@@ -1,5 +1,6 @@
 import { db } from "@/lib/db/client";
 import { Prisma } from "@/lib/generated/prisma/client";
+import { KINDS, USAGE_COLUMNS, byKind, type KindDescription, type TokenKind } from "@/lib/tokens/kinds";
 
 /** Rows archived and deleted per transaction: issuance never waits long on these locks. */
 export const RETENTION_BATCH_SIZE = 1_000;
@@ -17,101 +18,69 @@ const START = { expiresAt: "-infinity" };
 
 type BatchRow = { archived: number; last_exp: Date | null };
 
-// One statement deletes and archives, so both happen or neither does.
-function result(row: BatchRow): ArchiveBatchResult {
+/** What an archive row holds: the metadata row, its usage counters (0 and null if never used), when it was archived. */
+export const ARCHIVE_COLUMNS: Record<TokenKind, readonly string[]> = byKind((k) => [
+  ...k.columns.map((c) => c.column),
+  ...USAGE_COLUMNS,
+  "archived_at",
+]);
+
+/** The parts of one kind's archiving statement that do not change between batches. */
+const ARCHIVE_SQL = byKind((k: KindDescription) => {
+  const m = k.columns.map((c) => `mv.${c.column}`).join(", ");
   return {
-    archived: row.archived,
-    cursor: row.last_exp ? { expiresAt: row.last_exp.toISOString() } : null,
+    ...k.sql,
+    into: Prisma.raw(`${k.table.archive} (${ARCHIVE_COLUMNS[k.kind].join(", ")})`),
+    values: Prisma.raw(`${m}, COALESCE(g.use_count, 0), g.last_used_at, now()`),
+    countKey: k.table.metadata,
   };
-}
+});
 
 /**
- * Moves up to 1,000 custom metadata rows past retention into
- * custom.jwt_metadata_archive, in one statement (one transaction) that also
- * adds the count to the job run, so counts stay exact across retries. A row
- * qualifies when every member of its extension chain (same original_jwt_uuid)
- * expired before `cutoff` and no member's token hash is in the allowlist.
+ * Moves up to 1,000 metadata rows of one kind past retention into its archive
+ * table (with their usage counters), in one statement (one transaction) that
+ * also adds the count to the job run, so counts stay exact across retries. A
+ * row qualifies when every member of its extension chain (same
+ * original_jwt_uuid) expired before `cutoff` and no member's token hash is in
+ * the allowlist. Deleting the metadata row deletes its usage row (ON DELETE
+ * CASCADE); the statement's snapshot still reads it for the archive.
  */
-export async function archiveExpiredCustomBatch(
+export async function archiveExpiredBatch(
+  kind: TokenKind,
   runId: string,
   cutoff: Date,
   after: RetentionCursor,
   limit = RETENTION_BATCH_SIZE,
 ): Promise<ArchiveBatchResult> {
   const from = after ?? START;
+  const s = ARCHIVE_SQL[kind];
   const rows = await (await db()).$queryRaw<BatchRow[]>`
     WITH batch AS (
-      SELECT m.id, m.expires_at FROM custom.jwt_metadata m
+      SELECT m.id, m.expires_at FROM ${s.metadata} m
        WHERE m.expires_at < ${cutoff} AND m.expires_at >= ${from.expiresAt}::timestamptz
-         AND NOT EXISTS (SELECT 1 FROM custom.jwt_metadata n
+         AND NOT EXISTS (SELECT 1 FROM ${s.metadata} n
                           WHERE n.original_jwt_uuid = m.original_jwt_uuid AND n.expires_at >= ${cutoff})
-         AND NOT EXISTS (SELECT 1 FROM custom.jwt_metadata n JOIN custom.allowlist a ON a.jwt_hash = n.token_hash
+         AND NOT EXISTS (SELECT 1 FROM ${s.metadata} n JOIN ${s.allowlist} a ON a.jwt_hash = n.token_hash
                           WHERE n.original_jwt_uuid = m.original_jwt_uuid)
        ORDER BY m.expires_at
        LIMIT ${limit}
        FOR UPDATE OF m SKIP LOCKED
     ), moved AS (
-      DELETE FROM custom.jwt_metadata m USING batch b WHERE m.id = b.id RETURNING m.*
+      DELETE FROM ${s.metadata} m USING batch b WHERE m.id = b.id RETURNING m.*
     ), archived AS (
-      INSERT INTO custom.jwt_metadata_archive (id, jwt_uuid, created_at, claim_keys, issued_at, expires_at, subject,
-             jwt_name, audience, issuer, supersedes, original_jwt_uuid, claims_json, token_hash, token_type,
-             client_id, last_used_at, use_count, archived_at)
-      SELECT id, jwt_uuid, created_at, claim_keys, issued_at, expires_at, subject, jwt_name, audience, issuer,
-             supersedes, original_jwt_uuid, claims_json, token_hash, token_type, client_id, last_used_at, use_count,
-             now()
-        FROM moved
+      INSERT INTO ${s.into}
+      SELECT ${s.values} FROM moved mv LEFT JOIN ${s.usage} g ON g.jwt_uuid = mv.jwt_uuid
       RETURNING 1
     ), progress AS (
       UPDATE tim.job_runs
-         SET counts = jsonb_set(counts, '{custom.jwt_metadata}',
-               to_jsonb(COALESCE((counts->>'custom.jwt_metadata')::bigint, 0) + (SELECT count(*) FROM archived))),
+         SET counts = jsonb_set(counts, ARRAY[${s.countKey}::text],
+               to_jsonb(COALESCE((counts->>${s.countKey}::text)::bigint, 0) + (SELECT count(*) FROM archived))),
              updated_at = now()
        WHERE id = ${runId}::uuid RETURNING 1
     )
     SELECT (SELECT count(*) FROM archived)::int AS archived, (SELECT max(expires_at) FROM batch) AS last_exp`;
-  return result(rows[0]);
-}
-
-/** The same for TARA tokens: tara.jwt_metadata into tara.jwt_metadata_archive. */
-export async function archiveExpiredTaraBatch(
-  runId: string,
-  cutoff: Date,
-  after: RetentionCursor,
-  limit = RETENTION_BATCH_SIZE,
-): Promise<ArchiveBatchResult> {
-  const from = after ?? START;
-  const rows = await (await db()).$queryRaw<BatchRow[]>`
-    WITH batch AS (
-      SELECT m.id, m.expires_at FROM tara.jwt_metadata m
-       WHERE m.expires_at < ${cutoff} AND m.expires_at >= ${from.expiresAt}::timestamptz
-         AND NOT EXISTS (SELECT 1 FROM tara.jwt_metadata n
-                          WHERE n.original_jwt_uuid = m.original_jwt_uuid AND n.expires_at >= ${cutoff})
-         AND NOT EXISTS (SELECT 1 FROM tara.jwt_metadata n JOIN tara.allowlist a ON a.jwt_hash = n.token_hash
-                          WHERE n.original_jwt_uuid = m.original_jwt_uuid)
-       ORDER BY m.expires_at
-       LIMIT ${limit}
-       FOR UPDATE OF m SKIP LOCKED
-    ), moved AS (
-      DELETE FROM tara.jwt_metadata m USING batch b WHERE m.id = b.id RETURNING m.*
-    ), archived AS (
-      INSERT INTO tara.jwt_metadata_archive (id, jwt_uuid, created_at, claim_keys, issued_at, expires_at, subject,
-             jwt_name, audience, issuer, supersedes, original_jwt_uuid, claims_json, token_hash, token_type,
-             client_id, last_used_at, use_count, auth_method, level_of_assurance, session_id, oauth_state_id,
-             given_name, family_name, archived_at)
-      SELECT id, jwt_uuid, created_at, claim_keys, issued_at, expires_at, subject, jwt_name, audience, issuer,
-             supersedes, original_jwt_uuid, claims_json, token_hash, token_type, client_id, last_used_at, use_count,
-             auth_method, level_of_assurance, session_id, oauth_state_id, given_name, family_name, now()
-        FROM moved
-      RETURNING 1
-    ), progress AS (
-      UPDATE tim.job_runs
-         SET counts = jsonb_set(counts, '{tara.jwt_metadata}',
-               to_jsonb(COALESCE((counts->>'tara.jwt_metadata')::bigint, 0) + (SELECT count(*) FROM archived))),
-             updated_at = now()
-       WHERE id = ${runId}::uuid RETURNING 1
-    )
-    SELECT (SELECT count(*) FROM archived)::int AS archived, (SELECT max(expires_at) FROM batch) AS last_exp`;
-  return result(rows[0]);
+  const row = rows[0];
+  return { archived: row.archived, cursor: row.last_exp ? { expiresAt: row.last_exp.toISOString() } : null };
 }
 
 /**
@@ -132,22 +101,20 @@ export async function deleteBatchCounted(runId: string, countKey: string, deleti
   return row.n;
 }
 
-const DENYLIST = { custom: Prisma.raw("custom.denylist"), tara: Prisma.raw("tara.denylist") };
-
 /**
  * Removes up to 1,000 denylist rows of tokens that expired before `cutoff`;
  * the run's count grows in the same statement.
  */
 export async function purgeExpiredDenylistBatch(
   runId: string,
-  tokenType: "custom" | "tara",
+  kind: TokenKind,
   cutoff: Date,
   limit = RETENTION_BATCH_SIZE,
 ): Promise<number> {
-  const table = DENYLIST[tokenType];
+  const table = KINDS[kind].sql.denylist;
   return deleteBatchCounted(
     runId,
-    `${tokenType}.denylist`,
+    KINDS[kind].table.denylist,
     Prisma.sql`DELETE FROM ${table} WHERE jwt_uuid IN (
       SELECT jwt_uuid FROM ${table} WHERE expires_at < ${cutoff} LIMIT ${limit} FOR UPDATE SKIP LOCKED)`,
   );

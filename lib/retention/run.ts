@@ -1,12 +1,12 @@
 import {
-  archiveExpiredCustomBatch,
-  archiveExpiredTaraBatch,
+  archiveExpiredBatch,
   purgeExpiredDenylistBatch,
   RETENTION_BATCH_SIZE,
   type RetentionCursor,
 } from "@/lib/retention/archive-expired";
+import { deleteExpiredFiles } from "@/lib/files/cleanup";
 import { getRetentionSettings } from "@/lib/retention/settings";
-import { purgeOldExports } from "@/lib/reporting/export-job";
+import { KINDS, TOKEN_KINDS, type TokenKind } from "@/lib/tokens/kinds";
 import { purgeExpiredOauthStatesBatch, STATE_CLEANUP_BATCH_SIZE } from "@/lib/tara/state-cleanup";
 import { config } from "@/lib/config/env";
 import { defineJob } from "@/lib/jobs/define";
@@ -43,24 +43,22 @@ type Phase = { table: string; batch: (s: RetentionState) => Promise<PhaseResult>
 // archive-expired.ts), so the run's counts are exact even when a chunk fails
 // half-way and is retried.
 const archivePhase =
-  (fn: typeof archiveExpiredCustomBatch, cutoff: (s: RetentionState) => string) =>
+  (kind: TokenKind) =>
   async (s: RetentionState): Promise<PhaseResult> => {
-    const r = await fn(s.runId, new Date(cutoff(s)), s.cursor);
+    const r = await archiveExpiredBatch(kind, s.runId, new Date(s.cutoffs[kind]), s.cursor);
     return { cursor: r.cursor, finished: r.archived < RETENTION_BATCH_SIZE };
   };
 
 const denylistPhase =
-  (tokenType: "custom" | "tara") =>
+  (kind: TokenKind) =>
   async (s: RetentionState): Promise<PhaseResult> => {
-    const n = await purgeExpiredDenylistBatch(s.runId, tokenType, new Date(s.cutoffs.denylist));
+    const n = await purgeExpiredDenylistBatch(s.runId, kind, new Date(s.cutoffs.denylist));
     return { cursor: null, finished: n < RETENTION_BATCH_SIZE };
   };
 
 const PHASES: Phase[] = [
-  { table: "custom.jwt_metadata", batch: archivePhase(archiveExpiredCustomBatch, (s) => s.cutoffs.custom) },
-  { table: "tara.jwt_metadata", batch: archivePhase(archiveExpiredTaraBatch, (s) => s.cutoffs.tara) },
-  { table: "custom.denylist", batch: denylistPhase("custom") },
-  { table: "tara.denylist", batch: denylistPhase("tara") },
+  ...TOKEN_KINDS.map((kind) => ({ table: KINDS[kind].table.metadata, batch: archivePhase(kind) })),
+  ...TOKEN_KINDS.map((kind) => ({ table: KINDS[kind].table.denylist, batch: denylistPhase(kind) })),
   // Login states get the denylist's grace too: a login whose state expires mid-callback still finishes.
   {
     table: "tara.oauth_state",
@@ -70,9 +68,9 @@ const PHASES: Phase[] = [
     },
   },
   {
-    table: "export_files",
+    table: "tim.files",
     batch: async (s) => {
-      await addJobRunCounts(s.runId, { export_files: await purgeOldExports() });
+      await addJobRunCounts(s.runId, { "tim.files": await deleteExpiredFiles() });
       return { cursor: null, finished: true };
     },
   },

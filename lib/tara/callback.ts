@@ -33,14 +33,13 @@ const TARA_ERRORS = new Set(["user_cancel", "invalid_scope", "invalid_state", "i
 
 const unboundState = () =>
   new TimError(
-    400,
     "state_not_bound",
     "This login was not started in this browser (or its login cookie is missing). You are not signed in; please log in again.",
     { provider: "tara" },
   );
 
 const invalidState = () =>
-  new TimError(400, "invalid_state", "This login is unknown, has expired or was already completed. Please log in again.", {
+  new TimError("invalid_state", "This login is unknown, has expired or was already completed. Please log in again.", {
     provider: "tara",
   });
 
@@ -73,7 +72,7 @@ export async function completeTaraLogin(query: CallbackQuery, boundStateHash: st
 
   try {
     if (query.error) throw taraError(query.error, query.error_description);
-    if (!query.code) throw new TimError(400, "invalid_request", "TARA's answer holds neither a code nor an error.", { provider: "tara" });
+    if (!query.code) throw new TimError("invalid_request", "TARA's answer holds neither a code nor an error.", { provider: "tara" });
     const settings = taraSettings();
     // Configuration is a floor even for logins started before it was raised or narrowed.
     const requestedAcr = stricterAcr(row.requestedAcr, settings.acr);
@@ -98,9 +97,10 @@ export async function completeTaraLogin(query: CallbackQuery, boundStateHash: st
 
 function taraError(code: string, description: string | undefined): TimError {
   if (code === "user_cancel") {
-    return new TimError(400, "user_cancel", "The login was cancelled in TARA. You are not signed in.", { provider: "tara" });
+    return new TimError("user_cancel", "The login was cancelled in TARA. You are not signed in.", { provider: "tara" });
   }
   const known = TARA_ERRORS.has(code) ? code : "tara_error";
   const detail = description ? `: ${description.slice(0, 200)}` : "";
-  return new TimError(502, known, `TARA could not complete the login (${known}${detail}).`, { provider: "tara", tara_error: known });
+  // TARA's own code goes in tara_error: as `error` it would collide with TIM's codes of the same name (invalid_state is a 400 of TIM's).
+  return new TimError("tara_error", `TARA could not complete the login (${known}${detail}).`, { provider: "tara", tara_error: known });
 }

@@ -37,7 +37,7 @@ export async function exchangeCode(
   if (!res.ok) {
     const refusal = tokenErrorSchema.safeParse(body);
     if (res.status < 500 && refusal.success) {
-      throw new TimError(502, "tara_token_error", `TARA refused the authorization code (${refusal.data.error}). Please log in again.`, {
+      throw new TimError("tara_token_error", `TARA refused the authorization code (${refusal.data.error}). Please log in again.`, {
         provider: "tara",
       });
     }

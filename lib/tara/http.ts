@@ -2,11 +2,11 @@ import { TimError } from "@/lib/http/errors";
 
 /** TARA did not answer in time. */
 export const taraTimeout = () =>
-  new TimError(504, "tara_timeout", "TARA did not answer in time. Please try logging in again.", { provider: "tara" });
+  new TimError("tara_timeout", "TARA did not answer in time. Please try logging in again.", { provider: "tara" });
 
 /** TARA could not be reached or answered with something unusable. */
 export const taraUnavailable = (what: string) =>
-  new TimError(502, "tara_unavailable", `TARA is not reachable or gave an unusable answer (${what}). Please try again later.`, {
+  new TimError("tara_unavailable", `TARA is not reachable or gave an unusable answer (${what}). Please try again later.`, {
     provider: "tara",
   });
 

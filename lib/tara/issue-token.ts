@@ -9,6 +9,7 @@ import type { Prisma, TaraOauthState } from "@/lib/generated/prisma/client";
 import type { TaraIdentity } from "@/lib/tara/verify-id-token";
 import { tokenHash } from "@/lib/tokens/hash";
 import { TOKEN_TYPE } from "@/lib/tokens/kinds";
+import { INSERT_METADATA } from "@/lib/tokens/record-metadata";
 import { noteRecorded } from "@/lib/tokens/recorded";
 
 /** The name recorded in jwt_metadata.jwt_name for TARA tokens (and the cookie name). */
@@ -74,31 +75,31 @@ export async function issueTaraToken(identity: TaraIdentity, state: TaraOauthSta
   const expiresAt = new Date(payload.exp * 1000);
   const prisma = await db();
   await prisma.$transaction(async (tx) => {
-    await tx.taraJwtMetadata.create({
-      data: {
-        jwtUuid: payload.jti,
-        claimKeys: Object.keys(payload).join(","),
-        issuedAt,
-        expiresAt,
-        subject: payload.sub,
-        jwtName: TARA_JWT_NAME,
-        audience: payload.aud,
-        issuer: payload.iss,
-        supersedes: null,
-        originalJwtUuid: payload.jti,
-        claimsJson: payload as Prisma.InputJsonObject,
-        tokenHash: hash,
-        tokenType: TOKEN_TYPE.tara,
-        // No API client takes part in a browser login.
-        clientId: null,
-        authMethod: identity.amr[0],
-        levelOfAssurance: identity.acr,
-        sessionId,
-        oauthStateId: state.state,
-        givenName: identity.givenName,
-        familyName: identity.familyName,
-      },
-    });
+    const row: Prisma.TaraJwtMetadataCreateManyInput = {
+      jwtUuid: payload.jti,
+      claimKeys: Object.keys(payload).join(","),
+      issuedAt,
+      expiresAt,
+      subject: payload.sub,
+      jwtName: TARA_JWT_NAME,
+      audience: payload.aud,
+      issuer: payload.iss,
+      supersedes: null,
+      originalJwtUuid: payload.jti,
+      claimsJson: payload as Prisma.InputJsonObject,
+      tokenHash: hash,
+      tokenType: TOKEN_TYPE.tara,
+      // No API client takes part in a browser login.
+      clientId: null,
+      authMethod: identity.amr[0],
+      levelOfAssurance: identity.acr,
+      sessionId,
+      oauthStateId: state.state,
+      givenName: identity.givenName,
+      familyName: identity.familyName,
+    };
+    // the one insert of TARA metadata rows (constant text), in this transaction with the allowlist entry
+    await tx.$executeRawUnsafe(INSERT_METADATA.tara.text, JSON.stringify([row]));
     await tx.taraAllowlist.create({ data: { jwtHash: hash, jwtUuid: payload.jti, expiresAt } });
   }).catch((err: unknown): never => {
     // The identity TARA sent holds what the database refuses: this login fails alone, as a bad request.

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { db } from "@/lib/db/client";
 import { storableString } from "@/lib/db/storable";
 import { Prisma } from "@/lib/generated/prisma/client";
+import type { ErrorCode } from "@/lib/http/error-codes";
 import { TimError } from "@/lib/http/errors";
 import { log } from "@/lib/log/logger";
 import { issueTaraToken, type IssuedTaraToken } from "@/lib/tara/issue-token";
@@ -25,11 +26,11 @@ export type RedeemRequest = z.infer<typeof redeemRequestSchema>;
  * What a JSON login's callback leaves for its starter: the verified person
  * (no token: it is issued only at redemption), or why the login failed.
  */
-export type LoginOutcome = { identity: TaraIdentity } | { error: { status: number; code: string; message: string; body: Record<string, unknown> } };
+export type LoginOutcome = { identity: TaraIdentity } | { error: { code: ErrorCode; message: string; body: Record<string, unknown> } };
 
 export function failedOutcome(error: unknown): LoginOutcome {
-  if (error instanceof TimError) return { error: { status: error.status, code: error.code, message: error.message, body: error.body } };
-  return { error: { status: 502, code: "login_failed", message: "The login could not be completed. Please log in again.", body: { provider: "tara" } } };
+  if (error instanceof TimError) return { error: { code: error.code, message: error.message, body: error.body } };
+  return { error: { code: "tara_error", message: "The login could not be completed. Please log in again.", body: { provider: "tara" } } };
 }
 
 /** Stores a JSON login's outcome on its (already consumed) state. */
@@ -40,11 +41,11 @@ export async function recordLoginOutcome(state: string, outcome: LoginOutcome): 
 
 const tara = { provider: "tara" };
 const unknownLogin = () =>
-  new TimError(400, "invalid_login_secret", "No JSON login with this state and login secret was started here.", tara);
-const alreadyRedeemed = () => new TimError(400, "invalid_state", "This login's result was already redeemed. Please log in again.", tara);
-const expired = () => new TimError(400, "login_expired", "This login has expired before its result was redeemed. Please log in again.", tara);
+  new TimError("invalid_login_secret", "No JSON login with this state and login secret was started here.", tara);
+const alreadyRedeemed = () => new TimError("invalid_state", "This login's result was already redeemed. Please log in again.", tara);
+const expired = () => new TimError("login_expired", "This login has expired before its result was redeemed. Please log in again.", tara);
 const pending = () =>
-  new TimError(409, "login_pending", "The login has not come back from TARA yet; redeem it after TARA's callback.", tara);
+  new TimError("login_pending", "The login has not come back from TARA yet; redeem it after TARA's callback.", tara);
 
 function sameHash(a: string, b: string): boolean {
   const [x, y] = [Buffer.from(a), Buffer.from(b)];
@@ -78,7 +79,7 @@ export async function redeemTaraLogin(input: RedeemRequest): Promise<{ identity:
   });
   if (count !== 1) throw alreadyRedeemed();
   const outcome = row.loginResult as unknown as LoginOutcome;
-  if ("error" in outcome) throw new TimError(outcome.error.status, outcome.error.code, outcome.error.message, outcome.error.body);
+  if ("error" in outcome) throw new TimError(outcome.error.code, outcome.error.message, outcome.error.body);
   const issued = await issueTaraToken(outcome.identity, row);
   log.info("tara login", { session_id: issued.sessionId, jwt_uuid: issued.payload.jti, amr: outcome.identity.amr, acr: outcome.identity.acr });
   return { identity: outcome.identity, issued };

@@ -34,7 +34,7 @@ export type StartedLogin = {
   loginSecret?: string;
 };
 
-const belowFloor = (message: string) => new TimError(400, "below_configured_assurance", message, { provider: "tara" });
+const belowFloor = (message: string) => new TimError("below_configured_assurance", message, { provider: "tara" });
 
 /**
  * TARA_ACR and the methods in TARA_SCOPES are a floor: a caller may ask for a

@@ -1,4 +1,3 @@
-import { TimError } from "@/lib/http/errors";
 import { InvalidTokenError, verifyJwt } from "@/lib/jwt/verify";
 import { endTaraSessions } from "@/lib/tara/end-session";
 import { kindOf } from "@/lib/tokens/kinds";
@@ -11,15 +10,9 @@ export type LogoutResult = { sessionId: string | null; revoked: number };
  */
 export async function logoutTara(token: string | undefined): Promise<LogoutResult> {
   if (!token) return { sessionId: null, revoked: 0 };
-  let payload;
-  try {
-    ({ payload } = await verifyJwt(token, { ignoreExpiry: true }));
-  } catch (err) {
-    if (err instanceof InvalidTokenError) throw new TimError(401, "invalid_token", err.reason, { reason: err.reason });
-    throw err;
-  }
+  const { payload } = await verifyJwt(token, { ignoreExpiry: true });
   if (kindOf(payload) !== "tara" || typeof payload.sid !== "string" || typeof payload.sub !== "string") {
-    throw new TimError(401, "invalid_token", "Wrong token type", { reason: "Wrong token type" });
+    throw new InvalidTokenError("Wrong token type");
   }
   const revoked = await endTaraSessions(
     { subject: payload.sub, sessionId: payload.sid },

@@ -49,4 +49,4 @@ function underEntry(url: URL, entry: URL): boolean {
 }
 
 const invalidRedirect = () =>
-  new TimError(400, "invalid_redirect_uri", "redirect_uri is not a path on this site and not listed in TIM_ALLOWED_REDIRECTS.");
+  new TimError("invalid_redirect_uri", "redirect_uri is not a path on this site and not listed in TIM_ALLOWED_REDIRECTS.");

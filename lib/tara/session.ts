@@ -117,32 +117,28 @@ export async function listTaraSessions(subject: string): Promise<TaraSession[]> 
  */
 export async function sessionFromRequest(req: ApiRequest, sessionId: string | undefined): Promise<TaraSession> {
   if (sessionId !== undefined && !sessionIdSchema.safeParse(sessionId).success) {
-    throw new TimError(400, "invalid_request", "session_id must be a UUID.");
+    throw new TimError("invalid_request", "session_id must be a UUID.");
   }
   const byClient = presentsClientCredentials(req);
   const token = byClient ? undefined : taraTokenFrom(req);
   if (!token) {
     if (sessionId === undefined) {
-      if (byClient) throw new TimError(400, "invalid_request", "Name the session with session_id.");
-      throw new TimError(401, "not_authenticated", "Give the TIM TARA JWT as cookie or bearer token (or API client credentials and session_id).");
+      if (byClient) throw new TimError("invalid_request", "Name the session with session_id.");
+      throw new TimError("not_authenticated", "Give the TIM TARA JWT as cookie or bearer token (or API client credentials and session_id).");
     }
     await authenticateClient(req, "sessions:read");
     const session = await findTaraSession(sessionId);
-    if (!session) throw new TimError(404, "session_not_found", "No TARA session has this id.");
+    if (!session) throw new TimError("session_not_found", "No TARA session has this id.");
     return session;
   }
-  let sid: unknown;
-  try {
-    ({ payload: { sid } } = await checkToken(token, { kinds: ["tara"] }));
-  } catch (err) {
-    if (err instanceof InvalidTokenError) throw new TimError(401, "invalid_token", err.reason, { reason: err.reason });
-    throw err;
-  }
+  const {
+    payload: { sid },
+  } = await checkToken(token, { kinds: ["tara"] });
   if (sessionId !== undefined && sessionId.toLowerCase() !== String(sid).toLowerCase()) {
-    throw new TimError(403, "not_your_session", "session_id names another session than the one of this token.");
+    throw new TimError("not_your_session", "session_id names another session than the one of this token.");
   }
   const session = typeof sid === "string" ? await findTaraSession(sid) : undefined;
-  if (!session) throw new TimError(401, "invalid_token", "Token not found", { reason: "Token not found" });
+  if (!session) throw new InvalidTokenError("Token not found");
   return session;
 }
 

@@ -26,7 +26,6 @@ export function taraSettings(): TaraSettings {
   const cfg = config();
   if (!taraConfigured()) {
     throw new TimError(
-      503,
       "tara_not_configured",
       "TARA login is not configured: set TARA_ISSUER, TARA_CLIENT_ID, TARA_CLIENT_SECRET and TARA_REDIRECT_URI.",
     );
@@ -34,7 +33,7 @@ export function taraSettings(): TaraSettings {
   const scopes = [...new Set(["openid", ...cfg.TARA_SCOPES.split(/[\s,]+/).filter(Boolean)])];
   const unknown = scopes.filter((s) => !isTaraScope(s));
   if (unknown.length) {
-    throw new TimError(503, "tara_not_configured", `TARA_SCOPES holds scopes TARA does not know: ${unknown.join(" ")}.`);
+    throw new TimError("tara_not_configured", `TARA_SCOPES holds scopes TARA does not know: ${unknown.join(" ")}.`);
   }
   return {
     // TARA's issuer has no trailing slash; tolerate one in the setting.

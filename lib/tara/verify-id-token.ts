@@ -41,7 +41,7 @@ const profileSchema = z
 const MAX_ID_TOKEN_AGE_S = 300;
 
 const invalidIdToken = (why: string) =>
-  new TimError(502, "invalid_id_token", `TARA's ID token was rejected: ${why}. No session was created.`, { provider: "tara" });
+  new TimError("invalid_id_token", `TARA's ID token was rejected: ${why}. No session was created.`, { provider: "tara" });
 
 /**
  * Every check TARA.md requires of a client: signature with the JWKS key named
@@ -81,7 +81,7 @@ export async function verifyIdToken(
   if (amr.length === 0) throw invalidIdToken("no authentication method (amr)");
   const allowed = allowedAmr(expected.requestedMethods);
   if (allowed && !amr.some((m) => allowed.has(m.toLowerCase()))) {
-    throw new TimError(403, "method_not_allowed", `TARA authenticated with ${amr.join(", ")}, which was not among the requested methods.`, {
+    throw new TimError("method_not_allowed", `TARA authenticated with ${amr.join(", ")}, which was not among the requested methods.`, {
       provider: "tara",
     });
   }
@@ -91,7 +91,7 @@ export async function verifyIdToken(
     throw invalidIdToken("no level of assurance (acr)");
   }
   if (acrRank(payload.acr) < acrRank(required)) {
-    throw new TimError(403, "insufficient_assurance", `TARA authenticated at level ${payload.acr}; at least ${required} is required.`, {
+    throw new TimError("insufficient_assurance", `TARA authenticated at level ${payload.acr}; at least ${required} is required.`, {
       provider: "tara",
     });
   }

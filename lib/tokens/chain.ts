@@ -1,6 +1,6 @@
 import { db } from "@/lib/db/client";
 import { badRequest, notFound } from "@/lib/http/errors";
-import { isUuid, tokenTables, type TokenKind } from "@/lib/tokens/kinds";
+import { KINDS, isUuid, type TokenKind } from "@/lib/tokens/kinds";
 import { tokenStatus, type TokenStatus } from "@/lib/tokens/status";
 import { isoSeconds } from "@/lib/tokens/time";
 
@@ -24,20 +24,29 @@ export type ExtensionChain = {
   chain: ChainEntry[];
 };
 
+type ChainRow = {
+  id: string;
+  jwtUuid: string;
+  supersedes: string | null;
+  jwtName: string | null;
+  issuedAt: Date;
+  expiresAt: Date;
+  createdAt: Date;
+};
+
 /** Every version of a token, oldest first, following the supersedes links. */
 export async function extensionChain(kind: TokenKind, originalJwtUuid: string): Promise<ExtensionChain> {
   if (!isUuid(originalJwtUuid)) throw badRequest("originalJwtUuid must be a UUID.");
   const prisma = await db();
-  const tables = tokenTables(prisma, kind);
-  const rows = await tables.metadata.findMany({
-    where: { originalJwtUuid },
-    select: { id: true, jwtUuid: true, supersedes: true, jwtName: true, issuedAt: true, expiresAt: true, createdAt: true },
-  });
+  const { metadata, denylist } = KINDS[kind].sql;
+  const rows = await prisma.$queryRaw<ChainRow[]>`
+    SELECT id::text AS "id", jwt_uuid::text AS "jwtUuid", supersedes::text AS "supersedes", jwt_name AS "jwtName",
+           issued_at AS "issuedAt", expires_at AS "expiresAt", created_at AS "createdAt"
+      FROM ${metadata} WHERE original_jwt_uuid = ${originalJwtUuid}::uuid`;
   if (rows.length === 0) throw notFound(`No extension chain starts with ${originalJwtUuid}.`);
-  const revocations = await tables.denylist.findMany({
-    where: { jwtUuid: { in: rows.map((r) => r.jwtUuid) } },
-    select: { jwtUuid: true, denylistedAt: true, reason: true },
-  });
+  const revocations = await prisma.$queryRaw<Array<{ jwtUuid: string; denylistedAt: Date; reason: string | null }>>`
+    SELECT jwt_uuid::text AS "jwtUuid", denylisted_at AS "denylistedAt", reason FROM ${denylist}
+     WHERE jwt_uuid = ANY (${rows.map((r) => r.jwtUuid)}::uuid[])`;
   const revokedBy = new Map(revocations.map((r) => [r.jwtUuid, r]));
 
   const successor = new Map(rows.filter((r) => r.supersedes).map((r) => [r.supersedes!, r]));

@@ -1,10 +1,10 @@
 import type { JWTPayload } from "jose";
 import { config } from "@/lib/config/env";
-import { db } from "@/lib/db/client";
 import { InvalidTokenError, verifyJwt, type VerifyOptions } from "@/lib/jwt/verify";
 import { tokenStanding } from "@/lib/tokens/denylist";
 import { tokenHash } from "@/lib/tokens/hash";
-import { isUuid, kindOf, tokenTables, type TokenKind } from "@/lib/tokens/kinds";
+import { byKind, isUuid, kindOf, type TokenKind } from "@/lib/tokens/kinds";
+import { prepared, runPrepared } from "@/lib/db/prepared";
 import { knownRecorded, noteRecorded, recordRequired } from "@/lib/tokens/recorded";
 
 export type CheckedToken = { payload: JWTPayload & { jti: string; exp: number }; kind: TokenKind };
@@ -13,6 +13,9 @@ export type CheckOptions = Pick<VerifyOptions, "audience" | "issuer"> & {
   /** Token kinds accepted here; others fail with "Wrong token type". */
   kinds?: readonly TokenKind[];
 };
+
+// A TARA token's allowlist entry, by the hash of the token ($1).
+const ALLOWLISTED = byKind((k) => prepared(`allowlisted_${k.kind}`, `SELECT expires_at FROM ${k.table.allowlist} WHERE jwt_hash = $1`));
 
 /**
  * Full validity check of a TIM token: signature with a published key, issuer
@@ -34,11 +37,8 @@ export async function checkToken(token: unknown, opts: CheckOptions = {}): Promi
   if (standing === "unrecorded") throw new InvalidTokenError("Token not found");
   if (needRecord) noteRecorded(kind, payload.jti, payload.exp as number);
   if (kind === "tara" && config().TARA_REQUIRE_ALLOWLIST) {
-    const allowed = await tokenTables(await db(), kind).allowlist.findUnique({
-      where: { jwtHash: tokenHash(token as string) },
-      select: { expiresAt: true },
-    });
-    if (!allowed || allowed.expiresAt.getTime() <= Date.now()) throw new InvalidTokenError("Token not in allowlist");
+    const [allowed] = await runPrepared<{ expires_at: Date }>(ALLOWLISTED[kind], [tokenHash(token as string)]);
+    if (!allowed || allowed.expires_at.getTime() <= Date.now()) throw new InvalidTokenError("Token not in allowlist");
   }
   return { payload: payload as CheckedToken["payload"], kind };
 }

@@ -4,7 +4,7 @@ import { dbHandles, onDbClose } from "@/lib/db/client";
 import { batcher } from "@/lib/db/batcher";
 import { prepared, runPrepared } from "@/lib/db/prepared";
 import { errorFields, log } from "@/lib/log/logger";
-import type { TokenKind } from "@/lib/tokens/kinds";
+import { KINDS, TOKEN_KINDS, isTokenKind, type TokenKind } from "@/lib/tokens/kinds";
 
 /**
  * In-process denylist: the unexpired revoked jtis of both token kinds. A
@@ -38,16 +38,19 @@ const PING_MS = 5_000;
 const PING_TIMEOUT_MS = 2_000;
 const PRUNE_MS = 60_000;
 
-// Of the asked tokens ($1: custom, $2: TARA, as JSON arrays of {jti (lowercase), row}), those that are
-// denylisted, or (where `row` asks for it) have no metadata row. One primary-key probe per asked jti
+// Of the asked tokens ($1, $2, …: those of each kind in TOKEN_KINDS order, as JSON arrays of {jti (lowercase), row}),
+// those that are denylisted, or (where `row` asks for it) have no metadata row. One primary-key probe per asked jti
 // (scalar subqueries): written as IN or EXISTS, the planner may hash-join the whole denylist for every
 // lookup, a cost that grows with the denylist.
-const probe = (schema: TokenKind) =>
-  `SELECT '${schema}' AS kind, t.jti, r.revoked FROM jsonb_to_recordset($${schema === "custom" ? 1 : 2}::jsonb) AS t(jti text, "row" boolean)
-     CROSS JOIN LATERAL (SELECT (SELECT true FROM ${schema}.denylist d WHERE d.jwt_uuid = t.jti::uuid) IS NOT NULL AS revoked,
-            (NOT t."row" OR (SELECT true FROM ${schema}.jwt_metadata m WHERE m.jwt_uuid = t.jti::uuid) IS NOT NULL) AS recorded) r
-    WHERE r.revoked OR NOT r.recorded`;
-const LOOKUP = prepared("denylist_probe", `${probe("custom")}\n   UNION ALL\n   ${probe("tara")}`);
+const LOOKUP = prepared(
+  "denylist_probe",
+  TOKEN_KINDS.map(
+    (kind, i) => `SELECT '${kind}' AS kind, t.jti, r.revoked FROM jsonb_to_recordset($${i + 1}::jsonb) AS t(jti text, "row" boolean)
+     CROSS JOIN LATERAL (SELECT (SELECT true FROM ${KINDS[kind].table.denylist} d WHERE d.jwt_uuid = t.jti::uuid) IS NOT NULL AS revoked,
+            (NOT t."row" OR (SELECT true FROM ${KINDS[kind].table.metadata} m WHERE m.jwt_uuid = t.jti::uuid) IS NOT NULL) AS recorded) r
+    WHERE r.revoked OR NOT r.recorded`,
+  ).join("\n   UNION ALL\n   "),
+);
 
 type Lookup = { kind: TokenKind; jti: string; row: boolean };
 
@@ -61,7 +64,7 @@ export type TokenStanding = "revoked" | "unrecorded" | "ok";
 const lookupStanding = batcher<Lookup, TokenStanding>(
   async (asked) => {
     const ofKind = (kind: TokenKind) => JSON.stringify(asked.filter((a) => a.kind === kind).map(({ jti, row }) => ({ jti, row })));
-    const rows = await runPrepared<{ kind: TokenKind; jti: string; revoked: boolean }>(LOOKUP, [ofKind("custom"), ofKind("tara")]);
+    const rows = await runPrepared<{ kind: TokenKind; jti: string; revoked: boolean }>(LOOKUP, TOKEN_KINDS.map(ofKind));
     const found = new Map(rows.map((r) => [keyOf(r.kind, r.jti), r.revoked ? ("revoked" as const) : ("unrecorded" as const)]));
     return asked.map((a) => found.get(keyOf(a.kind, a.jti)) ?? "ok");
   },
@@ -70,11 +73,10 @@ const lookupStanding = batcher<Lookup, TokenStanding>(
 // The newest unexpired revocations, at most $1 rows (the set's bound plus one, which tells a truncated load).
 const LOAD_NEWEST_UNEXPIRED = `
   SELECT kind, jti, exp FROM (
-    SELECT 'custom' AS kind, jwt_uuid::text AS jti, floor(extract(epoch FROM expires_at))::bigint::text AS exp, denylisted_at
-      FROM custom.denylist WHERE expires_at > now()
-    UNION ALL
-    SELECT 'tara', jwt_uuid::text, floor(extract(epoch FROM expires_at))::bigint::text, denylisted_at
-      FROM tara.denylist WHERE expires_at > now()
+    ${TOKEN_KINDS.map(
+      (kind) => `SELECT '${kind}' AS kind, jwt_uuid::text AS jti, floor(extract(epoch FROM expires_at))::bigint::text AS exp, denylisted_at
+      FROM ${KINDS[kind].table.denylist} WHERE expires_at > now()`,
+    ).join("\n    UNION ALL\n    ")}
   ) AS unexpired ORDER BY denylisted_at DESC LIMIT $1`;
 
 type Revoked = Map<string, number>;
@@ -125,7 +127,7 @@ const PENDING_MS = 30_000;
 
 function apply(into: Revoked, payload: string): void {
   const [kind, jti, exp] = payload.split(" ");
-  if ((kind !== "custom" && kind !== "tara") || !jti) return;
+  if (!isTokenKind(kind) || !jti) return;
   const key = keyOf(kind, jti);
   remember(into, key, Number(exp) * 1000);
   state.pending.delete(key);
@@ -266,7 +268,7 @@ async function listen(generation: number): Promise<void> {
     fresh.clear();
     for (let i = Math.min(rows.length, bound) - 1; i >= 0; i--) {
       const row = rows[i];
-      if (row.kind === "custom" || row.kind === "tara") remember(fresh, keyOf(row.kind, row.jti), Number(row.exp) * 1000);
+      if (isTokenKind(row.kind)) remember(fresh, keyOf(row.kind, row.jti), Number(row.exp) * 1000);
     }
     for (const [key, exp] of notified) remember(fresh, key, exp);
   } catch (err) {

@@ -3,14 +3,14 @@ import type { JWTPayload } from "jose";
 import { z } from "zod";
 import { tokenOwnerLimit, type ApiCaller } from "@/lib/clients/scopes";
 import { batcher } from "@/lib/db/batcher";
-import { prepared, runPrepared, type PreparedStatement } from "@/lib/db/prepared";
+import { prepared, runPrepared } from "@/lib/db/prepared";
 import { TimError, isDataRefusal, isUniqueViolation, refusedInput } from "@/lib/http/errors";
 import { signJwt } from "@/lib/jwt/sign";
 import { InvalidTokenError, verifyJwt, type InvalidTokenReason } from "@/lib/jwt/verify";
 import { knownRevoked, notePending, noteRevoked } from "@/lib/tokens/denylist";
 import { checkAllowed } from "@/lib/tokens/generate";
 import { tokenHash } from "@/lib/tokens/hash";
-import { isUuid, kindOf, type TokenKind } from "@/lib/tokens/kinds";
+import { byKind, isUuid, kindOf, type TokenKind } from "@/lib/tokens/kinds";
 import { noteRecorded } from "@/lib/tokens/recorded";
 import { notTokenOwner } from "@/lib/tokens/revoke";
 import { MAX_LIFETIME_MINUTES, isoSeconds, nowSeconds } from "@/lib/tokens/time";
@@ -54,7 +54,7 @@ export type ExtendedToken = {
 type ExtendDeniedReason = InvalidTokenReason | "Session lifetime exceeded";
 
 function denied(reason: ExtendDeniedReason): TimError {
-  return new TimError(401, "extend_denied", reason, { reason });
+  return new TimError("extend_denied", reason, { reason });
 }
 
 /**
@@ -170,11 +170,11 @@ type ExtensionAsked = {
  * meanwhile gets no new row (ON CONFLICT); one another client issued than the
  * asked `owner` gets nothing written; a failing statement writes nothing.
  */
-const extendStatement = (schema: TokenKind, carried: readonly string[]) => {
-  const carriedColumns = carried.map((c) => `, ${c}`).join("");
-  const carriedValues = carried.map((c) => `, p.${c}`).join("");
+const EXTEND = byKind((k) => {
+  const carriedColumns = k.ownColumns.map((c) => `, ${c.column}`).join("");
+  const carriedValues = k.ownColumns.map((c) => `, p.${c.column}`).join("");
   return prepared(
-    `extend_${schema}`,
+    `extend_${k.kind}`,
     `WITH asked AS (
        SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(old uuid, jti uuid, iat timestamptz, exp timestamptz,
               claims jsonb, hash text, set_client boolean, client_id text, revoked_by text, owner text)
@@ -182,13 +182,13 @@ const extendStatement = (schema: TokenKind, carried: readonly string[]) => {
        SELECT m.*, a.jti AS new_jti, a.iat AS new_iat, a.exp AS new_exp, a.claims AS new_claims, a.hash AS new_hash,
               a.set_client, a.client_id AS new_client_id, a.revoked_by AS new_revoked_by,
               (a.owner IS NULL OR m.client_id IS NOT DISTINCT FROM a.owner) AS owned
-         FROM ${schema}.jwt_metadata m JOIN asked a ON m.jwt_uuid = a.old
+         FROM ${k.table.metadata} m JOIN asked a ON m.jwt_uuid = a.old
      ), den AS (
-       INSERT INTO ${schema}.denylist (jwt_uuid, expires_at, reason, revoked_by)
+       INSERT INTO ${k.table.denylist} (jwt_uuid, expires_at, reason, revoked_by)
        SELECT jwt_uuid, expires_at, 'extended', new_revoked_by FROM prev WHERE owned ORDER BY jwt_uuid
        ON CONFLICT (jwt_uuid) DO NOTHING RETURNING jwt_uuid, expires_at
      ), ins AS (
-       INSERT INTO ${schema}.jwt_metadata (jwt_uuid, claim_keys, issued_at, expires_at, subject, jwt_name, audience,
+       INSERT INTO ${k.table.metadata} (jwt_uuid, claim_keys, issued_at, expires_at, subject, jwt_name, audience,
               issuer, supersedes, original_jwt_uuid, claims_json, token_hash, token_type, client_id${carriedColumns})
        SELECT p.new_jti, p.claim_keys, p.new_iat, p.new_exp, p.subject, p.jwt_name, p.audience, p.issuer, p.id,
               p.original_jwt_uuid, p.new_claims, p.new_hash, p.token_type,
@@ -196,24 +196,20 @@ const extendStatement = (schema: TokenKind, carried: readonly string[]) => {
          FROM prev p JOIN den d ON d.jwt_uuid = p.jwt_uuid
        RETURNING id, jwt_uuid, supersedes, original_jwt_uuid, jwt_name
      ), unlisted AS (
-       DELETE FROM ${schema}.allowlist a USING den WHERE a.jwt_uuid = den.jwt_uuid RETURNING a.jwt_uuid
+       DELETE FROM ${k.table.allowlist} a USING den WHERE a.jwt_uuid = den.jwt_uuid RETURNING a.jwt_uuid
      ), listed AS (
-       INSERT INTO ${schema}.allowlist (jwt_hash, jwt_uuid, expires_at)
+       INSERT INTO ${k.table.allowlist} (jwt_hash, jwt_uuid, expires_at)
        SELECT p.new_hash, p.new_jti, p.new_exp FROM prev p JOIN unlisted u ON u.jwt_uuid = p.jwt_uuid
        ON CONFLICT DO NOTHING RETURNING 1
      )
      SELECT a.old::text, (p.jwt_uuid IS NOT NULL)::int AS found, coalesce(p.owned, true) AS owned, i.id::text, i.supersedes::text,
             i.original_jwt_uuid::text, i.jwt_name, d.expires_at AS old_expires_at,
             -- the statement's snapshot: rows committed before it began, not the ones den writes or waits for
-            (SELECT true FROM ${schema}.denylist x WHERE x.jwt_uuid = a.old) IS NOT NULL AS revoked_before
+            (SELECT true FROM ${k.table.denylist} x WHERE x.jwt_uuid = a.old) IS NOT NULL AS revoked_before
        FROM asked a LEFT JOIN prev p ON p.jwt_uuid = a.old LEFT JOIN den d ON d.jwt_uuid = a.old
             LEFT JOIN ins i ON i.jwt_uuid = a.jti`,
   );
-};
-const EXTEND: Record<TokenKind, PreparedStatement> = {
-  custom: extendStatement("custom", []),
-  tara: extendStatement("tara", ["auth_method", "level_of_assurance", "session_id", "oauth_state_id", "given_name", "family_name"]),
-};
+});
 
 type ExtensionResult = ExtensionRow | "conflict";
 
@@ -225,7 +221,7 @@ async function runExtensions(kind: TokenKind, asked: ExtensionAsked[]): Promise<
 
 // A group the database refuses (one extension clashing on UNIQUE(supersedes), a row it cannot store) is
 // re-run in parts by the batcher, so that only the extension at fault fails (see extendToken).
-function extendGroup(kind: TokenKind) {
+function extendGroup(kind: TokenKind): (asked: ExtensionAsked) => Promise<ExtensionResult> {
   return batcher<ExtensionAsked, ExtensionResult>(
     async (asked) => {
       // The same token asked twice in one group: the first asking extends it, the other one conflicts.
@@ -239,11 +235,8 @@ function extendGroup(kind: TokenKind) {
     { maxSize: 200, maxInFlight: 2 },
   );
 }
-const extendInGroup: Record<TokenKind, (asked: ExtensionAsked) => Promise<ExtensionResult>> = {
-  custom: extendGroup("custom"),
-  tara: extendGroup("tara"),
-};
+const extendInGroup = byKind((k) => extendGroup(k.kind));
 
 function conflict(): TimError {
-  return new TimError(409, "extend_conflict", "This token is being extended or was extended already.");
+  return new TimError("extend_conflict", "This token is being extended or was extended already.");
 }

@@ -14,6 +14,7 @@ import { signJwt } from "@/lib/jwt/sign";
 import { isReservedCookieName } from "@/lib/auth/cookie-names";
 import { tokenHash } from "@/lib/tokens/hash";
 import { TOKEN_TYPE } from "@/lib/tokens/kinds";
+import { INSERT_METADATA } from "@/lib/tokens/record-metadata";
 import { noteRecorded } from "@/lib/tokens/recorded";
 import { MAX_LIFETIME_MINUTES, isoSeconds, nowSeconds } from "@/lib/tokens/time";
 
@@ -128,19 +129,8 @@ export const batchRequestSchema = z
 type CustomMetadataRow = Prisma.CustomJwtMetadataCreateManyInput;
 
 // Rows of concurrent issuances, inserted by one statement (a JSON array of rows) in one commit.
-const INSERT_METADATA = prepared(
-  "insert_custom_metadata",
-  `INSERT INTO custom.jwt_metadata (jwt_uuid, claim_keys, issued_at, expires_at, subject, jwt_name, audience,
-          issuer, original_jwt_uuid, claims_json, token_hash, token_type, client_id)
-   SELECT x."jwtUuid", x."claimKeys", x."issuedAt", x."expiresAt", x."subject", x."jwtName", x."audience",
-          x."issuer", x."originalJwtUuid", x."claimsJson", x."tokenHash", x."tokenType", x."clientId"
-     FROM jsonb_to_recordset($1::jsonb) AS x("jwtUuid" uuid, "claimKeys" text, "issuedAt" timestamptz,
-          "expiresAt" timestamptz, "subject" text, "jwtName" text, "audience" text, "issuer" text,
-          "originalJwtUuid" uuid, "claimsJson" jsonb, "tokenHash" text, "tokenType" text, "clientId" text)`,
-);
-
 const recordMetadata = groupCommit<CustomMetadataRow>(
-  async (rows) => void (await runPrepared(INSERT_METADATA, [JSON.stringify(rows)])),
+  async (rows) => void (await runPrepared(INSERT_METADATA.custom, [JSON.stringify(rows)])),
   { maxRows: MAX_BATCH, maxInFlight: 2 },
 );
 
@@ -159,7 +149,7 @@ export function checkAllowed(lifetimeMinutes: number, audience: string | string[
   if (caller.allowedAudiences.length === 0) return;
   const refused = [audience].flat().filter((a) => !caller.allowedAudiences.includes(a));
   if (refused.length) {
-    throw new TimError(403, "audience_not_allowed", `This API client may not issue tokens for audience ${refused.join(", ")}.`);
+    throw new TimError("audience_not_allowed", `This API client may not issue tokens for audience ${refused.join(", ")}.`);
   }
 }
 
@@ -203,7 +193,7 @@ export async function issueCustomTokens(requests: GenerateRequest[], caller: Api
   }));
   try {
     if (cfg.TIM_METADATA_WRITE_MODE === "async") {
-      await persistMetadataAsync(rows.map((record) => ({ tokenType: "custom", record })));
+      await persistMetadataAsync(rows.map((record) => ({ kind: "custom", record })));
     } else {
       await recordMetadata(rows);
       for (const s of signed) noteRecorded("custom", s.jti, s.exp);
@@ -212,7 +202,7 @@ export async function issueCustomTokens(requests: GenerateRequest[], caller: Api
     // This request's own rows were refused (the rest of its group committed without them): its input is at fault.
     if (isDataRefusal(err)) throw refusedInput(err, "content");
     log.error("token metadata not recorded; no token issued", { count: signed.length, ...errorFields(err) });
-    throw new TimError(503, "metadata_not_recorded", "The token metadata could not be recorded, so no token was issued. Try again shortly.");
+    throw new TimError("metadata_not_recorded", "The token metadata could not be recorded, so no token was issued. Try again shortly.");
   }
   return signed.map((s) => ({
     name: s.req.JWTName ?? null,

@@ -1,4 +1,3 @@
-import type { ApiRequest } from "@/lib/http/handler";
 import { LRUCache } from "lru-cache";
 import { z } from "zod";
 import type { ApiCaller } from "@/lib/clients/scopes";
@@ -6,7 +5,7 @@ import { batcher } from "@/lib/db/batcher";
 import { prepared, runPrepared } from "@/lib/db/prepared";
 import { InvalidTokenError } from "@/lib/jwt/verify";
 import { checkToken } from "@/lib/tokens/check";
-import { kindOf, type TokenKind } from "@/lib/tokens/kinds";
+import { KINDS, TOKEN_KINDS, kindOf, type TokenKind } from "@/lib/tokens/kinds";
 import { recordRead } from "@/lib/tokens/reads";
 import { storableString } from "@/lib/db/storable";
 import { noteRecorded, recordRequired } from "@/lib/tokens/recorded";
@@ -29,18 +28,17 @@ type ChainMetadata = {
   versions: number;
 };
 
-const columns = (schema: string) => `m.jwt_uuid::text AS jti, m.jwt_name, m.original_jwt_uuid::text, m.supersedes::text,
-            -- float8: arrives as a JS number (bigint would be a string) and, unlike int, lasts past 2038
-            floor(extract(epoch FROM m.created_at))::float8 AS created_at,
-            (SELECT count(*)::int FROM ${schema}.jwt_metadata c WHERE c.original_jwt_uuid = m.original_jwt_uuid) AS versions`;
-const asked = (n: number) => `m.jwt_uuid IN (SELECT t.v::uuid FROM jsonb_array_elements_text($${n}::jsonb) AS t(v))`;
-
-// Each asked token's row and the size of its chain ($1: custom jtis, $2: TARA jtis, as JSON arrays).
+// Each asked token's row and the size of its chain ($1, $2, …: the jtis asked of each kind in TOKEN_KINDS order, as JSON arrays).
 const METADATA = prepared(
   "introspect_metadata",
-  `SELECT 'custom' AS kind, ${columns("custom")} FROM custom.jwt_metadata m WHERE ${asked(1)}
-   UNION ALL
-   SELECT 'tara', ${columns("tara")} FROM tara.jwt_metadata m WHERE ${asked(2)}`,
+  TOKEN_KINDS.map(
+    (kind, i) => `SELECT '${kind}' AS kind, m.jwt_uuid::text AS jti, m.jwt_name, m.original_jwt_uuid::text, m.supersedes::text,
+            -- float8: arrives as a JS number (bigint would be a string) and, unlike int, lasts past 2038
+            floor(extract(epoch FROM m.created_at))::float8 AS created_at,
+            (SELECT count(*)::int FROM ${KINDS[kind].table.metadata} c WHERE c.original_jwt_uuid = m.original_jwt_uuid) AS versions
+       FROM ${KINDS[kind].table.metadata} m
+      WHERE m.jwt_uuid IN (SELECT t.v::uuid FROM jsonb_array_elements_text($${i + 1}::jsonb) AS t(v))`,
+  ).join("\n   UNION ALL\n   "),
 );
 
 type Asked = { kind: TokenKind; jti: string };
@@ -49,7 +47,7 @@ type Asked = { kind: TokenKind; jti: string };
 const lookupMetadata = batcher<Asked, ChainMetadata | undefined>(
   async (items) => {
     const jtisOf = (kind: TokenKind) => JSON.stringify(items.filter((a) => a.kind === kind).map((a) => a.jti));
-    const rows = await runPrepared<ChainMetadata & Asked>(METADATA, [jtisOf("custom"), jtisOf("tara")]);
+    const rows = await runPrepared<ChainMetadata & Asked>(METADATA, TOKEN_KINDS.map(jtisOf));
     const byKey = new Map(rows.map((r) => [`${r.kind}:${r.jti}`, r]));
     return items.map((a) => byKey.get(`${a.kind}:${a.jti}`));
   },
@@ -110,10 +108,10 @@ export async function introspectToken(token: string): Promise<Introspection> {
 }
 
 /** Introspects for an API caller and hands the outcome to the usage and read-audit jobs. */
-export async function introspectForCaller(token: string, caller: ApiCaller, req: ApiRequest): Promise<Introspection> {
+export async function introspectForCaller(token: string, caller: ApiCaller, requestId: string): Promise<Introspection> {
   const answer = await introspectToken(token);
   const active = answer.active === true;
-  recordRead("introspect", caller, req, {
+  recordRead("introspect", caller, requestId, {
     accepted: active,
     kind: active ? (kindOf(answer) ?? null) : null,
     jti: active && typeof answer.jti === "string" ? answer.jti : null,

@@ -1,39 +1,114 @@
 import type { JWTPayload } from "jose";
-import type { Prisma, PrismaClient } from "@/lib/generated/prisma/client";
+import { Prisma, type PrismaClient } from "@/lib/generated/prisma/client";
 
 export type DbTx = PrismaClient | Prisma.TransactionClient;
 
-/** The two token families TIM issues; each has its own schema (custom.*, tara.*). */
-export type TokenKind = "custom" | "tara";
+/**
+ * The two token kinds TIM issues, each in its own schema (custom.*, tara.*).
+ * The kind is what events, job payloads, reports and the console call it; its
+ * `tokenType` is what the token's claim and metadata row carry.
+ */
+export const TOKEN_KINDS = ["custom", "tara"] as const;
+export type TokenKind = (typeof TOKEN_KINDS)[number];
 
-export const TOKEN_TYPE = { custom: "custom_jwt", tara: "tara_jwt" } as const satisfies Record<TokenKind, string>;
+/** One metadata column: its name, the field a row carries it in (JSON, Prisma), its SQL type, and whether a row may omit it. */
+export type MetadataColumn = {
+  readonly column: string;
+  readonly field: string;
+  readonly sqlType: "uuid" | "text" | "timestamptz" | "jsonb";
+  readonly nullable: boolean;
+  /** SQL used when a row omits the field. */
+  readonly default?: string;
+};
+
+const camel = (column: string) => column.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+const column = (name: string, sqlType: MetadataColumn["sqlType"], nullable = false, dflt?: string): MetadataColumn =>
+  Object.freeze({ column: name, field: camel(name), sqlType, nullable, default: dflt });
+
+/** Columns of every metadata row, in table order; `token_type` defaults to the kind's own. */
+const sharedColumns = (tokenType: string): MetadataColumn[] => [
+  column("id", "uuid", false, "gen_random_uuid()"),
+  column("jwt_uuid", "uuid"),
+  column("created_at", "timestamptz", false, "now()"),
+  column("claim_keys", "text"),
+  column("issued_at", "timestamptz"),
+  column("expires_at", "timestamptz"),
+  column("subject", "text", true),
+  column("jwt_name", "text", true),
+  column("audience", "text", true),
+  column("issuer", "text", true),
+  column("supersedes", "uuid", true),
+  column("original_jwt_uuid", "uuid"),
+  column("claims_json", "jsonb"),
+  column("token_hash", "text"),
+  column("token_type", "text", false, `'${tokenType}'`),
+  column("client_id", "text", true),
+];
+
+/** What a TARA row records of the login beyond the shared columns; an extension carries it along unchanged. */
+const TARA_LOGIN_COLUMNS = ["auth_method", "level_of_assurance", "session_id", "oauth_state_id", "given_name", "family_name"].map(
+  (name) => column(name, "text", true),
+);
+
+/** Usage counters, kept beside the insert-only metadata row (per kind's token_usage) and archived with it. */
+export const USAGE_COLUMNS = ["use_count", "last_used_at"] as const;
+
+export type KindDescription = {
+  readonly kind: TokenKind;
+  readonly tokenType: string;
+  /** Every metadata column, the shared ones first. */
+  readonly columns: readonly MetadataColumn[];
+  /** The columns only this kind has. */
+  readonly ownColumns: readonly MetadataColumn[];
+  /** Schema-qualified table names, for statement text built once at load. */
+  readonly table: { readonly metadata: string; readonly denylist: string; readonly allowlist: string; readonly usage: string; readonly archive: string };
+  /** The same names as SQL fragments for Prisma's tagged templates. */
+  readonly sql: { readonly [T in keyof KindDescription["table"]]: Prisma.Sql };
+};
+
+function describe<K extends TokenKind, T extends string>(kind: K, tokenType: T, own: MetadataColumn[]) {
+  const table = {
+    metadata: `${kind}.jwt_metadata`,
+    denylist: `${kind}.denylist`,
+    allowlist: `${kind}.allowlist`,
+    usage: `${kind}.token_usage`,
+    archive: `${kind}.jwt_metadata_archive`,
+  };
+  const sql = {
+    metadata: Prisma.raw(table.metadata),
+    denylist: Prisma.raw(table.denylist),
+    allowlist: Prisma.raw(table.allowlist),
+    usage: Prisma.raw(table.usage),
+    archive: Prisma.raw(table.archive),
+  };
+  const description = { kind, tokenType, columns: [...sharedColumns(tokenType), ...own], ownColumns: own, table, sql };
+  return Object.freeze(description) satisfies KindDescription;
+}
+
+export const KINDS = {
+  custom: describe("custom", "custom_jwt", []),
+  tara: describe("tara", "tara_jwt", TARA_LOGIN_COLUMNS),
+} as const satisfies Record<TokenKind, KindDescription>;
+
+/** A value per kind, made from each kind's description (statements, batchers, caches). */
+export function byKind<T>(make: (kind: KindDescription) => T): Record<TokenKind, T> {
+  return { custom: make(KINDS.custom), tara: make(KINDS.tara) };
+}
+
+export const TOKEN_TYPE = { custom: KINDS.custom.tokenType, tara: KINDS.tara.tokenType } as const;
 
 export const TOKEN_TYPE_DESCRIPTIONS: Record<(typeof TOKEN_TYPE)[TokenKind], string> = {
-  custom_jwt: "Custom JWT issued through the token API (POST /jwt/custom/generate) with caller-chosen claims.",
-  tara_jwt: "TIM TARA JWT issued after a login through TARA, Estonia's national authentication service.",
+  [KINDS.custom.tokenType]: "Custom JWT issued through the token API (POST /jwt/custom/generate) with caller-chosen claims.",
+  [KINDS.tara.tokenType]: "TIM TARA JWT issued after a login through TARA, Estonia's national authentication service.",
 };
 
 /** The kind named by a verified token's `token_type` claim. */
 export function kindOf(payload: JWTPayload): TokenKind | undefined {
-  if (payload.token_type === TOKEN_TYPE.custom) return "custom";
-  if (payload.token_type === TOKEN_TYPE.tara) return "tara";
-  return undefined;
+  return TOKEN_KINDS.find((k) => KINDS[k].tokenType === payload.token_type);
 }
 
-/**
- * The tables of one token kind. Both kinds share every column that issuance
- * records, revocation, extension and chains use; TARA metadata rows carry more
- * (method, level, session, names), which an extension copies unchanged.
- */
-export function tokenTables(tx: DbTx, kind: TokenKind) {
-  if (kind === "custom") {
-    return { metadata: tx.customJwtMetadata, denylist: tx.customDenylist, allowlist: tx.customAllowlist };
-  }
-  return {
-    metadata: tx.taraJwtMetadata as unknown as DbTx["customJwtMetadata"],
-    denylist: tx.taraDenylist as unknown as DbTx["customDenylist"],
-    allowlist: tx.taraAllowlist as unknown as DbTx["customAllowlist"],
-  };
+export function isTokenKind(value: unknown): value is TokenKind {
+  return TOKEN_KINDS.includes(value as TokenKind);
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

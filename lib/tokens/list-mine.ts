@@ -2,8 +2,8 @@ import type { ApiRequest } from "@/lib/http/handler";
 import { z } from "zod";
 import { db } from "@/lib/db/client";
 import { Prisma } from "@/lib/generated/prisma/client";
+import { bearerCredential } from "@/lib/http/cookies";
 import { TimError, badRequest } from "@/lib/http/errors";
-import { InvalidTokenError } from "@/lib/jwt/verify";
 import { checkToken } from "@/lib/tokens/check";
 import { isUuid } from "@/lib/tokens/kinds";
 import { tokenStatus, type TokenStatus } from "@/lib/tokens/status";
@@ -79,22 +79,13 @@ export type Bearer = { subject: string; jti: string };
 
 /** The caller's own bearer token: a valid, unrevoked custom token with a subject. */
 export async function bearerOf(req: ApiRequest): Promise<Bearer> {
-  const header = req.headers.get("authorization") ?? "";
-  const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
-  const challenge = (error?: string) => ({
-    "www-authenticate": error ? `Bearer realm="TIM", error="${error}"` : 'Bearer realm="TIM"',
-  });
-  if (!match) throw new TimError(401, "invalid_token", "Send your token as Authorization: Bearer <token>.", {}, challenge());
-  try {
-    const { payload } = await checkToken(match[1], { kinds: ["custom"] });
-    if (typeof payload.sub !== "string") throw new TimError(403, "no_subject", "This token has no subject to list tokens for.");
-    return { subject: payload.sub, jti: payload.jti };
-  } catch (err) {
-    if (err instanceof InvalidTokenError) {
-      throw new TimError(401, "invalid_token", err.reason, { reason: err.reason }, challenge("invalid_token"));
-    }
-    throw err;
+  const presented = bearerCredential(req);
+  if (!presented) {
+    throw new TimError("invalid_token", "Send your token as Authorization: Bearer <token>.", {}, { "www-authenticate": 'Bearer realm="TIM"' });
   }
+  const { payload } = await checkToken(presented, { kinds: ["custom"] });
+  if (typeof payload.sub !== "string") throw new TimError("no_subject", "This token has no subject to list tokens for.");
+  return { subject: payload.sub, jti: payload.jti };
 }
 
 /**

@@ -1,4 +1,3 @@
-import { callerRequestId, type ApiRequest } from "@/lib/http/handler";
 import type { ApiCaller } from "@/lib/clients/scopes";
 import { recordTokenRead } from "@/lib/jobs/record-token-read";
 import { recordTokenUse } from "@/lib/jobs/record-token-use";
@@ -18,7 +17,7 @@ export type TokenReadOutcome = {
  * read-audit event (TIM_AUDIT_READS) are handed to the background jobs.
  * Both return at once; the answer never waits on them.
  */
-export function recordRead(endpoint: string, caller: ApiCaller, req: ApiRequest, outcome: TokenReadOutcome): void {
+export function recordRead(endpoint: string, caller: ApiCaller, requestId: string, outcome: TokenReadOutcome): void {
   if (outcome.accepted && outcome.kind && outcome.jti) recordTokenUse(outcome.kind, outcome.jti);
   recordTokenRead({
     endpoint,
@@ -27,6 +26,6 @@ export function recordRead(endpoint: string, caller: ApiCaller, req: ApiRequest,
     tokenType: outcome.kind,
     jwtUuid: outcome.accepted ? outcome.jti : null,
     result: outcome.result,
-    requestId: callerRequestId(req.headers),
+    requestId,
   });
 }

@@ -4,7 +4,7 @@ import { recordAudit } from "@/lib/audit/record";
 import { db } from "@/lib/db/client";
 import { InvalidTokenError } from "@/lib/jwt/verify";
 import { revocationTarget, revokeByJti, type ParsedRevocation, type Revocation } from "@/lib/tokens/revoke";
-import { tokenTables, type DbTx, type TokenKind } from "@/lib/tokens/kinds";
+import { KINDS, type DbTx, type TokenKind } from "@/lib/tokens/kinds";
 import { storableString } from "@/lib/db/storable";
 
 export const MAX_BULK_REVOKE = 100;
@@ -105,10 +105,9 @@ const ownedKey = (kind: TokenKind, jti: string) => `${kind}:${jti.toLowerCase()}
 async function ownedBy(tx: DbTx, clientId: string, targets: ParsedRevocation[]): Promise<Set<string>> {
   const owned = new Set<string>();
   for (const kind of new Set(targets.map((t) => t.kind))) {
-    const rows = await tokenTables(tx, kind).metadata.findMany({
-      where: { clientId, jwtUuid: { in: targets.filter((t) => t.kind === kind).map((t) => t.jti) } },
-      select: { jwtUuid: true },
-    });
+    const rows = await tx.$queryRaw<Array<{ jwtUuid: string }>>`
+      SELECT jwt_uuid::text AS "jwtUuid" FROM ${KINDS[kind].sql.metadata}
+       WHERE client_id = ${clientId} AND jwt_uuid = ANY (${targets.filter((t) => t.kind === kind).map((t) => t.jti)}::uuid[])`;
     for (const r of rows) owned.add(ownedKey(kind, r.jwtUuid));
   }
   return owned;
@@ -125,7 +124,7 @@ function bulkRevocationStatus(result: BulkRevocationResult): 200 | 207 | 400 | 4
 
 /** The refusals among those statuses carry TIM's error fields beside the counts. */
 const REFUSALS: Partial<Record<number, { error: string; message: string }>> = {
-  400: { error: "invalid_token", message: "None of the tokens could be revoked." },
+  400: { error: "invalid_request", message: "None of the tokens could be revoked." },
   403: { error: "token_not_owned", message: "Every token was issued by another API client; ending them needs the scope tokens:revoke:any." },
   409: { error: "already_revoked", message: "Every token was revoked already." },
 };

@@ -1,10 +1,10 @@
 import { z } from "zod";
 import { batcher } from "@/lib/db/batcher";
 import { TimError, isDataRefusal, refusedInput } from "@/lib/http/errors";
-import { prepared, runPrepared, type PreparedStatement } from "@/lib/db/prepared";
+import { prepared, runPrepared } from "@/lib/db/prepared";
 import { InvalidTokenError, verifyJwt } from "@/lib/jwt/verify";
 import { notePending, noteRevoked } from "@/lib/tokens/denylist";
-import { isUuid, kindOf, tokenTables, type DbTx, type TokenKind } from "@/lib/tokens/kinds";
+import { KINDS, byKind, isUuid, kindOf, type DbTx, type TokenKind } from "@/lib/tokens/kinds";
 import { storableString } from "@/lib/db/storable";
 
 export const revokeRequestSchema = z.object({
@@ -28,13 +28,12 @@ export type Revocation = {
 
 /** RFC 7009 §2.1 (with RFC 6749 §5.2's error shape): this client may not revoke the token. */
 export function refusedRfc7009(description: string): TimError {
-  return new TimError(400, "unauthorized_client", description, { error_description: description });
+  return new TimError("unauthorized_client", description, { error_description: description });
 }
 
 /** The answer to a client revoking or extending a token another client issued. */
 export function notTokenOwner(): TimError {
   return new TimError(
-    403,
     "token_not_owned",
     "This token was issued by another API client; ending it needs the scope tokens:revoke:any.",
     { reason: "Token not issued by this client" },
@@ -50,25 +49,25 @@ export function notTokenOwner(): TimError {
  * statement); the others come back as not owned.
  * $1: [{jwt_uuid, expires_at, reason, revoked_by, owner}].
  */
-const revokeStatement = (schema: TokenKind) =>
+const REVOKE = byKind((k) =>
   prepared(
-    `revoke_${schema}`,
+    `revoke_${k.kind}`,
     `WITH asked AS (
        SELECT x.*, (x.owner IS NULL
-              OR (SELECT m.client_id FROM ${schema}.jwt_metadata m WHERE m.jwt_uuid = x.jwt_uuid) IS NOT DISTINCT FROM x.owner) AS owned
+              OR (SELECT m.client_id FROM ${k.table.metadata} m WHERE m.jwt_uuid = x.jwt_uuid) IS NOT DISTINCT FROM x.owner) AS owned
          FROM jsonb_to_recordset($1::jsonb) AS x(jwt_uuid uuid, expires_at timestamptz, reason text, revoked_by text, owner text)
      ), denied AS (
-       INSERT INTO ${schema}.denylist (jwt_uuid, expires_at, reason, revoked_by)
+       INSERT INTO ${k.table.denylist} (jwt_uuid, expires_at, reason, revoked_by)
        SELECT jwt_uuid, expires_at, reason, revoked_by FROM asked WHERE owned ORDER BY jwt_uuid
        ON CONFLICT (jwt_uuid) DO NOTHING RETURNING jwt_uuid
-     ), unlisted AS (DELETE FROM ${schema}.allowlist WHERE jwt_uuid IN (SELECT jwt_uuid FROM asked WHERE owned))
+     ), unlisted AS (DELETE FROM ${k.table.allowlist} WHERE jwt_uuid IN (SELECT jwt_uuid FROM asked WHERE owned))
      SELECT jwt_uuid::text AS jti, NULL AS owner FROM denied
      UNION ALL
      SELECT jwt_uuid::text, owner FROM asked WHERE NOT owned`,
-  );
-const REVOKE: Record<TokenKind, PreparedStatement> = { custom: revokeStatement("custom"), tara: revokeStatement("tara") };
+  ),
+);
 
-function revokeGroup(kind: TokenKind) {
+function revokeGroup(kind: TokenKind): (r: Revocation) => Promise<RevocationOutcome> {
   return batcher<Revocation, RevocationOutcome>(
     async (revocations) => {
       // A jti asked twice in one group: the first asking it may end revokes it, the others find it revoked.
@@ -97,10 +96,7 @@ function revokeGroup(kind: TokenKind) {
     { maxSize: 500, maxInFlight: 2 },
   );
 }
-const revokeInGroup: Record<TokenKind, (r: Revocation) => Promise<RevocationOutcome>> = {
-  custom: revokeGroup("custom"),
-  tara: revokeGroup("tara"),
-};
+const revokeInGroup = byKind((k) => revokeGroup(k.kind));
 
 /**
  * Puts one token (by jti) on its kind's denylist and drops its allowlist entry,
@@ -112,19 +108,12 @@ const revokeInGroup: Record<TokenKind, (r: Revocation) => Promise<RevocationOutc
 export async function revokeByJti(kind: TokenKind, revocation: Revocation, tx?: DbTx): Promise<RevocationOutcome> {
   if (tx) {
     notePending(kind, revocation.jti);
-    const tables = tokenTables(tx, kind);
-    const { count } = await tables.denylist.createMany({
-      data: [
-        {
-          jwtUuid: revocation.jti,
-          expiresAt: revocation.expiresAt,
-          reason: revocation.reason ?? null,
-          revokedBy: revocation.revokedBy ?? null,
-        },
-      ],
-      skipDuplicates: true,
-    });
-    await tables.allowlist.deleteMany({ where: { jwtUuid: revocation.jti } });
+    const { denylist, allowlist } = KINDS[kind].sql;
+    const count = await tx.$executeRaw`
+      INSERT INTO ${denylist} (jwt_uuid, expires_at, reason, revoked_by)
+      VALUES (${revocation.jti}::uuid, ${revocation.expiresAt}, ${revocation.reason ?? null}, ${revocation.revokedBy ?? null})
+      ON CONFLICT (jwt_uuid) DO NOTHING`;
+    await tx.$executeRaw`DELETE FROM ${allowlist} WHERE jwt_uuid = ${revocation.jti}::uuid`;
     return count === 1 ? "revoked" : "already_revoked";
   }
   const outcome = await revokeInGroup[kind](revocation).catch((err: unknown): never => {

@@ -84,18 +84,23 @@ export async function validateToken(request: ValidateRequest): Promise<Validatio
  * Reads and answers a validation request (shared by /validate and
  * /validate/boolean) and hands its outcome to the usage and read-audit jobs.
  */
-export async function validateFromRequest(req: ApiRequest, caller: ApiCaller, endpoint: string): Promise<ValidationOutcome> {
+export async function validateFromRequest(
+  req: ApiRequest,
+  caller: ApiCaller,
+  endpoint: string,
+  requestId: string,
+): Promise<ValidationOutcome> {
   let outcome: ValidationOutcome;
   try {
     outcome = await validateToken(await readBody(req, validateRequestSchema, { extra: invalidResult("Invalid request") }));
   } catch (err) {
     if (err instanceof TimError && err.status < 500) {
-      recordRead(endpoint, caller, req, { accepted: false, kind: null, jti: null, result: err.code });
+      recordRead(endpoint, caller, requestId, { accepted: false, kind: null, jti: null, result: err.code });
     }
     throw err;
   }
   const { body } = outcome;
   const kind = body.valid && body.claims ? (kindOf(body.claims) ?? null) : null;
-  recordRead(endpoint, caller, req, { accepted: body.valid, kind, jti: body.jwt_id, result: body.valid ? "valid" : body.reason ?? "invalid" });
+  recordRead(endpoint, caller, requestId, { accepted: body.valid, kind, jti: body.jwt_id, result: body.valid ? "valid" : body.reason ?? "invalid" });
   return outcome;
 }

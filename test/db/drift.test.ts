@@ -105,12 +105,12 @@ test("schema.prisma and the migrated database agree", async () => {
 test("the drift check notices a missing column, a wrong type, wrong nullability and an unmodelled table", async () => {
   const drifted = schemaText
     .replace('@map("claim_keys")', '@map("claim_names")')
-    .replace("useCount        Int       @default(0)", "useCount        Boolean   @default(false)")
+    .replace('useCount   Int                  @map("use_count")', 'useCount   Boolean              @map("use_count")')
     .replace("subject         String?\n  jwtName", "subject         String\n  jwtName")
     .replace(/model TaraAllowlist \{[\s\S]*?^\}/m, "");
   const problems = await findDrift(drifted);
   expect(problems).toContain("CustomJwtMetadata.claimKeys: column custom.jwt_metadata.claim_names does not exist");
-  expect(problems).toContain("CustomJwtMetadata.useCount: Boolean vs column type int4");
+  expect(problems).toContain("CustomTokenUsage.useCount: Boolean vs column type int4");
   expect(problems).toContain("CustomJwtMetadata.subject: optional=false but column nullable=YES");
   expect(problems).toContain("table tara.allowlist has no model and is not listed as unmodelled");
 });

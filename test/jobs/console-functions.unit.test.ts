@@ -10,8 +10,8 @@ import { db } from "@/lib/db/client";
 import { inngestFunctions } from "@/lib/jobs/inngest/functions";
 import { getJobRun } from "@/lib/jobs/runs";
 import { revokeByJti } from "@/lib/tokens/revoke";
-import { exportsDir } from "@/lib/reporting/export-job";
 import { requestExportJob } from "@/lib/reporting/request-export-job";
+import { storedFileContent } from "@/test/support/stored-files";
 import { tokenFilterSchema } from "@/lib/reporting/filters";
 import { insertCustomToken } from "@/test/jobs/support";
 import { onPostgres } from "@/test/support/scratch-db";
@@ -73,6 +73,6 @@ test("large-export: the export handler writes every matching row to the run's fi
   const run = await getJobRun(runId);
   expect(run).toMatchObject({ status: "succeeded", progressDone: 12 });
   const file = (run!.result as { file: string }).file;
-  const lines = readFileSync(path.join(exportsDir(), file), "utf8").trim().split("\n");
+  const lines = (await storedFileContent(runId, file)).toString("utf8").trim().split("\n");
   expect(new Set(lines.map((l) => JSON.parse(l).jwt_uuid))).toEqual(new Set(tokens.map((t) => t.jwtUuid)));
 });

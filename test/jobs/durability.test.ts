@@ -3,7 +3,7 @@ import { expect, test } from "vitest";
 import { db } from "@/lib/db/client";
 import { flushTokenUse, recordTokenUse } from "@/lib/jobs/record-token-use";
 import { drainEvents, sendEvents } from "@/lib/jobs/send";
-import { insertCustomToken, startTestRunner, waitFor } from "@/test/jobs/support";
+import { insertCustomToken, startTestRunner, usageOf, waitFor } from "@/test/jobs/support";
 
 const future = () => new Date(Date.now() + 3_600_000);
 
@@ -22,7 +22,7 @@ test("events accepted while no runner runs are kept in the queue table and proce
   const runner = await startTestRunner();
   try {
     const row = await waitFor(async () => {
-      const r = await client.customJwtMetadata.findUniqueOrThrow({ where: { jwtUuid: token.jwtUuid } });
+      const r = await usageOf("custom", token.jwtUuid);
       return r.useCount === 5 && r;
     });
     expect(row.useCount).toBe(5);

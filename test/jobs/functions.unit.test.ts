@@ -9,7 +9,7 @@ import { inngestFunctions, toInngestFunction } from "@/lib/jobs/inngest/function
 import { requestBulkJob } from "@/lib/jobs/request-bulk-job";
 import { getJobRun } from "@/lib/jobs/runs";
 import { drainEvents } from "@/lib/jobs/send";
-import { daysAgo, hash, insertCustomToken } from "@/test/jobs/support";
+import { daysAgo, hash, insertCustomToken, usageOf } from "@/test/jobs/support";
 
 // Each job of the registry run once through the Inngest provider (the SDK's
 // createFunction) with @inngest/test, against the real database.
@@ -35,7 +35,7 @@ test("token-usage: one step applies the whole batch", async () => {
   expect(result).toMatchObject({ applied: true, custom: 1, tara: 0 });
   expect(ctx.step.run).toHaveBeenCalledTimes(1);
   expect(ctx.step.run).toHaveBeenCalledWith("apply-usage", expect.any(Function));
-  const row = await (await db()).customJwtMetadata.findUniqueOrThrow({ where: { jwtUuid: token.jwtUuid } });
+  const row = await usageOf("custom", token.jwtUuid);
   expect(row.useCount).toBe(6);
 });
 

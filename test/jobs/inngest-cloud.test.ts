@@ -28,11 +28,11 @@ let inngestApi: Server;
 let tim: TestServer;
 let lib: {
   db: typeof import("@/lib/db/client").db;
-  jobMode: typeof import("@/lib/jobs/mode").jobMode;
+  config: typeof import("@/lib/config/env").config;
   sendEvents: typeof import("@/lib/jobs/send").sendEvents;
   getJobRun: typeof import("@/lib/jobs/runs").getJobRun;
   requestExportJob: typeof import("@/lib/reporting/request-export-job").requestExportJob;
-  exportsDir: typeof import("@/lib/reporting/export-job").exportsDir;
+  storedFileContent: typeof import("@/test/support/stored-files").storedFileContent;
   streamTokenExport: typeof import("@/lib/reporting/export").streamTokenExport;
   tokenFilterSchema: typeof import("@/lib/reporting/filters").tokenFilterSchema;
 };
@@ -59,24 +59,24 @@ beforeAll(async () => {
   // INNGEST_ENABLE_UNAUTHED_SYNC is left unset: TIM's default (refuse unsigned syncs) is what is tested.
   process.env.TIM_DATA_DIR = dataDir;
   (await import("@/lib/config/env")).resetConfig();
-  const [client, mode, send, runs, job, request, exp, filters, http] = await Promise.all([
+  const [client, mode, send, runs, job, exp, filters, http] = await Promise.all([
     import("@/lib/db/client"),
-    import("@/lib/jobs/mode"),
+    import("@/lib/config/env"),
     import("@/lib/jobs/send"),
     import("@/lib/jobs/runs"),
-    import("@/lib/reporting/export-job"),
     import("@/lib/reporting/request-export-job"),
     import("@/lib/reporting/export"),
     import("@/lib/reporting/filters"),
     import("@/test/support/http"),
   ]);
+  const stored = await import("@/test/support/stored-files");
   lib = {
     db: client.db,
-    jobMode: mode.jobMode,
+    config: mode.config,
     sendEvents: send.sendEvents,
     getJobRun: runs.getJobRun,
-    requestExportJob: request.requestExportJob,
-    exportsDir: job.exportsDir,
+    requestExportJob: job.requestExportJob,
+    storedFileContent: stored.storedFileContent,
     streamTokenExport: exp.streamTokenExport,
     tokenFilterSchema: filters.tokenFilterSchema,
   };
@@ -148,7 +148,7 @@ async function runFunction(fnId: string, event: { name: string; data: unknown })
 }
 
 test("the mode is Inngest (self-hosted: INNGEST_BASE_URL), and sendEvents posts to its event API with the event key", async () => {
-  expect(lib.jobMode()).toBe("inngest-self-hosted");
+  expect(lib.config().jobMode).toBe("inngest-self-hosted");
   const before = received.length;
   await lib.sendEvents([{ name: "tim/retention.requested", data: { requested_by: "cloud-test" } }]);
   const posts = received.slice(before);
@@ -287,6 +287,6 @@ test("a background export requested in the console goes to Inngest as an event; 
   expect(seen.length).toBeGreaterThanOrEqual(3); // begin, chunks, finish: one step per call
   const run = await lib.getJobRun(runId);
   expect(run).toMatchObject({ status: "succeeded", progressDone: 1_203, progressTotal: 1_203 });
-  const content = readFileSync(path.join(lib.exportsDir(), `tim-tokens-${runId}.csv`), "utf8");
+  const content = (await lib.storedFileContent(runId, `tim-tokens-${runId}.csv`)).toString("utf8");
   expect(content).toBe(await new Response(lib.streamTokenExport(filters, "csv")).text());
 });

@@ -14,11 +14,11 @@ beforeAll(async () => {
 });
 afterAll(async () => runner.stop());
 
-function customRow(subject: string): PendingMetadata & { tokenType: "custom" } {
+function customRow(subject: string): PendingMetadata & { kind: "custom" } {
   const jwtUuid = randomUUID();
   const issuedAt = new Date(Math.floor(Date.now() / 1000) * 1000);
   return {
-    tokenType: "custom",
+    kind: "custom",
     record: {
       jwtUuid,
       claimKeys: "sub,role",
@@ -36,10 +36,10 @@ function customRow(subject: string): PendingMetadata & { tokenType: "custom" } {
   };
 }
 
-function taraRow(subject: string): PendingMetadata & { tokenType: "tara" } {
+function taraRow(subject: string): PendingMetadata & { kind: "tara" } {
   const base = customRow(subject).record;
   return {
-    tokenType: "tara",
+    kind: "tara",
     record: { ...base, jwtName: "TARA", authMethod: "smartid", levelOfAssurance: "high", sessionId: "s-1", givenName: "JAAN" },
   };
 }
@@ -63,7 +63,6 @@ test("a single pending row is stored once it is accepted, with every field", asy
     tokenHash: pending.record.tokenHash,
     tokenType: "custom_jwt",
     clientId: "async-client",
-    useCount: 0,
   });
 });
 
@@ -104,6 +103,6 @@ test("a batch that fails in the database is retried and every row is stored exac
 
 test("an incomplete row is refused before it is accepted", async () => {
   const pending = customRow("async-bad");
-  const bad = { tokenType: "custom", record: { ...pending.record, tokenHash: "short" } } as PendingMetadata;
+  const bad = { kind: "custom", record: { ...pending.record, tokenHash: "short" } } as PendingMetadata;
   await expect(persistMetadataAsync([bad])).rejects.toBeInstanceOf(TimError);
 });

@@ -13,6 +13,8 @@ type TokenInput = {
   jwtUuid?: string;
   originalJwtUuid?: string;
   supersedes?: string | null;
+  /** TARA rows: the login state the token came from. */
+  oauthStateId?: string;
 };
 
 /** A custom metadata row written directly with Prisma (independent of the token API). */
@@ -56,6 +58,7 @@ export async function insertTaraToken(input: TokenInput) {
       authMethod: "mID",
       levelOfAssurance: "high",
       sessionId: `session-${jwtUuid}`,
+      oauthStateId: input.oauthStateId ?? null,
       givenName: "MARI",
       familyName: "MAASIKAS",
     },
@@ -93,4 +96,12 @@ export async function waitFor<T>(check: () => Promise<T | undefined | false>, ti
 /** The in-process runner with short retry delays and no cron timers. */
 export function startTestRunner(): Promise<JobRunnerHandle> {
   return startJobRunner({ retryBaseMs: 20, retryMaxMs: 200, pollMs: 250, crons: false });
+}
+
+/** A token's usage counters as the console shows them (0 and null before its first recorded use). */
+export async function usageOf(kind: "custom" | "tara", jwtUuid: string) {
+  const prisma = await db();
+  const where = { where: { jwtUuid } };
+  const row = kind === "custom" ? await prisma.customTokenUsage.findUnique(where) : await prisma.taraTokenUsage.findUnique(where);
+  return { jwtUuid, useCount: row?.useCount ?? 0, lastUsedAt: row?.lastUsedAt ?? null };
 }

@@ -5,7 +5,7 @@ import { recordTokenUse } from "@/lib/jobs/record-token-use";
 import { applyTokenUsage } from "@/lib/jobs/token-usage";
 import type { JobRunnerHandle } from "@/lib/jobs/start";
 import { failFirst } from "@/test/jobs/failure";
-import { insertCustomToken, insertTaraToken, startTestRunner, waitFor } from "@/test/jobs/support";
+import { insertCustomToken, insertTaraToken, startTestRunner, usageOf, waitFor } from "@/test/jobs/support";
 
 let runner: JobRunnerHandle;
 beforeAll(async () => {
@@ -20,7 +20,7 @@ test("a batch of one usage event sets last_used_at and use_count", async () => {
   const usedAt = new Date(Date.now() - 1_000);
   recordTokenUse("custom", token.jwtUuid, usedAt);
   const row = await waitFor(async () => {
-    const r = await (await db()).customJwtMetadata.findUniqueOrThrow({ where: { jwtUuid: token.jwtUuid } });
+    const r = await usageOf("custom", token.jwtUuid);
     return r.useCount > 0 && r;
   });
   expect(row.useCount).toBe(1);
@@ -43,11 +43,11 @@ test("a batch of many events across both token types is applied by one run, coun
   for (const [type, uuid, at] of uses) recordTokenUse(type, uuid, at);
 
   await waitFor(async () => {
-    const t = await client.taraJwtMetadata.findUniqueOrThrow({ where: { jwtUuid: tara.jwtUuid } });
-    const c = await client.customJwtMetadata.findMany({ where: { subject } });
+    const t = await usageOf("tara", tara.jwtUuid);
+    const c = await Promise.all(custom.map((r) => usageOf("custom", r.jwtUuid)));
     return t.useCount === 7 && c.every((r) => r.useCount > 0);
   });
-  const rows = await client.customJwtMetadata.findMany({ where: { subject } });
+  const rows = await Promise.all(custom.map((r) => usageOf("custom", r.jwtUuid)));
   const byUuid = new Map(rows.map((r) => [r.jwtUuid, r]));
   custom.forEach((t, i) => {
     const r = byUuid.get(t.jwtUuid)!;
@@ -65,13 +65,13 @@ test("a failed usage batch is retried and every use is counted exactly once", as
   const subject = `usage-retry-${randomUUID()}`;
   const failing = await insertCustomToken({ subject, expiresAt: future() });
   const other = await insertCustomToken({ subject: `${subject}-other`, expiresAt: future() });
-  const failure = await failFirst({ table: "custom.jwt_metadata", timing: "BEFORE UPDATE", subject });
+  const failure = await failFirst({ table: "custom.token_usage", timing: "BEFORE INSERT", jwtUuid: failing.jwtUuid });
   try {
     for (let i = 0; i < 4; i++) recordTokenUse("custom", failing.jwtUuid);
     for (let i = 0; i < 3; i++) recordTokenUse("custom", other.jwtUuid);
     const client = await db();
     await waitFor(async () => {
-      const r = await client.customJwtMetadata.findUniqueOrThrow({ where: { jwtUuid: failing.jwtUuid } });
+      const r = await usageOf("custom", failing.jwtUuid);
       return r.useCount > 0;
     });
     // the trigger ran more than once: the first attempt failed, a retry succeeded
@@ -83,7 +83,7 @@ test("a failed usage batch is retried and every use is counted exactly once", as
            AND events @> ${JSON.stringify([{ data: { uses: [{ jwt_uuid: other.jwtUuid }] } }])}::jsonb`;
       return rows[0].n === 0;
     });
-    const after = await client.customJwtMetadata.findMany({ where: { jwtUuid: { in: [failing.jwtUuid, other.jwtUuid] } } });
+    const after = await Promise.all([failing.jwtUuid, other.jwtUuid].map((u) => usageOf("custom", u)));
     const count = Object.fromEntries(after.map((r) => [r.jwtUuid, r.useCount]));
     expect(count[failing.jwtUuid]).toBe(4);
     expect(count[other.jwtUuid]).toBe(3);
@@ -98,6 +98,6 @@ test("a usage batch applied once is not applied again when its step is replayed"
   const key = `test-run-${randomUUID()}:apply-usage`;
   expect(await applyTokenUsage(uses, key)).toMatchObject({ applied: true, custom: 1 });
   expect(await applyTokenUsage(uses, key)).toMatchObject({ applied: false, custom: 0 });
-  const row = await (await db()).customJwtMetadata.findUniqueOrThrow({ where: { jwtUuid: token.jwtUuid } });
+  const row = await usageOf("custom", token.jwtUuid);
   expect(row.useCount).toBe(1);
 });

@@ -1,88 +1,32 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import path from "node:path";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import {
+  createClusterDatabase,
+  exited,
+  instanceEnv,
+  post,
+  spawnInstance,
+  startInstance,
+  waitFor,
+  type Cluster,
+  type Instance,
+} from "@/test/multi-instance/cluster";
 
 /**
  * Three real TIM processes (test/multi-instance/tim-instance.ts: the start-up
  * of `npm start` without the Next pages) on one PostgreSQL database of the
- * test's own. Each case below is one cross-instance guarantee; add new ones
- * (exports downloadable from every instance, key rotation seen everywhere
- * before the new key signs) as further `test`s using `cluster`. The
- * destructive case (killing an instance) runs last.
+ * test's own. Each case below is one cross-instance guarantee (exports and
+ * key rotation have their own files beside this one, on the same helpers,
+ * cluster.ts). The destructive case (killing an instance) runs last.
  *
  * PostgreSQL only: PGlite is one process's embedded database.
  */
 const adminUrl = process.env.DATABASE_URL;
-const CLIENT = { id: "multi-client", secret: "multi-client-secret-0123456789" };
 /** Retention every 2 s, so ticks come fast enough to count. */
 const RETENTION_CRON = "*/2 * * * * *";
 const SEEDED_ROWS = 60_000;
 
-type Instance = { child: ChildProcess; port: number; output: () => string };
-
-const cluster: { instances: Instance[]; sql: pg.Client; url: string; drop: () => Promise<void> } = {} as never;
-
-function instanceEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    DATABASE_URL: cluster.url,
-    TIM_LOG_LEVEL: "warn",
-    TARA_ISSUER: "https://tara-test.ria.ee",
-    TIM_BOOTSTRAP_CLIENT_ID: CLIENT.id,
-    TIM_BOOTSTRAP_CLIENT_SECRET: CLIENT.secret,
-    TIM_RETENTION_CRON: RETENTION_CRON,
-    ...extra,
-    NODE_ENV: "production",
-  };
-  for (const k of ["INNGEST_EVENT_KEY", "INNGEST_SIGNING_KEY", "INNGEST_BASE_URL", "INNGEST_SERVE_ORIGIN"]) if (!(k in extra)) delete env[k];
-  return env;
-}
-
-function spawnInstance(env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string } {
-  const script = path.resolve(import.meta.dirname, "tim-instance.ts");
-  const child = spawn(process.execPath, ["--import", "tsx", script], { env, stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  child.stdout!.on("data", (d) => (output += d));
-  child.stderr!.on("data", (d) => (output += d));
-  return { child, output: () => output };
-}
-
-async function startInstance(): Promise<Instance> {
-  const { child, output } = spawnInstance(instanceEnv());
-  const deadline = Date.now() + 45_000;
-  for (;;) {
-    const m = /^ready (\d+)$/m.exec(output());
-    if (m) return { child, port: Number(m[1]), output };
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`instance did not start:\n${output().slice(-2000)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-const exited = (child: ChildProcess) =>
-  child.exitCode !== null ? Promise.resolve(child.exitCode) : new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
-
-async function post(instance: Instance, route: string, body: unknown) {
-  const res = await fetch(`http://127.0.0.1:${instance.port}${route}`, {
-    method: "POST",
-    headers: {
-      authorization: `Basic ${Buffer.from(`${CLIENT.id}:${CLIENT.secret}`).toString("base64")}`,
-      "content-type": "application/json",
-    },
-    body: JSON.stringify(body),
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-}
-
-async function waitFor<T>(check: () => Promise<T | undefined | false>, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`not reached in ${timeoutMs} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const cluster: Cluster & { instances: Instance[] } = {} as never;
+const env = (extra: Record<string, string> = {}) => instanceEnv(cluster.url, { TIM_RETENTION_CRON: RETENTION_CRON, ...extra });
 
 type ExecutionRow = { id: string; status: string; scheduled_for: Date | null; owner_name: string | null; run_id: string | null };
 const retentionExecutions = async () =>
@@ -95,27 +39,15 @@ const retentionExecutions = async () =>
 
 describe.runIf(adminUrl)("three TIM instances on one PostgreSQL database", () => {
   beforeAll(async () => {
-    const name = `tim_multi_${Date.now()}`;
-    const admin = new pg.Client({ connectionString: adminUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`); // a constant prefix and a number
-    const url = new URL(adminUrl!);
-    url.pathname = `/${name}`;
-    cluster.url = url.toString();
-    cluster.drop = async () => {
-      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => undefined);
-      await admin.end();
-    };
+    Object.assign(cluster, await createClusterDatabase(adminUrl!, "tim_multi"));
     // the first applies the migrations; the other two find them applied
-    const first = await startInstance();
-    cluster.instances = [first, ...(await Promise.all([startInstance(), startInstance()]))];
-    cluster.sql = new pg.Client({ connectionString: cluster.url });
+    const first = await startInstance(env());
+    cluster.instances = [first, ...(await Promise.all([startInstance(env()), startInstance(env())]))];
     await cluster.sql.connect();
   }, 90_000);
 
   afterAll(async () => {
     for (const i of cluster.instances ?? []) if (i.child.exitCode === null) i.child.kill("SIGKILL");
-    await cluster.sql?.end().catch(() => undefined);
     await cluster.drop?.();
   });
 
@@ -156,7 +88,7 @@ describe.runIf(adminUrl)("three TIM instances on one PostgreSQL database", () =>
 
   test("an instance configured for Inngest refuses to start beside in-process ones", async () => {
     const { child, output } = spawnInstance(
-      instanceEnv({ INNGEST_EVENT_KEY: "multi-event-key", INNGEST_SIGNING_KEY: "signkey-test-0123456789abcdef", INNGEST_SERVE_ORIGIN: "https://tim.example.test" }),
+      env({ INNGEST_EVENT_KEY: "multi-event-key", INNGEST_SIGNING_KEY: "signkey-test-0123456789abcdef", INNGEST_SERVE_ORIGIN: "https://tim.example.test" }),
     );
     expect(await exited(child)).toBe(1);
     expect(output()).toMatch(/Another TIM instance on this database runs background jobs in-process/);

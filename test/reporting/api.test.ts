@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { db } from "@/lib/db/client";
 import { countTokens } from "@/lib/reporting/count";
 import { parseTokenQuery } from "@/lib/reporting/filters";
+import { tokenDetail } from "@/lib/reporting/token-detail";
 import { startTestServer, type TestServer } from "@/test/support/http";
 import { hoursFromNow, reportClient, seedTokens, unique, type ReportClient } from "@/test/reporting/seed";
 
@@ -227,5 +228,46 @@ describe("export", () => {
     expect(empty.text.trim().split("\n")).toEqual([expect.stringMatching(/^kind,token_type,jwt_uuid/)]);
     const bad = await get(`/api/reports/tokens/export?format=xml`);
     expect(bad.status).toBe(400);
+  });
+});
+
+describe("usage counters (kept beside the insert-only metadata rows)", () => {
+  const name = unique("usage");
+  let seeded: Awaited<ReturnType<typeof seedTokens>>;
+  const lastUsedAt = new Date("2026-11-30T08:00:00.000Z");
+  beforeAll(async () => {
+    seeded = await seedTokens([{ jwtName: name }, { jwtName: name, kind: "tara" }, { jwtName: name }]);
+    const prisma = await db();
+    await prisma.customTokenUsage.create({ data: { jwtUuid: seeded[0].jwtUuid, useCount: 12, lastUsedAt } });
+    await prisma.taraTokenUsage.create({ data: { jwtUuid: seeded[1].jwtUuid, useCount: 3, lastUsedAt } });
+  });
+
+  const expected = () => ({
+    [seeded[0].jwtUuid]: { use_count: 12, last_used_at: lastUsedAt.toISOString() },
+    [seeded[1].jwtUuid]: { use_count: 3, last_used_at: lastUsedAt.toISOString() },
+    [seeded[2].jwtUuid]: { use_count: 0, last_used_at: null },
+  });
+
+  test("the search, the CSV export and the console's token detail show them as before", async () => {
+    const search = await get(`/api/reports/tokens?jwt_name=${name}`);
+    expect(search.status).toBe(200);
+    const shown = Object.fromEntries(
+      (search.body.items as Array<{ jwt_uuid: string; use_count: number; last_used_at: string | null }>).map((i) => [
+        i.jwt_uuid,
+        { use_count: i.use_count, last_used_at: i.last_used_at },
+      ]),
+    );
+    expect(shown).toEqual(expected());
+
+    const csv = await get(`/api/reports/tokens/export?format=csv&jwt_name=${name}`);
+    const records = parse(csv.text, { columns: true }) as Record<string, string>[];
+    const exported = Object.fromEntries(
+      records.map((r) => [r.jwt_uuid, { use_count: Number(r.use_count), last_used_at: r.last_used_at || null }]),
+    );
+    expect(exported).toEqual(expected());
+
+    const detail = (await tokenDetail(seeded[1].jwtUuid))!;
+    expect(detail.metadata).toMatchObject({ useCount: 3, lastUsedAt });
+    expect((await tokenDetail(seeded[2].jwtUuid))!.metadata).toMatchObject({ useCount: 0, lastUsedAt: null });
   });
 });

@@ -1,13 +1,16 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
+import { listArchivePurgeFiles } from "@/lib/archive/files";
 import { runArchivePurge } from "@/lib/archive/purge";
+import { storedFileDownloadResponse } from "@/lib/files/download";
 import { resetConfig } from "@/lib/config/env";
 import { db } from "@/lib/db/client";
 import { getJobRun } from "@/lib/jobs/runs";
 import { daysAgo, hash } from "@/test/jobs/support";
+import { storedFileContent } from "@/test/support/stored-files";
 
 let dir: string;
 beforeAll(async () => {
@@ -42,7 +45,7 @@ function archiveRow(subject: string, archivedAt: Date) {
   };
 }
 
-test("archived rows older than TIM_ARCHIVE_DAYS are exported to JSON Lines, then deleted; newer ones stay", async () => {
+test("archived rows older than TIM_ARCHIVE_DAYS are exported to stored JSON Lines files (copied to TIM_ARCHIVE_DIR), then deleted; newer ones stay", async () => {
   const subject = `purge-${randomUUID()}`;
   const client = await db();
   const old = Array.from({ length: 1_203 }, () => archiveRow(subject, daysAgo(400)));
@@ -56,10 +59,19 @@ test("archived rows older than TIM_ARCHIVE_DAYS are exported to JSON Lines, then
   expect(await client.customJwtMetadataArchive.count({ where: { subject } })).toBe(recent.length);
   expect(await client.taraJwtMetadataArchive.count({ where: { subject } })).toBe(0);
 
-  const files = await readdir(dir);
-  const customFile = files.find((f) => f.startsWith("custom-"))!;
-  const lines = (await readFile(path.join(dir, customFile), "utf8")).trim().split("\n").map((l) => JSON.parse(l));
-  const exported = lines.filter((l) => l.subject === subject);
+  const run = await getJobRun(state.runId);
+  const files = (run!.result as { files: Array<{ id: string; name: string; bytes: number; sha256: string; copy: string }> }).files;
+  expect(files.map((f) => f.name)).toEqual([state.files.custom, state.files.tara]);
+  const linesOf = async (name: string) => {
+    const content = await storedFileContent(state.runId, name);
+    const file = files.find((f) => f.name === name)!;
+    expect(file).toMatchObject({ bytes: content.length, sha256: createHash("sha256").update(content).digest("hex") });
+    // the copy in TIM_ARCHIVE_DIR is the stored file, whole
+    expect(await readFile(file.copy)).toEqual(content);
+    expect(path.dirname(file.copy)).toBe(path.resolve(dir));
+    return content.toString("utf8").trim().split("\n").map((l) => JSON.parse(l));
+  };
+  const exported = (await linesOf(state.files.custom)).filter((l) => l.subject === subject);
   expect(exported).toHaveLength(old.length);
   const byId = new Map(exported.map((l) => [l.id, l]));
   for (const row of old) {
@@ -71,12 +83,28 @@ test("archived rows older than TIM_ARCHIVE_DAYS are exported to JSON Lines, then
       archived_at: row.archivedAt.toISOString(),
     });
   }
-  const taraFile = files.find((f) => f.startsWith("tara-"))!;
-  const taraLines = (await readFile(path.join(dir, taraFile), "utf8")).trim().split("\n").map((l) => JSON.parse(l));
+  const taraLines = await linesOf(state.files.tara);
   expect(taraLines.filter((l) => l.subject === subject).map((l) => l.id)).toEqual([taraOld.id]);
+  // nothing half-written left beside the copies
+  expect((await readdir(dir)).filter((f) => f.endsWith(".tmp"))).toEqual([]);
 
-  const run = await getJobRun(state.runId);
   expect(run).toMatchObject({ job: "archive_purge", status: "succeeded" });
   expect(run!.counts["custom.jwt_metadata_archive"]).toBeGreaterThanOrEqual(old.length);
-  expect((run!.result as { files: string[] }).files).toHaveLength(2);
+
+  // administrators download the stored file from any instance, audited; the console lists it
+  const custom = files.find((f) => f.name === state.files.custom)!;
+  expect((await listArchivePurgeFiles(50)).map((f) => f.id)).toContain(custom.id);
+  const admin = { type: "administrator" as const, id: "EE38001085718" };
+  const res = await storedFileDownloadResponse(custom.id, admin, `req-archive-${state.runId}`);
+  expect(res.headers.get("content-disposition")).toBe(`attachment; filename="${custom.name}"`);
+  expect(res.headers.get("content-length")).toBe(String(custom.bytes));
+  expect(res.headers.get("x-tim-sha256")).toBe(custom.sha256);
+  expect(Buffer.from(await res.arrayBuffer())).toEqual(await storedFileContent(state.runId, custom.name));
+  expect(await client.audit.findFirst({ where: { action: "files.download", requestId: `req-archive-${state.runId}` } })).toMatchObject({
+    actorId: admin.id,
+    target: { file_id: custom.id, run_id: state.runId },
+    counts: { bytes: custom.bytes },
+  });
+  await expect(storedFileDownloadResponse(randomUUID(), admin)).rejects.toMatchObject({ status: 404 });
+  await expect(storedFileDownloadResponse("../etc/passwd", admin)).rejects.toMatchObject({ status: 404 });
 });

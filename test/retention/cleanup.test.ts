@@ -1,17 +1,18 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { resetConfig } from "@/lib/config/env";
 import { db } from "@/lib/db/client";
 import { getJobRun } from "@/lib/jobs/runs";
-import { exportsDir } from "@/lib/reporting/export-job";
+import { CHUNK_BYTES } from "@/lib/files/stored-file";
+import { appendStoredFile, createStoredFile } from "@/lib/files/write";
 import { runRetention } from "@/lib/retention/run";
 import { STATE_CLEANUP_BATCH_SIZE } from "@/lib/tara/state-cleanup";
 import { daysAgo, insertTaraToken } from "@/test/jobs/support";
 
-// Expired TARA login states and old background-export files go in the retention run.
+// Expired TARA login states and expired stored files (background exports, archive-purge files) go in the retention run.
 const exactCounts = !process.env.DATABASE_URL; // PostgreSQL runs share one database between test files
 const dataDir = mkdtempSync(path.join(tmpdir(), "tim-retention-cleanup-"));
 
@@ -50,11 +51,9 @@ test("expired login states, used or not, are deleted unless a kept TARA token na
   const live = await insertState(new Date(Date.now() + 5 * MINUTE), false);
   // a live TARA token still names its state; an archived (past-retention) one no longer keeps it
   const keptState = await insertState(daysAgo(2), true);
-  const kept = await insertTaraToken({ subject: `state-kept-${randomUUID()}`, expiresAt: new Date(Date.now() + 3_600_000) });
-  await client.taraJwtMetadata.update({ where: { id: kept.id }, data: { oauthStateId: keptState } });
+  await insertTaraToken({ subject: `state-kept-${randomUUID()}`, expiresAt: new Date(Date.now() + 3_600_000), oauthStateId: keptState });
   const archivedState = await insertState(daysAgo(90), true);
-  const archived = await insertTaraToken({ subject: `state-archived-${randomUUID()}`, expiresAt: daysAgo(80) });
-  await client.taraJwtMetadata.update({ where: { id: archived.id }, data: { oauthStateId: archivedState } });
+  const archived = await insertTaraToken({ subject: `state-archived-${randomUUID()}`, expiresAt: daysAgo(80), oauthStateId: archivedState });
 
   const state = await runRetention({ trigger: "manual", requestedBy: "test" });
 
@@ -88,22 +87,28 @@ test("more expired states than one batch are deleted in several batches", async 
   if (exactCounts) expect(state.counts["tara.oauth_state"]).toBe(states.length);
 });
 
-test("background-export files older than TIM_EXPORT_DAYS are deleted, finished or left partial; newer ones stay", async () => {
-  mkdirSync(exportsDir(), { recursive: true });
-  const file = (name: string, ageDays: number) => {
-    const full = path.join(exportsDir(), name);
-    writeFileSync(full, "kind,token_type\n");
-    const at = daysAgo(ageDays);
-    utimesSync(full, at, at);
-    return full;
-  };
-  const old = file(`tim-tokens-${randomUUID()}.csv`, 4);
-  const oldPart = file(`tim-tokens-${randomUUID()}.jsonl.part`, 5);
-  const recent = file(`tim-tokens-${randomUUID()}.csv`, 2);
-  const foreign = file("notes.txt", 30);
+test("stored files past their expiry and partial files of failed runs are deleted with their chunks; others stay", async () => {
+  const client = await db();
+  const run = async (status: string) =>
+    (await client.jobRun.create({ data: { job: "export", trigger: "console", status, params: {}, counts: {} } })).id;
+  const file = (runId: string, expiresAt: Date) =>
+    client.$transaction(async (tx) => {
+      const f = await createStoredFile(tx, { runId, name: "tim-tokens.csv", contentType: "text/csv", expiresAt });
+      // three chunks, so the cascade has rows to delete
+      return appendStoredFile(tx, f, randomBytes(CHUNK_BYTES * 2 + 1), { watermark: { n: 1 }, expiresAt });
+    });
+  const later = new Date(Date.now() + 86_400_000);
+  const expired = await file(await run("succeeded"), daysAgo(1));
+  const failedPartial = await file(await run("failed"), later);
+  const runningPartial = await file(await run("running"), later);
+  const kept = await file(await run("succeeded"), later);
 
   const state = await runRetention({ trigger: "manual" });
 
-  expect([old, oldPart, recent, foreign].map(existsSync)).toEqual([false, false, true, true]);
-  expect(state.counts.export_files).toBe(2);
+  const left = await client.storedFile.findMany({ where: { id: { in: [expired, failedPartial, runningPartial, kept].map((f) => f.id) } } });
+  expect(left.map((f) => f.id).sort()).toEqual([runningPartial.id, kept.id].sort());
+  expect(await client.fileChunk.count({ where: { fileId: { in: [expired.id, failedPartial.id] } } })).toBe(0);
+  expect(await client.fileChunk.count({ where: { fileId: kept.id } })).toBe(3);
+  if (exactCounts) expect(state.counts["tim.files"]).toBe(2);
+  else expect(state.counts["tim.files"]).toBeGreaterThanOrEqual(2);
 });

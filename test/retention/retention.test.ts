@@ -27,6 +27,7 @@ beforeAll(async () => {
 });
 afterAll(async () => runner.stop());
 
+const NEVER_USED = { useCount: 0, lastUsedAt: null };
 const columnsOf = (row: Record<string, unknown>) => {
   const { archivedAt: _archivedAt, ...rest } = row;
   return rest;
@@ -58,6 +59,9 @@ test("custom and TARA retention apply separately; archived rows equal the delete
   const customRecent = await insertCustomToken({ subject, expiresAt: daysAgo(3) }); // within 5 days
   const taraMid = await insertTaraToken({ subject, expiresAt: daysAgo(10) }); // within 20 days
   const taraOld = await insertTaraToken({ subject, expiresAt: daysAgo(25) }); // past 20 days
+  // the usage counters kept beside a metadata row are archived with it
+  const usedAt = daysAgo(11);
+  await (await db()).customTokenUsage.create({ data: { jwtUuid: customOld.jwtUuid, useCount: 9, lastUsedAt: usedAt } });
 
   const state = await runRetention({ trigger: "manual", requestedBy: "test" });
 
@@ -69,8 +73,9 @@ test("custom and TARA retention apply separately; archived rows equal the delete
 
   const customArchived = await client.customJwtMetadataArchive.findMany({ where: { subject } });
   const taraArchived = await client.taraJwtMetadataArchive.findMany({ where: { subject } });
-  expect(customArchived.map(columnsOf)).toEqual([customOld]);
-  expect(taraArchived.map(columnsOf)).toEqual([taraOld]);
+  expect(customArchived.map(columnsOf)).toEqual([{ ...customOld, useCount: 9, lastUsedAt: usedAt }]);
+  expect(taraArchived.map(columnsOf)).toEqual([{ ...taraOld, ...NEVER_USED }]);
+  expect(await client.customTokenUsage.count({ where: { jwtUuid: customOld.jwtUuid } })).toBe(0);
 
   const run = await getJobRun(state.runId);
   expect(run).toMatchObject({ job: "retention", trigger: "manual", status: "succeeded", error: null });
@@ -94,7 +99,7 @@ test("an extension chain is kept whole until its newest member is past retention
   const left = await client.customJwtMetadata.findMany({ where: { subject }, orderBy: { expiresAt: "asc" } });
   expect(left.map((r) => r.jwtUuid)).toEqual(live.map((r) => r.jwtUuid));
   const archived = await client.customJwtMetadataArchive.findMany({ where: { subject }, orderBy: { expiresAt: "asc" } });
-  expect(archived.map(columnsOf)).toEqual(dead);
+  expect(archived.map(columnsOf)).toEqual(dead.map((r) => ({ ...r, ...NEVER_USED })));
   // the archived chain keeps its links
   expect(archived[2].supersedes).toBe(dead[1].jwtUuid);
   expect(new Set(archived.map((r) => r.originalJwtUuid))).toEqual(new Set([dead[0].jwtUuid]));

@@ -66,6 +66,7 @@ const NOT_FOR_API_CLIENTS = [
   "/api/metrics",
   "/admin/tokens/export",
   "/admin/exports/[runId]",
+  "/admin/files/[fileId]",
   "/auth/providers",
   "/auth/providers/tara",
   "/auth/health",

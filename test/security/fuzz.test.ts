@@ -249,6 +249,7 @@ const ROUTES: FuzzRoute[] = [
   { method: "GET", pattern: "/api/reports/stats", auth: "client", query: queryOf({}) },
   { method: "GET", pattern: "/admin/tokens/export", auth: "none", reaches2xx: false, query: queryOf({ format: text("csv"), ...reportFilters }) },
   { method: "GET", pattern: "/admin/exports/[runId]", auth: "none", reaches2xx: false, segment: fc.oneof(fc.uuid(), queryString) },
+  { method: "GET", pattern: "/admin/files/[fileId]", auth: "none", reaches2xx: false, segment: fc.oneof(fc.uuid(), queryString) },
 ];
 
 /** Routes that read no request input (nothing to fuzz), or that speak another protocol. */

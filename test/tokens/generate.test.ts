@@ -61,8 +61,6 @@ describe("POST /jwt/custom/generate", () => {
       tokenHash: tokenHash(token),
       tokenType: "custom_jwt",
       clientId: client.clientId,
-      useCount: 0,
-      lastUsedAt: null,
     });
     expect(row.issuedAt.getTime()).toBe(claims.iat * 1000);
     expect(row.expiresAt.getTime()).toBe(claims.exp * 1000);
@@ -88,7 +86,7 @@ describe("POST /jwt/custom/generate", () => {
     const res = await generate({ JWTName: "SESSION_JWT", content: { sub: unique("c") }, expirationInMinutes: 5, setCookie: true });
     expect(res.status).toBe(200);
     const cookie = res.headers.get("set-cookie")!;
-    expect(cookie).toBe(`SESSION_JWT=${res.body.token}; HttpOnly; SameSite=Lax; Path=/`);
+    expect(cookie).toBe(`SESSION_JWT=${res.body.token}; Path=/; HttpOnly; SameSite=Lax`);
     const without = await generate({ JWTName: "X", content: {}, expirationInMinutes: 5 });
     expect(without.headers.get("set-cookie")).toBeNull();
   });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, test } from "vitest";
 import { resetConfig } from "@/lib/config/env";
 import { db } from "@/lib/db/client";
 import type { JobRunnerHandle } from "@/lib/jobs/start";
-import { startTestRunner, waitFor } from "@/test/jobs/support";
+import { startTestRunner, usageOf, waitFor } from "@/test/jobs/support";
 import { startTestServer, type TestServer } from "@/test/support/http";
 import { call, claimsOf, newClient, unique, type TestClient } from "@/test/tokens/helpers";
 
@@ -46,11 +46,11 @@ test("accepted validations and introspections update use_count and last_used_at;
 
   const prisma = await db();
   const row = await waitFor(async () => {
-    const r = await prisma.customJwtMetadata.findUniqueOrThrow({ where: { jwtUuid: jti } });
+    const r = await usageOf("custom", jti);
     return r.useCount === 5 && r;
   });
   expect(row.lastUsedAt!.getTime()).toBeGreaterThanOrEqual(before.getTime() - 1_000);
-  const refused = await prisma.customJwtMetadata.findUniqueOrThrow({ where: { jwtUuid: revokedJti } });
+  const refused = await usageOf("custom", revokedJti);
   expect(refused.useCount).toBe(0);
   expect(refused.lastUsedAt).toBeNull();
 });

@@ -108,3 +108,6 @@ export function errorMessage(err: unknown): string {
   if (err instanceof TimError) return err.message;
   return "Something went wrong; try again. The details are in the server log.";
 }
+
+export const formatBytes = (n: number) =>
+  n < 1024 ? `${n} B` : n < 1024 ** 2 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 ** 2).toFixed(1)} MiB`;

@@ -1,10 +1,9 @@
 import { ActionForm } from "@/app/admin/_components/action-form";
-import { Empty, Field, JobRunCells, inputClass, secondaryButtonClass } from "@/app/admin/_components/ui";
+import { Empty, Field, JobRunCells, formatBytes, inputClass, secondaryButtonClass } from "@/app/admin/_components/ui";
+import { ArchivePurgeFiles } from "@/app/admin/exports/archive-files";
 import { requestExportAction } from "@/app/admin/exports/actions";
 import { AutoRefresh } from "@/app/admin/exports/auto-refresh";
 import { exportFileOf, listExportJobs } from "@/lib/reporting/export-job";
-
-const bytes = (n: number) => (n < 1024 ? `${n} B` : n < 1024 ** 2 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 ** 2).toFixed(1)} MiB`);
 
 /**
  * "Export in background" for the search's filters, and the latest background
@@ -40,7 +39,7 @@ export async function BackgroundExports({ query }: { query: Record<string, strin
                   <td className="text-right">
                     {file ? (
                       <a className="text-sky-700 underline" href={`/admin/exports/${j.id}`} data-testid="export-download" title={`SHA-256 ${file.sha256}`}>
-                        {file.format.toUpperCase()}, {bytes(file.bytes)}
+                        {file.format.toUpperCase()}, {formatBytes(file.bytes)}
                       </a>
                     ) : "—"}
                   </td>
@@ -50,6 +49,7 @@ export async function BackgroundExports({ query }: { query: Record<string, strin
           </tbody>
         </table>
       )}
+      <ArchivePurgeFiles />
     </div>
   );
 }

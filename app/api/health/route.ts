@@ -1,9 +1,10 @@
 import { checkHealth } from "@/lib/health/check";
-import { handler, json } from "@/lib/http/handler";
+import { json } from "@/lib/http/handler";
+import { route } from "@/lib/http/route";
 
 export const dynamic = "force-dynamic";
 
-export const GET = handler(async () => {
+export const GET = route({ auth: "public" }, async () => {
   const health = await checkHealth();
   return json(health, health.status === "ok" ? 200 : 503);
 });

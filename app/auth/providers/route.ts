@@ -1,9 +1,10 @@
-import { handler, json } from "@/lib/http/handler";
+import { json } from "@/lib/http/handler";
+import { route } from "@/lib/http/route";
 import { taraProviderInfo } from "@/lib/tara/providers";
 
 export const dynamic = "force-dynamic";
 
-export const GET = handler(async () => {
+export const GET = route({ auth: "public" }, async () => {
   const tara = taraProviderInfo();
   const providers = tara.available ? { tara } : {};
   return json({ providers, total: Object.keys(providers).length });

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { config, resetConfig } from "@/lib/config/env";
+import { config, overrideConfig } from "@/lib/config/env";
 import { log } from "@/lib/log/logger";
 
 export type StandInRuntime = {
@@ -31,7 +31,7 @@ export async function startStandInIfNeeded(requestedHost: string | undefined, po
     );
   }
   const host = exposed ? requestedHost! : "127.0.0.1";
-  const publicUrl = process.env.NEXTAUTH_URL ?? `http://${exposed ? host : "localhost"}:${port}`;
+  const publicUrl = cfg.NEXTAUTH_URL ?? `http://${exposed ? host : "localhost"}:${port}`;
   const clientId = cfg.TARA_CLIENT_ID ?? "tim-local";
   const clientSecret = cfg.TARA_CLIENT_SECRET ?? randomBytes(24).toString("base64url");
   const redirectUri = cfg.TARA_REDIRECT_URI ?? new URL("/auth/callback/tara", publicUrl).toString();
@@ -45,14 +45,13 @@ export async function startStandInIfNeeded(requestedHost: string | undefined, po
     clientSecret,
     redirectUris: [redirectUri],
   });
-  Object.assign(process.env, {
+  overrideConfig({
     TARA_ISSUER: standIn.issuer,
     TARA_CLIENT_ID: clientId,
     TARA_CLIENT_SECRET: clientSecret,
     TARA_REDIRECT_URI: redirectUri,
     TIM_TARA_STAND_IN: "true",
   });
-  resetConfig();
   const warning = `TARA STAND-IN ACTIVE at ${standIn.issuer}: logins are SIMULATED, anyone can log in as anyone. Set TARA_ISSUER to use the real TARA.`;
   log.warn(warning);
   return {
@@ -61,6 +60,9 @@ export async function startStandInIfNeeded(requestedHost: string | undefined, po
       "!!! " + warning,
       exposed ? "!!! TIM_ALLOW_STAND_IN=true: the stand-in is reachable from the network." : "Listening on loopback only because of the stand-in.",
     ],
-    stop: () => standIn.close(),
+    stop: async () => {
+      overrideConfig(undefined);
+      await standIn.close();
+    },
   };
 }

@@ -1,10 +1,12 @@
-import { authenticateClient } from "@/lib/clients/authenticate";
-import { handler, json } from "@/lib/http/handler";
+import { json } from "@/lib/http/handler";
+import { route } from "@/lib/http/route";
 import { countTokensBounded } from "@/lib/reporting/count";
 import { parseTokenQuery } from "@/lib/reporting/filters";
 import { searchTokens } from "@/lib/reporting/search";
 
 export const dynamic = "force-dynamic";
+
+const searchQuery = (params: URLSearchParams) => ({ ...parseTokenQuery(params), total: params.get("total") === "true" });
 
 /**
  * GET /api/reports/tokens: the console's token search as JSON, keyset pages.
@@ -13,11 +15,8 @@ export const dynamic = "force-dynamic";
  * filter costs more than a page. Beyond 10,000 matches of a kind `total` is
  * the planner's estimate and `total_estimated` is true.
  */
-export const GET = handler(async (req) => {
-  await authenticateClient(req, "reports:read");
-  const params = new URL(req.url).searchParams;
-  const { filters, page } = parseTokenQuery(params);
-  const withTotal = !page.cursor || params.get("total") === "true";
+export const GET = route({ auth: "reports:read", query: searchQuery }, async ({ query: { filters, page, total: wanted } }) => {
+  const withTotal = !page.cursor || wanted;
   const [result, total] = await Promise.all([searchTokens(filters, page), withTotal ? countTokensBounded(filters) : null]);
   return json({ ...result, total: total?.value ?? null, total_estimated: total?.estimated ?? null });
 });

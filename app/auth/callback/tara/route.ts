@@ -1,14 +1,14 @@
-import { handler } from "@/lib/http/handler";
+import { route } from "@/lib/http/route";
 import { callbackQuerySchema, completeTaraLogin } from "@/lib/tara/callback";
 import { callbackResponse } from "@/lib/tara/callback-response";
-import { TARA_STATE_COOKIE, readCookie } from "@/lib/tara/cookie";
+import { TARA_STATE_COOKIE } from "@/lib/tara/cookie";
+import { readCookie } from "@/lib/http/cookies";
 
 export const dynamic = "force-dynamic";
 
-/** TARA's redirect back (`?code&state` or `?error&error_description&state`). */
-export const GET = handler(async (req) => {
-  const parsed = callbackQuerySchema.safeParse(Object.fromEntries(new URL(req.url).searchParams));
+/** TARA's redirect back (`?code&state` or `?error&error_description&state`); the state binds it to the browser. */
+export const GET = route(
   // Oversized or repeated garbage parameters are treated as an unknown state.
-  const result = await completeTaraLogin(parsed.success ? parsed.data : {}, readCookie(req, TARA_STATE_COOKIE));
-  return callbackResponse(result, req);
-});
+  { auth: "public", query: callbackQuerySchema.catch({}) },
+  async ({ req, query }) => callbackResponse(await completeTaraLogin(query, readCookie(req, TARA_STATE_COOKIE)), req),
+);

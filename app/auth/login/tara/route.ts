@@ -1,5 +1,5 @@
-import { TimError } from "@/lib/http/errors";
-import { describeZodError, handler, json } from "@/lib/http/handler";
+import { json } from "@/lib/http/handler";
+import { route } from "@/lib/http/route";
 import { wantsJson } from "@/lib/tara/callback-response";
 import { loginQuerySchema, startTaraLogin } from "@/lib/tara/login";
 import { errorPage } from "@/lib/tara/pages";
@@ -11,16 +11,12 @@ export const dynamic = "force-dynamic";
  * state, login_secret}` for Accept: application/json (the secret redeems the
  * result at POST /auth/login/tara/result).
  */
-export const GET = handler(async (req) => {
-  const asJson = wantsJson(req);
-  try {
-    const parsed = loginQuerySchema.safeParse(Object.fromEntries(new URL(req.url).searchParams));
-    if (!parsed.success) throw new TimError(400, "invalid_request", describeZodError(parsed.error));
-    const login = await startTaraLogin(parsed.data, asJson ? "json" : "redirect");
+export const GET = route(
+  { auth: "public", query: loginQuerySchema, errorReply: (err, req) => (wantsJson(req) ? undefined : errorPage(err)) },
+  async ({ req, query }) => {
+    const asJson = wantsJson(req);
+    const login = await startTaraLogin(query, asJson ? "json" : "redirect");
     if (asJson) return json({ authorization_url: login.authorizationUrl, provider: "tara", state: login.state, login_secret: login.loginSecret });
     return new Response(null, { status: 302, headers: { location: login.authorizationUrl, "set-cookie": login.bindingCookie, "cache-control": "no-store" } });
-  } catch (err) {
-    if (asJson) throw err;
-    return errorPage(err);
-  }
-});
+  },
+);

@@ -1,13 +1,11 @@
-import { authenticateClient } from "@/lib/clients/authenticate";
 import { callerName } from "@/lib/clients/scopes";
-import { handler, json, readBody } from "@/lib/http/handler";
+import { json } from "@/lib/http/handler";
+import { route } from "@/lib/http/route";
 import { extendRequestSchema, extendToken } from "@/lib/tokens/extend";
 
 export const dynamic = "force-dynamic";
 
-export const POST = handler(async (req) => {
-  const caller = await authenticateClient(req, "tokens:issue");
-  const { token, expirationInMinutes } = await readBody(req, extendRequestSchema);
+export const POST = route({ auth: "tokens:issue", body: extendRequestSchema }, async ({ caller, body: { token, expirationInMinutes } }) => {
   const extended = await extendToken("custom", {
     token,
     lifetimeMinutes: expirationInMinutes,

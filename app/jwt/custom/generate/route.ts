@@ -1,18 +1,12 @@
-import { authenticateClient } from "@/lib/clients/authenticate";
-import { config } from "@/lib/config/env";
-import { handler, json, readBody } from "@/lib/http/handler";
+import { json } from "@/lib/http/handler";
+import { setCookie } from "@/lib/http/cookies";
+import { route } from "@/lib/http/route";
 import { createdBody, generateRequestSchema, issueCustomTokens } from "@/lib/tokens/generate";
 
 export const dynamic = "force-dynamic";
 
-export const POST = handler(async (req) => {
-  const caller = await authenticateClient(req, "tokens:issue");
-  const request = await readBody(req, generateRequestSchema);
-  const [issued] = await issueCustomTokens([request], caller);
-  const headers: Record<string, string> = {};
-  if (request.setCookie && issued.name) {
-    const secure = config().secureCookies ? "; Secure" : "";
-    headers["set-cookie"] = `${issued.name}=${issued.token}; HttpOnly${secure}; SameSite=Lax; Path=/`;
-  }
+export const POST = route({ auth: "tokens:issue", body: generateRequestSchema }, async ({ caller, body }) => {
+  const [issued] = await issueCustomTokens([body], caller);
+  const headers: Record<string, string> = body.setCookie && issued.name ? { "set-cookie": setCookie(issued.name, issued.token) } : {};
   return json(createdBody(issued), 200, headers);
 });

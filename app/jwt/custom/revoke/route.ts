@@ -1,15 +1,13 @@
-import { authenticateClient } from "@/lib/clients/authenticate";
 import { callerName, tokenOwnerLimit } from "@/lib/clients/scopes";
 import { TimError } from "@/lib/http/errors";
-import { handler, json, readBody } from "@/lib/http/handler";
+import { json } from "@/lib/http/handler";
+import { route } from "@/lib/http/route";
 import { InvalidTokenError } from "@/lib/jwt/verify";
 import { notTokenOwner, revokeRequestSchema, revokeToken } from "@/lib/tokens/revoke";
 
 export const dynamic = "force-dynamic";
 
-export const POST = handler(async (req) => {
-  const caller = await authenticateClient(req, "tokens:revoke");
-  const { token, reason } = await readBody(req, revokeRequestSchema);
+export const POST = route({ auth: "tokens:revoke", body: revokeRequestSchema }, async ({ caller, body: { token, reason } }) => {
   try {
     const { outcome, jti } = await revokeToken(token, ["custom"], {
       reason: reason ?? null,
@@ -18,11 +16,12 @@ export const POST = handler(async (req) => {
     });
     if (outcome === "not_owned") throw notTokenOwner();
     if (outcome === "already_revoked") {
-      throw new TimError(409, "already_revoked", "The token was revoked already.", { status: "already_revoked", jwt_id: jti });
+      throw new TimError("already_revoked", "The token was revoked already.", { status: "already_revoked", jwt_id: jti });
     }
     return json({ status: "revoked", jwt_id: jti });
   } catch (err) {
-    if (err instanceof InvalidTokenError) throw new TimError(400, "invalid_token", err.reason, { reason: err.reason });
+    // The token is what to revoke, not the credential: an unreadable one is a malformed request.
+    if (err instanceof InvalidTokenError) throw new TimError("invalid_request", err.reason, { reason: err.reason });
     throw err;
   }
 });

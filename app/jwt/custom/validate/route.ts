@@ -1,11 +1,12 @@
-import { authenticateClient } from "@/lib/clients/authenticate";
-import { handler, json } from "@/lib/http/handler";
+import { errorJson, json } from "@/lib/http/handler";
+import { route } from "@/lib/http/route";
 import { validateFromRequest } from "@/lib/tokens/validate";
 
 export const dynamic = "force-dynamic";
 
-export const POST = handler(async (req) => {
-  const caller = await authenticateClient(req, "tokens:validate");
-  const { status, body } = await validateFromRequest(req, caller, "validate");
-  return json(status === 200 ? body : { ...body, error: "invalid_token", message: body.reason }, status);
+export const POST = route({ auth: "tokens:validate" }, async ({ req, caller, requestId }) => {
+  const { status, body } = await validateFromRequest(req, caller, "validate", requestId);
+  // 401: the token is not valid; 400: there is no token, or it is no JWT (see lib/http/error-codes.ts).
+  if (status === 200) return json(body);
+  return errorJson(status === 401 ? "invalid_token" : "invalid_request", body.reason ?? "", body);
 });

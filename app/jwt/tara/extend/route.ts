@@ -1,24 +1,29 @@
 import { z } from "zod";
 import { TimError } from "@/lib/http/errors";
-import { handler, json, readBodyText } from "@/lib/http/handler";
-import { TARA_COOKIE, readCookie, taraCookie, taraTokenFrom } from "@/lib/tara/cookie";
+import { json, readBodyText } from "@/lib/http/handler";
+import { readCookie } from "@/lib/http/cookies";
+import { route } from "@/lib/http/route";
+import { TARA_COOKIE, taraCookie, taraTokenFrom } from "@/lib/tara/cookie";
 import { extendTaraToken } from "@/lib/tara/extend";
 
 export const dynamic = "force-dynamic";
 
 const bodySchema = z.object({ token: z.string().min(1).max(16_384).optional() }).strict();
 
-/** A new TIM TARA JWT in the same chain and session; the old one is revoked. Token in the body, as bearer or cookie. */
-export const POST = handler(async (req) => {
+/**
+ * A new TIM TARA JWT in the same chain and session; the old one is revoked. Token in the body, as bearer or cookie.
+ * The body is read here rather than declared: an empty body and any unreadable one have answers of their own.
+ */
+export const POST = route({ auth: "token" }, async ({ req }) => {
   const text = await readBodyText(req);
   let fromBody: string | undefined;
   if (text.trim() !== "") {
     const parsed = bodySchema.safeParse(safeJson(text));
-    if (!parsed.success) throw new TimError(400, "invalid_request", "The body must be JSON {\"token\": \"…\"} or empty.");
+    if (!parsed.success) throw new TimError("invalid_request", "The body must be JSON {\"token\": \"…\"} or empty.");
     fromBody = parsed.data.token;
   }
   const token = fromBody ?? taraTokenFrom(req);
-  if (!token) throw new TimError(400, "invalid_request", "Give the TIM TARA JWT in the body, as bearer token or cookie.");
+  if (!token) throw new TimError("invalid_request", "Give the TIM TARA JWT in the body, as bearer token or cookie.");
   const extended = await extendTaraToken(token);
   // A browser that sent the cookie gets the new token the same way.
   const headers: Record<string, string> = readCookie(req, TARA_COOKIE) === token

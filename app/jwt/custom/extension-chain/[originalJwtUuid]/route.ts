@@ -1,11 +1,9 @@
-import { authenticateClient } from "@/lib/clients/authenticate";
-import { handler, json, type RouteContext } from "@/lib/http/handler";
+import { json } from "@/lib/http/handler";
+import { route } from "@/lib/http/route";
 import { extensionChain } from "@/lib/tokens/chain";
 
 export const dynamic = "force-dynamic";
 
-export const GET = handler(async (req, ctx: RouteContext<{ originalJwtUuid: string }>) => {
-  await authenticateClient(req, "tokens:introspect");
-  const { originalJwtUuid } = await ctx.params;
-  return json(await extensionChain("custom", originalJwtUuid));
-});
+export const GET = route({ auth: "tokens:introspect" }, async ({ params }) =>
+  json(await extensionChain("custom", params.originalJwtUuid)),
+);

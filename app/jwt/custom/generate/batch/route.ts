@@ -1,12 +1,10 @@
-import { authenticateClient } from "@/lib/clients/authenticate";
-import { handler, json, readBody } from "@/lib/http/handler";
+import { json } from "@/lib/http/handler";
+import { route } from "@/lib/http/route";
 import { batchRequestSchema, createdBody, issueCustomTokens } from "@/lib/tokens/generate";
 
 export const dynamic = "force-dynamic";
 
-export const POST = handler(async (req) => {
-  const caller = await authenticateClient(req, "tokens:issue");
-  const { tokens } = await readBody(req, batchRequestSchema);
+export const POST = route({ auth: "tokens:issue", body: batchRequestSchema }, async ({ caller, body: { tokens } }) => {
   const issued = await issueCustomTokens(tokens, caller);
   return json({ status: "created", count: issued.length, tokens: issued.map(createdBody) });
 });

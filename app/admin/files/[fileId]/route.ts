@@ -1,0 +1,9 @@
+import { storedFileDownloadResponse } from "@/lib/files/download";
+import { route } from "@/lib/http/route";
+
+export const dynamic = "force-dynamic";
+
+/** GET /admin/files/{fileId}: a finished stored file (archive-purge export), administrators only, audited. */
+export const GET = route({ auth: "admin" }, async ({ caller, params, requestId }) =>
+  storedFileDownloadResponse(params.fileId, caller.actor, requestId),
+);

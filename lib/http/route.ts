@@ -1,0 +1,141 @@
+import { z } from "zod";
+import { adminFromRequest, type Administrator } from "@/lib/admin/session";
+import { authenticateClient } from "@/lib/clients/authenticate";
+import type { ApiCaller, Scope } from "@/lib/clients/scopes";
+import { TimError } from "@/lib/http/errors";
+import {
+  JsonReply,
+  describeZodError,
+  errorResponse,
+  readBody,
+  requestIdOf,
+  toResponse,
+  type ApiRequest,
+  type ReadBodyOptions,
+  type Reply,
+  type RouteContext,
+} from "@/lib/http/handler";
+import { authorizeMetrics } from "@/lib/metrics/authorize";
+import { sessionFromRequest, type TaraSession } from "@/lib/tara/session";
+import { bearerOf, type Bearer } from "@/lib/tokens/list-mine";
+
+/**
+ * Who may call a route, checked by `route` before the handler runs:
+ * - a scope: an API client holding it (HTTP Basic or Bearer API key);
+ * - "bearer": the holder of a valid custom token (Authorization: Bearer);
+ * - "tara-session": a TIM TARA JWT (cookie or bearer), or a `sessions:read` client naming `?session_id`;
+ * - "admin": a console administrator (next-auth session cookie);
+ * - "metrics": Authorization: Bearer TIM_METRICS_TOKEN;
+ * - "token": the TIM TARA JWT the request carries is the credential, checked by the use case itself;
+ * - "public": anyone.
+ * The route table (server/routes.generated.ts) lists each route's value.
+ */
+export type RouteAuth = Scope | "bearer" | "tara-session" | "admin" | "metrics" | "token" | "public";
+
+type CallerOf<A extends RouteAuth> = A extends Scope
+  ? ApiCaller
+  : A extends "bearer"
+    ? Bearer
+    : A extends "tara-session"
+      ? TaraSession
+      : A extends "admin"
+        ? Administrator
+        : undefined;
+
+const authenticators: Record<Exclude<RouteAuth, Scope>, (req: ApiRequest) => Promise<unknown>> = {
+  bearer: bearerOf,
+  "tara-session": (req) => sessionFromRequest(req, new URL(req.url).searchParams.get("session_id") ?? undefined),
+  admin: adminFromRequest,
+  metrics: async (req) => authorizeMetrics(req),
+  token: async () => undefined,
+  public: async () => undefined,
+};
+
+function authenticate(auth: RouteAuth, req: ApiRequest): Promise<unknown> {
+  return auth in authenticators ? authenticators[auth as keyof typeof authenticators](req) : authenticateClient(req, auth as Scope);
+}
+
+/** A body schema, or one with readBody's options (form encoding, size limit, empty body). */
+type BodySpec<S extends z.ZodType = z.ZodType> = S | ({ schema: S } & ReadBodyOptions);
+type BodyOf<B> = B extends { schema: infer S extends z.ZodType } ? z.infer<S> : B extends z.ZodType ? z.infer<B> : undefined;
+
+/** A query schema (over the parameters as an object, last value of a repeated name), or a parser of the parameters. */
+type QuerySpec = z.ZodType | ((params: URLSearchParams) => unknown);
+type QueryOf<Q> = Q extends z.ZodType ? z.infer<Q> : Q extends (params: URLSearchParams) => infer T ? T : undefined;
+
+export type RouteSpec<A extends RouteAuth, B, Q> = {
+  auth: A;
+  body?: B;
+  query?: Q;
+  /** Answers an error another way than TIM's JSON (a page for a browser); undefined leaves it to JSON. */
+  errorReply?: (err: unknown, req: ApiRequest) => Reply | undefined;
+};
+
+export type RouteInput<A extends RouteAuth, B, Q> = {
+  req: ApiRequest;
+  caller: CallerOf<A>;
+  body: BodyOf<B>;
+  query: QueryOf<Q>;
+  /** The path's `[segment]` values. */
+  params: Record<string, string>;
+  /** The caller's sane x-request-id or a fresh one: logs, audit rows and the echoed header carry it. */
+  requestId: string;
+};
+
+async function parseBody(req: ApiRequest, spec: BodySpec): Promise<unknown> {
+  if (spec instanceof z.ZodType) return readBody(req, spec);
+  const { schema, ...options } = spec;
+  return readBody(req, schema, options);
+}
+
+function parseQuery(req: ApiRequest, spec: QuerySpec): unknown {
+  const params = new URL(req.url).searchParams;
+  if (!(spec instanceof z.ZodType)) return spec(params);
+  const parsed = spec.safeParse(Object.fromEntries(params));
+  if (!parsed.success) throw new TimError("invalid_request", describeZodError(parsed.error));
+  return parsed.data;
+}
+
+const DIRECT = Symbol.for("tim.http.direct");
+type DirectHandler = (req: ApiRequest, ctx: RouteContext) => Promise<Reply>;
+
+/** The handler the custom server calls with its light request (see `route`). */
+export function directHandler(fn: unknown): DirectHandler | undefined {
+  return (fn as { [DIRECT]?: DirectHandler } | undefined)?.[DIRECT];
+}
+
+/** The auth a route declared, for the route table; undefined for a handler not made by `route`. */
+export function declaredAuth(fn: unknown): RouteAuth | undefined {
+  return (fn as { auth?: RouteAuth } | undefined)?.auth;
+}
+
+/**
+ * An API route handler that declares what it needs: who may call it (`auth`),
+ * its body and query schemas. The wrapper checks the request id once,
+ * authenticates, parses query then body (400s in TIM's error shape), runs the
+ * handler, maps thrown errors to `{error, message}` and echoes x-request-id.
+ * The result is the web handler Next calls; the custom server calls the same
+ * function through `directHandler` without web objects.
+ */
+export function route<A extends RouteAuth, B extends BodySpec | undefined = undefined, Q extends QuerySpec | undefined = undefined>(
+  spec: RouteSpec<A, B, Q>,
+  fn: (input: RouteInput<A, B, Q>) => Promise<Reply>,
+) {
+  const direct = async (req: ApiRequest, ctx: RouteContext): Promise<Reply> => {
+    const requestId = requestIdOf(req.headers);
+    let res: Reply;
+    try {
+      const caller = (await authenticate(spec.auth, req)) as CallerOf<A>;
+      const query = (spec.query === undefined ? undefined : parseQuery(req, spec.query)) as QueryOf<Q>;
+      const body = (spec.body === undefined ? undefined : await parseBody(req, spec.body)) as BodyOf<B>;
+      res = await fn({ req, caller, body, query, params: await ctx.params, requestId });
+    } catch (err) {
+      res = spec.errorReply?.(err, req) ?? errorResponse(err, requestId);
+    }
+    if (res instanceof JsonReply) res.headers["x-request-id"] = requestId;
+    else res.headers.set("x-request-id", requestId);
+    return res;
+  };
+  const web = async (req: Request, ctx: RouteContext): Promise<Response> => toResponse(await direct(req, ctx));
+  return Object.assign(web, { [DIRECT]: direct, auth: spec.auth });
+}

@@ -1,0 +1,39 @@
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { db } from "@/lib/db/client";
+import { startTestServer, type TestServer } from "@/test/support/http";
+import { call, newClient, unique, type TestClient } from "@/test/tokens/helpers";
+
+/** The request id route() reads once reaches the audit trail: the caller's, or the fresh one it answers with. */
+let server: TestServer;
+let client: TestClient;
+beforeAll(async () => {
+  server = await startTestServer();
+  client = await newClient();
+});
+afterAll(async () => server.close());
+
+async function revokeOne(headers: Record<string, string>) {
+  const issued = await call(`${server.url}/jwt/custom/generate`, { auth: client.basic, json: { content: { sub: unique("rid") }, expirationInMinutes: 10 } });
+  expect(issued.status).toBe(200);
+  const res = await call(`${server.url}/jwt/custom/revoke/bulk`, { auth: client.basic, json: { tokens: [issued.body.token] }, headers });
+  expect(res.status).toBe(200);
+  const answered = res.headers.get("x-request-id")!;
+  const audit = await (await db()).audit.findMany({ where: { requestId: answered, action: "tokens.revoke" } });
+  return { answered, audit };
+}
+
+test("the caller's x-request-id is echoed and recorded on the audit row", async () => {
+  const given = unique("req-bulk");
+  const { answered, audit } = await revokeOne({ "x-request-id": given });
+  expect(answered).toBe(given);
+  expect(audit).toHaveLength(1);
+});
+
+test("without one (or with an insane one) the fresh id answered is the one recorded, never null", async () => {
+  const variants: Record<string, string>[] = [{}, { "x-request-id": "spaces are not allowed" }];
+  for (const headers of variants) {
+    const { answered, audit } = await revokeOne(headers);
+    expect(answered).toMatch(/^[0-9a-f-]{36}$/);
+    expect(audit).toHaveLength(1);
+  }
+});
