@@ -14,7 +14,7 @@ import { events } from "@/lib/jobs/events";
 import { getJobRun, listJobRuns, type JobRunView } from "@/lib/jobs/runs";
 import { countTokens } from "@/lib/reporting/count";
 import { EXPORT_CONTENT_TYPES, EXPORT_FORMATS, exportBatch, type ExportFormat } from "@/lib/reporting/export";
-import { filtersToParams, tokenFilterSchema, type TokenFilters } from "@/lib/reporting/filters";
+import { tokenFilterSchema, type TokenFilters } from "@/lib/reporting/filters";
 import { isUuid } from "@/lib/tokens/kinds";
 
 /**
