@@ -52,11 +52,21 @@ test("ending another session from /me revokes it and keeps this one", async ({ b
   await expect(second).toHaveURL(/\/signin/);
 });
 
-test("cancelling at TARA shows a clear page and signs nobody in", async ({ page }) => {
+test("cancelling at TARA returns to the sign-in page, saying so, and signs nobody in", async ({ page }) => {
   await page.goto("/signin");
   await page.getByRole("link", { name: "Sign in with TARA" }).click();
   await page.getByRole("button", { name: "Cancel" }).click();
-  await expect(page.getByRole("heading", { name: "Login cancelled" })).toBeVisible();
+  await expect(page).toHaveURL(/\/signin\?.*error=cancelled/);
+  await expect(page.getByRole("status")).toContainText("The TARA login was cancelled");
   await page.goto("/me");
   await expect(page).toHaveURL(/\/signin/);
+});
+
+test("the sign-in page asks TARA for the browser's language (ui_locales)", async ({ browser }) => {
+  const context = await browser.newContext({ locale: "et-EE" });
+  const page = await context.newPage();
+  await page.goto("/signin");
+  const href = await page.getByRole("link", { name: "Sign in with TARA" }).getAttribute("href");
+  expect(new URLSearchParams(href!.split("?")[1]).get("ui_locales")).toBe("et");
+  await context.close();
 });

@@ -1,6 +1,8 @@
 import type { Metadata } from "next";
+import { headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { currentUser } from "@/lib/auth/current-user";
+import { localeFromAcceptLanguage } from "@/lib/tara/locale";
 import { isSitePath } from "@/lib/tara/redirects";
 
 export const dynamic = "force-dynamic";
@@ -8,6 +10,7 @@ export const metadata: Metadata = { title: "Sign in" };
 
 const NOTICES: Record<string, string> = {
   ended: "You are signed out: your TARA session has ended.",
+  cancelled: "The TARA login was cancelled. You are not signed in.",
   CredentialsSignin: "The TARA login did not complete. Please try again.",
 };
 
@@ -19,7 +22,9 @@ export default async function SignInPage({ searchParams }: Props) {
   const callbackUrl = isSitePath(wanted) ? wanted : "/me";
   if (await currentUser()) redirect(callbackUrl);
   const complete = `/signin/complete?callbackUrl=${encodeURIComponent(callbackUrl)}`;
-  const loginHref = `/auth/login/tara?redirect_uri=${encodeURIComponent(complete)}`;
+  // TARA's pages, and TIM's pages about the login, speak the browser's language when TARA has it (spec §4.1 ui_locales).
+  const locale = localeFromAcceptLanguage((await headers()).get("accept-language"));
+  const loginHref = `/auth/login/tara?${new URLSearchParams({ redirect_uri: complete, ...(locale ? { ui_locales: locale } : {}) })}`;
   const notice = params.ended ? NOTICES.ended : typeof params.error === "string" ? (NOTICES[params.error] ?? NOTICES.CredentialsSignin) : null;
   return (
     <main className="mx-auto max-w-md px-6 py-16">

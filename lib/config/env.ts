@@ -67,6 +67,13 @@ const schema = z.object({
   TARA_CLIENT_SECRET: z.preprocess(emptyAsUndefined, z.string().min(1).optional()),
   TARA_REDIRECT_URI: z.preprocess(emptyAsUndefined, z.string().url().optional()),
   TARA_SCOPES: z.preprocess(emptyAsUndefined, z.string().default("openid")),
+  /** How TIM authenticates at TARA's token endpoint: as registered with RIA (TARA spec §4.3; basic is TARA's default). */
+  /**
+   * PEM file of the only CAs TIM trusts for TARA's endpoints (TARA spec §5.1.2
+   * names them); unset: the system store. Requires an https TARA_ISSUER.
+   */
+  TARA_CA_FILE: z.preprocess(emptyAsUndefined, z.string().min(1).optional()),
+  TARA_CLIENT_AUTH_METHOD: z.preprocess(emptyAsUndefined, z.enum(["client_secret_basic", "client_secret_post"]).default("client_secret_basic")),
   TARA_ACR: z.preprocess(emptyAsUndefined, z.enum(["low", "substantial", "high"]).optional()),
   TARA_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(300).default(10),
   TARA_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
@@ -89,6 +96,8 @@ const schema = z.object({
   // Background jobs (lib/jobs, lib/retention, lib/archive)
   TIM_RETENTION_CUSTOM_DAYS: z.coerce.number().int().min(1).default(30),
   TIM_RETENTION_TARA_DAYS: z.coerce.number().int().min(1).default(30),
+  /** Days TARA's protocol log is kept (TARA spec §5.3 advises 1 to 7 years). */
+  TIM_RETENTION_TARA_PROTOCOL_DAYS: z.coerce.number().int().min(1).max(36_500).default(365),
   TIM_RETENTION_CRON: z.string().min(9).default("0 3 * * *"),
   TIM_ARCHIVE_DAYS: z.coerce.number().int().min(1).default(365),
   TIM_ARCHIVE_DIR: z.preprocess(emptyAsUndefined, z.string().optional()),

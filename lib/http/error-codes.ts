@@ -22,6 +22,7 @@ export const ERROR_CODES = {
   state_not_bound: [400, "A TARA callback reached a browser that did not start the login."],
   user_cancel: [400, "The person cancelled the login in TARA."],
   invalid_login_secret: [400, "A JSON TARA login's result was redeemed with an unknown state or a wrong login_secret (nothing is used up)."],
+  tara_invalid_grant: [400, "TARA no longer accepts the login's authorization code (expired after 30 s, or used): the person logs in again."],
   login_expired: [400, "A JSON TARA login expired before its result was redeemed."],
   // 401
   invalid_client: [401, "Missing, malformed or wrong API client credentials (with WWW-Authenticate)."],
@@ -66,7 +67,9 @@ export const ERROR_CODES = {
   invalid_job_event: [500, "A background job received an event it cannot read."],
   export_file_lost: [500, "A background export's partial file is shorter than its recorded progress."],
   tara_error: [502, "TARA refused or failed the login; `tara_error` holds TARA's own code."],
-  tara_token_error: [502, "TARA's token endpoint refused the authorization code."],
+  tara_token_error: [502, "TARA's token endpoint refused the authorization code for another reason; `tara_error` holds TARA's code."],
+  tara_invalid_client: [502, "TARA refused TIM's client credentials: check TARA_CLIENT_ID, TARA_CLIENT_SECRET, TARA_CLIENT_AUTH_METHOD."],
+  tara_unauthorized_client: [502, "TARA refused the token request from this server's address: register the outgoing addresses with RIA."],
   invalid_id_token: [502, "TARA's ID token failed verification."],
   tara_unavailable: [502, "TARA is not reachable."],
   service_unavailable: [503, "The database is not reachable; try again shortly."],

@@ -27,6 +27,10 @@ export const NOT_EXPORTED: Readonly<Record<string, string>> = {
   oauth_state_id: "internal to the TARA login flow",
   given_name: "personal data; the subject identifies the person",
   family_name: "personal data; the subject identifies the person",
+  email: "personal data (TARA scope email); the subject identifies the person",
+  email_verified: "belongs with email, which is not exported",
+  phone_number: "personal data (TARA scope phone); the subject identifies the person",
+  phone_number_verified: "belongs with phone_number, which is not exported",
 };
 
 const BATCH_ROWS = 500;

@@ -8,6 +8,7 @@ import { deleteExpiredFiles } from "@/lib/files/cleanup";
 import { getRetentionSettings } from "@/lib/retention/settings";
 import { KINDS, TOKEN_KINDS, type TokenKind } from "@/lib/tokens/kinds";
 import { purgeExpiredOauthStatesBatch, STATE_CLEANUP_BATCH_SIZE } from "@/lib/tara/state-cleanup";
+import { PROTOCOL_LOG_BATCH_SIZE, purgeProtocolLogBatch } from "@/lib/tara/protocol-log";
 import { config } from "@/lib/config/env";
 import { defineJob } from "@/lib/jobs/define";
 import { events } from "@/lib/jobs/events";
@@ -23,7 +24,7 @@ import { addJobRunCounts, finishJobRun, getJobRun, startJobRun, type JobTrigger 
  */
 export type RetentionState = {
   runId: string;
-  cutoffs: { custom: string; tara: string; denylist: string };
+  cutoffs: { custom: string; tara: string; denylist: string; protocol: string };
   phase: number;
   cursor: RetentionCursor;
   counts: Record<string, number>;
@@ -68,6 +69,13 @@ const PHASES: Phase[] = [
     },
   },
   {
+    table: "tara.protocol_log",
+    batch: async (s) => {
+      const n = await purgeProtocolLogBatch(s.runId, new Date(s.cutoffs.protocol));
+      return { cursor: null, finished: n < PROTOCOL_LOG_BATCH_SIZE };
+    },
+  },
+  {
     table: "tim.files",
     batch: async (s) => {
       await addJobRunCounts(s.runId, { "tim.files": await deleteExpiredFiles() });
@@ -96,6 +104,8 @@ export async function beginRetention(input: {
     custom: new Date(now - settings.customDays * DAY_MS).toISOString(),
     tara: new Date(now - settings.taraDays * DAY_MS).toISOString(),
     denylist: new Date(now - DENYLIST_GRACE_MS).toISOString(),
+    // TARA spec §5.3: the protocol log has its own retention (1 to 7 years advised).
+    protocol: new Date(now - config().TIM_RETENTION_TARA_PROTOCOL_DAYS * DAY_MS).toISOString(),
   };
   const counts = Object.fromEntries([...PHASES.map((p) => p.table), "tim.job_effects"].map((t) => [t, 0]));
   const runId = await startJobRun({

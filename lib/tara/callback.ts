@@ -13,6 +13,7 @@ import { taraSettings } from "@/lib/tara/settings";
 import { consumeState, findState, type ResponseMode } from "@/lib/tara/state";
 import { verifyIdToken, type TaraIdentity } from "@/lib/tara/verify-id-token";
 import { storableString } from "@/lib/db/storable";
+import { logProtocol, protocolError } from "@/lib/tara/protocol-log";
 
 export const callbackQuerySchema = z.object({
   code: storableString.min(1).max(2048).optional(),
@@ -26,7 +27,8 @@ export type CallbackResult =
   | { ok: true; mode: "redirect"; redirectUri: string; identity: TaraIdentity; issued: IssuedTaraToken }
   /** A JSON login: the outcome waits for its starter (lib/tara/login-result.ts); this answer carries none of it. */
   | { ok: true; mode: "json"; redirectUri: string }
-  | { ok: false; mode: ResponseMode | undefined; error: unknown };
+  /** A failure; `locale` and `redirectUri` are the login's when its state was found. */
+  | { ok: false; mode: ResponseMode | undefined; error: unknown; locale?: string | null; redirectUri?: string };
 
 /** TARA's documented callback errors; anything else is reported as `tara_error`. */
 const TARA_ERRORS = new Set(["user_cancel", "invalid_scope", "invalid_state", "invalid_request", "unsupported_response_type"]);
@@ -61,14 +63,22 @@ const invalidState = () =>
  * database transaction is held open while TARA is called: on the embedded
  * database a transaction excludes every other query.
  */
-export async function completeTaraLogin(query: CallbackQuery, boundStateHash: string | undefined): Promise<CallbackResult> {
+export async function completeTaraLogin(
+  query: CallbackQuery,
+  boundStateHash: string | undefined,
+  requestUrl: string,
+): Promise<CallbackResult> {
   if (!query.state) return { ok: false, mode: undefined, error: invalidState() };
   const prisma = await db();
   const row = await findState(prisma, query.state);
+  // Unknown states are not TARA's answers to TIM's logins: nothing to reconstruct, and nothing for strangers to fill the log with.
   if (!row) return { ok: false, mode: undefined, error: invalidState() };
+  await logProtocol({ state: row.state, message: "redirect_request", url: requestUrl });
   const mode = row.responseMode as ResponseMode;
-  if (mode === "redirect" && boundStateHash !== stateHash(row.state)) return { ok: false, mode, error: unboundState() };
-  if (!(await consumeState(prisma, row.state))) return { ok: false, mode, error: invalidState() };
+  const locale = row.uiLocales;
+  // An unbound callback must not learn where the login returns to: no redirectUri before the binding holds.
+  if (mode === "redirect" && boundStateHash !== stateHash(row.state)) return { ok: false, mode, locale, error: unboundState() };
+  if (!(await consumeState(prisma, row.state))) return { ok: false, mode, locale, error: invalidState() };
 
   try {
     if (query.error) throw taraError(query.error, query.error_description);
@@ -78,8 +88,20 @@ export async function completeTaraLogin(query: CallbackQuery, boundStateHash: st
     const requestedAcr = stricterAcr(row.requestedAcr, settings.acr);
     const requestedMethods = callbackMethods(settings, row.requestedMethods ? row.requestedMethods.split(",") : []);
     const endpoints = await taraEndpoints(settings);
-    const idToken = await exchangeCode(settings, endpoints, query.code);
-    const identity = await verifyIdToken(idToken, settings, endpoints, { nonce: row.nonce, state: row.state, requestedAcr, requestedMethods });
+    const idToken = await exchangeCode(settings, endpoints, query.code).catch(async (err: unknown) => {
+      await logProtocol({ state: row.state, message: "token_response", error: protocolError(err) });
+      throw err;
+    });
+    const identity = await verifyIdToken(idToken, settings, endpoints, { nonce: row.nonce, state: row.state, requestedAcr, requestedMethods }).then(
+      async (verified) => {
+        await logProtocol({ state: row.state, message: "token_response", httpStatus: 200, idToken, verified: true });
+        return verified;
+      },
+      async (err: unknown) => {
+        await logProtocol({ state: row.state, message: "token_response", httpStatus: 200, idToken, verified: false, error: protocolError(err) });
+        throw err;
+      },
+    );
     if (mode === "json") {
       await recordLoginOutcome(row.state, { identity });
       return { ok: true, mode, redirectUri: row.redirectUri };
@@ -91,16 +113,21 @@ export async function completeTaraLogin(query: CallbackQuery, boundStateHash: st
     if (error instanceof TimError) log.warn("tara login failed", { error: error.code });
     // The starter learns the failure when it redeems; if even that cannot be stored, the redemption expires.
     if (mode === "json") await recordLoginOutcome(row.state, failedOutcome(error)).catch(() => undefined);
-    return { ok: false, mode, error };
+    return { ok: false, mode, locale, redirectUri: row.redirectUri, error };
   }
 }
 
+/**
+ * TARA's error in the redirect request (spec §4.2). Its `error_description` is
+ * for the integrator, in English, and "not needed to be displayed for the
+ * user" (§4.2): it is logged, never shown.
+ */
 function taraError(code: string, description: string | undefined): TimError {
+  log.warn("tara callback error", { tara_error: code, tara_error_description: description?.slice(0, 500) });
   if (code === "user_cancel") {
     return new TimError("user_cancel", "The login was cancelled in TARA. You are not signed in.", { provider: "tara" });
   }
   const known = TARA_ERRORS.has(code) ? code : "tara_error";
-  const detail = description ? `: ${description.slice(0, 200)}` : "";
   // TARA's own code goes in tara_error: as `error` it would collide with TIM's codes of the same name (invalid_state is a 400 of TIM's).
-  return new TimError("tara_error", `TARA could not complete the login (${known}${detail}).`, { provider: "tara", tara_error: known });
+  return new TimError("tara_error", `TARA could not complete the login (${known}).`, { provider: "tara", tara_error: known });
 }

@@ -1,4 +1,4 @@
-import { createRemoteJWKSet, type JWTVerifyGetKey } from "jose";
+import { createRemoteJWKSet, customFetch, type JWTVerifyGetKey } from "jose";
 import { z } from "zod";
 import { fetchTara, taraUnavailable } from "@/lib/tara/http";
 import { TARA_PATHS } from "@/lib/tara/protocol";
@@ -49,7 +49,12 @@ export async function taraEndpoints(settings: Pick<TaraSettings, "issuer" | "tim
 export function taraKeys(jwksUri: string, timeoutMs: number): JWTVerifyGetKey {
   let keys = cache.jwks.get(jwksUri);
   if (!keys) {
-    keys = createRemoteJWKSet(new URL(jwksUri), { cacheMaxAge: JWKS_CACHE_MS, timeoutDuration: timeoutMs });
+    keys = createRemoteJWKSet(new URL(jwksUri), {
+      cacheMaxAge: JWKS_CACHE_MS,
+      timeoutDuration: timeoutMs,
+      // Through TIM's TARA transport, so TARA_CA_FILE holds for the keys too (spec §5.1.2: all endpoints).
+      [customFetch]: (url, init) => fetchTara(url, { method: init.method, headers: init.headers }, timeoutMs, "JWKS"),
+    });
     cache.jwks.set(jwksUri, keys);
   }
   return keys;

@@ -30,6 +30,11 @@ export type TaraJwtPayload = JWTPayload & {
   acr: string;
   sid: string;
   auth_time: number;
+  /** Only when TARA issued them (scopes email, phone). */
+  email?: string;
+  email_verified?: boolean;
+  phone_number?: string;
+  phone_number_verified?: boolean;
 };
 
 export type IssuedTaraToken = {
@@ -57,7 +62,19 @@ export function taraJwtClaims(identity: TaraIdentity, sessionId: string, nowSeco
     acr: identity.acr,
     sid: sessionId,
     auth_time: identity.authTime,
+    ...contactClaims(identity),
   };
+}
+
+/** TARA's contact claims under their OIDC names, those TARA sent only (no nulls: absent means not issued). */
+function contactClaims(identity: TaraIdentity): Pick<TaraJwtPayload, "email" | "email_verified" | "phone_number" | "phone_number_verified"> {
+  const claims = {
+    email: identity.email,
+    email_verified: identity.emailVerified,
+    phone_number: identity.phoneNumber,
+    phone_number_verified: identity.phoneNumberVerified,
+  };
+  return Object.fromEntries(Object.entries(claims).filter(([, v]) => v !== null));
 }
 
 /**
@@ -97,6 +114,10 @@ export async function issueTaraToken(identity: TaraIdentity, state: TaraOauthSta
       oauthStateId: state.state,
       givenName: identity.givenName,
       familyName: identity.familyName,
+      email: identity.email,
+      emailVerified: identity.emailVerified,
+      phoneNumber: identity.phoneNumber,
+      phoneNumberVerified: identity.phoneNumberVerified,
     };
     // the one insert of TARA metadata rows (constant text), in this transaction with the allowlist entry
     await tx.$executeRawUnsafe(INSERT_METADATA.tara.text, JSON.stringify([row]));

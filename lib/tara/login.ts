@@ -9,6 +9,7 @@ import { STATE_TTL_MS, createState, randomToken, type ResponseMode } from "@/lib
 import { tokenHash } from "@/lib/tokens/hash";
 import { stateBindingCookie } from "@/lib/tara/cookie";
 import { storableString } from "@/lib/db/storable";
+import { logProtocol } from "@/lib/tara/protocol-log";
 
 const methodList = storableString
   .max(300)
@@ -108,6 +109,7 @@ export async function startTaraLogin(query: LoginQuery, responseMode: ResponseMo
     ...(requestedAcr ? { acr_values: requestedAcr } : {}),
     ...(query.ui_locales ? { ui_locales: query.ui_locales } : {}),
   }).toString();
+  await logProtocol({ state: row.state, message: "authentication_request", url: url.toString() });
   return {
     authorizationUrl: url.toString(),
     state: row.state,

@@ -2,10 +2,13 @@ import { config } from "@/lib/config/env";
 import { TimError } from "@/lib/http/errors";
 import { isMethodScope, isTaraScope, type AcrLevel } from "@/lib/tara/protocol";
 
+export type TaraClientAuthMethod = "client_secret_basic" | "client_secret_post";
+
 export type TaraSettings = {
   issuer: string;
   clientId: string;
   clientSecret: string;
+  clientAuthMethod: TaraClientAuthMethod;
   redirectUri: string;
   scopes: string[];
   acr?: AcrLevel;
@@ -40,6 +43,7 @@ export function taraSettings(): TaraSettings {
     issuer: cfg.TARA_ISSUER!.replace(/\/+$/, ""),
     clientId: cfg.TARA_CLIENT_ID!,
     clientSecret: cfg.TARA_CLIENT_SECRET!,
+    clientAuthMethod: cfg.TARA_CLIENT_AUTH_METHOD,
     redirectUri: cfg.TARA_REDIRECT_URI!,
     scopes,
     acr: cfg.TARA_ACR,

@@ -2,8 +2,12 @@ import { randomBytes } from "node:crypto";
 import type { DbTx } from "@/lib/tokens/kinds";
 import type { TaraOauthState } from "@/lib/generated/prisma/client";
 
-/** How long a started login may take before its state is refused. */
-export const STATE_TTL_MS = 10 * 60 * 1000;
+/**
+ * How long a started login may take before its state is refused: TARA's own
+ * login session (TARA technical specification §6.2 "Timeouts": 30 min), so a
+ * slow Mobile-ID or eIDAS login that TARA completes is not refused by TIM.
+ */
+export const STATE_TTL_MS = 30 * 60 * 1000;
 
 export type ResponseMode = "redirect" | "json";
 

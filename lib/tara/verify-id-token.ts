@@ -18,6 +18,12 @@ export type TaraIdentity = {
   acr: string;
   /** Seconds; TARA sends no auth_time, so the ID token's iat stands in. */
   authTime: number;
+  /** Scope `email` (spec §4.1.2): the eesti.ee address; TARA always says unverified. */
+  email: string | null;
+  emailVerified: boolean | null;
+  /** Scope `phone` (spec §4.1.3), Mobile-ID only: E.164, verified by the login. */
+  phoneNumber: string | null;
+  phoneNumberVerified: boolean | null;
 };
 
 export type IdTokenExpectations = {
@@ -37,6 +43,14 @@ const profileSchema = z
   })
   .partial();
 
+/** TARA's contact claims (spec §4.3.3); absent unless the scope was asked for and TARA had the value. */
+const contactSchema = z.object({
+  email: storableString.max(320).optional(),
+  email_verified: z.boolean().optional(),
+  phone_number: storableString.max(32).optional(),
+  phone_number_verified: z.boolean().optional(),
+});
+
 /** Upper bound on an ID token's age at arrival (TARA issues them for 40 s). */
 const MAX_ID_TOKEN_AGE_S = 300;
 
@@ -45,7 +59,8 @@ const invalidIdToken = (why: string) =>
 
 /**
  * Every check TARA.md requires of a client: signature with the JWKS key named
- * by kid, exact issuer, audience = our client id (a single string), exp/iat
+ * by kid, exact issuer, audience = our client id (spec §5.1.4; a string or a
+ * one-element array, both allowed by OIDC Core §2), exp/iat
  * with the configured skew, state and nonce, amr within the requested
  * methods, acr at least the requested level.
  */
@@ -68,7 +83,9 @@ export async function verifyIdToken(
   } catch (err) {
     throw joseFailure(err);
   }
-  if (typeof payload.aud !== "string") throw invalidIdToken("the audience is not a single client id");
+  // jose checked that the client id is among the audiences; any other audience is refused.
+  const audiences = typeof payload.aud === "string" ? [payload.aud] : (payload.aud ?? []);
+  if (audiences.length !== 1) throw invalidIdToken("the audience is not this client alone");
   if (payload.nonce !== expected.nonce) throw invalidIdToken("the nonce does not match the login");
   if (payload.state !== undefined && payload.state !== expected.state) {
     throw invalidIdToken("the state does not match the login");
@@ -98,6 +115,8 @@ export async function verifyIdToken(
 
   const profile = profileSchema.safeParse(payload.profile_attributes ?? {});
   if (!profile.success) throw invalidIdToken("profile_attributes is malformed");
+  const contact = contactSchema.safeParse(payload);
+  if (!contact.success) throw invalidIdToken("email or phone_number claims are malformed");
   return {
     sub: payload.sub,
     givenName: profile.data.given_name ?? null,
@@ -106,10 +125,16 @@ export async function verifyIdToken(
     amr,
     acr: payload.acr,
     authTime: typeof payload.auth_time === "number" ? payload.auth_time : payload.iat!,
+    email: contact.data.email ?? null,
+    emailVerified: contact.data.email_verified ?? null,
+    phoneNumber: contact.data.phone_number ?? null,
+    phoneNumberVerified: contact.data.phone_number_verified ?? null,
   };
 }
 
 function joseFailure(err: unknown): TimError {
+  // TIM's TARA transport already said what went wrong (timeout, unreachable, TARA_CA_FILE).
+  if (err instanceof TimError) return err;
   if (err instanceof errors.JWKSTimeout) return taraTimeout();
   if (err instanceof errors.JWKSNoMatchingKey) return invalidIdToken("it is signed with a key (kid) TARA does not publish");
   if (err instanceof errors.JWKSInvalid || err instanceof errors.JWKSMultipleMatchingKeys) return taraUnavailable("JWKS");

@@ -15,7 +15,7 @@ export type TokenKind = (typeof TOKEN_KINDS)[number];
 export type MetadataColumn = {
   readonly column: string;
   readonly field: string;
-  readonly sqlType: "uuid" | "text" | "timestamptz" | "jsonb";
+  readonly sqlType: "uuid" | "text" | "timestamptz" | "jsonb" | "boolean";
   readonly nullable: boolean;
   /** SQL used when a row omits the field. */
   readonly default?: string;
@@ -46,9 +46,14 @@ const sharedColumns = (tokenType: string): MetadataColumn[] => [
 ];
 
 /** What a TARA row records of the login beyond the shared columns; an extension carries it along unchanged. */
-const TARA_LOGIN_COLUMNS = ["auth_method", "level_of_assurance", "session_id", "oauth_state_id", "given_name", "family_name"].map(
-  (name) => column(name, "text", true),
-);
+const TARA_LOGIN_COLUMNS = [
+  ...["auth_method", "level_of_assurance", "session_id", "oauth_state_id", "given_name", "family_name"].map((name) => column(name, "text", true)),
+  // TARA's contact claims (TARA spec §4.1.2 scope email, §4.1.3 scope phone), when TARA issued them.
+  column("email", "text", true),
+  column("email_verified", "boolean", true),
+  column("phone_number", "text", true),
+  column("phone_number_verified", "boolean", true),
+];
 
 /** Usage counters, kept beside the insert-only metadata row (per kind's token_usage) and archived with it. */
 export const USAGE_COLUMNS = ["use_count", "last_used_at"] as const;

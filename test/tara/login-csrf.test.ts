@@ -33,7 +33,7 @@ async function expectNothingIssued(state: string) {
 test("the login start sets a short-lived HttpOnly cookie on the callback path holding the state's SHA-256", async () => {
   const { state, binding } = await attackerCallback(new Browser());
   const hash = createHash("sha256").update(state).digest("base64url");
-  expect(binding).toBe(`TIM_TARA_STATE=${hash}; Path=/auth/callback/tara; HttpOnly; SameSite=Lax; Max-Age=600`);
+  expect(binding).toBe(`TIM_TARA_STATE=${hash}; Path=/auth/callback/tara; HttpOnly; SameSite=Lax; Max-Age=1800`);
 });
 
 test("a callback link handed to a victim is refused for the victim and still works for the attacker's browser", async () => {

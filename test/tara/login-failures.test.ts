@@ -38,9 +38,9 @@ async function loginWithFault(faults: StandInFaults, query: Record<string, strin
   return { res, state: started.state };
 }
 
-test("user_cancel on TARA's page: a clear page, no token, no metadata, state burnt", async () => {
+test("user_cancel on TARA's page: back where the login started, marked cancelled; no token, no metadata, state burnt", async () => {
   const browser = new Browser();
-  const start = await browser.fetch(`${world.tim.url}/auth/login/tara`);
+  const start = await browser.fetch(`${world.tim.url}/auth/login/tara?redirect_uri=${encodeURIComponent("/me?tab=tokens")}`);
   const state = new URL(start.headers.get("location")!).searchParams.get("state")!;
   const { page } = await browser.followUntil(start.headers.get("location")!, world.callbackUrl);
   const html = await page!.text();
@@ -55,9 +55,11 @@ test("user_cancel on TARA's page: a clear page, no token, no metadata, state bur
   const { url: callback } = await browser.followUntil(new URL(cancelled.headers.get("location")!, action).toString(), world.callbackUrl);
   expect(new URL(callback).searchParams.get("error")).toBe("user_cancel");
   const res = await browser.fetch(callback);
-  const text = await expectRefused(res, state, 400, "user_cancel");
-  expect(res.headers.get("content-type")).toContain("text/html");
-  expect(text).toContain("Login cancelled");
+  expect(res.status).toBe(303);
+  expect(res.headers.get("location")).toBe("/me?tab=tokens&tara_login=cancelled");
+  expect(res.headers.getSetCookie().some((c) => c.startsWith("TIM_TARA_JWT="))).toBe(false);
+  expect(browser.cookie(world.callbackUrl, "TIM_TARA_STATE")).toBeUndefined();
+  await expectNothingIssued(state);
   const row = await (await db()).taraOauthState.findUniqueOrThrow({ where: { state } });
   expect(row.consumedAt).not.toBeNull();
 });
@@ -179,7 +181,7 @@ test("an authorization code cannot be used twice at TARA", async () => {
   const second = await startJsonLogin(world);
   callback.searchParams.set("state", second.state);
   const res = await fetch(callback, { headers: { accept: "application/json" } });
-  await expectRefused(res, second.state, 502, "tara_token_error");
+  await expectRefused(res, second.state, 400, "tara_invalid_grant");
 });
 
 test("login start refuses redirect targets outside TIM_ALLOWED_REDIRECTS", async () => {

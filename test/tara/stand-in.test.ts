@@ -41,7 +41,7 @@ async function redeem(code: string, auth: Record<string, string> = { authorizati
   });
 }
 
-test("discovery at TARA's paths: issuer without trailing slash, code flow, client_secret_basic, RS256, no logout", async () => {
+test("discovery at TARA's paths: issuer without trailing slash, code flow, client_secret_basic or _post, RS256, no logout", async () => {
   expect(tara.issuer).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
   const doc = await (await fetch(`${tara.issuer}/.well-known/openid-configuration`)).json();
   const legacy = await (await fetch(`${tara.issuer}/oidc/.well-known/openid-configuration`)).json();
@@ -54,7 +54,8 @@ test("discovery at TARA's paths: issuer without trailing slash, code flow, clien
     userinfo_endpoint: `${tara.issuer}/oidc/profile`,
     response_types_supported: ["code"],
     grant_types_supported: ["authorization_code"],
-    token_endpoint_auth_methods_supported: ["client_secret_basic"],
+    // TARA spec §4.3: basic by default, post when registered so.
+    token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post"],
     id_token_signing_alg_values_supported: ["RS256"],
     acr_values_supported: ["low", "substantial", "high"],
   });

@@ -1,5 +1,5 @@
 import { resetConfig } from "@/lib/config/env";
-import { startTaraStandIn, type TaraStandIn } from "@/lib/tara/stand-in/server";
+import { startTaraStandIn, type TaraStandIn, type TaraStandInOptions } from "@/lib/tara/stand-in/server";
 import { startTestServer, type TestServer } from "@/test/support/http";
 
 export const CLIENT_ID = "tim-test-client";
@@ -13,13 +13,17 @@ export type TaraWorld = {
 };
 
 /**
- * TIM's API over real HTTP plus a TARA stand-in registered with TIM's callback,
+ * TIM's API over real HTTP plus a TARA stand-in registered with TIM's callback
+ * (and, when given, a registration detail such as the client auth method),
  * and the environment pointing TIM at it.
  */
-export async function startTaraWorld(env: Record<string, string> = {}): Promise<TaraWorld> {
+export async function startTaraWorld(
+  env: Record<string, string> = {},
+  registration: Pick<TaraStandInOptions, "clientAuthMethod" | "tls"> = {},
+): Promise<TaraWorld> {
   const tim = await startTestServer();
   const callbackUrl = `${tim.url}/auth/callback/tara`;
-  const tara = await startTaraStandIn({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, redirectUris: [callbackUrl] });
+  const tara = await startTaraStandIn({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, redirectUris: [callbackUrl], ...registration });
   Object.assign(process.env, {
     TARA_ISSUER: tara.issuer,
     TARA_CLIENT_ID: CLIENT_ID,
@@ -41,6 +45,9 @@ export async function startTaraWorld(env: Record<string, string> = {}): Promise<
 
 /** A minimal browser: follows redirects by hand and keeps cookies per host, sent only under their Path. */
 export class Browser {
+  /** `send` makes the requests (default: fetch), e.g. one trusting a test CA. */
+  constructor(private readonly send: (url: string, init: RequestInit) => Promise<Response> = fetch) {}
+
   private readonly jar = new Map<string, Map<string, { value: string; path: string }>>();
 
   cookieHeader(url: string): string {
@@ -59,7 +66,7 @@ export class Browser {
     const headers = new Headers(init.headers);
     const cookies = this.cookieHeader(url);
     if (cookies) headers.set("cookie", cookies);
-    const res = await fetch(url, { ...init, headers, redirect: "manual" });
+    const res = await this.send(url, { ...init, headers, redirect: "manual" });
     const host = new URL(url).host;
     for (const line of res.headers.getSetCookie()) {
       const [pair, ...attrs] = line.split(";");
@@ -103,10 +110,15 @@ export async function startJsonLogin(world: TaraWorld, query: Record<string, str
 }
 
 /** Runs TARA's side of a login (autologin as `personalCode`) and returns the callback URL TARA sent the browser to. */
-export async function taraCallbackUrl(world: TaraWorld, authorizationUrl: string, personalCode: string): Promise<string> {
+export async function taraCallbackUrl(
+  world: TaraWorld,
+  authorizationUrl: string,
+  personalCode: string,
+  browser = new Browser(),
+): Promise<string> {
   const url = new URL(authorizationUrl);
   url.searchParams.set("autologin", personalCode);
-  const { url: callback } = await new Browser().followUntil(url.toString(), world.callbackUrl);
+  const { url: callback } = await browser.followUntil(url.toString(), world.callbackUrl);
   if (!callback.startsWith(world.callbackUrl)) throw new Error(`TARA did not return to the callback: ${callback}`);
   return callback;
 }

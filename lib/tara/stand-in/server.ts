@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer as createTlsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { SignJWT, calculateJwkThumbprint, decodeJwt, exportJWK, generateKeyPair, type CryptoKey, type JWK } from "jose";
 import Provider, { errors, interactionPolicy, type Configuration, type KoaContextWithOIDC } from "oidc-provider";
@@ -16,7 +17,15 @@ export type TaraStandInOptions = {
   publicHost?: string;
   clientId: string;
   clientSecret: string;
+  /**
+   * The token-endpoint authentication the client is registered with (TARA
+   * spec §4.3: one method per client, basic unless registered otherwise); a
+   * request using the other one is refused with `invalid_client`, as at TARA.
+   */
+  clientAuthMethod?: "client_secret_basic" | "client_secret_post";
   redirectUris: string[];
+  /** Serve HTTPS with this key and certificate (PEM), as TARA does; default plain HTTP on loopback. */
+  tls?: { key: string; cert: string };
 };
 
 /**
@@ -29,8 +38,14 @@ export type StandInFaults = {
   idTokenClaims?: Record<string, unknown>;
   /** Sign ID tokens with a key whose kid is not in the JWKS. */
   unknownKid?: boolean;
-  /** The token endpoint drops the connection ("down") or answers after a delay. */
-  tokenEndpoint?: "down" | { delayMs: number };
+  /** The token endpoint drops the connection ("down"), answers after a delay, or fails with this HTTP status. */
+  tokenEndpoint?: "down" | { delayMs: number } | { status: number };
+  /**
+   * Token requests are allowed only from these remote addresses, as in TARA's
+   * production environment (spec §4 "Identity token request allowed IP
+   * addresses"); others get 400 `unauthorized_client`.
+   */
+  registeredAddresses?: string[];
 };
 
 export type TaraStandIn = {
@@ -40,26 +55,27 @@ export type TaraStandIn = {
   setFaults(faults: StandInFaults): void;
 };
 
-const TTL = { AuthorizationCode: 30, IdToken: 40, AccessToken: 40, Interaction: 600, Session: 600, Grant: 600 };
+/** TARA's lifetimes in seconds (specification §6.2): code 30 s, ID token 40 s, login session 30 min. */
+const TTL = { AuthorizationCode: 30, IdToken: 40, AccessToken: 40, Interaction: 1800, Session: 1800, Grant: 1800 };
 
 const INTERACTION_PATH = /^\/interaction\/([\w-]+)$/;
 
 /**
  * A local identity provider that behaves like TARA on the wire (TARA.md):
- * TARA's paths, code flow with client_secret_basic, RS256 ID tokens with
+ * TARA's paths, code flow with client_secret_basic or _post, RS256 ID tokens with
  * TARA's claims and lifetimes, TARA's errors, a persona login page with
  * Cancel, and `autologin=<personal code>` for scripted logins.
  */
 export async function startTaraStandIn(options: TaraStandInOptions): Promise<TaraStandIn> {
   const host = options.host ?? "127.0.0.1";
-  const server = createServer();
+  const server = options.tls ? createTlsServer({ key: options.tls.key, cert: options.tls.cert }) : createServer();
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? 0, host, resolve);
   });
   const { port } = server.address() as AddressInfo;
   const issuerHost = options.publicHost ?? host;
-  const issuer = `http://${issuerHost.includes(":") ? `[${issuerHost}]` : issuerHost}:${port}`;
+  const issuer = `${options.tls ? "https" : "http"}://${issuerHost.includes(":") ? `[${issuerHost}]` : issuerHost}:${port}`;
 
   const signing = await generateSigningKey();
   const foreign = await generateSigningKey();
@@ -69,6 +85,20 @@ export async function startTaraStandIn(options: TaraStandInOptions): Promise<Tar
 
   const provider = new Provider(issuer, providerConfiguration(options, signing.privateJwk, loginContext));
   provider.proxy = false;
+
+  // TARA accepts only the registered client authentication (spec §4.3); oidc-provider takes basic and post alike.
+  const registeredAuth = options.clientAuthMethod ?? "client_secret_basic";
+  provider.use(async (ctx, next) => {
+    if (ctx.path === TARA_PATHS.token && ctx.method === "POST") {
+      const sentBasic = /^basic\s/i.test(ctx.headers.authorization ?? "");
+      if (sentBasic !== (registeredAuth === "client_secret_basic")) {
+        ctx.status = 401;
+        ctx.body = { error: "invalid_client", error_description: `client authentication must use ${registeredAuth}` };
+        return;
+      }
+    }
+    await next();
+  });
 
   // Faults and TARA's exact ID-token shape are applied to the token response.
   provider.use(async (ctx, next) => {
@@ -87,12 +117,16 @@ export async function startTaraStandIn(options: TaraStandInOptions): Promise<Tar
     if (url.pathname === TARA_PATHS.legacyDiscovery) {
       req.url = TARA_PATHS.discovery + url.search;
     }
+    if (url.pathname === TARA_PATHS.token && faults.registeredAddresses && !faults.registeredAddresses.includes(req.socket.remoteAddress ?? "")) {
+      return answerJson(res, 400, { error: "unauthorized_client", error_description: "Request from an unregistered IP address" });
+    }
     if (url.pathname === TARA_PATHS.token && faults.tokenEndpoint) {
       const fault = faults.tokenEndpoint;
       if (fault === "down") {
         req.socket.destroy();
         return;
       }
+      if ("status" in fault) return answerJson(res, fault.status, { error: "server_error", error_description: "stand-in fault" });
       setTimeout(() => handle(req, res), fault.delayMs).unref();
       return;
     }
@@ -150,7 +184,7 @@ function providerConfiguration(
         redirect_uris: options.redirectUris,
         response_types: ["code"],
         grant_types: ["authorization_code"],
-        token_endpoint_auth_method: "client_secret_basic",
+        token_endpoint_auth_method: options.clientAuthMethod ?? "client_secret_basic",
         id_token_signed_response_alg: "RS256",
       },
     ],
@@ -162,7 +196,7 @@ function providerConfiguration(
       userinfo: TARA_PATHS.userinfo,
     },
     responseTypes: ["code"],
-    clientAuthMethods: ["client_secret_basic"],
+    clientAuthMethods: ["client_secret_basic", "client_secret_post"],
     scopes: ["openid", "idcard", "mid", "smartid", "eidas", "eidasonly", "email", "phone"],
     acrValues: [...ACR_LEVELS],
     claims: {
@@ -313,6 +347,11 @@ async function finishLogin(
     { login: { accountId: persona.sub, acr: persona.acr, amr: [persona.amr] }, consent: { grantId } },
     { mergeWithLastSubmission: false },
   );
+}
+
+function answerJson(res: ServerResponse, status: number, body: Record<string, string>): void {
+  res.writeHead(status, { "content-type": "application/json;charset=UTF-8", "cache-control": "no-store" });
+  res.end(JSON.stringify(body));
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {

@@ -43,6 +43,7 @@ export async function startStandInIfNeeded(requestedHost: string | undefined, po
     port: cfg.TARA_STAND_IN_PORT,
     clientId,
     clientSecret,
+    clientAuthMethod: cfg.TARA_CLIENT_AUTH_METHOD,
     redirectUris: [redirectUri],
   });
   overrideConfig({

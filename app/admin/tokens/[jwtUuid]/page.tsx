@@ -31,6 +31,14 @@ export default async function TokenPage({ params }: { params: Promise<{ jwtUuid:
         {detail.kind === "tara" ? "TIM TARA JWT" : "Custom JWT"} · <Badge value={detail.status} />
       </PageTitle>
 
+      {typeof m.oauthStateId === "string" ? (
+        <p className="mb-4 text-sm">
+          <Link className="text-sky-700 underline" href={`/admin/tara-logins/${encodeURIComponent(m.oauthStateId)}`} data-testid="protocol-log-link">
+            TARA protocol log of this login
+          </Link>
+        </p>
+      ) : null}
+
       {detail.revocation ? (
         <Notice kind="info" testId="revocation">
           Revoked at <When at={detail.revocation.at} /> by {detail.revocation.revokedBy ?? "unknown"}

@@ -10,5 +10,5 @@ export const dynamic = "force-dynamic";
 export const GET = route(
   // Oversized or repeated garbage parameters are treated as an unknown state.
   { auth: "public", query: callbackQuerySchema.catch({}) },
-  async ({ req, query }) => callbackResponse(await completeTaraLogin(query, readCookie(req, TARA_STATE_COOKIE)), req),
+  async ({ req, query }) => callbackResponse(await completeTaraLogin(query, readCookie(req, TARA_STATE_COOKIE), req.url), req),
 );

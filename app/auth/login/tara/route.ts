@@ -2,6 +2,7 @@ import { json } from "@/lib/http/handler";
 import { route } from "@/lib/http/route";
 import { wantsJson } from "@/lib/tara/callback-response";
 import { loginQuerySchema, startTaraLogin } from "@/lib/tara/login";
+import { pageLocale } from "@/lib/tara/locale";
 import { errorPage } from "@/lib/tara/pages";
 
 export const dynamic = "force-dynamic";
@@ -12,7 +13,11 @@ export const dynamic = "force-dynamic";
  * result at POST /auth/login/tara/result).
  */
 export const GET = route(
-  { auth: "public", query: loginQuerySchema, errorReply: (err, req) => (wantsJson(req) ? undefined : errorPage(err)) },
+  {
+    auth: "public",
+    query: loginQuerySchema,
+    errorReply: (err, req) => (wantsJson(req) ? undefined : errorPage(err, pageLocale(new URL(req.url).searchParams.get("ui_locales"), req.headers.get("accept-language")))),
+  },
   async ({ req, query }) => {
     const asJson = wantsJson(req);
     const login = await startTaraLogin(query, asJson ? "json" : "redirect");
