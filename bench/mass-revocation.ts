@@ -12,8 +12,8 @@
  */
 import { parseArgs } from "node:util";
 import pg from "pg";
-import { revokeByQuery } from "@/lib/admin/revoke-query";
-import { registerConsole } from "@/lib/admin/start";
+import { revokeByQuery } from "@/lib/admin/revoke-by-query";
+import { massRevocation } from "@/lib/admin/revoke-query";
 import { resetConfig } from "@/lib/config/env";
 import { closeDb } from "@/lib/db/client";
 import { migrate } from "@/lib/db/migrate";
@@ -52,13 +52,13 @@ async function revokeAll(jwtName: string, rows: number): Promise<Measured> {
   if (result.mode !== "job") throw new Error("expected a background job");
   const started = performance.now();
   const batchTimes: number[] = [];
-  let state = await beginBulkJob("mass_revocation", result.runId);
+  let state = await beginBulkJob(massRevocation, result.runId);
   while (!state.done) {
     const t = performance.now();
-    state = await continueBulkJob("mass_revocation", state, 1);
+    state = await continueBulkJob(massRevocation, state, 1);
     batchTimes.push(performance.now() - t);
   }
-  await endBulkJob("mass_revocation", state);
+  await endBulkJob(massRevocation, state);
   const seconds = (performance.now() - started) / 1000;
   const run = await getJobRun(result.runId);
   const tenth = Math.max(1, Math.floor(batchTimes.length / 10));
@@ -86,7 +86,6 @@ async function main(): Promise<void> {
   const lines: string[] = [];
   try {
     await migrate();
-    registerConsole();
     await client.connect();
     for (const size of SIZES) {
       const jwtName = `MASS_${size}`;

@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 
 /** Inputs of `next build`: when their content changes, the build is stale. */
-const INPUTS = ["app", "lib", "server", "public", "inngest", "prisma/schema.prisma", "package-lock.json", "next.config.js", "postcss.config.mjs", "tsconfig.json"];
+const INPUTS = ["app", "lib", "server", "public", "prisma/schema.prisma", "package-lock.json", "next.config.js", "postcss.config.mjs", "tsconfig.json"];
 const SKIP = new Set(["node_modules", "generated", ".next"]);
 
 function walk(target: string, files: string[]): void {

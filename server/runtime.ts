@@ -2,7 +2,6 @@
  * Everything TIM prepares after migrations and before serving: signing key,
  * bootstrap API client, the local TARA stand-in and the background-job runner.
  */
-import { registerConsole } from "@/lib/admin/start";
 import { ensureBootstrapClient } from "@/lib/clients/bootstrap";
 import { config } from "@/lib/config/env";
 import { startJobRunner } from "@/lib/jobs/start";
@@ -40,8 +39,6 @@ export async function prepareRuntime(options: { requestedHost: string | undefine
     `Sign in at /signin (console: /admin, own sessions: /me). Administrators: ${admins || "none — set TIM_ADMIN_SUBJECTS to personal codes"}.`,
   );
 
-  // Before the runner: jobs write audit entries and run mass revocations through the console's handlers.
-  registerConsole();
   const jobs = await startJobRunner();
   stops.push(jobs.stop);
   notes.push(`Background jobs: ${jobs.mode}.`);

@@ -2,14 +2,13 @@ import { z } from "zod";
 import type { AuditActor } from "@/lib/audit/actors";
 import { ACTOR_TYPES } from "@/lib/audit/event";
 import { recordAudit } from "@/lib/audit/record";
-import { config } from "@/lib/config/env";
 import { db } from "@/lib/db/client";
 import { Prisma } from "@/lib/generated/prisma/client";
-import { TimError, badRequest } from "@/lib/http/errors";
-import { describeZodError } from "@/lib/http/handler";
-import { addBulkProgress, registerBulkJobHandler, requestBulkJob, type BulkJobHandler } from "@/lib/jobs/bulk";
+import { badRequest } from "@/lib/http/errors";
+import { addBulkProgress, defineBulkJob, type BulkJob, type BulkJobHandler } from "@/lib/jobs/bulk";
+import { events } from "@/lib/jobs/events";
 import { countTokens } from "@/lib/reporting/count";
-import { filtersToParams, kindsFor, tokenFilterSchema, type TokenFilters } from "@/lib/reporting/filters";
+import { kindsFor, tokenFilterSchema, type TokenFilters } from "@/lib/reporting/filters";
 import { whereFor } from "@/lib/reporting/query";
 import { KINDS } from "@/lib/tokens/kinds";
 import { searchTokens, type TokenReportRow } from "@/lib/reporting/search";
@@ -33,7 +32,7 @@ const JOB_CHUNK = 1_000;
 export const revocationReasonSchema = storableString.trim().min(3, "give a reason (at least 3 characters)").max(500);
 
 /** The filters as the revocation applies them: active tokens only, issued no later than `at`. */
-function scoped(filters: TokenFilters, at: Date): TokenFilters {
+export function scoped(filters: TokenFilters, at: Date): TokenFilters {
   if (!QUERY_FIELDS.some((f) => filters[f] !== undefined)) {
     throw badRequest("A revocation by query needs at least one filter (subject, JWT name, issue time, claim key, API client, TARA method…).");
   }
@@ -61,7 +60,7 @@ type RevokedBatch = { revoked: number; picked: number; lastId: string | null };
  * the table by id, so each batch reads only rows it has not seen (revoked ones
  * no longer match, but re-scanning past them made every batch slower than the last).
  */
-async function revokeMatching(
+export async function revokeMatching(
   tx: Prisma.TransactionClient,
   kind: TokenKind,
   query: TokenFilters,
@@ -88,77 +87,6 @@ async function revokeMatching(
   return { revoked: Number(row.n), picked: Number(row.picked), lastId: row.last_id };
 }
 
-export type RevocationByQueryResult =
-  | { mode: "done"; revoked: number }
-  | { mode: "job"; runId: string; matched: number };
-
-export async function revokeByQuery(input: {
-  filters: TokenFilters;
-  reason: string;
-  /** The count the administrator typed to confirm; must equal the current match count. */
-  confirmCount: number;
-  actor: AuditActor;
-  revokedBy: string;
-  requestId?: string | null;
-}): Promise<RevocationByQueryResult> {
-  const reason = revocationReasonSchema.safeParse(input.reason);
-  if (!reason.success) throw badRequest(describeZodError(reason.error));
-  const at = new Date();
-  const query = scoped(input.filters, at);
-  const params = filtersToParams(input.filters);
-  const changed = (matched: number) =>
-    new TimError("count_changed", `${matched} active tokens match, not ${input.confirmCount}: type the number the preview shows (it may have changed since).`, { matched });
-
-  const matched = await countTokens(query, at);
-  if (matched === 0) throw badRequest("No active token matches these filters; nothing was revoked.");
-  if (matched !== input.confirmCount) throw changed(matched);
-
-  if (matched > config().TIM_BULK_REVOKE_INLINE_MAX) {
-    registerMassRevocationHandler();
-    const jobParams: MassRevocationParams = {
-      query: filtersToParams(query),
-      shown_query: params,
-      reason: reason.data,
-      revoked_by: input.revokedBy,
-      actor: input.actor,
-      request_id: input.requestId ?? null,
-      at: at.toISOString(),
-    };
-    const runId = await requestBulkJob("mass_revocation", { requestedBy: input.revokedBy, params: jobParams });
-    await (await db()).$transaction((tx) =>
-      recordAudit(tx, {
-        actor: input.actor,
-        action: "tokens.revoke_by_query.queued",
-        target: { query: params, run_id: runId },
-        reason: reason.data,
-        counts: { matched },
-        requestId: input.requestId,
-      }),
-    );
-    return { mode: "job", runId, matched };
-  }
-
-  const revoked = await (await db()).$transaction(
-    async (tx) => {
-      let total = 0;
-      for (const kind of kindsFor(query)) total += (await revokeMatching(tx, kind, query, { reason: reason.data, revokedBy: input.revokedBy }, at)).revoked;
-      // Another revocation in between changes the number: nothing is revoked then.
-      if (total !== input.confirmCount) throw changed(total);
-      await recordAudit(tx, {
-        actor: input.actor,
-        action: "tokens.revoke_by_query",
-        target: { query: params },
-        reason: reason.data,
-        counts: { matched, revoked: total },
-        requestId: input.requestId,
-      });
-      return total;
-    },
-    { timeout: 120_000 },
-  );
-  return { mode: "done", revoked };
-}
-
 // ------------------------------------------------------ background job ---
 
 const massRevocationParamsSchema = z.object({
@@ -170,7 +98,7 @@ const massRevocationParamsSchema = z.object({
   request_id: z.string().nullable(),
   at: z.iso.datetime(),
 });
-type MassRevocationParams = z.infer<typeof massRevocationParamsSchema>;
+export type MassRevocationParams = z.infer<typeof massRevocationParamsSchema>;
 
 function jobQuery(params: unknown): { p: MassRevocationParams; query: TokenFilters; at: Date } {
   const p = massRevocationParamsSchema.parse(params);
@@ -238,6 +166,11 @@ export const massRevocationHandler: BulkJobHandler = {
   },
 };
 
-export function registerMassRevocationHandler(): void {
-  registerBulkJobHandler("mass_revocation", massRevocationHandler);
-}
+/** Mass revocation (`mass-revocation`): revocations by query too large for one request (lib/admin/revoke-by-query.ts queues them). */
+export const massRevocation: BulkJob = { kind: "mass_revocation", handler: massRevocationHandler };
+
+export const massRevocationJob = defineBulkJob(massRevocation, {
+  id: "mass-revocation",
+  name: "Mass revocation",
+  event: events.revocationRequested,
+});

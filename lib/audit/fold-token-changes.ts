@@ -1,3 +1,4 @@
+import { defineJob } from "@/lib/jobs/define";
 import { revokedByActor } from "@/lib/audit/actors";
 import type { AuditEvent } from "@/lib/audit/event";
 import { recordAudit } from "@/lib/audit/record";
@@ -179,3 +180,17 @@ export async function foldTokenChanges(): Promise<FoldResult> {
     if (!batch.more) return { folded, batches, foldedTo: batch.foldedTo };
   }
 }
+
+/**
+ * Every minute: single revocations and extensions through the token API and
+ * TARA logouts (hot paths that write no audit row) become audit events.
+ * A retry starts again from the durable watermark.
+ */
+export const auditFoldJob = defineJob({
+  id: "audit-fold",
+  name: "Audit: fold token-API changes into the trail",
+  trigger: { cron: "* * * * *" },
+  concurrency: 1,
+  retries: 3,
+  handler: async ({ step }) => step.run("fold", () => foldTokenChanges()),
+});

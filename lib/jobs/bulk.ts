@@ -1,13 +1,16 @@
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { TimError } from "@/lib/http/errors";
-import { getJobRun, reportJobProgress, startJobRun, finishJobRun } from "@/lib/jobs/runs";
-import { sendEvents } from "@/lib/jobs/send";
+import { getJobRun, reportJobProgress, finishJobRun } from "@/lib/jobs/runs";
+import { defineJob } from "@/lib/jobs/define";
+import { bulkJobRequestedData, type EventType } from "@/lib/jobs/events";
+import { runInSlices } from "@/lib/jobs/slices";
 
 /**
  * Large exports and mass revocations for sets too big for one request. The
- * console (issue 4) owns what is exported or revoked; it registers a handler
- * per kind that works through the set in chunks. This module runs the
- * mechanics: the job_runs row, chunking, progress, completion.
+ * domain owns what is exported or revoked (a handler that works through the
+ * set in chunks, lib/reporting/export-job.ts and lib/admin/revoke-query.ts);
+ * this module runs the mechanics: the job_runs row, chunking, progress,
+ * completion. Queuing one is lib/jobs/request-bulk-job.ts.
  */
 export type BulkJobKind = "export" | "mass_revocation";
 
@@ -28,41 +31,8 @@ export interface BulkJobHandler {
   finish?(params: unknown, runId: string): Promise<Prisma.InputJsonValue>;
 }
 
-const SLOT = Symbol.for("tim.jobs.bulk-handlers");
-const handlers: Map<BulkJobKind, BulkJobHandler> = ((globalThis as Record<symbol, unknown>)[SLOT] ??= new Map()) as Map<
-  BulkJobKind,
-  BulkJobHandler
->;
-
-export function registerBulkJobHandler(kind: BulkJobKind, handler: BulkJobHandler | undefined): void {
-  if (handler) handlers.set(kind, handler);
-  else handlers.delete(kind);
-}
-
-function handlerFor(kind: BulkJobKind): BulkJobHandler {
-  const handler = handlers.get(kind);
-  if (!handler) throw new TimError("job_unavailable", `No ${kind} handler is registered in this process.`);
-  return handler;
-}
-
-const EVENT_BY_KIND = { export: "tim/export.requested", mass_revocation: "tim/revocation.requested" } as const;
-
-/** Queues a bulk job; returns the job_runs id the console polls for progress. */
-export async function requestBulkJob(
-  kind: BulkJobKind,
-  input: { requestedBy: string; params: Prisma.InputJsonValue },
-): Promise<string> {
-  handlerFor(kind);
-  const runId = await startJobRun({
-    job: kind,
-    trigger: "console",
-    requestedBy: input.requestedBy,
-    params: input.params,
-    status: "queued",
-  });
-  await sendEvents([{ name: EVENT_BY_KIND[kind], data: { run_id: runId } }]);
-  return runId;
-}
+/** A kind with the handler that does its work. */
+export type BulkJob = { kind: BulkJobKind; handler: BulkJobHandler };
 
 /** Adds a chunk's count to its run inside the chunk's own transaction. */
 export async function addBulkProgress(tx: Prisma.TransactionClient, runId: string, processed: number): Promise<void> {
@@ -72,19 +42,18 @@ export async function addBulkProgress(tx: Prisma.TransactionClient, runId: strin
 
 export type BulkState = { runId: string; cursor: string | null; done: boolean; processed: number };
 
-export async function beginBulkJob(kind: BulkJobKind, runId: string): Promise<BulkState> {
+export async function beginBulkJob({ kind, handler }: BulkJob, runId: string): Promise<BulkState> {
   const run = await getJobRun(runId);
   if (!run || run.job !== kind) throw new TimError("not_found", `No ${kind} run ${runId}.`);
-  const total = await handlerFor(kind).count(run.params);
+  const total = await handler.count(run.params);
   await reportJobProgress(runId, { status: "running", done: 0, total });
   return { runId, cursor: null, done: false, processed: 0 };
 }
 
 /** Runs up to `maxChunks` chunks and records progress after each. */
-export async function continueBulkJob(kind: BulkJobKind, state: BulkState, maxChunks = 10): Promise<BulkState> {
+export async function continueBulkJob({ kind, handler }: BulkJob, state: BulkState, maxChunks = 10): Promise<BulkState> {
   const run = await getJobRun(state.runId);
   if (!run) throw new TimError("not_found", `No ${kind} run ${state.runId}.`);
-  const handler = handlerFor(kind);
   const s = { ...state };
   for (let i = 0; i < maxChunks && !s.done; i++) {
     const chunk = await handler.chunk(run.params, s.cursor, s.runId);
@@ -100,12 +69,35 @@ export async function continueBulkJob(kind: BulkJobKind, state: BulkState, maxCh
   return s;
 }
 
-export async function endBulkJob(kind: BulkJobKind, state: BulkState, error?: unknown): Promise<void> {
+export async function endBulkJob({ handler }: BulkJob, state: BulkState, error?: unknown): Promise<void> {
   if (error !== undefined) {
     await finishJobRun(state.runId, { error, counts: { processed: state.processed } });
     return;
   }
   const run = await getJobRun(state.runId);
-  const result = run ? await handlerFor(kind).finish?.(run.params, state.runId) : undefined;
+  const result = run ? await handler.finish?.(run.params, state.runId) : undefined;
   await finishJobRun(state.runId, { counts: { processed: state.processed }, result });
+}
+
+/** The job of a bulk kind: chunks as steps, progress on the job_runs row. */
+export function defineBulkJob<E extends EventType<string, typeof bulkJobRequestedData>>(
+  bulk: BulkJob,
+  job: { id: string; name: string; event: E },
+) {
+  return defineJob({
+    id: job.id,
+    name: job.name,
+    trigger: { event: job.event },
+    concurrency: 2,
+    retries: 3,
+    handler: async ({ event, step }) => {
+      const { run_id: runId } = event.data;
+      const state = await runInSlices(step, "chunks", {
+        begin: () => beginBulkJob(bulk, runId),
+        next: (from) => continueBulkJob(bulk, from),
+        end: (at, error) => endBulkJob(bulk, at, error),
+      });
+      return { runId, processed: state.processed };
+    },
+  });
 }

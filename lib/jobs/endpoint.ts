@@ -1,17 +1,18 @@
 import { serve } from "inngest/next";
-import { inngest } from "@/inngest/client";
-import { functions } from "@/inngest/functions";
 import { config } from "@/lib/config/env";
 import { TimError } from "@/lib/http/errors";
 import { json } from "@/lib/http/handler";
 import { route } from "@/lib/http/route";
+import { inngest } from "@/lib/jobs/inngest/client";
+import { inngestFunctions } from "@/lib/jobs/inngest/functions";
+import { jobs } from "@/lib/jobs/registry";
 import { describeFunction, functionListing } from "@/lib/jobs/runner/functions";
 
 type RouteFn = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
 
 /** The functions and their triggers (cron or event, batch settings), as GET /api/inngest shows them. */
 export function listJobFunctions() {
-  return functions.map((fn) => functionListing(describeFunction(fn)));
+  return jobs.map((job) => functionListing(describeFunction(job)));
 }
 
 /**
@@ -26,7 +27,7 @@ export function inngestEndpoint(): { GET: RouteFn; POST: RouteFn; PUT: RouteFn }
     const { INNGEST_SERVE_ORIGIN, INNGEST_ENABLE_UNAUTHED_SYNC } = config();
     const sdk = serve({
       client: inngest,
-      functions,
+      functions: inngestFunctions,
       serveOrigin: INNGEST_SERVE_ORIGIN,
       enableUnauthedSync: INNGEST_ENABLE_UNAUTHED_SYNC,
     }) as unknown as Record<"GET" | "POST" | "PUT", RouteFn>;
@@ -39,7 +40,7 @@ export function inngestEndpoint(): { GET: RouteFn; POST: RouteFn; PUT: RouteFn }
     );
   });
   const list = route({ auth: "public" }, async () =>
-    json({ mode, app_id: inngest.id, function_count: functions.length, functions: listJobFunctions() }),
+    json({ mode, app_id: inngest.id, function_count: jobs.length, functions: listJobFunctions() }),
   );
   return { GET: list, POST: refuse, PUT: refuse };
 }

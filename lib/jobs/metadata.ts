@@ -1,11 +1,11 @@
 import { z } from "zod";
-import type { MetadataPersist } from "@/inngest/events";
+import { events, type MetadataPersist } from "@/lib/jobs/events";
 import { db } from "@/lib/db/client";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { runIsolating } from "@/lib/db/batcher";
 import { TimError, isDataRefusal } from "@/lib/http/errors";
 import { errorFields, log } from "@/lib/log/logger";
-import { sendEvents } from "@/lib/jobs/send";
+import { defineJob } from "@/lib/jobs/define";
 import { TOKEN_KINDS, byKind, type MetadataColumn, type TokenKind } from "@/lib/tokens/kinds";
 import { INSERT_METADATA_ONCE } from "@/lib/tokens/record-metadata";
 
@@ -30,27 +30,10 @@ export type PendingMetadata =
   | { kind: "custom"; record: Prisma.CustomJwtMetadataCreateManyInput }
   | { kind: "tara"; record: Prisma.TaraJwtMetadataCreateManyInput };
 
-function parseRecord(kind: TokenKind, record: unknown): Record<string, unknown> {
+export function parseRecord(kind: TokenKind, record: unknown): Record<string, unknown> {
   const parsed = RECORD[kind].safeParse(record);
   if (!parsed.success) throw new TimError("invalid_metadata", `The ${kind} metadata row is incomplete.`);
   return parsed.data;
-}
-
-/**
- * For issuance in async mode: resolves once the metadata rows are accepted
- * for persistence; rejects (and the caller must not return the token) if not.
- */
-export async function persistMetadataAsync(items: PendingMetadata[]): Promise<void> {
-  await sendEvents(
-    items.map((item) => {
-      const record = parseRecord(item.kind, item.record);
-      return {
-        name: "tim/metadata.persist" as const,
-        data: { token_type: item.kind, record: JSON.parse(JSON.stringify(record)) as Record<string, unknown> },
-        id: `metadata-${record.jwtUuid}`,
-      };
-    }),
-  );
 }
 
 /**
@@ -94,3 +77,16 @@ async function insertRows(batch: MetadataPersist[]): Promise<{ custom: number; t
   );
   return { custom: c, tara: t };
 }
+
+/** Async metadata persistence (TIM_METADATA_WRITE_MODE=async): idempotent batched inserts. */
+export const persistMetadataJob = defineJob({
+  id: "persist-metadata",
+  name: "Async metadata persistence",
+  trigger: { event: events.metadataPersist },
+  batch: { maxSize: 500, timeoutMs: 1_000 },
+  retries: 10,
+  handler: async ({ events: batch, step }) => {
+    const rows = batch.map((e) => e.data);
+    return step.run("insert-metadata", () => insertPendingMetadata(rows));
+  },
+});

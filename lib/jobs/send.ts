@@ -1,8 +1,10 @@
-import { eventSchemas, type TimEvent } from "@/inngest/events";
 import { runIsolating } from "@/lib/db/batcher";
 import { TimError } from "@/lib/http/errors";
 import { config } from "@/lib/config/env";
-import type { QueuedEvent } from "@/lib/jobs/runner/queue";
+import { eventSchemas, type TimEvent } from "@/lib/jobs/events";
+import { inngest } from "@/lib/jobs/inngest/client";
+import { jobsTriggeredBy } from "@/lib/jobs/registry";
+import { enqueueEvents, type QueuedEvent } from "@/lib/jobs/runner/queue";
 import { errorFields, log } from "@/lib/log/logger";
 
 /**
@@ -17,28 +19,23 @@ const MAX_EVENTS_PER_DELIVERY = 1_000;
 /** Events waiting beyond this are dropped by `emit` (fire-and-forget), never by `sendEvents`. */
 const MAX_BUFFERED_EMITS = 50_000;
 
+// One buffer per process: Next's bundle (console actions) and the server's modules each load lib/ once.
 const SLOT = Symbol.for("tim.jobs.send");
 type State = { waiting: Waiting[]; flushing?: Promise<void>; dropped: number };
 const state: State = ((globalThis as Record<symbol, unknown>)[SLOT] ??= { waiting: [], dropped: 0 }) as State;
 
-// Imported once: every import() call, even of a loaded module, runs the
-// loader's resolve hooks (under tsx a round trip to its worker per delivery).
-let routeEvents: Promise<typeof import("@/lib/jobs/runner/route-events")> | undefined;
-let inngestClient: Promise<typeof import("@/inngest/client")> | undefined;
-
 /**
- * Inngest mode sends events to Inngest; the embedded default stores them in
- * the durable queue table, where this process's runner (or the next one to
- * start) picks them up.
+ * Inngest mode sends events to Inngest; the embedded default stores each
+ * event once for every job the registry says it triggers (durable: survives
+ * a restart), where this process's runner (or the next one to start) picks
+ * them up.
  */
 async function deliver(events: QueuedEvent[]): Promise<void> {
   if (config().jobMode !== "in-process") {
-    const { inngest } = await (inngestClient ??= import("@/inngest/client"));
     await inngest.send(events.map((e) => ({ name: e.name, data: e.data, id: e.id, ts: e.ts })));
     return;
   }
-  const { storeForFunctions } = await (routeEvents ??= import("@/lib/jobs/runner/route-events"));
-  await storeForFunctions(events);
+  await enqueueEvents(events.flatMap((event) => jobsTriggeredBy(event.name).map((functionId) => ({ functionId, event }))));
 }
 
 async function flush(): Promise<void> {

@@ -1,11 +1,14 @@
 import type { JobMode } from "@/lib/jobs/mode";
 import { config } from "@/lib/config/env";
 import { claimJobMode } from "@/lib/jobs/runner/instance";
-import type { RunnerOptions } from "@/lib/jobs/runner/runner";
-import { activeRunner, setActiveRunner } from "@/lib/jobs/runner/route-events";
+import { flushTokenUse } from "@/lib/jobs/record-token-use";
+import { jobs } from "@/lib/jobs/registry";
+import { JobRunner, type RunnerOptions } from "@/lib/jobs/runner/runner";
 import { drainEvents } from "@/lib/jobs/send";
-import { flushTokenUse } from "@/lib/jobs/token-usage";
 import { log } from "@/lib/log/logger";
+
+/** The runner this module started (one per process: the server starts it once). */
+let running: JobRunner | undefined;
 
 export type JobRunnerHandle = { mode: JobMode; stop(): Promise<void> };
 
@@ -30,26 +33,22 @@ export async function startJobRunner(options: RunnerOptions = {}): Promise<JobRu
     log.info("background jobs run on Inngest", { job_mode: mode });
     return { mode, stop: flushAndDrain };
   }
-  if (activeRunner()) throw new Error("The job runner is already running in this process.");
-  const [{ JobRunner }, { functions }] = await Promise.all([
-    import("@/lib/jobs/runner/runner"),
-    import("@/inngest/functions"),
-  ]);
-  const runner = new JobRunner(functions, options);
-  setActiveRunner(runner);
+  if (running) throw new Error("The job runner is already running in this process.");
+  const runner = new JobRunner(jobs, options);
+  running = runner;
   try {
     await runner.start();
   } catch (err) {
-    setActiveRunner(undefined);
+    running = undefined;
     throw err;
   }
-  log.info("background jobs run in-process", { functions: functions.length });
+  log.info("background jobs run in-process", { functions: jobs.length });
   return {
     mode,
     stop: async () => {
       await flushAndDrain();
       await runner.stop();
-      setActiveRunner(undefined);
+      running = undefined;
     },
   };
 }

@@ -1,61 +1,8 @@
-import { MAX_USES_PER_EVENT, type TokenUse } from "@/inngest/events";
 import { db } from "@/lib/db/client";
 import { Prisma } from "@/lib/generated/prisma/client";
-import { emit } from "@/lib/jobs/send";
+import { defineJob } from "@/lib/jobs/define";
+import { events, type TokenUse } from "@/lib/jobs/events";
 import { KINDS, TOKEN_KINDS, type TokenKind } from "@/lib/tokens/kinds";
-
-/**
- * Uses are collected in process this long before they go out: a token in use
- * is typically validated many times a second, and each window costs one row
- * update per token used in it, however often it was used.
- */
-const FLUSH_MS = 5_000;
-/** Distinct tokens collected before the window is handed over early (bounds memory). */
-const MAX_PENDING_TOKENS = 20_000;
-
-type Pending = { kind: TokenKind; jwtUuid: string; count: number; last: number };
-type UsageState = { pending: Map<string, Pending>; timer?: NodeJS.Timeout };
-
-// One collection per process, shared by the custom server's modules and Next's bundle.
-const SLOT = Symbol.for("tim.jobs.token-usage");
-const state: UsageState = ((globalThis as Record<symbol, unknown>)[SLOT] ??= { pending: new Map() }) as UsageState;
-
-/**
- * Called by validation and introspection after a token was accepted; returns
- * at once. Uses of the same token are counted in process and handed to the
- * token-usage function together (every 5 s, as events of up to 1,000 tokens),
- * so a busy validation endpoint adds no database write per request.
- */
-export function recordTokenUse(kind: TokenKind, jwtUuid: string, usedAt?: Date): void {
-  const key = `${kind}:${jwtUuid}`;
-  const at = usedAt ? usedAt.getTime() : Date.now();
-  const known = state.pending.get(key);
-  if (known) {
-    known.count += 1;
-    if (at > known.last) known.last = at;
-    return;
-  }
-  state.pending.set(key, { kind, jwtUuid, count: 1, last: at });
-  if (state.pending.size >= MAX_PENDING_TOKENS) flushTokenUse();
-  else state.timer ??= setTimeout(flushTokenUse, FLUSH_MS).unref();
-}
-
-/** Hands the uses collected so far to the background function (at shutdown, and in tests). */
-export function flushTokenUse(): void {
-  clearTimeout(state.timer);
-  state.timer = undefined;
-  if (state.pending.size === 0) return;
-  const uses: TokenUse[] = [...state.pending.values()].map((u) => ({
-    token_type: u.kind,
-    jwt_uuid: u.jwtUuid,
-    count: u.count,
-    last_used_at: new Date(u.last).toISOString(),
-  }));
-  state.pending = new Map();
-  for (let i = 0; i < uses.length; i += MAX_USES_PER_EVENT) {
-    emit({ name: "tim/token.used", data: { uses: uses.slice(i, i + MAX_USES_PER_EVENT) } });
-  }
-}
 
 // Per kind: the uses of its known tokens added to its usage rows (u: the batch; the CTE <kind>_used counts them).
 const UPSERTS = Prisma.raw(
@@ -103,3 +50,19 @@ export async function applyTokenUsage(
   const row = rows[0];
   return { applied: row.claimed === 1, custom: row.custom, tara: row.tara };
 }
+
+/**
+ * Usage counters: each event carries the uses of up to 1,000 tokens collected
+ * in process (lib/jobs/record-token-use.ts); up to 20 events per batch or 2 s, one statement per batch.
+ */
+export const tokenUsageJob = defineJob({
+  id: "token-usage",
+  name: "Token usage counters",
+  trigger: { event: events.tokenUsed },
+  batch: { maxSize: 20, timeoutMs: 2_000 },
+  retries: 5,
+  handler: async ({ events: batch, step, runId }) => {
+    const uses = batch.flatMap((e) => e.data.uses);
+    return step.run("apply-usage", () => applyTokenUsage(uses, `${runId}:apply-usage`));
+  },
+});

@@ -9,11 +9,12 @@ import { findStoredFile, storedFileResponse } from "@/lib/files/read";
 import type { StoredFile } from "@/lib/files/stored-file";
 import { appendStoredFile, createStoredFile, lockStoredFile } from "@/lib/files/write";
 import { TimError } from "@/lib/http/errors";
-import { addBulkProgress, registerBulkJobHandler, requestBulkJob, type BulkJobHandler } from "@/lib/jobs/bulk";
+import { addBulkProgress, defineBulkJob, type BulkJobHandler } from "@/lib/jobs/bulk";
+import { events } from "@/lib/jobs/events";
 import { getJobRun, listJobRuns, type JobRunView } from "@/lib/jobs/runs";
 import { countTokens } from "@/lib/reporting/count";
 import { EXPORT_CONTENT_TYPES, EXPORT_FORMATS, exportBatch, type ExportFormat } from "@/lib/reporting/export";
-import { filtersToParams, tokenFilterSchema, type TokenFilters } from "@/lib/reporting/filters";
+import { tokenFilterSchema, type TokenFilters } from "@/lib/reporting/filters";
 import { isUuid } from "@/lib/tokens/kinds";
 
 /**
@@ -119,40 +120,11 @@ export const exportJobHandler: BulkJobHandler = {
   },
 };
 
-export function registerExportJobHandler(): void {
-  registerBulkJobHandler("export", exportJobHandler);
-}
-
-/**
- * Queues a background export of every token matching the filters and
- * records it in the audit trail (who, filters, format, how many rows match,
- * when); returns the job run the console shows.
- */
-export async function requestExportJob(input: {
-  filters: TokenFilters;
-  format: ExportFormat;
-  actor: AuditActor;
-  requestedBy: string;
-  requestId?: string | null;
-}): Promise<{ runId: string; expectedRows: number }> {
-  registerExportJobHandler();
-  const at = new Date();
-  const query = filtersToParams(input.filters);
-  const expectedRows = await countTokens(input.filters, at);
-  const params: ExportJobParams = { query, format: input.format, at: at.toISOString(), actor: input.actor };
-  const runId = await requestBulkJob("export", { requestedBy: input.requestedBy, params });
-  await (await db()).$transaction((tx) =>
-    recordAudit(tx, {
-      actor: input.actor,
-      action: "tokens.export.queued",
-      target: { query, format: input.format, run_id: runId },
-      counts: { rows: expectedRows },
-      requestId: input.requestId,
-      at,
-    }),
-  );
-  return { runId, expectedRows };
-}
+/** Background export (`large-export`): "Export in background" on /admin/tokens, queued by lib/reporting/request-export-job.ts. */
+export const largeExportJob = defineBulkJob(
+  { kind: "export", handler: exportJobHandler },
+  { id: "large-export", name: "Large export", event: events.exportRequested },
+);
 
 /** The latest background exports, newest first (the console's progress table). */
 export function listExportJobs(limit = 10): Promise<JobRunView[]> {

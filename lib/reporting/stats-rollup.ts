@@ -1,3 +1,4 @@
+import { defineJob } from "@/lib/jobs/define";
 import { db } from "@/lib/db/client";
 import type { PrismaClient } from "@/lib/generated/prisma/client";
 import { KINDS, TOKEN_KINDS } from "@/lib/tokens/kinds";
@@ -9,7 +10,7 @@ import type { TokenKind } from "@/lib/tokens/kinds";
  * tim.stats_daily instead of on every view. A day is rolled up when it ended
  * ROLLUP_DELAY_MS ago (room for late commits and asynchronous metadata
  * writes); the dashboard rolls up missing days itself, and the nightly job
- * (inngest/functions/stats-rollup.ts) recomputes the last REFRESH_DAYS days
+ * (the stats-rollup job below) recomputes the last REFRESH_DAYS days
  * for rows that arrived later still.
  */
 export const ROLLUP_DELAY_MS = 3_600_000;
@@ -79,3 +80,16 @@ export async function refreshStatsRollup(client?: PrismaClient, now = new Date()
   await ensureRolledUp(prisma, firstWindowDay(now), now);
   return { days: recent };
 }
+
+/**
+ * Nightly, after the day closed (01:15 UTC): the dashboard's daily rollup of
+ * the last days is recomputed, taking in rows that arrived late.
+ */
+export const statsRollupJob = defineJob({
+  id: "stats-rollup",
+  name: "Dashboard: daily rollup",
+  trigger: { cron: "15 1 * * *" },
+  concurrency: 1,
+  retries: 3,
+  handler: async ({ step }) => step.run("roll-up", () => refreshStatsRollup()),
+});

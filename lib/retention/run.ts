@@ -10,7 +10,10 @@ import { KINDS, TOKEN_KINDS, type TokenKind } from "@/lib/tokens/kinds";
 import { purgeExpiredOauthStatesBatch, STATE_CLEANUP_BATCH_SIZE } from "@/lib/tara/state-cleanup";
 import { PROTOCOL_LOG_BATCH_SIZE, purgeProtocolLogBatch } from "@/lib/tara/protocol-log";
 import { config } from "@/lib/config/env";
+import { defineJob } from "@/lib/jobs/define";
+import { events } from "@/lib/jobs/events";
 import { purgeFinishedJobState } from "@/lib/jobs/runner/queue";
+import { inPlace, runInSlices } from "@/lib/jobs/slices";
 import { addJobRunCounts, finishJobRun, getJobRun, startJobRun, type JobTrigger } from "@/lib/jobs/runs";
 
 /**
@@ -136,14 +139,38 @@ export async function endRetention(state: RetentionState, error?: unknown): Prom
 }
 
 /** One complete run now (the CLI's `npm run jobs -- retention`). */
-export async function runRetention(input: { trigger: JobTrigger; requestedBy?: string | null; now?: Date }) {
-  let state = await beginRetention(input);
-  try {
-    while (!state.done) state = await continueRetention(state);
-  } catch (err) {
-    await endRetention(state, err);
-    throw err;
-  }
-  await endRetention(state);
-  return state;
+export function runRetention(input: { trigger: JobTrigger; requestedBy?: string | null; now?: Date }) {
+  return runInSlices(inPlace, "archive-batches", {
+    begin: () => beginRetention(input),
+    next: (from) => continueRetention(from),
+    end: (at, error) => endRetention(at, error),
+  });
 }
+
+/**
+ * Retention (nightly, TIM_RETENTION_CRON; or on request from the console):
+ * archive and delete metadata past retention, remove expired denylist rows.
+ * Each chunk is a step, so a retry resumes after the last completed chunk.
+ */
+export const retentionJob = defineJob({
+  id: "retention",
+  name: "Retention: archive expired metadata",
+  trigger: {
+    event: events.retentionRequested,
+    // read when a provider starts, not when this module loads
+    get cron() {
+      return config().TIM_RETENTION_CRON;
+    },
+  },
+  concurrency: 1,
+  retries: 3,
+  handler: async ({ event, step }) => {
+    const requestedBy = event.name === events.retentionRequested.name ? event.data.requested_by : null;
+    const state = await runInSlices(step, "archive-batches", {
+      begin: () => beginRetention({ trigger: requestedBy === null ? "cron" : "console", requestedBy: requestedBy || null }),
+      next: (from) => continueRetention(from),
+      end: (at, error) => endRetention(at, error),
+    });
+    return { runId: state.runId, counts: state.counts };
+  },
+});

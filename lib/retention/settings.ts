@@ -1,9 +1,9 @@
 import { z } from "zod";
+import { writeAuditEntries } from "@/lib/audit/write-entries";
 import { config } from "@/lib/config/env";
 import { db } from "@/lib/db/client";
 import { badRequest } from "@/lib/http/errors";
 import { describeZodError } from "@/lib/http/handler";
-import { auditWriter } from "@/lib/jobs/audit-port";
 
 /**
  * Days a token's metadata is kept after it expired, per token type. The
@@ -57,14 +57,13 @@ export async function setRetentionSettings(
     taraDays: change.taraDays ?? current.taraDays,
   });
   if (!parsed.success) throw badRequest(describeZodError(parsed.error));
-  const writer = auditWriter();
   await (await db()).$transaction(async (tx) => {
     await tx.setting.upsert({
       where: { key: SETTINGS_KEY },
       create: { key: SETTINGS_KEY, value: parsed.data, updatedBy: actor },
       update: { value: parsed.data, updatedBy: actor, updatedAt: new Date() },
     });
-    await writer?.(tx, [
+    await writeAuditEntries(tx, [
       {
         actor,
         actorKind: "administrator",

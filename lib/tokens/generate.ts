@@ -7,7 +7,7 @@ import { groupCommit } from "@/lib/db/batcher";
 import { MAX_JSON_DEPTH, findUnstorableJson, storableString, utf8Bytes } from "@/lib/db/storable";
 import { prepared, runPrepared } from "@/lib/db/prepared";
 import type { Prisma } from "@/lib/generated/prisma/client";
-import { persistMetadataAsync } from "@/lib/jobs/metadata";
+import { persistMetadataAsync } from "@/lib/jobs/persist-metadata-async";
 import { TimError, badRequest, isDataRefusal, refusedInput } from "@/lib/http/errors";
 import { errorFields, log } from "@/lib/log/logger";
 import { signJwt } from "@/lib/jwt/sign";

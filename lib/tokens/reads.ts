@@ -1,6 +1,6 @@
 import type { ApiCaller } from "@/lib/clients/scopes";
-import { recordTokenRead } from "@/lib/jobs/read-audit";
-import { recordTokenUse } from "@/lib/jobs/token-usage";
+import { recordTokenRead } from "@/lib/jobs/record-token-read";
+import { recordTokenUse } from "@/lib/jobs/record-token-use";
 import type { TokenKind } from "@/lib/tokens/kinds";
 
 export type TokenReadOutcome = {

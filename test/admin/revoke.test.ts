@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from "vitest";
-import { revokeByQuery, previewRevocationByQuery } from "@/lib/admin/revoke-query";
+import { revokeByQuery } from "@/lib/admin/revoke-by-query";
+import { massRevocation, previewRevocationByQuery } from "@/lib/admin/revoke-query";
 import { revokeListed } from "@/lib/admin/revoke-listed";
-import { registerConsole } from "@/lib/admin/start";
 import { anonymousCaller } from "@/lib/clients/scopes";
 import { resetConfig } from "@/lib/config/env";
 import { db } from "@/lib/db/client";
@@ -104,7 +104,6 @@ describe("revoking by query", () => {
   test("a large set runs as the mass-revocation job, chunk by chunk with progress, each chunk audited", async () => {
     process.env.TIM_BULK_REVOKE_INLINE_MAX = "10";
     resetConfig();
-    registerConsole();
     const jwtName = unique("mass");
     const tokens = await seedTokens(Array.from({ length: 1_203 }, (_, i) => ({ jwtName, kind: i % 5 === 0 ? ("tara" as const) : ("custom" as const) })));
     const filters = filtersOf({ jwt_name: jwtName });
@@ -112,13 +111,13 @@ describe("revoking by query", () => {
     expect(result).toMatchObject({ mode: "job", matched: 1_203 });
     const runId = (result as { runId: string }).runId;
 
-    // What the background function does with the run (inngest/functions/bulk-jobs.ts).
-    let state = await beginBulkJob("mass_revocation", runId);
+    // What the background function does with the run (defineBulkJob in lib/jobs/bulk.ts).
+    let state = await beginBulkJob(massRevocation, runId);
     expect((await getJobRun(runId))?.progressTotal).toBe(1_203);
-    state = await continueBulkJob("mass_revocation", state, 1);
+    state = await continueBulkJob(massRevocation, state, 1);
     expect((await getJobRun(runId))?.progressDone).toBe(1_000);
-    while (!state.done) state = await continueBulkJob("mass_revocation", state, 1);
-    await endBulkJob("mass_revocation", state);
+    while (!state.done) state = await continueBulkJob(massRevocation, state, 1);
+    await endBulkJob(massRevocation, state);
     expect(await getJobRun(runId)).toMatchObject({ status: "succeeded", progressDone: 1_203 });
 
     const prisma = await db();
@@ -135,20 +134,19 @@ describe("revoking by query", () => {
   test("a run interrupted mid-way and resumed from its last saved state revokes every token and counts each exactly once", async () => {
     process.env.TIM_BULK_REVOKE_INLINE_MAX = "10";
     resetConfig();
-    registerConsole();
     const jwtName = unique("resume");
     await seedTokens(Array.from({ length: 3_500 }, (_, i) => ({ jwtName, kind: i % 4 === 0 ? ("tara" as const) : ("custom" as const) })));
     const filters = filtersOf({ jwt_name: jwtName });
     const result = await revokeByQuery({ filters, reason: "resume incident", confirmCount: 3_500, ...admin });
     const runId = (result as { runId: string }).runId;
 
-    const begun = await beginBulkJob("mass_revocation", runId);
+    const begun = await beginBulkJob(massRevocation, runId);
     // A step that ran two chunks and died before its result was saved: the executor replays from `begun`.
-    await continueBulkJob("mass_revocation", begun, 2);
+    await continueBulkJob(massRevocation, begun, 2);
     expect((await getJobRun(runId))?.progressDone).toBe(2_000);
     let state = begun;
-    while (!state.done) state = await continueBulkJob("mass_revocation", state, 1);
-    await endBulkJob("mass_revocation", state);
+    while (!state.done) state = await continueBulkJob(massRevocation, state, 1);
+    await endBulkJob(massRevocation, state);
 
     expect(await getJobRun(runId)).toMatchObject({ status: "succeeded", progressDone: 3_500, counts: { processed: 3_500 } });
     const prisma = await db();

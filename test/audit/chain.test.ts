@@ -5,7 +5,7 @@ import { GENESIS_HASH, chainHash } from "@/lib/audit/event";
 import { recordAudit } from "@/lib/audit/record";
 import { verifyAuditChain } from "@/lib/audit/verify";
 import { db } from "@/lib/db/client";
-import { auditTrailWriter } from "@/lib/audit/port";
+import { writeAuditEntries } from "@/lib/audit/write-entries";
 import { createScratchTim, type ScratchTim } from "@/test/audit/scratch-tim";
 
 const run = promisify(execFile);
@@ -79,11 +79,11 @@ describe("recording", () => {
     expect(result).toMatchObject({ ok: true });
   });
 
-  test("the jobs' audit port writes through the chain", async () => {
+  test("audit entries of jobs and settings are written through the chain", async () => {
     const prisma = await db();
     const actor = `job-${crypto.randomUUID()}`;
     await prisma.$transaction((tx) =>
-      auditTrailWriter(tx, [
+      writeAuditEntries(tx, [
         { actor, actorKind: "system_job", action: "retention.run", counts: { deleted: 3 }, target: { table: "custom.jwt_metadata" } },
       ]),
     );

@@ -4,23 +4,25 @@ import path from "node:path";
 import { randomUUID } from "node:crypto";
 import { InngestTestEngine } from "@inngest/test";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { auditFold } from "@/inngest/functions/audit-fold";
-import { largeExport } from "@/inngest/functions/bulk-jobs";
-import { statsRollup } from "@/inngest/functions/stats-rollup";
 import { auditEventsForToken } from "@/lib/audit/search";
 import { resetConfig } from "@/lib/config/env";
 import { db } from "@/lib/db/client";
-import { registerBulkJobHandler } from "@/lib/jobs/bulk";
+import { inngestFunctions } from "@/lib/jobs/inngest/functions";
 import { getJobRun } from "@/lib/jobs/runs";
 import { revokeByJti } from "@/lib/tokens/revoke";
-import { requestExportJob } from "@/lib/reporting/export-job";
+import { requestExportJob } from "@/lib/reporting/request-export-job";
 import { storedFileContent } from "@/test/support/stored-files";
 import { tokenFilterSchema } from "@/lib/reporting/filters";
 import { insertCustomToken } from "@/test/jobs/support";
 import { onPostgres } from "@/test/support/scratch-db";
 
 // The console's functions (issue 4's audit fold and dashboard rollup, the large export) run once
-// each with @inngest/test against the real database, as the other functions are in functions.unit.test.ts.
+// each through the Inngest provider with @inngest/test against the real database, as the other
+// functions are in functions.unit.test.ts.
+const fn = (id: string) => inngestFunctions.find((f) => f.id() === id)!;
+const auditFold = fn("audit-fold");
+const statsRollup = fn("stats-rollup");
+const largeExport = fn("large-export");
 
 const dataDir = mkdtempSync(path.join(tmpdir(), "tim-console-functions-"));
 const future = () => new Date(Date.now() + 3_600_000);
@@ -30,7 +32,6 @@ beforeAll(() => {
   resetConfig();
 });
 afterAll(() => {
-  registerBulkJobHandler("export", undefined);
   rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -54,7 +55,7 @@ test("stats-rollup: one step recomputes the last days of the dashboard rollup", 
   expect(rolled[0].n).toBeGreaterThanOrEqual(3);
 });
 
-test("large-export: the registered export handler writes every matching row to the run's file", async () => {
+test("large-export: the export handler writes every matching row to the run's file", async () => {
   const subject = `unit-export-${randomUUID()}`;
   const tokens = await Promise.all(Array.from({ length: 12 }, () => insertCustomToken({ subject, expiresAt: future() })));
   const { runId, expectedRows } = await requestExportJob({

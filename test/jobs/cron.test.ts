@@ -1,26 +1,28 @@
 import { randomUUID } from "node:crypto";
-import { cron } from "inngest";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { inngest } from "@/inngest/client";
 import { db } from "@/lib/db/client";
+import { defineJob } from "@/lib/jobs/define";
 import { JobRunner } from "@/lib/jobs/runner/runner";
 import { waitFor } from "@/test/jobs/support";
 
 // A cron function of the test's own, run by the in-process runner on a
 // one-second schedule; each run writes a row through a step.
 const table = `tim_test_cron_${randomUUID().replace(/-/g, "")}`;
-const ticker = inngest.createFunction(
-  { id: `test-ticker-${randomUUID()}`, triggers: [cron("* * * * * *")], retries: 0 },
-  async ({ event, step }) =>
+const ticker = defineJob({
+  id: `test-ticker-${randomUUID()}`,
+  name: "test ticker",
+  trigger: { cron: "* * * * * *" },
+  retries: 0,
+  handler: async ({ event, step }) =>
     step.run("record-tick", async () =>
       (await db()).$executeRawUnsafe(
         `INSERT INTO public.${table} (event, cron, ts) VALUES ($1, $2, $3)`,
         event.name,
-        String((event.data as { cron?: string }).cron),
+        event.data.cron,
         new Date(event.ts ?? Date.now()),
       ),
     ),
-);
+});
 
 beforeAll(async () => {
   await (await db()).$executeRawUnsafe(`CREATE TABLE public.${table} (event text, cron text, ts timestamptz)`);

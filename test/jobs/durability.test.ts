@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { expect, test } from "vitest";
 import { db } from "@/lib/db/client";
-import { flushTokenUse, recordTokenUse } from "@/lib/jobs/token-usage";
+import { flushTokenUse, recordTokenUse } from "@/lib/jobs/record-token-use";
 import { drainEvents, sendEvents } from "@/lib/jobs/send";
 import { insertCustomToken, startTestRunner, usageOf, waitFor } from "@/test/jobs/support";
 

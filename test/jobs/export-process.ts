@@ -14,8 +14,12 @@ import { migrate } from "@/lib/db/migrate";
 import { findStoredFile, storedFileChunks } from "@/lib/files/read";
 import { getJobRun } from "@/lib/jobs/runs";
 import { streamTokenExport } from "@/lib/reporting/export";
-import { registerBulkJobHandler } from "@/lib/jobs/bulk";
-import { exportFileName, exportJobHandler, registerExportJobHandler, requestExportJob } from "@/lib/reporting/export-job";
+import { defineBulkJob } from "@/lib/jobs/bulk";
+import { events } from "@/lib/jobs/events";
+import { jobs } from "@/lib/jobs/registry";
+import { JobRunner } from "@/lib/jobs/runner/runner";
+import { exportFileName, exportJobHandler, largeExportJob } from "@/lib/reporting/export-job";
+import { requestExportJob } from "@/lib/reporting/request-export-job";
 import { tokenFilterSchema } from "@/lib/reporting/filters";
 import { seedExportTokens } from "@/test/jobs/export-support";
 import { startTestRunner } from "@/test/jobs/support";
@@ -25,7 +29,6 @@ const say = (line: string) => process.stdout.write(`${line}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 await migrate();
-registerExportJobHandler();
 if (phase === "start") {
   await seedExportTokens(arg, Number(rows));
   const { runId } = await requestExportJob({
@@ -36,15 +39,25 @@ if (phase === "start") {
   });
   say(`run ${runId}`);
   let written = 0;
-  registerBulkJobHandler("export", {
-    ...exportJobHandler,
-    async chunk(...args) {
-      const chunk = await exportJobHandler.chunk(...args);
-      if (++written === Number(chunks)) process.kill(process.pid, "SIGKILL");
-      return chunk;
+  // the registry's jobs, with large-export's handler dying after its <chunks>-th chunk
+  const dying = defineBulkJob(
+    {
+      kind: "export",
+      handler: {
+        ...exportJobHandler,
+        async chunk(...args) {
+          const chunk = await exportJobHandler.chunk(...args);
+          if (++written === Number(chunks)) process.kill(process.pid, "SIGKILL");
+          return chunk;
+        },
+      },
     },
-  });
-  await startTestRunner();
+    { id: largeExportJob.id, name: largeExportJob.name, event: events.exportRequested },
+  );
+  await new JobRunner(
+    jobs.map((job) => (job.id === dying.id ? dying : job)),
+    { retryBaseMs: 20, retryMaxMs: 200, pollMs: 250, crons: false },
+  ).start();
 } else {
   const runId = arg;
   const before = await getJobRun(runId);

@@ -2,25 +2,25 @@ import { randomUUID } from "node:crypto";
 import { InngestTestEngine } from "@inngest/test";
 import type { EventPayload } from "inngest";
 import { afterAll, expect, test } from "vitest";
-import { archivePurge } from "@/inngest/functions/archive-purge";
-import { largeExport, massRevocation } from "@/inngest/functions/bulk-jobs";
-import { persistMetadata } from "@/inngest/functions/persist-metadata";
-import { readAudit } from "@/inngest/functions/read-audit";
-import { retention } from "@/inngest/functions/retention";
-import { tokenUsage } from "@/inngest/functions/token-usage";
 import { db } from "@/lib/db/client";
-import { registerAuditWriter } from "@/lib/jobs/audit-port";
-import { registerBulkJobHandler, requestBulkJob } from "@/lib/jobs/bulk";
+import { defineBulkJob, type BulkJobHandler } from "@/lib/jobs/bulk";
+import { events as eventTypes } from "@/lib/jobs/events";
+import { inngestFunctions, toInngestFunction } from "@/lib/jobs/inngest/functions";
+import { requestBulkJob } from "@/lib/jobs/request-bulk-job";
 import { getJobRun } from "@/lib/jobs/runs";
 import { drainEvents } from "@/lib/jobs/send";
 import { daysAgo, hash, insertCustomToken, usageOf } from "@/test/jobs/support";
 
-// Each function run once with @inngest/test against the real database.
+// Each job of the registry run once through the Inngest provider (the SDK's
+// createFunction) with @inngest/test, against the real database.
+const fn = (id: string) => inngestFunctions.find((f) => f.id() === id)!;
+const tokenUsage = fn("token-usage");
+const readAudit = fn("read-audit");
+const persistMetadata = fn("persist-metadata");
+const retention = fn("retention");
+const archivePurge = fn("archive-purge");
 
 afterAll(async () => {
-  registerAuditWriter(undefined);
-  registerBulkJobHandler("export", undefined);
-  registerBulkJobHandler("mass_revocation", undefined);
   await drainEvents();
 });
 
@@ -49,11 +49,8 @@ test("token-usage: an event that does not match its zod schema fails the run bef
   expect(ctx.step.run).not.toHaveBeenCalled();
 });
 
-test("read-audit: the batch goes to the registered audit writer in one call", async () => {
-  const batches: number[] = [];
-  registerAuditWriter(async (_tx, entries) => {
-    batches.push(entries.length);
-  });
+test("read-audit: the batch goes to the audit trail in one transaction", async () => {
+  const requestId = `unit-read-${randomUUID()}`;
   const read = {
     name: "tim/token.read",
     data: {
@@ -64,12 +61,12 @@ test("read-audit: the batch goes to the registered audit writer in one call", as
       token_type: "tara",
       jwt_uuid: randomUUID(),
       result: "active",
-      request_id: null,
+      request_id: requestId,
     },
   };
   const { result } = await new InngestTestEngine({ function: readAudit, events: [read, read] }).execute();
   expect(result).toEqual({ written: 2 });
-  expect(batches).toEqual([2]);
+  expect(await (await db()).audit.count({ where: { requestId, action: "token.introspect" } })).toBe(2);
 });
 
 test("persist-metadata: inserts the batch, skipping a jwt_uuid already stored", async () => {
@@ -119,12 +116,12 @@ test("archive-purge: a cron run records its counts", async () => {
   expect(await getJobRun(runId)).toMatchObject({ job: "archive_purge", trigger: "cron", status: "succeeded" });
 });
 
-test("mass-revocation and large-export: chunks run through the registered handler with progress", async () => {
+test("bulk jobs: chunks run through the job's handler with progress", async () => {
   const subject = `unit-bulk-${randomUUID()}`;
   const tokens = await Promise.all(Array.from({ length: 23 }, () => insertCustomToken({ subject, expiresAt: future() })));
   const client = await db();
-  // a real revocation handler for the test: denylists this subject's tokens, 10 per chunk
-  registerBulkJobHandler("mass_revocation", {
+  // a bulk job of the test's own: denylists this subject's tokens, 10 per chunk
+  const handler: BulkJobHandler = {
     count: async () => client.customJwtMetadata.count({ where: { subject } }),
     chunk: async (_params, cursor) => {
       const rows = await client.customJwtMetadata.findMany({
@@ -139,7 +136,13 @@ test("mass-revocation and large-export: chunks run through the registered handle
       return { processed: rows.length, cursor: rows.at(-1)?.jwtUuid ?? cursor, done: rows.length < 10 };
     },
     finish: async () => ({ revoked: tokens.length }),
-  });
+  };
+  const massRevocation = toInngestFunction(
+    defineBulkJob(
+      { kind: "mass_revocation", handler },
+      { id: `test-bulk-${randomUUID()}`, name: "test bulk", event: eventTypes.revocationRequested },
+    ),
+  );
   const runId = await requestBulkJob("mass_revocation", { requestedBy: "unit-admin", params: { subject } });
   expect(await getJobRun(runId)).toMatchObject({ status: "queued", job: "mass_revocation" });
 
@@ -156,9 +159,5 @@ test("mass-revocation and large-export: chunks run through the registered handle
   });
   expect(await client.customDenylist.count({ where: { jwtUuid: { in: tokens.map((t) => t.jwtUuid) } } })).toBe(23);
 
-  // without a registered export handler the export job fails clearly and says so on its run
-  await expect(requestBulkJob("export", { requestedBy: "unit-admin", params: {} })).rejects.toMatchObject({
-    code: "job_unavailable",
-  });
-  expect(largeExport.id()).toBe("large-export");
+  expect(inngestFunctions.map((f) => f.id())).toEqual(expect.arrayContaining(["large-export", "mass-revocation"]));
 });

@@ -31,7 +31,7 @@ let lib: {
   config: typeof import("@/lib/config/env").config;
   sendEvents: typeof import("@/lib/jobs/send").sendEvents;
   getJobRun: typeof import("@/lib/jobs/runs").getJobRun;
-  requestExportJob: typeof import("@/lib/reporting/export-job").requestExportJob;
+  requestExportJob: typeof import("@/lib/reporting/request-export-job").requestExportJob;
   storedFileContent: typeof import("@/test/support/stored-files").storedFileContent;
   streamTokenExport: typeof import("@/lib/reporting/export").streamTokenExport;
   tokenFilterSchema: typeof import("@/lib/reporting/filters").tokenFilterSchema;
@@ -64,7 +64,7 @@ beforeAll(async () => {
     import("@/lib/config/env"),
     import("@/lib/jobs/send"),
     import("@/lib/jobs/runs"),
-    import("@/lib/reporting/export-job"),
+    import("@/lib/reporting/request-export-job"),
     import("@/lib/reporting/export"),
     import("@/lib/reporting/filters"),
     import("@/test/support/http"),

@@ -1,8 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { cron } from "inngest";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it, test } from "vitest";
-import { inngest } from "@/inngest/client";
+import { defineJob } from "@/lib/jobs/define";
 import { db } from "@/lib/db/client";
 import { acquireSlot, claimOwner, owner, releaseSlot } from "@/lib/jobs/runner/instance";
 import { requeueOrphaned } from "@/lib/jobs/runner/queue";
@@ -34,13 +33,16 @@ const statusOf = async (id: string) =>
 
 describe("one execution per cron tick", () => {
   const table = `tim_test_tick_${randomUUID().replace(/-/g, "")}`;
-  const ticker = inngest.createFunction(
-    { id: `test-tick-${randomUUID()}`, triggers: [cron("* * * * * *")], retries: 0 },
-    async ({ event, step }) =>
+  const ticker = defineJob({
+    id: `test-tick-${randomUUID()}`,
+    name: "test tick",
+    trigger: { cron: "* * * * * *" },
+    retries: 0,
+    handler: async ({ event, step }) =>
       step.run("record-tick", async () =>
         (await db()).$executeRawUnsafe(`INSERT INTO public.${table} (ts) VALUES ($1)`, new Date(event.ts ?? 0)),
       ),
-  );
+  });
   beforeAll(async () => void (await (await db()).$executeRawUnsafe(`CREATE TABLE public.${table} (ts timestamptz)`)));
   afterAll(async () => void (await (await db()).$executeRawUnsafe(`DROP TABLE public.${table}`)));
 
@@ -61,7 +63,7 @@ describe("one execution per cron tick", () => {
     expect(ticks.map((t) => t.n)).toEqual(ticks.map(() => 1));
     const executions = await (await db()).jobExecution.groupBy({
       by: ["scheduledFor"],
-      where: { functionId: ticker.id() },
+      where: { functionId: ticker.id },
       _count: true,
     });
     expect(executions.every((e) => e._count === 1)).toBe(true);

@@ -2,49 +2,27 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { resetConfig } from "@/lib/config/env";
 import { db } from "@/lib/db/client";
-import { registerAuditWriter } from "@/lib/jobs/audit-port";
-import { recordTokenRead } from "@/lib/jobs/read-audit";
+import { recordTokenRead } from "@/lib/jobs/record-token-read";
 import type { JobRunnerHandle } from "@/lib/jobs/start";
 import { startTestRunner, waitFor } from "@/test/jobs/support";
 
-// The audit table belongs to the console (issue 4); until it exists, this test
-// registers a writer into a table of its own through the same port.
-const table = `tim_test_read_audit_${randomUUID().replace(/-/g, "")}`;
-
+// Read outcomes land in the hash-chained trail (tim.audit); each test's rows carry its own request id.
 let runner: JobRunnerHandle;
 beforeAll(async () => {
   process.env.TIM_AUDIT_READS = "true";
   resetConfig();
-  const client = await db();
-  await client.$executeRawUnsafe(
-    `CREATE TABLE public.${table} (actor text, action text, jwt_uuid uuid, result text, request_id text, at timestamptz)`,
-  );
-  registerAuditWriter(async (tx, entries) => {
-    for (const e of entries) {
-      await tx.$executeRawUnsafe(
-        `INSERT INTO public.${table} VALUES ($1, $2, $3::uuid, $4, $5, $6)`,
-        e.actor,
-        e.action,
-        e.target?.jwt_uuid ?? null,
-        e.target?.result ?? null,
-        e.requestId ?? null,
-        e.at ?? new Date(),
-      );
-    }
-  });
   runner = await startTestRunner();
 });
 afterAll(async () => {
   await runner.stop();
-  registerAuditWriter(undefined);
-  await (await db()).$executeRawUnsafe(`DROP TABLE public.${table}`);
   delete process.env.TIM_AUDIT_READS;
   resetConfig();
 });
 
 const rowsFor = async (requestId: string) =>
   (await db()).$queryRawUnsafe<Array<{ actor: string; action: string; jwt_uuid: string | null; result: string }>>(
-    `SELECT actor, action, jwt_uuid::text, result FROM public.${table} WHERE request_id = $1 ORDER BY at`,
+    `SELECT actor_id AS actor, action, target->>'jwt_uuid' AS jwt_uuid, target->>'result' AS result
+       FROM tim.audit WHERE request_id = $1 ORDER BY at, seq`,
     requestId,
   );
 

@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { expect, test } from "vitest";
-import { MAX_USES_PER_EVENT } from "@/inngest/events";
+import { MAX_USES_PER_EVENT } from "@/lib/jobs/events";
 import { db } from "@/lib/db/client";
 import { drainEvents } from "@/lib/jobs/send";
-import { flushTokenUse, recordTokenUse } from "@/lib/jobs/token-usage";
+import { flushTokenUse, recordTokenUse } from "@/lib/jobs/record-token-use";
 
 // No runner in this file: what recordTokenUse hands over stays in the queue table to be read here.
 // On a shared PostgreSQL database another file's runner may take the events first, so this runs on PGlite.

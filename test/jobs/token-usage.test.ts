@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { db } from "@/lib/db/client";
-import { applyTokenUsage, recordTokenUse } from "@/lib/jobs/token-usage";
+import { recordTokenUse } from "@/lib/jobs/record-token-use";
+import { applyTokenUsage } from "@/lib/jobs/token-usage";
 import type { JobRunnerHandle } from "@/lib/jobs/start";
 import { failFirst } from "@/test/jobs/failure";
 import { insertCustomToken, insertTaraToken, startTestRunner, usageOf, waitFor } from "@/test/jobs/support";

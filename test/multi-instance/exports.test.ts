@@ -4,7 +4,7 @@ import { resetConfig } from "@/lib/config/env";
 import { closeDb } from "@/lib/db/client";
 import { getJobRun, type JobRunView } from "@/lib/jobs/runs";
 import { streamTokenExport } from "@/lib/reporting/export";
-import { requestExportJob } from "@/lib/reporting/export-job";
+import { requestExportJob } from "@/lib/reporting/request-export-job";
 import { tokenFilterSchema } from "@/lib/reporting/filters";
 import { seedExportTokens } from "@/test/jobs/export-support";
 import { adminSessionCookie } from "@/test/support/admin-session";

@@ -41,6 +41,18 @@ test("retention days come from the environment, can be overridden per token type
   expect((await getRetentionSettings()).customDays).toBe(5);
 });
 
+test("a change of the retention days and its audit row are one transaction", async () => {
+  const requestId = `req-ret-${randomUUID()}`;
+  await setRetentionSettings("test-admin", { customDays: 6 }, { reason: "longer", requestId });
+  const audit = await (await db()).audit.findFirstOrThrow({ where: { requestId } });
+  expect(audit).toMatchObject({ action: "settings.retention.update", actorId: "test-admin", reason: "longer" });
+  expect(audit.target).toEqual({ before: { customDays: 5, taraDays: 20 }, after: { customDays: 6, taraDays: 20 } });
+  // an audit row the trail refuses (a NUL byte) takes the change with it
+  await expect(setRetentionSettings("test-admin", { customDays: 7 }, { reason: "nul\u0000byte" })).rejects.toThrow();
+  expect((await getRetentionSettings()).customDays).toBe(6);
+  await setRetentionSettings("test-admin", { customDays: 5 });
+});
+
 test("custom and TARA retention apply separately; archived rows equal the deleted ones", async () => {
   const subject = `ret-types-${randomUUID()}`;
   const customOld = await insertCustomToken({ subject, expiresAt: daysAgo(10) }); // past 5 days

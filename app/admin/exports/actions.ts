@@ -4,7 +4,7 @@ import { revalidatePath } from "next/cache";
 import { adminAction } from "@/app/admin/_components/admin-action";
 import { badRequest } from "@/lib/http/errors";
 import { EXPORT_FORMATS, type ExportFormat } from "@/lib/reporting/export";
-import { requestExportJob } from "@/lib/reporting/export-job";
+import { requestExportJob } from "@/lib/reporting/request-export-job";
 import { parseTokenQuery } from "@/lib/reporting/filters";
 
 /** Queues a background export of the search's filters (audited as tokens.export.queued). */

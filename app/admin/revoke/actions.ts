@@ -1,7 +1,7 @@
 "use server";
 
 import { adminAction } from "@/app/admin/_components/admin-action";
-import { revokeByQuery } from "@/lib/admin/revoke-query";
+import { revokeByQuery } from "@/lib/admin/revoke-by-query";
 import { revokeListed } from "@/lib/admin/revoke-listed";
 import { parseTokenQuery } from "@/lib/reporting/filters";
 

@@ -1,122 +1,96 @@
-import type { InngestFunction } from "inngest";
-import { types } from "inngest/internals";
+import type { AnyJob, JobStep } from "@/lib/jobs/define";
+import { NonRetriableJobError } from "@/lib/jobs/define";
 import type { ExecutionRow, StepResult } from "@/lib/jobs/runner/queue";
 
 /**
- * Runs one attempt of a function the way an Inngest executor would, using the
- * SDK's own execution engine (as `@inngest/test` does): `step.run` executes in
- * place, results of steps completed in earlier attempts are replayed from
- * `step_state` instead of running again. The SDK version is pinned in
- * package.json because `createExecution` is internal to it.
+ * Runs one attempt of a job with TIM's step API: `step.run` executes in place
+ * and its result is stored through `onStep`; steps completed in earlier
+ * attempts are replayed from `step_state` instead of running again.
+ *
+ * A step that fails ends the attempt (the run is retried from that step) —
+ * except on the last attempt, where its error is thrown into the handler, as
+ * Inngest does once a step's retries are spent, so the handler can record
+ * the failure in steps of its own.
  */
 export type AttemptOutcome =
   | { kind: "completed"; output: unknown }
   | { kind: "failed"; error: unknown; retriable: boolean };
 
-type EngineResult = {
-  type: string;
-  data?: unknown;
-  error?: unknown;
-  retriable?: boolean | string;
-  step?: { id: string; op: string; data?: unknown; error?: unknown };
-  steps?: Array<{ id: string; op: string }>;
-};
+/** Thrown out of every step.run after a step failed on a non-final attempt: nothing more runs in this attempt. */
+class AttemptInterrupted extends Error {}
 
-type Executable = {
-  createExecution(opts: { partialOptions: Record<string, unknown> }): { start(): Promise<EngineResult> };
-};
-
-export class UnsupportedStepError extends Error {
-  constructor(op: string) {
-    super(`Step operation ${op} is not supported by the in-process runner; use Inngest for it.`);
-    this.name = "UnsupportedStepError";
-  }
+/** Stored step errors keep their name, message and code; stacks stay out of the database. */
+function storedError(error: unknown): { name: string; message: string; code?: string } {
+  const e = error as { name?: unknown; message?: unknown; code?: unknown } | null;
+  return {
+    name: typeof e?.name === "string" ? e.name : "Error",
+    message: typeof e?.message === "string" ? e.message : String(error),
+    ...(typeof e?.code === "string" ? { code: e.code } : {}),
+  };
 }
 
-/** Stored step errors keep their name and message; stacks stay out of the database. */
-function withoutStack(error: unknown): unknown {
-  if (typeof error !== "object" || error === null) return error;
-  const { stack: _stack, ...rest } = error as Record<string, unknown>;
-  return rest;
+function revived(stored: unknown): Error {
+  const { name, message, code } = storedError(stored);
+  return Object.assign(new Error(message), { name }, code ? { code } : {});
+}
+
+const retriable = (error: unknown) => !(error instanceof NonRetriableJobError);
+
+/** A step's result as it will be replayed: JSON, so the first attempt sees what a retry would. */
+function asJson(value: unknown): unknown {
+  return value === undefined ? undefined : JSON.parse(JSON.stringify(value));
 }
 
 export async function runAttempt(
-  fn: InngestFunction.Any,
+  job: AnyJob,
   run: ExecutionRow,
   onStep: (step: StepResult) => Promise<void>,
 ): Promise<AttemptOutcome> {
-  const stepState: Record<string, StepResult> = { ...run.step_state };
-  const order = [...run.step_order];
   const lastAttempt = run.attempt + 1 >= run.max_attempts;
-  const start = (requestedRunStep?: string) =>
-    (fn as unknown as Executable)
-      .createExecution({
-        partialOptions: {
-          client: (fn as unknown as { client: unknown }).client,
-          runId: run.id,
-          stepMode: types.StepMode.Async,
-          data: {
-            event: run.events[0],
-            events: run.events,
-            runId: run.id,
-            attempt: run.attempt,
-            maxAttempts: run.max_attempts,
-          },
-          stepState,
-          stepCompletionOrder: order,
-          requestedRunStep,
-          reqArgs: [],
-          headers: {},
-          handlerKind: "main",
-          disableImmediateExecution: false,
-        },
-      })
-      .start();
+  const seen = new Map<string, number>();
+  let interrupted: { error: unknown } | undefined;
 
-  const record = async (step: StepResult) => {
-    stepState[step.id] = step;
-    order.push(step.id);
-    await onStep(step);
-  };
-
-  // A failing step fails this attempt; on the last attempt its error is handed
-  // to the function (as Inngest does once a step's retries are exhausted).
-  const stepRan = async (result: EngineResult): Promise<AttemptOutcome | undefined> => {
-    const step = result.step!;
-    if (step.error !== undefined) {
-      const retriable = result.retriable !== false;
-      if (!lastAttempt && retriable) return { kind: "failed", error: step.error, retriable: true };
-      await record({ id: step.id, error: withoutStack(step.error) });
-      return undefined;
-    }
-    await record({ id: step.id, data: step.data });
-    return undefined;
-  };
-
-  for (;;) {
-    const result = await start();
-    switch (result.type) {
-      case "function-resolved":
-        return { kind: "completed", output: result.data };
-      case "function-rejected":
-        return { kind: "failed", error: result.error, retriable: result.retriable !== false };
-      case "step-ran": {
-        const outcome = await stepRan(result);
-        if (outcome) return outcome;
-        break;
+  const step: JobStep = {
+    run: async (name, fn) => {
+      if (interrupted) throw new AttemptInterrupted();
+      const n = seen.get(name) ?? 0;
+      seen.set(name, n + 1);
+      const id = n === 0 ? name : `${name}:${n}`;
+      const stored = run.step_state[id];
+      if (stored) {
+        if (stored.error !== undefined) throw revived(stored.error);
+        return stored.data as never;
       }
-      case "steps-found": {
-        for (const planned of result.steps ?? []) {
-          if (planned.op !== "StepPlanned") throw new UnsupportedStepError(planned.op);
-          const ran = await start(planned.id);
-          if (ran.type !== "step-ran") throw new UnsupportedStepError(ran.type);
-          const outcome = await stepRan(ran);
-          if (outcome) return outcome;
+      let data: unknown;
+      try {
+        data = asJson(await fn());
+      } catch (error) {
+        if (!lastAttempt && retriable(error)) {
+          interrupted = { error };
+          throw new AttemptInterrupted();
         }
-        break;
+        await onStep({ id, error: storedError(error) });
+        throw error;
       }
-      default:
-        throw new UnsupportedStepError(result.type);
-    }
+      await onStep({ id, data });
+      return data as never;
+    },
+  };
+
+  try {
+    const events = run.events.map((e) => (e.name === job.trigger.event?.name ? { ...e, data: parsed(job, e.data) } : e));
+    const output = await job.handler({ event: events[0], events, step, runId: run.id, attempt: run.attempt });
+    if (interrupted) return { kind: "failed", error: interrupted.error, retriable: true };
+    return { kind: "completed", output: asJson(output) };
+  } catch (error) {
+    if (interrupted) return { kind: "failed", error: interrupted.error, retriable: true };
+    return { kind: "failed", error, retriable: retriable(error) };
   }
+}
+
+/** Payloads were checked when sent; a row changed in the queue since is refused, not retried. */
+function parsed(job: AnyJob, data: unknown): unknown {
+  const result = job.trigger.event!.schema.safeParse(data);
+  if (!result.success) throw new NonRetriableJobError(`Event ${job.trigger.event!.name} has invalid data.`);
+  return result.data;
 }

@@ -1,6 +1,6 @@
-import { durationToMs, type InngestFunction } from "inngest";
+import type { AnyJob } from "@/lib/jobs/define";
 
-/** What the in-process runner (and GET /api/inngest) needs to know about a function. */
+/** What the in-process runner (and GET /api/inngest) needs to know about a job. */
 export type JobFunctionSpec = {
   id: string;
   name: string;
@@ -8,43 +8,22 @@ export type JobFunctionSpec = {
   crons: string[];
   batch: { maxSize: number; timeoutMs: number } | null;
   maxAttempts: number;
-  /** Runs at once across every instance (Inngest's `concurrency.limit`); null: no limit. */
+  /** Runs at once across every instance; null: no limit. */
   concurrency: number | null;
-  fn: InngestFunction.Any;
+  job: AnyJob;
 };
 
-/** Inngest retries a failed run this many times when a function does not say. */
-const DEFAULT_RETRIES = 3;
-
-export function describeFunction(fn: InngestFunction.Any): JobFunctionSpec {
-  const opts = fn.opts;
-  const events: string[] = [];
-  const crons: string[] = [];
-  for (const t of opts.triggers ?? []) {
-    if ("cron" in t && t.cron) crons.push(t.cron);
-    else if ("event" in t && t.event) events.push(typeof t.event === "string" ? t.event : t.event.name);
-  }
-  const batch = opts.batchEvents
-    ? { maxSize: opts.batchEvents.maxSize, timeoutMs: durationToMs(opts.batchEvents.timeout) }
-    : null;
+export function describeFunction(job: AnyJob): JobFunctionSpec {
   return {
-    id: fn.id(),
-    name: fn.name,
-    events,
-    crons,
-    batch,
-    maxAttempts: (opts.retries ?? DEFAULT_RETRIES) + 1,
-    concurrency: concurrencyLimit(opts.concurrency),
-    fn,
+    id: job.id,
+    name: job.name,
+    events: job.trigger.event ? [job.trigger.event.name] : [],
+    crons: job.trigger.cron ? [job.trigger.cron] : [],
+    batch: job.batch ?? null,
+    maxAttempts: job.retries + 1,
+    concurrency: job.concurrency ?? null,
+    job,
   };
-}
-
-/** The function-wide limit of Inngest's forms (a number, `{ limit }`, or a list of them); keyed limits are Inngest's only. */
-function concurrencyLimit(c: unknown): number | null {
-  const limits = (Array.isArray(c) ? c : [c]).flatMap((x) =>
-    typeof x === "number" ? [x] : x && typeof x === "object" && !("key" in x) && "limit" in x ? [Number(x.limit)] : [],
-  );
-  return limits.length > 0 && Math.min(...limits) > 0 ? Math.min(...limits) : null;
 }
 
 /** The public description of a function's triggers, as GET /api/inngest lists them. */

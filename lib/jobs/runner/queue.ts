@@ -19,6 +19,18 @@ export type ExecutionRow = {
   step_order: string[];
 };
 
+type Waker = (functionIds: string[]) => void;
+// The runners of this process, woken as soon as events are stored. Process-wide (not per module
+// instance): Next's bundle (console actions) and the server's modules each load lib/ once.
+const WAKERS = Symbol.for("tim.jobs.wakers");
+const wakers: Set<Waker> = ((globalThis as Record<symbol, unknown>)[WAKERS] ??= new Set<Waker>()) as Set<Waker>;
+
+/** Calls `wake` with the function ids of events stored from now on; returns the unsubscribe. */
+export function onEnqueued(wake: Waker): () => void {
+  wakers.add(wake);
+  return () => wakers.delete(wake);
+}
+
 /** Stores events for the functions they trigger, in one statement; resolves once committed. */
 export async function enqueueEvents(rows: Array<{ functionId: string; event: QueuedEvent }>): Promise<void> {
   if (rows.length === 0) return;
@@ -26,6 +38,8 @@ export async function enqueueEvents(rows: Array<{ functionId: string; event: Que
   await (await db()).$executeRaw`
     INSERT INTO tim.job_queue (function_id, event)
     SELECT x.function_id, x.event FROM jsonb_to_recordset(${payload}::jsonb) AS x(function_id text, event jsonb)`;
+  const ids = rows.map((r) => r.functionId);
+  for (const wake of wakers) wake(ids);
 }
 
 /** Waiting events per function, with the time the oldest arrived. */

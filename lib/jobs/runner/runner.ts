@@ -1,5 +1,5 @@
 import { Cron } from "croner";
-import type { InngestFunction } from "inngest";
+import { CRON_EVENT, type AnyJob } from "@/lib/jobs/define";
 import { describeJobError } from "@/lib/jobs/errors";
 import { describeFunction, type JobFunctionSpec } from "@/lib/jobs/runner/functions";
 import { runAttempt } from "@/lib/jobs/runner/execute";
@@ -154,7 +154,7 @@ class FunctionWorker {
   private async execute(run: queue.ExecutionRow): Promise<void> {
     let outcome: Awaited<ReturnType<typeof runAttempt>>;
     try {
-      outcome = await withinExecution(() => runAttempt(this.spec.fn, run, (step) => queue.saveStep(run.id, step)));
+      outcome = await withinExecution(() => runAttempt(this.spec.job, run, (step) => queue.saveStep(run.id, step)));
     } catch (err) {
       outcome = { kind: "failed", error: err, retriable: false };
     }
@@ -177,7 +177,7 @@ class FunctionWorker {
 }
 
 /**
- * The embedded job runner: the same Inngest functions, run inside this
+ * The embedded job runner: the jobs of lib/jobs/registry.ts, run inside this
  * process with their state in PostgreSQL/PGlite, on any number of instances
  * sharing the database: a cron tick runs once (the first instance to record
  * it), concurrency limits hold across instances (advisory-lock slots), and a
@@ -186,15 +186,15 @@ class FunctionWorker {
  */
 export class JobRunner {
   private readonly workers = new Map<string, FunctionWorker>();
-  private readonly byEvent = new Map<string, FunctionWorker[]>();
   private readonly crons: Array<{ cron: Cron; worker: FunctionWorker; expression: string; timer?: NodeJS.Timeout }> =
     [];
   private poller: NodeJS.Timeout | undefined;
+  private unsubscribe: (() => void) | undefined;
   private liveness: NodeJS.Timeout | undefined;
   private stopped = false;
   private readonly options: Required<RunnerOptions>;
 
-  constructor(functions: InngestFunction.Any[], options: RunnerOptions = {}) {
+  constructor(jobs: readonly AnyJob[], options: RunnerOptions = {}) {
     this.options = {
       retryBaseMs: options.retryBaseMs ?? 2_000,
       retryMaxMs: options.retryMaxMs ?? 10 * 60_000,
@@ -203,23 +203,18 @@ export class JobRunner {
       crons: options.crons ?? true,
       stopGraceMs: options.stopGraceMs ?? 10_000,
     };
-    for (const fn of functions) {
-      const spec = describeFunction(fn);
+    for (const job of jobs) {
+      const spec = describeFunction(job);
       const worker = new FunctionWorker(spec, this.options);
       this.workers.set(spec.id, worker);
-      for (const name of spec.events) this.byEvent.set(name, [...(this.byEvent.get(name) ?? []), worker]);
       if (this.options.crons) {
         for (const expression of spec.crons) this.crons.push({ cron: parseCron(expression), worker, expression });
       }
     }
   }
 
-  /** Function ids an event of this name triggers. */
-  functionsFor(eventName: string): string[] {
-    return (this.byEvent.get(eventName) ?? []).map((w) => w.spec.id);
-  }
-
   async start(): Promise<void> {
+    this.unsubscribe = queue.onEnqueued((ids) => this.noteEnqueued(ids));
     await this.sync();
     for (const c of this.crons) this.armCron(c);
     this.poller = setInterval(() => {
@@ -233,7 +228,7 @@ export class JobRunner {
   }
 
   /** Tells the workers about events this process just stored. */
-  noteEnqueued(functionIds: string[]): void {
+  private noteEnqueued(functionIds: string[]): void {
     const counts = new Map<string, number>();
     for (const id of functionIds) counts.set(id, (counts.get(id) ?? 0) + 1);
     for (const [id, n] of counts) this.workers.get(id)?.notePending(n);
@@ -241,6 +236,7 @@ export class JobRunner {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.unsubscribe?.();
     if (this.poller) clearInterval(this.poller);
     if (this.liveness) clearInterval(this.liveness);
     for (const c of this.crons) if (c.timer) clearTimeout(c.timer);
@@ -289,7 +285,7 @@ export class JobRunner {
   }
 
   private async fireCron(worker: FunctionWorker, cron: string, at: Date): Promise<void> {
-    const event = { name: "inngest/scheduled.timer", data: { cron }, ts: at.getTime() };
+    const event = { name: CRON_EVENT, data: { cron }, ts: at.getTime() };
     // every instance fires; the tick's key makes one of them the one that runs it
     if (await queue.createTickExecution(worker.spec.id, event, worker.spec.maxAttempts, at)) worker.wake();
   }

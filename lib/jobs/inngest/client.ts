@@ -1,8 +1,6 @@
 import { Inngest, type Logger } from "inngest";
 import { errorFields, log } from "@/lib/log/logger";
 
-export { events } from "@/inngest/events";
-
 /** Inngest's log lines go through TIM's logger: messages and error classes, never stacks or payloads. */
 function toTimLogger(prefix: string): Logger {
   const line = (level: "info" | "warn" | "error" | "debug") => (...args: unknown[]) => {
@@ -16,7 +14,7 @@ function toTimLogger(prefix: string): Logger {
 /**
  * The one Inngest client. It reads INNGEST_EVENT_KEY, INNGEST_SIGNING_KEY,
  * INNGEST_BASE_URL and INNGEST_DEV itself; without them TIM runs the same
- * functions in-process (lib/jobs/runner) and never calls Inngest.
+ * jobs in-process (lib/jobs/runner) and never calls Inngest.
  */
 export const inngest = new Inngest({
   id: "tim",

@@ -1,10 +1,10 @@
-import { eventType } from "inngest";
 import { z } from "zod";
 import { TOKEN_KINDS } from "@/lib/tokens/kinds";
 
 /**
  * Every event TIM sends to its background functions, with the zod schema of
- * its data. Dates travel as ISO 8601 strings (Inngest schemas may not transform).
+ * its data. Dates travel as ISO 8601 strings (Inngest schemas may not transform):
+ * the same data reaches a job through the local runner and through Inngest.
  */
 const tokenType = z.enum(TOKEN_KINDS);
 const isoTime = z.iso.datetime({ offset: true });
@@ -43,13 +43,20 @@ export const retentionRequestedData = z.object({ requested_by: z.string().min(1)
 
 export const bulkJobRequestedData = z.object({ run_id: z.uuid() });
 
+/** An event: its name and the zod schema of its data (checked when sent, and again when run). */
+export type EventType<N extends string = string, S extends z.ZodType = z.ZodType> = { name: N; schema: S };
+
+function eventType<N extends string, S extends z.ZodType>(name: N, schema: S): EventType<N, S> {
+  return { name, schema };
+}
+
 export const events = {
-  tokenUsed: eventType("tim/token.used", { schema: tokenUsedData }),
-  tokenRead: eventType("tim/token.read", { schema: tokenReadData }),
-  metadataPersist: eventType("tim/metadata.persist", { schema: metadataPersistData }),
-  retentionRequested: eventType("tim/retention.requested", { schema: retentionRequestedData }),
-  exportRequested: eventType("tim/export.requested", { schema: bulkJobRequestedData }),
-  revocationRequested: eventType("tim/revocation.requested", { schema: bulkJobRequestedData }),
+  tokenUsed: eventType("tim/token.used", tokenUsedData),
+  tokenRead: eventType("tim/token.read", tokenReadData),
+  metadataPersist: eventType("tim/metadata.persist", metadataPersistData),
+  retentionRequested: eventType("tim/retention.requested", retentionRequestedData),
+  exportRequested: eventType("tim/export.requested", bulkJobRequestedData),
+  revocationRequested: eventType("tim/revocation.requested", bulkJobRequestedData),
 };
 
 export type TokenUse = z.infer<typeof tokenUseData>;
