@@ -111,7 +111,7 @@ const schema = z.object({
   TIM_METRICS_TOKEN: z.preprocess(emptyAsUndefined, z.string().min(16).optional()),
   /** Bulk revocations by query larger than this run as a background job with progress. */
   TIM_BULK_REVOKE_INLINE_MAX: z.coerce.number().int().min(1).default(5_000),
-  // Inngest mode (lib/jobs/mode.ts, inngest/README.md); the SDK reads these itself as well.
+  // Inngest mode (lib/jobs/mode.ts, lib/jobs/README.md); the SDK reads these itself as well.
   INNGEST_BASE_URL: z.preprocess(emptyAsUndefined, z.string().url().optional()),
   INNGEST_EVENT_KEY: z.preprocess(emptyAsUndefined, z.string().optional()),
   INNGEST_SIGNING_KEY: z.preprocess(emptyAsUndefined, z.string().optional()),
