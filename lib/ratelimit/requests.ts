@@ -12,7 +12,8 @@ const SYNC_MS = 1_000;
 /** The shared store counts; the limit itself is applied here, per key (clients have their own). */
 const STORE_POINTS = 2 ** 30;
 
-type Window = { key: string; shared: number; pending: number; resetAt: number };
+/** `sending`: counts on their way to the store, still counted here until its total (which holds them) is back. */
+type Window = { key: string; shared: number; sending: number; pending: number; resetAt: number };
 
 /**
  * Request counting on the token API's hot path without a database round trip
@@ -34,17 +35,25 @@ class SharedWindows {
     const now = Date.now();
     let window = this.windows.get(key);
     if (!window || now >= window.resetAt) {
-      window = { key, shared: 0, pending: 0, resetAt: now + WINDOW_MS };
+      window = { key, shared: 0, sending: 0, pending: 0, resetAt: now + WINDOW_MS };
       this.windows.set(key, window);
     }
     this.timer ??= setInterval(() => void this.sync(), SYNC_MS).unref();
-    const used = window.shared + window.pending;
+    const used = window.shared + window.sending + window.pending;
     if (used >= limit) return tooManyRequests(message, limit, window.resetAt - now);
     window.pending++;
     return undefined;
   }
 
-  async sync(): Promise<void> {
+  /** The synchronisation in flight: one at a time (a slow store must not overlap rounds). */
+  private syncing: Promise<void> | undefined;
+
+  sync(): Promise<void> {
+    this.syncing ??= this.syncOnce().finally(() => (this.syncing = undefined));
+    return this.syncing;
+  }
+
+  private async syncOnce(): Promise<void> {
     const store = await limiter({ keyPrefix: this.keyPrefix, points: STORE_POINTS, durationSeconds: WINDOW_MS / 1000 }).catch(
       () => undefined,
     );
@@ -58,6 +67,7 @@ class SharedWindows {
         }
         const added = window.pending;
         window.pending = 0;
+        window.sending = added;
         try {
           const res = added > 0 ? await store.penalty(window.key, added) : await store.get(window.key);
           window.shared = res?.consumedPoints ?? 0;
@@ -65,6 +75,8 @@ class SharedWindows {
         } catch {
           // The store is unreachable: keep counting locally and add these next time.
           window.pending += added;
+        } finally {
+          window.sending = 0;
         }
       }),
     );
