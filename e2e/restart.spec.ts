@@ -10,7 +10,8 @@ import pg from "pg";
  * a restart still validates after it (same signing key, same metadata row),
  * on the embedded database and, when the run has one, on PostgreSQL.
  */
-const PORT = 3110;
+// Beside the suite's server (TIM_E2E_PORT), so parallel checkouts can run e2e at once.
+const PORT = Number(process.env.TIM_E2E_PORT ?? 3100) + 10;
 const BASE = `http://127.0.0.1:${PORT}`;
 const CLIENT = { id: "restart-client", secret: "restart-client-secret-0123456789" };
 const auth = `Basic ${Buffer.from(`${CLIENT.id}:${CLIENT.secret}`).toString("base64")}`;
