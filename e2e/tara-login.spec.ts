@@ -26,8 +26,8 @@ test("an end user signs in through the TARA stand-in, sees /me, ends the session
 test("ending all sessions signs out every browser of that person", async ({ browser }) => {
   const first = await browser.newPage();
   const second = await (await browser.newContext()).newPage();
-  await signInAs(first, "EE39901012239");
-  await signInAs(second, "EE39901012239");
+  await signInAs(first, "EE60001019906");
+  await signInAs(second, "EE60001019906");
   await first.reload();
   await expect(first.locator('[data-testid="session-row"][data-status="active"]')).toHaveCount(2);
 
@@ -40,8 +40,8 @@ test("ending all sessions signs out every browser of that person", async ({ brow
 test("ending another session from /me revokes it and keeps this one", async ({ browser }) => {
   const first = await browser.newPage();
   const second = await (await browser.newContext()).newPage();
-  await signInAs(first, "EE30303039903");
-  await signInAs(second, "EE30303039903");
+  await signInAs(first, "EE40404040009");
+  await signInAs(second, "EE40404040009");
   await first.reload();
   const other = first.locator('[data-testid="session-row"][data-status="active"]', { hasNot: first.getByText("this browser") });
   await other.getByRole("button", { name: "End" }).click();

@@ -15,8 +15,14 @@ export type TaraEndpoints = { authorization: string; token: string; jwks: string
 
 /** Discovery documents are re-read hourly; TARA's endpoints do not move. */
 const DISCOVERY_TTL_MS = 60 * 60 * 1000;
-/** TARA.md: cache the JWKS between 5 minutes and 24 hours; an unknown kid refetches (at most every 30 s). */
+/** TARA.md: cache the JWKS between 5 minutes and 24 hours; an unknown kid refetches. */
 const JWKS_CACHE_MS = 10 * 60 * 1000;
+/**
+ * An unknown kid refetches at most this often. Short, since every ID token TIM checks came from TARA's token
+ * endpoint (no caller can make TIM look up a kid of its choosing): the first login after TARA switches to its new
+ * key (§5.4) must not wait out jose's default 30 s.
+ */
+const JWKS_REFETCH_COOLDOWN_MS = 2_000;
 
 const SLOT = Symbol.for("tim.tara.discovery");
 type Cache = {
@@ -51,6 +57,7 @@ export function taraKeys(jwksUri: string, timeoutMs: number): JWTVerifyGetKey {
   if (!keys) {
     keys = createRemoteJWKSet(new URL(jwksUri), {
       cacheMaxAge: JWKS_CACHE_MS,
+      cooldownDuration: JWKS_REFETCH_COOLDOWN_MS,
       timeoutDuration: timeoutMs,
       // Through TIM's TARA transport, so TARA_CA_FILE holds for the keys too (spec §5.1.2: all endpoints).
       [customFetch]: (url, init) => fetchTara(url, { method: init.method, headers: init.headers }, timeoutMs, "JWKS"),

@@ -19,10 +19,10 @@ async function metadataOf(token: string) {
 test("ID-card with scope email: email and email_verified in the TIM TARA JWT and its metadata, no phone", async () => {
   const { token } = await loginJson(world, "EE38001085718");
   const claims = decodeJwt(token);
-  expect(claims).toMatchObject({ email: "38001085718@eesti.ee", email_verified: false });
+  expect(claims).toMatchObject({ email: "jaak-kristjan.joeorg@eesti.ee", email_verified: false });
   expect(claims).not.toHaveProperty("phone_number");
   expect(await metadataOf(token)).toMatchObject({
-    email: "38001085718@eesti.ee",
+    email: "jaak-kristjan.joeorg@eesti.ee",
     emailVerified: false,
     phoneNumber: null,
     phoneNumberVerified: null,

@@ -146,7 +146,7 @@ test("acr low is refused when no level was requested (substantial is the floor)"
 });
 
 test("a method outside the requested ones is refused", async () => {
-  const { res, state } = await loginWithFault({ idTokenClaims: { amr: ["idcard"] } }, { methods: "smartid" }, "EE30303039903");
+  const { res, state } = await loginWithFault({ idTokenClaims: { amr: ["idcard"] } }, { methods: "smartid" }, "EE40404040009");
   await expectRefused(res, state, 403, "method_not_allowed");
 });
 

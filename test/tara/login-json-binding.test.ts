@@ -166,7 +166,7 @@ test("a failed login's error reaches the starter at redemption, with no token", 
 });
 
 test("methods narrowed mid-login: a login started with a method no longer configured is refused 400", async () => {
-  const login = await completedAtTara({ methods: "smartid" }, "EE30303039903");
+  const login = await completedAtTara({ methods: "smartid" }, "EE40404040009");
   process.env.TARA_SCOPES = "openid idcard";
   resetConfig();
   const res = await openCallback(login.callback);
@@ -180,7 +180,7 @@ test("methods narrowed mid-login: a login started with a method no longer config
   // Started for both, narrowed to one: only that one still passes.
   process.env.TARA_SCOPES = SCOPES;
   resetConfig();
-  const smartid = await completedAtTara({}, "EE30303039903");
+  const smartid = await completedAtTara({}, "EE40404040009");
   const idcard = await completedAtTara();
   process.env.TARA_SCOPES = "openid idcard";
   resetConfig();
@@ -198,7 +198,7 @@ test("a browser login narrowed mid-login is refused the same way", async () => {
   const start = await fetch(`${world.tim.url}/auth/login/tara?methods=smartid`, { redirect: "manual" });
   const binding = start.headers.getSetCookie().find((c) => c.startsWith("TIM_TARA_STATE="))!.split(";")[0];
   const state = new URL(start.headers.get("location")!).searchParams.get("state")!;
-  const callback = await taraCallbackUrl(world, start.headers.get("location")!, "EE30303039903");
+  const callback = await taraCallbackUrl(world, start.headers.get("location")!, "EE40404040009");
   process.env.TARA_SCOPES = "openid idcard";
   resetConfig();
   const res = await fetch(callback, { headers: { cookie: binding }, redirect: "manual" });

@@ -146,7 +146,7 @@ test("requested level and methods reach TARA and are recorded with the state", a
   expect(authorize.searchParams.get("acr_values")).toBe("high");
   expect(authorize.searchParams.get("scope")).toBe("openid smartid mid");
   expect(authorize.searchParams.get("ui_locales")).toBe("et");
-  const callback = await taraCallbackUrl(world, started.authorizationUrl, "EE30303039903");
+  const callback = await taraCallbackUrl(world, started.authorizationUrl, "EE40404040009");
   const res = await finishJsonLogin(world, started, callback);
   expect(res.status).toBe(200);
   const prisma = await db();

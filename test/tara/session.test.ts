@@ -88,7 +88,7 @@ test("logout revokes into tara.denylist with a reason, drops the allowlist entry
 });
 
 test("extend issues a new token in the same session and chain and revokes the old one", async () => {
-  const login = await loginJson(world, "EE39901012239");
+  const login = await loginJson(world, "EE40404040009");
   const old = decodeJwt(login.token);
   const res = await post("/jwt/tara/extend", { cookie: `TIM_TARA_JWT=${login.token}` });
   expect(res.status).toBe(200);

@@ -3,15 +3,19 @@ import type { TaraPersona } from "@/lib/tara/stand-in/personas";
 const escapeHtml = (value: string) =>
   value.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 
+/** TARA's login page marks each method's tab with these `data-tab` values (TARA-Test OidcAuthenticationRequestSpec). */
+const METHOD_TABS: Record<TaraPersona["amr"], string> = { idcard: "id-card", mID: "mobile-id", smartid: "smart-id", eidas: "eu-citizen" };
+
 /** The stand-in's login page: one button per persona and a Cancel button (→ error=user_cancel). */
 export function renderLoginPage(options: { action: string; clientId: string; personas: readonly TaraPersona[] }): string {
   const rows = options.personas
     .map(
       (p) => `
-      <li>
-        <button type="submit" name="persona" value="${escapeHtml(p.sub)}" data-persona="${escapeHtml(p.sub)}">
+      <li data-tab="${METHOD_TABS[p.amr]}">
+        <button type="submit" name="persona" value="${escapeHtml(p.id)}" data-persona="${escapeHtml(p.id)}">
           <span class="name">${escapeHtml(`${p.givenName} ${p.familyName}`)}</span>
-          <span class="meta">${escapeHtml(p.sub)} · ${escapeHtml(p.methodLabel)} · born ${escapeHtml(p.dateOfBirth)}</span>
+          <span class="meta">${escapeHtml(p.sub)} · ${escapeHtml(p.methodLabel)} · level ${escapeHtml(p.acr)} · born ${escapeHtml(p.dateOfBirth)}</span>
+          <span class="meta">${escapeHtml(p.source)}</span>
         </button>
       </li>`,
     )

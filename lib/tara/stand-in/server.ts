@@ -1,12 +1,14 @@
-import { randomBytes, randomUUID } from "node:crypto";
+import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { createServer as createTlsServer } from "node:https";
 import type { AddressInfo } from "node:net";
-import { SignJWT, calculateJwkThumbprint, decodeJwt, exportJWK, generateKeyPair, type CryptoKey, type JWK } from "jose";
+import { decodeJwt, exportJWK, generateKeyPair, type JWK } from "jose";
 import Provider, { errors, interactionPolicy, type Configuration, type KoaContextWithOIDC } from "oidc-provider";
-import { ACR_LEVELS, TARA_MIN_STATE_LENGTH, TARA_PATHS, allowedAmr, isTaraScope } from "@/lib/tara/protocol";
+import { ACR_LEVELS, DEFAULT_ACR, TARA_PATHS, acrRank, allowedAmr } from "@/lib/tara/protocol";
+import { StandInKeyRing, type StandInKeyControl } from "@/lib/tara/stand-in/keys";
 import { renderLoginPage } from "@/lib/tara/stand-in/login-page";
 import { TARA_PERSONAS, findPersona, type TaraPersona } from "@/lib/tara/stand-in/personas";
+import { TOKEN_ERRORS, checkAuthorizationRequest, discoveryDocument, errorPage, invalidGrantReason } from "@/lib/tara/stand-in/tara-answers";
 
 export type TaraStandInOptions = {
   /** 0 or unset: a free port. */
@@ -38,6 +40,10 @@ export type StandInFaults = {
   idTokenClaims?: Record<string, unknown>;
   /** Sign ID tokens with a key whose kid is not in the JWKS. */
   unknownKid?: boolean;
+  /** The person presses Cancel at TARA, whatever the login page or `autologin` chose: `error=user_cancel`. */
+  cancel?: boolean;
+  /** Codes live 1 s instead of 30 s, so a redemption after that gets TARA's `invalid_grant` for an expired code. */
+  shortLivedCodes?: boolean;
   /** The token endpoint drops the connection ("down"), answers after a delay, or fails with this HTTP status. */
   tokenEndpoint?: "down" | { delayMs: number } | { status: number };
   /**
@@ -53,18 +59,28 @@ export type TaraStandIn = {
   close(): Promise<void>;
   /** Replaces the active faults ({} = behave like TARA). */
   setFaults(faults: StandInFaults): void;
+  /** Drives a signing-key rotation as TARA announces it (§5.4): publish a second key, sign with it, retire the old one. */
+  keys: StandInKeyControl;
 };
 
 /** TARA's lifetimes in seconds (specification §6.2): code 30 s, ID token 40 s, login session 30 min. */
 const TTL = { AuthorizationCode: 30, IdToken: 40, AccessToken: 40, Interaction: 1800, Session: 1800, Grant: 1800 };
 
 const INTERACTION_PATH = /^\/interaction\/([\w-]+)$/;
+/** Where TARA sends a browser whose authorization request names no usable client or redirect URI. */
+const ERROR_PATH = "/error";
+/** The eIDAS countries the stand-in's node offers (`eidas:country:xx`). */
+const EIDAS_COUNTRIES = [...new Set(TARA_PERSONAS.flatMap((p) => (p.country ? [p.country] : [])))];
 
 /**
  * A local identity provider that behaves like TARA on the wire (TARA.md):
- * TARA's paths, code flow with client_secret_basic or _post, RS256 ID tokens with
- * TARA's claims and lifetimes, TARA's errors, a persona login page with
- * Cancel, and `autologin=<personal code>` for scripted logins.
+ * TARA's paths and discovery document, code flow with client_secret_basic or
+ * _post, RS256 ID tokens with TARA's claims (`at_hash` in standard Base64, no
+ * `sid` or `auth_time`) and lifetimes, keys rotated as TARA does, TARA's
+ * errors in its own words (lib/tara/stand-in/tara-answers.ts), RIA's test
+ * identities on a login page with Cancel, and `autologin=<id>` for scripted
+ * logins. Built on oidc-provider for the code flow itself; what TARA answers
+ * differently is answered here before or after it.
  */
 export async function startTaraStandIn(options: TaraStandInOptions): Promise<TaraStandIn> {
   const host = options.host ?? "127.0.0.1";
@@ -77,48 +93,113 @@ export async function startTaraStandIn(options: TaraStandInOptions): Promise<Tar
   const issuerHost = options.publicHost ?? host;
   const issuer = `${options.tls ? "https" : "http"}://${issuerHost.includes(":") ? `[${issuerHost}]` : issuerHost}:${port}`;
 
-  const signing = await generateSigningKey();
-  const foreign = await generateSigningKey();
+  const keys = await StandInKeyRing.create();
   let faults: StandInFaults = {};
   /** What the ID token needs from the authorization request, by grant id (TARA echoes `state`). */
   const loginContext = new Map<string, { state: string }>();
+  const client = { id: options.clientId, redirectUris: options.redirectUris };
+  const registeredAuth = options.clientAuthMethod ?? "client_secret_basic";
 
-  const provider = new Provider(issuer, providerConfiguration(options, signing.privateJwk, loginContext));
+  // oidc-provider signs with a key of its own that is never published: every ID token is re-signed below.
+  const provider = new Provider(issuer, providerConfiguration(options, await internalSigningJwk(), loginContext, () => faults));
   provider.proxy = false;
 
-  // TARA accepts only the registered client authentication (spec §4.3); oidc-provider takes basic and post alike.
-  const registeredAuth = options.clientAuthMethod ?? "client_secret_basic";
+  // Why a code was refused (oidc-provider keeps it out of the answer), for TARA's wording below.
+  provider.on("grant.error", (ctx: KoaContextWithOIDC, err: { error_detail?: string }) => {
+    ctx.state.grantErrorDetail = err.error_detail;
+  });
+
   provider.use(async (ctx, next) => {
+    // TARA accepts only the client's registered authentication (spec §4.3); oidc-provider takes basic and post alike.
     if (ctx.path === TARA_PATHS.token && ctx.method === "POST") {
-      const sentBasic = /^basic\s/i.test(ctx.headers.authorization ?? "");
-      if (sentBasic !== (registeredAuth === "client_secret_basic")) {
-        ctx.status = 401;
-        ctx.body = { error: "invalid_client", error_description: `client authentication must use ${registeredAuth}` };
+      const sent = /^basic\s/i.test(ctx.headers.authorization ?? "") ? "client_secret_basic" : "client_secret_post";
+      if (sent !== registeredAuth) {
+        const refusal = TOKEN_ERRORS.wrongAuthMethod(registeredAuth, sent);
+        ctx.status = refusal.status;
+        ctx.body = refusal.body;
+        ctx.type = "application/json;charset=UTF-8";
         return;
       }
     }
     await next();
+    if (ctx.path === TARA_PATHS.token && ctx.method === "POST") return taraTokenAnswer(ctx as KoaContextWithOIDC);
+    // TARA returns to the client with 303 and without RFC 9207's `iss` parameter.
+    const location = ctx.response.get("location");
+    if ((ctx.status === 302 || ctx.status === 303) && location && options.redirectUris.some((uri) => location.startsWith(uri))) {
+      const url = new URL(location);
+      url.searchParams.delete("iss");
+      ctx.status = 303;
+      ctx.set("location", url.toString());
+    }
   });
 
-  // Faults and TARA's exact ID-token shape are applied to the token response.
-  provider.use(async (ctx, next) => {
-    await next();
-    if (ctx.path !== TARA_PATHS.token || ctx.status !== 200) return;
-    const body = ctx.body as { id_token?: string } | undefined;
-    if (!body?.id_token || (!faults.idTokenClaims && !faults.unknownKid)) return;
-    const payload = { ...decodeJwt(body.id_token), ...faults.idTokenClaims };
-    const key = faults.unknownKid ? foreign : signing;
-    body.id_token = await new SignJWT(payload).setProtectedHeader({ alg: "RS256", kid: key.kid }).sign(key.privateKey);
-  });
+  /** The token response as TARA gives it: its ID-token shape and key, its error texts. */
+  async function taraTokenAnswer(ctx: KoaContextWithOIDC): Promise<void> {
+    const body = ctx.body as Record<string, unknown> | undefined;
+    if (ctx.status === 200 && typeof body?.id_token === "string" && typeof body.access_token === "string") {
+      const { sid: _sid, auth_time: _authTime, ...claims } = decodeJwt(body.id_token);
+      // Standard Base64, not Base64url: TARA keeps older versions' encoding (specification §4.3.1).
+      const atHash = createHash("sha256").update(body.access_token).digest().subarray(0, 16).toString("base64");
+      body.id_token = await keys.sign({ ...claims, at_hash: atHash, ...faults.idTokenClaims }, { foreign: faults.unknownKid });
+      body.token_type = "bearer";
+      return;
+    }
+    if (ctx.status < 400) return;
+    const refusal = tokenRefusal(ctx, (body?.error as string | undefined) ?? "");
+    ctx.status = refusal.status;
+    ctx.body = refusal.body;
+    ctx.type = "application/json;charset=UTF-8";
+  }
+
+  function tokenRefusal(ctx: KoaContextWithOIDC, error: string): { status: number; body: Record<string, string> } {
+    if (error === "invalid_grant") return TOKEN_ERRORS.invalidGrant(invalidGrantReason(ctx.state.grantErrorDetail as string | undefined));
+    if (error === "invalid_client") {
+      const basic = basicCredentials(ctx.headers.authorization);
+      const clientId = basic?.id ?? String((ctx.oidc?.body as Record<string, unknown> | undefined)?.client_id ?? "");
+      // TARA checks the caller's address against the client's registered ones first; an unknown client has none.
+      if (clientId !== options.clientId) return TOKEN_ERRORS.notWhitelisted(remoteAddress(ctx.req), clientId);
+      return TOKEN_ERRORS.badCredentials();
+    }
+    return { status: ctx.status, body: ctx.body as Record<string, string> };
+  }
 
   const handle = provider.callback();
   server.on("request", (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? "/", issuer);
-    if (url.pathname === TARA_PATHS.legacyDiscovery) {
-      req.url = TARA_PATHS.discovery + url.search;
+    if (url.pathname === TARA_PATHS.discovery || url.pathname === TARA_PATHS.legacyDiscovery) {
+      return answerJson(res, 200, discoveryDocument(issuer, EIDAS_COUNTRIES), "application/json; charset=utf-8");
+    }
+    if (url.pathname === TARA_PATHS.jwks) return answerJson(res, 200, keys.jwks(), "application/json; charset=utf-8");
+    if (url.pathname === ERROR_PATH) {
+      res.writeHead(400, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" });
+      res.end(`<!doctype html><html><head><meta charset="utf-8"><title>TARA</title></head><body><h1>TARA</h1><p class="error">${escapeHtml(url.searchParams.get("error_description") ?? "")}</p></body></html>`);
+      return;
+    }
+    if (url.pathname === TARA_PATHS.authorization && req.method === "GET") {
+      const refusal = checkAuthorizationRequest(url.searchParams, client);
+      if (refusal?.kind === "page") {
+        const page = errorPage(refusal.page, url.searchParams.get("ui_locales"));
+        res.writeHead(page.status, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" });
+        res.end(page.html);
+        return;
+      }
+      if (refusal) {
+        const target = new URL(refusal.kind === "to-client" ? (url.searchParams.get("redirect_uri") ?? options.redirectUris[0]) : issuer + ERROR_PATH);
+        target.searchParams.set("error", refusal.error);
+        target.searchParams.set("error_description", refusal.description);
+        if (refusal.kind === "to-client" && url.searchParams.has("state")) target.searchParams.set("state", url.searchParams.get("state")!);
+        res.writeHead(refusal.kind === "to-client" ? 303 : 302, { location: target.toString(), "cache-control": "no-store" });
+        res.end();
+        return;
+      }
+      // TARA does not offer PKCE (TARA.md): a challenge sent anyway is not bound to the code.
+      url.searchParams.delete("code_challenge");
+      url.searchParams.delete("code_challenge_method");
+      req.url = url.pathname + url.search;
     }
     if (url.pathname === TARA_PATHS.token && faults.registeredAddresses && !faults.registeredAddresses.includes(req.socket.remoteAddress ?? "")) {
-      return answerJson(res, 400, { error: "unauthorized_client", error_description: "Request from an unregistered IP address" });
+      const refusal = TOKEN_ERRORS.notWhitelisted(remoteAddress(req), options.clientId);
+      return answerJson(res, refusal.status, refusal.body);
     }
     if (url.pathname === TARA_PATHS.token && faults.tokenEndpoint) {
       const fault = faults.tokenEndpoint;
@@ -132,7 +213,7 @@ export async function startTaraStandIn(options: TaraStandInOptions): Promise<Tar
     }
     const interaction = INTERACTION_PATH.exec(url.pathname);
     if (interaction) {
-      serveInteraction(provider, req, res, options.clientId, loginContext).catch(() => {
+      serveInteraction(provider, req, res, options.clientId, loginContext, () => faults).catch(() => {
         if (!res.headersSent) res.writeHead(400, { "content-type": "text/plain; charset=utf-8" });
         res.end("The login session has expired or is unknown. Start again from the application.");
       });
@@ -143,6 +224,7 @@ export async function startTaraStandIn(options: TaraStandInOptions): Promise<Tar
 
   return {
     issuer,
+    keys,
     setFaults: (next) => {
       faults = { ...next };
     },
@@ -154,19 +236,37 @@ export async function startTaraStandIn(options: TaraStandInOptions): Promise<Tar
   };
 }
 
-type SigningKey = { kid: string; privateKey: CryptoKey; privateJwk: JWK };
+async function internalSigningJwk(): Promise<JWK> {
+  const { privateKey } = await generateKeyPair("RS256", { modulusLength: 2048, extractable: true });
+  return { ...(await exportJWK(privateKey)), kid: "stand-in-internal", alg: "RS256", use: "sig" };
+}
 
-async function generateSigningKey(): Promise<SigningKey> {
-  const { privateKey, publicKey } = await generateKeyPair("RS256", { modulusLength: 2048, extractable: true });
-  const kid = await calculateJwkThumbprint(await exportJWK(publicKey));
-  const privateJwk = { ...(await exportJWK(privateKey)), kid, alg: "RS256", use: "sig" };
-  return { kid, privateKey, privateJwk };
+/** The client id and secret of an HTTP Basic header (RFC 6749 §2.3.1: each form-urlencoded), or undefined. */
+function basicCredentials(header: string | undefined): { id: string; secret: string } | undefined {
+  const match = /^basic\s+(\S+)$/i.exec(header ?? "");
+  if (!match) return undefined;
+  const decoded = Buffer.from(match[1], "base64").toString("utf8");
+  const colon = decoded.indexOf(":");
+  if (colon < 0) return undefined;
+  const unescape = (v: string) => {
+    try {
+      return decodeURIComponent(v.replace(/\+/g, " "));
+    } catch {
+      return v;
+    }
+  };
+  return { id: unescape(decoded.slice(0, colon)), secret: unescape(decoded.slice(colon + 1)) };
+}
+
+function remoteAddress(req: IncomingMessage): string {
+  return (req.socket.remoteAddress ?? "").replace(/^::ffff:/, "");
 }
 
 function providerConfiguration(
   options: TaraStandInOptions,
   privateJwk: JWK,
   loginContext: Map<string, { state: string }>,
+  currentFaults: () => StandInFaults,
 ): Configuration {
   const policy = interactionPolicy.base();
   // TARA has no SSO session: every authorization request authenticates anew.
@@ -197,7 +297,7 @@ function providerConfiguration(
     },
     responseTypes: ["code"],
     clientAuthMethods: ["client_secret_basic", "client_secret_post"],
-    scopes: ["openid", "idcard", "mid", "smartid", "eidas", "eidasonly", "email", "phone"],
+    scopes: ["openid", "idcard", "mid", "smartid", "eidas", "eidasonly", "email", "phone", ...EIDAS_COUNTRIES.map((c) => `eidas:country:${c}`)],
     acrValues: [...ACR_LEVELS],
     claims: {
       // TARA's ID token: no auth_time, no sid; amr and acr always.
@@ -208,28 +308,12 @@ function providerConfiguration(
     // TARA puts the profile into the ID token, not (only) into userinfo.
     conformIdTokenClaims: false,
     pkce: { required: () => false },
-    ttl: TTL,
+    ttl: { ...TTL, AuthorizationCode: () => (currentFaults().shortLivedCodes ? 1 : TTL.AuthorizationCode) },
     cookies: { keys: [randomBytes(32).toString("base64url")] },
     extraParams: {
       autologin: (_ctx, value) => {
         if (value !== undefined && !findPersona(String(value))) {
           throw new errors.InvalidRequest("autologin names no known test identity");
-        }
-      },
-      // oidc-provider drops unknown scopes before this runs; TARA rejects them, so check the request as sent.
-      scope: (ctx) => {
-        const sent = ctx.method === "POST" ? (ctx.oidc.body as Record<string, unknown> | undefined)?.scope : ctx.query.scope;
-        const unknown = String(sent ?? "").split(" ").filter((s) => s && !isTaraScope(s));
-        if (unknown.length) throw new errors.InvalidScope("requested scope is not supported", unknown.join(" "));
-      },
-      state: (_ctx, value) => {
-        if (typeof value !== "string" || value.length < TARA_MIN_STATE_LENGTH) {
-          throw new errors.CustomOIDCProviderError("invalid_state", `state must be at least ${TARA_MIN_STATE_LENGTH} characters`);
-        }
-      },
-      acr_values: (_ctx, value) => {
-        if (value !== undefined && !(ACR_LEVELS as readonly string[]).includes(String(value))) {
-          throw new errors.InvalidRequest("acr_values must be exactly one of low, substantial, high");
         }
       },
     },
@@ -280,11 +364,12 @@ async function serveInteraction(
   res: ServerResponse,
   clientId: string,
   loginContext: Map<string, { state: string }>,
+  currentFaults: () => StandInFaults,
 ): Promise<void> {
   const details = await provider.interactionDetails(req, res);
   const params = details.params as Record<string, string | undefined>;
-  const allowed = allowedAmr((params.scope ?? "").split(" "));
-  const personas = TARA_PERSONAS.filter((p) => !allowed || allowed.has(p.amr.toLowerCase()));
+  const personas = offeredPersonas(params);
+  if (currentFaults().cancel) return cancelLogin(provider, req, res);
 
   if (req.method === "GET") {
     const auto = params.autologin ? findPersona(params.autologin) : undefined;
@@ -299,15 +384,7 @@ async function serveInteraction(
     return;
   }
   const form = new URLSearchParams(await readBody(req));
-  if (form.has("cancel")) {
-    await provider.interactionFinished(
-      req,
-      res,
-      { error: "user_cancel", error_description: "User canceled the authentication process." },
-      { mergeWithLastSubmission: false },
-    );
-    return;
-  }
+  if (form.has("cancel")) return cancelLogin(provider, req, res);
   const persona = findPersona(form.get("persona") ?? "");
   if (!persona) {
     res.writeHead(400, { "content-type": "text/plain; charset=utf-8" });
@@ -315,6 +392,32 @@ async function serveInteraction(
     return;
   }
   await finishLogin(provider, req, res, details, persona, personas, loginContext);
+}
+
+/**
+ * The identities TARA would let through for this request: the methods its scopes name (eidasonly and
+ * eidas:country:xx narrowing to that country's eIDAS node) at the requested level or above (default substantial).
+ */
+function offeredPersonas(params: Record<string, string | undefined>): TaraPersona[] {
+  const scopes = (params.scope ?? "").split(" ");
+  const allowed = allowedAmr(scopes);
+  const countries = scopes.filter((s) => s.startsWith("eidas:country:")).map((s) => s.slice("eidas:country:".length));
+  const floor = acrRank(params.acr_values ?? DEFAULT_ACR);
+  return TARA_PERSONAS.filter(
+    (p) =>
+      (!allowed || allowed.has(p.amr.toLowerCase())) &&
+      (!countries.length || p.amr !== "eidas" || countries.includes(p.country!)) &&
+      acrRank(p.acr) >= floor,
+  );
+}
+
+async function cancelLogin(provider: Provider, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  await provider.interactionFinished(
+    req,
+    res,
+    { error: "user_cancel", error_description: "User canceled the authentication process." },
+    { mergeWithLastSubmission: false },
+  );
 }
 
 async function finishLogin(
@@ -349,8 +452,8 @@ async function finishLogin(
   );
 }
 
-function answerJson(res: ServerResponse, status: number, body: Record<string, string>): void {
-  res.writeHead(status, { "content-type": "application/json;charset=UTF-8", "cache-control": "no-store" });
+function answerJson(res: ServerResponse, status: number, body: object, type = "application/json;charset=UTF-8"): void {
+  res.writeHead(status, { "content-type": type, "cache-control": "no-store" });
   res.end(JSON.stringify(body));
 }
 
@@ -364,3 +467,6 @@ async function readBody(req: IncomingMessage): Promise<string> {
   }
   return Buffer.concat(chunks).toString("utf8");
 }
+
+const escapeHtml = (value: string) =>
+  value.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
