@@ -3,7 +3,7 @@ import { signInAs } from "./tara-support";
 
 test("an end user signs in through the TARA stand-in, sees /me, ends the session and is signed out", async ({ page }) => {
   await signInAs(page, "EE60001017716");
-  await expect(page.getByTestId("signed-in-as")).toContainText("ONE TESTNUMBER (EE60001017716)");
+  await expect(page.getByTestId("signed-in-as")).toContainText("MARY ÄNN O’CONNEŽ-ŠUSLIK TESTNUMBER (EE60001017716)");
   await expect(page.getByTestId("stand-in-banner")).toBeVisible();
   const row = page.locator('[data-testid="session-row"][data-status="active"]');
   await expect(row).toHaveCount(1);
