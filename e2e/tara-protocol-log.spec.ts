@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import { expect, test } from "@playwright/test";
 import { decodeJwt } from "jose";
 import { signInAs } from "./tara-support";
@@ -23,6 +24,17 @@ test("an administrator opens a TARA login's protocol log from its token; the rea
   await expect(messages.nth(2)).toContainText('"sub": "EE38001085718"');
   await expect(page.getByTestId("protocol-log-audited")).toBeVisible();
 
+  const [excerpt] = await Promise.all([page.waitForEvent("download"), page.getByTestId("protocol-log-download").click()]);
+  expect(excerpt.suggestedFilename()).toMatch(/^tara-login-.*\.json$/);
+
   await page.goto("/admin/audit?action=tara.protocol_log.read");
   await expect(page.getByRole("cell", { name: "tara.protocol_log.read" }).first()).toBeVisible();
+
+  // The audit trail with the protocol log, downloaded from the console.
+  const [trail] = await Promise.all([page.waitForEvent("download"), page.getByTestId("audit-export").click()]);
+  expect(trail.suggestedFilename()).toMatch(/^tim-audit-trail-.*\.jsonl$/);
+  const records = (await readFile(await trail.path(), "utf8")).trim().split("\n").map((l) => JSON.parse(l));
+  expect(records[0]).toMatchObject({ record: "export", protocol_log: true });
+  expect(records.filter((r) => r.record === "tara_protocol").length).toBeGreaterThanOrEqual(3);
+  expect(records.some((r) => r.record === "audit" && r.action === "tara.protocol_log.export")).toBe(true);
 });

@@ -18,8 +18,10 @@ export type RouteEntry = {
 
 export const apiRoutes: RouteEntry[] = [
   { pattern: "/.well-known/oauth-authorization-server", auth: { GET: "public" }, load: () => import("@/app/.well-known/oauth-authorization-server/route") },
+  { pattern: "/admin/audit/export", auth: { GET: "admin" }, load: () => import("@/app/admin/audit/export/route") },
   { pattern: "/admin/exports/[runId]", auth: { GET: "admin" }, load: () => import("@/app/admin/exports/[runId]/route") },
   { pattern: "/admin/files/[fileId]", auth: { GET: "admin" }, load: () => import("@/app/admin/files/[fileId]/route") },
+  { pattern: "/admin/tara-logins/[state]/export", auth: { GET: "admin" }, load: () => import("@/app/admin/tara-logins/[state]/export/route") },
   { pattern: "/admin/tokens/export", auth: { GET: "admin" }, load: () => import("@/app/admin/tokens/export/route") },
   { pattern: "/api/health", auth: { GET: "public" }, load: () => import("@/app/api/health/route") },
   { pattern: "/api/inngest", auth: { GET: "own", POST: "own", PUT: "own" }, load: () => import("@/app/api/inngest/route") },

@@ -51,19 +51,66 @@ export function protocolError(err: unknown): string {
   return typeof tara === "string" && tara !== err.code ? `${err.code} (${tara})` : err.code;
 }
 
-/** One login's messages, oldest first, for an administrator; the reading is itself audited. */
-export async function readProtocolLog(state: string, actor: AuditActor, requestId?: string | null): Promise<TaraProtocolLog[]> {
+/**
+ * One login's messages, oldest first, for an administrator; the reading is
+ * itself audited (`tara.protocol_log.read`, or `.export` for a download).
+ */
+export async function readProtocolLog(
+  state: string,
+  actor: AuditActor,
+  requestId?: string | null,
+  action: "tara.protocol_log.read" | "tara.protocol_log.export" = "tara.protocol_log.read",
+): Promise<TaraProtocolLog[]> {
   const prisma = await db();
   return prisma.$transaction(async (tx) => {
     const rows = await tx.taraProtocolLog.findMany({ where: { state }, orderBy: [{ at: "asc" }, { id: "asc" }] });
     await recordAudit(tx, {
       actor,
-      action: "tara.protocol_log.read",
+      action,
       target: { state },
       counts: { messages: rows.length },
       requestId,
     });
     return rows;
+  });
+}
+
+/** One protocol message as TIM exports it (per login, and in the audit-trail export). */
+export function protocolMessageJson(r: TaraProtocolLog) {
+  return {
+    id: r.id,
+    at: r.at.toISOString(),
+    state: r.state,
+    message: r.message,
+    url: r.url,
+    http_status: r.httpStatus,
+    id_token: r.idToken,
+    verified: r.verified,
+    error: r.error,
+  };
+}
+
+/**
+ * One login's protocol messages as a JSON file, the excerpt RIA's support
+ * asks for (TARA spec §5.3): each message with its URL or ID token, status,
+ * whether TIM verified it and TIM's error. 404 for a state with no messages.
+ */
+export async function protocolLogExportResponse(state: string, actor: AuditActor, requestId: string): Promise<Response> {
+  if (state.length > 200) throw new TimError("not_found", "No TARA login has this state.");
+  const rows = await readProtocolLog(state, actor, requestId, "tara.protocol_log.export");
+  if (rows.length === 0) throw new TimError("not_found", "No TARA login has this state.");
+  const body = {
+    state,
+    exported_at: new Date().toISOString(),
+    messages: rows.map(protocolMessageJson),
+  };
+  const name = state.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 80);
+  return new Response(`${JSON.stringify(body, null, 2)}\n`, {
+    headers: {
+      "content-type": "application/json; charset=utf-8",
+      "content-disposition": `attachment; filename="tara-login-${name}.json"`,
+      "cache-control": "no-store",
+    },
   });
 }
 

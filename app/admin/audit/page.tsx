@@ -68,6 +68,21 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
           </div>
         </form>
       </Section>
+      <Section title="Export" id="audit-export">
+        <form method="get" action="/admin/audit/export" className="flex flex-wrap items-end gap-4">
+          <Field label="From" htmlFor="x-from" hint="YYYY-MM-DD, empty: the start"><input id="x-from" name="from" defaultValue={values.from} className={inputClass} /></Field>
+          <Field label="To" htmlFor="x-to" hint="YYYY-MM-DD, empty: now"><input id="x-to" name="to" defaultValue={values.to} className={inputClass} /></Field>
+          <label className="flex items-center gap-2 text-sm">
+            <input type="hidden" name="protocol_log" value="0" />
+            <input type="checkbox" name="protocol_log" value="1" defaultChecked /> With TARA&apos;s protocol log (personal data)
+          </label>
+          <button type="submit" className={buttonClass} data-testid="audit-export">Download (JSON Lines)</button>
+        </form>
+        <p className="mt-2 text-sm text-slate-600">
+          Every entry with its hashes, so <code>npm run audit:verify -- --file &lt;download&gt;</code> re-checks the chain away from TIM; the download is
+          itself recorded here.
+        </p>
+      </Section>
       {problem ? <Notice kind="error">{problem}</Notice> : null}
       <Section title="Entries" id="audit-entries">
         {rows.length === 0 ? (

@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import { decodeJwt } from "jose";
-import { Empty, Notice, PageTitle, Section, When, errorMessage } from "@/app/admin/_components/ui";
+import { Empty, Notice, PageTitle, Section, When, errorMessage, secondaryButtonClass } from "@/app/admin/_components/ui";
 import { administratorActor } from "@/lib/audit/actors";
 import { requireUser } from "@/lib/auth/current-user";
 import { readProtocolLog } from "@/lib/tara/protocol-log";
@@ -43,6 +43,13 @@ export default async function TaraLoginPage({ params }: { params: Promise<{ stat
       <Notice kind="info" testId="protocol-log-audited">
         The protocol log holds personal data. This reading is recorded in the audit trail.
       </Notice>
+      {rows.length > 0 ? (
+        <p>
+          <a href={`/admin/tara-logins/${encodeURIComponent(state)}/export`} className={secondaryButtonClass} download data-testid="protocol-log-download">
+            Download these messages (JSON, for RIA&apos;s support)
+          </a>
+        </p>
+      ) : null}
       {rows.length === 0 ? (
         <Empty>No protocol log is kept for this login (unknown, or removed by retention).</Empty>
       ) : (

@@ -1,0 +1,9 @@
+import { auditExportQuerySchema, auditTrailExportResponse } from "@/lib/audit/export-trail";
+import { route } from "@/lib/http/route";
+
+export const dynamic = "force-dynamic";
+
+/** GET /admin/audit/export?from&to&protocol_log=1|0: the audit trail (and TARA's protocol log) as JSON Lines. */
+export const GET = route({ auth: "admin", query: auditExportQuerySchema }, async ({ caller, query, requestId }) =>
+  auditTrailExportResponse(query, caller.actor, requestId),
+);
