@@ -8,7 +8,8 @@ export default defineConfig({
     globalSetup: ["test/support/global-setup.ts"],
     setupFiles: ["test/support/setup.ts"],
     pool: "forks",
-    testTimeout: 30_000,
+    // Generous: CI machines are small and shared; a test that needs this long on an idle one is too slow anyway.
+    testTimeout: 90_000,
     hookTimeout: 60_000,
     env: { NODE_ENV: "test" },
   },

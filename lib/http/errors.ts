@@ -34,7 +34,9 @@ export const serviceUnavailable = (message = "The database is not reachable; try
 export function isDatabaseUnavailable(err: unknown): boolean {
   const e = err as { code?: string; name?: string; message?: string } | undefined;
   if (!e) return false;
-  const codes = ["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "ENOTFOUND", "57P01", "57P03", "53300", "P1001", "P1017", "P2024"];
+  // P2024: no pool connection in time; P2028: an interactive transaction outlived its time limit (an overloaded
+  // database or host) and was rolled back: nothing was written, and a retry can succeed.
+  const codes = ["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "ENOTFOUND", "57P01", "57P03", "53300", "P1001", "P1017", "P2024", "P2028"];
   if (e.code && codes.includes(e.code)) return true;
   // SQLSTATE class 08: connection exceptions.
   if (sqlState(err)?.startsWith("08")) return true;
