@@ -2,6 +2,7 @@
  * Everything TIM prepares after migrations and before serving: signing key,
  * bootstrap API client, the local TARA stand-in and the background-job runner.
  */
+import { issueSetupCode } from "@/lib/admins/first-run";
 import { ensureBootstrapClient } from "@/lib/clients/bootstrap";
 import { config } from "@/lib/config/env";
 import { startJobRunner } from "@/lib/jobs/start";
@@ -27,7 +28,7 @@ export async function prepareRuntime(options: { requestedHost: string | undefine
   const bootstrap = await ensureBootstrapClient();
   if (bootstrap) notes.push(`API client: ${bootstrap.clientId} (${bootstrap.created ? "created" : "exists"}) — HTTP Basic with TIM_BOOTSTRAP_CLIENT_SECRET.`);
   else if (config().TIM_API_AUTH === "off") notes.push("WARNING: TIM_API_AUTH=off — the token API accepts anonymous callers.");
-  else notes.push("No API client yet: set TIM_BOOTSTRAP_CLIENT_ID and TIM_BOOTSTRAP_CLIENT_SECRET, or create one in the console.");
+  else notes.push("No API client yet: create one in the console (API clients), or npm run tim -- client create --scopes tokens:issue,tokens:validate.");
 
   const standIn = await startStandInIfNeeded(options.requestedHost, options.port);
   if (standIn) {
@@ -35,8 +36,12 @@ export async function prepareRuntime(options: { requestedHost: string | undefine
     notes.push(...standIn.notes);
   }
   const admins = config().TIM_ADMIN_SUBJECTS.trim();
+  const setup = await issueSetupCode();
+  const origin = config().NEXTAUTH_URL ? new URL(config().NEXTAUTH_URL!).origin : `http://localhost:${options.port}`;
   notes.push(
-    `Sign in at /signin (console: /admin, own sessions: /me). Administrators: ${admins || "none — set TIM_ADMIN_SUBJECTS to personal codes"}.`,
+    setup
+      ? `No administrator yet. The first person to sign in at ${origin}/setup?code=${setup.code} becomes one (link valid until ${setup.expiresAt.toISOString()}, once; printed only here). Or: npm run tim -- admin add EE38001085718.`
+      : `Sign in at /signin (console: /admin, own sessions: /me). Administrators: ${admins ? `${admins} (TIM_ADMIN_SUBJECTS)` : "granted in the console"}.`,
   );
 
   const jobs = await startJobRunner();

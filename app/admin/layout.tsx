@@ -5,7 +5,7 @@ import { requireUser } from "@/lib/auth/current-user";
 
 export const dynamic = "force-dynamic";
 
-/** The console is for administrators (TIM_ADMIN_SUBJECTS); others get 403, signed-out visitors sign in first. */
+/** The console is for administrators (lib/auth/roles.ts); others get 403, signed-out visitors sign in first. */
 export default async function AdminLayout({ children }: { children: ReactNode }) {
   const user = await requireUser("/admin");
   if (user.role !== "admin") forbidden();

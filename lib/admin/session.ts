@@ -29,7 +29,7 @@ export async function requireAdmin(): Promise<Administrator> {
 /**
  * The administrator behind a console route handler (downloads), from the
  * next-auth session cookie, with the same rules as the pages: the TARA
- * session must still be active and the subject listed in TIM_ADMIN_SUBJECTS.
+ * session must still be active and the subject an administrator (lib/auth/roles.ts).
  */
 export async function adminFromRequest(req: ApiRequest): Promise<Administrator> {
   const token = await getToken({
@@ -44,6 +44,6 @@ export async function adminFromRequest(req: ApiRequest): Promise<Administrator> 
   if (!tara || tara.status !== "active" || tara.subject !== subject) {
     throw new TimError("unauthorized", "Your session has ended; sign in again.");
   }
-  if (roleFor(subject) !== "admin") throw new TimError("forbidden", "Administrators only.");
+  if ((await roleFor(subject)) !== "admin") throw new TimError("forbidden", "Administrators only.");
   return administrator({ subject, name: typeof token.name === "string" ? token.name : subject });
 }

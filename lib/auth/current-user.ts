@@ -10,7 +10,7 @@ export type CurrentUser = { subject: string; name: string; role: Role; sessionId
  * The signed-in person of this request (server components and actions), or
  * null. The web session only counts while its TARA session is active: ending
  * or revoking the TARA session signs the browser out at once. The role is
- * read from TIM_ADMIN_SUBJECTS on every request.
+ * read (TIM_ADMIN_SUBJECTS, tim.administrators) on every request.
  */
 export async function currentUser(): Promise<CurrentUser | null> {
   const session = await getServerSession(authOptions());
@@ -19,7 +19,7 @@ export async function currentUser(): Promise<CurrentUser | null> {
   if (!subject || !sessionId) return null;
   const tara = await findTaraSession(sessionId);
   if (!tara || tara.status !== "active" || tara.subject !== subject) return null;
-  return { subject, name: session.user.name ?? subject, role: roleFor(subject), sessionId };
+  return { subject, name: session.user.name ?? subject, role: await roleFor(subject), sessionId };
 }
 
 /** The signed-in person, or a redirect to the sign-in page that returns to `path`. */

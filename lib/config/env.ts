@@ -1,3 +1,4 @@
+import { personalCodeProblem } from "@/lib/admins/subject";
 import { z } from "zod";
 import { jobMode, type JobMode } from "@/lib/jobs/mode";
 
@@ -90,7 +91,18 @@ const schema = z.object({
   /** Fixed port for the stand-in (default: any free port). */
   TARA_STAND_IN_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   /** Comma-separated personal codes (as TARA gives them, e.g. EE38001085718) of administrators. */
-  TIM_ADMIN_SUBJECTS: z.preprocess(emptyAsUndefined, z.string().default("")),
+  TIM_ADMIN_SUBJECTS: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .default("")
+      .superRefine((list, ctx) => {
+        for (const entry of list.split(/[\s,]+/).filter(Boolean)) {
+          const problem = personalCodeProblem(entry);
+          if (problem) ctx.addIssue({ code: "custom", message: problem });
+        }
+      }),
+  ),
   /** Comma-separated URLs or origins a TARA login may return to; same-site paths are always allowed. */
   TIM_ALLOWED_REDIRECTS: z.preprocess(emptyAsUndefined, z.string().default("")),
   // Background jobs (lib/jobs, lib/retention, lib/archive)

@@ -23,6 +23,7 @@ export const ERROR_CODES = {
   user_cancel: [400, "The person cancelled the login in TARA."],
   invalid_login_secret: [400, "A JSON TARA login's result was redeemed with an unknown state or a wrong login_secret (nothing is used up)."],
   tara_invalid_grant: [400, "TARA no longer accepts the login's authorization code (expired after 30 s, or used): the person logs in again."],
+  invalid_setup_code: [400, "The first-run setup code is unknown or expired (each start without an administrator prints a new one)."],
   login_expired: [400, "A JSON TARA login expired before its result was redeemed."],
   // 401
   invalid_client: [401, "Missing, malformed or wrong API client credentials (with WWW-Authenticate)."],
@@ -59,6 +60,9 @@ export const ERROR_CODES = {
   login_pending: [409, "A JSON TARA login has not come back from TARA yet; redeem it after the callback."],
   next_key_too_new: [409, "The next signing key has not been published for TIM_KEY_PUBLISH_LEAD_SECONDS yet; retiring the signing key now would let it sign before verifiers hold it."],
   jobs_in_process: [409, "Background jobs run inside TIM; /api/inngest only lists them."],
+  administrator_seeded: [409, "The administrator comes from TIM_ADMIN_SUBJECTS and is removed there, not at run time."],
+  last_administrator: [409, "The last administrator cannot be removed; grant another one first."],
+  setup_done: [409, "TIM has an administrator already: the first-run setup link no longer works."],
   database_in_use: [409, "Another process holds the embedded database."],
   export_gone: [410, "The export file was deleted after TIM_EXPORT_DAYS."],
   payload_too_large: [413, "The body exceeds its size limit."],

@@ -6,6 +6,7 @@ const LINKS = [
   { href: "/admin/revoke", label: "Revoke" },
   { href: "/admin/keys", label: "Keys" },
   { href: "/admin/clients", label: "API clients" },
+  { href: "/admin/administrators", label: "Administrators" },
   { href: "/admin/audit", label: "Audit log" },
 ];
 
