@@ -10,7 +10,7 @@ export default defineConfig({
     pool: "forks",
     // Generous: CI machines are small and shared; a test that needs this long on an idle one is too slow anyway.
     testTimeout: 90_000,
-    hookTimeout: 60_000,
+    hookTimeout: 120_000,
     env: { NODE_ENV: "test" },
   },
 });

@@ -48,6 +48,16 @@ class JitOffClient extends pg.Client {
   }
 }
 
+
+/**
+ * Interactive transactions (key changes, audit rows, clients) may wait and run
+ * longer than Prisma's 2 s / 5 s defaults before they are given up: on a
+ * loaded host (CI, a busy embedded database whose one connection serialises
+ * transactions) a correct transaction took 6 s and failed. Transactions on hot
+ * paths are single statements and never come near this.
+ */
+const TRANSACTION_OPTIONS = { maxWait: 15_000, timeout: 30_000 };
+
 function openPostgres(url: string, poolSize: number): DbHandles {
   const pool = new pg.Pool({
     Client: JitOffClient,
@@ -58,7 +68,7 @@ function openPostgres(url: string, poolSize: number): DbHandles {
   });
   // An idle client losing its connection must not crash the process.
   pool.on("error", () => undefined);
-  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool), transactionOptions: TRANSACTION_OPTIONS });
   return { prisma, kind: "postgres", pool };
 }
 
@@ -70,7 +80,7 @@ async function openPglite(dir: string): Promise<DbHandles> {
   }
   try {
     const pglite = await PGlite.create(dir);
-    const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+    const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite), transactionOptions: TRANSACTION_OPTIONS });
     return { prisma, kind: "pglite", pglite, lockedDir: onDisk ? dir : undefined };
   } catch (err) {
     if (onDisk) unlockDataDir(dir);
