@@ -168,4 +168,25 @@ test("an end user cannot reach the console or its download", async ({ page }) =>
   const res = await page.request.get("/admin/tokens/export?format=csv");
   expect(res.status()).toBe(403);
   await shot(page, "admin-refused");
+  // The 403 page says what to do and offers a sign-out, to come back as someone else.
+  await expect(page.getByText("an administrator grants the role in the console")).toBeVisible();
+  await page.getByTestId("sign-out").click();
+  await page.waitForURL(/\/signin\?ended=1/);
+  await page.goto("/me");
+  await expect(page).toHaveURL(/\/signin\?callbackUrl=/);
+});
+
+test("the console header marks the page shown and signs out", async ({ page }) => {
+  await signInAsAdmin(page, "/admin/administrators");
+  const nav = page.getByRole("navigation", { name: "Console" });
+  await expect(nav.getByRole("link", { name: "Administrators" })).toHaveAttribute("aria-current", "page");
+  await expect(nav.locator('[aria-current="page"]')).toHaveCount(1);
+  await expect(page.getByTestId("administrator").first()).toContainText(ADMIN);
+  await shot(page, "admin-administrators");
+  await page.goto("/admin");
+  await expect(nav.getByRole("link", { name: "Dashboard" })).toHaveAttribute("aria-current", "page");
+  await page.getByTestId("sign-out").click();
+  await page.waitForURL(/\/signin\?ended=1/);
+  await page.goto("/admin");
+  await expect(page).toHaveURL(/\/signin\?callbackUrl=/);
 });

@@ -20,6 +20,14 @@ export async function endSessionAction(formData: FormData): Promise<void> {
   revalidatePath("/me");
 }
 
+/** Signs this browser out: ends the TARA session it signed in with (console header, 403 page, /me). */
+export async function signOutAction(): Promise<void> {
+  const user = await requireUser("/me");
+  await endTaraSessions({ subject: user.subject, sessionId: user.sessionId }, { reason: "ended_by_user", revokedBy: `user:${user.subject}` });
+  await clearWebSession();
+  redirect("/signin?ended=1");
+}
+
 /** Ends all of the signed-in person's TARA sessions, this one included. */
 export async function endAllSessionsAction(): Promise<void> {
   const user = await requireUser("/me");

@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import { requireUser } from "@/lib/auth/current-user";
 import { listTaraSessions, type SessionStatus } from "@/lib/tara/session";
+import { SignOutButton } from "@/app/me/sign-out-button";
 import { endAllSessionsAction, endSessionAction } from "./actions";
 
 export const dynamic = "force-dynamic";
@@ -28,10 +29,7 @@ export default async function MePage() {
           </p>
         </div>
         <div className="flex gap-2">
-          <form action={endSessionAction}>
-            <input type="hidden" name="session_id" value={user.sessionId} />
-            <button className="rounded-md border border-slate-300 bg-white px-4 py-2 text-sm font-medium hover:bg-slate-100">Sign out</button>
-          </form>
+          <SignOutButton className="rounded-md border border-slate-300 bg-white px-4 py-2 text-sm font-medium hover:bg-slate-100" />
           <form action={endAllSessionsAction}>
             <button className="rounded-md bg-red-700 px-4 py-2 text-sm font-medium text-white hover:bg-red-800">End all sessions</button>
           </form>

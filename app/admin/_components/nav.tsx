@@ -1,14 +1,6 @@
 import Link from "next/link";
-
-const LINKS = [
-  { href: "/admin", label: "Dashboard" },
-  { href: "/admin/tokens", label: "Tokens" },
-  { href: "/admin/revoke", label: "Revoke" },
-  { href: "/admin/keys", label: "Keys" },
-  { href: "/admin/clients", label: "API clients" },
-  { href: "/admin/administrators", label: "Administrators" },
-  { href: "/admin/audit", label: "Audit log" },
-];
+import { NavLinks } from "@/app/admin/_components/nav-links";
+import { SignOutButton } from "@/app/me/sign-out-button";
 
 export function AdminNav({ name, subject }: { name: string; subject: string }) {
   return (
@@ -17,16 +9,13 @@ export function AdminNav({ name, subject }: { name: string; subject: string }) {
         <Link href="/admin" className="font-semibold tracking-tight">
           TIM console
         </Link>
-        <nav aria-label="Console" className="flex flex-wrap gap-x-4 gap-y-1 text-sm">
-          {LINKS.map((l) => (
-            <Link key={l.href} href={l.href} className="text-slate-700 hover:text-sky-700 hover:underline focus:underline">
-              {l.label}
-            </Link>
-          ))}
-        </nav>
-        <p className="ml-auto text-xs text-slate-500" data-testid="admin-identity">
-          {name} ({subject})
-        </p>
+        <NavLinks />
+        <div className="ml-auto flex items-center gap-3">
+          <p className="text-xs text-slate-500" data-testid="admin-identity">
+            {name} ({subject})
+          </p>
+          <SignOutButton />
+        </div>
       </div>
     </header>
   );
