@@ -35,6 +35,7 @@ export const apiRoutes: RouteEntry[] = [
   { pattern: "/auth/providers", auth: { GET: "public" }, load: () => import("@/app/auth/providers/route") },
   { pattern: "/auth/providers/tara", auth: { GET: "public" }, load: () => import("@/app/auth/providers/tara/route") },
   { pattern: "/auth/session/validate", auth: { GET: "tara-session" }, load: () => import("@/app/auth/session/validate/route") },
+  { pattern: "/health", auth: { GET: "public" }, load: () => import("@/app/health/route") },
   { pattern: "/introspect", auth: { POST: "tokens:introspect" }, load: () => import("@/app/introspect/route") },
   { pattern: "/introspect/types", auth: { GET: "public" }, load: () => import("@/app/introspect/types/route") },
   { pattern: "/jwt/custom/extend", auth: { POST: "tokens:issue" }, load: () => import("@/app/jwt/custom/extend/route") },

@@ -1,15 +1,12 @@
-import { TimError } from "@/lib/http/errors";
 import { json } from "@/lib/http/handler";
 import { route } from "@/lib/http/route";
-import { sessionJson } from "@/lib/tara/session";
+import { endedSession, sessionJson } from "@/lib/tara/session";
 
 export const dynamic = "force-dynamic";
 
 /** The profile of an active TARA session: the session of the token presented, or `session_id` for a sessions:read client. */
 export const GET = route({ auth: "tara-session" }, async ({ caller: session }) => {
-  if (session.status !== "active") {
-    throw new TimError("invalid_session", `This TARA session is ${session.status}.`, { status: session.status });
-  }
+  if (session.status !== "active") throw endedSession(session);
   return json({
     ...sessionJson(session),
     sub: session.subject,

@@ -16,9 +16,9 @@ export const POST = route({ auth: "tokens:revoke", body: revokeRequestSchema }, 
     });
     if (outcome === "not_owned") throw notTokenOwner();
     if (outcome === "already_revoked") {
-      throw new TimError("already_revoked", "The token was revoked already.", { status: "already_revoked", jwt_id: jti });
+      throw new TimError("already_revoked", "Token was already revoked", { status: "already_revoked", jwt_id: jti });
     }
-    return json({ status: "revoked", jwt_id: jti });
+    return json({ status: "revoked", message: "Token has been successfully revoked", jwt_id: jti });
   } catch (err) {
     // The token is what to revoke, not the credential: an unreadable one is a malformed request.
     if (err instanceof InvalidTokenError) throw new TimError("invalid_request", err.reason, { reason: err.reason });

@@ -4,4 +4,11 @@ import { JWKS_CACHE_CONTROL, publicJwks } from "@/lib/jwt/jwks";
 
 export const dynamic = "force-dynamic";
 
-export const GET = route({ auth: "public" }, async () => json(await publicJwks(), 200, { "cache-control": JWKS_CACHE_CONTROL }));
+/**
+ * The JWKS (RFC 7517 `keys`, what verifiers and jose's createRemoteJWKSet read) and, for TIM 2.0's clients,
+ * `jwk`: the same set as a JSON string, as TIM 2.0 answers `{"jwk": "{\"keys\":[…]}"}`.
+ */
+export const GET = route({ auth: "public" }, async () => {
+  const jwks = await publicJwks();
+  return json({ ...jwks, jwk: JSON.stringify(jwks) }, 200, { "cache-control": JWKS_CACHE_CONTROL });
+});
