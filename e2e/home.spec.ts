@@ -24,3 +24,23 @@ test("the page names its icon, which is served with robots.txt from public/", as
   expect(robots.status()).toBe(200);
   expect(await robots.text()).toContain("Disallow: /");
 });
+
+test("an unknown API path answers JSON, an unknown page TIM's HTML 404 page", async ({ page, request }) => {
+  const api = await request.get("/jwt/custom/no-such-endpoint");
+  expect(api.status()).toBe(404);
+  expect(api.headers()["content-type"]).toContain("application/json");
+  expect(await api.json()).toMatchObject({ error: "unknown_path" });
+  const provider = await request.get("/auth/login/google");
+  expect(provider.status()).toBe(404);
+  expect(await provider.json()).toMatchObject({ error: "provider_not_available", available_providers: ["tara"] });
+  const res = await page.goto("/no-such-page");
+  expect(res?.status()).toBe(404);
+  expect(res?.headers()["content-type"]).toContain("text/html");
+});
+
+test("RFC 8414 metadata names TIM's own origin and endpoints", async ({ request, baseURL }) => {
+  const res = await request.get("/.well-known/oauth-authorization-server");
+  expect(res.status()).toBe(200);
+  const origin = new URL(baseURL!).origin;
+  expect(await res.json()).toMatchObject({ issuer: origin, introspection_endpoint: `${origin}/introspect`, revocation_endpoint: `${origin}/revoke` });
+});

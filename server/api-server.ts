@@ -4,6 +4,7 @@ import { directHandler } from "@/lib/http/route";
 import { matchRoute, type RouteEntry } from "@/server/routes";
 import { NodeApiRequest, readSmallBody, sendReply, toWebRequest } from "@/server/node-adapter";
 import { takeUncredentialedRequest } from "@/lib/ratelimit/requests";
+import { unknownApiPath } from "@/lib/http/not-found";
 
 // A dynamic import() of a loaded module still runs the loader's resolve hooks
 // (a round trip to tsx's worker): load each route module once.
@@ -28,7 +29,12 @@ export async function serveApiRoute(req: IncomingMessage, res: ServerResponse, o
   const query = path.indexOf("?");
   const pathname = query < 0 ? path : path.slice(0, query);
   const match = matchRoute(pathname);
-  if (!match) return false;
+  if (!match) {
+    const notFound = unknownApiPath(pathname);
+    if (!notFound) return false;
+    await sendReply(res, notFound, req);
+    return true;
+  }
   const mod = await loadRoute(match.entry);
   const method = (req.method ?? "GET").toUpperCase() as keyof typeof mod;
   const fn = mod[method] ?? (method === ("HEAD" as keyof typeof mod) ? mod.GET : undefined);

@@ -17,6 +17,7 @@ export type RouteEntry = {
 };
 
 export const apiRoutes: RouteEntry[] = [
+  { pattern: "/.well-known/oauth-authorization-server", auth: { GET: "public" }, load: () => import("@/app/.well-known/oauth-authorization-server/route") },
   { pattern: "/admin/exports/[runId]", auth: { GET: "admin" }, load: () => import("@/app/admin/exports/[runId]/route") },
   { pattern: "/admin/files/[fileId]", auth: { GET: "admin" }, load: () => import("@/app/admin/files/[fileId]/route") },
   { pattern: "/admin/tokens/export", auth: { GET: "admin" }, load: () => import("@/app/admin/tokens/export/route") },

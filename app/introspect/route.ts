@@ -1,11 +1,20 @@
 import { json } from "@/lib/http/handler";
 import { route } from "@/lib/http/route";
+import { oauthIssuer } from "@/lib/oauth/issuer";
+import { introspectionJwt, wantsJwtIntrospection } from "@/lib/oauth/introspection-jwt";
 import { introspectForCaller, introspectRequestSchema } from "@/lib/tokens/introspect";
 
 export const dynamic = "force-dynamic";
 
-/** RFC 7662: form-encoded (or JSON) `token`, optional `token_type_hint`. */
+/**
+ * RFC 7662: form-encoded (or JSON) `token`, optional `token_type_hint`; client
+ * credentials by HTTP Basic, client_secret_post or API key. JSON by default,
+ * an RFC 9701 signed JWT for `Accept: application/token-introspection+jwt`.
+ */
 export const POST = route(
-  { auth: "tokens:introspect", body: { schema: introspectRequestSchema, allowForm: true } },
-  async ({ caller, body, requestId }) => json(await introspectForCaller(body.token, caller, requestId)),
+  { auth: "tokens:introspect", body: { schema: introspectRequestSchema, allowForm: true, clientSecretPost: true } },
+  async ({ req, caller, body, requestId }) => {
+    const answer = await introspectForCaller(body.token, caller, requestId);
+    return wantsJwtIntrospection(req) ? introspectionJwt(answer, caller, oauthIssuer(req), body.client_id) : json(answer);
+  },
 );

@@ -28,26 +28,76 @@ function unauthorized(message: string): TimError {
   return new TimError("invalid_client", message, {}, { "www-authenticate": CHALLENGE });
 }
 
-/** Reads client_secret_basic or `Bearer tim_…` API-key credentials. */
-function presentedCredentials(req: ApiRequest): { clientId: string; secret: string } {
+/**
+ * Credentials as a client presented them. `alternatives` are other readings of
+ * the same credentials, tried in order: a Basic header is form-decoded first
+ * (RFC 6749 §2.3.1: `%2D` is `-`, `+` a space), then taken as sent, so a
+ * secret with a literal `+` or `%` (an operator's TIM_BOOTSTRAP_CLIENT_SECRET)
+ * keeps working from clients that do not encode.
+ */
+export type PresentedCredentials = { method: ClientAuthMethod; readings: { clientId: string; secret: string }[] };
+export type ClientAuthMethod = "client_secret_basic" | "client_secret_post" | "api_key";
+
+/** The client authentication methods of RFC 6749 §2.3.1 TIM accepts (RFC 8414 metadata lists them). */
+export const CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"] as const;
+
+/** application/x-www-form-urlencoded decoding of one value; undefined when it is not validly encoded. */
+function formDecoded(value: string): string | undefined {
+  try {
+    return decodeURIComponent(value.replace(/\+/g, " "));
+  } catch {
+    return undefined;
+  }
+}
+
+function checkedReading(clientId: string, secret: string): { clientId: string; secret: string } {
+  if (!clientId || !secret) throw unauthorized("Malformed client credentials.");
+  // A client id no client can have (a NUL in it would even fail the lookup) is refused before any query;
+  // 401 like any malformed credential (RFC 6749 §5.2). The secret only reaches argon2, bounded in length.
+  const badId = clientId.length > MAX_CLIENT_ID_CHARS ? `has more than ${MAX_CLIENT_ID_CHARS} characters` : unstorableReason(clientId);
+  if (badId) throw unauthorized(`Malformed client credentials: the client_id ${badId}.`);
+  if (secret.length > MAX_SECRET_CHARS) {
+    throw unauthorized(`Malformed client credentials: the secret has at most ${MAX_SECRET_CHARS} characters.`);
+  }
+  return { clientId, secret };
+}
+
+/** Reads client_secret_basic or `Bearer tim_…` API-key credentials from the Authorization header. */
+function credentialsFromHeader(req: ApiRequest): PresentedCredentials {
   const header = req.headers.get("authorization");
-  if (!header) throw unauthorized("This endpoint needs API client credentials (HTTP Basic or Bearer API key).");
+  if (!header) throw unauthorized("This endpoint needs API client credentials (HTTP Basic, client_secret_post or a Bearer API key).");
   const [scheme, value = ""] = header.trim().split(/\s+/, 2);
+  const basic = /^basic$/i.test(scheme);
   let decoded: string;
-  if (/^basic$/i.test(scheme)) decoded = Buffer.from(value, "base64").toString("utf8");
+  if (basic) decoded = Buffer.from(value, "base64").toString("utf8");
   else if (/^bearer$/i.test(scheme) && value.startsWith("tim_")) decoded = Buffer.from(value.slice(4), "base64url").toString("utf8");
   else throw unauthorized("Unsupported credentials; use HTTP Basic client_id:secret or Bearer with an API key.");
   const colon = decoded.indexOf(":");
   if (colon <= 0 || colon === decoded.length - 1) throw unauthorized("Malformed client credentials.");
-  const presented = { clientId: decoded.slice(0, colon), secret: decoded.slice(colon + 1) };
-  // A client id no client can have (a NUL in it would even fail the lookup) is refused before any query;
-  // 401 like any malformed credential (RFC 6749 §5.2). The secret only reaches argon2, bounded in length.
-  const badId = presented.clientId.length > MAX_CLIENT_ID_CHARS ? `has more than ${MAX_CLIENT_ID_CHARS} characters` : unstorableReason(presented.clientId);
-  if (badId) throw unauthorized(`Malformed client credentials: the client_id ${badId}.`);
-  if (presented.secret.length > MAX_SECRET_CHARS) {
-    throw unauthorized(`Malformed client credentials: the secret has at most ${MAX_SECRET_CHARS} characters.`);
+  const asSent = { clientId: decoded.slice(0, colon), secret: decoded.slice(colon + 1) };
+  if (!basic) return { method: "api_key", readings: [checkedReading(asSent.clientId, asSent.secret)] };
+  const clientId = formDecoded(asSent.clientId);
+  const secret = formDecoded(asSent.secret);
+  const readings = [];
+  if (clientId !== undefined && secret !== undefined) readings.push({ clientId, secret });
+  if (clientId !== asSent.clientId || secret !== asSent.secret) readings.push(asSent);
+  return { method: "client_secret_basic", readings: readings.map((r) => checkedReading(r.clientId, r.secret)) };
+}
+
+/**
+ * client_secret_post (RFC 6749 §2.3.1): `client_id` and `client_secret` in a
+ * form-encoded body, already decoded by the form parser. Undefined when the
+ * body carries no secret. A client uses one method per request (§2.3): both
+ * the header and body credentials is a 400.
+ */
+export function credentialsFromForm(req: ApiRequest, fields: Record<string, unknown>): PresentedCredentials | undefined {
+  const { client_id: clientId, client_secret: secret } = fields;
+  if (secret === undefined) return undefined;
+  if (req.headers.get("authorization")) {
+    throw new TimError("invalid_request", "Use one client authentication method: the Authorization header or client_id/client_secret in the body, not both.");
   }
-  return presented;
+  if (typeof clientId !== "string" || typeof secret !== "string") throw unauthorized("client_secret_post needs both client_id and client_secret.");
+  return { method: "client_secret_post", readings: [checkedReading(clientId, secret)] };
 }
 
 type Verified = { caller: ApiCaller; rateLimitPerMinute: number | null };
@@ -123,10 +173,20 @@ function touch(clientId: string): void {
  * request limit. With TIM_API_AUTH=off every caller is anonymous and may do
  * everything (limited per source address by the server).
  */
-export async function authenticateClient(req: ApiRequest, scope: Scope): Promise<ApiCaller> {
+export async function authenticateClient(req: ApiRequest, scope: Scope, presented?: PresentedCredentials): Promise<ApiCaller> {
   if (config().TIM_API_AUTH === "off") return anonymousCaller;
-  const { clientId, secret } = presentedCredentials(req);
-  const { caller, rateLimitPerMinute } = await verifyPresented(req, clientId, secret);
+  const { readings } = presented ?? credentialsFromHeader(req);
+  let verified: Verified | undefined;
+  let clientId = "";
+  for (let i = 0; !verified; i++) {
+    ({ clientId } = readings[i]);
+    try {
+      verified = await verifyPresented(req, clientId, readings[i].secret);
+    } catch (err) {
+      if (i === readings.length - 1 || !(err instanceof TimError) || err.code !== "invalid_client") throw err;
+    }
+  }
+  const { caller, rateLimitPerMinute } = verified;
   await takeClientRequest(clientId, rateLimitPerMinute);
   if (!caller.scopes.includes(scope)) {
     throw new TimError("insufficient_scope", `This API client lacks the scope ${scope}.`, { scope }, {

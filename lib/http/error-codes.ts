@@ -44,6 +44,8 @@ export const ERROR_CODES = {
   cross_origin_request: [403, "A console form posted from another origin."],
   // 404, 405
   not_found: [404, "No such resource: export, job run, token (or metrics are disabled)."],
+  unknown_path: [404, "No API endpoint has this path (see /openapi.json); API paths answer JSON, never an HTML page."],
+  provider_not_available: [404, "No login provider has this id on this TIM (`available_providers` lists those that do; TIM 2.0 answered 400)."],
   session_not_found: [404, "No TARA session has this id."],
   unsupported_method: [405, "The route does not take this HTTP method (`Allow` lists those it does)."],
   // 409, 410, 413, 429

@@ -139,18 +139,23 @@ export async function readBody<S extends z.ZodType>(
   schema: S,
   options: ReadBodyOptions = {},
 ): Promise<z.infer<S>> {
+  return parseBodyValue(await readRawBody(req, options), schema, options);
+}
+
+/** The body as a value (JSON, or form fields as an object when `allowForm`), before any schema; `emptyAs` for an empty body. */
+export async function readRawBody(req: ApiRequest, options: ReadBodyOptions = {}): Promise<unknown> {
   const text = await readBodyText(req, options.maxBytes);
   const type = req.headers.get("content-type") ?? "";
-  let raw: unknown;
-  if (options.allowForm && type.includes("application/x-www-form-urlencoded")) {
-    raw = Object.fromEntries(new URLSearchParams(text));
-  } else {
-    try {
-      raw = text === "" ? undefined : JSON.parse(text);
-    } catch {
-      throw new TimError("invalid_json", "The request body is not valid JSON.", options.extra);
-    }
+  if (options.allowForm && type.includes("application/x-www-form-urlencoded")) return Object.fromEntries(new URLSearchParams(text));
+  try {
+    return text === "" ? options.emptyAs : JSON.parse(text);
+  } catch {
+    throw new TimError("invalid_json", "The request body is not valid JSON.", options.extra);
   }
+}
+
+/** Checks a body value read by `readRawBody` against its schema: 400 in TIM's shape when it does not fit. */
+export function parseBodyValue<S extends z.ZodType>(raw: unknown, schema: S, options: ReadBodyOptions = {}): z.infer<S> {
   raw ??= options.emptyAs;
   if (raw === undefined) throw new TimError("invalid_request", "A request body is required.", options.extra);
   const parsed = schema.safeParse(raw);

@@ -1,13 +1,14 @@
 import { z } from "zod";
 import { adminFromRequest, type Administrator } from "@/lib/admin/session";
-import { authenticateClient } from "@/lib/clients/authenticate";
+import { authenticateClient, credentialsFromForm, type PresentedCredentials } from "@/lib/clients/authenticate";
 import type { ApiCaller, Scope } from "@/lib/clients/scopes";
 import { TimError } from "@/lib/http/errors";
 import {
   JsonReply,
   describeZodError,
   errorResponse,
-  readBody,
+  parseBodyValue,
+  readRawBody,
   requestIdOf,
   toResponse,
   type ApiRequest,
@@ -51,12 +52,19 @@ const authenticators: Record<Exclude<RouteAuth, Scope>, (req: ApiRequest) => Pro
   public: async () => undefined,
 };
 
-function authenticate(auth: RouteAuth, req: ApiRequest): Promise<unknown> {
-  return auth in authenticators ? authenticators[auth as keyof typeof authenticators](req) : authenticateClient(req, auth as Scope);
+const isScope = (auth: RouteAuth): auth is Scope => !(auth in authenticators);
+
+function authenticate(auth: RouteAuth, req: ApiRequest, posted?: PresentedCredentials): Promise<unknown> {
+  return isScope(auth) ? authenticateClient(req, auth, posted) : authenticators[auth](req);
 }
 
-/** A body schema, or one with readBody's options (form encoding, size limit, empty body). */
-type BodySpec<S extends z.ZodType = z.ZodType> = S | ({ schema: S } & ReadBodyOptions);
+/**
+ * A body schema, or one with readBody's options (form encoding, size limit,
+ * empty body) and `clientSecretPost`: the OAuth endpoints (RFC 7662, 7009)
+ * also take the client's credentials as `client_id`/`client_secret` form
+ * fields (RFC 6749 §2.3.1), so their body is read before authentication.
+ */
+type BodySpec<S extends z.ZodType = z.ZodType> = S | ({ schema: S; clientSecretPost?: boolean } & ReadBodyOptions);
 type BodyOf<B> = B extends { schema: infer S extends z.ZodType } ? z.infer<S> : B extends z.ZodType ? z.infer<B> : undefined;
 
 /** A query schema (over the parameters as an object, last value of a repeated name), or a parser of the parameters. */
@@ -82,10 +90,21 @@ export type RouteInput<A extends RouteAuth, B, Q> = {
   requestId: string;
 };
 
-async function parseBody(req: ApiRequest, spec: BodySpec): Promise<unknown> {
-  if (spec instanceof z.ZodType) return readBody(req, spec);
-  const { schema, ...options } = spec;
-  return readBody(req, schema, options);
+function bodyParts(spec: BodySpec): { schema: z.ZodType; options: ReadBodyOptions; clientSecretPost: boolean } {
+  if (spec instanceof z.ZodType) return { schema: spec, options: {}, clientSecretPost: false };
+  const { schema, clientSecretPost = false, ...options } = spec;
+  return { schema, options, clientSecretPost };
+}
+
+/** Form-posted client credentials, taken out of the body so no handler ever sees the secret. */
+function takePostedCredentials(req: ApiRequest, raw: unknown): PresentedCredentials | undefined {
+  if (typeof raw !== "object" || raw === null || !(req.headers.get("content-type") ?? "").includes("application/x-www-form-urlencoded")) {
+    return undefined;
+  }
+  const fields = raw as Record<string, unknown>;
+  const posted = credentialsFromForm(req, fields);
+  delete fields.client_secret;
+  return posted;
 }
 
 function parseQuery(req: ApiRequest, spec: QuerySpec): unknown {
@@ -125,9 +144,15 @@ export function route<A extends RouteAuth, B extends BodySpec | undefined = unde
     const requestId = requestIdOf(req.headers);
     let res: Reply;
     try {
-      const caller = (await authenticate(spec.auth, req)) as CallerOf<A>;
+      const bodySpec = spec.body === undefined ? undefined : bodyParts(spec.body);
+      const early = bodySpec?.clientSecretPost && isScope(spec.auth) ? { raw: await readRawBody(req, bodySpec.options) } : undefined;
+      const caller = (await authenticate(spec.auth, req, early && takePostedCredentials(req, early.raw))) as CallerOf<A>;
       const query = (spec.query === undefined ? undefined : parseQuery(req, spec.query)) as QueryOf<Q>;
-      const body = (spec.body === undefined ? undefined : await parseBody(req, spec.body)) as BodyOf<B>;
+      const body = (
+        bodySpec === undefined
+          ? undefined
+          : parseBodyValue(early ? early.raw : await readRawBody(req, bodySpec.options), bodySpec.schema, bodySpec.options)
+      ) as BodyOf<B>;
       res = await fn({ req, caller, body, query, params: await ctx.params, requestId });
     } catch (err) {
       res = spec.errorReply?.(err, req) ?? errorResponse(err, requestId);

@@ -13,6 +13,8 @@ import { noteRecorded, recordRequired } from "@/lib/tokens/recorded";
 export const introspectRequestSchema = z.object({
   token: z.string({ error: "token is required" }).min(1, "token is required"),
   token_type_hint: storableString.max(100).optional(),
+  /** Sent by client_secret_post clients (the secret is taken out before this schema sees the body). */
+  client_id: storableString.max(200).optional(),
 });
 
 export type Introspection = { active: false } | ({ active: true } & Record<string, unknown>);
