@@ -2,6 +2,7 @@ import { json } from "@/lib/http/handler";
 import { route } from "@/lib/http/route";
 import { clearedTaraCookie } from "@/lib/tara/cookie";
 import { logoutQuerySchema, logoutTara } from "@/lib/tara/logout";
+import { logoutResponse } from "@/lib/tara/responses";
 
 export const dynamic = "force-dynamic";
 
@@ -9,7 +10,7 @@ export const dynamic = "force-dynamic";
  * Ends a TARA session and clears the cookie: the session of the TIM TARA JWT presented (cookie or bearer), or,
  * as TIM 2.0's clients call it, `?session_id=…&reason=…` by an API client with sessions:revoke (see lib/tara/logout.ts).
  */
-export const POST = route({ auth: "token", query: logoutQuerySchema }, async ({ req, query }) => {
+export const POST = route({ auth: "token", responses: { 200: logoutResponse }, query: logoutQuerySchema }, async ({ req, query }) => {
   const result = await logoutTara(req, query);
   return json(
     {

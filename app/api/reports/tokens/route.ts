@@ -3,6 +3,7 @@ import { route } from "@/lib/http/route";
 import { countTokensBounded } from "@/lib/reporting/count";
 import { parseTokenQuery } from "@/lib/reporting/filters";
 import { searchTokens } from "@/lib/reporting/search";
+import { tokenSearchResponse } from "@/lib/reporting/responses";
 
 export const dynamic = "force-dynamic";
 
@@ -15,7 +16,7 @@ const searchQuery = (params: URLSearchParams) => ({ ...parseTokenQuery(params), 
  * filter costs more than a page. Beyond 10,000 matches of a kind `total` is
  * the planner's estimate and `total_estimated` is true.
  */
-export const GET = route({ auth: "reports:read", query: searchQuery }, async ({ query: { filters, page, total: wanted } }) => {
+export const GET = route({ auth: "reports:read", responses: { 200: tokenSearchResponse }, query: searchQuery }, async ({ query: { filters, page, total: wanted } }) => {
   const withTotal = !page.cursor || wanted;
   const [result, total] = await Promise.all([searchTokens(filters, page), withTotal ? countTokensBounded(filters) : null]);
   return json({ ...result, total: total?.value ?? null, total_estimated: total?.estimated ?? null });

@@ -3,10 +3,11 @@ import { setCookie } from "@/lib/http/cookies";
 import { json } from "@/lib/http/handler";
 import { route } from "@/lib/http/route";
 import { EXTENDED_TOKEN_COOKIE, extendRequestSchema, extendToken } from "@/lib/tokens/extend";
+import { issuedTokenResponse } from "@/lib/tokens/responses";
 
 export const dynamic = "force-dynamic";
 
-export const POST = route({ auth: "tokens:issue", body: extendRequestSchema }, async ({ caller, body: { token, expirationInMinutes, setCookie: asCookie } }) => {
+export const POST = route({ auth: "tokens:issue", responses: { 200: issuedTokenResponse }, body: extendRequestSchema }, async ({ caller, body: { token, expirationInMinutes, setCookie: asCookie } }) => {
   const extended = await extendToken("custom", {
     token,
     lifetimeMinutes: expirationInMinutes,

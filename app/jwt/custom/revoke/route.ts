@@ -4,10 +4,11 @@ import { json } from "@/lib/http/handler";
 import { route } from "@/lib/http/route";
 import { InvalidTokenError } from "@/lib/jwt/verify";
 import { notTokenOwner, revokeRequestSchema, revokeToken } from "@/lib/tokens/revoke";
+import { revokeResponse } from "@/lib/tokens/responses";
 
 export const dynamic = "force-dynamic";
 
-export const POST = route({ auth: "tokens:revoke", body: revokeRequestSchema }, async ({ caller, body: { token, reason } }) => {
+export const POST = route({ auth: "tokens:revoke", responses: { 200: revokeResponse }, body: revokeRequestSchema }, async ({ caller, body: { token, reason } }) => {
   try {
     const { outcome, jti } = await revokeToken(token, ["custom"], {
       reason: reason ?? null,

@@ -3,11 +3,12 @@ import { callerName, tokenOwnerLimit } from "@/lib/clients/scopes";
 import { json } from "@/lib/http/handler";
 import { route } from "@/lib/http/route";
 import { BULK_REVOKE_MAX_BYTES, bulkRevocationAnswer, bulkRevokeRequestSchema, checkBulkSize, revokeTokensInBulk } from "@/lib/tokens/revoke-bulk";
+import { bulkRevokeResponse } from "@/lib/tokens/responses";
 
 export const dynamic = "force-dynamic";
 
 export const POST = route(
-  { auth: "tokens:revoke", body: { schema: bulkRevokeRequestSchema, maxBytes: BULK_REVOKE_MAX_BYTES } },
+  { auth: "tokens:revoke", responses: { 200: bulkRevokeResponse, 207: { description: "Some revoked, some not (the lists say which)", content: { "application/json": bulkRevokeResponse } } }, body: { schema: bulkRevokeRequestSchema, maxBytes: BULK_REVOKE_MAX_BYTES } },
   async ({ caller, body: { tokens, reason }, requestId }) => {
     checkBulkSize(tokens);
     const result = await revokeTokensInBulk(
