@@ -2,6 +2,7 @@ import { z } from "zod";
 import { adminFromRequest, type Administrator } from "@/lib/admin/session";
 import { authenticateClient, credentialsFromForm, type PresentedCredentials } from "@/lib/clients/authenticate";
 import type { ApiCaller, Scope } from "@/lib/clients/scopes";
+import type { ErrorCode } from "@/lib/http/error-codes";
 import { TimError } from "@/lib/http/errors";
 import {
   JsonReply,
@@ -88,6 +89,8 @@ export type RouteSpec<A extends RouteAuth, B, Q> = {
   responses?: RouteResponses;
   /** One line for the OpenAPI document. */
   summary?: string;
+  /** Error codes the use case answers beyond those its auth, body and query imply (OpenAPI document). */
+  errors?: readonly ErrorCode[];
   /** Answers an error another way than TIM's JSON (a page for a browser); undefined leaves it to JSON. */
   errorReply?: (err: unknown, req: ApiRequest) => Reply | undefined;
 };

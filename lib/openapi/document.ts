@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ERROR_CODES, type ErrorCode } from "@/lib/http/error-codes";
+import { querySchemasOf } from "@/lib/http/described-query";
 import { declaredBody, type ResponseSpec, type RouteAuth, type RouteSpec } from "@/lib/http/route";
 import { SCOPE_DESCRIPTIONS, type Scope } from "@/lib/clients/scopes";
 import { TARA_COOKIE } from "@/lib/tara/cookie";
@@ -156,7 +157,7 @@ function errorResponses(codes: ErrorCode[]): Json {
         content: {
           "application/json": {
             schema: { $ref: "#/components/schemas/Error" },
-            examples: Object.fromEntries(list.map((c) => [c, { value: errorExample(c) }])),
+            examples: Object.fromEntries(list.map((c) => [c, { $ref: `#/components/examples/${c}` }])),
           },
         },
       },
@@ -193,17 +194,23 @@ function pathOf(pattern: string): { path: string; parameters: Json[] } {
   };
 }
 
+/** A query schema's parameters; a query parser's from the schemas it carries (lib/http/described-query.ts), as parsed. */
 function queryParameters(query: unknown): Json[] {
-  if (!(query instanceof z.ZodType)) return [];
-  const schema = toSchema(query, "input");
+  if (query instanceof z.ZodType) return parametersOf(toSchema(query, "input"));
+  return querySchemasOf(query).flatMap((schema) => parametersOf(toSchema(schema, "output")));
+}
+
+function parametersOf(schema: Json): Json[] {
   const properties = (schema.properties ?? {}) as Record<string, Json>;
   const required = new Set((schema.required as string[] | undefined) ?? []);
   return Object.entries(properties).map(([name, s]) => ({
     name,
     in: "query",
-    required: required.has(name),
+    required: required.has(name) && !("default" in s),
     ...(typeof s.description === "string" ? { description: s.description } : {}),
-    schema: s,
+    // A list is comma-separated (form, not exploded); a value parsed into a date is given as ISO 8601 text.
+    ...(s.type === "array" ? { style: "form", explode: false } : {}),
+    schema: Object.keys(s).length ? s : { type: "string", description: "ISO 8601 time" },
   }));
 }
 
@@ -258,6 +265,7 @@ function operationOf(input: OperationInput, parameters: Json[]): Json {
   const codes: ErrorCode[] = [...authErrors(input)];
   if (requestBody || query.length) codes.push("invalid_request");
   if (requestBody) codes.push("invalid_json", "payload_too_large");
+  codes.push(...(spec?.errors ?? []));
   codes.push("too_many_requests", "internal_error", "service_unavailable");
   const documented = Object.fromEntries(Object.entries(spec?.responses ?? {}).map(([status, r]) => [status, responseOf(r!)]));
   const security = securityOf(input);
@@ -316,6 +324,7 @@ export function openApiDocument(operations: OperationInput[], version: string): 
     paths,
     components: {
       securitySchemes: SECURITY_SCHEMES,
+      examples: Object.fromEntries(codes.map((c) => [c, { summary: `${ERROR_CODES[c][0]} ${c}`, value: errorExample(c) }])),
       schemas: {
         Error: {
           type: "object",

@@ -170,4 +170,11 @@ test("answers to a representative set of requests, for every route, validate aga
   }
   expect(failures).toEqual([]);
   expect(answers.length).toBeGreaterThan(60);
+
+  // The check notices an answer that drifted from its schema: a field missing, a field added.
+  const issued = ajv.getSchema("tim#/paths/~1jwt~1custom~1generate/post/responses/200/content/application~1json/schema")!;
+  expect(issued(generated.body)).toBe(true);
+  const { token: _, ...missing } = generated.body;
+  expect(issued(missing)).toBe(false);
+  expect(issued({ ...generated.body, surprise: 1 })).toBe(false);
 });

@@ -10,7 +10,7 @@ export const dynamic = "force-dynamic";
  * Ends a TARA session and clears the cookie: the session of the TIM TARA JWT presented (cookie or bearer), or,
  * as TIM 2.0's clients call it, `?session_id=…&reason=…` by an API client with sessions:revoke (see lib/tara/logout.ts).
  */
-export const POST = route({ auth: "token", responses: { 200: logoutResponse }, query: logoutQuerySchema }, async ({ req, query }) => {
+export const POST = route({ auth: "token", errors: ["not_your_session", "session_not_found", "invalid_client", "insufficient_scope"], responses: { 200: logoutResponse }, query: logoutQuerySchema }, async ({ req, query }) => {
   const result = await logoutTara(req, query);
   return json(
     {

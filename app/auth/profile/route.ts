@@ -6,7 +6,7 @@ import { profileResponse } from "@/lib/tara/responses";
 export const dynamic = "force-dynamic";
 
 /** The profile of an active TARA session: the session of the token presented, or `session_id` for a sessions:read client. */
-export const GET = route({ auth: "tara-session", responses: { 200: profileResponse } }, async ({ caller: session }) => {
+export const GET = route({ auth: "tara-session", errors: ["invalid_session"], responses: { 200: profileResponse } }, async ({ caller: session }) => {
   if (session.status !== "active") throw endedSession(session);
   return json({
     ...sessionJson(session),

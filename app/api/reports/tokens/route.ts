@@ -1,13 +1,20 @@
 import { json } from "@/lib/http/handler";
 import { route } from "@/lib/http/route";
 import { countTokensBounded } from "@/lib/reporting/count";
-import { parseTokenQuery } from "@/lib/reporting/filters";
+import { z } from "zod";
+import { describedQuery } from "@/lib/http/described-query";
+import { pageSchema, parseTokenQuery, tokenFilterSchema } from "@/lib/reporting/filters";
 import { searchTokens } from "@/lib/reporting/search";
 import { tokenSearchResponse } from "@/lib/reporting/responses";
 
 export const dynamic = "force-dynamic";
 
-const searchQuery = (params: URLSearchParams) => ({ ...parseTokenQuery(params), total: params.get("total") === "true" });
+const searchQuery = describedQuery(
+  (params: URLSearchParams) => ({ ...parseTokenQuery(params), total: params.get("total") === "true" }),
+  tokenFilterSchema,
+  pageSchema,
+  z.object({ total: z.enum(["true", "false"]).optional() }),
+);
 
 /**
  * GET /api/reports/tokens: the console's token search as JSON, keyset pages.

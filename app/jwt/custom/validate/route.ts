@@ -5,7 +5,7 @@ import { validationResponse } from "@/lib/tokens/responses";
 
 export const dynamic = "force-dynamic";
 
-export const POST = route({ auth: "tokens:validate", responses: { 200: validationResponse } }, async ({ req, caller, requestId }) => {
+export const POST = route({ auth: "tokens:validate", errors: ["invalid_token"], responses: { 200: validationResponse } }, async ({ req, caller, requestId }) => {
   const { status, body } = await validateFromRequest(req, caller, "validate", requestId);
   // 401: the token is not valid; 400: there is no token, or it is no JWT (see lib/http/error-codes.ts).
   if (status === 200) return json(body);
