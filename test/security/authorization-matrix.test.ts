@@ -78,6 +78,13 @@ const NOT_FOR_API_CLIENTS = [
   "/auth/callback/tara",
   "/health",
   "/jwt/tara/extend",
+  // RFC 8414 metadata (test/oauth/standard-clients.test.ts).
+  "/.well-known/oauth-authorization-server",
+  // The OpenAPI document and the interactive docs (test/http/openapi.test.ts).
+  "/openapi.json",
+  "/openapi.yaml",
+  "/docs",
+  "/docs/[asset]",
 ];
 
 const SCOPE_SETS: { name: string; scopes: Scope[] }[] = [

@@ -269,6 +269,11 @@ const NOT_FUZZED: Record<string, string> = {
   "/auth/health": "reads no input",
   "/api/metrics": "reads only its bearer token (test/http covers it)",
   "/api/inngest": "Inngest's signed protocol, not TIM's API (test/jobs/inngest-endpoint.test.ts)",
+  "/.well-known/oauth-authorization-server": "reads no input",
+  "/openapi.json": "reads no input",
+  "/openapi.yaml": "reads no input",
+  "/docs": "reads no input",
+  "/docs/[asset]": "a fixed list of file names, anything else a JSON 404 (test/http/openapi.test.ts)",
 };
 
 // ------------------------------------------------------------------ runs ---
