@@ -89,6 +89,10 @@ export type RouteSpec<A extends RouteAuth, B, Q> = {
   responses?: RouteResponses;
   /** One line for the OpenAPI document. */
   summary?: string;
+  /** A body the handler reads itself (its own answers for unreadable input), documented as a declared `body` would be. */
+  readsBody?: BodySpec;
+  /** An example request body for the OpenAPI document; test/http/openapi.test.ts checks that `body` accepts it. */
+  example?: unknown;
   /** Error codes the use case answers beyond those its auth, body and query imply (OpenAPI document). */
   errors?: readonly ErrorCode[];
   /** Answers an error another way than TIM's JSON (a page for a browser); undefined leaves it to JSON. */

@@ -215,10 +215,10 @@ function parametersOf(schema: Json): Json[] {
 }
 
 function requestBodyOf(input: OperationInput): Json | undefined {
-  const body = declaredBody(input.spec?.body);
+  const body = declaredBody(input.spec?.body ?? input.spec?.readsBody);
   if (!body) return undefined;
   const schema = toSchema(body.schema, "input");
-  const example = firstExample(body.schema);
+  const example = input.spec?.example ?? firstExample(body.schema);
   const json: Json = { schema, ...(example !== undefined ? { example } : {}) };
   const content: Json = { "application/json": json };
   if (body.options.allowForm) {

@@ -11,7 +11,8 @@ import { z } from "zod";
 import { SCOPES } from "@/lib/clients/scopes";
 import { ERROR_CODES } from "@/lib/http/error-codes";
 import { generateRequestSchema } from "@/lib/tokens/generate";
-import { OPENAPI_FILE, openApiSource } from "@/scripts/generate-openapi";
+import { declaredBody } from "@/lib/http/route";
+import { OPENAPI_FILE, openApiOperations, openApiSource } from "@/scripts/generate-openapi";
 import { apiRoutes, type RouteEntry } from "@/server/routes";
 import { startTestServer, type TestServer } from "@/test/support/http";
 
@@ -76,6 +77,19 @@ test("request schemas are the handlers' own zod schemas; security follows each r
   expect(doc.paths["/auth/logout"].post.security).toContainEqual({ apiKey: ["sessions:revoke"] });
   expect(doc.paths["/admin/tokens/export"].get.security).toEqual([{ adminSession: [] }]);
   expect(doc.paths["/api/metrics"].get.security).toEqual([{ metricsBearer: [] }]);
+});
+
+test("each request example a route declares is accepted by the schema its handler parses with, and is in the document", async () => {
+  const doc = committed();
+  const examples = (await openApiOperations()).filter((op) => op.spec?.example !== undefined);
+  expect(examples.length).toBeGreaterThanOrEqual(10);
+  for (const op of examples) {
+    const body = declaredBody(op.spec!.body ?? op.spec!.readsBody)!;
+    const parsed = body.schema.safeParse(op.spec!.example);
+    expect(parsed.error?.issues ?? [], `${op.method} ${op.pattern}`).toEqual([]);
+    const documented = doc.paths[op.pattern.replace(/\[(\w+)\]/g, "{$1}")][op.method.toLowerCase()].requestBody!.content["application/json"] as { example?: unknown };
+    expect(documented.example).toEqual(op.spec!.example);
+  }
 });
 
 test("every error code of the registry is in the document, with an example", () => {

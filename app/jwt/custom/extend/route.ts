@@ -7,7 +7,7 @@ import { issuedTokenResponse } from "@/lib/tokens/responses";
 
 export const dynamic = "force-dynamic";
 
-export const POST = route({ auth: "tokens:issue", errors: ["extend_denied", "extend_conflict", "audience_not_allowed", "metadata_not_recorded"], responses: { 200: issuedTokenResponse }, body: extendRequestSchema }, async ({ caller, body: { token, expirationInMinutes, setCookie: asCookie } }) => {
+export const POST = route({ auth: "tokens:issue", example: { token: "eyJhbGciOiJSUzI1NiIsImtpZCI6Ii4uLiJ9.eyJzdWIiOiJ1c2VyLTEifQ.c2lnbmF0dXJl", expirationInMinutes: 30 }, errors: ["extend_denied", "extend_conflict", "audience_not_allowed", "metadata_not_recorded"], responses: { 200: issuedTokenResponse }, body: extendRequestSchema }, async ({ caller, body: { token, expirationInMinutes, setCookie: asCookie } }) => {
   const extended = await extendToken("custom", {
     token,
     lifetimeMinutes: expirationInMinutes,

@@ -8,7 +8,7 @@ import { revokeResponse } from "@/lib/tokens/responses";
 
 export const dynamic = "force-dynamic";
 
-export const POST = route({ auth: "tokens:revoke", errors: ["already_revoked", "token_not_owned"], responses: { 200: revokeResponse }, body: revokeRequestSchema }, async ({ caller, body: { token, reason } }) => {
+export const POST = route({ auth: "tokens:revoke", example: { token: "eyJhbGciOiJSUzI1NiIsImtpZCI6Ii4uLiJ9.eyJzdWIiOiJ1c2VyLTEifQ.c2lnbmF0dXJl", reason: "user_logout" }, errors: ["already_revoked", "token_not_owned"], responses: { 200: revokeResponse }, body: revokeRequestSchema }, async ({ caller, body: { token, reason } }) => {
   try {
     const { outcome, jti } = await revokeToken(token, ["custom"], {
       reason: reason ?? null,
