@@ -69,8 +69,11 @@ export function docsAsset(name: string): Response {
   });
 }
 
-/** The /docs page: Swagger UI's stylesheet and scripts, each script with this response's nonce. */
-export function docsPage(dev = process.env.NODE_ENV === "development"): Response {
+/**
+ * The /docs page: Swagger UI's stylesheet and scripts, each script with this response's nonce. The strict
+ * (production) policy in dev mode too: nothing here is Next's, so none of its dev-mode relaxations apply.
+ */
+export function docsPage(): Response {
   const nonce = newNonce();
   const html = `<!doctype html>
 <html lang="en">
@@ -89,6 +92,6 @@ export function docsPage(dev = process.env.NODE_ENV === "development"): Response
 </html>
 `;
   return new Response(html, {
-    headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-store", ...pageSecurityHeaders(nonce, dev) },
+    headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-store", ...pageSecurityHeaders(nonce, false) },
   });
 }
