@@ -37,12 +37,14 @@ export const SECURITY_SCHEMES = {
     description:
       "An API client's id and secret (client_secret_basic, RFC 6749 §2.3.1: each form-urlencoded, then Basic-encoded; unencoded ones work too). The requirement lists the scope the endpoint needs.",
   },
+  // OpenAPI has no scheme for credentials in the body. "cookie" is a placeholder that tools cannot misuse (a query
+  // parameter would put the secret into URLs and access logs); the description and the form schema say how it works.
   clientSecretPost: {
     type: "apiKey",
-    in: "query",
+    in: "cookie",
     name: "client_secret",
     description:
-      "client_secret_post (RFC 6749 §2.3.1), /introspect and /revoke only: `client_id` and `client_secret` as fields of the application/x-www-form-urlencoded BODY. OpenAPI has no scheme for body credentials; TIM reads them from the body only, never from the query.",
+      "client_secret_post (RFC 6749 §2.3.1), /introspect and /revoke only: `client_id` and `client_secret` as fields of the application/x-www-form-urlencoded BODY (see the form schema of those operations). OpenAPI has no scheme for body credentials, so this one names a cookie as a placeholder: TIM reads the credentials from the body only, never from a cookie, header or the query.",
   },
   apiKey: {
     type: "http",
