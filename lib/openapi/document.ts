@@ -312,7 +312,7 @@ export function openApiDocument(operations: OperationInput[], version: string): 
   return {
     openapi: "3.1.1",
     jsonSchemaDialect: "https://spec.openapis.org/oas/3.1/dialect/base",
-    info: { title: "TIM — Token Identity Manager", version, description: DESCRIPTION, license: { name: "MIT", identifier: "MIT" } },
+    info: { title: "TIM — Token Identity Manager", version, description: DESCRIPTION },
     servers: [{ url: "/", description: "this TIM" }],
     tags: [
       "custom tokens",
