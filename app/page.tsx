@@ -6,6 +6,7 @@ export const dynamic = "force-dynamic";
 const links = [
   { href: "/admin", title: "Console", text: "Search, export and revoke tokens; keys, API clients and the audit trail." },
   { href: "/me", title: "My sessions", text: "Sign in with TARA to see and end your own sessions." },
+  { href: "/docs", title: "API documentation", text: "Interactive reference of every endpoint; the OpenAPI 3.1 document is at /openapi.json." },
   { href: "/jwt/keys/public", title: "Public keys (JWKS)", text: "For resource servers that verify TIM tokens offline." },
   { href: "/api/health", title: "Health", text: "Database, migrations and background-job mode." },
 ];

@@ -38,6 +38,9 @@ export const apiRoutes: RouteEntry[] = [
   { pattern: "/auth/providers", auth: { GET: "public" }, load: () => import("@/app/auth/providers/route") },
   { pattern: "/auth/providers/tara", auth: { GET: "public" }, load: () => import("@/app/auth/providers/tara/route") },
   { pattern: "/auth/session/validate", auth: { GET: "tara-session" }, load: () => import("@/app/auth/session/validate/route") },
+  { pattern: "/docs", auth: { GET: "public" }, load: () => import("@/app/docs/route") },
+  { pattern: "/docs/[asset]", auth: { GET: "public" }, load: () => import("@/app/docs/[asset]/route") },
+  { pattern: "/health", auth: { GET: "public" }, load: () => import("@/app/health/route") },
   { pattern: "/introspect", auth: { POST: "tokens:introspect" }, load: () => import("@/app/introspect/route") },
   { pattern: "/introspect/types", auth: { GET: "public" }, load: () => import("@/app/introspect/types/route") },
   { pattern: "/jwt/custom/extend", auth: { POST: "tokens:issue" }, load: () => import("@/app/jwt/custom/extend/route") },
@@ -51,6 +54,8 @@ export const apiRoutes: RouteEntry[] = [
   { pattern: "/jwt/custom/validate/boolean", auth: { POST: "tokens:validate" }, load: () => import("@/app/jwt/custom/validate/boolean/route") },
   { pattern: "/jwt/keys/public", auth: { GET: "public" }, load: () => import("@/app/jwt/keys/public/route") },
   { pattern: "/jwt/tara/extend", auth: { POST: "token" }, load: () => import("@/app/jwt/tara/extend/route") },
+  { pattern: "/openapi.json", auth: { GET: "public" }, load: () => import("@/app/openapi.json/route") },
+  { pattern: "/openapi.yaml", auth: { GET: "public" }, load: () => import("@/app/openapi.yaml/route") },
   { pattern: "/revoke", auth: { POST: "tokens:revoke" }, load: () => import("@/app/revoke/route") },
 ];
 

@@ -12,7 +12,7 @@ export const dynamic = "force-dynamic";
  * client's custom token, or a TARA token (sessions end by their owner or an
  * administrator), refused with 400 unauthorized_client and nothing written.
  */
-export const POST = route({ auth: "tokens:revoke", body: { schema: introspectRequestSchema, allowForm: true, clientSecretPost: true } }, async ({ caller, body }) => {
+export const POST = route({ auth: "tokens:revoke", example: { token: "eyJhbGciOiJSUzI1NiIsImtpZCI6Ii4uLiJ9.eyJzdWIiOiJ1c2VyLTEifQ.c2lnbmF0dXJl" }, errors: ["unauthorized_client"], responses: { 200: { description: "RFC 7009 §2.2: revoked, or the token was invalid already; no body" } }, body: { schema: introspectRequestSchema, allowForm: true, clientSecretPost: true } }, async ({ caller, body }) => {
   let target;
   try {
     target = await revocationTarget(body.token, ["custom", "tara"]);

@@ -4,7 +4,7 @@ import { z } from "zod";
  * What an API client may do, and what each scope is for (the README and the console's client form show these).
  * `tokens:revoke` and `tokens:issue` (which extends) reach only the tokens the client issued itself;
  * `tokens:revoke:any` reaches every custom token. `sessions:read` looks TARA sessions up by id, with
- * their personal data.
+ * their personal data; `sessions:revoke` ends one by id (TIM 2.0's `POST /auth/logout?session_id=…`).
  */
 export const SCOPE_DESCRIPTIONS = {
   "tokens:issue": "issue custom tokens (generate, batch) and extend the ones this client issued",
@@ -13,6 +13,7 @@ export const SCOPE_DESCRIPTIONS = {
   "tokens:revoke:any": "revoke and extend custom tokens issued by any client (with tokens:revoke / tokens:issue)",
   "tokens:introspect": "introspect any TIM token, read extension chains",
   "sessions:read": "look up TARA sessions by session_id, with the person's personal code, names and date of birth",
+  "sessions:revoke": "end a TARA session by session_id (POST /auth/logout?session_id=…, as TIM 2.0 clients do)",
   "reports:read": "the reporting API",
 } as const;
 export const SCOPES = Object.keys(SCOPE_DESCRIPTIONS) as (keyof typeof SCOPE_DESCRIPTIONS)[];

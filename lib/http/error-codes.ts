@@ -24,6 +24,7 @@ export const ERROR_CODES = {
   invalid_login_secret: [400, "A JSON TARA login's result was redeemed with an unknown state or a wrong login_secret (nothing is used up)."],
   tara_invalid_grant: [400, "TARA no longer accepts the login's authorization code (expired after 30 s, or used): the person logs in again."],
   invalid_setup_code: [400, "The first-run setup code is unknown or expired (each start without an administrator prints a new one)."],
+  request_too_large: [400, "A bulk revocation names more than 100 tokens (TIM 2.0's answer); `provided` and `maximum` say how many."],
   login_expired: [400, "A JSON TARA login expired before its result was redeemed."],
   // 401
   invalid_client: [401, "Missing, malformed or wrong API client credentials (with WWW-Authenticate)."],

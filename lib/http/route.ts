@@ -2,6 +2,7 @@ import { z } from "zod";
 import { adminFromRequest, type Administrator } from "@/lib/admin/session";
 import { authenticateClient, credentialsFromForm, type PresentedCredentials } from "@/lib/clients/authenticate";
 import type { ApiCaller, Scope } from "@/lib/clients/scopes";
+import type { ErrorCode } from "@/lib/http/error-codes";
 import { TimError } from "@/lib/http/errors";
 import {
   JsonReply,
@@ -71,10 +72,29 @@ type BodyOf<B> = B extends { schema: infer S extends z.ZodType } ? z.infer<S> : 
 type QuerySpec = z.ZodType | ((params: URLSearchParams) => unknown);
 type QueryOf<Q> = Q extends z.ZodType ? z.infer<Q> : Q extends (params: URLSearchParams) => infer T ? T : undefined;
 
+/**
+ * What a route answers, by status, for the OpenAPI document (lib/openapi/document.ts): a zod schema of
+ * a JSON answer, or a description with its content by media type (a schema, or null for a page, a
+ * stream, a file). Errors need no entry: every route answers TIM's `{error, message}`
+ * (lib/http/error-codes.ts); an entry for an error status replaces that.
+ */
+export type ResponseSpec = z.ZodType | { description: string; content?: Record<string, z.ZodType | null> };
+export type RouteResponses = Partial<Record<number, ResponseSpec>>;
+
 export type RouteSpec<A extends RouteAuth, B, Q> = {
   auth: A;
   body?: B;
   query?: Q;
+  /** The answers it documents (OpenAPI); not checked at run time, test/http/openapi-answers.test.ts checks them. */
+  responses?: RouteResponses;
+  /** One line for the OpenAPI document. */
+  summary?: string;
+  /** A body the handler reads itself (its own answers for unreadable input), documented as a declared `body` would be. */
+  readsBody?: BodySpec;
+  /** An example request body for the OpenAPI document; test/http/openapi.test.ts checks that `body` accepts it. */
+  example?: unknown;
+  /** Error codes the use case answers beyond those its auth, body and query imply (OpenAPI document). */
+  errors?: readonly ErrorCode[];
   /** Answers an error another way than TIM's JSON (a page for a browser); undefined leaves it to JSON. */
   errorReply?: (err: unknown, req: ApiRequest) => Reply | undefined;
 };
@@ -123,6 +143,16 @@ export function directHandler(fn: unknown): DirectHandler | undefined {
   return (fn as { [DIRECT]?: DirectHandler } | undefined)?.[DIRECT];
 }
 
+/** A route's declaration (auth, body, query, responses), for the OpenAPI document; undefined for a handler not made by `route`. */
+export function declaredSpec(fn: unknown): RouteSpec<RouteAuth, unknown, unknown> | undefined {
+  return (fn as { spec?: RouteSpec<RouteAuth, unknown, unknown> } | undefined)?.spec;
+}
+
+/** The body schema and its options from a route's `body` declaration. */
+export function declaredBody(spec: unknown): { schema: z.ZodType; options: ReadBodyOptions; clientSecretPost: boolean } | undefined {
+  return spec === undefined ? undefined : bodyParts(spec as BodySpec);
+}
+
 /** The auth a route declared, for the route table; undefined for a handler not made by `route`. */
 export function declaredAuth(fn: unknown): RouteAuth | undefined {
   return (fn as { auth?: RouteAuth } | undefined)?.auth;
@@ -162,5 +192,5 @@ export function route<A extends RouteAuth, B extends BodySpec | undefined = unde
     return res;
   };
   const web = async (req: Request, ctx: RouteContext): Promise<Response> => toResponse(await direct(req, ctx));
-  return Object.assign(web, { [DIRECT]: direct, auth: spec.auth });
+  return Object.assign(web, { [DIRECT]: direct, auth: spec.auth, spec: spec as RouteSpec<RouteAuth, unknown, unknown> });
 }

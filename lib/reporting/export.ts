@@ -1,11 +1,13 @@
 import { stringify } from "csv-stringify/sync";
+import { z } from "zod";
 import { recordAudit } from "@/lib/audit/record";
 import type { AuditEvent } from "@/lib/audit/event";
 import { db } from "@/lib/db/client";
 import { recordQueryDuration } from "@/lib/metrics/registry";
 import { countTokens } from "@/lib/reporting/count";
+import { describedQuery } from "@/lib/http/described-query";
 import { badRequest } from "@/lib/http/errors";
-import { filtersToParams, parseTokenQuery, type TokenFilters } from "@/lib/reporting/filters";
+import { filtersToParams, parseTokenQuery, tokenFilterSchema, type TokenFilters } from "@/lib/reporting/filters";
 import type { Keyset } from "@/lib/reporting/query";
 import { fetchTokenBatch, toReportRow, type TokenReportRow } from "@/lib/reporting/search";
 
@@ -114,11 +116,15 @@ export function streamTokenExport(
 export type ExportQuery = { format: ExportFormat; filters: TokenFilters };
 
 /** `?format=csv|jsonl&…filters` of an export download (a route's query parser). */
-export function exportQuery(params: URLSearchParams): ExportQuery {
-  const format = params.get("format") ?? "csv";
-  if (!EXPORT_FORMATS.includes(format as ExportFormat)) throw badRequest("format must be csv or jsonl.");
-  return { format: format as ExportFormat, filters: parseTokenQuery(params).filters };
-}
+export const exportQuery = describedQuery(
+  (params: URLSearchParams): ExportQuery => {
+    const format = params.get("format") ?? "csv";
+    if (!EXPORT_FORMATS.includes(format as ExportFormat)) throw badRequest("format must be csv or jsonl.");
+    return { format: format as ExportFormat, filters: parseTokenQuery(params).filters };
+  },
+  z.object({ format: z.enum(EXPORT_FORMATS).default("csv") }),
+  tokenFilterSchema,
+);
 
 export type TokenExport = { stream: ReadableStream<Uint8Array>; filename: string; contentType: string; expectedRows: number };
 

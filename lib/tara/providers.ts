@@ -42,8 +42,10 @@ export function taraProviderInfo(): ProviderInfo {
 
 export type TaraHealth = {
   status: "healthy" | "unhealthy";
-  service: "tara-authentication";
-  timestamp: string;
+  /** TIM 2.0's service name, and its timestamp: milliseconds since the epoch. */
+  service: "oauth2-authentication";
+  timestamp: number;
+  checked_at: string;
   available_providers: number;
   provider_ids: string[];
   tara: { configured: boolean; reachable: boolean; stand_in: boolean; issuer: string | null };
@@ -61,8 +63,9 @@ export async function taraHealth(): Promise<TaraHealth> {
   }
   return {
     status: reachable ? "healthy" : "unhealthy",
-    service: "tara-authentication",
-    timestamp: new Date().toISOString(),
+    service: "oauth2-authentication",
+    timestamp: Date.now(),
+    checked_at: new Date().toISOString(),
     available_providers: info.available ? 1 : 0,
     provider_ids: info.available ? ["tara"] : [],
     tara: { configured: info.available, reachable, stand_in: info.stand_in, issuer: info.issuer },

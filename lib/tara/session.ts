@@ -152,5 +152,21 @@ export function sessionJson(session: TaraSession) {
     level_of_assurance: session.levelOfAssurance,
     issued_at: session.issuedAt.toISOString(),
     expires_at: session.expiresAt.toISOString(),
+    // TIM 2.0's names. TIM records no activity per request: last_activity is when the session's current token
+    // was issued (its login or latest extension).
+    user_id: session.subject,
+    provider: "tara",
+    authentication_method: session.authMethod,
+    last_activity: session.issuedAt.toISOString(),
   };
+}
+
+/** TIM 2.0's refusal of a session that has ended: 401 invalid_session, with the session's fields beside it. */
+export function endedSession(session: TaraSession): TimError {
+  const message = session.status === "expired" ? "Session has expired" : "Session has been revoked";
+  return new TimError("invalid_session", message, {
+    valid: false,
+    ...sessionJson(session),
+    ...(session.revokedReason ? { reason: session.revokedReason } : {}),
+  });
 }

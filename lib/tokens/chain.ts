@@ -15,6 +15,9 @@ export type ChainEntry = {
   status: TokenStatus;
   revoked_at: string | null;
   revocation_reason: string | null;
+  /** TIM 2.0's OpenAPI: whether this is the chain's newest version, and its place (0 = the original). */
+  is_current: boolean;
+  extension_number: number;
 };
 
 export type ExtensionChain = {
@@ -22,6 +25,9 @@ export type ExtensionChain = {
   extension_count: number;
   current_jwt_uuid: string;
   chain: ChainEntry[];
+  /** TIM 2.0's names: the number of versions and the versions (the same entries as `chain`). */
+  chain_length: number;
+  versions: ChainEntry[];
 };
 
 type ChainRow = {
@@ -57,7 +63,7 @@ export async function extensionChain(kind: TokenKind, originalJwtUuid: string): 
   ordered.push(...rows.filter((r) => !linked.has(r.id)).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime()));
 
   const now = Date.now();
-  const chain = ordered.map((r) => {
+  const chain = ordered.map((r, i): ChainEntry => {
     const revoked = revokedBy.get(r.jwtUuid);
     return {
       jwt_uuid: r.jwtUuid,
@@ -70,6 +76,8 @@ export async function extensionChain(kind: TokenKind, originalJwtUuid: string): 
       status: tokenStatus(r.expiresAt, !!revoked, now),
       revoked_at: revoked ? revoked.denylistedAt.toISOString() : null,
       revocation_reason: revoked?.reason ?? null,
+      is_current: i === ordered.length - 1,
+      extension_number: i,
     };
   });
   return {
@@ -77,5 +85,7 @@ export async function extensionChain(kind: TokenKind, originalJwtUuid: string): 
     extension_count: chain.length - 1,
     current_jwt_uuid: chain[chain.length - 1].jwt_uuid,
     chain,
+    chain_length: chain.length,
+    versions: chain,
   };
 }

@@ -15,12 +15,18 @@ import { noteRecorded } from "@/lib/tokens/recorded";
 import { notTokenOwner } from "@/lib/tokens/revoke";
 import { MAX_LIFETIME_MINUTES, isoSeconds, nowSeconds } from "@/lib/tokens/time";
 
-export const extendRequestSchema = z
-  .object({
-    token: z.string().min(1).max(16_384),
-    expirationInMinutes: z.number().int().positive().max(MAX_LIFETIME_MINUTES).default(60),
-  })
-  .strict();
+/**
+ * TIM 2.0's extend request: expirationInMinutes defaults to 60, setCookie (TIM 2.0's OpenAPI and code) sets the
+ * new token as the cookie EXTENDED_TOKEN, unknown fields are ignored as Spring ignores them.
+ */
+export const extendRequestSchema = z.object({
+  token: z.string().min(1).max(16_384),
+  expirationInMinutes: z.number().int().positive().max(MAX_LIFETIME_MINUTES).default(60),
+  setCookie: z.boolean().optional(),
+});
+
+/** The cookie TIM 2.0 sets for an extended token when asked (setCookie), whatever the token's name. */
+export const EXTENDED_TOKEN_COOKIE = "EXTENDED_TOKEN";
 
 export type ExtendOptions = {
   token: unknown;

@@ -82,15 +82,19 @@ export const jwtNameSchema = z
   .max(128)
   .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, "JWTName may hold letters, digits and !#$%&'*+.^_`|~- only");
 
+/**
+ * TIM 2.0's generate request. Lenient where TIM 2.0 was: unknown fields are ignored (Spring's default) and
+ * expirationInMinutes defaults to 60. `content` stays required (TIM 2.0 defaults it to {} and signs a token
+ * that names no one, e.g. for a misspelt "contents"); see docs/tim2-compatibility.md.
+ */
 export const generateRequestSchema = z
   .object({
     JWTName: jwtNameSchema.optional(),
     content: z.record(z.string(), z.unknown()),
-    expirationInMinutes: z.number().int().positive().max(MAX_LIFETIME_MINUTES),
+    expirationInMinutes: z.number().int().positive().max(MAX_LIFETIME_MINUTES).default(60),
     audience: audienceSchema.optional(),
     setCookie: z.boolean().optional(),
   })
-  .strict()
   .superRefine((req, ctx) => {
     for (const claim of RESERVED_CLAIMS) {
       if (claim in req.content) {

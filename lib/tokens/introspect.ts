@@ -89,7 +89,7 @@ export async function introspectToken(token: string): Promise<Introspection> {
     meta = await lookupMetadata({ kind, jti });
     // In sync mode checkToken refused a token without its row already (one that went since is not TIM's to
     // vouch for either); in async mode a fresh token's row may still be on its way: active, as validation says.
-    if (!meta) return recordRequired() ? INACTIVE : { ...payload, active: true };
+    if (!meta) return recordRequired() ? INACTIVE : { ...payload, ...extraClaimsOf(payload), active: true };
     activeMetadata.set(key, meta, { ttl: Math.max(1, payload.exp * 1000 - Date.now()) });
     noteRecorded(kind, jti, payload.exp);
   }
@@ -99,6 +99,7 @@ export async function introspectToken(token: string): Promise<Introspection> {
   const answer: Introspection = {
     active: true,
     ...payload,
+    ...extraClaimsOf(payload),
     jwt_name: meta.jwt_name,
     original_jwt_uuid: meta.original_jwt_uuid,
     extension_count: meta.versions - 1,
@@ -107,6 +108,22 @@ export async function introspectToken(token: string): Promise<Introspection> {
   };
   answer.active = true;
   return answer;
+}
+
+/** The claims TIM 2.0's introspection leaves out of `extra_claims` (it sends them as fields of their own). */
+const STANDARD_CLAIMS = new Set(["iss", "sub", "aud", "exp", "iat", "jti", "token_type"]);
+
+/**
+ * TIM 2.0's `extra_claims`: every other claim, omitted when there is none (TIM 2.0 answers without null fields).
+ * TIM also answers each claim at the top level (RFC 7662 §2.2), so TIM 2.0's clients and standard ones both find them.
+ */
+function extraClaimsOf(payload: Record<string, unknown>): { extra_claims?: Record<string, unknown> } {
+  let extra: Record<string, unknown> | undefined;
+  for (const name in payload) {
+    if (STANDARD_CLAIMS.has(name)) continue;
+    (extra ??= {})[name] = payload[name];
+  }
+  return extra ? { extra_claims: extra } : {};
 }
 
 /** Introspects for an API caller and hands the outcome to the usage and read-audit jobs. */

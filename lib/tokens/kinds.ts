@@ -107,6 +107,15 @@ export const TOKEN_TYPE_DESCRIPTIONS: Record<(typeof TOKEN_TYPE)[TokenKind], str
   [KINDS.tara.tokenType]: "TIM TARA JWT issued after a login through TARA, Estonia's national authentication service.",
 };
 
+/**
+ * GET /introspect/types, as TIM 2.0 answers it: each token_type mapped to the validator that introspects it
+ * (TIM 2.0's Java class names; TIM 2.0 registered only `custom_jwt`).
+ */
+export const TOKEN_TYPE_VALIDATORS: Record<(typeof TOKEN_TYPE)[TokenKind], string> = {
+  [KINDS.custom.tokenType]: "CustomJwtTokenValidator",
+  [KINDS.tara.tokenType]: "TaraJwtTokenValidator",
+};
+
 /** The kind named by a verified token's `token_type` claim. */
 export function kindOf(payload: JWTPayload): TokenKind | undefined {
   return TOKEN_KINDS.find((k) => KINDS[k].tokenType === payload.token_type);

@@ -10,6 +10,15 @@ import { tokenStatus, type TokenStatus } from "@/lib/tokens/status";
 import { isoSeconds } from "@/lib/tokens/time";
 import { storableDate, storableString } from "@/lib/db/storable";
 
+const pageIndex = z.number().int().min(0).max(1_000_000);
+
+/**
+ * The list request, in TIM's names and in TIM 2.0's: its code's snake_case fields (`issued_after`, …, `jwt_name`,
+ * `limit`, and `offset`, which TIM 2.0's code uses as the page number), its OpenAPI's `page`, `size` and
+ * `includeRevoked`. Unknown fields are ignored (as Spring ignores them); TIM 2.0's `subject` and `includeRevoked`
+ * are accepted and ignored as TIM 2.0's code ignores them (the subject is always the bearer token's).
+ * Page numbers (`page`/`offset`) or TIM's `cursor` page the list, not both.
+ */
 export const listMineRequestSchema = z
   .object({
     status: z.enum(["active", "expired", "revoked"]).optional(),
@@ -18,17 +27,46 @@ export const listMineRequestSchema = z
     expiresAfter: storableDate.optional(),
     expiresBefore: storableDate.optional(),
     jwtName: storableString.min(1).max(128).optional(),
-    limit: z.number().int().min(1).max(100).default(20),
+    issued_after: storableDate.optional(),
+    issued_before: storableDate.optional(),
+    expires_after: storableDate.optional(),
+    expires_before: storableDate.optional(),
+    jwt_name: storableString.min(1).max(128).optional(),
+    limit: z.number().int().min(1).max(100).optional(),
+    size: z.number().int().min(1).max(100).optional(),
+    page: pageIndex.optional(),
+    offset: pageIndex.optional(),
     cursor: storableString.max(200).optional(),
+    subject: z.unknown().optional(),
+    includeRevoked: z.boolean().optional(),
   })
-  .strict();
+  .superRefine((r, ctx) => {
+    if (r.cursor !== undefined && (r.page !== undefined || r.offset !== undefined)) {
+      ctx.addIssue({ code: "custom", path: ["cursor"], message: "page through the list by cursor or by page number (page/offset), not both" });
+    }
+  })
+  .transform((r) => ({
+    status: r.status,
+    issuedAfter: r.issuedAfter ?? r.issued_after,
+    issuedBefore: r.issuedBefore ?? r.issued_before,
+    expiresAfter: r.expiresAfter ?? r.expires_after,
+    expiresBefore: r.expiresBefore ?? r.expires_before,
+    jwtName: r.jwtName ?? r.jwt_name,
+    limit: r.size ?? r.limit ?? 20,
+    page: r.page ?? r.offset,
+    cursor: r.cursor,
+  }));
 export type ListMineRequest = z.infer<typeof listMineRequestSchema>;
 
 export type MyToken = {
+  /** TIM 2.0's name for the token id. */
+  jti: string;
   jwt_uuid: string;
   jwt_name: string | null;
   subject: string | null;
-  audience: string[];
+  /** Comma-joined, as TIM 2.0 answers; `audiences` lists them. */
+  audience: string | null;
+  audiences: string[];
   issuer: string | null;
   issued_at: string;
   expires_at: string;
@@ -39,6 +77,8 @@ export type MyToken = {
   original_jwt_uuid: string;
   supersedes: string | null;
   claim_keys: string[];
+  /** TIM 2.0 answers `claims: null` (it never filled it); so does TIM (`claim_keys` names them). */
+  claims: null;
 };
 
 type Row = {
@@ -110,12 +150,15 @@ export async function listMyTokens({ subject, jti }: Bearer, filters: ListMineRe
   if (filters.expiresBefore) conditions.push(Prisma.sql`m.expires_at < ${filters.expiresBefore}`);
   if (filters.jwtName) conditions.push(Prisma.sql`m.jwt_name = ${filters.jwtName}`);
   const where = Prisma.join(conditions, " AND ");
-  const page = filters.cursor
+  const after = filters.cursor
     ? (() => {
         const c = decodeCursor(filters.cursor);
         return Prisma.sql`AND (m.issued_at, m.id) < (${new Date(c.t)}, ${c.id}::uuid)`;
       })()
     : Prisma.empty;
+  // TIM 2.0's page numbers: the page-th page of `limit` tokens.
+  const skipped = (filters.page ?? 0) * filters.limit;
+  const skip = filters.page ? Prisma.sql`OFFSET ${skipped}` : Prisma.empty;
 
   const prisma = await db();
   const [rows, [{ total }]] = await Promise.all([
@@ -124,9 +167,9 @@ export async function listMyTokens({ subject, jti }: Bearer, filters: ListMineRe
              m.created_at, m.original_jwt_uuid::text, m.supersedes::text, m.claim_keys, d.denylisted_at, d.reason
         FROM custom.jwt_metadata m
         LEFT JOIN custom.denylist d ON d.jwt_uuid = m.jwt_uuid
-       WHERE ${where} ${page}
+       WHERE ${where} ${after}
        ORDER BY m.issued_at DESC, m.id DESC
-       LIMIT ${filters.limit + 1}`,
+       LIMIT ${filters.limit + 1} ${skip}`,
     prisma.$queryRaw<{ total: number }[]>`
       SELECT count(*)::int AS total
         FROM custom.jwt_metadata m
@@ -137,10 +180,12 @@ export async function listMyTokens({ subject, jti }: Bearer, filters: ListMineRe
   const pageRows = rows.slice(0, filters.limit);
   const now = Date.now();
   const tokens: MyToken[] = pageRows.map((r) => ({
+    jti: r.jwt_uuid,
     jwt_uuid: r.jwt_uuid,
     jwt_name: r.jwt_name,
     subject: r.subject,
-    audience: r.audience ? r.audience.split(",") : [],
+    audience: r.audience || null,
+    audiences: r.audience ? r.audience.split(",") : [],
     issuer: r.issuer,
     issued_at: isoSeconds(r.issued_at),
     expires_at: isoSeconds(r.expires_at),
@@ -151,7 +196,9 @@ export async function listMyTokens({ subject, jti }: Bearer, filters: ListMineRe
     original_jwt_uuid: r.original_jwt_uuid,
     supersedes: r.supersedes,
     claim_keys: r.claim_keys ? r.claim_keys.split(",") : [],
+    claims: null,
   }));
+  const page = filters.cursor ? null : (filters.page ?? 0);
   return {
     subject,
     tokens,
@@ -161,6 +208,11 @@ export async function listMyTokens({ subject, jti }: Bearer, filters: ListMineRe
       returned: tokens.length,
       has_more: hasMore,
       next_cursor: hasMore ? encodeCursor(pageRows[pageRows.length - 1]) : null,
+      // TIM 2.0's: the page number (null when paging by cursor), its size, the pages, the tokens skipped
+      page,
+      size: filters.limit,
+      total_pages: Math.ceil(total / filters.limit),
+      offset: page === null ? null : skipped,
     },
   };
 }

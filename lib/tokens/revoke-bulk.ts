@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { AuditActor } from "@/lib/audit/actors";
 import { recordAudit } from "@/lib/audit/record";
 import { db } from "@/lib/db/client";
+import { TimError } from "@/lib/http/errors";
 import { InvalidTokenError } from "@/lib/jwt/verify";
 import { revocationTarget, revokeByJti, type ParsedRevocation, type Revocation } from "@/lib/tokens/revoke";
 import { KINDS, type DbTx, type TokenKind } from "@/lib/tokens/kinds";
@@ -12,10 +13,21 @@ export const MAX_BULK_REVOKE = 100;
 /** Room for MAX_BULK_REVOKE tokens with large claim sets (100 RS256 tokens alone are about 66 KB). */
 export const BULK_REVOKE_MAX_BYTES = 512 * 1024;
 
+/** How many tokens are checked in the handler (checkBulkSize), so that too many get TIM 2.0's request_too_large. */
 export const bulkRevokeRequestSchema = z.object({
-  tokens: z.array(z.unknown()).min(1).max(MAX_BULK_REVOKE),
+  tokens: z.array(z.unknown()).min(1, "Tokens list is required and cannot be empty"),
   reason: storableString.trim().min(1).max(500).optional(),
 });
+
+/** More than MAX_BULK_REVOKE tokens → 400 request_too_large with `provided` and `maximum`, as TIM 2.0 answers. */
+export function checkBulkSize(tokens: unknown[]): void {
+  if (tokens.length > MAX_BULK_REVOKE) {
+    throw new TimError("request_too_large", `Cannot revoke more than ${MAX_BULK_REVOKE} tokens at once`, {
+      provided: tokens.length,
+      maximum: MAX_BULK_REVOKE,
+    });
+  }
+}
 
 export type BulkRevocationResult = {
   total: number;
@@ -27,7 +39,17 @@ export type BulkRevocationResult = {
   newly_revoked_ids: string[];
   already_revoked_ids: string[];
   failures: { index: number; reason: string }[];
+  /** TIM 2.0's lists: the first 20 characters of each token and "..." (its jti is in the *_ids lists). */
+  newly_revoked_tokens: string[];
+  already_revoked_tokens: string[];
+  failed_tokens: { token: string; reason: string }[];
 };
+
+/** How TIM 2.0 names a token in its bulk answer. */
+function tokenPrefix(token: unknown): string {
+  const text = typeof token === "string" ? token : (JSON.stringify(token) ?? String(token));
+  return `${text.slice(0, 20)}...`;
+}
 
 /** Who asked for a bulk revocation, for its audit event. */
 export type BulkRevocationAudit = { actor: AuditActor; requestId?: string | null };
@@ -58,6 +80,8 @@ export async function revokeTokensInBulk(
   }
   const newly: string[] = [];
   const already: string[] = [];
+  const newlyAt: number[] = [];
+  const alreadyAt: number[] = [];
   if (targets.length) {
     const prisma = await db();
     await prisma.$transaction(async (tx) => {
@@ -73,6 +97,7 @@ export async function revokeTokensInBulk(
       for (const target of targets) {
         const outcome = await revokeByJti(target.kind, { ...target, ...by }, tx);
         (outcome === "revoked" ? newly : already).push(target.jti);
+        (outcome === "revoked" ? newlyAt : alreadyAt).push(target.index);
       }
       if (audit) {
         await recordAudit(tx, {
@@ -96,6 +121,9 @@ export async function revokeTokensInBulk(
     newly_revoked_ids: newly,
     already_revoked_ids: already,
     failures,
+    newly_revoked_tokens: newlyAt.map((i) => tokenPrefix(tokens[i])),
+    already_revoked_tokens: alreadyAt.map((i) => tokenPrefix(tokens[i])),
+    failed_tokens: failures.map((f) => ({ token: tokenPrefix(tokens[f.index]), reason: f.reason })),
   };
 }
 
@@ -123,14 +151,24 @@ function bulkRevocationStatus(result: BulkRevocationResult): 200 | 207 | 400 | 4
 }
 
 /** The refusals among those statuses carry TIM's error fields beside the counts. */
-const REFUSALS: Partial<Record<number, { error: string; message: string }>> = {
-  400: { error: "invalid_request", message: "None of the tokens could be revoked." },
-  403: { error: "token_not_owned", message: "Every token was issued by another API client; ending them needs the scope tokens:revoke:any." },
-  409: { error: "already_revoked", message: "Every token was revoked already." },
+const REFUSALS: Partial<Record<number, { error: string }>> = {
+  400: { error: "invalid_request" },
+  403: { error: "token_not_owned" },
+  409: { error: "already_revoked" },
 };
 
-/** The answer to a bulk revocation: its status and body. */
-export function bulkRevocationAnswer(result: BulkRevocationResult): { status: number; body: BulkRevocationResult & { error?: string; message?: string } } {
+type BulkAnswer = BulkRevocationResult & { status: "completed"; message: string; reason?: string; error?: string };
+
+/**
+ * The answer to a bulk revocation: its status and body, TIM 2.0's (`status: "completed"`, its `message`, the
+ * `reason` given) with TIM's refusal code in `error` when nothing was revoked.
+ */
+export function bulkRevocationAnswer(result: BulkRevocationResult, reason?: string | null): { status: number; body: BulkAnswer } {
   const status = bulkRevocationStatus(result);
-  return { status, body: { ...REFUSALS[status], ...result } };
+  const message = `Bulk revocation completed: ${result.newly_revoked} newly revoked, ${result.already_revoked} already revoked, ${result.failed} failed`;
+  const refusal = REFUSALS[status];
+  return {
+    status,
+    body: { ...(refusal ? { error: refusal.error } : {}), status: "completed", message, ...(reason ? { reason } : {}), ...result },
+  };
 }

@@ -23,7 +23,8 @@ export type ValidationResult = {
   reason: string | null;
   subject: string | null;
   issuer: string | null;
-  audience: string | string[] | null;
+  /** Comma-joined, as TIM 2.0 answers (TIM refuses commas inside an audience, so nothing is lost). */
+  audience: string | null;
   expires_at: string | null;
   issued_at: string | null;
   jwt_id: string | null;
@@ -55,7 +56,7 @@ const BAD_REQUEST_REASONS: readonly InvalidTokenReason[] = ["Malformed token"];
  */
 export async function validateToken(request: ValidateRequest): Promise<ValidationOutcome> {
   if (request.token === undefined || request.token === null || request.token === "") {
-    return { status: 400, body: invalidResult("Missing token") };
+    return { status: 400, body: invalidResult("Token is required") };
   }
   try {
     const { payload } = await checkToken(request.token, { audience: request.audience, issuer: request.issuer });
@@ -64,10 +65,10 @@ export async function validateToken(request: ValidateRequest): Promise<Validatio
       body: {
         valid: true,
         active: true,
-        reason: null,
+        reason: "Valid",
         subject: typeof payload.sub === "string" ? payload.sub : null,
         issuer: payload.iss ?? null,
-        audience: payload.aud ?? null,
+        audience: audienceText(payload.aud),
         expires_at: isoSeconds(payload.exp),
         issued_at: typeof payload.iat === "number" ? isoSeconds(payload.iat) : null,
         jwt_id: payload.jti,
@@ -78,6 +79,13 @@ export async function validateToken(request: ValidateRequest): Promise<Validatio
     if (!(err instanceof InvalidTokenError)) throw err;
     return { status: BAD_REQUEST_REASONS.includes(err.reason) ? 400 : 401, body: invalidResult(err.reason) };
   }
+}
+
+/** TIM 2.0's `audience`: the audiences comma-joined, null without any. */
+function audienceText(aud: string | string[] | undefined): string | null {
+  if (aud === undefined) return null;
+  const list = [aud].flat();
+  return list.length ? list.join(",") : null;
 }
 
 /**

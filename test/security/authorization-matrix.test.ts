@@ -54,6 +54,8 @@ const ENDPOINTS: Endpoint[] = [
   { path: "/api/reports/stats", scope: "reports:read", request: () => ({ method: "GET", path: "/api/reports/stats" }) },
   { path: "/auth/profile", scope: "sessions:read", request: (s) => ({ method: "GET", path: `/auth/profile?session_id=${s.sessionId}` }) },
   { path: "/auth/session/validate", scope: "sessions:read", request: (s) => ({ method: "GET", path: `/auth/session/validate?session_id=${s.sessionId}` }) },
+  // TIM 2.0's logout by session id (the session's own token needs no client: test/tara/session-access.test.ts).
+  { path: "/auth/logout", scope: "sessions:revoke", writes: true, request: (s) => ({ path: `/auth/logout?session_id=${s.sessionId}&reason=matrix` }) },
 ];
 
 /** Routes open to anyone or authenticated otherwise than by an API client (list/me: the bearer's own token; TARA: the person). */
@@ -67,6 +69,8 @@ const NOT_FOR_API_CLIENTS = [
   "/admin/tokens/export",
   "/admin/exports/[runId]",
   "/admin/files/[fileId]",
+  "/admin/audit/export",
+  "/admin/tara-logins/[state]/export",
   "/auth/providers",
   "/auth/providers/tara",
   "/auth/health",
@@ -74,8 +78,15 @@ const NOT_FOR_API_CLIENTS = [
   // Redeemed with the JSON login's own secret (test/tara/login-json-binding.test.ts).
   "/auth/login/tara/result",
   "/auth/callback/tara",
-  "/auth/logout",
+  "/health",
   "/jwt/tara/extend",
+  // RFC 8414 metadata (test/oauth/standard-clients.test.ts).
+  "/.well-known/oauth-authorization-server",
+  // The OpenAPI document and the interactive docs (test/http/openapi.test.ts).
+  "/openapi.json",
+  "/openapi.yaml",
+  "/docs",
+  "/docs/[asset]",
 ];
 
 const SCOPE_SETS: { name: string; scopes: Scope[] }[] = [

@@ -233,6 +233,12 @@ const ROUTES: FuzzRoute[] = [
       jwtName: field(text("FUZZ")),
       limit: field(weirdNumber),
       cursor: field(text("abc")),
+      issued_after: field(instant),
+      jwt_name: field(text("FUZZ")),
+      page: field(weirdNumber),
+      offset: field(weirdNumber),
+      size: field(weirdNumber),
+      includeRevoked: field(fc.boolean()),
     }),
   },
   { method: "POST", pattern: "/introspect", auth: "client", body: formBody({ token: tokenText(), token_type_hint: text("access_token", "refresh_token") }) },
@@ -242,7 +248,7 @@ const ROUTES: FuzzRoute[] = [
   { method: "GET", pattern: "/auth/callback/tara", auth: "none", reaches2xx: false, accept: "application/json", query: queryOf({ code: text("abc"), state: text("abc"), error: text("user_cancel"), error_description: text("x") }) },
   { method: "GET", pattern: "/auth/session/validate", auth: "client", query: queryOf({ session_id: fc.oneof(realSession, fc.uuid(), weirdString) }, realSession.map((sid) => `session_id=${sid}`)) },
   { method: "GET", pattern: "/auth/profile", auth: "client", query: queryOf({ session_id: fc.oneof(realSession, fc.uuid(), weirdString) }, realSession.map((sid) => `session_id=${sid}`)) },
-  { method: "POST", pattern: "/auth/logout", auth: "fuzzedBearer", body: jsonBody({ session_id: field(fc.uuid()) }) },
+  { method: "POST", pattern: "/auth/logout", auth: "fuzzedBearer", body: jsonBody({ session_id: field(fc.uuid()) }), query: queryOf({ session_id: fc.oneof(fc.uuid(), weirdString), reason: text("User initiated logout") }) },
   { method: "POST", pattern: "/jwt/tara/extend", auth: "none", body: jsonBody({ token: token() }, fc.record({ token: realTara })) },
   { method: "GET", pattern: "/api/reports/tokens", auth: "client", query: queryOf(reportFilters) },
   { method: "GET", pattern: "/api/reports/tokens/export", auth: "client", query: queryOf({ format: text("csv", "jsonl", "xml"), ...reportFilters }) },
@@ -250,11 +256,14 @@ const ROUTES: FuzzRoute[] = [
   { method: "GET", pattern: "/admin/tokens/export", auth: "none", reaches2xx: false, query: queryOf({ format: text("csv"), ...reportFilters }) },
   { method: "GET", pattern: "/admin/exports/[runId]", auth: "none", reaches2xx: false, segment: fc.oneof(fc.uuid(), queryString) },
   { method: "GET", pattern: "/admin/files/[fileId]", auth: "none", reaches2xx: false, segment: fc.oneof(fc.uuid(), queryString) },
+  { method: "GET", pattern: "/admin/audit/export", auth: "none", reaches2xx: false, query: queryOf({ from: text("2025-01-01", "x"), to: text("2025-01-02"), protocol_log: text("0", "1", "2") }) },
+  { method: "GET", pattern: "/admin/tara-logins/[state]/export", auth: "none", reaches2xx: false, segment: fc.oneof(fc.uuid(), queryString) },
 ];
 
 /** Routes that read no request input (nothing to fuzz), or that speak another protocol. */
 const NOT_FUZZED: Record<string, string> = {
   "/api/health": "reads no input",
+  "/health": "reads no input",
   "/jwt/keys/public": "reads no input",
   "/introspect/types": "reads no input",
   "/auth/providers": "reads no input",
@@ -262,6 +271,11 @@ const NOT_FUZZED: Record<string, string> = {
   "/auth/health": "reads no input",
   "/api/metrics": "reads only its bearer token (test/http covers it)",
   "/api/inngest": "Inngest's signed protocol, not TIM's API (test/jobs/inngest-endpoint.test.ts)",
+  "/.well-known/oauth-authorization-server": "reads no input",
+  "/openapi.json": "reads no input",
+  "/openapi.yaml": "reads no input",
+  "/docs": "reads no input",
+  "/docs/[asset]": "a fixed list of file names, anything else a JSON 404 (test/http/openapi.test.ts)",
 };
 
 // ------------------------------------------------------------------ runs ---

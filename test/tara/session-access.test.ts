@@ -53,16 +53,46 @@ describe("session endpoints", () => {
     });
   }
 
-  test("/auth/logout ends only the session of the token it is given: a session_id alone ends nothing", async () => {
+  test("/auth/logout: a session_id alone is no credential (401), another session's token cannot end it (403)", async () => {
     const victim = await taraTokenFixture({ allowlist: "live" });
     const caller = await taraTokenFixture({ allowlist: "live" });
     const prisma = await db();
     const alone = await call(url(`/auth/logout?session_id=${victim.payload.sid}`), { method: "POST" });
-    expect(alone.body).toMatchObject({ revoked: 0, session_id: null });
+    expect(alone.status).toBe(401);
     const other = await call(url(`/auth/logout?session_id=${victim.payload.sid}`), { method: "POST", auth: `Bearer ${caller.token}` });
-    expect(other.body).toMatchObject({ revoked: 1, session_id: caller.payload.sid });
-    expect(await prisma.taraDenylist.count({ where: { jwtUuid: victim.jti } })).toBe(0);
+    expect(other.status).toBe(403);
+    expect(other.body).toMatchObject({ error: "not_your_session" });
+    const unscoped = await call(url(`/auth/logout?session_id=${victim.payload.sid}`), { method: "POST", auth: reader.basic });
+    expect(unscoped.status).toBe(403);
+    expect(await prisma.taraDenylist.count({ where: { jwtUuid: { in: [victim.jti, caller.jti] } } })).toBe(0);
+    // Its own token with its own id ends it.
+    const own = await call(url(`/auth/logout?session_id=${caller.payload.sid}`), { method: "POST", auth: `Bearer ${caller.token}` });
+    expect(own.body).toMatchObject({ status: "logged_out", revoked: 1, session_id: caller.payload.sid });
     expect(await prisma.taraDenylist.count({ where: { jwtUuid: caller.jti } })).toBe(1);
+  });
+
+  test("/auth/logout?session_id=…&reason=… by a client with sessions:revoke ends that session, as TIM 2.0's clients call it", async () => {
+    const ender = await newClient({ scopes: ["sessions:revoke"] });
+    const victim = await taraTokenFixture({ allowlist: "live" });
+    const res = await call(url(`/auth/logout?session_id=${victim.payload.sid}&reason=${encodeURIComponent("User initiated logout")}`), {
+      method: "POST",
+      auth: ender.basic,
+    });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ status: "logged_out", message: "Session logged out successfully", revoked: 1, session_id: victim.payload.sid });
+    const prisma = await db();
+    expect(await prisma.taraDenylist.findUnique({ where: { jwtUuid: victim.jti } })).toMatchObject({
+      reason: "User initiated logout",
+      revokedBy: `client:${ender.clientId}`,
+    });
+    const validate = await call(url(`/auth/session/validate?session_id=${victim.payload.sid}`), { auth: reader.basic });
+    expect(validate.status).toBe(401);
+    expect(validate.body).toMatchObject({ error: "invalid_session", message: "Session has been revoked", valid: false });
+    // Again: nothing left to revoke, still logged out; an unknown session → 404; a bad id → 400.
+    expect((await call(url(`/auth/logout?session_id=${victim.payload.sid}`), { method: "POST", auth: ender.basic })).body).toMatchObject({ revoked: 0 });
+    expect((await call(url(`/auth/logout?session_id=${crypto.randomUUID()}`), { method: "POST", auth: ender.basic })).status).toBe(404);
+    expect((await call(url("/auth/logout?session_id=nope"), { method: "POST", auth: ender.basic })).status).toBe(400);
+    expect((await call(url("/auth/logout"), { method: "POST", auth: ender.basic })).status).toBe(400);
   });
 });
 

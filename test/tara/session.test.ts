@@ -77,8 +77,9 @@ test("logout revokes into tara.denylist with a reason, drops the allowlist entry
   expect(denied.expiresAt.getTime()).toBe(Date.parse(login.expires_at));
   expect(await prisma.taraAllowlist.count({ where: { jwtUuid: jti as string } })).toBe(0);
 
-  const after = await (await get(`/auth/session/validate?session_id=${login.session_id}`, byReader())).json();
-  expect(after).toMatchObject({ valid: false, status: "revoked", reason: "logout" });
+  const after = await get(`/auth/session/validate?session_id=${login.session_id}`, byReader());
+  expect(after.status).toBe(401);
+  expect(await after.json()).toMatchObject({ error: "invalid_session", valid: false, status: "revoked", reason: "logout" });
   expect((await get("/auth/profile", { cookie: `TIM_TARA_JWT=${login.token}` })).status).toBe(401);
   expect(await introspectToken(login.token)).toEqual({ active: false });
 
@@ -133,7 +134,10 @@ test("with TARA_REQUIRE_ALLOWLIST=true a session without its allowlist entry is 
     const profile = await get("/auth/profile", { cookie: `TIM_TARA_JWT=${login.token}` });
     expect(profile.status).toBe(401);
     expect(await profile.json()).toMatchObject({ reason: "Token not in allowlist" });
-    expect(await (await get(`/auth/session/validate?session_id=${login.session_id}`, byReader())).json()).toMatchObject({
+    const ended = await get(`/auth/session/validate?session_id=${login.session_id}`, byReader());
+    expect(ended.status).toBe(401);
+    expect(await ended.json()).toMatchObject({
+      error: "invalid_session",
       valid: false,
       status: "revoked",
       reason: "not on the allowlist",

@@ -54,7 +54,8 @@ describe("POST /jwt/custom/list/me", () => {
     expect(byJti.get(claimsOf(tokens[0]).jti)).toMatchObject({
       status: "active",
       jwt_name: "EVEN",
-      audience: ["tim-audience"],
+      audience: "tim-audience",
+      audiences: ["tim-audience"],
       issuer: "TIM",
       claim_keys: ["sub", "i"],
       supersedes: null,
@@ -99,7 +100,7 @@ describe("POST /jwt/custom/list/me", () => {
   });
 
   test("bad filters → 400", async () => {
-    for (const body of [{ limit: 101 }, { limit: 0 }, { status: "gone" }, { issuedAfter: "yesterday-ish" }, { cursor: "nonsense" }, { colour: "red" }]) {
+    for (const body of [{ limit: 101 }, { limit: 0 }, { status: "gone" }, { issuedAfter: "yesterday-ish" }, { cursor: "nonsense" }, { page: -1 }, { size: 101 }, { page: 1, cursor: "x" }]) {
       const res = await listMe(body);
       expect(res.status).toBe(400);
       expect(res.body.error).toBe("invalid_request");

@@ -108,6 +108,9 @@ describe("POST /jwt/custom/revoke/bulk", () => {
     const res = await bulk({ tokens, reason: "bulk_test" });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
+      status: "completed",
+      message: "Bulk revocation completed: 3 newly revoked, 0 already revoked, 0 failed",
+      reason: "bulk_test",
       total: 3,
       newly_revoked: 3,
       already_revoked: 0,
@@ -116,6 +119,9 @@ describe("POST /jwt/custom/revoke/bulk", () => {
       newly_revoked_ids: tokens.map((t) => claimsOf(t).jti),
       already_revoked_ids: [],
       failures: [],
+      newly_revoked_tokens: tokens.map((t) => `${t.slice(0, 20)}...`),
+      already_revoked_tokens: [],
+      failed_tokens: [],
     });
     const prisma = await db();
     const rows = await prisma.customDenylist.findMany({ where: { jwtUuid: { in: res.body.newly_revoked_ids } } });
@@ -203,7 +209,7 @@ describe("POST /jwt/custom/revoke/bulk", () => {
     const [token] = await issue();
     const over = await bulk({ tokens: [token, ...Array.from({ length: 100 }, (_, i) => `x${i}`)] });
     expect(over.status).toBe(400);
-    expect(over.body.error).toBe("invalid_request");
+    expect(over.body).toMatchObject({ error: "request_too_large", provided: 101, maximum: 100 });
     const prisma = await db();
     expect(await prisma.customDenylist.count({ where: { jwtUuid: claimsOf(token).jti } })).toBe(0);
     // exactly 100 is accepted (here all unreadable, so 400 with the counts rather than the refusal)

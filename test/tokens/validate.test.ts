@@ -48,10 +48,10 @@ describe("POST /jwt/custom/validate", () => {
     expect(res.body).toEqual({
       valid: true,
       active: true,
-      reason: null,
+      reason: "Valid",
       subject: claims.sub,
       issuer: "TIM",
-      audience: ["payment-service"],
+      audience: "payment-service",
       expires_at: new Date(claims.exp * 1000).toISOString().replace(".000", ""),
       issued_at: new Date(claims.iat * 1000).toISOString().replace(".000", ""),
       jwt_id: claims.jti,
@@ -94,7 +94,7 @@ describe("POST /jwt/custom/validate", () => {
     for (const body of [{}, { token: "" }, { token: null }]) {
       const res = await validate(body);
       expect(res.status).toBe(400);
-      expect(res.body).toMatchObject({ valid: false, active: false, reason: "Missing token", ...NULL_FIELDS });
+      expect(res.body).toMatchObject({ valid: false, active: false, reason: "Token is required", ...NULL_FIELDS });
     }
     for (const token of ["not-a-jwt", "a.b", 12345, ["x"]]) {
       const res = await validate({ token });
@@ -271,10 +271,9 @@ describe("POST /introspect (RFC 7662)", () => {
 });
 
 describe("GET /introspect/types", () => {
-  test("lists custom_jwt and tara_jwt with descriptions, without credentials", async () => {
+  test("maps custom_jwt and tara_jwt to their validators, as TIM 2.0 answers, without credentials", async () => {
     const res = await call(url("/introspect/types"));
     expect(res.status).toBe(200);
-    expect(res.body.token_types.map((t: { token_type: string }) => t.token_type)).toEqual(["custom_jwt", "tara_jwt"]);
-    for (const t of res.body.token_types) expect(t.description.length).toBeGreaterThan(10);
+    expect(res.body).toEqual({ custom_jwt: "CustomJwtTokenValidator", tara_jwt: "TaraJwtTokenValidator" });
   });
 });

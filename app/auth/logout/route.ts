@@ -1,15 +1,25 @@
 import { json } from "@/lib/http/handler";
 import { route } from "@/lib/http/route";
-import { clearedTaraCookie, taraTokenFrom } from "@/lib/tara/cookie";
-import { logoutTara } from "@/lib/tara/logout";
+import { clearedTaraCookie } from "@/lib/tara/cookie";
+import { logoutQuerySchema, logoutTara } from "@/lib/tara/logout";
+import { logoutResponse } from "@/lib/tara/responses";
 
 export const dynamic = "force-dynamic";
 
-/** Ends the session of the TIM TARA JWT (cookie or bearer) and clears the cookie. */
-export const POST = route({ auth: "token" }, async ({ req }) => {
-  const result = await logoutTara(taraTokenFrom(req));
+/**
+ * Ends a TARA session and clears the cookie: the session of the TIM TARA JWT presented (cookie or bearer), or,
+ * as TIM 2.0's clients call it, `?session_id=…&reason=…` by an API client with sessions:revoke (see lib/tara/logout.ts).
+ */
+export const POST = route({ auth: "token", errors: ["not_your_session", "session_not_found", "invalid_client", "insufficient_scope"], responses: { 200: logoutResponse }, query: logoutQuerySchema }, async ({ req, query }) => {
+  const result = await logoutTara(req, query);
   return json(
-    { success: true, message: "Successfully logged out", session_id: result.sessionId, revoked: result.revoked },
+    {
+      status: "logged_out",
+      message: "Session logged out successfully",
+      success: true,
+      session_id: result.sessionId,
+      revoked: result.revoked,
+    },
     200,
     { "set-cookie": clearedTaraCookie() },
   );

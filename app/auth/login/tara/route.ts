@@ -4,6 +4,7 @@ import { wantsJson } from "@/lib/tara/callback-response";
 import { loginQuerySchema, startTaraLogin } from "@/lib/tara/login";
 import { pageLocale } from "@/lib/tara/locale";
 import { errorPage } from "@/lib/tara/pages";
+import { loginStartResponse } from "@/lib/tara/responses";
 
 export const dynamic = "force-dynamic";
 
@@ -14,7 +15,7 @@ export const dynamic = "force-dynamic";
  */
 export const GET = route(
   {
-    auth: "public",
+    auth: "public", errors: ["tara_not_configured", "below_configured_assurance", "invalid_redirect_uri", "tara_unavailable", "tara_timeout"], responses: { 200: { description: "Accept: application/json: where to send the person, and the secret that redeems the result", content: { "application/json": loginStartResponse } }, 302: { description: "A browser: to TARA's authorization endpoint" } },
     query: loginQuerySchema,
     errorReply: (err, req) => (wantsJson(req) ? undefined : errorPage(err, pageLocale(new URL(req.url).searchParams.get("ui_locales"), req.headers.get("accept-language")))),
   },

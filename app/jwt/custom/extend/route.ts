@@ -1,11 +1,13 @@
 import { callerName } from "@/lib/clients/scopes";
+import { setCookie } from "@/lib/http/cookies";
 import { json } from "@/lib/http/handler";
 import { route } from "@/lib/http/route";
-import { extendRequestSchema, extendToken } from "@/lib/tokens/extend";
+import { EXTENDED_TOKEN_COOKIE, extendRequestSchema, extendToken } from "@/lib/tokens/extend";
+import { issuedTokenResponse } from "@/lib/tokens/responses";
 
 export const dynamic = "force-dynamic";
 
-export const POST = route({ auth: "tokens:issue", body: extendRequestSchema }, async ({ caller, body: { token, expirationInMinutes } }) => {
+export const POST = route({ auth: "tokens:issue", example: { token: "eyJhbGciOiJSUzI1NiIsImtpZCI6Ii4uLiJ9.eyJzdWIiOiJ1c2VyLTEifQ.c2lnbmF0dXJl", expirationInMinutes: 30 }, errors: ["extend_denied", "extend_conflict", "audience_not_allowed", "metadata_not_recorded"], responses: { 200: issuedTokenResponse }, body: extendRequestSchema }, async ({ caller, body: { token, expirationInMinutes, setCookie: asCookie } }) => {
   const extended = await extendToken("custom", {
     token,
     lifetimeMinutes: expirationInMinutes,
@@ -13,5 +15,6 @@ export const POST = route({ auth: "tokens:issue", body: extendRequestSchema }, a
     clientId: caller.clientId,
     revokedBy: callerName(caller),
   });
-  return json({ status: "extended", name: extended.name, token: extended.token, expiresAt: extended.expiresAt });
+  const headers: Record<string, string> = asCookie ? { "set-cookie": setCookie(EXTENDED_TOKEN_COOKIE, extended.token) } : {};
+  return json({ status: "extended", name: extended.name, token: extended.token, expiresAt: extended.expiresAt }, 200, headers);
 });

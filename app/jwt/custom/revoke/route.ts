@@ -4,10 +4,11 @@ import { json } from "@/lib/http/handler";
 import { route } from "@/lib/http/route";
 import { InvalidTokenError } from "@/lib/jwt/verify";
 import { notTokenOwner, revokeRequestSchema, revokeToken } from "@/lib/tokens/revoke";
+import { revokeResponse } from "@/lib/tokens/responses";
 
 export const dynamic = "force-dynamic";
 
-export const POST = route({ auth: "tokens:revoke", body: revokeRequestSchema }, async ({ caller, body: { token, reason } }) => {
+export const POST = route({ auth: "tokens:revoke", example: { token: "eyJhbGciOiJSUzI1NiIsImtpZCI6Ii4uLiJ9.eyJzdWIiOiJ1c2VyLTEifQ.c2lnbmF0dXJl", reason: "user_logout" }, errors: ["already_revoked", "token_not_owned"], responses: { 200: revokeResponse }, body: revokeRequestSchema }, async ({ caller, body: { token, reason } }) => {
   try {
     const { outcome, jti } = await revokeToken(token, ["custom"], {
       reason: reason ?? null,
@@ -16,9 +17,9 @@ export const POST = route({ auth: "tokens:revoke", body: revokeRequestSchema }, 
     });
     if (outcome === "not_owned") throw notTokenOwner();
     if (outcome === "already_revoked") {
-      throw new TimError("already_revoked", "The token was revoked already.", { status: "already_revoked", jwt_id: jti });
+      throw new TimError("already_revoked", "Token was already revoked", { status: "already_revoked", jwt_id: jti });
     }
-    return json({ status: "revoked", jwt_id: jti });
+    return json({ status: "revoked", message: "Token has been successfully revoked", jwt_id: jti });
   } catch (err) {
     // The token is what to revoke, not the credential: an unreadable one is a malformed request.
     if (err instanceof InvalidTokenError) throw new TimError("invalid_request", err.reason, { reason: err.reason });

@@ -1,10 +1,11 @@
 import { errorJson, json } from "@/lib/http/handler";
 import { route } from "@/lib/http/route";
-import { validateFromRequest } from "@/lib/tokens/validate";
+import { validateFromRequest, validateRequestSchema } from "@/lib/tokens/validate";
+import { validationResponse } from "@/lib/tokens/responses";
 
 export const dynamic = "force-dynamic";
 
-export const POST = route({ auth: "tokens:validate" }, async ({ req, caller, requestId }) => {
+export const POST = route({ auth: "tokens:validate", readsBody: validateRequestSchema, example: { token: "eyJhbGciOiJSUzI1NiIsImtpZCI6Ii4uLiJ9.eyJzdWIiOiJ1c2VyLTEifQ.c2lnbmF0dXJl", audience: "my-service" }, errors: ["invalid_token"], responses: { 200: validationResponse } }, async ({ req, caller, requestId }) => {
   const { status, body } = await validateFromRequest(req, caller, "validate", requestId);
   // 401: the token is not valid; 400: there is no token, or it is no JWT (see lib/http/error-codes.ts).
   if (status === 200) return json(body);

@@ -5,6 +5,7 @@ import { readCookie } from "@/lib/http/cookies";
 import { route } from "@/lib/http/route";
 import { TARA_COOKIE, taraCookie, taraTokenFrom } from "@/lib/tara/cookie";
 import { extendTaraToken } from "@/lib/tara/extend";
+import { taraExtendResponse } from "@/lib/tokens/responses";
 
 export const dynamic = "force-dynamic";
 
@@ -14,7 +15,7 @@ const bodySchema = z.object({ token: z.string().min(1).max(16_384).optional() })
  * A new TIM TARA JWT in the same chain and session; the old one is revoked. Token in the body, as bearer or cookie.
  * The body is read here rather than declared: an empty body and any unreadable one have answers of their own.
  */
-export const POST = route({ auth: "token" }, async ({ req }) => {
+export const POST = route({ auth: "token", readsBody: { schema: bodySchema, emptyAs: {} }, example: { token: "eyJhbGciOiJSUzI1NiIsImtpZCI6Ii4uLiJ9.eyJzdWIiOiJ1c2VyLTEifQ.c2lnbmF0dXJl" }, errors: ["extend_denied", "extend_conflict", "invalid_session", "metadata_not_recorded"], responses: { 200: taraExtendResponse } }, async ({ req }) => {
   const text = await readBodyText(req);
   let fromBody: string | undefined;
   if (text.trim() !== "") {
