@@ -56,7 +56,7 @@ cleanup() {
     kill -- "-$tim_pid" 2>/dev/null || kill "$tim_pid" 2>/dev/null
     wait "$tim_pid" 2>/dev/null
   fi
-  [[ -n "$data_dir" ]] && rm -rf "$data_dir"
+  [[ -n "$data_dir" ]] && rm -rf "$data_dir" "$data_dir.log"
 }
 trap cleanup EXIT
 
