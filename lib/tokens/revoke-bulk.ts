@@ -45,10 +45,10 @@ export type BulkRevocationResult = {
   failed_tokens: { token: string; reason: string }[];
 };
 
-/** How TIM 2.0 names a token in its bulk answer. */
+/** How TIM 2.0 names a token in its bulk answer; what is no string (TIM 2.0 refused the request) by its type. */
 function tokenPrefix(token: unknown): string {
-  const text = typeof token === "string" ? token : (JSON.stringify(token) ?? String(token));
-  return `${text.slice(0, 20)}...`;
+  if (typeof token !== "string") return `(${token === null ? "null" : Array.isArray(token) ? "array" : typeof token})...`;
+  return `${token.slice(0, 20)}...`;
 }
 
 /** Who asked for a bulk revocation, for its audit event. */

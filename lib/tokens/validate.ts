@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { ApiCaller } from "@/lib/clients/scopes";
 import { TimError } from "@/lib/http/errors";
 import { readBody, type ApiRequest } from "@/lib/http/handler";
-import { InvalidTokenError, type InvalidTokenReason } from "@/lib/jwt/verify";
+import { InvalidTokenError } from "@/lib/jwt/verify";
 import { checkToken } from "@/lib/tokens/check";
 import { kindOf } from "@/lib/tokens/kinds";
 import { recordRead } from "@/lib/tokens/reads";
@@ -48,11 +48,10 @@ export function invalidResult(reason: string): ValidationResult {
   };
 }
 
-const BAD_REQUEST_REASONS: readonly InvalidTokenReason[] = ["Malformed token"];
-
 /**
  * Validates a token as TIM 2.0 did: 200 with the claims when valid, 401 with
- * the reason when not, 400 when the token is missing or not a JWT.
+ * the reason when not (a string that is no JWT included, as TIM 2.0 answers
+ * it), 400 when the token is missing or not a string.
  */
 export async function validateToken(request: ValidateRequest): Promise<ValidationOutcome> {
   if (request.token === undefined || request.token === null || request.token === "") {
@@ -77,7 +76,7 @@ export async function validateToken(request: ValidateRequest): Promise<Validatio
     };
   } catch (err) {
     if (!(err instanceof InvalidTokenError)) throw err;
-    return { status: BAD_REQUEST_REASONS.includes(err.reason) ? 400 : 401, body: invalidResult(err.reason) };
+    return { status: typeof request.token === "string" ? 401 : 400, body: invalidResult(err.reason) };
   }
 }
 

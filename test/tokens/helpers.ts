@@ -63,8 +63,8 @@ export function claimsOf(token: string): Record<string, any> {
  * so the shared validation, introspection and revocation paths can be tested
  * without running a login.
  */
-export async function taraTokenFixture(opts: { allowlist?: "none" | "live" | "expired"; exp?: number; authTime?: number } = {}) {
-  const iat = Math.floor(Date.now() / 1000);
+export async function taraTokenFixture(opts: { allowlist?: "none" | "live" | "expired"; iat?: number; exp?: number; authTime?: number } = {}) {
+  const iat = opts.iat ?? Math.floor(Date.now() / 1000);
   const jti = randomUUID();
   const sub = `EE${Math.floor(Math.random() * 1e11)}`;
   const payload = {

@@ -90,7 +90,7 @@ describe("POST /jwt/custom/validate", () => {
     expect((await validate({ token: noneAlg })).body.reason).toBe("Unsupported algorithm");
   });
 
-  test("a missing or non-JWT token → 400 with valid: false", async () => {
+  test("a missing or non-string token → 400, a string that is no JWT → 401 (as TIM 2.0), valid: false", async () => {
     for (const body of [{}, { token: "" }, { token: null }]) {
       const res = await validate(body);
       expect(res.status).toBe(400);
@@ -98,7 +98,7 @@ describe("POST /jwt/custom/validate", () => {
     }
     for (const token of ["not-a-jwt", "a.b", 12345, ["x"]]) {
       const res = await validate({ token });
-      expect(res.status).toBe(400);
+      expect(res.status).toBe(typeof token === "string" ? 401 : 400);
       expect(res.body).toMatchObject({ valid: false, reason: "Malformed token" });
     }
     const badJson = await call(url("/jwt/custom/validate"), { raw: "{token:", auth: client.basic });
@@ -138,7 +138,7 @@ describe("POST /jwt/custom/validate/boolean", () => {
     const bad = await validateBool({ token: forged(token) });
     expect([bad.status, bad.text]).toEqual([401, "false"]);
     const garbage = await validateBool({ token: "garbage" });
-    expect([garbage.status, garbage.text]).toEqual([400, "false"]);
+    expect([garbage.status, garbage.text]).toEqual([401, "false"]);
     const missing = await validateBool({});
     expect([missing.status, missing.text]).toEqual([400, "false"]);
     const badJson = await call(url("/jwt/custom/validate/boolean"), { raw: "nope", auth: client.basic });
