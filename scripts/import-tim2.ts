@@ -133,12 +133,13 @@ function report(s: ImportSummary): void {
 
 const client = new pg.Client({ connectionString: values.from, connectionTimeoutMillis: 10_000 });
 try {
+  // TIM's database first: an embedded one in use by a running TIM is refused before anything is read.
+  await migrate();
   try {
     await client.connect();
   } catch (err) {
-    fail(`Cannot connect to the TIM 2.0 database ${source}: ${(err as Error).message}`, 1);
+    throw new SourceError(`Cannot connect to the TIM 2.0 database ${source}: ${(err as Error).message}`);
   }
-  await migrate();
   const summary = await importTim2({
     source: pgSession(client, () => client.end()),
     sourceName: source,

@@ -390,3 +390,34 @@ describe("TIM 2.0's signing key files", () => {
     }
   });
 });
+
+describe("the command line", () => {
+  const cli = (args: string[], env: Record<string, string | undefined>) => {
+    try {
+      const stdout = execFileSync("npx", ["tsx", "scripts/import-tim2.ts", ...args], {
+        env: { ...process.env, DATABASE_URL: undefined, ...env } as NodeJS.ProcessEnv,
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      return { code: 0, out: stdout };
+    } catch (err) {
+      const e = err as { status: number; stdout: string; stderr: string };
+      return { code: e.status, out: `${e.stdout}${e.stderr}` };
+    }
+  };
+
+  it("refuses an embedded database another process holds, naming it", () => {
+    const d = mkdtempSync(path.join(tmpdir(), "tim2-lock-"));
+    const dataDir = path.join(d, "pglite");
+    // held by this (live) test process, as a running `npm start` holds it
+    writeFileSync(`${dataDir}.lock`, JSON.stringify({ pid: process.pid, started: new Date().toISOString(), command: "tim start" }));
+    const res = cli(["--from", "postgres://tim@127.0.0.1:1/tim"], { TIM_PGLITE_DIR: dataDir });
+    expect(res.code).toBe(1);
+    expect(res.out).toContain(`The embedded database in ${dataDir} is in use by process ${process.pid} (tim start`);
+  });
+
+  it("says what it needs when the arguments are wrong", () => {
+    expect(cli([], {})).toMatchObject({ code: 2, out: expect.stringContaining("--from is required") });
+    expect(cli(["--from", "mysql://x/y"], {})).toMatchObject({ code: 2, out: expect.stringContaining("--from must be a PostgreSQL URL") });
+  });
+});
