@@ -5,12 +5,16 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { SignJWT, exportPKCS8, exportSPKI, generateKeyPair, type CryptoKey } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { foldTokenChanges } from "@/lib/audit/fold-token-changes";
 import { config, resetConfig } from "@/lib/config/env";
 import { db } from "@/lib/db/client";
 import type { SqlSession } from "@/lib/db/sql-session";
 import { importTim2, IMPORT_AUDIT_ACTION, type ImportSummary } from "@/lib/migration-tim2/import-tim2";
 import { readSigningKey } from "@/lib/migration-tim2/read-signing-key";
 import { searchTokens } from "@/lib/reporting/search";
+import { tokenDetail } from "@/lib/reporting/token-detail";
+import { runRetention } from "@/lib/retention/run";
+import { startTestRunner } from "@/test/jobs/support";
 import { startTestServer, type TestServer } from "@/test/support/http";
 import { createScratchDb, onPostgres, type ScratchDb } from "@/test/support/scratch-db";
 import { call, newClient, type TestClient } from "@/test/tokens/helpers";
@@ -71,6 +75,7 @@ const live: Tim2Token[] = [];
 let revoked: Tim2Token;
 let chainRoot: Tim2Token;
 let chainHead: Tim2Token;
+const expiredJtis: string[] = [];
 const url = (p: string) => `${server.url}${p}`;
 
 type MetaRow = Record<string, unknown>;
@@ -159,8 +164,12 @@ beforeAll(async () => {
   rows.push(aRow, bRow);
   chainRoot = { ...a, id: aRow.id, sub: "EE47101010033" };
   chainHead = { ...b, id: bRow.id, sub: "EE47101010033" };
-  // Expired long ago.
-  for (let i = 0; i < 4; i++) rows.push(metaOf({ jti: randomUUID(), iat: now - 86_400 * 30, exp: now - 86_400 * 29 }));
+  // Expired long ago, past TIM's retention (30 days by default).
+  for (let i = 0; i < 4; i++) {
+    const jti = randomUUID();
+    expiredJtis.push(jti);
+    rows.push(metaOf({ jti, iat: now - 86_400 * 61, exp: now - 86_400 * 60 }));
+  }
   // TIM 2.0 keeps versions by id: the same jwt_uuid twice (TIM keeps one row per token).
   rows.push({ ...metaOf({ jti: live[0].jti, iat: live[0].iat, exp: live[0].exp }), created_at: ts(live[0].iat + 1) });
   // A row TIM cannot hold: no positive lifetime.
@@ -263,6 +272,15 @@ describe("npm run import:tim2 (lib/migration-tim2)", () => {
       expect(key.privateKey).not.toContain('"d"');
     }
     expect(key.lastTokenExpiresAt!.getTime()).toBeGreaterThanOrEqual(live[0].exp * 1000);
+    // revocations and extensions TIM 2.0 made are not folded into the trail as if TIM had made them now
+    await foldTokenChanges();
+    const mentions = await prisma.$queryRaw<Array<{ n: number }>>`
+      SELECT count(*)::int AS n FROM tim.audit WHERE target::text LIKE ${`%${chainRoot.jti}%`}`;
+    expect(mentions[0].n).toBe(0);
+    // the console's token page: claims not recorded (null), the marker with the metadata
+    const detail = await tokenDetail(chainHead.jti);
+    expect(detail).toMatchObject({ claims: null, metadata: { importedFrom: "tim2", claimKeys: "sub,role" } });
+    expect(detail!.chain.chain.map((v) => v.jwt_uuid)).toEqual([chainRoot.jti, chainHead.jti]);
     // search and export show the marker
     const page = await searchTokens({ subject: chainHead.sub } as never, { limit: 10, sort: "issued_at", order: "desc" } as never);
     expect(page.items.map((i) => i.imported_from)).toEqual(["tim2", "tim2"]);
@@ -324,6 +342,23 @@ describe("npm run import:tim2 (lib/migration-tim2)", () => {
     expect(final.tables.map((t) => t.counts.read)).toEqual(again.tables.map((t) => t.counts.read));
     expect(again.key).toMatchObject({ outcome: "present" });
     expect(await timCounts()).toEqual({ ...before, audits: before.audits + 1 });
+  });
+
+  it("retention archives imported rows like any other, and a later run does not bring them back", async () => {
+    const runner = await startTestRunner();
+    try {
+      await runRetention({ trigger: "manual", requestedBy: "test" });
+    } finally {
+      await runner.stop();
+    }
+    const prisma = await db();
+    const archived = await prisma.customJwtMetadataArchive.findMany({ where: { jwtUuid: { in: expiredJtis } } });
+    expect(archived).toHaveLength(4);
+    for (const a of archived) expect(a).toMatchObject({ importedFrom: "tim2", claimsJson: null, tokenHash: null, useCount: 0 });
+    expect(await prisma.customJwtMetadata.count({ where: { jwtUuid: { in: expiredJtis } } })).toBe(0);
+    const again = await run();
+    expect(again.totals.imported).toBe(0);
+    expect(await prisma.customJwtMetadata.count({ where: { jwtUuid: { in: expiredJtis } } })).toBe(0);
   });
 
   it("the seeds' schema variant (custom.jwt_metadata with four columns, custom.denylist) imports too", async () => {
