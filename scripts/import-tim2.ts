@@ -140,6 +140,8 @@ try {
   } catch (err) {
     throw new SourceError(`Cannot connect to the TIM 2.0 database ${source}: ${(err as Error).message}`);
   }
+  // Read only: nothing this command does can change TIM 2.0's database.
+  await client.query("SET default_transaction_read_only = on");
   const summary = await importTim2({
     source: pgSession(client, () => client.end()),
     sourceName: source,

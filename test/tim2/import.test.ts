@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import pg from "pg";
 import { SignJWT, exportPKCS8, exportSPKI, generateKeyPair, type CryptoKey } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { foldTokenChanges } from "@/lib/audit/fold-token-changes";
@@ -457,10 +458,45 @@ describe("the command line", () => {
     const res = cli(["--from", "postgres://tim@127.0.0.1:1/tim"], { TIM_PGLITE_DIR: dataDir });
     expect(res.code).toBe(1);
     expect(res.out).toContain(`The embedded database in ${dataDir} is in use by process ${process.pid} (tim start`);
-  });
+  }, 120_000);
+
+  // The TIM 2.0 side by URL needs a PostgreSQL server: on a PGlite run the use case is tested above through a session.
+  it.runIf(onPostgres)("imports from a TIM 2.0 database by URL: a dry run, a run, and the summary", async () => {
+    const admin = new pg.Client({ connectionString: process.env.TIM_TEST_ADMIN_DATABASE_URL ?? process.env.DATABASE_URL });
+    await admin.connect();
+    const name = `tim2_cli_${Date.now()}`;
+    await admin.query(`CREATE DATABASE ${name}`);
+    const from = new URL(process.env.TIM_TEST_ADMIN_DATABASE_URL ?? process.env.DATABASE_URL!);
+    from.pathname = `/${name}`;
+    const tim2 = new pg.Client({ connectionString: from.toString() });
+    try {
+      await tim2.connect();
+      await tim2.query(TIM2_INIT_SQL);
+      const now = Math.floor(Date.now() / 1000);
+      await tim2.query(
+        `INSERT INTO custom_jwt.jwt_metadata (jwt_uuid, claim_keys, issued_at, expires_at, issuer, original_jwt_uuid)
+         SELECT u, 'sub', $1::timestamp, $2::timestamp, 'TIM-PROD', u FROM (SELECT gen_random_uuid() AS u FROM generate_series(1, 5)) s`,
+        [ts(now), ts(now + 600)],
+      );
+      const env = { DATABASE_URL: process.env.DATABASE_URL };
+      const dry = cli(["--from", from.toString(), "--dry-run"], env);
+      expect(dry.code).toBe(0);
+      expect(dry.out).toContain("(dry run: nothing written)");
+      expect(dry.out).toMatch(/custom_jwt\.jwt_metadata\s+read 5, would import 5/);
+      const done = cli(["--from", from.toString()], env);
+      expect(done.code).toBe(0);
+      expect(done.out).toMatch(/custom_jwt\.jwt_metadata\s+read 5, imported 5/);
+      expect(done.out).toContain('WARNING: 5 live tokens have issuer "TIM-PROD", not TIM_ISSUER');
+      expect(cli(["--from", from.toString()], env).out).toMatch(/read 5, imported 0, skipped 5 already_imported/);
+    } finally {
+      await tim2.end();
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.end();
+    }
+  }, 240_000);
 
   it("says what it needs when the arguments are wrong", () => {
     expect(cli([], {})).toMatchObject({ code: 2, out: expect.stringContaining("--from is required") });
     expect(cli(["--from", "mysql://x/y"], {})).toMatchObject({ code: 2, out: expect.stringContaining("--from must be a PostgreSQL URL") });
-  });
+  }, 120_000);
 });
