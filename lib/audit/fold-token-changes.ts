@@ -20,7 +20,9 @@ import type { TokenKind } from "@/lib/tokens/kinds";
  * revocations (`revoked_by` `admin:…`, audited by the console or the
  * mass-revocation job) and bulk API revocations (their `tokens.revoke` event,
  * written in the same transaction, names the token). The denylist row an
- * extension writes for the old token is part of the extension's event.
+ * extension writes for the old token is part of the extension's event. Rows
+ * imported from TIM 2.0 (revoked_by `import:tim2`, imported_from set) are
+ * counted by the import run's `tokens.import_tim2` event.
  */
 export type FoldResult = { folded: number; batches: number; foldedTo: string };
 
@@ -61,6 +63,8 @@ function revocations(kind: TokenKind, from: string, to: string): Prisma.Sql {
       FROM ${KINDS[kind].sql.denylist} d
      WHERE d.denylisted_at >= ${from}::timestamptz AND d.denylisted_at < ${to}::timestamptz
        AND coalesce(d.revoked_by, '') NOT LIKE 'admin:%'
+       -- imported from TIM 2.0 (revoked there, at TIM 2.0's time): the import run's own event counts them
+       AND coalesce(d.revoked_by, '') NOT LIKE 'import:%'
        AND NOT EXISTS (SELECT 1 FROM ${m} o JOIN ${m} n ON n.supersedes = o.id WHERE o.jwt_uuid = d.jwt_uuid)
        AND d.jwt_uuid::text NOT IN (
          -- Named by a revocation event already: bulk API revocations write theirs in the same transaction (a few
@@ -80,7 +84,9 @@ function extensions(kind: TokenKind, from: string, to: string): Prisma.Sql {
       FROM ${m} n
       LEFT JOIN ${m} o ON o.id = n.supersedes
       LEFT JOIN ${KINDS[kind].sql.denylist} dl ON dl.jwt_uuid = o.jwt_uuid
-     WHERE n.supersedes IS NOT NULL AND n.created_at >= ${from}::timestamptz AND n.created_at < ${to}::timestamptz`;
+     WHERE n.supersedes IS NOT NULL AND n.created_at >= ${from}::timestamptz AND n.created_at < ${to}::timestamptz
+       -- an extension TIM 2.0 made, imported: the import run's own event counts it
+       AND n.imported_from IS NULL`;
 }
 
 /** Changes with from <= time < to, oldest first. */

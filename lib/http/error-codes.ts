@@ -55,6 +55,7 @@ export const ERROR_CODES = {
   count_changed: [409, "A mass revocation's confirmed count no longer matches."],
   client_exists: [409, "An API client with this id exists."],
   key_retired: [409, "The signing key is retired already."],
+  key_conflict: [409, "Another signing key holds the kid of the key being imported (npm run import:tim2)."],
   only_signing_key: [409, "The only signing key cannot be retired."],
   export_not_ready: [409, "The background export has not finished."],
   file_not_ready: [409, "The stored file is still being written."],

@@ -72,7 +72,7 @@ export function pageQuery(
   const claims = withClaims ? Prisma.sql`m.claims_json` : Prisma.sql`NULL::jsonb AS claims_json`;
   return Prisma.sql`
     SELECT ${kind}::text AS kind, m.id, m.jwt_uuid, m.token_type, m.jwt_name, m.subject, m.issuer, m.audience,
-           m.client_id, m.claim_keys, m.issued_at, m.expires_at, m.created_at, m.original_jwt_uuid, m.supersedes,
+           m.client_id, m.claim_keys, m.issued_at, m.expires_at, m.created_at, m.original_jwt_uuid, m.supersedes, m.imported_from,
            g.last_used_at, COALESCE(g.use_count, 0) AS use_count, ${src.loginColumns},
            d.denylisted_at AS revoked_at, d.reason AS revocation_reason, d.revoked_by,
            to_json(${col}) #>> '{}' AS sort_key, ${claims}
@@ -117,6 +117,7 @@ export type TokenRowSql = {
   auth_method: string | null;
   level_of_assurance: string | null;
   session_id: string | null;
+  imported_from: string | null;
   revoked_at: Date | null;
   revocation_reason: string | null;
   revoked_by: string | null;

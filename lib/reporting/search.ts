@@ -32,6 +32,8 @@ export type TokenReportRow = {
   auth_method: string | null;
   level_of_assurance: string | null;
   session_id: string | null;
+  /** "tim2": imported from TIM 2.0, which recorded no claims (`claims` is null: not recorded, not empty); null: issued by TIM. */
+  imported_from: string | null;
   claims?: unknown;
 };
 
@@ -96,6 +98,7 @@ export function toReportRow(r: TokenRowSql, now: number, withClaims: boolean): T
     auth_method: r.auth_method,
     level_of_assurance: r.level_of_assurance,
     session_id: r.session_id,
+    imported_from: r.imported_from,
   };
   if (withClaims) row.claims = r.claims_json;
   return row;

@@ -8,6 +8,7 @@ import { tokenStatus, type TokenStatus } from "@/lib/tokens/status";
 export type TokenDetail = {
   kind: TokenKind;
   metadata: Record<string, unknown>;
+  /** The claims TIM recorded; null for a row imported from TIM 2.0 (metadata.importedFrom), which recorded none. */
   claims: unknown;
   status: TokenStatus;
   revocation: { at: Date; reason: string | null; revokedBy: string | null } | null;

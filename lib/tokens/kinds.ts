@@ -39,6 +39,7 @@ const sharedColumns = (tokenType: string): MetadataColumn[] => [
   column("issuer", "text", true),
   column("supersedes", "uuid", true),
   column("original_jwt_uuid", "uuid"),
+  // NULL only on rows imported from TIM 2.0, which stored neither (a CHECK holds every other row to both).
   column("claims_json", "jsonb"),
   column("token_hash", "text"),
   column("token_type", "text", false, `'${tokenType}'`),
@@ -55,13 +56,23 @@ const TARA_LOGIN_COLUMNS = [
   column("phone_number_verified", "boolean", true),
 ];
 
+/**
+ * Columns after each kind's own ones (added later, so last in table order). `imported_from` marks a row
+ * TIM did not issue but imported ("tim2": TIM 2.0; lib/migration-tim2/): it has no claims_json and no
+ * token_hash. An extension does not carry it along: the new token is TIM's own.
+ */
+const TRAILING_COLUMNS = [column("imported_from", "text", true)];
+
+/** Where imported rows came from (the value of `imported_from`). */
+export const IMPORT_SOURCES = { tim2: "tim2" } as const;
+
 /** Usage counters, kept beside the insert-only metadata row (per kind's token_usage) and archived with it. */
 export const USAGE_COLUMNS = ["use_count", "last_used_at"] as const;
 
 export type KindDescription = {
   readonly kind: TokenKind;
   readonly tokenType: string;
-  /** Every metadata column, the shared ones first. */
+  /** Every metadata column, the shared ones first, then the kind's own, then the trailing ones (imported_from). */
   readonly columns: readonly MetadataColumn[];
   /** The columns only this kind has. */
   readonly ownColumns: readonly MetadataColumn[];
@@ -86,7 +97,7 @@ function describe<K extends TokenKind, T extends string>(kind: K, tokenType: T, 
     usage: Prisma.raw(table.usage),
     archive: Prisma.raw(table.archive),
   };
-  const description = { kind, tokenType, columns: [...sharedColumns(tokenType), ...own], ownColumns: own, table, sql };
+  const description = { kind, tokenType, columns: [...sharedColumns(tokenType), ...own, ...TRAILING_COLUMNS], ownColumns: own, table, sql };
   return Object.freeze(description) satisfies KindDescription;
 }
 

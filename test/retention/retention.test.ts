@@ -113,13 +113,13 @@ test("tokens whose hash is allowlisted are kept, and so is the rest of their cha
   const plain = await insertCustomToken({ subject, expiresAt: daysAgo(60) });
   const client = await db();
   await client.customAllowlist.create({
-    data: { jwtHash: single.tokenHash, jwtUuid: single.jwtUuid, expiresAt: single.expiresAt },
+    data: { jwtHash: single.tokenHash!, jwtUuid: single.jwtUuid, expiresAt: single.expiresAt },
   });
   // only the oldest version of the chain is allowlisted
   await client.customAllowlist.create({
-    data: { jwtHash: chain[0].tokenHash, jwtUuid: chain[0].jwtUuid, expiresAt: chain[0].expiresAt },
+    data: { jwtHash: chain[0].tokenHash!, jwtUuid: chain[0].jwtUuid, expiresAt: chain[0].expiresAt },
   });
-  await client.taraAllowlist.create({ data: { jwtHash: tara.tokenHash, jwtUuid: tara.jwtUuid, expiresAt: tara.expiresAt } });
+  await client.taraAllowlist.create({ data: { jwtHash: tara.tokenHash!, jwtUuid: tara.jwtUuid, expiresAt: tara.expiresAt } });
 
   await runRetention({ trigger: "manual" });
 

@@ -115,7 +115,7 @@ describe.each(TARA_PERSONAS.map((p) => [p.sub, p] as const))("TARA login as %s",
     });
     expect(row.claimsJson).toEqual(payload);
 
-    const allow = await prisma.taraAllowlist.findUnique({ where: { jwtHash: row.tokenHash } });
+    const allow = await prisma.taraAllowlist.findUnique({ where: { jwtHash: row.tokenHash! } });
     expect(allow).toMatchObject({ jwtUuid: payload.jti, expiresAt: row.expiresAt });
     const state = await prisma.taraOauthState.findUnique({ where: { state: started.state } });
     expect(state).toMatchObject({ nonce, responseMode: "json", redirectUri: "/me", requestedAcr: null, requestedMethods: null });

@@ -60,7 +60,14 @@ export default async function TokenPage({ params }: { params: Promise<{ jwtUuid:
           </dl>
         </Section>
         <Section title="Claims" id="claims">
-          <pre className="overflow-x-auto rounded bg-slate-900 p-3 text-xs text-slate-100">{JSON.stringify(detail.claims, null, 2)}</pre>
+          {detail.claims === null && m.importedFrom ? (
+            <p className="text-sm text-slate-600" data-testid="claims-not-recorded">
+              Not recorded: this token was imported from {m.importedFrom === "tim2" ? "TIM 2.0" : String(m.importedFrom)}, which stored only the
+              claim names ({String(m.claimKeys)}), not their values.
+            </p>
+          ) : (
+            <pre className="overflow-x-auto rounded bg-slate-900 p-3 text-xs text-slate-100">{JSON.stringify(detail.claims, null, 2)}</pre>
+          )}
         </Section>
       </div>
 
