@@ -1,4 +1,7 @@
 import Link from "next/link";
+import { headers } from "next/headers";
+import { hasAdministrator } from "@/lib/admins/first-run";
+import { config } from "@/lib/config/env";
 
 // Rendered per request so the stand-in banner reflects this process.
 export const dynamic = "force-dynamic";
@@ -11,7 +14,9 @@ const links = [
   { href: "/api/health", title: "Health", text: "Database, migrations and background-job mode." },
 ];
 
-export default function HomePage() {
+export default async function HomePage() {
+  const firstRun = !(await hasAdministrator());
+  const origin = config().NEXTAUTH_URL ? new URL(config().NEXTAUTH_URL!).origin : `http://${(await headers()).get("host") ?? "localhost:3000"}`;
   return (
     <main className="mx-auto max-w-3xl px-6 py-16">
       <h1 className="text-3xl font-semibold tracking-tight">TIM — Token Identity Manager</h1>
@@ -32,6 +37,39 @@ export default function HomePage() {
           </li>
         ))}
       </ul>
+      <section className="mt-12" aria-labelledby="getting-started">
+        <h2 id="getting-started" className="text-xl font-semibold tracking-tight">Getting started</h2>
+        <ol className="mt-4 list-decimal space-y-3 pl-6 text-slate-700">
+          <li data-testid="step-sign-in">
+            {firstRun ? (
+              <>
+                TIM has no administrator yet: open the one-time <strong>setup link</strong> from TIM&apos;s start-up log (
+                <code>…/setup?code=…</code>) and sign in; you become the first administrator. Or run{" "}
+                <code>npm run tim -- admin add EE38001085718</code>.
+              </>
+            ) : (
+              <>
+                <Link className="text-sky-700 underline" href="/admin">Sign in to the console</Link> with TARA (administrators), or see{" "}
+                <Link className="text-sky-700 underline" href="/me">your own sessions</Link>.
+              </>
+            )}
+          </li>
+          <li>
+            Create an API client in the console under <Link className="text-sky-700 underline" href="/admin/clients">API clients</Link> (or{" "}
+            <code>npm run tim -- client create --name my-app --scopes tokens:issue,tokens:validate</code>); its secret is shown once.
+          </li>
+          <li>
+            Issue your first token:
+            <pre className="mt-2 overflow-x-auto rounded bg-slate-900 p-3 text-xs text-slate-100" data-testid="first-curl">
+              {`curl -u CLIENT_ID:CLIENT_SECRET -H 'content-type: application/json' \\
+  -d '{"JWTName":"FIRST","content":{"sub":"user-1"},"expirationInMinutes":60}' \\
+  ${origin}/jwt/custom/generate`}
+            </pre>
+            Then validate it at <code>/jwt/custom/validate</code>, or let resource servers verify it with the public keys; every endpoint is in the{" "}
+            <Link className="text-sky-700 underline" href="/docs">API documentation</Link>.
+          </li>
+        </ol>
+      </section>
     </main>
   );
 }

@@ -38,6 +38,11 @@ test("from an empty database to an administrator who created a client and issued
     const link = /(http:\/\/\S+\/setup\?code=[A-Za-z0-9_-]+)/.exec(tim.output())![1];
     expect(tim.output()).toContain("No administrator yet");
 
+    // The home page tells a newcomer where the setup link is.
+    await page.goto(BASE);
+    await expect(page.getByTestId("step-sign-in")).toContainText("setup link");
+    await expect(page.getByTestId("first-curl")).toContainText(`${BASE}/jwt/custom/generate`);
+
     // The link asks for a sign-in first, then offers the role to whoever signed in.
     await page.goto(link);
     await expect(page).toHaveURL(/\/signin\?callbackUrl=/);
