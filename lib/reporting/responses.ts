@@ -50,6 +50,8 @@ export const tokenRow = z.object({
   auth_method: z.string().nullable(),
   level_of_assurance: z.string().nullable(),
   session_id: z.string().nullable(),
+  /** Where a row came from when TIM did not issue it (`tim2`: npm run import:tim2); null for TIM's own. */
+  imported_from: z.string().nullable(),
 });
 
 /** GET /api/reports/tokens. */
