@@ -66,7 +66,7 @@ export default async function HomePage() {
   ${origin}/jwt/custom/generate`}
             </pre>
             Then validate it at <code>/jwt/custom/validate</code>, or let resource servers verify it with the public keys; every endpoint is in the{" "}
-            <Link className="text-sky-700 underline" href="/docs">API documentation</Link>.
+            <Link className="text-sky-700 underline" href="/docs">interactive API reference</Link>.
           </li>
         </ol>
       </section>
