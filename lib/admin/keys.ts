@@ -1,7 +1,9 @@
 import type { AuditActor } from "@/lib/audit/actors";
 import { recordAudit } from "@/lib/audit/record";
 import { db } from "@/lib/db/client";
-import { activateNextKey, prepareNextKey, publishedKeys, retireKey, scheduleRotation, type KeyChangeHook, type KeyRotation } from "@/lib/jwt/keys";
+import type { KeyChangeHook } from "@/lib/jwt/key-store";
+import { publishedKeys } from "@/lib/jwt/keys";
+import { activateNextKey, prepareNextKey, retireKey, scheduleRotation, type KeyRotation } from "@/lib/jwt/rotate-keys";
 
 export type SigningKeyView = {
   kid: string;

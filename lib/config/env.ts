@@ -42,7 +42,7 @@ const schema = z.object({
   TIM_SIGNING_KEY: z.preprocess(emptyAsUndefined, z.string().optional()),
   /**
    * How long a new key is published before "Rotate now" lets it sign (seconds). Default: the
-   * JWKS max-age plus a margin (lib/jwt/keys.ts), so every verifier's cached key set holds it.
+   * JWKS max-age plus a margin (lib/jwt/key-store.ts), so every verifier's cached key set holds it.
    */
   TIM_KEY_PUBLISH_LEAD_SECONDS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(7 * 24 * 3600).optional()),
   TIM_BOOTSTRAP_CLIENT_ID: z.preprocess(emptyAsUndefined, z.string().min(1).max(200).optional()),

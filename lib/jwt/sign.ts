@@ -1,5 +1,6 @@
 import { SignJWT, type JWTPayload } from "jose";
-import { activeSigningKey, recordSignedExpiry } from "@/lib/jwt/keys";
+import { recordSignedExpiry } from "@/lib/jwt/key-cache";
+import { activeSigningKey } from "@/lib/jwt/keys";
 
 /**
  * Signs a JWT with the active key (header: alg of the key, kid, `typ`, JWT by

@@ -2,7 +2,8 @@ import { decodeJwt, decodeProtectedHeader, jwtVerify, type JWTHeaderParameters, 
 import { findUnstorableJson } from "@/lib/db/storable";
 import { config } from "@/lib/config/env";
 import { TimError } from "@/lib/http/errors";
-import { SIGNING_ALGS, verificationKey } from "@/lib/jwt/keys";
+import { SIGNING_ALGS } from "@/lib/jwt/key-material";
+import { verificationKey } from "@/lib/jwt/keys";
 
 /** Why a token is not valid, in TIM 2.0's words (the `reason` field of validation answers). */
 export type InvalidTokenReason =

@@ -2,7 +2,7 @@ import { createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
 import { readFileSync } from "node:fs";
 import jks from "jks-js";
 import type { JWK } from "jose";
-import type { ImportedKey } from "@/lib/jwt/keys";
+import type { ImportedKey } from "@/lib/jwt/import-key";
 
 /** TIM 2.0's key alias, which its JwtSignerService also uses as the tokens' `kid`. */
 export const TIM2_KEY_ALIAS = "jwtsign";

@@ -4,7 +4,8 @@ import { listSigningKeys, prepareKey, retireKeyFromConsole, rotateKeyEmergency, 
 import { revokeListed } from "@/lib/admin/revoke-listed";
 import { parseAuditQuery, searchAudit } from "@/lib/audit/search";
 import { db } from "@/lib/db/client";
-import { ensureSigningKey, publishLeadMs } from "@/lib/jwt/keys";
+import { publishLeadMs } from "@/lib/jwt/key-store";
+import { ensureSigningKey } from "@/lib/jwt/keys";
 import { tokenDetail } from "@/lib/reporting/token-detail";
 import { seedTokens, unique } from "@/test/reporting/seed";
 

@@ -1,6 +1,6 @@
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from "jose";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { activateNextKey, prepareNextKey } from "@/lib/jwt/keys";
+import { activateNextKey, prepareNextKey } from "@/lib/jwt/rotate-keys";
 import { startTestServer, type TestServer } from "@/test/support/http";
 import { usePrivateDatabase } from "@/test/jwt/private-database";
 import { call, newClient, unique, type TestClient } from "@/test/tokens/helpers";

@@ -14,7 +14,9 @@ import { afterAll, describe, expect, test } from "vitest";
 import { resetConfig } from "@/lib/config/env";
 import { db } from "@/lib/db/client";
 import { publicJwks } from "@/lib/jwt/jwks";
-import { activateNextKey, activeSigningKey, ensureSigningKey, prepareNextKey, resetKeyCache, retireKey } from "@/lib/jwt/keys";
+import { resetKeyCache } from "@/lib/jwt/key-cache";
+import { activeSigningKey, ensureSigningKey } from "@/lib/jwt/keys";
+import { activateNextKey, prepareNextKey, retireKey } from "@/lib/jwt/rotate-keys";
 import { signJwt } from "@/lib/jwt/sign";
 import { InvalidTokenError, verifyJwt } from "@/lib/jwt/verify";
 import { tokenHash } from "@/lib/tokens/hash";
@@ -187,6 +189,15 @@ describe("rotation", () => {
     expect(row.lastTokenExpiresAt!.getTime()).toBeGreaterThanOrEqual(
       (decodeJwtExp(oldToken) as number) * 1000,
     );
+  });
+
+  test("concurrent requests for a next key make one: each generates outside the key lock, and decides again under it", async () => {
+    const prisma = await db();
+    await prisma.signingKey.deleteMany({ where: { status: "next" } });
+    const kids = await Promise.all([prepareNextKey("ES256"), prepareNextKey("ES256"), prepareNextKey("ES256")]);
+    expect(new Set(kids).size).toBe(1);
+    expect(await prisma.signingKey.count({ where: { status: "next" } })).toBe(1);
+    expect((await publicJwks()).keys.map((k) => k.kid)).toContain(kids[0]);
   });
 
   test("a retired key whose tokens all expired is no longer published", async () => {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll } from "vitest";
 import { resetConfig } from "@/lib/config/env";
 import { closeDb } from "@/lib/db/client";
 import { migrate } from "@/lib/db/migrate";
-import { resetKeyCache } from "@/lib/jwt/keys";
+import { resetKeyCache } from "@/lib/jwt/key-cache";
 
 /**
  * Key-management tests change which key signs and how keys are stored; on the
