@@ -1,35 +1,12 @@
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
+import { watchCsp } from "./csp-support";
 
 // Issue 15 §5: TIM serves its interactive API documentation itself (Swagger UI from swagger-ui-dist, no CDN) at /docs,
 // under the pages' strict CSP, over the generated OpenAPI 3.1 document, linked from the home page.
 
-type Violation = { page: string; directive: string; blocked: string; sample: string };
-
-/** Collects CSP violation events and CSP console reports of TIM's pages (as e2e/csp.spec.ts does). */
-async function watchCsp(page: Page, origin: string): Promise<Violation[]> {
-  const seen: Violation[] = [];
-  await page.exposeFunction("__timCspViolation", (v: Violation) => {
-    if (v.page.startsWith(origin)) seen.push(v);
-  });
-  await page.addInitScript(() => {
-    document.addEventListener(
-      "securitypolicyviolation",
-      (e) => {
-        const report = (window as unknown as { __timCspViolation: (v: Violation) => void }).__timCspViolation;
-        void report({ page: location.href, directive: e.effectiveDirective, blocked: e.blockedURI, sample: e.sample });
-      },
-      true,
-    );
-  });
-  page.on("console", (m) => {
-    if (/Content Security Policy/i.test(m.text())) seen.push({ page: m.location().url || page.url(), directive: "(console)", blocked: "", sample: m.text() });
-  });
-  return seen;
-}
-
 test("/docs renders every operation of /openapi.json in Chromium, with no CSP violation and no request off the site", async ({ page, request, baseURL }) => {
   const origin = new URL(baseURL!).origin;
-  const violations = await watchCsp(page, origin);
+  const violations = await watchCsp(page, baseURL!);
   const foreign: string[] = [];
   const failed: string[] = [];
   page.on("request", (r) => {

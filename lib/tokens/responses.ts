@@ -85,10 +85,8 @@ export const bulkRevokeResponse = z.object({
   failed_tokens: z.array(z.object({ token: z.string(), reason: z.string() })),
 });
 
-const chainEntry = z.object({
-  jwt_uuid: uuid,
-  id: uuid,
-  supersedes: uuid.nullable(),
+/** A version's name, times and standing, as the chain and the caller's own list show them. */
+const versionFields = {
   jwt_name: z.string().nullable(),
   issued_at: isoTime,
   expires_at: isoTime,
@@ -96,6 +94,13 @@ const chainEntry = z.object({
   status,
   revoked_at: isoTime.nullable(),
   revocation_reason: z.string().nullable(),
+};
+
+const chainEntry = z.object({
+  jwt_uuid: uuid,
+  id: uuid,
+  supersedes: uuid.nullable(),
+  ...versionFields,
   is_current: z.boolean(),
   extension_number: z.int(),
 });
@@ -117,17 +122,11 @@ export const listMineResponse = z.object({
     z.object({
       jti: uuid,
       jwt_uuid: uuid,
-      jwt_name: z.string().nullable(),
       subject: z.string().nullable(),
       audience: z.string().nullable(),
       audiences: z.array(z.string()),
       issuer: z.string().nullable(),
-      issued_at: isoTime,
-      expires_at: isoTime,
-      created_at: isoTime,
-      status,
-      revoked_at: isoTime.nullable(),
-      revocation_reason: z.string().nullable(),
+      ...versionFields,
       original_jwt_uuid: uuid.nullable(),
       supersedes: uuid.nullable(),
       claim_keys: z.array(z.string()),
