@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { administratorActor } from "@/lib/audit/actors";
 import { FOLD_CLOCK_MARGIN_MS, foldTokenChanges } from "@/lib/audit/fold-token-changes";
 import { auditEventsForToken } from "@/lib/audit/search";
@@ -7,31 +7,23 @@ import { verifyAuditChain } from "@/lib/audit/verify";
 import { revokeListed } from "@/lib/admin/revoke-listed";
 import { db } from "@/lib/db/client";
 import { onPostgres } from "@/test/support/scratch-db";
-import { startTestServer, type TestServer } from "@/test/support/http";
-import { call, claimsOf, newClient, taraTokenFixture, unique, type TestClient } from "@/test/tokens/helpers";
+import { useApi } from "@/test/support/use-api";
+import { call, claimsOf, taraTokenFixture, unique } from "@/test/tokens/helpers";
 
-let server: TestServer;
-let client: TestClient;
-let url: (path: string) => string;
-
-beforeAll(async () => {
-  server = await startTestServer();
-  url = (p) => `${server.url}${p}`;
-  client = await newClient();
-});
-afterAll(async () => server.close());
+const api = useApi();
+const url = api.url;
 
 async function issue(n: number): Promise<{ token: string; jti: string }[]> {
   const res = await call(url("/jwt/custom/generate/batch"), {
     json: { tokens: Array.from({ length: n }, () => ({ content: { sub: unique("fold") }, expirationInMinutes: 30 })) },
-    auth: client.basic,
+    auth: api.client.basic,
   });
   expect(res.status).toBe(200);
   return res.body.tokens.map((t: { token: string }) => ({ token: t.token, jti: claimsOf(t.token).jti }));
 }
 
 async function revoke(token: string, reason: string): Promise<void> {
-  expect((await call(url("/jwt/custom/revoke"), { json: { token, reason }, auth: client.basic })).status).toBe(200);
+  expect((await call(url("/jwt/custom/revoke"), { json: { token, reason }, auth: api.client.basic })).status).toBe(200);
 }
 
 /** The fold leaves the newest second alone (clock margin): let the changes age past it. */
@@ -48,12 +40,12 @@ describe("folding token-API changes into the audit trail", () => {
     const prisma = await db();
     const [revoked, rfc7009, extended, bulk, byAdmin] = await issue(5);
     await revoke(revoked.token, "key leaked");
-    expect((await call(url("/revoke"), { form: { token: rfc7009.token }, auth: client.basic })).status).toBe(200);
-    const ext = await call(url("/jwt/custom/extend"), { json: { token: extended.token, expirationInMinutes: 10 }, auth: client.basic });
+    expect((await call(url("/revoke"), { form: { token: rfc7009.token }, auth: api.client.basic })).status).toBe(200);
+    const ext = await call(url("/jwt/custom/extend"), { json: { token: extended.token, expirationInMinutes: 10 }, auth: api.client.basic });
     expect(ext.status).toBe(200);
     const successor = claimsOf(ext.body.token).jti;
     // Audited when they happen: must not be folded a second time.
-    expect((await call(url("/jwt/custom/revoke/bulk"), { json: { tokens: [bulk.token] }, auth: client.basic })).status).toBe(200);
+    expect((await call(url("/jwt/custom/revoke/bulk"), { json: { tokens: [bulk.token] }, auth: api.client.basic })).status).toBe(200);
     await revokeListed({ entries: byAdmin.jti, reason: "fold test", actor: administratorActor("EE-fold"), revokedBy: "admin:EE-fold" });
 
     const tara = await taraTokenFixture({ allowlist: "live" });
@@ -73,7 +65,7 @@ describe("folding token-API changes into the audit trail", () => {
       return events[0];
     };
     const denied = (jti: string) => prisma.customDenylist.findUniqueOrThrow({ where: { jwtUuid: jti } });
-    const apiClient = { actorType: "api_client", actorId: client.clientId };
+    const apiClient = { actorType: "api_client", actorId: api.client.clientId };
 
     expect(await only(revoked.jti)).toMatchObject({
       ...apiClient, action: "tokens.revoke", reason: "key leaked", target: { kind: "custom", jwt_uuids: [revoked.jti] }, counts: { revoked: 1 },
@@ -110,7 +102,7 @@ describe("folding token-API changes into the audit trail", () => {
   test("a token revoked singly and then named again in a bulk request before the fold keeps its own event", async () => {
     const [token] = await issue(1);
     await revoke(token.token, "single first");
-    const res = await call(url("/jwt/custom/revoke/bulk"), { json: { tokens: [token.token] }, auth: client.basic });
+    const res = await call(url("/jwt/custom/revoke/bulk"), { json: { tokens: [token.token] }, auth: api.client.basic });
     expect(res.status).toBe(409);
     await pastMargin();
     await foldTokenChanges();

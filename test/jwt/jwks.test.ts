@@ -1,29 +1,21 @@
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from "jose";
-import { afterAll, beforeAll, expect, test } from "vitest";
+import { expect, test } from "vitest";
 import { activateNextKey, prepareNextKey } from "@/lib/jwt/rotate-keys";
-import { startTestServer, type TestServer } from "@/test/support/http";
+import { useApi } from "@/test/support/use-api";
 import { usePrivateDatabase } from "@/test/jwt/private-database";
-import { call, newClient, unique, type TestClient } from "@/test/tokens/helpers";
+import { call, unique } from "@/test/tokens/helpers";
 
 usePrivateDatabase();
 
-let server: TestServer;
-let client: TestClient;
-let url: (path: string) => string;
-
-beforeAll(async () => {
-  server = await startTestServer();
-  url = (p) => `${server.url}${p}`;
-  client = await newClient();
-});
-afterAll(async () => server.close());
+const api = useApi();
+const url = api.url;
 
 const kids = async () => ((await call(url("/jwt/keys/public"))).body.keys as { kid: string }[]).map((k) => k.kid);
 
 async function issue(): Promise<string> {
   const res = await call(url("/jwt/custom/generate"), {
     json: { content: { sub: unique("jwks") }, expirationInMinutes: 30 },
-    auth: client.basic,
+    auth: api.client.basic,
   });
   expect(res.status).toBe(200);
   return res.body.token;
@@ -57,9 +49,9 @@ test("rotation over HTTP: the next key is published before it signs, old tokens 
   expect(await kids()).toEqual(expect.arrayContaining([oldKid, nextKid]));
 
   for (const token of [oldToken, newToken]) {
-    const res = await call(url("/jwt/custom/validate"), { json: { token }, auth: client.basic });
+    const res = await call(url("/jwt/custom/validate"), { json: { token }, auth: api.client.basic });
     expect(res.status).toBe(200);
-    const introspection = await call(url("/introspect"), { form: { token }, auth: client.basic });
+    const introspection = await call(url("/introspect"), { form: { token }, auth: api.client.basic });
     expect(introspection.body.active).toBe(true);
   }
   const jwks = (await call(url("/jwt/keys/public"))).body as JSONWebKeySet;

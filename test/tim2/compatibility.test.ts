@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { resetConfig } from "@/lib/config/env";
 import { db } from "@/lib/db/client";
-import { startTestServer, type TestServer } from "@/test/support/http";
+import { useApi } from "@/test/support/use-api";
 import { call, claimsOf, expiredCustomToken, newClient, taraTokenFixture, unique, type TestClient } from "@/test/tokens/helpers";
 
 /**
@@ -12,18 +12,10 @@ import { call, claimsOf, expiredCustomToken, newClient, taraTokenFixture, unique
  * field and every deliberate difference.
  */
 
-let server: TestServer;
-let client: TestClient;
-let url: (path: string) => string;
+const api = useApi();
+const url = api.url;
 
-beforeAll(async () => {
-  server = await startTestServer();
-  url = (p) => `${server.url}${p}`;
-  client = await newClient();
-});
-afterAll(async () => server.close());
-
-const post = (path: string, json: unknown, auth = client.basic) => call(url(path), { json, auth });
+const post = (path: string, json: unknown, auth = api.client.basic) => call(url(path), { json, auth });
 const ISO_SECONDS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
 
 /** TIM 2.0's OpenAPI example of a generate request. */
@@ -114,7 +106,7 @@ describe("POST /jwt/custom/validate and /validate/boolean", () => {
     });
     const withChecks = await post("/jwt/custom/validate", { token, audience: "a2", issuer: "TIM" });
     expect(withChecks.status).toBe(200);
-    const bool = await call(url("/jwt/custom/validate/boolean"), { json: { token }, auth: client.basic });
+    const bool = await call(url("/jwt/custom/validate/boolean"), { json: { token }, auth: api.client.basic });
     expect([bool.status, bool.text, bool.headers.get("content-type")?.split(";")[0]]).toEqual([200, "true", "text/plain"]);
   });
 
@@ -137,7 +129,7 @@ describe("POST /jwt/custom/validate and /validate/boolean", () => {
     const missing = await post("/jwt/custom/validate", {});
     expect(missing.status).toBe(400);
     expect(missing.body).toMatchObject({ valid: false, active: false, reason: "Token is required" });
-    const bool = (json: unknown) => call(url("/jwt/custom/validate/boolean"), { json, auth: client.basic });
+    const bool = (json: unknown) => call(url("/jwt/custom/validate/boolean"), { json, auth: api.client.basic });
     expect([(await bool({ token })).status, (await bool({ token })).text]).toEqual([401, "false"]);
     expect([(await bool({})).status, (await bool({})).text]).toEqual([400, "false"]);
   });
@@ -149,8 +141,8 @@ describe("POST /introspect (RFC 7662, form or JSON)", () => {
     const token = await issue({ JWTName: "INTRO", content: { sub, role: "tester", department: "qa" }, expirationInMinutes: 60 });
     const claims = claimsOf(token);
     for (const res of [
-      await call(url("/introspect"), { form: { token }, auth: client.basic }),
-      await call(url("/introspect"), { json: { token, token_type_hint: "access_token" }, auth: client.basic }),
+      await call(url("/introspect"), { form: { token }, auth: api.client.basic }),
+      await call(url("/introspect"), { json: { token, token_type_hint: "access_token" }, auth: api.client.basic }),
     ]) {
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({
@@ -172,9 +164,9 @@ describe("POST /introspect (RFC 7662, form or JSON)", () => {
 
   test("no extra claims → no extra_claims (TIM 2.0 answers without null fields); inactive → {active: false} only", async () => {
     const plain = await issue({ content: { sub: unique("plain") } });
-    expect((await call(url("/introspect"), { form: { token: plain }, auth: client.basic })).body).not.toHaveProperty("extra_claims");
+    expect((await call(url("/introspect"), { form: { token: plain }, auth: api.client.basic })).body).not.toHaveProperty("extra_claims");
     for (const token of ["eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.invalid.signature", (await expiredCustomToken(unique("x"))).token]) {
-      const res = await call(url("/introspect"), { form: { token }, auth: client.basic });
+      const res = await call(url("/introspect"), { form: { token }, auth: api.client.basic });
       expect([res.status, res.body]).toEqual([200, { active: false }]);
     }
   });
@@ -286,7 +278,7 @@ describe("POST /jwt/custom/extend and GET /jwt/custom/extension-chain/{originalJ
     let token = await issue();
     const root = claimsOf(token).jti;
     for (let i = 0; i < 2; i++) token = (await post("/jwt/custom/extend", { token })).body.token;
-    const res = await call(url(`/jwt/custom/extension-chain/${root}`), { auth: client.basic });
+    const res = await call(url(`/jwt/custom/extension-chain/${root}`), { auth: api.client.basic });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ original_jwt_uuid: root, chain_length: 3 });
     const versions = res.body.versions as Record<string, unknown>[];
@@ -296,8 +288,8 @@ describe("POST /jwt/custom/extend and GET /jwt/custom/extension-chain/{originalJ
     for (const v of versions) {
       for (const field of ["id", "jwt_uuid", "created_at", "issued_at", "expires_at", "supersedes", "is_current", "extension_number"]) expect(v).toHaveProperty(field);
     }
-    expect((await call(url(`/jwt/custom/extension-chain/${crypto.randomUUID()}`), { auth: client.basic })).status).toBe(404);
-    expect((await call(url("/jwt/custom/extension-chain/not-a-uuid"), { auth: client.basic })).status).toBe(400);
+    expect((await call(url(`/jwt/custom/extension-chain/${crypto.randomUUID()}`), { auth: api.client.basic })).status).toBe(404);
+    expect((await call(url("/jwt/custom/extension-chain/not-a-uuid"), { auth: api.client.basic })).status).toBe(400);
   });
 });
 

@@ -1,29 +1,12 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { db } from "@/lib/db/client";
 import { extendToken } from "@/lib/tokens/extend";
-import { startTestServer, type TestServer } from "@/test/support/http";
-import {
-  call,
-  claimsOf,
-  expiredCustomToken,
-  forged,
-  newClient,
-  taraTokenFixture,
-  unique,
-  type TestClient,
-} from "@/test/tokens/helpers";
+import { useApi } from "@/test/support/use-api";
+import { call, claimsOf, expiredCustomToken, forged, newClient, taraTokenFixture, unique } from "@/test/tokens/helpers";
 
-let server: TestServer;
-let client: TestClient;
-let url: (path: string) => string;
-
-beforeAll(async () => {
-  server = await startTestServer();
-  url = (p) => `${server.url}${p}`;
-  client = await newClient({ maxLifetimeMinutes: 240 });
-});
-afterAll(async () => server.close());
+const api = useApi({ maxLifetimeMinutes: 240 });
+const url = api.url;
 
 async function issue(extra: Record<string, unknown> = {}) {
   const res = await call(url("/jwt/custom/generate"), {
@@ -34,14 +17,14 @@ async function issue(extra: Record<string, unknown> = {}) {
       audience: ["svc-a", "svc-b"],
       ...extra,
     },
-    auth: client.basic,
+    auth: api.client.basic,
   });
   expect(res.status).toBe(200);
   return res.body.token as string;
 }
 
-const extend = (json: unknown, auth = client.basic) => call(url("/jwt/custom/extend"), { json, auth });
-const chainOf = (root: string, auth = client.basic) => call(url(`/jwt/custom/extension-chain/${root}`), { auth });
+const extend = (json: unknown, auth = api.client.basic) => call(url("/jwt/custom/extend"), { json, auth });
+const chainOf = (root: string, auth = api.client.basic) => call(url(`/jwt/custom/extension-chain/${root}`), { auth });
 
 describe("POST /jwt/custom/extend", () => {
   test("a new token with the same claims and audience, new jti; chain rows and the old token's revocation", async () => {
@@ -70,16 +53,16 @@ describe("POST /jwt/custom/extend", () => {
       jwtName: "EXTEND_ME",
       subject: old.sub,
       audience: "svc-a,svc-b",
-      clientId: client.clientId,
+      clientId: api.client.clientId,
     });
     expect(newRow.claimsJson).toEqual(fresh);
     const denied = await prisma.customDenylist.findUniqueOrThrow({ where: { jwtUuid: old.jti } });
-    expect(denied).toMatchObject({ reason: "extended", revokedBy: `client:${client.clientId}` });
+    expect(denied).toMatchObject({ reason: "extended", revokedBy: `client:${api.client.clientId}` });
     expect(denied.expiresAt.getTime()).toBe(old.exp * 1000);
 
-    const validateOld = await call(url("/jwt/custom/validate"), { json: { token }, auth: client.basic });
+    const validateOld = await call(url("/jwt/custom/validate"), { json: { token }, auth: api.client.basic });
     expect(validateOld.body.reason).toBe("Token revoked");
-    const validateNew = await call(url("/jwt/custom/validate"), { json: { token: res.body.token }, auth: client.basic });
+    const validateNew = await call(url("/jwt/custom/validate"), { json: { token: res.body.token }, auth: api.client.basic });
     expect(validateNew.status).toBe(200);
   });
 
@@ -92,7 +75,7 @@ describe("POST /jwt/custom/extend", () => {
   test("expired, revoked, already extended, forged or garbage → 401 extend_denied, nothing written", async () => {
     const { token: expired } = await expiredCustomToken(unique("ee"));
     const revoked = await issue();
-    await call(url("/jwt/custom/revoke"), { json: { token: revoked }, auth: client.basic });
+    await call(url("/jwt/custom/revoke"), { json: { token: revoked }, auth: api.client.basic });
     const extended = await issue();
     expect((await extend({ token: extended })).status).toBe(200);
     // Revoked past TIM's code, as another instance would: this process may not have heard of it yet.
@@ -135,7 +118,7 @@ describe("POST /jwt/custom/extend", () => {
     const validator = await newClient({ scopes: ["tokens:validate"] });
     expect((await extend({ token }, validator.basic)).status).toBe(403);
     // none of the refused requests touched the token
-    expect((await call(url("/jwt/custom/validate"), { json: { token }, auth: client.basic })).status).toBe(200);
+    expect((await call(url("/jwt/custom/validate"), { json: { token }, auth: api.client.basic })).status).toBe(200);
   });
 
   test("concurrent extends of one token: exactly one wins, the others get 401 or 409, the chain stays linear", async () => {

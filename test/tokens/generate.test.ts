@@ -7,21 +7,13 @@ import { db } from "@/lib/db/client";
 import { activeSigningKey } from "@/lib/jwt/keys";
 import { verifyJwt } from "@/lib/jwt/verify";
 import { tokenHash } from "@/lib/tokens/hash";
-import { startTestServer, type TestServer } from "@/test/support/http";
-import { call, claimsOf, newClient, unique, type TestClient } from "@/test/tokens/helpers";
+import { useApi } from "@/test/support/use-api";
+import { call, claimsOf, newClient, unique } from "@/test/tokens/helpers";
 
-let server: TestServer;
-let client: TestClient;
-let url: (path: string) => string;
+const api = useApi({ maxLifetimeMinutes: 600 });
+const url = api.url;
 
-beforeAll(async () => {
-  server = await startTestServer();
-  url = (p) => `${server.url}${p}`;
-  client = await newClient({ maxLifetimeMinutes: 600 });
-});
-afterAll(async () => server.close());
-
-const generate = (json: unknown, auth = client.basic) => call(url("/jwt/custom/generate"), { json, auth });
+const generate = (json: unknown, auth = api.client.basic) => call(url("/jwt/custom/generate"), { json, auth });
 
 describe("POST /jwt/custom/generate", () => {
   test("issues a token with TIM's claims and records every metadata column", async () => {
@@ -60,7 +52,7 @@ describe("POST /jwt/custom/generate", () => {
       originalJwtUuid: claims.jti,
       tokenHash: tokenHash(token),
       tokenType: "custom_jwt",
-      clientId: client.clientId,
+      clientId: api.client.clientId,
     });
     expect(row.issuedAt.getTime()).toBe(claims.iat * 1000);
     expect(row.expiresAt.getTime()).toBe(claims.exp * 1000);
@@ -160,10 +152,10 @@ describe("POST /jwt/custom/generate", () => {
   });
 
   test("malformed JSON → 400 invalid_json; empty body → 400; > 64 KiB → 413", async () => {
-    const bad = await call(url("/jwt/custom/generate"), { raw: '{"content": {', auth: client.basic });
+    const bad = await call(url("/jwt/custom/generate"), { raw: '{"content": {', auth: api.client.basic });
     expect(bad.status).toBe(400);
     expect(bad.body.error).toBe("invalid_json");
-    const empty = await call(url("/jwt/custom/generate"), { method: "POST", auth: client.basic });
+    const empty = await call(url("/jwt/custom/generate"), { method: "POST", auth: api.client.basic });
     expect(empty.status).toBe(400);
     const huge = await generate({ content: { blob: "x".repeat(70 * 1024) }, expirationInMinutes: 5 });
     expect(huge.status).toBe(413);
@@ -200,7 +192,7 @@ describe("POST /jwt/custom/generate/batch", () => {
       content: { sub, n: i },
       expirationInMinutes: 10 + i,
     }));
-    const res = await call(url("/jwt/custom/generate/batch"), { json: { tokens }, auth: client.basic });
+    const res = await call(url("/jwt/custom/generate/batch"), { json: { tokens }, auth: api.client.basic });
     expect(res.status).toBe(200);
     expect(res.body.status).toBe("created");
     expect(res.body.count).toBe(25);
@@ -219,12 +211,12 @@ describe("POST /jwt/custom/generate/batch", () => {
       { content: { sub }, expirationInMinutes: 5 },
       { content: { sub, jti: "mine" }, expirationInMinutes: 5 },
     ];
-    const res = await call(url("/jwt/custom/generate/batch"), { json: { tokens }, auth: client.basic });
+    const res = await call(url("/jwt/custom/generate/batch"), { json: { tokens }, auth: api.client.basic });
     expect(res.status).toBe(400);
     expect(res.body.message).toContain("tokens.1.content.jti");
     const tooLong = await call(url("/jwt/custom/generate/batch"), {
       json: { tokens: [{ content: { sub }, expirationInMinutes: 5 }, { content: { sub }, expirationInMinutes: 6000 }] },
-      auth: client.basic,
+      auth: api.client.basic,
     });
     expect(tooLong.status).toBe(400);
     const prisma = await db();
@@ -232,16 +224,16 @@ describe("POST /jwt/custom/generate/batch", () => {
   });
 
   test("empty, over 1,000 and setCookie batches → 400", async () => {
-    const empty = await call(url("/jwt/custom/generate/batch"), { json: { tokens: [] }, auth: client.basic });
+    const empty = await call(url("/jwt/custom/generate/batch"), { json: { tokens: [] }, auth: api.client.basic });
     expect(empty.status).toBe(400);
     const over = await call(url("/jwt/custom/generate/batch"), {
       json: { tokens: Array.from({ length: 1001 }, () => ({ content: {}, expirationInMinutes: 1 })) },
-      auth: client.basic,
+      auth: api.client.basic,
     });
     expect(over.status).toBe(400);
     const cookie = await call(url("/jwt/custom/generate/batch"), {
       json: { tokens: [{ JWTName: "C", content: {}, expirationInMinutes: 1, setCookie: true }] },
-      auth: client.basic,
+      auth: api.client.basic,
     });
     expect(cookie.status).toBe(400);
   });
@@ -250,7 +242,7 @@ describe("POST /jwt/custom/generate/batch", () => {
     const sub = `b${Date.now().toString(36)}`;
     const res = await call(url("/jwt/custom/generate/batch"), {
       json: { tokens: Array.from({ length: 1000 }, () => ({ content: { sub }, expirationInMinutes: 1 })) },
-      auth: client.basic,
+      auth: api.client.basic,
     });
     expect(res.status).toBe(200);
     expect(res.body.count).toBe(1000);
@@ -301,7 +293,7 @@ describe("atomic issuance: a failing metadata insert issues no token", () => {
       { JWTName: marker, content: { sub }, expirationInMinutes: 5 },
       { JWTName: "THIRD", content: { sub }, expirationInMinutes: 5 },
     ];
-    const res = await call(url("/jwt/custom/generate/batch"), { json: { tokens }, auth: client.basic });
+    const res = await call(url("/jwt/custom/generate/batch"), { json: { tokens }, auth: api.client.basic });
     expect(res.status).toBe(503);
     expect(res.text).not.toMatch(/eyJ/);
     const prisma = await db();

@@ -1,40 +1,23 @@
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { db } from "@/lib/db/client";
-import { startTestServer, type TestServer } from "@/test/support/http";
-import {
-  call,
-  claimsOf,
-  expiredCustomToken,
-  forged,
-  newClient,
-  taraTokenFixture,
-  unique,
-  type TestClient,
-} from "@/test/tokens/helpers";
+import { useApi } from "@/test/support/use-api";
+import { call, claimsOf, expiredCustomToken, forged, newClient, taraTokenFixture, unique } from "@/test/tokens/helpers";
 
-let server: TestServer;
-let client: TestClient;
-let url: (path: string) => string;
-
-beforeAll(async () => {
-  server = await startTestServer();
-  url = (p) => `${server.url}${p}`;
-  client = await newClient();
-});
-afterAll(async () => server.close());
+const api = useApi();
+const url = api.url;
 
 async function issue(n = 1): Promise<string[]> {
   const res = await call(url("/jwt/custom/generate/batch"), {
     json: { tokens: Array.from({ length: n }, () => ({ content: { sub: unique("r") }, expirationInMinutes: 30 })) },
-    auth: client.basic,
+    auth: api.client.basic,
   });
   expect(res.status).toBe(200);
   return res.body.tokens.map((t: { token: string }) => t.token);
 }
 
-const revoke = (json: unknown, auth = client.basic) => call(url("/jwt/custom/revoke"), { json, auth });
-const bulk = (json: unknown, auth = client.basic) => call(url("/jwt/custom/revoke/bulk"), { json, auth });
-const validate = (token: string) => call(url("/jwt/custom/validate"), { json: { token }, auth: client.basic });
+const revoke = (json: unknown, auth = api.client.basic) => call(url("/jwt/custom/revoke"), { json, auth });
+const bulk = (json: unknown, auth = api.client.basic) => call(url("/jwt/custom/revoke/bulk"), { json, auth });
+const validate = (token: string) => call(url("/jwt/custom/validate"), { json: { token }, auth: api.client.basic });
 
 describe("POST /jwt/custom/revoke", () => {
   test("200 revoked, the denylist row records reason, revoker and expiry; then 409 already_revoked", async () => {
@@ -45,7 +28,7 @@ describe("POST /jwt/custom/revoke", () => {
     expect(res.body).toMatchObject({ status: "revoked", jwt_id: claims.jti });
     const prisma = await db();
     const row = await prisma.customDenylist.findUniqueOrThrow({ where: { jwtUuid: claims.jti } });
-    expect(row).toMatchObject({ reason: "security_incident", revokedBy: `client:${client.clientId}` });
+    expect(row).toMatchObject({ reason: "security_incident", revokedBy: `client:${api.client.clientId}` });
     expect(row.expiresAt.getTime()).toBe(claims.exp * 1000);
     expect(Math.abs(row.denylistedAt.getTime() - Date.now())).toBeLessThan(60_000);
 
@@ -162,7 +145,7 @@ describe("POST /jwt/custom/revoke/bulk", () => {
     const requestId = unique("req-bulk");
     const res = await call(url("/jwt/custom/revoke/bulk"), {
       json: { tokens: [fresh, old, "garbage"], reason: "bulk_audit" },
-      auth: client.basic,
+      auth: api.client.basic,
       headers: { "x-request-id": requestId },
     });
     expect(res.status).toBe(207);
@@ -171,7 +154,7 @@ describe("POST /jwt/custom/revoke/bulk", () => {
     expect(audits).toHaveLength(1);
     expect(audits[0]).toMatchObject({
       actorType: "api_client",
-      actorId: client.clientId,
+      actorId: api.client.clientId,
       action: "tokens.revoke",
       target: { jwt_uuids: [claimsOf(fresh).jti, claimsOf(old).jti], revoked: [claimsOf(fresh).jti] },
       reason: "bulk_audit",
@@ -179,7 +162,7 @@ describe("POST /jwt/custom/revoke/bulk", () => {
     });
     // A request id beyond [A-Za-z0-9._:-]{1,128} is replaced by one of TIM's (never recorded), never a failed revocation.
     const [other] = await issue();
-    const long = await call(url("/jwt/custom/revoke/bulk"), { json: { tokens: [other] }, auth: client.basic, headers: { "x-request-id": `${requestId}-${"x".repeat(300)}` } });
+    const long = await call(url("/jwt/custom/revoke/bulk"), { json: { tokens: [other] }, auth: api.client.basic, headers: { "x-request-id": `${requestId}-${"x".repeat(300)}` } });
     expect(long.status).toBe(200);
     expect(long.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
     expect(await prisma.audit.count({ where: { requestId: { startsWith: `${requestId}-x` } } })).toBe(0);
@@ -235,22 +218,22 @@ describe("POST /jwt/custom/revoke/bulk", () => {
 describe("POST /revoke (RFC 7009)", () => {
   test("revokes a form-encoded token and answers 200 with an empty body", async () => {
     const [token] = await issue();
-    const res = await call(url("/revoke"), { form: { token, token_type_hint: "access_token" }, auth: client.basic });
+    const res = await call(url("/revoke"), { form: { token, token_type_hint: "access_token" }, auth: api.client.basic });
     expect(res.status).toBe(200);
     expect(res.text).toBe("");
     expect((await validate(token)).body.reason).toBe("Token revoked");
     const prisma = await db();
     const row = await prisma.customDenylist.findUniqueOrThrow({ where: { jwtUuid: claimsOf(token).jti } });
-    expect(row.revokedBy).toBe(`client:${client.clientId}`);
+    expect(row.revokedBy).toBe(`client:${api.client.clientId}`);
     // again, and for invalid tokens: still 200
-    expect((await call(url("/revoke"), { form: { token }, auth: client.basic })).status).toBe(200);
-    expect((await call(url("/revoke"), { form: { token: "garbage" }, auth: client.basic })).status).toBe(200);
-    expect((await call(url("/revoke"), { form: { token: forged(token) }, auth: client.basic })).status).toBe(200);
+    expect((await call(url("/revoke"), { form: { token }, auth: api.client.basic })).status).toBe(200);
+    expect((await call(url("/revoke"), { form: { token: "garbage" }, auth: api.client.basic })).status).toBe(200);
+    expect((await call(url("/revoke"), { form: { token: forged(token) }, auth: api.client.basic })).status).toBe(200);
   });
 
   test("TARA tokens are not an API client's to end (even with tokens:revoke:any): 400 unauthorized_client, nothing written", async () => {
     const tara = await taraTokenFixture({ allowlist: "live" });
-    const res = await call(url("/revoke"), { form: { token: tara.token, token_type_hint: "tara_jwt" }, auth: client.basic });
+    const res = await call(url("/revoke"), { form: { token: tara.token, token_type_hint: "tara_jwt" }, auth: api.client.basic });
     expect(res.status).toBe(400);
     expect(res.body).toMatchObject({ error: "unauthorized_client", error_description: expect.stringContaining("/auth/logout") });
     const prisma = await db();
@@ -260,9 +243,9 @@ describe("POST /revoke (RFC 7009)", () => {
 
   test("JSON works too; a missing token is a malformed request (400); credentials required", async () => {
     const [token] = await issue();
-    expect((await call(url("/revoke"), { json: { token }, auth: client.basic })).status).toBe(200);
+    expect((await call(url("/revoke"), { json: { token }, auth: api.client.basic })).status).toBe(200);
     expect((await validate(token)).status).toBe(401);
-    const missing = await call(url("/revoke"), { form: { token_type_hint: "access_token" }, auth: client.basic });
+    const missing = await call(url("/revoke"), { form: { token_type_hint: "access_token" }, auth: api.client.basic });
     expect(missing.status).toBe(400);
     expect(missing.body.error).toBe("invalid_request");
     expect((await call(url("/revoke"), { form: { token } })).status).toBe(401);

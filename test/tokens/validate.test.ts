@@ -1,41 +1,24 @@
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { resetConfig } from "@/lib/config/env";
 import { db } from "@/lib/db/client";
-import { startTestServer, type TestServer } from "@/test/support/http";
-import {
-  call,
-  claimsOf,
-  expiredCustomToken,
-  forged,
-  newClient,
-  taraTokenFixture,
-  unique,
-  type TestClient,
-} from "@/test/tokens/helpers";
+import { useApi } from "@/test/support/use-api";
+import { call, claimsOf, expiredCustomToken, forged, newClient, taraTokenFixture, unique } from "@/test/tokens/helpers";
 
-let server: TestServer;
-let client: TestClient;
-let url: (path: string) => string;
-
-beforeAll(async () => {
-  server = await startTestServer();
-  url = (p) => `${server.url}${p}`;
-  client = await newClient();
-});
-afterAll(async () => server.close());
+const api = useApi();
+const url = api.url;
 
 async function issue(content: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) {
   const res = await call(url("/jwt/custom/generate"), {
     json: { JWTName: "VALIDATE_ME", content: { sub: unique("v"), ...content }, expirationInMinutes: 30, ...extra },
-    auth: client.basic,
+    auth: api.client.basic,
   });
   expect(res.status).toBe(200);
   return res.body.token as string;
 }
 
-const validate = (json: unknown, auth = client.basic) => call(url("/jwt/custom/validate"), { json, auth });
-const validateBool = (json: unknown, auth = client.basic) => call(url("/jwt/custom/validate/boolean"), { json, auth });
-const introspect = (form: Record<string, string>, auth = client.basic) => call(url("/introspect"), { form, auth });
+const validate = (json: unknown, auth = api.client.basic) => call(url("/jwt/custom/validate"), { json, auth });
+const validateBool = (json: unknown, auth = api.client.basic) => call(url("/jwt/custom/validate/boolean"), { json, auth });
+const introspect = (form: Record<string, string>, auth = api.client.basic) => call(url("/introspect"), { form, auth });
 
 const NULL_FIELDS = { subject: null, issuer: null, audience: null, expires_at: null, issued_at: null, jwt_id: null, claims: null };
 
@@ -73,7 +56,7 @@ describe("POST /jwt/custom/validate", () => {
 
   test("a revoked token → 401 'Token revoked' with the seed's body", async () => {
     const token = await issue();
-    expect((await call(url("/jwt/custom/revoke"), { json: { token }, auth: client.basic })).status).toBe(200);
+    expect((await call(url("/jwt/custom/revoke"), { json: { token }, auth: api.client.basic })).status).toBe(200);
     const res = await validate({ token });
     expect(res.status).toBe(401);
     expect(res.body).toMatchObject({ valid: false, active: false, reason: "Token revoked", ...NULL_FIELDS });
@@ -101,7 +84,7 @@ describe("POST /jwt/custom/validate", () => {
       expect(res.status).toBe(typeof token === "string" ? 401 : 400);
       expect(res.body).toMatchObject({ valid: false, reason: "Malformed token" });
     }
-    const badJson = await call(url("/jwt/custom/validate"), { raw: "{token:", auth: client.basic });
+    const badJson = await call(url("/jwt/custom/validate"), { raw: "{token:", auth: api.client.basic });
     expect(badJson.status).toBe(400);
     expect(badJson.body).toMatchObject({ valid: false, error: "invalid_json" });
     const badAudience = await validate({ token: "x.y.z", audience: 7 });
@@ -124,7 +107,7 @@ describe("POST /jwt/custom/validate", () => {
     expect((await call(url("/jwt/custom/validate"), { json: { token } })).status).toBe(401);
     const issuer = await newClient({ scopes: ["tokens:issue"] });
     expect((await validate({ token }, issuer.basic)).status).toBe(403);
-    expect((await validate({ token }, client.bearer)).status).toBe(200);
+    expect((await validate({ token }, api.client.bearer)).status).toBe(200);
   });
 });
 
@@ -141,9 +124,9 @@ describe("POST /jwt/custom/validate/boolean", () => {
     expect([garbage.status, garbage.text]).toEqual([401, "false"]);
     const missing = await validateBool({});
     expect([missing.status, missing.text]).toEqual([400, "false"]);
-    const badJson = await call(url("/jwt/custom/validate/boolean"), { raw: "nope", auth: client.basic });
+    const badJson = await call(url("/jwt/custom/validate/boolean"), { raw: "nope", auth: api.client.basic });
     expect([badJson.status, badJson.text]).toEqual([400, "false"]);
-    await call(url("/jwt/custom/revoke"), { json: { token }, auth: client.basic });
+    await call(url("/jwt/custom/revoke"), { json: { token }, auth: api.client.basic });
     const revoked = await validateBool({ token });
     expect([revoked.status, revoked.text]).toEqual([401, "false"]);
   });
@@ -173,7 +156,7 @@ describe("POST /introspect (RFC 7662)", () => {
     });
     expect(typeof res.body.created_at).toBe("number");
     expect(Math.abs(res.body.created_at - claims.iat)).toBeLessThan(5);
-    const asJson = await call(url("/introspect"), { json: { token }, auth: client.basic });
+    const asJson = await call(url("/introspect"), { json: { token }, auth: api.client.basic });
     expect(asJson.body).toEqual(res.body);
   });
 
@@ -188,21 +171,21 @@ describe("POST /introspect (RFC 7662)", () => {
     const root = claimsOf(token).jti;
     // Introspected before the extension too, so its metadata is already kept in process.
     expect((await introspect({ token })).body).toMatchObject({ active: true, extension_count: 0 });
-    const ext = await call(url("/jwt/custom/extend"), { json: { token }, auth: client.basic });
+    const ext = await call(url("/jwt/custom/extend"), { json: { token }, auth: api.client.basic });
     expect(ext.status).toBe(200);
     const res = await introspect({ token: ext.body.token });
     const prisma = await db();
     const rootRow = await prisma.customJwtMetadata.findUniqueOrThrow({ where: { jwtUuid: root } });
     expect(res.body).toMatchObject({ active: true, original_jwt_uuid: root, extension_count: 1, supersedes: rootRow.id });
     expect(await introspect({ token })).toMatchObject({ status: 200, body: { active: false } });
-    const again = await call(url("/jwt/custom/extend"), { json: { token: ext.body.token }, auth: client.basic });
+    const again = await call(url("/jwt/custom/extend"), { json: { token: ext.body.token }, auth: api.client.basic });
     expect((await introspect({ token: again.body.token })).body).toMatchObject({ active: true, extension_count: 2 });
     expect((await introspect({ token: ext.body.token })).body).toEqual({ active: false });
   });
 
   test("anything not active → exactly {active: false}, never an error", async () => {
     const revokedToken = await issue();
-    await call(url("/jwt/custom/revoke"), { json: { token: revokedToken }, auth: client.basic });
+    await call(url("/jwt/custom/revoke"), { json: { token: revokedToken }, auth: api.client.basic });
     const { token: expired } = await expiredCustomToken(unique("i"));
     for (const token of [revokedToken, expired, forged(await issue()), "garbage", "a.b.c"]) {
       const res = await introspect({ token });
