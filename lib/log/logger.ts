@@ -22,7 +22,7 @@ function levelFromConfig(): Level {
   return cfg?.TIM_LOG_LEVEL ?? (cfg?.NODE_ENV === "test" ? "warn" : "info");
 }
 
-function build(fd: 1 | 2, sync: boolean): Logger {
+function build(stream: NodeJS.WriteStream): Logger {
   return pino(
     {
       base: undefined,
@@ -31,20 +31,20 @@ function build(fd: 1 | 2, sync: boolean): Logger {
       formatters: { level: (label) => ({ level: label }) },
       redact: { paths: [...SECRET_FIELDS, ...SECRET_FIELDS.map((f) => `*.${f}`)], censor: "[redacted]" },
     },
-    // stdout carries the access log: written asynchronously (pino flushes it at exit); stderr as it comes.
-    pino.destination({ dest: fd, sync }),
+    // Through the process's own streams (as console output goes): ordered with other output, and tests can capture it.
+    stream,
   );
 }
 
 type Loggers = { out: Logger; err: Logger };
 
-// One pair per process (Next bundles lib/ more than once; two buffers on one fd could interleave).
+// One pair per process: Next bundles lib/ more than once.
 const SLOT = Symbol.for("tim.log");
 
 /** The loggers at the configured level (tests change TIM_LOG_LEVEL and reset the configuration). */
 function loggers(): Loggers {
   const g = globalThis as Record<symbol, unknown>;
-  const l = (g[SLOT] ??= { out: build(1, false), err: build(2, true) }) as Loggers;
+  const l = (g[SLOT] ??= { out: build(process.stdout), err: build(process.stderr) }) as Loggers;
   const level = levelFromConfig();
   if (l.out.level !== level) {
     l.out.level = level;
