@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
@@ -211,4 +211,9 @@ test("/api/metrics shows requests, tokens, refusals, batch sizes, listener, job 
   expect(value(text, "tim_job_queue_lag_seconds", { function: "retention" })).toBeGreaterThanOrEqual(0);
   expect(text).toMatch(/^# TYPE tim_retention_rows_total counter$/m);
   expect(value(text, "tim_retention_progress_ratio")).toBeDefined();
+
+  // The Grafana dashboard asks only for series TIM serves.
+  const dashboard = readFileSync("docs/grafana/tim-dashboard.json", "utf8");
+  const asked = new Set([...dashboard.matchAll(/\btim_[a-z0-9_]+/g)].map((m) => m[0].replace(/_(bucket|sum|count)$/, "")));
+  for (const name of asked) expect(text, name).toMatch(new RegExp(`^# TYPE ${name} `, "m"));
 });
