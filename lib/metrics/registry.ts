@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, Summary, collectDefaultMetrics } from "prom-client";
 import { TimError } from "@/lib/http/errors";
+import { hotCounter, hotHistogram, type CounterCell, type HistogramCell, type HotHistogram } from "@/lib/metrics/hot";
 import { TOKEN_KINDS } from "@/lib/tokens/kinds";
 
 /**
@@ -30,8 +31,11 @@ type Metrics = {
   registry: Registry;
   duration: Histogram<"query">;
   recent: Summary<"query">;
-  http: Histogram<"route" | "method" | "status">;
-  tokens: Counter<"operation" | "kind" | "outcome">;
+  http: HotHistogram;
+  /** Per route, per method and status (one number): resolved on first use. */
+  httpCells: Map<string, Map<number, HistogramCell>>;
+  /** Every operation, kind and outcome, resolved up front. */
+  tokenCells: { [O in TokenOperation]: Record<MetricTokenKind, Record<TokenOutcome<O>, CounterCell>> };
   rateLimitRefusals: Counter<"limit">;
   batchSize: Histogram<"group">;
   retentionRows: Counter<"table">;
@@ -66,19 +70,25 @@ function create(): Metrics {
     ageBuckets: 6,
     registers: [registry],
   });
-  const http = new Histogram({
-    name: "tim_http_requests_duration_seconds",
-    help: "HTTP requests by route pattern (API) or `page` (Next), method and status, with their latency.",
-    labelNames: ["route", "method", "status"],
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
-    registers: [registry],
-  });
-  const tokens = new Counter({
-    name: "tim_tokens_total",
-    help: "Tokens issued, validated, introspected, revoked and extended, by kind and outcome.",
-    labelNames: ["operation", "kind", "outcome"],
-    registers: [registry],
-  });
+  const http = hotHistogram(
+    registry,
+    "tim_http_requests_duration_seconds",
+    "HTTP requests by route (API pattern, `unmatched`, or `next`), method and status, with their latency.",
+    [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
+  );
+  const tokenCell = hotCounter(registry, "tim_tokens_total", "Tokens issued, validated, introspected, revoked and extended, by kind and outcome.");
+  // Every operation, kind and outcome is a series from the start: dashboards see them before the first token.
+  const cellsOf = <O extends TokenOperation>(operation: O) =>
+    Object.fromEntries(
+      METRIC_TOKEN_KINDS.map((kind) => [kind, Object.fromEntries(TOKEN_OPERATIONS[operation].map((outcome) => [outcome, tokenCell({ operation, kind, outcome })]))]),
+    ) as Record<MetricTokenKind, Record<TokenOutcome<O>, CounterCell>>;
+  const tokenCells = {
+    issued: cellsOf("issued"),
+    validated: cellsOf("validated"),
+    introspected: cellsOf("introspected"),
+    revoked: cellsOf("revoked"),
+    extended: cellsOf("extended"),
+  };
   const rateLimitRefusals = new Counter({
     name: "tim_rate_limit_refusals_total",
     help: "Requests refused with 429, by limit.",
@@ -109,11 +119,20 @@ function create(): Metrics {
     registers: [registry],
   });
   const gauges = new Map<string, GaugeSource>();
-  // Zero series for every operation, kind and outcome: dashboards see them before the first token.
-  for (const [operation, outcomes] of Object.entries(TOKEN_OPERATIONS)) {
-    for (const kind of METRIC_TOKEN_KINDS) for (const outcome of outcomes) tokens.labels(operation, kind, outcome).inc(0);
-  }
-  return { registry, duration, recent, http, tokens, rateLimitRefusals, batchSize, retentionRows, retentionProgress, retentionLastSuccess, gauges };
+  return {
+    registry,
+    duration,
+    recent,
+    http,
+    httpCells: new Map(),
+    tokenCells,
+    rateLimitRefusals,
+    batchSize,
+    retentionRows,
+    retentionProgress,
+    retentionLastSuccess,
+    gauges,
+  };
 }
 
 function metrics(): Metrics {
@@ -125,22 +144,11 @@ export function metricsRegistry(): Registry {
   return metrics().registry;
 }
 
-type Child = { inc(n?: number): void };
 type Observer = { observe(value: number): void };
-
-// Label children resolved once per label set: a request or a token costs a lookup in nested maps, no label object or key string.
-const tokenChildren = new Map<string, Map<string, Map<string, Child>>>();
-const httpChildren = new Map<string, Map<number, Observer>>();
 
 /** Counts `n` tokens of one operation (see TOKEN_OPERATIONS). */
 export function countTokens<O extends TokenOperation>(operation: O, kind: MetricTokenKind, outcome: TokenOutcome<O>, n = 1): void {
-  let byKind = tokenChildren.get(operation);
-  if (!byKind) tokenChildren.set(operation, (byKind = new Map()));
-  let byOutcome = byKind.get(kind);
-  if (!byOutcome) byKind.set(kind, (byOutcome = new Map()));
-  let child = byOutcome.get(outcome);
-  if (!child) byOutcome.set(outcome, (child = metrics().tokens.labels(operation, kind, outcome)));
-  child.inc(n);
+  (metrics().tokenCells[operation][kind] as Record<TokenOutcome<O>, CounterCell>)[outcome].n += n;
 }
 
 /** A failed operation's outcome: refused (the caller's request, a 4xx) or failed (TIM's side, a 5xx). */
@@ -152,14 +160,15 @@ const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
 
 /** Records one HTTP request: its route (pattern, never the raw URL), method, status and duration. */
 export function observeRequest(route: string, method: string | undefined, status: number, seconds: number): void {
-  let byStatus = httpChildren.get(route);
-  if (!byStatus) httpChildren.set(route, (byStatus = new Map()));
-  // One number per method and status: methods outside the list share one label value.
-  const m = METHODS.indexOf(method ?? "GET");
-  const key = status * 8 + (m < 0 ? 7 : m);
-  let child = byStatus.get(key);
-  if (!child) byStatus.set(key, (child = metrics().http.labels(route, m < 0 ? "other" : METHODS[m], String(status))));
-  child.observe(seconds);
+  const m = metrics();
+  let byStatus = m.httpCells.get(route);
+  if (!byStatus) m.httpCells.set(route, (byStatus = new Map()));
+  // One number per method and status, no key string: methods outside the list share one label value.
+  const index = METHODS.indexOf(method ?? "GET");
+  const key = status * 8 + (index < 0 ? 7 : index);
+  let cell = byStatus.get(key);
+  if (!cell) byStatus.set(key, (cell = m.http.cell({ route, method: index < 0 ? "other" : METHODS[index], status: String(status) })));
+  m.http.observe(cell, seconds);
 }
 
 /** Counts one 429 of the named limit. */
