@@ -56,6 +56,7 @@ export function invalidResult(reason: string): ValidationResult {
  */
 export async function validateToken(request: ValidateRequest): Promise<ValidationOutcome> {
   if (request.token === undefined || request.token === null || request.token === "") {
+    countTokens("validated", "unknown", "invalid");
     return { status: 400, body: invalidResult("Token is required") };
   }
   try {
