@@ -5,13 +5,15 @@
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
+import { log } from "@/lib/log/logger";
 import { buildIsCurrent, sourceStamp, stampFile } from "./build-stamp";
 
 const dev = process.argv.includes("--dev");
 (process.env as Record<string, string | undefined>).NODE_ENV ??= dev ? "development" : "production";
 
+/** Start-up lines are JSON like every other line (the logger reads the configuration only when it first writes). */
 function say(line: string): void {
-  process.stdout.write(`${line}\n`);
+  log.info(line);
 }
 
 function buildIfStale(distDir: string): void {
@@ -21,7 +23,7 @@ function buildIfStale(distDir: string): void {
   const nextCli = path.join(process.cwd(), "node_modules", "next", "dist", "bin", "next");
   const result = spawnSync(process.execPath, [nextCli, "build"], { stdio: "inherit", env: process.env });
   if (result.status !== 0) {
-    say("TIM: the build failed; see the output above.");
+    log.error("TIM: the build failed; see the output above.");
     process.exit(1);
   }
   writeFileSync(stampFile(distDir), stamp);
@@ -42,7 +44,7 @@ async function main(): Promise<void> {
     say(`TIM: migrations: ${result.applied.length} applied now, ${result.alreadyApplied} already applied.`);
   } catch (err) {
     if (err instanceof MigrationError) {
-      say(`TIM: cannot start: ${err.message}`);
+      log.error(`TIM: cannot start: ${err.message}`);
       process.exit(1);
     }
     throw err;
@@ -50,6 +52,10 @@ async function main(): Promise<void> {
 
   const port = cfg.PORT;
   const runtime = await prepareRuntime({ requestedHost: cfg.HOST, port });
+  // next-auth reads NEXTAUTH_URL itself and warns on every request without it: when TIM knows its public
+  // origin (the TARA redirect URI, configured or the stand-in's), next-auth gets it too.
+  const redirectUri = config().TARA_REDIRECT_URI;
+  if (!process.env.NEXTAUTH_URL && redirectUri) process.env.NEXTAUTH_URL = new URL(redirectUri).origin;
   const host = runtime.host;
   const http = await startHttpServer({ port, host, dev });
 
@@ -82,6 +88,6 @@ function redactUrl(url: string): string {
 }
 
 main().catch((err: unknown) => {
-  say(`TIM: start-up failed: ${(err as Error).message}`);
+  log.error(`TIM: start-up failed: ${(err as Error).message}`);
   process.exit(1);
 });

@@ -5,6 +5,7 @@ import { matchRoute, type RouteEntry } from "@/server/routes";
 import { NodeApiRequest, readSmallBody, sendReply, toWebRequest } from "@/server/node-adapter";
 import { takeUncredentialedRequest } from "@/lib/ratelimit/requests";
 import { unknownApiPath } from "@/lib/http/not-found";
+import { UNMATCHED_API_ROUTE, noteRoute } from "@/server/observe";
 
 // A dynamic import() of a loaded module still runs the loader's resolve hooks
 // (a round trip to tsx's worker): load each route module once.
@@ -32,9 +33,12 @@ export async function serveApiRoute(req: IncomingMessage, res: ServerResponse, o
   if (!match) {
     const notFound = unknownApiPath(pathname);
     if (!notFound) return false;
+    noteRoute(res, UNMATCHED_API_ROUTE);
     await sendReply(res, notFound, req);
     return true;
   }
+  // The metrics and the access log name the route by its pattern, never the raw URL (query strings and TARA callbacks carry credentials).
+  noteRoute(res, match.entry.pattern);
   const mod = await loadRoute(match.entry);
   const method = (req.method ?? "GET").toUpperCase() as keyof typeof mod;
   const fn = mod[method] ?? (method === ("HEAD" as keyof typeof mod) ? mod.GET : undefined);

@@ -3,6 +3,7 @@ import next from "next";
 import { newNonce, pageSecurityHeaders } from "@/lib/http/page-headers";
 import { isCrossOriginAction } from "@/lib/http/server-actions";
 import { serveApiRoute } from "@/server/api-server";
+import { observed } from "@/server/observe";
 
 export type RunningServer = { server: Server; url: string; close: () => Promise<void> };
 
@@ -10,34 +11,37 @@ export type RunningServer = { server: Server; url: string; close: () => Promise<
  * TIM's HTTP server: framework-independent API routes are served straight
  * from their route handlers (no per-request Next pipeline on hot paths);
  * pages, next-auth and everything else go to Next, with the page security
- * headers and a fresh CSP nonce per response.
+ * headers and a fresh CSP nonce per response. Every response is recorded
+ * in the request metrics and the access log (server/observe.ts).
  */
 export async function startHttpServer(options: { port: number; host: string; dev: boolean }): Promise<RunningServer> {
   const app = next({ dev: options.dev, dir: process.cwd(), hostname: options.host, port: options.port });
   await app.prepare();
   const handleNext = app.getRequestHandler();
-  const server = createServer((req, res) => {
-    const origin = `http://${req.headers.host ?? `${options.host}:${options.port}`}`;
-    serveApiRoute(req, res, origin)
-      .then((served) => {
-        if (served) return;
-        if (isCrossOriginAction(req.method, req.url ?? "/", req.headers)) {
-          res.writeHead(403, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" });
-          res.end(JSON.stringify({ error: "cross_origin_request", message: "This form may only be submitted from TIM's own pages." }));
-          return;
-        }
-        const headers = pageSecurityHeaders(newNonce(), options.dev);
-        for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
-        // Next takes the nonce for the scripts it renders from the request's CSP; whatever the client sent is replaced.
-        req.headers["content-security-policy"] = headers["content-security-policy"];
-        delete req.headers["content-security-policy-report-only"];
-        return handleNext(req, res);
-      })
-      .catch(() => {
-        if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
-        res.end(JSON.stringify({ error: "internal_error", message: "An internal error occurred." }));
-      });
-  });
+  const server = createServer(
+    observed((req, res) => {
+      const origin = `http://${req.headers.host ?? `${options.host}:${options.port}`}`;
+      serveApiRoute(req, res, origin)
+        .then((served) => {
+          if (served) return;
+          if (isCrossOriginAction(req.method, req.url ?? "/", req.headers)) {
+            res.writeHead(403, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" });
+            res.end(JSON.stringify({ error: "cross_origin_request", message: "This form may only be submitted from TIM's own pages." }));
+            return;
+          }
+          const headers = pageSecurityHeaders(newNonce(), options.dev);
+          for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+          // Next takes the nonce for the scripts it renders from the request's CSP; whatever the client sent is replaced.
+          req.headers["content-security-policy"] = headers["content-security-policy"];
+          delete req.headers["content-security-policy-report-only"];
+          return handleNext(req, res);
+        })
+        .catch(() => {
+          if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
+          res.end(JSON.stringify({ error: "internal_error", message: "An internal error occurred." }));
+        });
+    }),
+  );
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

@@ -36,7 +36,7 @@ export class NodeApiRequest implements ApiRequest {
   readonly headers: { get(name: string): string | null };
 
   constructor(
-    private readonly incoming: IncomingMessage,
+    readonly incoming: IncomingMessage,
     readonly url: string,
     readonly bodyBytes: Buffer | undefined,
   ) {

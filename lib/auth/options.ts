@@ -3,6 +3,7 @@ import CredentialsProvider from "next-auth/providers/credentials";
 import { config } from "@/lib/config/env";
 import { authSecret } from "@/lib/auth/secret";
 import { webUserFromTaraToken } from "@/lib/auth/tara-user";
+import { errorFields, log } from "@/lib/log/logger";
 import { isSitePath } from "@/lib/tara/redirects";
 
 /** Only this site: a sign-in never sends the browser to another origin. */
@@ -24,6 +25,12 @@ export function authOptions(): NextAuthOptions {
     useSecureCookies: config().secureCookies,
     session: { strategy: "jwt", maxAge: config().TARA_JWT_TTL_MINUTES * 60 },
     pages: { signIn: "/signin", error: "/signin" },
+    // next-auth's lines as TIM's JSON: its code, and of an error only its class (its metadata may hold request data).
+    logger: {
+      error: (code, metadata) => log.error("next-auth error", { code, ...errorFields(metadata instanceof Error ? metadata : (metadata as { error?: unknown })?.error) }),
+      warn: (code) => log.warn("next-auth warning", { code }),
+      debug: (code) => log.debug("next-auth debug", { code }),
+    },
     providers: [
       CredentialsProvider({
         id: "tara",

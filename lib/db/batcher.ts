@@ -1,4 +1,5 @@
 import { isDataRefusal } from "@/lib/http/errors";
+import { batchSizeObserver } from "@/lib/metrics/registry";
 
 /**
  * Micro-batching of database work: requests that arrive while a batch is in
@@ -9,6 +10,8 @@ import { isDataRefusal } from "@/lib/http/errors";
  * item's own data, only that item's caller sees the error (runIsolating).
  */
 export type BatchOptions<Item> = {
+  /** The group's name in the batch-size metric (tim_group_commit_batch_size). */
+  name: string;
   /** Size of a batch (a single larger item still goes alone). */
   maxSize: number;
   /** Batches in flight at once. */
@@ -53,6 +56,7 @@ export function batcher<Item, Result>(
   const waiting: Waiting<Item, Result>[] = [];
   let inFlight = 0;
   let scheduled = false;
+  let sizes: { observe(size: number): void } | undefined;
 
   function takeBatch(): Waiting<Item, Result>[] {
     const batch: Waiting<Item, Result>[] = [];
@@ -62,6 +66,7 @@ export function batcher<Item, Result>(
       size += sizeOf(next.item);
       batch.push(next);
     }
+    (sizes ??= batchSizeObserver(options.name)).observe(size);
     return batch;
   }
 
@@ -105,13 +110,13 @@ export function batcher<Item, Result>(
  */
 export function groupCommit<Row>(
   write: (rows: Row[]) => Promise<void>,
-  options: { maxRows: number; maxInFlight: number },
+  options: { name: string; maxRows: number; maxInFlight: number },
 ): (rows: Row[]) => Promise<void> {
   return batcher<Row[], void>(
     async (groups) => {
       await write(groups.flat());
       return groups.map(() => undefined);
     },
-    { maxSize: options.maxRows, maxInFlight: options.maxInFlight, sizeOf: (rows) => rows.length },
+    { name: options.name, maxSize: options.maxRows, maxInFlight: options.maxInFlight, sizeOf: (rows) => rows.length },
   );
 }

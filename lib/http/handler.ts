@@ -21,6 +21,8 @@ export interface ApiRequest {
   readonly bodyBytes?: Buffer;
   /** The peer's socket address, when the server knows it (see `sourceAddress`). */
   readonly remoteAddress?: string;
+  /** The server's own request object this one wraps (what the access log keys a request's facts by). */
+  readonly incoming?: object;
 }
 
 /** A JSON answer: serialised once, written as is by the custom server, turned into a `Response` for Next. */

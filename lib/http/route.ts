@@ -17,6 +17,7 @@ import {
   type Reply,
   type RouteContext,
 } from "@/lib/http/handler";
+import { noteRequestFacts } from "@/lib/http/request-facts";
 import { authorizeMetrics } from "@/lib/metrics/authorize";
 import { sessionFromRequest, type TaraSession } from "@/lib/tara/session";
 import { bearerOf, type Bearer } from "@/lib/tokens/list-mine";
@@ -173,10 +174,12 @@ export function route<A extends RouteAuth, B extends BodySpec | undefined = unde
   const direct = async (req: ApiRequest, ctx: RouteContext): Promise<Reply> => {
     const requestId = requestIdOf(req.headers);
     let res: Reply;
+    let clientId: string | null = null;
     try {
       const bodySpec = spec.body === undefined ? undefined : bodyParts(spec.body);
       const early = bodySpec?.clientSecretPost && isScope(spec.auth) ? { raw: await readRawBody(req, bodySpec.options) } : undefined;
       const caller = (await authenticate(spec.auth, req, early && takePostedCredentials(req, early.raw))) as CallerOf<A>;
+      if (isScope(spec.auth)) clientId = (caller as ApiCaller).clientId;
       const query = (spec.query === undefined ? undefined : parseQuery(req, spec.query)) as QueryOf<Q>;
       const body = (
         bodySpec === undefined
@@ -187,6 +190,7 @@ export function route<A extends RouteAuth, B extends BodySpec | undefined = unde
     } catch (err) {
       res = spec.errorReply?.(err, req) ?? errorResponse(err, requestId);
     }
+    noteRequestFacts(req, requestId, clientId);
     if (res instanceof JsonReply) res.headers["x-request-id"] = requestId;
     else res.headers.set("x-request-id", requestId);
     return res;

@@ -3,9 +3,11 @@ import { config } from "@/lib/config/env";
 import { claimJobMode } from "@/lib/jobs/runner/instance";
 import { flushTokenUse } from "@/lib/jobs/record-token-use";
 import { jobs } from "@/lib/jobs/registry";
+import { jobBacklog } from "@/lib/jobs/runner/backlog";
 import { JobRunner, type RunnerOptions } from "@/lib/jobs/runner/runner";
 import { drainEvents } from "@/lib/jobs/send";
 import { log } from "@/lib/log/logger";
+import { gaugeOnScrape } from "@/lib/metrics/registry";
 
 /** The runner this module started (one per process: the server starts it once). */
 let running: JobRunner | undefined;
@@ -43,6 +45,11 @@ export async function startJobRunner(options: RunnerOptions = {}): Promise<JobRu
     throw err;
   }
   log.info("background jobs run in-process", { functions: jobs.length });
+  // Read from the queue table when Prometheus scrapes, not on every change.
+  const byFunction = (pick: (b: Awaited<ReturnType<typeof jobBacklog>>[number]) => number) => async () =>
+    (await jobBacklog()).map((b) => ({ label: b.functionId, value: pick(b) }));
+  gaugeOnScrape("tim_job_queue_depth", "Events waiting in the local job queue, by function.", byFunction((b) => b.waiting), "function");
+  gaugeOnScrape("tim_job_queue_lag_seconds", "Age of the oldest waiting event in the local job queue, by function.", byFunction((b) => b.oldestAgeSeconds), "function");
   return {
     mode,
     stop: async () => {

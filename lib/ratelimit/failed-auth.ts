@@ -24,10 +24,10 @@ function clientKey(clientId: string): string {
   return createHash("sha256").update(clientId).digest("base64url");
 }
 
-function refuseIfKnownBlocked(id: string, points: number, message: string): void {
+function refuseIfKnownBlocked(name: string, id: string, points: number, message: string): void {
   const until = blockedUntil.get(id);
   if (until === undefined) return;
-  if (Date.now() < until) throw tooManyRequests(message, points, until - Date.now());
+  if (Date.now() < until) throw tooManyRequests(name, message, points, until - Date.now());
   blockedUntil.delete(id);
 }
 
@@ -38,12 +38,12 @@ function refuseIfKnownBlocked(id: string, points: number, message: string): void
 async function count(store: RateLimiterAbstract, key: string, message: string): Promise<void> {
   const id = `${store.keyPrefix}:${key}`;
   try {
-    refuseIfKnownBlocked(id, store.points, message);
+    refuseIfKnownBlocked(store.keyPrefix, id, store.points, message);
     const res = await store.penalty(key, 1);
     if (res.consumedPoints <= store.points) return;
     if (blockedUntil.size >= MAX_KNOWN_BLOCKS) blockedUntil.clear();
     blockedUntil.set(id, Date.now() + res.msBeforeNext);
-    throw tooManyRequests(message, store.points, res.msBeforeNext);
+    throw tooManyRequests(store.keyPrefix, message, store.points, res.msBeforeNext);
   } catch (err) {
     if (err instanceof TimError) await refuseAfterPause(err);
     throw err;

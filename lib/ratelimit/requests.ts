@@ -40,7 +40,7 @@ class SharedWindows {
     }
     this.timer ??= setInterval(() => void this.sync(), SYNC_MS).unref();
     const used = window.shared + window.sending + window.pending;
-    if (used >= limit) return tooManyRequests(message, limit, window.resetAt - now);
+    if (used >= limit) return tooManyRequests(this.keyPrefix, message, limit, window.resetAt - now);
     window.pending++;
     return undefined;
   }

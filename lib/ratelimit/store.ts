@@ -2,6 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { RateLimiterMemory, RateLimiterPostgres, type RateLimiterAbstract } from "rate-limiter-flexible";
 import { dbHandles, onDbClose } from "@/lib/db/client";
 import { TimError } from "@/lib/http/errors";
+import { countRateLimitRefusal } from "@/lib/metrics/registry";
 
 export type LimiterOptions = { keyPrefix: string; points: number; durationSeconds: number };
 
@@ -44,8 +45,10 @@ export function limiter(options: LimiterOptions): Promise<RateLimiterAbstract> {
 /**
  * 429 with Retry-After and the limit headers in the three-field form of the
  * IETF draft (draft-ietf-httpapi-ratelimit-headers, as most clients read it).
+ * Counted in the metrics by `name`, the limit's store key prefix.
  */
-export function tooManyRequests(message: string, limit: number, resetMs: number): TimError {
+export function tooManyRequests(name: string, message: string, limit: number, resetMs: number): TimError {
+  countRateLimitRefusal(name);
   const seconds = String(Math.max(1, Math.ceil(resetMs / 1000)));
   return new TimError("too_many_requests", message, {}, {
     "retry-after": seconds,

@@ -15,6 +15,7 @@ import { events } from "@/lib/jobs/events";
 import { purgeFinishedJobState } from "@/lib/jobs/runner/queue";
 import { inPlace, runInSlices } from "@/lib/jobs/slices";
 import { addJobRunCounts, finishJobRun, getJobRun, startJobRun, type JobTrigger } from "@/lib/jobs/runs";
+import { reportRetention } from "@/lib/metrics/registry";
 
 /**
  * Nightly retention, in resumable chunks: each chunk runs up to
@@ -131,6 +132,9 @@ export async function continueRetention(state: RetentionState, maxBatches = 50):
     }
   }
   s.counts = (await getJobRun(s.runId))?.counts ?? s.counts;
+  // The metrics count what this chunk did (the run's counts less those it started from).
+  const done = Object.fromEntries(Object.entries(s.counts).map(([table, n]) => [table, n - (state.counts[table] ?? 0)]));
+  reportRetention(done, s.done ? 1 : s.phase / PHASES.length);
   return s;
 }
 

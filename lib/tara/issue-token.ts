@@ -5,6 +5,7 @@ import { taraSessionEnd } from "@/lib/tara/session-lifetime";
 import { db } from "@/lib/db/client";
 import { isDataRefusal, refusedInput } from "@/lib/http/errors";
 import { signJwt } from "@/lib/jwt/sign";
+import { countTokens, failureOutcome } from "@/lib/metrics/registry";
 import type { Prisma, TaraOauthState } from "@/lib/generated/prisma/client";
 import type { TaraIdentity } from "@/lib/tara/verify-id-token";
 import { tokenHash } from "@/lib/tokens/hash";
@@ -124,8 +125,11 @@ export async function issueTaraToken(identity: TaraIdentity, state: TaraOauthSta
     await tx.taraAllowlist.create({ data: { jwtHash: hash, jwtUuid: payload.jti, expiresAt } });
   }).catch((err: unknown): never => {
     // The identity TARA sent holds what the database refuses: this login fails alone, as a bad request.
-    throw isDataRefusal(err) ? refusedInput(err, "the identity in TARA's ID token") : err;
+    const refused = isDataRefusal(err) ? refusedInput(err, "the identity in TARA's ID token") : err;
+    countTokens("issued", "tara", failureOutcome(refused));
+    throw refused;
   });
+  countTokens("issued", "tara", "ok");
   noteRecorded("tara", payload.jti, payload.exp);
   return { token, payload, sessionId, expiresAt };
 }

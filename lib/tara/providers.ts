@@ -1,4 +1,5 @@
 import { config } from "@/lib/config/env";
+import type { HealthStatus } from "@/lib/health/check";
 import { taraEndpoints } from "@/lib/tara/discovery";
 import { ACR_LEVELS, METHOD_SCOPES, UI_LOCALES } from "@/lib/tara/protocol";
 import { taraConfigured, taraSettings } from "@/lib/tara/settings";
@@ -41,7 +42,10 @@ export function taraProviderInfo(): ProviderInfo {
 }
 
 export type TaraHealth = {
+  /** TIM 2.0's words. */
   status: "healthy" | "unhealthy";
+  /** TIM's own, as every health endpoint answers. */
+  tim_status: HealthStatus;
   /** TIM 2.0's service name, and its timestamp: milliseconds since the epoch. */
   service: "oauth2-authentication";
   timestamp: number;
@@ -63,6 +67,7 @@ export async function taraHealth(): Promise<TaraHealth> {
   }
   return {
     status: reachable ? "healthy" : "unhealthy",
+    tim_status: reachable ? "ok" : "unavailable",
     service: "oauth2-authentication",
     timestamp: Date.now(),
     checked_at: new Date().toISOString(),

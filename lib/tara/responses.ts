@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { healthStatus } from "@/lib/health/responses";
 
 /** The answers of the TARA login and session endpoints, for the OpenAPI document (see lib/tokens/responses.ts). */
 
@@ -27,6 +28,7 @@ export const providersResponse = z.object({ providers: z.object({ tara: provider
 /** GET /auth/health: 200 healthy, 503 unhealthy (TARA not configured or not reachable). */
 export const taraHealthResponse = z.object({
   status: z.enum(["healthy", "unhealthy"]),
+  tim_status: healthStatus.meta({ description: "TIM's health vocabulary, as /api/health and /health answer it" }),
   service: z.literal("oauth2-authentication"),
   timestamp: z.int().meta({ description: "Milliseconds since the epoch (TIM 2.0)" }),
   checked_at: isoTime,

@@ -5,6 +5,7 @@ import { batcher } from "@/lib/db/batcher";
 import { prepared, runPrepared } from "@/lib/db/prepared";
 import { errorFields, log } from "@/lib/log/logger";
 import { KINDS, TOKEN_KINDS, isTokenKind, type TokenKind } from "@/lib/tokens/kinds";
+import { gaugeOnScrape } from "@/lib/metrics/registry";
 
 /**
  * In-process denylist: the unexpired revoked jtis of both token kinds. A
@@ -68,7 +69,7 @@ const lookupStanding = batcher<Lookup, TokenStanding>(
     const found = new Map(rows.map((r) => [keyOf(r.kind, r.jti), r.revoked ? ("revoked" as const) : ("unrecorded" as const)]));
     return asked.map((a) => found.get(keyOf(a.kind, a.jti)) ?? "ok");
   },
-  { maxSize: 500, maxInFlight: 4 },
+  { name: "denylist_lookup", maxSize: 500, maxInFlight: 4 },
 );
 // The newest unexpired revocations, at most $1 rows (the set's bound plus one, which tells a truncated load).
 const LOAD_NEWEST_UNEXPIRED = `
@@ -190,6 +191,10 @@ export function notePending(kind: TokenKind, jti: string): void {
 export function denylistIsLive(): boolean {
   return state.live;
 }
+
+gaugeOnScrape("tim_denylist_listener_up", "1 while the denylist listener is live (revocation checks answered in-process), else 0 (checks go to the database).", () =>
+  denylistIsLive() ? 1 : 0,
+);
 
 /** Starts listening (idempotent); until the set is loaded, checks go to the database. */
 export function ensureListening(): void {

@@ -14,6 +14,7 @@ import { byKind, isUuid, kindOf, type TokenKind } from "@/lib/tokens/kinds";
 import { noteRecorded } from "@/lib/tokens/recorded";
 import { notTokenOwner } from "@/lib/tokens/revoke";
 import { MAX_LIFETIME_MINUTES, isoSeconds, nowSeconds } from "@/lib/tokens/time";
+import { countTokens, failureOutcome } from "@/lib/metrics/registry";
 
 /**
  * TIM 2.0's extend request: expirationInMinutes defaults to 60, setCookie (TIM 2.0's OpenAPI and code) sets the
@@ -74,6 +75,17 @@ function denied(reason: ExtendDeniedReason): TimError {
  * starts after the first committed), so the chain stays linear.
  */
 export async function extendToken(kind: TokenKind, opts: ExtendOptions): Promise<ExtendedToken> {
+  try {
+    const extended = await extendOnce(kind, opts);
+    countTokens("extended", kind, "ok");
+    return extended;
+  } catch (err) {
+    countTokens("extended", kind, failureOutcome(err));
+    throw err;
+  }
+}
+
+async function extendOnce(kind: TokenKind, opts: ExtendOptions): Promise<ExtendedToken> {
   let payload: JWTPayload;
   try {
     ({ payload } = await verifyJwt(opts.token));
@@ -238,7 +250,7 @@ function extendGroup(kind: TokenKind): (asked: ExtensionAsked) => Promise<Extens
       const byOld = new Map(unique.map((a, i) => [a.old, rows[i]]));
       return asked.map((a, i) => (first.get(a.old) === i ? byOld.get(a.old)! : "conflict"));
     },
-    { maxSize: 200, maxInFlight: 2 },
+    { name: "extend", maxSize: 200, maxInFlight: 2 },
   );
 }
 const extendInGroup = byKind((k) => extendGroup(k.kind));

@@ -10,6 +10,7 @@ import type { Prisma } from "@/lib/generated/prisma/client";
 import { persistMetadataAsync } from "@/lib/jobs/persist-metadata-async";
 import { TimError, badRequest, isDataRefusal, refusedInput } from "@/lib/http/errors";
 import { errorFields, log } from "@/lib/log/logger";
+import { countTokens, failureOutcome } from "@/lib/metrics/registry";
 import { signJwt } from "@/lib/jwt/sign";
 import { isReservedCookieName } from "@/lib/auth/cookie-names";
 import { tokenHash } from "@/lib/tokens/hash";
@@ -135,7 +136,7 @@ type CustomMetadataRow = Prisma.CustomJwtMetadataCreateManyInput;
 // Rows of concurrent issuances, inserted by one statement (a JSON array of rows) in one commit.
 const recordMetadata = groupCommit<CustomMetadataRow>(
   async (rows) => void (await runPrepared(INSERT_METADATA.custom, [JSON.stringify(rows)])),
-  { maxRows: MAX_BATCH, maxInFlight: 2 },
+  { name: "issue", maxRows: MAX_BATCH, maxInFlight: 2 },
 );
 
 export type IssuedToken = { name: string | null; token: string; jti: string; expiresAt: string; lifetimeSeconds: number };
@@ -166,53 +167,59 @@ export function checkAllowed(lifetimeMinutes: number, audience: string | string[
  * instead, and the token is returned once that hand-over was accepted.
  */
 export async function issueCustomTokens(requests: GenerateRequest[], caller: ApiCaller): Promise<IssuedToken[]> {
-  const cfg = config();
-  const iat = nowSeconds();
-  const drafts = requests.map((req) => {
-    const { aud: contentAudience, ...content } = req.content;
-    const audience = (req.audience ?? (contentAudience as string | string[] | undefined)) ?? cfg.TIM_DEFAULT_AUDIENCE;
-    checkAllowed(req.expirationInMinutes, audience, caller);
-    const jti = randomUUID();
-    const exp = iat + req.expirationInMinutes * 60;
-    const payload: JWTPayload = { ...content, iss: cfg.TIM_ISSUER, aud: audience, iat, exp, jti, token_type: TOKEN_TYPE.custom };
-    return { req, jti, exp, audience, payload, claimKeys: Object.keys(req.content).join(",") };
-  });
-
-  const signed = await Promise.all(drafts.map(async (d) => ({ ...d, token: await signJwt(d.payload) })));
-
-  const rows: CustomMetadataRow[] = signed.map((s) => ({
-    jwtUuid: s.jti,
-    claimKeys: s.claimKeys,
-    issuedAt: new Date(iat * 1000),
-    expiresAt: new Date(s.exp * 1000),
-    subject: typeof s.payload.sub === "string" ? s.payload.sub : null,
-    jwtName: s.req.JWTName ?? null,
-    audience: [s.audience].flat().join(","),
-    issuer: cfg.TIM_ISSUER,
-    originalJwtUuid: s.jti,
-    claimsJson: s.payload as Prisma.InputJsonObject,
-    tokenHash: tokenHash(s.token),
-    tokenType: TOKEN_TYPE.custom,
-    clientId: caller.clientId,
-  }));
   try {
-    if (cfg.TIM_METADATA_WRITE_MODE === "async") {
-      await persistMetadataAsync(rows.map((record) => ({ kind: "custom", record })));
-    } else {
-      await recordMetadata(rows);
-      for (const s of signed) noteRecorded("custom", s.jti, s.exp);
+    const cfg = config();
+    const iat = nowSeconds();
+    const drafts = requests.map((req) => {
+      const { aud: contentAudience, ...content } = req.content;
+      const audience = (req.audience ?? (contentAudience as string | string[] | undefined)) ?? cfg.TIM_DEFAULT_AUDIENCE;
+      checkAllowed(req.expirationInMinutes, audience, caller);
+      const jti = randomUUID();
+      const exp = iat + req.expirationInMinutes * 60;
+      const payload: JWTPayload = { ...content, iss: cfg.TIM_ISSUER, aud: audience, iat, exp, jti, token_type: TOKEN_TYPE.custom };
+      return { req, jti, exp, audience, payload, claimKeys: Object.keys(req.content).join(",") };
+    });
+
+    const signed = await Promise.all(drafts.map(async (d) => ({ ...d, token: await signJwt(d.payload) })));
+
+    const rows: CustomMetadataRow[] = signed.map((s) => ({
+      jwtUuid: s.jti,
+      claimKeys: s.claimKeys,
+      issuedAt: new Date(iat * 1000),
+      expiresAt: new Date(s.exp * 1000),
+      subject: typeof s.payload.sub === "string" ? s.payload.sub : null,
+      jwtName: s.req.JWTName ?? null,
+      audience: [s.audience].flat().join(","),
+      issuer: cfg.TIM_ISSUER,
+      originalJwtUuid: s.jti,
+      claimsJson: s.payload as Prisma.InputJsonObject,
+      tokenHash: tokenHash(s.token),
+      tokenType: TOKEN_TYPE.custom,
+      clientId: caller.clientId,
+    }));
+    try {
+      if (cfg.TIM_METADATA_WRITE_MODE === "async") {
+        await persistMetadataAsync(rows.map((record) => ({ kind: "custom", record })));
+      } else {
+        await recordMetadata(rows);
+        for (const s of signed) noteRecorded("custom", s.jti, s.exp);
+      }
+    } catch (err) {
+      // This request's own rows were refused (the rest of its group committed without them): its input is at fault.
+      if (isDataRefusal(err)) throw refusedInput(err, "content");
+      log.error("token metadata not recorded; no token issued", { count: signed.length, ...errorFields(err) });
+      throw new TimError("metadata_not_recorded", "The token metadata could not be recorded, so no token was issued. Try again shortly.");
     }
+    countTokens("issued", "custom", "ok", signed.length);
+    return signed.map((s) => ({
+      name: s.req.JWTName ?? null,
+      token: s.token,
+      jti: s.jti,
+      expiresAt: isoSeconds(s.exp),
+      lifetimeSeconds: s.exp - iat,
+    }));
   } catch (err) {
-    // This request's own rows were refused (the rest of its group committed without them): its input is at fault.
-    if (isDataRefusal(err)) throw refusedInput(err, "content");
-    log.error("token metadata not recorded; no token issued", { count: signed.length, ...errorFields(err) });
-    throw new TimError("metadata_not_recorded", "The token metadata could not be recorded, so no token was issued. Try again shortly.");
+    countTokens("issued", "custom", failureOutcome(err), requests.length);
+    throw err;
   }
-  return signed.map((s) => ({
-    name: s.req.JWTName ?? null,
-    token: s.token,
-    jti: s.jti,
-    expiresAt: isoSeconds(s.exp),
-    lifetimeSeconds: s.exp - iat,
-  }));
 }

@@ -4,6 +4,7 @@ import type { ApiCaller } from "@/lib/clients/scopes";
 import { batcher } from "@/lib/db/batcher";
 import { prepared, runPrepared } from "@/lib/db/prepared";
 import { InvalidTokenError } from "@/lib/jwt/verify";
+import { countTokens } from "@/lib/metrics/registry";
 import { checkToken } from "@/lib/tokens/check";
 import { KINDS, TOKEN_KINDS, kindOf, type TokenKind } from "@/lib/tokens/kinds";
 import { recordRead } from "@/lib/tokens/reads";
@@ -53,7 +54,7 @@ const lookupMetadata = batcher<Asked, ChainMetadata | undefined>(
     const byKey = new Map(rows.map((r) => [`${r.kind}:${r.jti}`, r]));
     return items.map((a) => byKey.get(`${a.kind}:${a.jti}`));
   },
-  { maxSize: 500, maxInFlight: 4 },
+  { name: "introspect_lookup", maxSize: 500, maxInFlight: 4 },
 );
 
 /**
@@ -78,7 +79,9 @@ export async function introspectToken(token: string): Promise<Introspection> {
   try {
     checked = await checkToken(token);
   } catch (err) {
-    if (err instanceof InvalidTokenError) return INACTIVE;
+    const invalid = err instanceof InvalidTokenError;
+    countTokens("introspected", "unknown", invalid ? "inactive" : "failed");
+    if (invalid) return INACTIVE;
     throw err;
   }
   const { payload, kind } = checked;
@@ -86,10 +89,17 @@ export async function introspectToken(token: string): Promise<Introspection> {
   const key = `${kind}:${jti}`;
   let meta = activeMetadata.get(key);
   if (!meta) {
-    meta = await lookupMetadata({ kind, jti });
+    meta = await lookupMetadata({ kind, jti }).catch((err: unknown): never => {
+      countTokens("introspected", kind, "failed");
+      throw err;
+    });
     // In sync mode checkToken refused a token without its row already (one that went since is not TIM's to
     // vouch for either); in async mode a fresh token's row may still be on its way: active, as validation says.
-    if (!meta) return recordRequired() ? INACTIVE : { ...payload, ...extraClaimsOf(payload), active: true };
+    if (!meta) {
+      const required = recordRequired();
+      countTokens("introspected", kind, required ? "inactive" : "active");
+      return required ? INACTIVE : { ...payload, ...extraClaimsOf(payload), active: true };
+    }
     activeMetadata.set(key, meta, { ttl: Math.max(1, payload.exp * 1000 - Date.now()) });
     noteRecorded(kind, jti, payload.exp);
   }
@@ -107,6 +117,7 @@ export async function introspectToken(token: string): Promise<Introspection> {
     created_at: meta.created_at,
   };
   answer.active = true;
+  countTokens("introspected", kind, "active");
   return answer;
 }
 

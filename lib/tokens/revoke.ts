@@ -6,6 +6,7 @@ import { InvalidTokenError, verifyJwt } from "@/lib/jwt/verify";
 import { notePending, noteRevoked } from "@/lib/tokens/denylist";
 import { KINDS, byKind, isUuid, kindOf, type DbTx, type TokenKind } from "@/lib/tokens/kinds";
 import { storableString } from "@/lib/db/storable";
+import { countTokens } from "@/lib/metrics/registry";
 
 export const revokeRequestSchema = z.object({
   token: z.string().min(1).max(16_384),
@@ -93,7 +94,7 @@ function revokeGroup(kind: TokenKind): (r: Revocation) => Promise<RevocationOutc
         return "revoked";
       });
     },
-    { maxSize: 500, maxInFlight: 2 },
+    { name: "revoke", maxSize: 500, maxInFlight: 2 },
   );
 }
 const revokeInGroup = byKind((k) => revokeGroup(k.kind));
@@ -114,12 +115,17 @@ export async function revokeByJti(kind: TokenKind, revocation: Revocation, tx?: 
       VALUES (${revocation.jti}::uuid, ${revocation.expiresAt}, ${revocation.reason ?? null}, ${revocation.revokedBy ?? null})
       ON CONFLICT (jwt_uuid) DO NOTHING`;
     await tx.$executeRaw`DELETE FROM ${allowlist} WHERE jwt_uuid = ${revocation.jti}::uuid`;
-    return count === 1 ? "revoked" : "already_revoked";
+    // Counted when the statement ran; a transaction rolled back later still counts (rare: an audit write failing).
+    const outcome = count === 1 ? "revoked" : "already_revoked";
+    countTokens("revoked", kind, outcome);
+    return outcome;
   }
   const outcome = await revokeInGroup[kind](revocation).catch((err: unknown): never => {
+    countTokens("revoked", kind, "failed");
     // Refused for this revocation's own data (its group committed without it).
     throw isDataRefusal(err) ? refusedInput(err, "reason") : err;
   });
+  countTokens("revoked", kind, outcome);
   if (outcome !== "not_owned") noteRevoked(kind, revocation.jti, revocation.expiresAt);
   return outcome;
 }

@@ -7,6 +7,7 @@ import { checkToken } from "@/lib/tokens/check";
 import { kindOf } from "@/lib/tokens/kinds";
 import { recordRead } from "@/lib/tokens/reads";
 import { isoSeconds } from "@/lib/tokens/time";
+import { countTokens } from "@/lib/metrics/registry";
 
 export const validateRequestSchema = z.object({
   // Checked by validateToken, so that a missing or non-JWT token gets TIM's answer body.
@@ -55,10 +56,12 @@ export function invalidResult(reason: string): ValidationResult {
  */
 export async function validateToken(request: ValidateRequest): Promise<ValidationOutcome> {
   if (request.token === undefined || request.token === null || request.token === "") {
+    countTokens("validated", "unknown", "invalid");
     return { status: 400, body: invalidResult("Token is required") };
   }
   try {
-    const { payload } = await checkToken(request.token, { audience: request.audience, issuer: request.issuer });
+    const { payload, kind } = await checkToken(request.token, { audience: request.audience, issuer: request.issuer });
+    countTokens("validated", kind, "valid");
     return {
       status: 200,
       body: {
@@ -75,7 +78,11 @@ export async function validateToken(request: ValidateRequest): Promise<Validatio
       },
     };
   } catch (err) {
-    if (!(err instanceof InvalidTokenError)) throw err;
+    if (!(err instanceof InvalidTokenError)) {
+      countTokens("validated", "unknown", "failed");
+      throw err;
+    }
+    countTokens("validated", "unknown", "invalid");
     return { status: typeof request.token === "string" ? 401 : 400, body: invalidResult(err.reason) };
   }
 }
