@@ -66,6 +66,7 @@ export const ERROR_CODES = {
   last_administrator: [409, "The last administrator cannot be removed; grant another one first."],
   setup_done: [409, "TIM has an administrator already: the first-run setup link no longer works."],
   database_in_use: [409, "Another process holds the embedded database."],
+  import_running: [409, "Another import from TIM 2.0 is running against this TIM (npm run import:tim2)."],
   export_gone: [410, "The export file was deleted after TIM_EXPORT_DAYS."],
   payload_too_large: [413, "The body exceeds its size limit."],
   too_many_requests: [429, "A rate limit was reached (with Retry-After)."],

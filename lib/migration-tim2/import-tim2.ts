@@ -3,7 +3,7 @@ import type { AuditActor } from "@/lib/audit/actors";
 import { recordAudit } from "@/lib/audit/record";
 import { config } from "@/lib/config/env";
 import { db } from "@/lib/db/client";
-import type { SqlSession } from "@/lib/db/sql-session";
+import { openSqlSession, type SqlSession } from "@/lib/db/sql-session";
 import { Prisma } from "@/lib/generated/prisma/client";
 import { TimError } from "@/lib/http/errors";
 import { checkKeyImport, importRetiredKey, type ImportedKey } from "@/lib/jwt/import-key";
@@ -82,6 +82,50 @@ const TX = { timeout: 120_000, maxWait: 30_000 };
  * transaction that clears the progress and imports the key.
  */
 export async function importTim2(input: ImportInput): Promise<ImportSummary> {
+  const release = await takeImportLock();
+  try {
+    return await runImport(input);
+  } finally {
+    await release();
+  }
+}
+
+/** Imports of this process (PGlite's one session holds an advisory lock re-entrantly, so it alone cannot tell). */
+let importing = false;
+
+/**
+ * One import at a time against this TIM, from any process: two at once would
+ * interleave their progress rows and both write the run's audit entry. A
+ * session-level advisory lock, held on a connection of its own for the run
+ * (it goes when that session ends, also when the process dies).
+ */
+async function takeImportLock(): Promise<() => Promise<void>> {
+  const refused = () => new TimError("import_running", "Another import from TIM 2.0 is running against this TIM; wait for it to finish, then run this one (it continues where that one stopped).");
+  if (importing) throw refused();
+  importing = true;
+  const session = await openSqlSession().catch((err: unknown) => {
+    importing = false;
+    throw err;
+  });
+  const unlock = async () => {
+    importing = false;
+    await session.query("SELECT pg_advisory_unlock(hashtext('tim.import_tim2'))").catch(() => undefined);
+    await session.release();
+  };
+  let locked = false;
+  try {
+    [{ locked }] = await session.query<{ locked: boolean }>("SELECT pg_try_advisory_lock(hashtext('tim.import_tim2')) AS locked");
+  } finally {
+    if (!locked) {
+      importing = false;
+      await session.release();
+    }
+  }
+  if (!locked) throw refused();
+  return unlock;
+}
+
+async function runImport(input: ImportInput): Promise<ImportSummary> {
   const started = performance.now();
   const opts = importOptionsSchema.parse({
     batchSize: input.batchSize,

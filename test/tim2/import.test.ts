@@ -345,6 +345,27 @@ describe("npm run import:tim2 (lib/migration-tim2)", () => {
     expect(await timCounts()).toEqual({ ...before, audits: before.audits + 1 });
   });
 
+  it("one import at a time: a second one at once is refused (409 import_running), also from another process on PostgreSQL", async () => {
+    const before = await timCounts();
+    const [first, second] = await Promise.allSettled([run(), run()]);
+    expect(first.status).toBe("fulfilled");
+    expect(second).toMatchObject({ status: "rejected", reason: { code: "import_running", status: 409 } });
+    expect(await timCounts()).toEqual({ ...before, audits: before.audits + 1 });
+    if (onPostgres) {
+      // another process's import holds the lock on a session of its own
+      const other = new pg.Client({ connectionString: process.env.DATABASE_URL });
+      await other.connect();
+      try {
+        await other.query("SELECT pg_advisory_lock(hashtext('tim.import_tim2'))");
+        await expect(run()).rejects.toMatchObject({ code: "import_running" });
+      } finally {
+        await other.end();
+      }
+    }
+    // the lock went with the run: the next one runs
+    await expect(run()).resolves.toMatchObject({ finished: true });
+  });
+
   it("retention archives imported rows like any other, and a later run does not bring them back", async () => {
     const runner = await startTestRunner();
     try {
