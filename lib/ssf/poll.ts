@@ -52,8 +52,9 @@ async function acknowledge(tx: Tx, s: SsfStream, seqs: bigint[]): Promise<void> 
      ORDER BY e.xid DESC, e.seq DESC LIMIT 1`;
   if (!to) return;
   await tx.$executeRaw`UPDATE tim.ssf_streams SET cursor_xid = ${to.xid}, cursor_seq = ${to.seq} WHERE stream_id = ${s.streamId}::uuid`;
-  await tx.$executeRaw`DELETE FROM tim.ssf_acks WHERE stream_id = ${s.streamId}::uuid AND seq IN (
-    SELECT e.seq FROM tim.ssf_events e WHERE (e.xid, e.seq) <= (${to.xid}, ${to.seq}))`;
+  // Acknowledgements are kept only for events still past the cursor (not passed, not purged).
+  await tx.$executeRaw`DELETE FROM tim.ssf_acks a WHERE a.stream_id = ${s.streamId}::uuid AND NOT EXISTS (
+    SELECT 1 FROM tim.ssf_events e WHERE e.seq = a.seq AND (e.xid, e.seq) > (${to.xid}, ${to.seq}))`;
   s.cursorXid = to.xid;
   s.cursorSeq = to.seq;
 }

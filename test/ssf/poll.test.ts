@@ -5,6 +5,7 @@ import { config } from "@/lib/config/env";
 import { db } from "@/lib/db/client";
 import { parseTokenQuery } from "@/lib/reporting/filters";
 import { SSF_EVENTS } from "@/lib/ssf/events";
+import { beginRetention, continueRetention, endRetention } from "@/lib/retention/run";
 import { startTestServer, type TestServer } from "@/test/support/http";
 import { seedTokens, unique } from "@/test/reporting/seed";
 import { call, claimsOf, newClient, taraTokenFixture, type TestClient } from "@/test/tokens/helpers";
@@ -228,5 +229,33 @@ describe("Shared Signals transmitter, poll delivery", () => {
       expect(res.body).toMatchObject({ error: expect.any(String), message: expect.any(String) });
     }
     expect((await poll(crypto.randomUUID())).status).toBe(404);
+  });
+
+  // PGlite only: the run deletes other test files' events on a shared PostgreSQL database.
+  test.skipIf(process.env.DATABASE_URL)("retention: an event acknowledged by every stream goes, an unacknowledged one stays until its retention limit", async () => {
+    const prisma = await db();
+    const stream = await createStream();
+    await prisma.ssfStream.deleteMany({ where: { streamId: { not: stream.stream_id } } });
+    const [delivered, owed] = await issue(2);
+    for (const token of [delivered, owed]) await call(url("/jwt/custom/revoke"), { json: { token }, auth: issuer.basic });
+    const first = await poll(stream.stream_id, { maxEvents: 1 });
+    await poll(stream.stream_id, { maxEvents: 0, ack: Object.keys(first.body.sets) });
+
+    const retention = async (now?: Date) => {
+      let state = await beginRetention({ trigger: "manual", now });
+      while (!state.done) state = await continueRetention(state);
+      await endRetention(state);
+      return state.counts["tim.ssf_events"];
+    };
+    const jtis = [delivered, owed].map((t) => claimsOf(t).jti as string);
+    expect(await retention()).toBeGreaterThanOrEqual(1); // and the earlier tests' events, owed to streams now deleted
+    expect((await prisma.ssfEvent.findMany({ where: { jwtUuid: { in: jtis } } })).map((e) => e.jwtUuid)).toEqual([jtis[1]]);
+    // The retention run deletes denylist rows but never inserts one: no event comes of it.
+    expect(await prisma.ssfEvent.count()).toBe(1);
+
+    await prisma.$executeRaw`UPDATE tim.ssf_events SET revoked_at = now() - make_interval(hours => ${config().TIM_SSF_EVENT_RETENTION_HOURS + 1})`;
+    expect(Object.keys((await poll(stream.stream_id)).body.sets)).toEqual([]);
+    expect(await retention()).toBe(1);
+    expect(await prisma.ssfEvent.count()).toBe(0);
   });
 });
