@@ -61,6 +61,7 @@ export const apiRoutes: RouteEntry[] = [
   { pattern: "/ssf/poll/[streamId]", auth: { POST: "ssf:receive" }, load: () => import("@/app/ssf/poll/[streamId]/route") },
   { pattern: "/ssf/streams", auth: { POST: "ssf:receive", GET: "ssf:receive", PATCH: "ssf:receive", DELETE: "ssf:receive" }, load: () => import("@/app/ssf/streams/route") },
   { pattern: "/ssf/streams/status", auth: { GET: "ssf:receive", POST: "ssf:receive" }, load: () => import("@/app/ssf/streams/status/route") },
+  { pattern: "/ssf/verify", auth: { POST: "ssf:receive" }, load: () => import("@/app/ssf/verify/route") },
 ];
 
 /** Route modules Next serves itself. */

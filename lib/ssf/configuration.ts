@@ -14,6 +14,7 @@ export function ssfConfiguration(origin: string) {
     delivery_methods_supported: DELIVERY_METHODS_SUPPORTED,
     configuration_endpoint: `${origin}/ssf/streams`,
     status_endpoint: `${origin}/ssf/streams/status`,
+    verification_endpoint: `${origin}/ssf/verify`,
     // API client credentials (HTTP Basic or the API key as bearer) with the scope ssf:receive.
     authorization_schemes: [{ spec_urn: "urn:ietf:rfc:6749" }],
     default_subjects: "ALL",

@@ -17,6 +17,12 @@ export const SSF_EVENTS = {
 } as const;
 export type SsfEventName = keyof typeof SSF_EVENTS;
 export const SSF_EVENT_NAMES = Object.keys(SSF_EVENTS) as SsfEventName[];
+/**
+ * SSF 1.0 §8.1.4: the event a receiver asks for (POST /ssf/verify) to check its stream end to end.
+ * It goes to that stream only, whatever it requested; subject: the stream, `opaque`.
+ */
+export const VERIFICATION_EVENT = "https://schemas.openid.net/secevent/ssf/event-type/verification";
+
 /** SSF §8.1.1 events_supported. */
 export const EVENTS_SUPPORTED: string[] = Object.values(SSF_EVENTS);
 
@@ -29,16 +35,22 @@ export function eventNamesOf(uris: readonly string[]): SsfEventName[] {
 export type OutboxEvent = {
   seq: bigint;
   xid: bigint;
-  event: SsfEventName;
-  jwt_uuid: string;
+  event: SsfEventName | "verification";
+  jwt_uuid: string | null;
   session_id: string | null;
   reason: string | null;
+  /** When it happened (the revocation, the verification request). */
   revoked_at: Date;
+  stream_id: string | null;
+  state: string | null;
 };
 
 /** The SET claims of an outbox row that name what happened (RFC 8417 `events`, RFC 9493 `sub_id`). */
 export function describeEvent(e: OutboxEvent): { sub_id: Record<string, unknown>; events: Record<string, Record<string, unknown>> } {
   const event_timestamp = Math.floor(e.revoked_at.getTime() / 1000);
+  if (e.event === "verification") {
+    return { sub_id: { format: "opaque", id: e.stream_id }, events: { [VERIFICATION_EVENT]: e.state === null ? {} : { state: e.state } } };
+  }
   if (e.event === "session-revoked") {
     return {
       sub_id: { format: "complex", session: { format: "opaque", id: e.session_id } },

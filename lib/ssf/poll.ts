@@ -26,12 +26,14 @@ type Tx = Prisma.TransactionClient;
 
 /**
  * The events still owed to a stream: past its cursor, of a transaction older than the delivery
- * horizon, of a type it asked for, younger than the retention limit, not acknowledged.
+ * horizon, a revocation of a type it asked for or a verification event of its own, younger than
+ * the retention limit, not acknowledged.
  */
 function pendingWhere(s: SsfStream) {
   const cutoff = new Date(Date.now() - config().TIM_SSF_EVENT_RETENTION_HOURS * 3_600_000);
   return Prisma.sql`(e.xid, e.seq) > (${s.cursorXid}, ${s.cursorSeq}) AND e.xid < ${HORIZON}
-    AND e.event = ANY(${eventNamesOf(s.eventsRequested)}::text[]) AND e.revoked_at > ${cutoff}
+    AND (e.stream_id = ${s.streamId}::uuid OR (e.stream_id IS NULL AND e.event = ANY(${eventNamesOf(s.eventsRequested)}::text[])))
+    AND e.revoked_at > ${cutoff}
     AND NOT EXISTS (SELECT 1 FROM tim.ssf_acks a WHERE a.stream_id = ${s.streamId}::uuid AND a.seq = e.seq)`;
 }
 
@@ -82,7 +84,7 @@ export async function pollStream(caller: ApiCaller, streamId: string, req: PollR
     await acknowledge(tx, s, acked);
     if (s.status !== "enabled" || max === 0) return { stream: s, owed: [] as OutboxEvent[] };
     const rows = await tx.$queryRaw<OutboxEvent[]>`
-      SELECT e.seq, e.xid, e.event, e.jwt_uuid::text AS jwt_uuid, e.session_id, e.reason, e.revoked_at
+      SELECT e.seq, e.xid, e.event, e.jwt_uuid::text AS jwt_uuid, e.session_id, e.reason, e.revoked_at, e.stream_id::text AS stream_id, e.state
         FROM tim.ssf_events e WHERE ${pendingWhere(s)} ORDER BY e.xid, e.seq LIMIT ${max + 1}`;
     return { stream: s, owed: rows };
   });

@@ -8,6 +8,7 @@ export const ssfConfigurationResponse = z.object({
   delivery_methods_supported: z.array(z.string()),
   configuration_endpoint: z.string(),
   status_endpoint: z.string(),
+  verification_endpoint: z.string(),
   authorization_schemes: z.array(z.object({ spec_urn: z.string() })),
   default_subjects: z.string(),
 });

@@ -112,6 +112,8 @@ test("answers to a representative set of requests, for every route, validate aga
   await send("/ssf/streams", { method: "PATCH", auth: basic, json: { stream_id: streamId, description: "patched" } });
   await send("/ssf/streams/status", { auth: basic, json: { stream_id: streamId, status: "enabled" } });
   await send(`/ssf/streams/status?stream_id=${streamId}`, { auth: basic });
+  await send("/ssf/verify", { auth: basic, json: { stream_id: streamId, state: "openapi" } });
+  await send("/ssf/verify", { auth: basic, json: { state: "no stream" } });
   await send(`/ssf/poll/${streamId}`, { auth: basic, json: { maxEvents: 10, returnImmediately: true } });
   await send("/ssf/poll/00000000-0000-4000-8000-000000000000", { auth: basic, json: {} });
   await send(`/ssf/streams?stream_id=${streamId}`, { method: "DELETE", auth: basic });

@@ -265,6 +265,7 @@ const ROUTES: FuzzRoute[] = [
   { method: "GET", pattern: "/ssf/streams", auth: "client", query: queryOf({ stream_id: fc.oneof(fc.uuid(), weirdString) }) },
   // A fuzzed stream id names no stream of this client (404): the flows with real streams are test/ssf's.
   { method: "POST", pattern: "/ssf/streams/status", auth: "client", reaches2xx: false, body: jsonBody({ stream_id: field(fc.uuid()), status: text("enabled", "paused", "disabled"), reason: field(text("fuzz")) }) },
+  { method: "POST", pattern: "/ssf/verify", auth: "client", reaches2xx: false, body: jsonBody({ stream_id: field(fc.uuid()), state: field(text("fuzz")) }) },
   { method: "POST", pattern: "/ssf/poll/[streamId]", auth: "client", reaches2xx: false, segment: fc.oneof(fc.uuid(), queryString), body: jsonBody({ maxEvents: field(weirdNumber), returnImmediately: field(fc.boolean()), ack: field(fc.array(text("x"))), setErrs: field(fc.dictionary(fc.string(), fc.record({ err: text("invalid_key") }))) }) },
   { method: "GET", pattern: "/admin/tokens/export", auth: "none", reaches2xx: false, query: queryOf({ format: text("csv"), ...reportFilters }) },
   { method: "GET", pattern: "/admin/exports/[runId]", auth: "none", reaches2xx: false, segment: fc.oneof(fc.uuid(), queryString) },

@@ -4,7 +4,7 @@ import { revokeByQuery } from "@/lib/admin/revoke-by-query";
 import { config } from "@/lib/config/env";
 import { db } from "@/lib/db/client";
 import { parseTokenQuery } from "@/lib/reporting/filters";
-import { SSF_EVENTS } from "@/lib/ssf/events";
+import { SSF_EVENTS, VERIFICATION_EVENT } from "@/lib/ssf/events";
 import { beginRetention, continueRetention, endRetention } from "@/lib/retention/run";
 import { startTestServer, type TestServer } from "@/test/support/http";
 import { seedTokens, unique } from "@/test/reporting/seed";
@@ -42,7 +42,7 @@ async function issue(n: number): Promise<string[]> {
   return res.body.tokens.map((t: { token: string }) => t.token);
 }
 
-/** Verifies every SET of an answer with TIM's JWKS; returns their payloads by the revoked token's jti (other tests' events too, on a shared database). */
+/** Verifies every SET of an answer with TIM's JWKS; returns their payloads by subject: the token's jti, the session, the stream (other tests' events too, on a shared database). */
 async function verified(sets: Record<string, string>, aud: string) {
   const byJti = new Map<string, Record<string, any>>();
   for (const [jti, set] of Object.entries(sets)) {
@@ -50,7 +50,7 @@ async function verified(sets: Record<string, string>, aud: string) {
     const { payload } = await jwtVerify(set, jwks, { issuer: config().TIM_ISSUER, audience: aud, typ: "secevent+jwt" });
     expect(payload.jti).toBe(jti);
     const p = payload as Record<string, any>;
-    byJti.set(p.sub_id.jti ?? p.sub_id.session?.id, p);
+    byJti.set(p.sub_id.jti ?? p.sub_id.session?.id ?? p.sub_id.id, p);
   }
   return byJti;
 }
@@ -65,6 +65,7 @@ describe("Shared Signals transmitter, poll delivery", () => {
       delivery_methods_supported: ["urn:ietf:rfc:8936"],
       configuration_endpoint: url("/ssf/streams"),
       status_endpoint: url("/ssf/streams/status"),
+      verification_endpoint: url("/ssf/verify"),
     });
   });
 
@@ -168,6 +169,22 @@ describe("Shared Signals transmitter, poll delivery", () => {
     });
     expect(JSON.stringify(events.get(sid))).not.toContain(tara.sub);
     expect(events.get(claimsOf(token).jti)).toMatchObject({ events: { [SSF_EVENTS["token-revoked"]]: { reason: "extended" } } });
+  });
+
+  test("verification (SSF §8.1.4): the event comes with the receiver's state, to its own stream only, whatever it requested", async () => {
+    const stream = await createStream(receiver, { events_requested: [SSF_EVENTS["session-revoked"]] });
+    const other = await createStream();
+    const res = await call(url("/ssf/verify"), { json: { stream_id: stream.stream_id, state: "hello-42" }, auth: receiver.basic });
+    expect(res.status, res.text).toBe(204);
+    const events = await verified((await poll(stream.stream_id, { maxEvents: 1000 })).body.sets, stream.aud);
+    expect(events.get(stream.stream_id)).toMatchObject({
+      sub_id: { format: "opaque", id: stream.stream_id },
+      events: { [VERIFICATION_EVENT]: { state: "hello-42" } },
+    });
+    const elsewhere = await verified((await poll(other.stream_id, { maxEvents: 1000 })).body.sets, other.aud);
+    expect([...elsewhere.values()].some((p) => VERIFICATION_EVENT in p.events)).toBe(false);
+    const intruder = await newClient({ scopes: ["ssf:receive"] });
+    expect((await call(url("/ssf/verify"), { json: { stream_id: stream.stream_id }, auth: intruder.basic })).status).toBe(404);
   });
 
   test("events_requested limits what is delivered; a paused stream holds events, enabled again it delivers them", async () => {
