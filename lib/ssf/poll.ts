@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { ApiCaller } from "@/lib/clients/scopes";
 import { config } from "@/lib/config/env";
-import { db, type Db } from "@/lib/db/client";
+import { db } from "@/lib/db/client";
 import { Prisma, type SsfStream } from "@/lib/generated/prisma/client";
 import { eventNamesOf, type OutboxEvent } from "@/lib/ssf/events";
 import { HORIZON } from "@/lib/ssf/horizon";
@@ -74,7 +74,7 @@ async function lockStream(tx: Tx, streamId: string, caller: ApiCaller): Promise<
  * Long polling is not offered yet: every poll returns immediately.
  */
 export async function pollStream(caller: ApiCaller, streamId: string, req: PollRequest): Promise<PollAnswer> {
-  const prisma: Db = await db();
+  const prisma = await db();
   const acked = [...(req.ack ?? []), ...Object.keys(req.setErrs ?? {})]
     .map((jti) => seqOfJti(streamId, jti))
     .filter((seq): seq is bigint => seq !== undefined);
