@@ -18,6 +18,7 @@ export type RouteEntry = {
 
 export const apiRoutes: RouteEntry[] = [
   { pattern: "/.well-known/oauth-authorization-server", auth: { GET: "public" }, load: () => import("@/app/.well-known/oauth-authorization-server/route") },
+  { pattern: "/.well-known/ssf-configuration", auth: { GET: "public" }, load: () => import("@/app/.well-known/ssf-configuration/route") },
   { pattern: "/admin/audit/export", auth: { GET: "admin" }, load: () => import("@/app/admin/audit/export/route") },
   { pattern: "/admin/exports/[runId]", auth: { GET: "admin" }, load: () => import("@/app/admin/exports/[runId]/route") },
   { pattern: "/admin/files/[fileId]", auth: { GET: "admin" }, load: () => import("@/app/admin/files/[fileId]/route") },
@@ -57,6 +58,10 @@ export const apiRoutes: RouteEntry[] = [
   { pattern: "/openapi.json", auth: { GET: "public" }, load: () => import("@/app/openapi.json/route") },
   { pattern: "/openapi.yaml", auth: { GET: "public" }, load: () => import("@/app/openapi.yaml/route") },
   { pattern: "/revoke", auth: { POST: "tokens:revoke" }, load: () => import("@/app/revoke/route") },
+  { pattern: "/ssf/poll/[streamId]", auth: { POST: "ssf:receive" }, load: () => import("@/app/ssf/poll/[streamId]/route") },
+  { pattern: "/ssf/streams", auth: { POST: "ssf:receive", GET: "ssf:receive", PATCH: "ssf:receive", DELETE: "ssf:receive" }, load: () => import("@/app/ssf/streams/route") },
+  { pattern: "/ssf/streams/status", auth: { GET: "ssf:receive", POST: "ssf:receive" }, load: () => import("@/app/ssf/streams/status/route") },
+  { pattern: "/ssf/verify", auth: { POST: "ssf:receive" }, load: () => import("@/app/ssf/verify/route") },
 ];
 
 /** Route modules Next serves itself. */

@@ -15,6 +15,7 @@ export const SCOPE_DESCRIPTIONS = {
   "sessions:read": "look up TARA sessions by session_id, with the person's personal code, names and date of birth",
   "sessions:revoke": "end a TARA session by session_id (POST /auth/logout?session_id=…, as TIM 2.0 clients do)",
   "reports:read": "the reporting API",
+  "ssf:receive": "receive revocation events as a Shared Signals receiver (its own streams, poll delivery)",
 } as const;
 export const SCOPES = Object.keys(SCOPE_DESCRIPTIONS) as (keyof typeof SCOPE_DESCRIPTIONS)[];
 export type Scope = keyof typeof SCOPE_DESCRIPTIONS;

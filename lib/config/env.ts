@@ -118,6 +118,8 @@ const schema = z.object({
   TIM_METADATA_WRITE_MODE: z.preprocess(emptyAsUndefined, z.enum(["sync", "async"]).default("sync")),
   /** Background export files (TIM_DATA_DIR/exports) are deleted by the retention job this many days after they were written. */
   TIM_EXPORT_DAYS: z.coerce.number().int().min(1).default(7),
+  /** Shared Signals (lib/ssf): a revocation's event waits this long for receivers to poll and acknowledge it. */
+  TIM_SSF_EVENT_RETENTION_HOURS: z.coerce.number().int().min(1).max(90 * 24).default(7 * 24),
   // Console and reporting (lib/reporting, lib/metrics, lib/admin)
   /** Bearer token for GET /api/metrics (Prometheus); unset: the endpoint answers 404. */
   TIM_METRICS_TOKEN: z.preprocess(emptyAsUndefined, z.string().min(16).optional()),

@@ -9,6 +9,7 @@ import { getRetentionSettings } from "@/lib/retention/settings";
 import { KINDS, TOKEN_KINDS, type TokenKind } from "@/lib/tokens/kinds";
 import { purgeExpiredOauthStatesBatch, STATE_CLEANUP_BATCH_SIZE } from "@/lib/tara/state-cleanup";
 import { PROTOCOL_LOG_BATCH_SIZE, purgeProtocolLogBatch } from "@/lib/tara/protocol-log";
+import { purgeSsfEventsBatch, SSF_PURGE_BATCH_SIZE } from "@/lib/ssf/purge-events";
 import { config } from "@/lib/config/env";
 import { defineJob } from "@/lib/jobs/define";
 import { events } from "@/lib/jobs/events";
@@ -74,6 +75,13 @@ const PHASES: Phase[] = [
     batch: async (s) => {
       const n = await purgeProtocolLogBatch(s.runId, new Date(s.cutoffs.protocol));
       return { cursor: null, finished: n < PROTOCOL_LOG_BATCH_SIZE };
+    },
+  },
+  {
+    table: "tim.ssf_events",
+    batch: async (s) => {
+      const n = await purgeSsfEventsBatch(s.runId);
+      return { cursor: null, finished: n < SSF_PURGE_BATCH_SIZE };
     },
   },
   {

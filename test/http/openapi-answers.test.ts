@@ -100,6 +100,23 @@ test("answers to a representative set of requests, for every route, validate aga
   // keys, discovery, health, documentation
   await send("/jwt/keys/public");
   await send("/.well-known/oauth-authorization-server");
+  // Shared Signals (test/ssf)
+  await send("/.well-known/ssf-configuration");
+  const stream = await send("/ssf/streams", { auth: basic, json: { description: "openapi" } });
+  expect(stream.status).toBe(201);
+  const streamId = stream.body.stream_id as string;
+  await send("/ssf/streams", { auth: basic, json: { delivery: { method: "urn:ietf:rfc:8935", endpoint_url: "https://rs.example/ssf" } } });
+  await send("/ssf/streams", { auth: basic });
+  await send(`/ssf/streams?stream_id=${streamId}`, { auth: basic });
+  await send("/ssf/streams?stream_id=nope", { auth: basic });
+  await send("/ssf/streams", { method: "PATCH", auth: basic, json: { stream_id: streamId, description: "patched" } });
+  await send("/ssf/streams/status", { auth: basic, json: { stream_id: streamId, status: "enabled" } });
+  await send(`/ssf/streams/status?stream_id=${streamId}`, { auth: basic });
+  await send("/ssf/verify", { auth: basic, json: { stream_id: streamId, state: "openapi" } });
+  await send("/ssf/verify", { auth: basic, json: { state: "no stream" } });
+  await send(`/ssf/poll/${streamId}`, { auth: basic, json: { maxEvents: 10, returnImmediately: true } });
+  await send("/ssf/poll/00000000-0000-4000-8000-000000000000", { auth: basic, json: {} });
+  await send(`/ssf/streams?stream_id=${streamId}`, { method: "DELETE", auth: basic });
   await send("/api/health");
   await send("/health");
   await send("/auth/health");

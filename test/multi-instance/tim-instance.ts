@@ -3,7 +3,7 @@
  * `npm start` (migrations, runtime with the job runner and the denylist
  * listener, the framework-independent API routes) without the Next pages,
  * so three instances start in seconds without a production build.
- * Prints "ready <port>" once it listens on an ephemeral port of 127.0.0.1;
+ * Prints "ready <port>" once it listens on 127.0.0.1 (TIM_TEST_PORT, else an ephemeral port);
  * a line "rotate" on stdin makes it "Rotate now" (answered "rotated <json>").
  */
 import { createServer } from "node:http";
@@ -25,7 +25,7 @@ try {
       })
       .catch(() => res.writeHead(500).end());
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => server.listen(Number(process.env.TIM_TEST_PORT ?? 0), "127.0.0.1", resolve));
   process.stdout.write(`ready ${(server.address() as AddressInfo).port}\n`);
   // Console actions the test asks this instance for, one per stdin line (the console's server actions need the Next pages).
   createInterface({ input: process.stdin }).on("line", (line) => {

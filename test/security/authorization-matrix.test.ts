@@ -27,6 +27,8 @@ type Endpoint = {
   notYours?: number;
   /** A successful call writes token rows. */
   writes?: boolean;
+  /** The answer once authorized, when not 200: a Shared Signals stream the caller does not own is 404. */
+  allowed?: number;
 };
 
 const ENDPOINTS: Endpoint[] = [
@@ -56,6 +58,11 @@ const ENDPOINTS: Endpoint[] = [
   { path: "/auth/session/validate", scope: "sessions:read", request: (s) => ({ method: "GET", path: `/auth/session/validate?session_id=${s.sessionId}` }) },
   // TIM 2.0's logout by session id (the session's own token needs no client: test/tara/session-access.test.ts).
   { path: "/auth/logout", scope: "sessions:revoke", writes: true, request: (s) => ({ path: `/auth/logout?session_id=${s.sessionId}&reason=matrix` }) },
+  // Shared Signals receivers: their own streams only (test/ssf/poll.test.ts).
+  { path: "/ssf/streams", scope: "ssf:receive", request: () => ({ method: "GET", path: "/ssf/streams" }) },
+  { path: "/ssf/streams/status", scope: "ssf:receive", allowed: 404, request: (s) => ({ method: "GET", path: `/ssf/streams/status?stream_id=${s.jti}` }) },
+  { path: "/ssf/poll/[streamId]", scope: "ssf:receive", allowed: 404, request: (s) => ({ path: `/ssf/poll/${s.jti}`, json: {} }) },
+  { path: "/ssf/verify", scope: "ssf:receive", allowed: 404, request: (s) => ({ path: "/ssf/verify", json: { stream_id: s.jti } }) },
 ];
 
 /** Routes open to anyone or authenticated otherwise than by an API client (list/me: the bearer's own token; TARA: the person). */
@@ -82,6 +89,8 @@ const NOT_FOR_API_CLIENTS = [
   "/jwt/tara/extend",
   // RFC 8414 metadata (test/oauth/standard-clients.test.ts).
   "/.well-known/oauth-authorization-server",
+  // SSF 1.0 transmitter metadata (test/ssf/poll.test.ts).
+  "/.well-known/ssf-configuration",
   // The OpenAPI document and the interactive docs (test/http/openapi.test.ts).
   "/openapi.json",
   "/openapi.yaml",
@@ -126,7 +135,7 @@ async function tokenRows(): Promise<number[]> {
 function expectedStatus(endpoint: Endpoint, scopes: Scope[], own: boolean): number {
   if (!scopes.includes(endpoint.scope)) return 403;
   if (endpoint.notYours && !own && !scopes.includes("tokens:revoke:any")) return endpoint.notYours;
-  return 200;
+  return endpoint.allowed ?? 200;
 }
 
 async function send(req: Request, auth?: string) {
@@ -159,7 +168,7 @@ describe.each(ENDPOINTS)("$path", (endpoint) => {
       const before = await tokenRows();
       const res = await send(endpoint.request(subject), caller.basic);
       expect({ status: res.status, body: res.status === expected ? "" : res.text }).toEqual({ status: expected, body: "" });
-      if (expected !== 200) {
+      if (expected !== (endpoint.allowed ?? 200)) {
         expect(res.status === 403 ? ["insufficient_scope", "token_not_owned"] : ["unauthorized_client"]).toContain(res.body.error);
         expect(await tokenRows()).toEqual(before);
       } else if (endpoint.writes) {

@@ -253,6 +253,20 @@ const ROUTES: FuzzRoute[] = [
   { method: "GET", pattern: "/api/reports/tokens", auth: "client", query: queryOf(reportFilters) },
   { method: "GET", pattern: "/api/reports/tokens/export", auth: "client", query: queryOf({ format: text("csv", "jsonl", "xml"), ...reportFilters }) },
   { method: "GET", pattern: "/api/reports/stats", auth: "client", query: queryOf({}) },
+  {
+    method: "POST",
+    pattern: "/ssf/streams",
+    auth: "client",
+    body: jsonBody(
+      { delivery: field(fc.record({ method: text("urn:ietf:rfc:8936", "urn:ietf:rfc:8935"), endpoint_url: field(text("https://rs.example/ssf")) })), events_requested: field(fc.array(text("urn:buerostack:tim:secevent:token-revoked"))), description: field(text("fuzz")) },
+      fc.constant({ delivery: { method: "urn:ietf:rfc:8936" } }),
+    ),
+  },
+  { method: "GET", pattern: "/ssf/streams", auth: "client", query: queryOf({ stream_id: fc.oneof(fc.uuid(), weirdString) }) },
+  // A fuzzed stream id names no stream of this client (404): the flows with real streams are test/ssf's.
+  { method: "POST", pattern: "/ssf/streams/status", auth: "client", reaches2xx: false, body: jsonBody({ stream_id: field(fc.uuid()), status: text("enabled", "paused", "disabled"), reason: field(text("fuzz")) }) },
+  { method: "POST", pattern: "/ssf/verify", auth: "client", reaches2xx: false, body: jsonBody({ stream_id: field(fc.uuid()), state: field(text("fuzz")) }) },
+  { method: "POST", pattern: "/ssf/poll/[streamId]", auth: "client", reaches2xx: false, segment: fc.oneof(fc.uuid(), queryString), body: jsonBody({ maxEvents: field(weirdNumber), returnImmediately: field(fc.boolean()), ack: field(fc.array(text("x"))), setErrs: field(fc.dictionary(fc.string(), fc.record({ err: text("invalid_key") }))) }) },
   { method: "GET", pattern: "/admin/tokens/export", auth: "none", reaches2xx: false, query: queryOf({ format: text("csv"), ...reportFilters }) },
   { method: "GET", pattern: "/admin/exports/[runId]", auth: "none", reaches2xx: false, segment: fc.oneof(fc.uuid(), queryString) },
   { method: "GET", pattern: "/admin/files/[fileId]", auth: "none", reaches2xx: false, segment: fc.oneof(fc.uuid(), queryString) },
@@ -272,6 +286,7 @@ const NOT_FUZZED: Record<string, string> = {
   "/api/metrics": "reads only its bearer token (test/http covers it)",
   "/api/inngest": "Inngest's signed protocol, not TIM's API (test/jobs/inngest-endpoint.test.ts)",
   "/.well-known/oauth-authorization-server": "reads no input",
+  "/.well-known/ssf-configuration": "reads no input",
   "/openapi.json": "reads no input",
   "/openapi.yaml": "reads no input",
   "/docs": "reads no input",

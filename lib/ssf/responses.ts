@@ -1,0 +1,29 @@
+import { z } from "zod";
+
+/** The answers of the Shared Signals endpoints, for the OpenAPI document. */
+export const ssfConfigurationResponse = z.object({
+  spec_version: z.string(),
+  issuer: z.string(),
+  jwks_uri: z.string(),
+  delivery_methods_supported: z.array(z.string()),
+  configuration_endpoint: z.string(),
+  status_endpoint: z.string(),
+  verification_endpoint: z.string(),
+  authorization_schemes: z.array(z.object({ spec_urn: z.string() })),
+  default_subjects: z.string(),
+});
+
+export const streamConfigurationResponse = z.object({
+  stream_id: z.string(),
+  iss: z.string(),
+  aud: z.string(),
+  events_supported: z.array(z.string()),
+  events_requested: z.array(z.string()),
+  events_delivered: z.array(z.string()),
+  delivery: z.object({ method: z.string(), endpoint_url: z.string() }),
+  description: z.string().nullable(),
+});
+
+export const streamStatusResponse = z.object({ stream_id: z.string(), status: z.string(), reason: z.string().optional() });
+
+export const pollResponse = z.object({ sets: z.record(z.string(), z.string()), moreAvailable: z.boolean() });

@@ -1,0 +1,24 @@
+import type { z } from "zod";
+import type { ApiCaller } from "@/lib/clients/scopes";
+import { db } from "@/lib/db/client";
+import type { SsfStream } from "@/lib/generated/prisma/client";
+import { readStream } from "@/lib/ssf/read-streams";
+import { deliveryMethodOf, type updateStreamBody } from "@/lib/ssf/stream";
+
+/**
+ * SSF 1.0 §8.1.1.3 (PATCH): changes the receiver-supplied fields it names. Events already
+ * waiting stay; an event type no longer requested is not delivered from now on.
+ */
+export async function updateStream(caller: ApiCaller, input: z.infer<typeof updateStreamBody>): Promise<SsfStream> {
+  await readStream(caller, input.stream_id);
+  const prisma = await db();
+  return prisma.ssfStream.update({
+    where: { streamId: input.stream_id },
+    data: {
+      ...(input.delivery ? { deliveryMethod: deliveryMethodOf(input.delivery) } : {}),
+      ...(input.events_requested ? { eventsRequested: input.events_requested } : {}),
+      ...(input.description !== undefined ? { description: input.description } : {}),
+      updatedAt: new Date(),
+    },
+  });
+}
