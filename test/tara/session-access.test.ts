@@ -94,6 +94,22 @@ describe("session endpoints", () => {
     expect((await call(url("/auth/logout?session_id=nope"), { method: "POST", auth: ender.basic })).status).toBe(400);
     expect((await call(url("/auth/logout"), { method: "POST", auth: ender.basic })).status).toBe(400);
   });
+
+  test("/auth/logout takes session_id and reason from a form or JSON body too, as Spring's request parameters come", async () => {
+    const ender = await newClient({ scopes: ["sessions:revoke"] });
+    const prisma = await db();
+    const byForm = await taraTokenFixture({ allowlist: "live" });
+    const form = await call(url("/auth/logout"), { auth: ender.basic, form: { session_id: byForm.payload.sid, reason: "form logout" } });
+    expect(form.status).toBe(200);
+    expect(form.body).toMatchObject({ revoked: 1, session_id: byForm.payload.sid });
+    expect(await prisma.taraDenylist.findUnique({ where: { jwtUuid: byForm.jti } })).toMatchObject({ reason: "form logout" });
+    const byJson = await taraTokenFixture({ allowlist: "live" });
+    // the query string's reason wins over the body's
+    const json = await call(url(`/auth/logout?reason=${encodeURIComponent("query reason")}`), { auth: ender.basic, json: { session_id: byJson.payload.sid, reason: "body reason" } });
+    expect(json.body).toMatchObject({ revoked: 1, session_id: byJson.payload.sid });
+    expect(await prisma.taraDenylist.findUnique({ where: { jwtUuid: byJson.jti } })).toMatchObject({ reason: "query reason" });
+    expect((await call(url("/auth/logout"), { auth: ender.basic, form: { session_id: "nope" } })).status).toBe(400);
+  });
 });
 
 describe("TARA sessions end TIM_TARA_SESSION_MAX_HOURS after auth_time", () => {

@@ -6,12 +6,15 @@ import { logoutResponse } from "@/lib/tara/responses";
 
 export const dynamic = "force-dynamic";
 
+const definedOnly = <T extends object>(o: T) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+
 /**
  * Ends a TARA session and clears the cookie: the session of the TIM TARA JWT presented (cookie or bearer), or,
- * as TIM 2.0's clients call it, `?session_id=…&reason=…` by an API client with sessions:revoke (see lib/tara/logout.ts).
+ * as TIM 2.0's clients call it, `session_id` and `reason` by an API client with sessions:revoke (see lib/tara/logout.ts):
+ * in the query string or, as Spring's request parameters also come, a form or JSON body (the query's win).
  */
-export const POST = route({ auth: "token", errors: ["not_your_session", "session_not_found", "invalid_client", "insufficient_scope"], responses: { 200: logoutResponse }, query: logoutQuerySchema }, async ({ req, query }) => {
-  const result = await logoutTara(req, query);
+export const POST = route({ auth: "token", errors: ["not_your_session", "session_not_found", "invalid_client", "insufficient_scope"], responses: { 200: logoutResponse }, query: logoutQuerySchema, body: { schema: logoutQuerySchema, allowForm: true, emptyAs: {} } }, async ({ req, query, body }) => {
+  const result = await logoutTara(req, { ...body, ...definedOnly(query) });
   return json(
     {
       status: "logged_out",
