@@ -3,7 +3,7 @@ import { batcher } from "@/lib/db/batcher";
 import { TimError, isDataRefusal, refusedInput } from "@/lib/http/errors";
 import { prepared, runPrepared } from "@/lib/db/prepared";
 import { InvalidTokenError, verifyJwt } from "@/lib/jwt/verify";
-import { notePending, noteRevoked } from "@/lib/tokens/denylist";
+import { notePending, noteRevoked } from "@/lib/tokens/denylist-set";
 import { KINDS, byKind, isUuid, kindOf, type DbTx, type TokenKind } from "@/lib/tokens/kinds";
 import { storableString } from "@/lib/db/storable";
 import { countTokens } from "@/lib/metrics/registry";

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { resetConfig } from "@/lib/config/env";
 import { db } from "@/lib/db/client";
-import { LISTENER_NAME, denylistIsLive, ensureListening, stopListening } from "@/lib/tokens/denylist";
+import { LISTENER_NAME, denylistIsLive, ensureListening, stopListening } from "@/lib/tokens/denylist-set";
 import { waitFor } from "@/test/jobs/support";
 import { startTestServer, type TestServer } from "@/test/support/http";
 import { call, claimsOf, newClient, unique, type TestClient } from "@/test/tokens/helpers";

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { db } from "@/lib/db/client";
-import { LISTENER_NAME, denylistIsLive, ensureListening } from "@/lib/tokens/denylist";
+import { LISTENER_NAME, denylistIsLive, ensureListening } from "@/lib/tokens/denylist-set";
 import { waitFor } from "@/test/jobs/support";
 import { startTestServer, type TestServer } from "@/test/support/http";
 import { call, claimsOf, newClient, unique, type TestClient } from "@/test/tokens/helpers";
