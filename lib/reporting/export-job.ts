@@ -1,21 +1,18 @@
 import { z } from "zod";
-import type { AuditActor } from "@/lib/audit/actors";
 import { ACTOR_TYPES } from "@/lib/audit/event";
-import { recordAudit } from "@/lib/audit/record";
 import { config } from "@/lib/config/env";
 import { db } from "@/lib/db/client";
 import { completeStoredFile } from "@/lib/files/complete";
-import { findStoredFile, storedFileResponse } from "@/lib/files/read";
+import { findStoredFile } from "@/lib/files/read";
 import type { StoredFile } from "@/lib/files/stored-file";
 import { appendStoredFile, createStoredFile, lockStoredFile } from "@/lib/files/write";
 import { TimError } from "@/lib/http/errors";
 import { addBulkProgress, defineBulkJob, type BulkJobHandler } from "@/lib/jobs/bulk";
 import { events } from "@/lib/jobs/events";
-import { getJobRun, listJobRuns, type JobRunView } from "@/lib/jobs/runs";
+import { getJobRun } from "@/lib/jobs/runs";
 import { countTokens } from "@/lib/reporting/count";
 import { EXPORT_CONTENT_TYPES, EXPORT_FORMATS, exportBatch, type ExportFormat } from "@/lib/reporting/export";
 import { tokenFilterSchema, type TokenFilters } from "@/lib/reporting/filters";
-import { isUuid } from "@/lib/tokens/kinds";
 
 /**
  * Background export (seed 001): the same rows and encoding as the streamed
@@ -44,7 +41,7 @@ type ExportWatermark = z.infer<typeof watermarkSchema>;
 const START: ExportWatermark = { after: null, done: false };
 
 /** What a finished run records as its result. */
-const exportFileSchema = z.object({
+export const exportFileSchema = z.object({
   file: z.string(),
   format: z.enum(EXPORT_FORMATS),
   rows: z.number().int().nonnegative(),
@@ -58,7 +55,7 @@ export const exportFileName = (runId: string, format: ExportFormat) => `tim-toke
 
 const expiry = () => new Date(Date.now() + config().TIM_EXPORT_DAYS * 86_400_000);
 
-function jobParams(params: unknown): { p: ExportJobParams; filters: TokenFilters } {
+export function jobParams(params: unknown): { p: ExportJobParams; filters: TokenFilters } {
   const p = exportJobParamsSchema.parse(params);
   return { p, filters: tokenFilterSchema.parse(p.query) };
 }
@@ -125,45 +122,3 @@ export const largeExportJob = defineBulkJob(
   { kind: "export", handler: exportJobHandler },
   { id: "large-export", name: "Large export", event: events.exportRequested },
 );
-
-/** The latest background exports, newest first (the console's progress table). */
-export function listExportJobs(limit = 10): Promise<JobRunView[]> {
-  return listJobRuns({ job: "export", limit });
-}
-
-/** The finished file of an export run, if the run succeeded and the file is still kept. */
-export function exportFileOf(run: JobRunView): ExportFile | undefined {
-  if (run.job !== "export" || run.status !== "succeeded") return undefined;
-  const parsed = exportFileSchema.safeParse(run.result);
-  return parsed.success ? parsed.data : undefined;
-}
-
-/**
- * The download of a finished background export, recorded in the audit trail
- * (who, which run, its filters) before the first byte leaves.
- */
-export async function exportDownloadResponse(
-  runId: string,
-  actor: AuditActor,
-  requestId?: string | null,
-): Promise<Response> {
-  const run = isUuid(runId) ? await getJobRun(runId) : undefined;
-  if (!run || run.job !== "export") throw new TimError("not_found", "No such export.");
-  const file = exportFileOf(run);
-  if (!file) throw new TimError("export_not_ready", `This export is ${run.status}; only a finished export can be downloaded.`);
-  const stored = await findStoredFile(run.id, file.file);
-  if (!stored?.completedAt) {
-    throw new TimError("export_gone", `The file was deleted after ${config().TIM_EXPORT_DAYS} days; start a new export.`);
-  }
-  const { p } = jobParams(run.params);
-  await (await db()).$transaction((tx) =>
-    recordAudit(tx, {
-      actor,
-      action: "tokens.export.download",
-      target: { query: p.query, format: file.format, run_id: run.id, sha256: file.sha256 },
-      counts: { rows: file.rows, bytes: stored.size },
-      requestId,
-    }),
-  );
-  return storedFileResponse(stored);
-}

@@ -3,7 +3,7 @@ import { Empty, Field, JobRunCells, formatBytes, inputClass, secondaryButtonClas
 import { ArchivePurgeFiles } from "@/app/admin/exports/archive-files";
 import { requestExportAction } from "@/app/admin/exports/actions";
 import { AutoRefresh } from "@/app/admin/exports/auto-refresh";
-import { exportFileOf, listExportJobs } from "@/lib/reporting/export-job";
+import { exportFileOf, listExportJobs } from "@/lib/reporting/export-download";
 
 /**
  * "Export in background" for the search's filters, and the latest background

@@ -1,5 +1,5 @@
 import { route } from "@/lib/http/route";
-import { exportDownloadResponse } from "@/lib/reporting/export-job";
+import { exportDownloadResponse } from "@/lib/reporting/export-download";
 
 export const dynamic = "force-dynamic";
 
