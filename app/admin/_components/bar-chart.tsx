@@ -10,7 +10,8 @@ export function IssuedChart({ data }: { data: DayCount[] }) {
   const max = Math.max(1, ...data.map((d) => d.custom + d.tara));
   const x = scaleBand<string>().domain(data.map((d) => d.day)).range([margin.left, width - margin.right]).padding(0.2);
   const y = scaleLinear().domain([0, max]).nice().range([height - margin.bottom, margin.top]);
-  const ticks = y.ticks(4);
+  // Counts: integer ticks only (a day with one token must not get an axis of 0.2 steps).
+  const ticks = y.ticks(Math.min(4, max)).filter(Number.isInteger);
   return (
     <figure>
       <svg viewBox={`0 0 ${width} ${height}`} role="img" aria-labelledby="issued-chart-title" className="h-auto w-full" data-testid="issued-chart">
