@@ -17,3 +17,12 @@ test("the dashboard chart's axis counts in whole tokens, however few were issued
   expect(yTicks(days([0, 0]))).toEqual(["0", "1"]);
   expect(yTicks(days([250, 3])).every((t) => Number.isInteger(Number(t)))).toBe(true);
 });
+
+test("each day of the chart, and of its table, links to the console's search for that day's tokens", () => {
+  const svg = renderToStaticMarkup(createElement(IssuedChart, { data: days([3, 0]) }));
+  for (const day of ["2026-11-01", "2026-11-02"]) {
+    const href = `/admin/tokens?issued_from=${day}&amp;issued_to=${day}`;
+    expect(svg.split(href).length - 1, day).toBe(2);
+  }
+  expect(svg).toContain('aria-label="2026-11-01: 3 custom, 0 TARA — show these tokens"');
+});

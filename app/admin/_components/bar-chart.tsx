@@ -2,6 +2,9 @@ import { scaleBand, scaleLinear } from "d3-scale";
 
 export type DayCount = { day: string; custom: number; tara: number };
 
+/** The console's token search for the tokens issued on `day` (UTC; the search takes a date's end as its last instant). */
+export const tokensOfDay = (day: string) => `/admin/tokens?${new URLSearchParams({ issued_from: day, issued_to: day })}`;
+
 /** Tokens issued per day as a stacked SVG bar chart (server-rendered), with the numbers in a table for screen readers. */
 export function IssuedChart({ data }: { data: DayCount[] }) {
   const width = 720;
@@ -25,7 +28,7 @@ export function IssuedChart({ data }: { data: DayCount[] }) {
           </g>
         ))}
         {data.map((d, i) => (
-          <g key={d.day}>
+          <a key={d.day} href={tokensOfDay(d.day)} aria-label={`${d.day}: ${d.custom} custom, ${d.tara} TARA — show these tokens`}>
             <rect x={x(d.day)} width={x.bandwidth()} y={y(d.custom)} height={y(0) - y(d.custom)} className="fill-sky-600">
               <title>{`${d.day}: ${d.custom} custom`}</title>
             </rect>
@@ -37,7 +40,9 @@ export function IssuedChart({ data }: { data: DayCount[] }) {
                 {d.day.slice(5)}
               </text>
             ) : null}
-          </g>
+            {/* the whole day's column answers a click, also where its bars are short */}
+            <rect x={x(d.day)} width={x.bandwidth()} y={margin.top} height={height - margin.bottom - margin.top} className="fill-transparent hover:fill-slate-900/5" />
+          </a>
         ))}
       </svg>
       <figcaption className="mt-2 flex gap-4 text-xs text-slate-600">
@@ -50,7 +55,7 @@ export function IssuedChart({ data }: { data: DayCount[] }) {
           <thead><tr><th className="pr-4 text-left">Day (UTC)</th><th className="pr-4 text-right">Custom</th><th className="text-right">TARA</th></tr></thead>
           <tbody>
             {data.map((d) => (
-              <tr key={d.day}><td className="pr-4">{d.day}</td><td className="pr-4 text-right">{d.custom}</td><td className="text-right">{d.tara}</td></tr>
+              <tr key={d.day}><td className="pr-4"><a href={tokensOfDay(d.day)} className="underline">{d.day}</a></td><td className="pr-4 text-right">{d.custom}</td><td className="text-right">{d.tara}</td></tr>
             ))}
           </tbody>
         </table>
