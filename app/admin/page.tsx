@@ -4,14 +4,17 @@ import { IssuedChart } from "@/app/admin/_components/bar-chart";
 import { PageTitle, Section, When } from "@/app/admin/_components/ui";
 import { requireUser } from "@/lib/auth/current-user";
 import { HEALTH_CHECK_DESCRIPTIONS } from "@/lib/reporting/health";
-import { dashboardStats } from "@/lib/reporting/stats";
+import { STATS_WINDOWS, STATS_WINDOW_DAYS, type StatsWindow } from "@/lib/reporting/stats-rollup";
+import { dashboardStats, statsQuerySchema } from "@/lib/reporting/stats";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Console" };
 
-export default async function AdminPage() {
+export default async function AdminPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const user = await requireUser("/admin");
   if (user.role !== "admin") return null;
+  const asked = statsQuerySchema.safeParse({ days: (await searchParams).days });
+  const days = (asked.success ? asked.data.days : undefined) ?? STATS_WINDOW_DAYS;
   return (
     <>
       <PageTitle title="Dashboard">
@@ -19,8 +22,15 @@ export default async function AdminPage() {
           Signed in as administrator {user.name} ({user.subject}).
         </span>
       </PageTitle>
-      <Suspense fallback={<p role="status" className="text-slate-600">Computing the figures…</p>}>
-        <Figures />
+      <nav aria-label="Time range" className="mb-4 flex gap-2 text-sm">
+        {STATS_WINDOWS.map((d) => (
+          <a key={d} href={`/admin?days=${d}`} aria-current={d === days ? "page" : undefined} className={d === days ? "rounded bg-slate-800 px-3 py-1 text-white" : "rounded border border-slate-300 px-3 py-1 text-slate-700 hover:bg-slate-100"}>
+            {d} days
+          </a>
+        ))}
+      </nav>
+      <Suspense key={days} fallback={<p role="status" className="text-slate-600">Computing the figures…</p>}>
+        <Figures days={days} />
       </Suspense>
     </>
   );
@@ -29,14 +39,14 @@ export default async function AdminPage() {
 const pct = (r: number | null) => (r === null ? "—" : `${(r * 100).toFixed(1)} %`);
 const num = (n: number | null) => (n === null ? "—" : n.toLocaleString("en"));
 
-async function Figures() {
-  const s = await dashboardStats();
-  const issued30 = s.issued_per_day.reduce((a, d) => a + d.custom + d.tara, 0);
+async function Figures({ days }: { days: StatsWindow }) {
+  const s = await dashboardStats(undefined, undefined, days);
+  const issued = s.issued_per_day.reduce((a, d) => a + d.custom + d.tara, 0);
   return (
     <>
       <dl className="mb-8 grid grid-cols-2 gap-4 md:grid-cols-4">
         {[
-          ["Issued (30 days)", num(issued30)],
+          [`Issued (${days} days)`, num(issued)],
           ["Revocation rate", pct(s.revocation.rate)],
           ["Average lifetime", s.average_lifetime_hours.all === null ? "—" : `${s.average_lifetime_hours.all} h`],
           ["Extended chains", num(s.extensions.extended_chains)],
@@ -53,22 +63,22 @@ async function Figures() {
       </Section>
 
       <div className="grid gap-x-6 md:grid-cols-2">
-        <Section title="Issuance and revocations (last 30 days)" id="revocations">
+        <Section title={`Issuance and revocations (last ${days} days)`} id="revocations">
           <dl className="grid grid-cols-2 gap-2 text-sm">
             <dt>Issued</dt><dd className="text-right tabular-nums">{num(s.revocation.issued)}</dd>
-            <dt>Revocations</dt><dd className="text-right tabular-nums">{num(s.revocation.revoked)}</dd>
-            <dt>of which by extension</dt><dd className="text-right tabular-nums">{num(s.revocation.revoked_by_extension)}</dd>
+            <dt>Revoked</dt><dd className="text-right tabular-nums">{num(s.revocation.revoked - s.revocation.revoked_by_extension)}</dd>
+            <dt>Superseded by an extension</dt><dd className="text-right tabular-nums">{num(s.revocation.revoked_by_extension)}</dd>
             <dt>Average lifetime, custom</dt><dd className="text-right tabular-nums">{s.average_lifetime_hours.custom ?? "—"} h</dd>
             <dt>Average lifetime, TARA</dt><dd className="text-right tabular-nums">{s.average_lifetime_hours.tara ?? "—"} h</dd>
           </dl>
-          <p className="mt-2 text-xs text-slate-500">Revocation rate: revocations made in the 30 days ÷ tokens issued in them (seed 001).</p>
+          <p className="mt-2 text-xs text-slate-500">Revocation rate: revocations made in the {days} days (supersessions included) ÷ tokens issued in them (seed 001).</p>
         </Section>
         <Section title="Extension chains" id="extensions">
           <table className="w-full text-sm">
             <thead><tr className="text-left text-slate-500"><th>Extensions</th><th className="text-right">Chains</th></tr></thead>
             <tbody>
               {s.extensions.distribution.length === 0 ? (
-                <tr><td colSpan={2} className="py-2 text-slate-500">No tokens in the last 30 days.</td></tr>
+                <tr><td colSpan={2} className="py-2 text-slate-500">No tokens in the last {days} days.</td></tr>
               ) : (
                 s.extensions.distribution.map((d) => (
                   <tr key={d.extensions}><td>{d.extensions}</td><td className="text-right tabular-nums">{num(d.chains)}</td></tr>
@@ -81,7 +91,7 @@ async function Figures() {
 
       <Section title="Most used claim combinations" id="claims">
         {s.claim_combinations.length === 0 ? (
-          <p className="text-sm text-slate-500">No tokens in the last 30 days.</p>
+          <p className="text-sm text-slate-500">No tokens in the last {days} days.</p>
         ) : (
           <table className="w-full text-sm">
             <thead><tr className="text-left text-slate-500"><th>Claim keys</th><th>Kind</th><th className="text-right">Tokens</th></tr></thead>

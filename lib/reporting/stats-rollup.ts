@@ -14,8 +14,10 @@ import type { TokenKind } from "@/lib/tokens/kinds";
  * for rows that arrived later still.
  */
 export const ROLLUP_DELAY_MS = 3_600_000;
-/** The dashboard's window: today and the 29 UTC days before it. */
-export const STATS_WINDOW_DAYS = 30;
+/** The dashboard's windows in days (today and the days before it), and the default the nightly job keeps rolled up. */
+export const STATS_WINDOWS = [7, 30, 90] as const;
+export type StatsWindow = (typeof STATS_WINDOWS)[number];
+export const STATS_WINDOW_DAYS: StatsWindow = 30;
 const REFRESH_DAYS = 3;
 const DAY_MS = 86_400_000;
 /** Serialises rollups of the same days by concurrent dashboards and the job. */
@@ -24,9 +26,9 @@ const ROLLUP_LOCK = 72_541_331_942;
 export const utcDay = (d: Date) => d.toISOString().slice(0, 10);
 const dayStart = (day: string) => new Date(`${day}T00:00:00Z`);
 
-/** The first day of the dashboard's window at `now`. */
-export function firstWindowDay(now: Date): string {
-  return utcDay(new Date(dayStart(utcDay(now)).getTime() - (STATS_WINDOW_DAYS - 1) * DAY_MS));
+/** The first day of a dashboard window of `days` at `now`. */
+export function firstWindowDay(now: Date, days: number = STATS_WINDOW_DAYS): string {
+  return utcDay(new Date(dayStart(utcDay(now)).getTime() - (days - 1) * DAY_MS));
 }
 
 /** The first UTC day that is not rolled up yet at `now` (its figures are computed live). */

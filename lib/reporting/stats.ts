@@ -1,13 +1,14 @@
+import { z } from "zod";
 import { db } from "@/lib/db/client";
 import type { PrismaClient } from "@/lib/generated/prisma/client";
 import { recentQueryPerformance, timedQuery, type QueryPerformance } from "@/lib/metrics/registry";
 import { healthChecks, type HealthCheck } from "@/lib/reporting/health";
 import { KINDS, TOKEN_KINDS } from "@/lib/tokens/kinds";
-import { STATS_WINDOW_DAYS, daysBetween, ensureRolledUp, firstLiveDay, firstWindowDay, utcDay } from "@/lib/reporting/stats-rollup";
+import { STATS_WINDOWS, STATS_WINDOW_DAYS, daysBetween, type StatsWindow, ensureRolledUp, firstLiveDay, firstWindowDay, utcDay } from "@/lib/reporting/stats-rollup";
 import type { TokenKind } from "@/lib/tokens/kinds";
 
 /**
- * The dashboard figures (also GET /api/reports/stats), over the last 30 days unless said otherwise.
+ * The dashboard figures (also GET /api/reports/stats), over the last `days` days (7, 30 or 90; 30 by default).
  * Tokens issued per day, claim combinations and lifetimes of days before `live_from` come from the
  * daily rollup (lib/reporting/stats-rollup.ts); the rest is computed on each call.
  */
@@ -85,12 +86,19 @@ async function kindFigures(prisma: PrismaClient, kind: TokenKind, firstDay: stri
   };
 }
 
+/** `?days=7|30|90` of GET /api/reports/stats and the dashboard. */
+export const statsQuerySchema = z.object({
+  days: z
+    .preprocess((v) => (v === undefined || v === "" ? undefined : Number(v)), z.literal(STATS_WINDOWS, { error: `days is one of ${STATS_WINDOWS.join(", ")}` }))
+    .optional(),
+});
+
 const ratio = (a: number, b: number) => (b === 0 ? null : Math.round((a / b) * 10_000) / 10_000);
 
-export async function dashboardStats(client?: PrismaClient, now = new Date()): Promise<DashboardStats> {
+export async function dashboardStats(client?: PrismaClient, now = new Date(), days: StatsWindow = STATS_WINDOW_DAYS): Promise<DashboardStats> {
   const prisma = client ?? (await db());
   return timedQuery("stats", async () => {
-    const firstDay = firstWindowDay(now);
+    const firstDay = firstWindowDay(now, days);
     const liveDay = firstLiveDay(now) < firstDay ? firstDay : firstLiveDay(now);
     await ensureRolledUp(prisma, firstDay, now);
     const [custom, tara, health, performance] = await Promise.all([
@@ -119,7 +127,7 @@ export async function dashboardStats(client?: PrismaClient, now = new Date()): P
 
     return {
       generated_at: now.toISOString(),
-      window_days: STATS_WINDOW_DAYS,
+      window_days: days,
       live_from: liveDay,
       issued_per_day,
       revocation: {

@@ -139,6 +139,22 @@ describe("stats API and metrics", () => {
     expect(body.query_performance.map((q: { query: string }) => q.query)).toEqual(["search", "count", "export", "stats"]);
   });
 
+  test("a time range of 7, 30 or 90 days (?days=); another value is a 400 that names the choices", async () => {
+    const client = await reportClient();
+    const today = new Date().toISOString().slice(0, 10);
+    for (const days of [7, 90]) {
+      const res = await fetch(`${server.url}/api/reports/stats?days=${days}`, { headers: { authorization: client.auth } });
+      expect(res.status).toBe(200);
+      const body = await res.json();
+      expect(body.window_days).toBe(days);
+      expect(body.issued_per_day).toHaveLength(days);
+      expect(body.issued_per_day[days - 1].day).toBe(today);
+    }
+    const bad = await fetch(`${server.url}/api/reports/stats?days=5`, { headers: { authorization: client.auth } });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ error: "invalid_request", message: expect.stringContaining("7, 30, 90") });
+  });
+
   test("GET /api/metrics: 404 without TIM_METRICS_TOKEN, 401 with a wrong token, Prometheus text with the right one", async () => {
     delete process.env.TIM_METRICS_TOKEN;
     resetConfig();
