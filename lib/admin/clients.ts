@@ -7,7 +7,7 @@ import { rotateClientSecret, updateApiClient, updateClientSchema } from "@/lib/c
 import { config } from "@/lib/config/env";
 import { db } from "@/lib/db/client";
 import { badRequest } from "@/lib/http/errors";
-import { describeZodError } from "@/lib/http/handler";
+import { describeZodError } from "@/lib/http/zod-messages";
 
 export type ApiClientView = {
   clientId: string;

@@ -3,7 +3,7 @@ import { recordAudit } from "@/lib/audit/record";
 import { config } from "@/lib/config/env";
 import { db } from "@/lib/db/client";
 import { TimError, badRequest } from "@/lib/http/errors";
-import { describeZodError } from "@/lib/http/handler";
+import { describeZodError } from "@/lib/http/zod-messages";
 import { requestBulkJob } from "@/lib/jobs/request-bulk-job";
 import {
   revocationReasonSchema,

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { db } from "@/lib/db/client";
 import { Prisma } from "@/lib/generated/prisma/client";
 import { badRequest } from "@/lib/http/errors";
-import { describeZodError } from "@/lib/http/handler";
+import { describeZodError } from "@/lib/http/zod-messages";
 import { timedQuery } from "@/lib/metrics/registry";
 import { ACTOR_TYPES, type AuditContent } from "@/lib/audit/event";
 import { storableString } from "@/lib/db/storable";

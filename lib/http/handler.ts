@@ -4,6 +4,7 @@ import { config } from "@/lib/config/env";
 import { statusOf, type ErrorCode } from "@/lib/http/error-codes";
 import { TimError, isDataRefusal, isDatabaseUnavailable, refusedInput } from "@/lib/http/errors";
 import { errorFields, log } from "@/lib/log/logger";
+import { describeZodError } from "@/lib/http/zod-messages";
 
 export type RouteContext<P = Record<string, string>> = { params: Promise<P> };
 
@@ -119,14 +120,6 @@ export async function readBodyText(req: ApiRequest, limit = config().TIM_MAX_BOD
 
 function tooLarge(limit: number): TimError {
   return new TimError("payload_too_large", `The request body exceeds ${limit} bytes.`);
-}
-
-/** Formats zod issues as one readable sentence. */
-export function describeZodError(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 5)
-    .map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message))
-    .join("; ");
 }
 
 export type ReadBodyOptions = { allowForm?: boolean; extra?: Record<string, unknown>; maxBytes?: number; emptyAs?: unknown };

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { describeZodError } from "@/lib/http/zod-messages";
 import { adminFromRequest, type Administrator } from "@/lib/admin/session";
 import { authenticateClient, credentialsFromForm, type PresentedCredentials } from "@/lib/clients/authenticate";
 import type { ApiCaller, Scope } from "@/lib/clients/scopes";
@@ -6,7 +7,6 @@ import type { ErrorCode } from "@/lib/http/error-codes";
 import { TimError } from "@/lib/http/errors";
 import {
   JsonReply,
-  describeZodError,
   errorResponse,
   parseBodyValue,
   readRawBody,

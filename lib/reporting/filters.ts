@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { badRequest } from "@/lib/http/errors";
-import { describeZodError } from "@/lib/http/handler";
+import { describeZodError } from "@/lib/http/zod-messages";
 import type { TokenKind } from "@/lib/tokens/kinds";
 import { storableString } from "@/lib/db/storable";
 

@@ -3,7 +3,7 @@ import { writeAuditEntries } from "@/lib/audit/write-entries";
 import { config } from "@/lib/config/env";
 import { db } from "@/lib/db/client";
 import { badRequest } from "@/lib/http/errors";
-import { describeZodError } from "@/lib/http/handler";
+import { describeZodError } from "@/lib/http/zod-messages";
 
 /**
  * Days a token's metadata is kept after it expired, per token type. The
