@@ -166,7 +166,7 @@ export async function deliverPushStreams(): Promise<PushRun> {
 }
 
 /**
- * RFC 8935 push delivery, on a cron (TIM_SSF_PUSH_CRON, every 10 s) rather than per revocation:
+ * RFC 8935 push delivery, on a cron (TIM_SSF_PUSH_CRON, every minute) rather than per revocation:
  * the revoking paths stay as they are (the outbox trigger), and a receiver's backoff lives on its
  * stream. One run at a time across instances (concurrency 1); streams are leased besides.
  */
