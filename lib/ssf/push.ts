@@ -26,7 +26,7 @@ export async function sealAuthorization(authorization: string | null) {
   return { pushAuthorization: sealed, pushAuthorizationEncrypted: encrypted };
 }
 
-type Outcome = { delivered: true } | { delivered: false; permanent: { err: string; description: string | null } } | { delivered: false; transient: string };
+type Outcome = { delivered: true } | { permanent: { err: string; description: string | null } } | { transient: string };
 
 /**
  * RFC 8935 §2: one SET POSTed as application/secevent+jwt. 202 (any 2xx) delivers it; 400 with
@@ -39,7 +39,7 @@ async function post(endpoint: string, authorization: string | null, set: string)
   try {
     checked = await resolvePushEndpoint(endpoint);
   } catch (err) {
-    return { delivered: false, transient: (err as Error).message };
+    return { transient: (err as Error).message };
   }
   const [pinned] = checked.addresses;
   const lookup: LookupFunction = (_host, options, callback) =>
@@ -72,16 +72,16 @@ async function post(endpoint: string, authorization: string | null, set: string)
             } catch {
               // a 400 without the JSON of §2.3 still refuses the SET
             }
-            const text = (v: unknown, fallback: string | null) => (typeof v === "string" ? v.slice(0, 500) : fallback);
-            return resolve({ delivered: false, permanent: { err: text(body.err, "invalid_request")!, description: text(body.description, null) } });
+            const text = (v: unknown) => (typeof v === "string" ? v.slice(0, 500) : null);
+            return resolve({ permanent: { err: text(body.err) ?? "invalid_request", description: text(body.description) } });
           }
-          resolve({ delivered: false, transient: `HTTP ${status}` });
+          resolve({ transient: `HTTP ${status}` });
         });
-        res.on("error", (err) => resolve({ delivered: false, transient: err.message }));
+        res.on("error", (err) => resolve({ transient: err.message }));
       },
     );
     req.on("timeout", () => req.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS} ms`)));
-    req.on("error", (err) => resolve({ delivered: false, transient: (err as NodeJS.ErrnoException).code ?? err.message }));
+    req.on("error", (err) => resolve({ transient: (err as NodeJS.ErrnoException).code ?? err.message }));
     req.end(set);
   });
 }
@@ -111,22 +111,24 @@ async function claimStream(exclude: string[]): Promise<SsfStream | undefined> {
   return row && prisma.ssfStream.findUniqueOrThrow({ where: { streamId: row.stream_id } });
 }
 
-/** Delivers what one claimed stream is owed, in outbox order, until it is all delivered, the receiver fails, or the run's time is up. */
-async function deliverStream(s: SsfStream, until: number, run: PushRun): Promise<void> {
+/**
+ * Delivers what one claimed stream is owed, in outbox order, until it is all delivered, the
+ * receiver fails, or the run's time is up. Returns the transient error that stopped it, if any.
+ */
+async function deliverStream(s: SsfStream, until: number, run: PushRun): Promise<string | null> {
   const prisma = await db();
   const authorization = s.pushAuthorization === null ? null : await openSecret(SEAL_PURPOSE, { sealed: s.pushAuthorization, encrypted: s.pushAuthorizationEncrypted });
-  let error: string | null = null;
-  while (error === null && Date.now() < until) {
+  while (Date.now() < until) {
     const events = await prisma.$transaction((tx) => owedEvents(tx, s, ROUND));
-    if (events.length === 0) break;
     const done: bigint[] = [];
+    let error: string | null = null;
     for (const e of events) {
       const outcome = await post(s.endpointUrl!, authorization, await signSet(s.streamId, s.audience, e));
-      if (!outcome.delivered && "transient" in outcome) {
+      if ("transient" in outcome) {
         error = outcome.transient;
         break;
       }
-      if (!outcome.delivered) {
+      if ("permanent" in outcome) {
         await prisma.ssfPushFailure.upsert({
           where: { streamId_seq: { streamId: s.streamId, seq: e.seq } },
           create: { streamId: s.streamId, seq: e.seq, ...outcome.permanent },
@@ -137,18 +139,18 @@ async function deliverStream(s: SsfStream, until: number, run: PushRun): Promise
       done.push(e.seq);
     }
     await prisma.$transaction((tx) => acknowledge(tx, s, done));
-    if (events.length < ROUND) break;
+    if (error !== null || events.length < ROUND) return error;
   }
+  return null;
+}
+
+/** Ends a stream's turn: due again at once after a success (or when time ran out), after the backoff when it failed. */
+async function release(s: SsfStream, error: string | null): Promise<void> {
   const attempts = error === null ? 0 : s.pushAttempts + 1;
-  if (error !== null) run.retrying++;
-  // Due again at once when time ran out with events left; after the backoff when the receiver failed.
+  const prisma = await db();
   await prisma.ssfStream.update({
     where: { streamId: s.streamId },
-    data: {
-      pushAttempts: attempts,
-      nextAttemptAt: error === null ? null : new Date(Date.now() + backoffMs(attempts)),
-      lastError: error?.slice(0, 500) ?? null,
-    },
+    data: { pushAttempts: attempts, nextAttemptAt: error === null ? null : new Date(Date.now() + backoffMs(attempts)), lastError: error?.slice(0, 500) ?? null },
   });
 }
 
@@ -160,7 +162,10 @@ export async function deliverPushStreams(): Promise<PushRun> {
   for (let s = await claimStream(seen); s && Date.now() < until; s = await claimStream(seen)) {
     seen.push(s.streamId);
     run.streams++;
-    await deliverStream(s, until, run);
+    // A stream that cannot be delivered at all (its header sealed under another secret, say) backs off alone.
+    const error = await deliverStream(s, until, run).catch((err: unknown) => (err instanceof Error ? err.message : String(err)));
+    if (error !== null) run.retrying++;
+    await release(s, error);
   }
   return run;
 }

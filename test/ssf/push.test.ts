@@ -146,7 +146,8 @@ describe("Shared Signals push delivery (RFC 8935)", () => {
     expect((await createPushStream({ method: "urn:example:carrier-pigeon" })).body.error).toBe("unsupported_delivery_method");
   });
 
-  test("a push stream gets each revocation as a SET that verifies against the JWKS, with the receiver's authorization header, which no read shows", async () => {
+  test("a push stream gets each revocation as a SET that verifies against the JWKS, with the receiver's authorization header, stored encrypted, which no read shows", async () => {
+    setEnv("TIM_KEY_ENCRYPTION_SECRET", "push-test-key-encryption-secret");
     const id = await pushStream({ endpoint_url: ENDPOINT, authorization_header: SECRET_HEADER });
     for (const res of [await call(url(`/ssf/streams?stream_id=${id}`), { auth: client.basic }), await call(url("/ssf/streams"), { auth: client.basic })]) {
       expect(res.status).toBe(200);
@@ -156,8 +157,8 @@ describe("Shared Signals push delivery (RFC 8935)", () => {
     expect(one.delivery).toEqual({ method: "urn:ietf:rfc:8935", endpoint_url: ENDPOINT });
     expect(JSON.stringify(await status(id))).not.toContain(SECRET_HEADER.slice(7));
     const row = await (await db()).ssfStream.findUniqueOrThrow({ where: { streamId: id } });
-    expect(row.pushAuthorizationEncrypted).toBe(Boolean(config().TIM_KEY_ENCRYPTION_SECRET));
-    if (row.pushAuthorizationEncrypted) expect(row.pushAuthorization).not.toContain(SECRET_HEADER.slice(7));
+    expect(row.pushAuthorizationEncrypted).toBe(true);
+    expect(row.pushAuthorization).not.toContain(SECRET_HEADER.slice(7));
 
     const [jwtUuid] = await revoke(1);
     receiver.requests.length = 0;
@@ -170,6 +171,15 @@ describe("Shared Signals push delivery (RFC 8935)", () => {
     expect(ours.length).toBeGreaterThan(0);
     expect(ours.every((r) => r.contentType === "application/secevent+jwt")).toBe(true);
     expect((await status(id)).push).toMatchObject({ attempts: 0, next_attempt_at: null, last_error: null, failed_events: [] });
+
+    // Without the secret the header cannot be opened: that stream backs off alone, the others go on.
+    setEnv("TIM_KEY_ENCRYPTION_SECRET", undefined);
+    const plain = await pushStream();
+    const [next] = await revoke(1);
+    await deliverUntil(() => receiver.tokens(plain).has(next));
+    expect((await status(id)).push.last_error).toMatch(/TIM_KEY_ENCRYPTION_SECRET/);
+    expect(receiver.tokens(id).has(next)).toBe(false);
+    await call(url(`/ssf/streams?stream_id=${id}`), { method: "DELETE", auth: client.basic });
   });
 
   test("receiver down (connection refused, then 503) while 200 tokens are revoked, then up: every event arrives, none lost", async () => {
