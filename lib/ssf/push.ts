@@ -148,7 +148,8 @@ async function deliverStream(s: SsfStream, until: number, run: PushRun): Promise
 async function release(s: SsfStream, error: string | null): Promise<void> {
   const attempts = error === null ? 0 : s.pushAttempts + 1;
   const prisma = await db();
-  await prisma.ssfStream.update({
+  // updateMany: the stream may have been deleted meanwhile.
+  await prisma.ssfStream.updateMany({
     where: { streamId: s.streamId },
     data: { pushAttempts: attempts, nextAttemptAt: error === null ? null : new Date(Date.now() + backoffMs(attempts)), lastError: error?.slice(0, 500) ?? null },
   });
@@ -159,7 +160,9 @@ export async function deliverPushStreams(): Promise<PushRun> {
   const run: PushRun = { streams: 0, delivered: 0, failed: 0, retrying: 0 };
   const until = Date.now() + RUN_BUDGET_MS;
   const seen: string[] = [];
-  for (let s = await claimStream(seen); s && Date.now() < until; s = await claimStream(seen)) {
+  while (Date.now() < until) {
+    const s = await claimStream(seen);
+    if (!s) break;
     seen.push(s.streamId);
     run.streams++;
     // A stream that cannot be delivered at all (its header sealed under another secret, say) backs off alone.
