@@ -120,6 +120,12 @@ const schema = z.object({
   TIM_EXPORT_DAYS: z.coerce.number().int().min(1).default(7),
   /** Shared Signals (lib/ssf): a revocation's event waits this long for receivers to poll and acknowledge it. */
   TIM_SSF_EVENT_RETENTION_HOURS: z.coerce.number().int().min(1).max(90 * 24).default(7 * 24),
+  /** RFC 8935 push (lib/ssf/push.ts): the delivery job's schedule (the embedded runner, croner, also takes a leading seconds field). */
+  TIM_SSF_PUSH_CRON: z.string().min(9).default("* * * * *"),
+  /** Push endpoints may be internal (private, loopback, link-local, unique-local, metadata) addresses, and http on loopback. */
+  TIM_SSF_PUSH_ALLOW_INTERNAL: z.preprocess(emptyAsUndefined, bool.default(false)),
+  /** Longest wait between retries of a push stream whose receiver fails (backoff from 1 s doubling, with jitter). */
+  TIM_SSF_PUSH_MAX_BACKOFF_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
   // Console and reporting (lib/reporting, lib/metrics, lib/admin)
   /** Bearer token for GET /api/metrics (Prometheus); unset: the endpoint answers 404. */
   TIM_METRICS_TOKEN: z.preprocess(emptyAsUndefined, z.string().min(16).optional()),

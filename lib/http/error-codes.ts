@@ -26,7 +26,8 @@ export const ERROR_CODES = {
   invalid_setup_code: [400, "The first-run setup code is unknown or expired (each start without an administrator prints a new one)."],
   request_too_large: [400, "A bulk revocation names more than 100 tokens (TIM 2.0's answer); `provided` and `maximum` say how many."],
   login_expired: [400, "A JSON TARA login expired before its result was redeemed."],
-  unsupported_delivery_method: [400, "A Shared Signals stream asked for a delivery method TIM does not transmit (push, urn:ietf:rfc:8935, is not supported yet)."],
+  invalid_push_endpoint: [400, "A Shared Signals push endpoint is refused: not https, not resolvable, or an internal address (TIM_SSF_PUSH_ALLOW_INTERNAL allows those)."],
+  unsupported_delivery_method: [400, "A Shared Signals stream asked for a delivery method TIM does not transmit (it transmits poll, urn:ietf:rfc:8936, and push, urn:ietf:rfc:8935)."],
   // 401
   invalid_client: [401, "Missing, malformed or wrong API client credentials (with WWW-Authenticate)."],
   invalid_token: [401, "The token presented as credential (or validated) is expired, revoked, malformed or otherwise not valid; `reason` says which."],

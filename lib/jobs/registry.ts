@@ -8,6 +8,7 @@ import { tokenUsageJob } from "@/lib/jobs/token-usage";
 import { largeExportJob } from "@/lib/reporting/export-job";
 import { statsRollupJob } from "@/lib/reporting/stats-rollup";
 import { retentionJob } from "@/lib/retention/run";
+import { ssfPushJob } from "@/lib/ssf/push";
 
 /**
  * Every background job TIM has, each declared beside its domain code. Both
@@ -24,6 +25,7 @@ export const jobs: readonly AnyJob[] = [
   massRevocationJob,
   auditFoldJob,
   statsRollupJob,
+  ssfPushJob,
 ];
 
 const byEvent = new Map<string, string[]>();

@@ -10,16 +10,40 @@ import { log } from "@/lib/log/logger";
 
 export type SealedKey = { privateKey: string; privateKeyEncrypted: boolean };
 
-let encryptionKey: { secret: string; key: Uint8Array } | undefined;
+const encryptionKeys = new Map<string, { secret: string; key: Uint8Array }>();
 
-function keyEncryptionKey(): Uint8Array | undefined {
+/** A key per purpose (HKDF salt), so a sealed value of one kind never opens as another. */
+function keyEncryptionKey(purpose = "tim.signing_keys"): Uint8Array | undefined {
   const secret = config().TIM_KEY_ENCRYPTION_SECRET;
   if (!secret) return undefined;
-  if (encryptionKey?.secret !== secret) {
-    const key = new Uint8Array(hkdfSync("sha256", secret, "tim.signing_keys", "private-key-encryption v1", 32));
-    encryptionKey = { secret, key };
+  let cached = encryptionKeys.get(purpose);
+  if (cached?.secret !== secret) {
+    cached = { secret, key: new Uint8Array(hkdfSync("sha256", secret, purpose, "private-key-encryption v1", 32)) };
+    encryptionKeys.set(purpose, cached);
   }
-  return encryptionKey.key;
+  return cached.key;
+}
+
+/** Other secrets TIM must send on (a push receiver's authorization header): sealed the same way, under their own key. */
+export async function sealSecret(purpose: string, plain: string): Promise<{ sealed: string; encrypted: boolean }> {
+  const kek = keyEncryptionKey(purpose);
+  if (!kek) return { sealed: plain, encrypted: false };
+  return { sealed: await encrypt(plain, kek), encrypted: true };
+}
+
+export async function openSecret(purpose: string, row: { sealed: string; encrypted: boolean }): Promise<string> {
+  if (!row.encrypted) return row.sealed;
+  const kek = keyEncryptionKey(purpose);
+  if (!kek) throw new Error(`A ${purpose} secret is encrypted but TIM_KEY_ENCRYPTION_SECRET is not set.`);
+  return decrypt(row.sealed, kek);
+}
+
+const encrypt = (plain: string, kek: Uint8Array) =>
+  new CompactEncrypt(new TextEncoder().encode(plain)).setProtectedHeader({ alg: "dir", enc: "A256GCM" }).encrypt(kek);
+
+async function decrypt(jwe: string, kek: Uint8Array): Promise<string> {
+  const { plaintext } = await compactDecrypt(jwe, kek, { keyManagementAlgorithms: ["dir"], contentEncryptionAlgorithms: ["A256GCM"] });
+  return new TextDecoder().decode(plaintext);
 }
 
 /** Whether keys stored now are encrypted (TIM_KEY_ENCRYPTION_SECRET is set). */
@@ -34,10 +58,7 @@ export async function sealPrivateJwk(jwk: JWK): Promise<SealedKey> {
     warnPlainStorage();
     return { privateKey: plain, privateKeyEncrypted: false };
   }
-  const jwe = await new CompactEncrypt(new TextEncoder().encode(plain))
-    .setProtectedHeader({ alg: "dir", enc: "A256GCM" })
-    .encrypt(kek);
-  return { privateKey: jwe, privateKeyEncrypted: true };
+  return { privateKey: await encrypt(plain, kek), privateKeyEncrypted: true };
 }
 
 export async function openPrivateJwk(row: { kid: string } & SealedKey): Promise<JWK> {
@@ -50,11 +71,7 @@ export async function openPrivateJwk(row: { kid: string } & SealedKey): Promise<
     throw new Error(`Signing key ${row.kid} is encrypted but TIM_KEY_ENCRYPTION_SECRET is not set.`);
   }
   try {
-    const { plaintext } = await compactDecrypt(row.privateKey, kek, {
-      keyManagementAlgorithms: ["dir"],
-      contentEncryptionAlgorithms: ["A256GCM"],
-    });
-    return JSON.parse(new TextDecoder().decode(plaintext)) as JWK;
+    return JSON.parse(await decrypt(row.privateKey, kek)) as JWK;
   } catch {
     throw new Error(`Signing key ${row.kid} cannot be decrypted: TIM_KEY_ENCRYPTION_SECRET is not the one it was stored with.`);
   }

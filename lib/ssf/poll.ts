@@ -1,10 +1,9 @@
 import { z } from "zod";
 import type { ApiCaller } from "@/lib/clients/scopes";
-import { config } from "@/lib/config/env";
 import { db } from "@/lib/db/client";
-import { Prisma, type SsfStream } from "@/lib/generated/prisma/client";
-import { eventNamesOf, type OutboxEvent } from "@/lib/ssf/events";
-import { HORIZON } from "@/lib/ssf/horizon";
+import type { SsfStream } from "@/lib/generated/prisma/client";
+import type { OutboxEvent } from "@/lib/ssf/events";
+import { acknowledge, owedEvents, type Tx } from "@/lib/ssf/owed";
 import { seqOfJti, setJti, signSet } from "@/lib/ssf/set";
 import { ownStream } from "@/lib/ssf/stream";
 
@@ -21,45 +20,6 @@ export const pollBody = z.object({
 });
 export type PollRequest = z.infer<typeof pollBody>;
 export type PollAnswer = { sets: Record<string, string>; moreAvailable: boolean };
-
-type Tx = Prisma.TransactionClient;
-
-/**
- * The events still owed to a stream: past its cursor, of a transaction older than the delivery
- * horizon, a revocation of a type it asked for or a verification event of its own, younger than
- * the retention limit, not acknowledged.
- */
-function pendingWhere(s: SsfStream) {
-  const cutoff = new Date(Date.now() - config().TIM_SSF_EVENT_RETENTION_HOURS * 3_600_000);
-  return Prisma.sql`(e.xid, e.seq) > (${s.cursorXid}, ${s.cursorSeq}) AND e.xid < ${HORIZON}
-    AND (e.stream_id = ${s.streamId}::uuid OR (e.stream_id IS NULL AND e.event = ANY(${eventNamesOf(s.eventsRequested)}::text[])))
-    AND e.revoked_at > ${cutoff}
-    AND NOT EXISTS (SELECT 1 FROM tim.ssf_acks a WHERE a.stream_id = ${s.streamId}::uuid AND a.seq = e.seq)`;
-}
-
-/** Records acknowledgements past the cursor, then moves the cursor up to the first event still owed. */
-async function acknowledge(tx: Tx, s: SsfStream, seqs: bigint[]): Promise<void> {
-  if (seqs.length > 0) {
-    await tx.$executeRaw`
-      INSERT INTO tim.ssf_acks (stream_id, seq)
-      SELECT ${s.streamId}::uuid, e.seq FROM tim.ssf_events e
-       WHERE e.seq = ANY(${seqs}::bigint[]) AND (e.xid, e.seq) > (${s.cursorXid}, ${s.cursorSeq})
-      ON CONFLICT DO NOTHING`;
-  }
-  const [to] = await tx.$queryRaw<{ xid: bigint; seq: bigint }[]>`
-    WITH owed AS (SELECT e.xid, e.seq FROM tim.ssf_events e WHERE ${pendingWhere(s)} ORDER BY e.xid, e.seq LIMIT 1)
-    SELECT e.xid, e.seq FROM tim.ssf_events e
-     WHERE (e.xid, e.seq) > (${s.cursorXid}, ${s.cursorSeq}) AND e.xid < ${HORIZON}
-       AND (NOT EXISTS (SELECT 1 FROM owed) OR (e.xid, e.seq) < (SELECT o.xid, o.seq FROM owed o))
-     ORDER BY e.xid DESC, e.seq DESC LIMIT 1`;
-  if (!to) return;
-  await tx.$executeRaw`UPDATE tim.ssf_streams SET cursor_xid = ${to.xid}, cursor_seq = ${to.seq} WHERE stream_id = ${s.streamId}::uuid`;
-  // Acknowledgements are kept only for events still past the cursor (not passed, not purged).
-  await tx.$executeRaw`DELETE FROM tim.ssf_acks a WHERE a.stream_id = ${s.streamId}::uuid AND NOT EXISTS (
-    SELECT 1 FROM tim.ssf_events e WHERE e.seq = a.seq AND (e.xid, e.seq) > (${to.xid}, ${to.seq}))`;
-  s.cursorXid = to.xid;
-  s.cursorSeq = to.seq;
-}
 
 async function lockStream(tx: Tx, streamId: string, caller: ApiCaller): Promise<SsfStream> {
   await tx.$executeRaw`SELECT 1 FROM tim.ssf_streams WHERE stream_id = ${streamId}::uuid FOR UPDATE`;
@@ -83,10 +43,7 @@ export async function pollStream(caller: ApiCaller, streamId: string, req: PollR
     const s = await lockStream(tx, streamId, caller);
     await acknowledge(tx, s, acked);
     if (s.status !== "enabled" || max === 0) return { stream: s, owed: [] as OutboxEvent[] };
-    const rows = await tx.$queryRaw<OutboxEvent[]>`
-      SELECT e.seq, e.xid, e.event, e.jwt_uuid::text AS jwt_uuid, e.session_id, e.reason, e.revoked_at, e.stream_id::text AS stream_id, e.state
-        FROM tim.ssf_events e WHERE ${pendingWhere(s)} ORDER BY e.xid, e.seq LIMIT ${max + 1}`;
-    return { stream: s, owed: rows };
+    return { stream: s, owed: await owedEvents(tx, s, max + 1) };
   });
   const sets: Record<string, string> = {};
   for (const e of owed.slice(0, max)) sets[setJti(stream.streamId, e.seq)] = await signSet(stream.streamId, stream.audience, e);

@@ -24,6 +24,18 @@ export const streamConfigurationResponse = z.object({
   description: z.string().nullable(),
 });
 
-export const streamStatusResponse = z.object({ stream_id: z.string(), status: z.string(), reason: z.string().optional() });
+export const streamStatusResponse = z.object({
+  stream_id: z.string(),
+  status: z.string(),
+  reason: z.string().optional(),
+  push: z
+    .object({
+      attempts: z.number(),
+      next_attempt_at: z.string().nullable(),
+      last_error: z.string().nullable(),
+      failed_events: z.array(z.object({ jti: z.string(), err: z.string(), description: z.string().nullable(), failed_at: z.string() })),
+    })
+    .optional(),
+});
 
 export const pollResponse = z.object({ sets: z.record(z.string(), z.string()), moreAvailable: z.boolean() });

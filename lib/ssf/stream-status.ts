@@ -5,7 +5,8 @@ import { storableString } from "@/lib/db/storable";
 import type { SsfStream } from "@/lib/generated/prisma/client";
 import { HORIZON } from "@/lib/ssf/horizon";
 import { readStream } from "@/lib/ssf/read-streams";
-import { streamIdSchema } from "@/lib/ssf/stream";
+import { setJti } from "@/lib/ssf/set";
+import { PUSH_METHOD, streamIdSchema } from "@/lib/ssf/stream";
 
 /**
  * SSF 1.0 §8.1.2 stream status: `enabled` delivers; `paused` holds events (a poll answers none
@@ -19,7 +20,22 @@ export const updateStatusBody = z.object({
   reason: storableString.max(500).optional(),
 });
 
-export const statusOf = (s: SsfStream) => ({ stream_id: s.streamId, status: s.status, ...(s.statusReason ? { reason: s.statusReason } : {}) });
+/** The status, and for a push stream its delivery: retries pending, the last error, the events the receiver refused (newest 20). */
+export async function statusOf(s: SsfStream) {
+  const base = { stream_id: s.streamId, status: s.status, ...(s.statusReason ? { reason: s.statusReason } : {}) };
+  if (s.deliveryMethod !== PUSH_METHOD) return base;
+  const prisma = await db();
+  const failed = await prisma.ssfPushFailure.findMany({ where: { streamId: s.streamId }, orderBy: { failedAt: "desc" }, take: 20 });
+  return {
+    ...base,
+    push: {
+      attempts: s.pushAttempts,
+      next_attempt_at: s.nextAttemptAt?.toISOString() ?? null,
+      last_error: s.lastError,
+      failed_events: failed.map((f) => ({ jti: setJti(s.streamId, f.seq), err: f.err, description: f.description, failed_at: f.failedAt.toISOString() })),
+    },
+  };
+}
 
 export async function updateStreamStatus(caller: ApiCaller, input: z.infer<typeof updateStatusBody>): Promise<SsfStream> {
   const before = await readStream(caller, input.stream_id);

@@ -3,7 +3,8 @@ import type { ApiCaller } from "@/lib/clients/scopes";
 import { db } from "@/lib/db/client";
 import type { SsfStream } from "@/lib/generated/prisma/client";
 import { readStream } from "@/lib/ssf/read-streams";
-import { deliveryMethodOf, type updateStreamBody } from "@/lib/ssf/stream";
+import { sealAuthorization } from "@/lib/ssf/push";
+import { deliveryOf, type updateStreamBody } from "@/lib/ssf/stream";
 
 /**
  * SSF 1.0 §8.1.1.3 (PATCH): changes the receiver-supplied fields it names. Events already
@@ -11,11 +12,15 @@ import { deliveryMethodOf, type updateStreamBody } from "@/lib/ssf/stream";
  */
 export async function updateStream(caller: ApiCaller, input: z.infer<typeof updateStreamBody>): Promise<SsfStream> {
   await readStream(caller, input.stream_id);
+  const delivery = input.delivery && (await deliveryOf(input.delivery));
   const prisma = await db();
   return prisma.ssfStream.update({
     where: { streamId: input.stream_id },
     data: {
-      ...(input.delivery ? { deliveryMethod: deliveryMethodOf(input.delivery) } : {}),
+      // A new delivery starts afresh: no retry pending, no error left from the old endpoint.
+      ...(delivery
+        ? { deliveryMethod: delivery.deliveryMethod, endpointUrl: delivery.endpointUrl, ...(await sealAuthorization(delivery.authorization)), pushAttempts: 0, nextAttemptAt: null, lastError: null }
+        : {}),
       ...(input.events_requested ? { eventsRequested: input.events_requested } : {}),
       ...(input.description !== undefined ? { description: input.description } : {}),
       updatedAt: new Date(),

@@ -106,6 +106,7 @@ test("answers to a representative set of requests, for every route, validate aga
   expect(stream.status).toBe(201);
   const streamId = stream.body.stream_id as string;
   await send("/ssf/streams", { auth: basic, json: { delivery: { method: "urn:ietf:rfc:8935", endpoint_url: "https://rs.example/ssf" } } });
+  await send("/ssf/streams", { auth: basic, json: { delivery: { method: "urn:example:other" } } });
   await send("/ssf/streams", { auth: basic });
   await send(`/ssf/streams?stream_id=${streamId}`, { auth: basic });
   await send("/ssf/streams?stream_id=nope", { auth: basic });

@@ -14,9 +14,9 @@ test("GET /api/inngest lists every function with its trigger and batch settings"
   expect(body.mode).toBe("in-process");
   const byId = Object.fromEntries(body.functions.map((f: { id: string }) => [f.id, f]));
   expect(Object.keys(byId).sort()).toEqual(
-    ["archive-purge", "audit-fold", "large-export", "mass-revocation", "persist-metadata", "read-audit", "retention", "stats-rollup", "token-usage"],
+    ["archive-purge", "audit-fold", "large-export", "mass-revocation", "persist-metadata", "read-audit", "retention", "ssf-push", "stats-rollup", "token-usage"],
   );
-  expect(body.function_count).toBe(9);
+  expect(body.function_count).toBe(10);
   expect(byId["token-usage"]).toMatchObject({
     triggers: [{ event: "tim/token.used" }],
     batch_events: { max_size: 20, timeout_ms: 2_000 },
@@ -36,6 +36,7 @@ test("GET /api/inngest lists every function with its trigger and batch settings"
   expect(byId["archive-purge"]).toMatchObject({ triggers: [{ cron: "30 4 * * *" }], batch_events: null });
   expect(byId["audit-fold"]).toMatchObject({ triggers: [{ cron: "* * * * *" }], batch_events: null });
   expect(byId["stats-rollup"]).toMatchObject({ triggers: [{ cron: "15 1 * * *" }], batch_events: null });
+  expect(byId["ssf-push"]).toMatchObject({ triggers: [{ cron: "* * * * *" }], batch_events: null });
   expect(byId["large-export"].triggers).toEqual([{ event: "tim/export.requested" }]);
   expect(byId["mass-revocation"].triggers).toEqual([{ event: "tim/revocation.requested" }]);
 });

@@ -56,13 +56,13 @@ async function verified(sets: Record<string, string>, aud: string) {
 }
 
 describe("Shared Signals transmitter, poll delivery", () => {
-  test("the SSF configuration names the endpoints, the JWKS and poll as the one delivery method", async () => {
+  test("the SSF configuration names the endpoints, the JWKS and the delivery methods", async () => {
     const res = await call(url("/.well-known/ssf-configuration"));
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({
       issuer: config().TIM_ISSUER,
       jwks_uri: url("/jwt/keys/public"),
-      delivery_methods_supported: ["urn:ietf:rfc:8936"],
+      delivery_methods_supported: ["urn:ietf:rfc:8936", "urn:ietf:rfc:8935"],
       configuration_endpoint: url("/ssf/streams"),
       status_endpoint: url("/ssf/streams/status"),
       verification_endpoint: url("/ssf/verify"),
@@ -226,11 +226,11 @@ describe("Shared Signals transmitter, poll delivery", () => {
     expect((await call(url(`/ssf/streams?stream_id=${stream.stream_id}`), { auth: receiver.basic })).status).toBe(404);
   });
 
-  test("bad input is a 4xx {error, message}; push delivery is refused as not supported yet", async () => {
-    const push = await call(url("/ssf/streams"), { json: { delivery: { method: "urn:ietf:rfc:8935", endpoint_url: "https://rs.example/ssf" } }, auth: receiver.basic });
-    expect(push.status).toBe(400);
-    expect(push.body).toMatchObject({ error: "unsupported_delivery_method" });
-    expect(push.body.message).toMatch(/not supported yet/);
+  test("bad input is a 4xx {error, message}; an unknown delivery method is refused (push: test/ssf/push.test.ts)", async () => {
+    const other = await call(url("/ssf/streams"), { json: { delivery: { method: "urn:example:carrier-pigeon" } }, auth: receiver.basic });
+    expect(other.status).toBe(400);
+    expect(other.body).toMatchObject({ error: "unsupported_delivery_method" });
+    expect(other.body.message).toMatch(/urn:ietf:rfc:8935/);
     const stream = await createStream();
     for (const [path, opts] of [
       ["/ssf/streams", { json: { events_requested: "all" } }],
