@@ -67,6 +67,15 @@ export function Notice({ kind, children, testId }: { kind: "error" | "success" |
   );
 }
 
+/** A table wider than a phone scrolls inside this box, not the page; focusable and named so the keyboard can scroll it too. */
+export function ScrollRegion({ label, children, className = "" }: { label: string; children: ReactNode; className?: string }) {
+  return (
+    <div role="region" aria-label={label} tabIndex={0} data-scroll-region className={`overflow-x-auto focus:outline-none focus:ring-2 focus:ring-sky-300 ${className}`}>
+      {children}
+    </div>
+  );
+}
+
 export function Empty({ children }: { children: ReactNode }) {
   return <p className="rounded border border-dashed border-slate-300 bg-white px-4 py-8 text-center text-slate-500">{children}</p>;
 }

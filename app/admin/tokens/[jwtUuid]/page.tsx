@@ -66,7 +66,7 @@ export default async function TokenPage({ params }: { params: Promise<{ jwtUuid:
               claim names ({String(m.claimKeys)}), not their values.
             </p>
           ) : (
-            <pre className="overflow-x-auto rounded bg-slate-900 p-3 text-xs text-slate-100">{JSON.stringify(detail.claims, null, 2)}</pre>
+            <pre className="whitespace-pre-wrap break-all rounded bg-slate-900 p-3 text-xs text-slate-100">{JSON.stringify(detail.claims, null, 2)}</pre>
           )}
         </Section>
       </div>
