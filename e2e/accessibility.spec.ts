@@ -31,8 +31,24 @@ async function audit(page: Page, label: string): Promise<string[]> {
       const where = v.nodes.slice(0, 5).map((n) => `      ${n.target.join(" ")}: ${n.failureSummary?.split("\n").slice(1).join("; ")}`);
       problems.push(`${label} @${size.width}px: ${v.impact} ${v.id} (${v.help}), ${v.nodes.length} node(s)\n${where.join("\n")}`);
     }
-    const overflow = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, inner: window.innerWidth }));
-    if (overflow.scroll > overflow.inner) problems.push(`${label} @${size.width}px: page grows sideways (scrollWidth ${overflow.scroll} > ${overflow.inner})`);
+    const overflow = await page.evaluate(() => {
+      const inner = window.innerWidth;
+      const clipped = (e: Element) => e.parentElement?.closest("*") !== null && [...ancestors(e)].some((a) => getComputedStyle(a).overflowX !== "visible");
+      function* ancestors(e: Element) {
+        for (let a = e.parentElement; a && a !== document.body; a = a.parentElement) yield a;
+      }
+      const sticksOut = (e: Element) => e.getBoundingClientRect().right > inner + 1 && !clipped(e);
+      const ownText = (e: Element) => [...e.childNodes].some((n) => n.nodeType === Node.TEXT_NODE && n.textContent!.trim() !== "");
+      // The innermost elements past the right edge (outside any scrolling box) name the culprit.
+      const culprits = [...document.body.querySelectorAll("*")]
+        .filter((e) => sticksOut(e) && (ownText(e) || ![...e.children].some(sticksOut)))
+        .slice(0, 3)
+        .map((e) => `<${e.tagName.toLowerCase()} class="${e.getAttribute("class") ?? ""}"> ${e.getBoundingClientRect().width}px wide`);
+      return { scroll: document.documentElement.scrollWidth, inner, culprits };
+    });
+    if (overflow.scroll > overflow.inner) {
+      problems.push(`${label} @${size.width}px: page grows sideways (scrollWidth ${overflow.scroll} > ${overflow.inner}): ${overflow.culprits.join(", ")}`);
+    }
     await page.screenshot({ path: `${SCREENS}/${label}-${size.name}.png`, fullPage: true });
   }
   await page.setViewportSize({ width: WIDTHS[0].width, height: WIDTHS[0].height });

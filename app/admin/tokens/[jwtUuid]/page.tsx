@@ -46,9 +46,9 @@ export default async function TokenPage({ params }: { params: Promise<{ jwtUuid:
         </Notice>
       ) : null}
 
-      <div className="grid gap-x-6 lg:grid-cols-2">
+      <div className="grid gap-x-6 lg:grid-cols-[minmax(0,1fr)_minmax(0,1fr)]">
         <Section title="Metadata" id="metadata">
-          <dl className="grid grid-cols-[max-content_1fr] gap-x-4 gap-y-1 text-sm">
+          <dl className="grid grid-cols-[max-content_minmax(0,1fr)] gap-x-4 gap-y-1 text-sm">
             {Object.entries(m).map(([k, v]) => (
               <div key={k} className="contents">
                 <dt className="text-slate-500">{k}</dt>
@@ -85,16 +85,16 @@ export default async function TokenPage({ params }: { params: Promise<{ jwtUuid:
                 <p className="flex flex-wrap items-center gap-2 text-sm">
                   <strong>{i === 0 ? "Original" : `Extension ${i}`}</strong>
                   <Badge value={v.status} />
-                  {current ? <span className="rounded bg-emerald-600 px-2 py-0.5 text-xs text-white">current</span> : null}
+                  {current ? <span className="rounded bg-emerald-700 px-2 py-0.5 text-xs text-white">current</span> : null}
                   {viewing ? <span className="text-xs text-slate-500">(this page)</span> : null}
                 </p>
                 <p className="font-mono text-xs">
                   {viewing ? v.jwt_uuid : <Link className="text-sky-700 underline" href={`/admin/tokens/${v.jwt_uuid}`}>{v.jwt_uuid}</Link>}
                 </p>
-                <dl className="mt-1 grid grid-cols-[max-content_1fr] gap-x-3 text-xs text-slate-600">
+                <dl className="mt-1 grid grid-cols-[max-content_minmax(0,1fr)] gap-x-3 text-xs text-slate-600">
                   <dt>issued</dt><dd><When at={v.issued_at} /></dd>
                   <dt>expires</dt><dd><When at={v.expires_at} /></dd>
-                  {v.revoked_at ? (<><dt>revoked</dt><dd><When at={v.revoked_at} /> {v.revocation_reason ? `(${v.revocation_reason})` : ""}</dd></>) : null}
+                  {v.revoked_at ? (<><dt>revoked</dt><dd className="break-all"><When at={v.revoked_at} /> {v.revocation_reason ? `(${v.revocation_reason})` : ""}</dd></>) : null}
                   <dt>supersedes</dt><dd className="font-mono">{v.supersedes ?? "— (first version)"}</dd>
                 </dl>
               </li>
@@ -127,9 +127,9 @@ export default async function TokenPage({ params }: { params: Promise<{ jwtUuid:
               {detail.audit.map((a) => (
                 <tr key={a.id} className="border-t border-slate-100">
                   <td className="py-1"><When at={a.at} /></td>
-                  <td>{a.actorType}: {a.actorId}</td>
+                  <td className="break-all">{a.actorType}: {a.actorId}</td>
                   <td>{a.action}</td>
-                  <td>{a.reason ?? "—"}</td>
+                  <td className="break-all">{a.reason ?? "—"}</td>
                 </tr>
               ))}
             </tbody>
