@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { ActionForm } from "@/app/admin/_components/action-form";
-import { Badge, Field, Notice, PageTitle, Section, When, dangerButtonClass, errorMessage, inputClass } from "@/app/admin/_components/ui";
+import { Badge, Field, Notice, PageTitle, ScrollRegion, Section, When, dangerButtonClass, errorMessage, inputClass } from "@/app/admin/_components/ui";
 import { revokeListedAction } from "@/app/admin/revoke/actions";
 import { requireUser } from "@/lib/auth/current-user";
 import { tokenDetail, type TokenDetail } from "@/lib/reporting/token-detail";
@@ -121,6 +121,7 @@ export default async function TokenPage({ params }: { params: Promise<{ jwtUuid:
         {detail.audit.length === 0 ? (
           <p className="text-sm text-slate-500">No audit event names this token.</p>
         ) : (
+          <ScrollRegion label="Audit events of this token">
           <table className="w-full text-sm">
             <thead><tr className="text-left text-slate-500"><th>When (UTC)</th><th>Actor</th><th>Action</th><th>Reason</th></tr></thead>
             <tbody>
@@ -134,6 +135,7 @@ export default async function TokenPage({ params }: { params: Promise<{ jwtUuid:
               ))}
             </tbody>
           </table>
+          </ScrollRegion>
         )}
       </Section>
     </>
