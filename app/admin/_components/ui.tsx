@@ -69,9 +69,9 @@ export function Notice({ kind, children, testId }: { kind: "error" | "success" |
 
 /** A table wider than a phone scrolls inside this box, not the page; focusable and named so the keyboard can scroll it too.
  * Relative: an absolutely placed descendant (sr-only text) would otherwise escape the clip and widen the page. */
-export function ScrollRegion({ label, children, className = "" }: { label: string; children: ReactNode; className?: string }) {
+export function ScrollRegion({ label, children }: { label: string; children: ReactNode }) {
   return (
-    <div role="region" aria-label={label} tabIndex={0} data-scroll-region className={`relative overflow-x-auto focus:outline-none focus:ring-2 focus:ring-sky-300 ${className}`}>
+    <div role="region" aria-label={label} tabIndex={0} data-scroll-region className="relative overflow-x-auto focus:outline-none focus:ring-2 focus:ring-sky-300">
       {children}
     </div>
   );
