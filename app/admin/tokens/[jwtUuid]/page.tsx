@@ -122,7 +122,8 @@ export default async function TokenPage({ params }: { params: Promise<{ jwtUuid:
           <p className="text-sm text-slate-500">No audit event names this token.</p>
         ) : (
           <ScrollRegion label="Audit events of this token">
-          <table className="w-full text-sm">
+          {/* A phone scrolls it rather than squeezing the reason into a column two letters wide. */}
+          <table className="w-full min-w-[40rem] text-sm">
             <thead><tr className="text-left text-slate-500"><th>When (UTC)</th><th>Actor</th><th>Action</th><th>Reason</th></tr></thead>
             <tbody>
               {detail.audit.map((a) => (
