@@ -33,7 +33,7 @@ async function audit(page: Page, label: string): Promise<string[]> {
     }
     const overflow = await page.evaluate(() => {
       const inner = window.innerWidth;
-      const clipped = (e: Element) => e.parentElement?.closest("*") !== null && [...ancestors(e)].some((a) => getComputedStyle(a).overflowX !== "visible");
+      const clipped = (e: Element) => [...ancestors(e)].some((a) => getComputedStyle(a).overflowX !== "visible");
       function* ancestors(e: Element) {
         for (let a = e.parentElement; a && a !== document.body; a = a.parentElement) yield a;
       }
