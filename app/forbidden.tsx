@@ -5,7 +5,7 @@ import { currentUser } from "@/lib/auth/current-user";
 export default async function Forbidden() {
   const user = await currentUser();
   return (
-    <main className="mx-auto max-w-xl px-6 py-16">
+    <main id="main" className="mx-auto max-w-xl px-6 py-16">
       <h1 className="text-2xl font-semibold tracking-tight">403 · Administrators only</h1>
       <p className="mt-3 text-slate-600">
         {user ? `You are signed in as ${user.name} (${user.subject}), who is not an administrator of TIM: an administrator grants the role in the console (Administrators). ` : ""}

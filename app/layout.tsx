@@ -17,6 +17,13 @@ export default function RootLayout({ children }: { children: ReactNode }) {
   return (
     <html lang="en">
       <body className="min-h-screen bg-slate-50 text-slate-900 antialiased">
+        {/* First in the tab order: past the banner and the console navigation to the page's own content. */}
+        <a
+          href="#main"
+          className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2 focus:text-sky-800 focus:underline focus:shadow"
+        >
+          Skip to main content
+        </a>
         <StandInBanner />
         {children}
       </body>

@@ -18,7 +18,7 @@ export default async function HomePage() {
   const firstRun = !(await hasAdministrator());
   const origin = config().NEXTAUTH_URL ? new URL(config().NEXTAUTH_URL!).origin : `http://${(await headers()).get("host") ?? "localhost:3000"}`;
   return (
-    <main className="mx-auto max-w-3xl px-6 py-16">
+    <main id="main" className="mx-auto max-w-3xl px-6 py-16">
       <h1 className="text-3xl font-semibold tracking-tight">TIM — Token Identity Manager</h1>
       <p className="mt-3 text-slate-600">
         TIM issues signed JWTs and records the metadata of every token atomically with its issuance, so that each
@@ -60,7 +60,7 @@ export default async function HomePage() {
           </li>
           <li>
             Issue your first token:
-            <pre className="mt-2 overflow-x-auto rounded bg-slate-900 p-3 text-xs text-slate-100" data-testid="first-curl">
+            <pre className="mt-2 whitespace-pre-wrap break-all rounded bg-slate-900 p-3 text-xs text-slate-100" data-testid="first-curl">
               {`curl -u CLIENT_ID:CLIENT_SECRET -H 'content-type: application/json' \\
   -d '{"JWTName":"FIRST","content":{"sub":"user-1"},"expirationInMinutes":60}' \\
   ${origin}/jwt/custom/generate`}

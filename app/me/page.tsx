@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import type { ReactNode } from "react";
 import { requireUser } from "@/lib/auth/current-user";
 import { listTaraSessions, type SessionStatus } from "@/lib/tara/session";
 import { SignOutButton } from "@/app/me/sign-out-button";
@@ -13,13 +14,25 @@ const STATUS_STYLE: Record<SessionStatus, string> = {
   revoked: "bg-red-100 text-red-800",
 };
 
+const COLUMNS = ["Status", "Method", "Level", "Signed in", "Current token issued", "Expires"];
+
+/** A table cell; on a phone a labelled line of the session's card. */
+function Cell({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <td className="block px-4 py-1 sm:table-cell sm:py-3">
+      <span className="font-medium text-slate-600 sm:hidden">{label}: </span>
+      {children}
+    </td>
+  );
+}
+
 const when = (d: Date | null) => (d ? `${d.toISOString().slice(0, 16).replace("T", " ")} UTC` : "—");
 
 export default async function MePage() {
   const user = await requireUser("/me");
   const sessions = await listTaraSessions(user.subject);
   return (
-    <main className="mx-auto max-w-5xl px-6 py-12">
+    <main id="main" className="mx-auto max-w-5xl px-6 py-12">
       <div className="flex flex-wrap items-start justify-between gap-4">
         <div>
           <h1 className="text-2xl font-semibold tracking-tight">My TARA sessions</h1>
@@ -36,33 +49,31 @@ export default async function MePage() {
         </div>
       </div>
 
-      <div className="mt-8 overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm">
-        <table className="min-w-full text-left text-sm">
-          <thead className="bg-slate-50 text-slate-600">
+      {/* A table from 640 px up; below that each session is a card of labelled lines, its End button on screen. */}
+      <div className="mt-8 rounded-lg border border-slate-200 bg-white shadow-sm">
+        <table className="w-full text-left text-sm">
+          <thead className="hidden bg-slate-50 text-slate-600 sm:table-header-group">
             <tr>
-              <th className="px-4 py-3 font-medium">Status</th>
-              <th className="px-4 py-3 font-medium">Method</th>
-              <th className="px-4 py-3 font-medium">Level</th>
-              <th className="px-4 py-3 font-medium">Signed in</th>
-              <th className="px-4 py-3 font-medium">Current token issued</th>
-              <th className="px-4 py-3 font-medium">Expires</th>
-              <th className="px-4 py-3" />
+              {COLUMNS.map((c) => (
+                <th key={c} className="px-4 py-3 font-medium">{c}</th>
+              ))}
+              <th className="px-4 py-3"><span className="sr-only">Actions</span></th>
             </tr>
           </thead>
-          <tbody className="divide-y divide-slate-100">
+          <tbody className="block divide-y divide-slate-100 sm:table-row-group">
             {sessions.map((s) => (
-              <tr key={s.sessionId} data-testid="session-row" data-session-id={s.sessionId} data-status={s.status}>
-                <td className="px-4 py-3">
+              <tr key={s.sessionId} className="block py-2 sm:table-row sm:py-0" data-testid="session-row" data-session-id={s.sessionId} data-status={s.status}>
+                <Cell label="Status">
                   <span className={`rounded-full px-2 py-0.5 text-xs font-medium ${STATUS_STYLE[s.status]}`}>{s.status}</span>
                   {s.sessionId === user.sessionId && <span className="ml-2 text-xs text-sky-700">this browser</span>}
-                  {s.revokedReason && <span className="ml-2 text-xs text-slate-500">({s.revokedReason})</span>}
-                </td>
-                <td className="px-4 py-3">{s.authMethod ?? "—"}</td>
-                <td className="px-4 py-3">{s.levelOfAssurance ?? "—"}</td>
-                <td className="px-4 py-3">{when(s.authTime ?? s.startedAt)}</td>
-                <td className="px-4 py-3">{when(s.issuedAt)}</td>
-                <td className="px-4 py-3">{when(s.expiresAt)}</td>
-                <td className="px-4 py-3 text-right">
+                  {s.revokedReason && <span className="ml-2 break-all text-xs text-slate-600">({s.revokedReason})</span>}
+                </Cell>
+                <Cell label="Method">{s.authMethod ?? "—"}</Cell>
+                <Cell label="Level">{s.levelOfAssurance ?? "—"}</Cell>
+                <Cell label="Signed in">{when(s.authTime ?? s.startedAt)}</Cell>
+                <Cell label="Current token issued">{when(s.issuedAt)}</Cell>
+                <Cell label="Expires">{when(s.expiresAt)}</Cell>
+                <td className="block px-4 py-1 sm:table-cell sm:py-3 sm:text-right">
                   {s.status === "active" && (
                     <form action={endSessionAction}>
                       <input type="hidden" name="session_id" value={s.sessionId} />

@@ -19,7 +19,7 @@ export default async function SetupPage({ searchParams }: Props) {
   if (!user) redirect(`/signin?callbackUrl=${encodeURIComponent(`/setup?code=${encodeURIComponent(code)}`)}`);
   const done = await hasAdministrator();
   return (
-    <main className="mx-auto max-w-xl px-6 py-16">
+    <main id="main" className="mx-auto max-w-xl px-6 py-16">
       <h1 className="text-2xl font-semibold tracking-tight">Set up TIM</h1>
       {done ? (
         <p className="mt-4 text-slate-700" data-testid="setup-done">

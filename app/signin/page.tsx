@@ -27,7 +27,7 @@ export default async function SignInPage({ searchParams }: Props) {
   const loginHref = `/auth/login/tara?${new URLSearchParams({ redirect_uri: complete, ...(locale ? { ui_locales: locale } : {}) })}`;
   const notice = params.ended ? NOTICES.ended : typeof params.error === "string" ? (NOTICES[params.error] ?? NOTICES.CredentialsSignin) : null;
   return (
-    <main className="mx-auto max-w-md px-6 py-16">
+    <main id="main" className="mx-auto max-w-md px-6 py-16">
       <h1 className="text-2xl font-semibold tracking-tight">Sign in to TIM</h1>
       {notice && (
         <p role="status" className="mt-4 rounded-md border border-slate-300 bg-white p-3 text-sm text-slate-700">

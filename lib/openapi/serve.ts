@@ -33,19 +33,41 @@ const INIT_SCRIPT = `window.addEventListener("DOMContentLoaded", function () {
   window.ui = SwaggerUIBundle({
     url: "/openapi.json",
     dom_id: "#swagger-ui",
-    deepLinking: true,
+    // No deep links: Swagger UI puts their anchor inside each operation's toggle button (nested controls, axe's nested-interactive).
+    deepLinking: false,
     tryItOutEnabled: false,
     defaultModelsExpandDepth: 0,
     validatorUrl: "none",
+    onComplete: function () {
+      var servers = document.getElementById("servers");
+      if (servers) servers.setAttribute("aria-label", "Server");
+    },
   });
 });
 `;
 
-/** The files /docs/[asset] serves: swagger-ui-dist's bundle and stylesheet, and the init script above. */
+/** Swagger UI's colours that fail WCAG AA contrast (4.5:1), darkened; loaded after its stylesheet. */
+const CONTRAST_CSS = `.swagger-ui .info .title small, .swagger-ui .info .title small pre { background: #4b5563; }
+.swagger-ui .info .title small.version-stamp, .swagger-ui .info .title small.version-stamp pre { background: #3f6212; }
+.swagger-ui a, .swagger-ui .info a, .swagger-ui .info .url, .swagger-ui .link { color: #1d4ed8; }
+.swagger-ui .btn.authorize { color: #047857; border-color: #047857; }
+.swagger-ui .btn.authorize svg { fill: #047857; }
+.swagger-ui .opblock .opblock-summary-method { color: #fff; }
+.swagger-ui .opblock.opblock-get .opblock-summary-method { background: #1d4ed8; }
+.swagger-ui .opblock.opblock-post .opblock-summary-method { background: #047857; }
+.swagger-ui .opblock.opblock-put .opblock-summary-method { background: #b45309; }
+.swagger-ui .opblock.opblock-patch .opblock-summary-method { background: #0f766e; }
+.swagger-ui .opblock.opblock-delete .opblock-summary-method { background: #b91c1c; }
+.swagger-ui .opblock.opblock-head .opblock-summary-method, .swagger-ui .opblock.opblock-options .opblock-summary-method { background: #6d28d9; }
+.swagger-ui .opblock .opblock-summary-description, .swagger-ui .opblock-tag small, .swagger-ui .model-title, .swagger-ui .opblock-tag { color: #1f2937; }
+`;
+
+/** The files /docs/[asset] serves: swagger-ui-dist's bundle and stylesheet, and the init script and contrast fixes above. */
 const ASSETS: Record<string, { file?: string; text?: string; type: string }> = {
   "swagger-ui-bundle.js": { file: "swagger-ui-bundle.js", type: "text/javascript; charset=utf-8" },
   "swagger-ui.css": { file: "swagger-ui.css", type: "text/css; charset=utf-8" },
   "tim-docs.js": { text: INIT_SCRIPT, type: "text/javascript; charset=utf-8" },
+  "tim-docs.css": { text: CONTRAST_CSS, type: "text/css; charset=utf-8" },
   "favicon-32x32.png": { file: "favicon-32x32.png", type: "image/png" },
 };
 
@@ -83,6 +105,7 @@ export function docsPage(): Response {
 <title>TIM API — interactive documentation</title>
 <link rel="icon" href="/docs/favicon-32x32.png">
 <link rel="stylesheet" href="/docs/swagger-ui.css">
+<link rel="stylesheet" href="/docs/tim-docs.css">
 </head>
 <body>
 <div id="swagger-ui"></div>

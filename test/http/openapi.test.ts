@@ -129,7 +129,7 @@ test("/docs: Swagger UI from TIM itself, every script with the response's CSP no
   for (const s of scripts) expect(s).toMatch(new RegExp(`^<script nonce="${nonce!.replace(/[+/=]/g, "\\$&")}" src="/docs/[\\w.-]+"></script>$`));
   expect(html).not.toMatch(/<style|style=|https?:\/\//);
   expect((await fetch(`${server.url}/docs`)).headers.get("content-security-policy")).not.toBe(csp);
-  for (const asset of ["swagger-ui-bundle.js", "swagger-ui.css", "tim-docs.js"]) {
+  for (const asset of ["swagger-ui-bundle.js", "swagger-ui.css", "tim-docs.js", "tim-docs.css"]) {
     expect((await fetch(`${server.url}/docs/${asset}`)).status, asset).toBe(200);
   }
   const traversal = await fetch(`${server.url}/docs/..%2Fpackage.json`);

@@ -8,7 +8,7 @@ export function LocalTime({ iso }: { iso: string | null | undefined }) {
   useEffect(() => {
     if (iso) setLocal(new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "long" }));
   }, [iso]);
-  if (!iso) return <span className="text-slate-400">—</span>;
+  if (!iso) return <span className="text-slate-500">—</span>;
   const shown = iso.replace(/\.\d{3}Z$/, "Z");
   return (
     <time dateTime={iso} title={local ? `Local time: ${local}` : "UTC"} className="whitespace-nowrap tabular-nums">

@@ -12,7 +12,7 @@ export function When({ at }: { at: Date | string | null | undefined }) {
 export function PageTitle({ title, children }: { title: string; children?: ReactNode }) {
   return (
     <header className="mb-6">
-      <h1 className="text-2xl font-semibold tracking-tight">{title}</h1>
+      <h1 className="break-words text-2xl font-semibold tracking-tight">{title}</h1>
       {children ? <p className="mt-1 text-slate-600">{children}</p> : null}
     </header>
   );
@@ -61,7 +61,17 @@ export function Notice({ kind, children, testId }: { kind: "error" | "success" |
     info: "border-sky-300 bg-sky-50 text-sky-900",
   }[kind];
   return (
-    <div role={kind === "error" ? "alert" : "status"} data-testid={testId} className={`my-4 rounded border px-4 py-3 text-sm ${styles}`}>
+    <div role={kind === "error" ? "alert" : "status"} data-testid={testId} className={`my-4 rounded border px-4 py-3 text-sm break-words ${styles}`}>
+      {children}
+    </div>
+  );
+}
+
+/** A table wider than a phone scrolls inside this box, not the page; focusable and named so the keyboard can scroll it too.
+ * Relative: an absolutely placed descendant (sr-only text) would otherwise escape the clip and widen the page. */
+export function ScrollRegion({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <div role="region" aria-label={label} tabIndex={0} data-scroll-region className="relative overflow-x-auto focus:outline-none focus:ring-2 focus:ring-sky-300">
       {children}
     </div>
   );

@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { Suspense } from "react";
-import { Empty, Field, Notice, PageTitle, Section, When, buttonClass, errorMessage, inputClass, secondaryButtonClass } from "@/app/admin/_components/ui";
+import { Empty, Field, Notice, PageTitle, ScrollRegion, Section, When, buttonClass, errorMessage, inputClass, secondaryButtonClass } from "@/app/admin/_components/ui";
 import { ACTOR_TYPES } from "@/lib/audit/event";
 import { parseAuditQuery, searchAudit, type AuditRow } from "@/lib/audit/search";
 import { verifyAuditChain } from "@/lib/audit/verify";
@@ -88,7 +88,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
         {rows.length === 0 ? (
           <Empty>No audit entry matches.</Empty>
         ) : (
-          <div className="overflow-x-auto">
+          <ScrollRegion label="Audit entries">
             <table className="w-full min-w-[900px] text-sm" data-testid="audit-table">
               <thead><tr className="text-left text-slate-500"><th className="py-2">#</th><th>When (UTC)</th><th>Actor</th><th>Action</th><th>Target</th><th>Reason</th><th>Counts</th><th>Request</th></tr></thead>
               <tbody>
@@ -99,14 +99,14 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
                     <td className="break-all">{r.actorType}: {r.actorId}</td>
                     <td>{r.action}</td>
                     <td className="max-w-xs break-all font-mono text-xs">{JSON.stringify(r.target)}</td>
-                    <td>{r.reason ?? "—"}</td>
+                    <td className="max-w-xs break-all">{r.reason ?? "—"}</td>
                     <td className="font-mono text-xs">{JSON.stringify(r.counts)}</td>
                     <td className="break-all text-xs">{r.requestId ?? "—"}</td>
                   </tr>
                 ))}
               </tbody>
             </table>
-          </div>
+          </ScrollRegion>
         )}
         {nextBefore ? (
           <Link className="mt-3 inline-block text-sm text-sky-700 underline" href={`/admin/audit?${new URLSearchParams({ ...filters, before: nextBefore })}`}>

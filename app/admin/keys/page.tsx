@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import { ActionForm } from "@/app/admin/_components/action-form";
-import { Badge, PageTitle, Section, When, buttonClass, dangerButtonClass, secondaryButtonClass } from "@/app/admin/_components/ui";
+import { Badge, PageTitle, ScrollRegion, Section, When, buttonClass, dangerButtonClass, secondaryButtonClass } from "@/app/admin/_components/ui";
 import { emergencyRotateKeyAction, prepareKeyAction, retireKeyAction, rotateKeyAction } from "@/app/admin/keys/actions";
 import { listSigningKeys } from "@/lib/admin/keys";
 import { requireUser } from "@/lib/auth/current-user";
@@ -18,7 +18,7 @@ export default async function KeysPage() {
         One key signs; a <em>next</em> key is published before it signs — &quot;Rotate now&quot; lets it sign only once it has been in the JWKS longer than verifiers cache it, on every instance at the same moment; a <em>retired</em> key stays in the JWKS until the last token it signed has expired.
       </PageTitle>
       <Section title="Keys" id="keys">
-        <div className="overflow-x-auto">
+        <ScrollRegion label="Signing keys">
           <table className="w-full min-w-[860px] text-sm" data-testid="key-table">
             <thead>
               <tr className="text-left text-slate-500"><th className="py-2">Key id (kid)</th><th>Alg</th><th>Status</th><th>Created</th><th>Activated / signs from</th><th>Retired</th><th>Published until</th><th>In JWKS</th><th><span className="sr-only">Actions</span></th></tr>
@@ -45,7 +45,7 @@ export default async function KeysPage() {
               ))}
             </tbody>
           </table>
-        </div>
+        </ScrollRegion>
         <div className="mt-4 flex flex-wrap gap-4">
           <ActionForm action={rotateKeyAction} submitLabel="Rotate now" submitClassName={buttonClass} pendingLabel="Rotating…" testId="rotate-key" />
           <ActionForm action={prepareKeyAction} submitLabel="Publish a next key" submitClassName={secondaryButtonClass} testId="prepare-key" />
@@ -60,7 +60,7 @@ export default async function KeysPage() {
         </div>
       </Section>
       <Section title="JWKS (as published at /jwt/keys/public)" id="jwks">
-        <pre className="overflow-x-auto rounded bg-slate-900 p-3 text-xs text-slate-100" data-testid="jwks">{JSON.stringify(jwks, null, 2)}</pre>
+        <pre className="whitespace-pre-wrap break-all rounded bg-slate-900 p-3 text-xs text-slate-100" data-testid="jwks">{JSON.stringify(jwks, null, 2)}</pre>
       </Section>
     </>
   );

@@ -3,7 +3,7 @@ import Link from "next/link";
 import { Suspense } from "react";
 import { BackgroundExports } from "@/app/admin/exports/background-exports";
 import { TokenFilterForm } from "@/app/admin/tokens/filter-form";
-import { Badge, Empty, Field, Notice, PageTitle, Section, When, errorMessage, inputClass } from "@/app/admin/_components/ui";
+import { Badge, Empty, Field, Notice, PageTitle, ScrollRegion, Section, When, errorMessage, inputClass } from "@/app/admin/_components/ui";
 import { requireUser } from "@/lib/auth/current-user";
 import { countTokensBounded } from "@/lib/reporting/count";
 import { parseTokenQuery, type TokenFilters } from "@/lib/reporting/filters";
@@ -110,7 +110,7 @@ export default async function TokensPage({ searchParams }: { searchParams: Promi
           {result.items.length === 0 ? (
             <Empty>No token matches these filters.</Empty>
           ) : (
-            <div className="overflow-x-auto">
+            <ScrollRegion label="Matching tokens">
               <table className="w-full min-w-[900px] text-sm" data-testid="token-table">
                 <thead>
                   <tr className="border-b border-slate-200 text-left text-slate-500">
@@ -141,7 +141,7 @@ export default async function TokensPage({ searchParams }: { searchParams: Promi
                   ))}
                 </tbody>
               </table>
-            </div>
+            </ScrollRegion>
           )}
           <nav aria-label="Pages" className="mt-4 flex gap-3 text-sm">
             {values.cursor ? (

@@ -7,7 +7,7 @@ export const dynamic = "force-dynamic";
 export const GET = route(
   {
     auth: "public", errors: ["not_found"],
-    summary: "A script or stylesheet of /docs (swagger-ui-bundle.js, swagger-ui.css, tim-docs.js)",
+    summary: "A script or stylesheet of /docs (swagger-ui-bundle.js, swagger-ui.css, tim-docs.js, tim-docs.css)",
     responses: { 200: { description: "The file", content: { "text/javascript": null, "text/css": null, "image/png": null } } },
   },
   async ({ params }) => docsAsset(params.asset),

@@ -15,7 +15,7 @@ export default async function CompleteSignInPage({ searchParams }: Props) {
   // A login cancelled at TARA comes back here (lib/tara/callback-response.ts): back to the sign-in page, saying so.
   if (tara_login === "cancelled") redirect(`/signin?callbackUrl=${encodeURIComponent(target)}&error=cancelled`);
   return (
-    <main className="mx-auto max-w-md px-6 py-16">
+    <main id="main" className="mx-auto max-w-md px-6 py-16">
       <CompleteSignIn callbackUrl={target} />
     </main>
   );

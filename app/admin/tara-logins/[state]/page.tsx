@@ -66,7 +66,7 @@ export default async function TaraLoginPage({ params }: { params: Promise<{ stat
               {r.idToken ? (
                 <>
                   <p className="break-all font-mono text-xs" data-testid="protocol-id-token">{r.idToken}</p>
-                  <pre className="overflow-x-auto rounded bg-slate-900 p-3 text-xs text-slate-100">{claimsOf(r.idToken)}</pre>
+                  <pre className="whitespace-pre-wrap break-all rounded bg-slate-900 p-3 text-xs text-slate-100">{claimsOf(r.idToken)}</pre>
                 </>
               ) : null}
             </div>

@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { ActionForm } from "@/app/admin/_components/action-form";
-import { Badge, Field, Notice, PageTitle, Section, When, dangerButtonClass, errorMessage, inputClass } from "@/app/admin/_components/ui";
+import { Badge, Field, Notice, PageTitle, ScrollRegion, Section, When, dangerButtonClass, errorMessage, inputClass } from "@/app/admin/_components/ui";
 import { revokeListedAction } from "@/app/admin/revoke/actions";
 import { requireUser } from "@/lib/auth/current-user";
 import { tokenDetail, type TokenDetail } from "@/lib/reporting/token-detail";
@@ -46,9 +46,9 @@ export default async function TokenPage({ params }: { params: Promise<{ jwtUuid:
         </Notice>
       ) : null}
 
-      <div className="grid gap-x-6 lg:grid-cols-2">
+      <div className="grid gap-x-6 lg:grid-cols-[minmax(0,1fr)_minmax(0,1fr)]">
         <Section title="Metadata" id="metadata">
-          <dl className="grid grid-cols-[max-content_1fr] gap-x-4 gap-y-1 text-sm">
+          <dl className="grid grid-cols-[max-content_minmax(0,1fr)] gap-x-4 gap-y-1 text-sm">
             {Object.entries(m).map(([k, v]) => (
               <div key={k} className="contents">
                 <dt className="text-slate-500">{k}</dt>
@@ -66,7 +66,7 @@ export default async function TokenPage({ params }: { params: Promise<{ jwtUuid:
               claim names ({String(m.claimKeys)}), not their values.
             </p>
           ) : (
-            <pre className="overflow-x-auto rounded bg-slate-900 p-3 text-xs text-slate-100">{JSON.stringify(detail.claims, null, 2)}</pre>
+            <pre className="whitespace-pre-wrap break-all rounded bg-slate-900 p-3 text-xs text-slate-100">{JSON.stringify(detail.claims, null, 2)}</pre>
           )}
         </Section>
       </div>
@@ -85,16 +85,16 @@ export default async function TokenPage({ params }: { params: Promise<{ jwtUuid:
                 <p className="flex flex-wrap items-center gap-2 text-sm">
                   <strong>{i === 0 ? "Original" : `Extension ${i}`}</strong>
                   <Badge value={v.status} />
-                  {current ? <span className="rounded bg-emerald-600 px-2 py-0.5 text-xs text-white">current</span> : null}
+                  {current ? <span className="rounded bg-emerald-700 px-2 py-0.5 text-xs text-white">current</span> : null}
                   {viewing ? <span className="text-xs text-slate-500">(this page)</span> : null}
                 </p>
                 <p className="font-mono text-xs">
                   {viewing ? v.jwt_uuid : <Link className="text-sky-700 underline" href={`/admin/tokens/${v.jwt_uuid}`}>{v.jwt_uuid}</Link>}
                 </p>
-                <dl className="mt-1 grid grid-cols-[max-content_1fr] gap-x-3 text-xs text-slate-600">
+                <dl className="mt-1 grid grid-cols-[max-content_minmax(0,1fr)] gap-x-3 text-xs text-slate-600">
                   <dt>issued</dt><dd><When at={v.issued_at} /></dd>
                   <dt>expires</dt><dd><When at={v.expires_at} /></dd>
-                  {v.revoked_at ? (<><dt>revoked</dt><dd><When at={v.revoked_at} /> {v.revocation_reason ? `(${v.revocation_reason})` : ""}</dd></>) : null}
+                  {v.revoked_at ? (<><dt>revoked</dt><dd className="break-all"><When at={v.revoked_at} /> {v.revocation_reason ? `(${v.revocation_reason})` : ""}</dd></>) : null}
                   <dt>supersedes</dt><dd className="font-mono">{v.supersedes ?? "— (first version)"}</dd>
                 </dl>
               </li>
@@ -121,19 +121,22 @@ export default async function TokenPage({ params }: { params: Promise<{ jwtUuid:
         {detail.audit.length === 0 ? (
           <p className="text-sm text-slate-500">No audit event names this token.</p>
         ) : (
-          <table className="w-full text-sm">
+          <ScrollRegion label="Audit events of this token">
+          {/* A phone scrolls it rather than squeezing the reason into a column two letters wide. */}
+          <table className="w-full min-w-[40rem] text-sm">
             <thead><tr className="text-left text-slate-500"><th>When (UTC)</th><th>Actor</th><th>Action</th><th>Reason</th></tr></thead>
             <tbody>
               {detail.audit.map((a) => (
                 <tr key={a.id} className="border-t border-slate-100">
                   <td className="py-1"><When at={a.at} /></td>
-                  <td>{a.actorType}: {a.actorId}</td>
+                  <td className="break-all">{a.actorType}: {a.actorId}</td>
                   <td>{a.action}</td>
-                  <td>{a.reason ?? "—"}</td>
+                  <td className="break-all">{a.reason ?? "—"}</td>
                 </tr>
               ))}
             </tbody>
           </table>
+          </ScrollRegion>
         )}
       </Section>
     </>
