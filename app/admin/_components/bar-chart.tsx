@@ -5,7 +5,7 @@ export type DayCount = { day: string; custom: number; tara: number };
 /** The console's token search for the tokens issued on `day` (UTC; the search takes a date's end as its last instant). */
 export const tokensOfDay = (day: string) => `/admin/tokens?${new URLSearchParams({ issued_from: day, issued_to: day })}`;
 
-/** Tokens issued per day as a stacked SVG bar chart (server-rendered), with the numbers in a table for screen readers. */
+/** Tokens issued per day as a stacked SVG bar chart (server-rendered; a group of links, one per day, so not role="img", which would hide them), with the numbers in a table for screen readers. */
 export function IssuedChart({ data }: { data: DayCount[] }) {
   const width = 720;
   const height = 220;
@@ -17,7 +17,7 @@ export function IssuedChart({ data }: { data: DayCount[] }) {
   const ticks = y.ticks(Math.min(4, max)).filter(Number.isInteger);
   return (
     <figure>
-      <svg viewBox={`0 0 ${width} ${height}`} role="img" aria-labelledby="issued-chart-title" className="h-auto w-full" data-testid="issued-chart">
+      <svg viewBox={`0 0 ${width} ${height}`} role="group" aria-labelledby="issued-chart-title" className="h-auto w-full" data-testid="issued-chart">
         <title id="issued-chart-title">Tokens issued per day over the last {data.length} days</title>
         {ticks.map((t) => (
           <g key={t}>
