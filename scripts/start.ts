@@ -11,9 +11,9 @@ import { buildIsCurrent, sourceStamp, stampFile } from "./build-stamp";
 const dev = process.argv.includes("--dev");
 (process.env as Record<string, string | undefined>).NODE_ENV ??= dev ? "development" : "production";
 
-/** Start-up lines are JSON like every other line (the logger reads the configuration only when it first writes). */
+/** Start-up and shutdown lines are JSON like every other line, and shown whatever TIM_LOG_LEVEL says. */
 function say(line: string): void {
-  log.info(line);
+  log.notice(line);
 }
 
 function buildIfStale(distDir: string): void {

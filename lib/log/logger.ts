@@ -36,7 +36,8 @@ function build(stream: NodeJS.WriteStream): Logger {
   );
 }
 
-type Loggers = { out: Logger; err: Logger };
+/** `notice`: stdout at info whatever TIM_LOG_LEVEL says. */
+type Loggers = { out: Logger; err: Logger; notice: Logger };
 
 // One pair per process: Next bundles lib/ more than once.
 const SLOT = Symbol.for("tim.log");
@@ -44,7 +45,7 @@ const SLOT = Symbol.for("tim.log");
 /** The loggers at the configured level (tests change TIM_LOG_LEVEL and reset the configuration). */
 function loggers(): Loggers {
   const g = globalThis as Record<symbol, unknown>;
-  const l = (g[SLOT] ??= { out: build(process.stdout), err: build(process.stderr) }) as Loggers;
+  const l = (g[SLOT] ??= { out: build(process.stdout), err: build(process.stderr), notice: build(process.stdout) }) as Loggers;
   const level = levelFromConfig();
   if (l.out.level !== level) {
     l.out.level = level;
@@ -58,6 +59,11 @@ export const log = {
   info: (msg: string, fields?: Fields) => loggers().out.info(fields ?? {}, msg),
   warn: (msg: string, fields?: Fields) => loggers().err.warn(fields ?? {}, msg),
   error: (msg: string, fields?: Fields) => loggers().err.error(fields ?? {}, msg),
+  /**
+   * A line an operator must see whatever the level (start-up: where TIM listens, the first-run setup
+   * link; shutting down): written at info even when TIM_LOG_LEVEL is warn or error.
+   */
+  notice: (msg: string, fields?: Fields) => loggers().notice.info(fields ?? {}, msg),
   /** Whether a line at this level would be written: callers skip building its fields when not. */
   enabled: (level: Level) => loggers().out.isLevelEnabled(level),
 };

@@ -60,3 +60,13 @@ test("TIM_LOG_LEVEL applies when the configuration is reloaded; enabled() says s
   expect(log.enabled("debug")).toBe(true);
   expect(JSON.parse(captured(() => log.debug("loud")).out)).toMatchObject({ level: "debug", msg: "loud" });
 });
+
+test("notice lines (where TIM listens, the setup link, shutting down) are written at info whatever the level", () => {
+  process.env.TIM_LOG_LEVEL = "error";
+  resetConfig();
+  const { out } = captured(() => {
+    log.notice("TIM: listening on http://localhost:3000");
+    log.info("not at error");
+  });
+  expect(out.trim().split("\n").map((l) => JSON.parse(l))).toEqual([{ time: expect.any(String), level: "info", msg: "TIM: listening on http://localhost:3000" }]);
+});
