@@ -82,12 +82,8 @@ function create(): Metrics {
     Object.fromEntries(
       METRIC_TOKEN_KINDS.map((kind) => [kind, Object.fromEntries(TOKEN_OPERATIONS[operation].map((outcome) => [outcome, tokenCell({ operation, kind, outcome })]))]),
     ) as Record<MetricTokenKind, Record<TokenOutcome<O>, CounterCell>>;
-  const tokenCells = {
-    issued: cellsOf("issued"),
-    validated: cellsOf("validated"),
-    introspected: cellsOf("introspected"),
-    revoked: cellsOf("revoked"),
-    extended: cellsOf("extended"),
+  const tokenCells = Object.fromEntries((Object.keys(TOKEN_OPERATIONS) as TokenOperation[]).map((operation) => [operation, cellsOf(operation)])) as {
+    [O in TokenOperation]: Record<MetricTokenKind, Record<TokenOutcome<O>, CounterCell>>;
   };
   const rateLimitRefusals = new Counter({
     name: "tim_rate_limit_refusals_total",
