@@ -110,3 +110,41 @@ test("administrators: a code without its country prefix is marked; removing one 
   await submitConfirmed(page, `remove-${code}`, "Remove", "Remove administrator");
   await expect(row).toHaveCount(0);
 });
+
+test("the audit log reads in words: who and from where, what it named, and a revocation that changed nothing", async ({ page, request }) => {
+  const [token] = await issueTokens(request, uniqueName("audit-words"), 1);
+  await signInAsAdmin(page, "/admin/revoke");
+  for (const _ of [1, 2]) {
+    await page.getByTestId("revoke-one").getByLabel("Token id (jti) or the whole token").fill(token.jti);
+    await page.getByTestId("revoke-one").getByLabel("Reason").fill("e2e audit words");
+    await submitConfirmed(page, "revoke-one", "Revoke token", "Revoke token");
+    await expect(page.getByTestId("revoke-one-result")).toContainText("revoked");
+  }
+
+  await page.goto(`/admin/audit?action=tokens.revoke&jwt_uuid=${token.jti}`);
+  const rows = page.getByTestId("audit-row");
+  await expect(rows).toHaveCount(2);
+  // Newest first: the second revocation left the token as it was, and says so.
+  await expect(rows.nth(0)).toHaveAttribute("data-outcome", "no_change");
+  await expect(rows.nth(0).getByTestId("audit-outcome")).toHaveText("No change: 1 already revoked");
+  await expect(rows.nth(1).getByTestId("audit-outcome")).toContainText("1 revoked");
+  await expect(rows.nth(0)).toContainText("Revoked tokens");
+  await expect(rows.nth(0).getByRole("link", { name: token.jti })).toHaveAttribute("href", `/admin/tokens/${token.jti}`);
+  await expect(rows.nth(0).getByTestId("audit-address")).toHaveText(/^from (127\.0\.0\.1|::1)$/);
+  // The request id of the console action is filled in, and no raw JSON is shown.
+  await expect(rows.nth(0).locator("td").last()).not.toHaveText("—");
+  await expect(rows.nth(0)).not.toContainText("{");
+
+  await page.goto("/admin/audit?action=web.sign_in&actor=EE38001085718");
+  await expect(page.getByTestId("audit-row").first()).toContainText("Signed in");
+  await expect(page.getByTestId("audit-row").first().getByTestId("audit-address")).toHaveText(/^from /);
+  await expect(page.getByTestId("audit-row").first().locator("td").last()).not.toHaveText("—");
+  await shot(page, "console-audit-words");
+
+  // Signing out is recorded too, before the session ends.
+  await page.getByTestId("sign-out").click();
+  await expect(page).toHaveURL(/\/signin\?ended=1/);
+  await signInAsAdmin(page, "/admin/audit?action=web.sign_out&actor=EE38001085718");
+  await expect(page.getByTestId("audit-row").first()).toContainText("Signed out");
+  await expect(page.getByTestId("audit-row").first().getByTestId("audit-address")).toHaveText(/^from /);
+});

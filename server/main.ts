@@ -1,5 +1,6 @@
 import { createServer, type Server } from "node:http";
 import next from "next";
+import { SOURCE_ADDRESS_HEADER, addressFrom } from "@/lib/http/address";
 import { newNonce, pageSecurityHeaders } from "@/lib/http/page-headers";
 import { isCrossOriginAction } from "@/lib/http/server-actions";
 import { serveApiRoute } from "@/server/api-server";
@@ -34,6 +35,9 @@ export async function startHttpServer(options: { port: number; host: string; dev
           // Next takes the nonce for the scripts it renders from the request's CSP; whatever the client sent is replaced.
           req.headers["content-security-policy"] = headers["content-security-policy"];
           delete req.headers["content-security-policy-report-only"];
+          const source = addressFrom(req.socket.remoteAddress, req.headers["x-forwarded-for"]);
+          if (source) req.headers[SOURCE_ADDRESS_HEADER] = source;
+          else delete req.headers[SOURCE_ADDRESS_HEADER];
           return handleNext(req, res);
         })
         .catch(() => {

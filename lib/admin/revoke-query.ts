@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { AuditActor } from "@/lib/audit/actors";
-import { ACTOR_TYPES } from "@/lib/audit/event";
+import { auditActorSchema } from "@/lib/audit/event";
 import { recordAudit } from "@/lib/audit/record";
 import { db } from "@/lib/db/client";
 import { Prisma } from "@/lib/generated/prisma/client";
@@ -94,7 +94,7 @@ const massRevocationParamsSchema = z.object({
   shown_query: z.record(z.string(), z.string()),
   reason: z.string(),
   revoked_by: z.string(),
-  actor: z.object({ type: z.enum(ACTOR_TYPES), id: z.string() }),
+  actor: auditActorSchema,
   request_id: z.string().nullable(),
   at: z.iso.datetime(),
 });

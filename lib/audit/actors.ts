@@ -3,14 +3,22 @@ import type { AuditEvent } from "@/lib/audit/event";
 
 export type AuditActor = AuditEvent["actor"];
 
+/** An actor and, when known, where it acted from (recorded as the row's source_address). */
+const withAddress = (actor: AuditActor, address: string | undefined): AuditActor => (address ? { ...actor, address } : actor);
+
 /** The audit actor for a token-API or reporting-API caller (anonymous when TIM_API_AUTH=off). */
-export function apiCallerActor(caller: ApiCaller): AuditActor {
-  return caller.clientId ? { type: "api_client", id: caller.clientId } : { type: "anonymous", id: "anonymous" };
+export function apiCallerActor(caller: ApiCaller, address?: string): AuditActor {
+  return withAddress(caller.clientId ? { type: "api_client", id: caller.clientId } : { type: "anonymous", id: "anonymous" }, address);
 }
 
 /** The audit actor for a console administrator, by personal code (TARA subject). */
-export function administratorActor(subject: string): AuditActor {
-  return { type: "administrator", id: subject };
+export function administratorActor(subject: string, address?: string): AuditActor {
+  return withAddress({ type: "administrator", id: subject }, address);
+}
+
+/** The audit actor for a person signed in to TIM's pages (an administrator or an end user). */
+export function personActor(subject: string, admin: boolean, address?: string): AuditActor {
+  return withAddress({ type: admin ? "administrator" : "end_user", id: subject }, address);
 }
 
 /**

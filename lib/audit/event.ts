@@ -7,11 +7,16 @@ import { storableJson, storableString } from "@/lib/db/storable";
 export const ACTOR_TYPES = ["api_client", "administrator", "system_job", "end_user", "anonymous"] as const;
 export type ActorType = (typeof ACTOR_TYPES)[number];
 
+/** Who acted, and from where when known; jobs carry it in their parameters to audit in the requester's name. */
+export const auditActorSchema = z.object({
+  type: z.enum(ACTOR_TYPES),
+  id: storableString.min(1).max(200),
+  /** Where the actor acted from (browser or API client), when known. */
+  address: z.union([z.ipv4(), z.ipv6()]).optional(),
+});
+
 export const auditEventSchema = z.object({
-  actor: z.object({
-    type: z.enum(ACTOR_TYPES),
-    id: storableString.min(1).max(200),
-  }),
+  actor: auditActorSchema,
   /** Dotted verb, e.g. `token.revoke`, `tokens.export`, `key.rotate`. */
   action: z.string().regex(/^[A-Za-z0-9_.:/-]+$/, "action must be a dotted name").max(100),
   /** What changed: `{ jwt_uuids: [...] }`, `{ query: {...} }`, `{ client_id }`, … */
@@ -35,6 +40,7 @@ export type AuditContent = {
   reason: string | null;
   counts: unknown;
   requestId: string | null;
+  sourceAddress: string | null;
 };
 
 /** prev_hash of the first row. */
@@ -45,8 +51,9 @@ export const GENESIS_HASH = "0".repeat(64);
  * from an event before the insert or from the row read back (jsonb reorders keys).
  */
 export function canonicalContent(c: AuditContent): string {
+  // v2 adds the source address; a row without one hashes exactly as before it existed (v1).
   const text = canonicalize({
-    v: 1,
+    v: c.sourceAddress ? 2 : 1,
     id: c.id,
     at: c.at.toISOString(),
     actor_type: c.actorType,
@@ -56,6 +63,7 @@ export function canonicalContent(c: AuditContent): string {
     reason: c.reason,
     counts: c.counts,
     request_id: c.requestId,
+    ...(c.sourceAddress ? { source_address: c.sourceAddress } : {}),
   });
   if (text === undefined) throw new Error("audit content cannot be serialised");
   return text;
@@ -80,5 +88,6 @@ export function toContent(event: AuditEvent): AuditContent {
     reason: e.reason ?? null,
     counts: e.counts,
     requestId: e.requestId ?? null,
+    sourceAddress: e.actor.address ?? null,
   };
 }

@@ -39,6 +39,7 @@ export function exportedAuditLine(r: Audit) {
     reason: r.reason,
     counts: r.counts,
     request_id: r.requestId,
+    source_address: r.sourceAddress,
     prev_hash: r.prevHash,
     hash: r.hash,
   };

@@ -40,6 +40,7 @@ export async function recordAudit(
       reason: c.reason,
       counts: c.counts,
       request_id: c.requestId,
+      source_address: c.sourceAddress,
       prev_hash: prevHash,
       hash,
     };
@@ -49,9 +50,9 @@ export async function recordAudit(
   // One INSERT of the rows as one JSON parameter (a folded backlog writes hundreds at a time; Prisma's
   // createMany spent up to ~85 ms of the event loop on such a batch). seq follows the array's order, which is chain order.
   await tx.$executeRaw`
-    INSERT INTO tim.audit (id, at, actor_type, actor_id, action, target, reason, counts, request_id, prev_hash, hash)
+    INSERT INTO tim.audit (id, at, actor_type, actor_id, action, target, reason, counts, request_id, source_address, prev_hash, hash)
     SELECT (r->>'id')::uuid, (r->>'at')::timestamptz, r->>'actor_type', r->>'actor_id', r->>'action', r->'target',
-           r->>'reason', r->'counts', r->>'request_id', r->>'prev_hash', r->>'hash'
+           r->>'reason', r->'counts', r->>'request_id', r->>'source_address', r->>'prev_hash', r->>'hash'
       FROM jsonb_array_elements(${JSON.stringify(rows)}::jsonb) WITH ORDINALITY AS e(r, ord)
      ORDER BY e.ord`;
   return rows.map((r) => ({ id: r.id, hash: r.hash }));

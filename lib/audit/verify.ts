@@ -71,6 +71,7 @@ export async function verifyExportedTrail(lines: AsyncIterable<string>): Promise
       reason: (record.reason as string | null) ?? null,
       counts: record.counts,
       requestId: (record.request_id as string | null) ?? null,
+      sourceAddress: (record.source_address as string | null) ?? null,
       prevHash: String(record.prev_hash),
       hash: String(record.hash),
     };

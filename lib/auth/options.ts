@@ -2,7 +2,10 @@ import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { config } from "@/lib/config/env";
 import { authSecret } from "@/lib/auth/secret";
+import { recordWebSign } from "@/lib/auth/record-web-sign";
 import { webUserFromTaraToken } from "@/lib/auth/tara-user";
+import { pageSourceAddress } from "@/lib/http/address";
+import { requestIdOf } from "@/lib/http/handler";
 import { errorFields, log } from "@/lib/log/logger";
 import { isSitePath } from "@/lib/tara/redirects";
 
@@ -36,7 +39,12 @@ export function authOptions(): NextAuthOptions {
         id: "tara",
         name: "TARA",
         credentials: {},
-        authorize: async (_credentials, req) => webUserFromTaraToken(req.headers?.cookie),
+        authorize: async (_credentials, req) => {
+          const user = await webUserFromTaraToken(req.headers?.cookie);
+          const headers = new Headers(req.headers ?? {});
+          if (user) await recordWebSign("web.sign_in", { subject: user.id, sessionId: user.sessionId }, { address: pageSourceAddress(headers), requestId: requestIdOf(headers) });
+          return user;
+        },
       }),
     ],
     callbacks: {

@@ -37,10 +37,15 @@ function normalise(address: string): string {
  * the socket (a request that did not come through TIM's own server).
  */
 export function sourceAddress(req: ApiRequest): string | undefined {
-  if (!req.remoteAddress) return undefined;
-  let address = normalise(req.remoteAddress);
+  return addressFrom(req.remoteAddress, req.headers.get("x-forwarded-for"));
+}
+
+/** sourceAddress from the socket's peer and the X-Forwarded-For header. */
+export function addressFrom(remoteAddress: string | undefined, forwarded: string | string[] | null | undefined): string | undefined {
+  if (!remoteAddress) return undefined;
+  let address = normalise(remoteAddress);
   if (!isTrusted(address)) return address;
-  const forwarded = req.headers.get("x-forwarded-for");
+  if (Array.isArray(forwarded)) forwarded = forwarded.join(",");
   if (!forwarded) return address;
   const hops = forwarded.split(",").map((h) => normalise(h.trim()));
   for (let i = hops.length - 1; i >= 0; i--) {
@@ -49,4 +54,16 @@ export function sourceAddress(req: ApiRequest): string | undefined {
     if (!isTrusted(address)) return address;
   }
   return address;
+}
+
+/**
+ * The header in which TIM's server hands a page request's source address to Next (pages and server actions
+ * see no socket). The server sets or removes it on every such request, so a client cannot supply it.
+ */
+export const SOURCE_ADDRESS_HEADER = "x-tim-source-address";
+
+/** The source address of a page request or server action, as TIM's server found it (undefined: not known). */
+export function pageSourceAddress(headers: { get(name: string): string | null }): string | undefined {
+  const value = headers.get(SOURCE_ADDRESS_HEADER);
+  return value && isIP(value) ? value : undefined;
 }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ACTOR_TYPES } from "@/lib/audit/event";
+import { auditActorSchema } from "@/lib/audit/event";
 import { config } from "@/lib/config/env";
 import { db } from "@/lib/db/client";
 import { completeStoredFile } from "@/lib/files/complete";
@@ -28,7 +28,7 @@ export const exportJobParamsSchema = z.object({
   format: z.enum(EXPORT_FORMATS),
   /** Fixes the status column for the whole export. */
   at: z.iso.datetime(),
-  actor: z.object({ type: z.enum(ACTOR_TYPES), id: z.string() }),
+  actor: auditActorSchema,
 });
 export type ExportJobParams = z.infer<typeof exportJobParamsSchema>;
 

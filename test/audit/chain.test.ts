@@ -127,6 +127,32 @@ describe("verification (on a database of its own)", () => {
     expect(result).toMatchObject({ ok: false, rows: 2, brokenAt: { seq: rows[2].seq.toString(), kind: "altered" } });
   });
 
+  test("a source address is covered by its row's hash: rows with and without one verify, an altered or dropped address is caught", async () => {
+    scratch = await createScratchTim();
+    await seedChain(scratch, 2);
+    await scratch.prisma.$transaction((tx) =>
+      recordAudit(tx, { actor: { ...admin("EE38001085718"), address: "203.0.113.7" }, action: "client.disable", target: { client_id: "c-1" } }),
+    );
+    await seedChain(scratch, 1);
+    const rows = await scratch.prisma.audit.findMany({ orderBy: { seq: "asc" } });
+    expect(rows.map((r) => r.sourceAddress)).toEqual([null, null, "203.0.113.7", null]);
+    expect(await verifyAuditChain(scratch.prisma)).toMatchObject({ ok: true, rows: 4 });
+
+    await scratch.exec(`ALTER TABLE tim.audit DISABLE TRIGGER audit_insert_only`);
+    await scratch.exec(`UPDATE tim.audit SET source_address = '198.51.100.1' WHERE seq = ${rows[2].seq}`);
+    expect(await verifyAuditChain(scratch.prisma)).toMatchObject({ ok: false, rows: 2, brokenAt: { seq: rows[2].seq.toString(), kind: "altered" } });
+    await scratch.exec(`UPDATE tim.audit SET source_address = NULL WHERE seq = ${rows[2].seq}`);
+    expect(await verifyAuditChain(scratch.prisma)).toMatchObject({ ok: false, rows: 2, brokenAt: { kind: "altered" } });
+  });
+
+  test("an address that is not one is refused, and nothing is written", async () => {
+    scratch = await createScratchTim();
+    await expect(
+      scratch.prisma.$transaction((tx) => recordAudit(tx, { actor: { ...admin("EE38001085718"), address: "not-an-address" }, action: "client.disable" })),
+    ).rejects.toThrow();
+    expect(await scratch.prisma.audit.count()).toBe(0);
+  });
+
   test("a removed row breaks the link of the row after it", async () => {
     scratch = await createScratchTim();
     const rows = await seedChain(scratch, 5);

@@ -3,6 +3,7 @@ import { unstable_rethrow } from "next/navigation";
 import type { ActionState } from "@/app/admin/_components/action-form";
 import { errorMessage } from "@/app/admin/_components/ui";
 import { requireAdmin, type Administrator } from "@/lib/admin/session";
+import { pageSourceAddress } from "@/lib/http/address";
 import { TimError } from "@/lib/http/errors";
 import { requestIdOf } from "@/lib/http/handler";
 
@@ -17,8 +18,9 @@ export type AdminActionInput = { admin: Administrator; form: FormData; requestId
 export function adminAction(fn: (input: AdminActionInput) => Promise<ActionState>) {
   return async (_state: ActionState, form: FormData): Promise<ActionState> => {
     try {
-      const admin = await requireAdmin();
-      return await fn({ admin, form, requestId: requestIdOf(await headers()) });
+      const requestHeaders = await headers();
+      const admin = await requireAdmin(pageSourceAddress(requestHeaders));
+      return await fn({ admin, form, requestId: requestIdOf(requestHeaders) });
     } catch (err) {
       unstable_rethrow(err); // a redirect() of the action is Next's to follow, not a failure
       return { ok: false, message: errorMessage(err), fields: err instanceof TimError ? err.fields : undefined };

@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { Suspense } from "react";
 import { Empty, Field, Notice, PageTitle, ScrollRegion, Section, When, buttonClass, errorMessage, inputClass, secondaryButtonClass } from "@/app/admin/_components/ui";
+import { ACTOR_LABELS, actionLabel, describeOutcome, describeTarget, type Outcome, type TargetItem } from "@/lib/audit/describe";
 import { ACTOR_TYPES } from "@/lib/audit/event";
 import { parseAuditQuery, searchAudit, type AuditRow } from "@/lib/audit/search";
 import { verifyAuditChain } from "@/lib/audit/verify";
@@ -11,6 +12,50 @@ export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Audit log" };
 
 type Search = Record<string, string | string[] | undefined>;
+
+const OUTCOME_STYLE: Record<Outcome["kind"], string> = {
+  done: "text-slate-800",
+  no_change: "text-amber-800",
+  partial: "text-amber-800",
+  failed: "text-rose-800",
+};
+
+/** Where a target item links in the console, if anywhere. */
+function targetHref(kind: TargetItem["kind"], value: string): string | undefined {
+  if (kind === "token") return `/admin/tokens/${encodeURIComponent(value)}`;
+  if (kind === "login") return `/admin/tara-logins/${encodeURIComponent(value)}`;
+  if (kind === "person") return `/admin/tokens?subject=${encodeURIComponent(value)}`;
+  return undefined;
+}
+
+const SHOWN_PER_ITEM = 5;
+
+/** A row's target as labelled lines; long lists show their first few and say how many more. */
+function Target({ target }: { target: unknown }) {
+  const items = describeTarget(target);
+  if (items.length === 0) return <>—</>;
+  return (
+    <dl className="space-y-0.5 text-xs">
+      {items.map((item) => (
+        <div key={item.label}>
+          <dt className="inline text-slate-500">{item.label}: </dt>
+          <dd className="inline break-all">
+            {item.values.slice(0, SHOWN_PER_ITEM).map((v, i) => {
+              const href = targetHref(item.kind, v);
+              return (
+                <span key={`${i}-${v}`}>
+                  {i > 0 ? ", " : null}
+                  {href ? <Link className="font-mono text-sky-700 underline" href={href}>{v}</Link> : <span className={item.kind === "text" ? undefined : "font-mono"}>{v}</span>}
+                </span>
+              );
+            })}
+            {item.values.length > SHOWN_PER_ITEM ? <> and {(item.values.length - SHOWN_PER_ITEM).toLocaleString("en")} more</> : null}
+          </dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
 
 async function Verification() {
   const v = await verifyAuditChain();
@@ -90,20 +135,30 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
         ) : (
           <ScrollRegion label="Audit entries">
             <table className="w-full min-w-[900px] text-sm" data-testid="audit-table">
-              <thead><tr className="text-left text-slate-500"><th className="py-2">#</th><th>When (UTC)</th><th>Actor</th><th>Action</th><th>Target</th><th>Reason</th><th>Counts</th><th>Request</th></tr></thead>
+              <thead><tr className="text-left text-slate-500"><th className="py-2">#</th><th>When</th><th>Who</th><th>Action</th><th>Target</th><th>Outcome</th><th>Reason</th><th>Request</th></tr></thead>
               <tbody>
-                {rows.map((r) => (
-                  <tr key={r.id} className="border-t border-slate-100 align-top">
-                    <td className="py-1 tabular-nums">{r.seq}</td>
-                    <td><When at={r.at} /></td>
-                    <td className="break-all">{r.actorType}: {r.actorId}</td>
-                    <td>{r.action}</td>
-                    <td className="max-w-xs break-all font-mono text-xs">{JSON.stringify(r.target)}</td>
-                    <td className="max-w-xs break-all">{r.reason ?? "—"}</td>
-                    <td className="font-mono text-xs">{JSON.stringify(r.counts)}</td>
-                    <td className="break-all text-xs">{r.requestId ?? "—"}</td>
-                  </tr>
-                ))}
+                {rows.map((r) => {
+                  const outcome = describeOutcome(r.counts);
+                  return (
+                    <tr key={r.id} className="border-t border-slate-100 align-top" data-testid="audit-row" data-action={r.action} data-outcome={outcome.kind}>
+                      <td className="py-1 tabular-nums">{r.seq}</td>
+                      <td><When at={r.at} /></td>
+                      <td className="break-all">
+                        <span className="text-xs text-slate-500">{ACTOR_LABELS[r.actorType] ?? r.actorType}</span>
+                        <span className="block font-mono text-xs">{r.actorId}</span>
+                        {r.sourceAddress ? <span className="block text-xs text-slate-500" data-testid="audit-address">from {r.sourceAddress}</span> : null}
+                      </td>
+                      <td>
+                        {actionLabel(r.action)}
+                        <span className="block font-mono text-xs text-slate-500">{r.action}</span>
+                      </td>
+                      <td className="max-w-xs"><Target target={r.target} /></td>
+                      <td className={`max-w-[14rem] text-xs ${OUTCOME_STYLE[outcome.kind]}`} data-testid="audit-outcome">{outcome.text}</td>
+                      <td className="max-w-xs break-all">{r.reason ?? "—"}</td>
+                      <td className="break-all text-xs">{r.requestId ?? "—"}</td>
+                    </tr>
+                  );
+                })}
               </tbody>
             </table>
           </ScrollRegion>
