@@ -148,3 +148,30 @@ test("the audit log reads in words: who and from where, what it named, and a rev
   await expect(page.getByTestId("audit-row").first()).toContainText("Signed out");
   await expect(page.getByTestId("audit-row").first().getByTestId("audit-address")).toHaveText(/^from /);
 });
+
+test.describe("times", () => {
+  test.use({ timezoneId: "Europe/Tallinn" });
+
+  test("are shown in the viewer's time zone with UTC on hover, or in UTC by the header's switch, kept across pages", async ({ page, request }) => {
+    const [token] = await issueTokens(request, uniqueName("times"), 1);
+    await signInAsAdmin(page, `/admin/tokens/${token.jti}`);
+    const first = page.locator("time").first();
+    await expect(first).toHaveAttribute("data-zone", "local");
+    // December in Tallinn: EET, UTC+2.
+    await expect(first).toHaveText(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} (EET|GMT\+2)$/);
+    await expect(first).toHaveAttribute("title", /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC$/);
+    const iso = (await first.getAttribute("datetime"))!;
+    const utcHour = new Date(iso).getUTCHours();
+    expect(Number((await first.textContent())!.slice(11, 13))).toBe((utcHour + 2) % 24);
+
+    const zoneSwitch = page.getByTestId("time-zone-switch");
+    await zoneSwitch.getByRole("button", { name: "UTC" }).click();
+    await expect(zoneSwitch.getByRole("button", { name: "UTC" })).toHaveAttribute("aria-pressed", "true");
+    await expect(first).toHaveText(/ UTC$/);
+    await expect(first).toHaveAttribute("title", /(EET|GMT\+2)$/);
+    await page.goto("/admin/audit");
+    await expect(page.locator("time").first()).toHaveText(/ UTC$/);
+    await page.getByTestId("time-zone-switch").getByRole("button", { name: "Local time" }).click();
+    await expect(page.locator("time").first()).toHaveText(/(EET|GMT\+2)$/);
+  });
+});

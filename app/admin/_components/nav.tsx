@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { TimeZoneSwitch } from "@/app/admin/_components/local-time";
 import { NavLinks } from "@/app/admin/_components/nav-links";
 import { SignOutButton } from "@/app/me/sign-out-button";
 
@@ -10,7 +11,8 @@ export function AdminNav({ name, subject }: { name: string; subject: string }) {
           TIM console
         </Link>
         <NavLinks />
-        <div className="ml-auto flex items-center gap-3">
+        <div className="ml-auto flex flex-wrap items-center gap-3">
+          <TimeZoneSwitch />
           <p className="text-xs text-slate-500" data-testid="admin-identity">
             {name} ({subject})
           </p>
