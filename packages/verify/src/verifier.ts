@@ -1,0 +1,208 @@
+import { decodeProtectedHeader, jwtVerify, type JWTHeaderParameters, type JWTPayload } from "jose";
+import { KeyCache } from "./keys.js";
+import { RevocationSet } from "./revocations.js";
+import { PollStream, type StreamOptions } from "./stream.js";
+
+/** Why a token was refused. */
+export type RefusalReason =
+  /** Not a compact JWS, or its header or payload is not JSON. */
+  | "malformed"
+  /** `alg` is not one of `algorithms` (`none` and HMAC never are), or the key is for another algorithm. */
+  | "unsupported_algorithm"
+  /** The header names a key by URL or carries one (`jku`, `x5u`, `jwk`, `x5c`), or a JOSE `typ` of something else (a SET, an introspection answer). */
+  | "invalid_header"
+  /** No published key of TIM has this `kid`, even after fetching the JWKS again. */
+  | "unknown_key"
+  | "invalid_signature"
+  | "expired"
+  | "not_yet_valid"
+  | "invalid_issuer"
+  | "invalid_audience"
+  /** `token_type` is not one of `tokenTypes`. */
+  | "invalid_token_type"
+  /** A required claim (`exp`, `jti`) is missing or of the wrong type. */
+  | "invalid_claims"
+  /** TIM revoked this token (its `jti`), or it is the old token of an extension. */
+  | "revoked"
+  /** The TARA session of this token (`sid`) was ended. */
+  | "session_revoked"
+  /**
+   * Fail closed: the verifier has not completed a poll of TIM's revocations within `maxSilence` (TIM or the
+   * network is down, or the verifier was not started), so it cannot tell a revoked token from a live one.
+   */
+  | "revocations_stale"
+  /** Fail closed: the revocation set holds more than `maxRevocations` entries. */
+  | "revocation_set_full";
+
+export type VerifyResult = { valid: true; payload: JWTPayload; header: JWTHeaderParameters } | { valid: false; reason: RefusalReason };
+
+export type VerifierOptions = {
+  /** TIM's issuer, `TIM_ISSUER` (default "TIM"): every token's and every SET's `iss`. */
+  issuer: string;
+  /** TIM's JWKS, e.g. `https://tim.example/jwt/keys/public`. */
+  jwksUrl: string;
+  /** The audience(s) this resource server accepts: a token's `aud` must contain one. */
+  audience: string | string[];
+  /** Accepted `token_type` claims. Default `["custom_jwt"]`; TIM TARA JWTs are `tara_jwt`. */
+  tokenTypes?: string[];
+  /** Accepted signature algorithms. Default TIM's: RS256, ES256, EdDSA. */
+  algorithms?: string[];
+  /** Clock tolerance for `exp`, `nbf`, `iat` (seconds). Default 5. */
+  clockTolerance?: number;
+  /**
+   * Fail closed after this long without a completed poll (ms): every verification is then refused with
+   * `revocations_stale` until a poll succeeds again. It bounds how late a revocation can be noticed
+   * while TIM is unreachable. Default 30,000.
+   */
+  maxSilence?: number;
+  /** Bound on the revocation set (revoked tokens and sessions still unexpired). Default 1,000,000; beyond it every verification is refused. */
+  maxRevocations?: number;
+  /** JWKS caching: background refresh age and the rate limit on fetches (a flood of unknown kids costs one fetch per cooldown). */
+  jwks?: { maxAgeMs?: number; cooldownMs?: number; timeoutMs?: number };
+  /** The SSF poll stream that feeds the revocation set. */
+  stream: StreamOptions;
+  /** Called with poll and JWKS failures (never with tokens). Default: nothing. */
+  onError?: (err: Error) => void;
+  fetch?: typeof fetch;
+};
+
+export type VerifierStatus = {
+  /** Verifications are answered (not refused as `revocations_stale`). */
+  synced: boolean;
+  /** When the last complete poll started (ms since epoch). */
+  syncedAt: number | undefined;
+  pollUrl: string | undefined;
+  polls: number;
+  /** Failed polls in a row. */
+  pollFailures: number;
+  lastPollError: string | undefined;
+  revokedTokensAndSessions: number;
+  /** Revocations applied since start (a redelivered one counted once). */
+  revocationsApplied: number;
+  jwksFetches: number;
+  jwksAgeMs: number;
+};
+
+export type Verifier = {
+  /** Creates or resumes the stream, completes a first poll (rejects if it cannot), then polls in the background. */
+  start(): Promise<void>;
+  /** Verifies one token locally: no request to TIM, except a JWKS fetch for a key it has not seen (rate-limited). */
+  verify(token: string): Promise<VerifyResult>;
+  status(): VerifierStatus;
+  /** Stops polling, acknowledges what was applied, writes the state file. */
+  close(): Promise<void>;
+};
+
+const KEY_REFERENCE_HEADERS = ["jku", "x5u", "jwk", "x5c"] as const;
+/** TIM signs its tokens with `typ: JWT`; other JOSE types (a SET, an RFC 9701 introspection answer) are not access tokens. */
+const TOKEN_TYPS = new Set(["jwt", "application/jwt"]);
+
+function reasonOf(err: unknown): RefusalReason {
+  const e = err as { code?: string; claim?: string };
+  switch (e?.code) {
+    case "ERR_JWT_EXPIRED":
+      return "expired";
+    case "ERR_JWS_SIGNATURE_VERIFICATION_FAILED":
+      return "invalid_signature";
+    case "ERR_JOSE_ALG_NOT_ALLOWED":
+    case "ERR_JOSE_NOT_SUPPORTED":
+      return "unsupported_algorithm";
+    case "ERR_JWKS_NO_MATCHING_KEY":
+    case "ERR_JWKS_MULTIPLE_MATCHING_KEYS":
+      return "unknown_key";
+    case "ERR_JWT_CLAIM_VALIDATION_FAILED":
+      if (e.claim === "iss") return "invalid_issuer";
+      if (e.claim === "aud") return "invalid_audience";
+      if (e.claim === "nbf" || e.claim === "iat") return "not_yet_valid";
+      return "invalid_claims";
+    default:
+      return "malformed";
+  }
+}
+
+/** A verifier of TIM tokens for a resource server (see the package README). */
+export function createVerifier(opts: VerifierOptions): Verifier {
+  const doFetch = opts.fetch ?? fetch;
+  const onError = opts.onError ?? (() => undefined);
+  const clockToleranceS = opts.clockTolerance ?? 5;
+  const algorithms = opts.algorithms ?? ["RS256", "ES256", "EdDSA"];
+  const tokenTypes = new Set(opts.tokenTypes ?? ["custom_jwt"]);
+  const audiences = Array.isArray(opts.audience) ? opts.audience : [opts.audience];
+  const maxSilence = opts.maxSilence ?? 30_000;
+  if (audiences.length === 0 || audiences.some((a) => typeof a !== "string" || a === "")) throw new Error("createVerifier: audience is required");
+  if (!opts.issuer) throw new Error("createVerifier: issuer is required");
+
+  const keys = new KeyCache({ jwksUrl: opts.jwksUrl, fetch: doFetch, ...opts.jwks });
+  const revocations = new RevocationSet(clockToleranceS, opts.maxRevocations ?? 1_000_000);
+  const stream = new PollStream(opts.stream, { issuer: opts.issuer, keys, revocations, algorithms, clockToleranceS, fetch: doFetch, onError });
+
+  const synced = () => stream.syncedAt !== undefined && Date.now() - stream.syncedAt <= maxSilence;
+
+  async function verify(token: string): Promise<VerifyResult> {
+    if (!synced()) return { valid: false, reason: "revocations_stale" };
+    if (revocations.full) return { valid: false, reason: "revocation_set_full" };
+    if (typeof token !== "string") return { valid: false, reason: "malformed" };
+    let header: JWTHeaderParameters;
+    try {
+      header = decodeProtectedHeader(token) as JWTHeaderParameters;
+    } catch {
+      return { valid: false, reason: "malformed" };
+    }
+    if (typeof header.alg !== "string" || !algorithms.includes(header.alg)) return { valid: false, reason: "unsupported_algorithm" };
+    if (KEY_REFERENCE_HEADERS.some((h) => h in header)) return { valid: false, reason: "invalid_header" };
+    if (header.typ !== undefined && !TOKEN_TYPS.has(String(header.typ).toLowerCase())) return { valid: false, reason: "invalid_header" };
+    if (typeof header.kid !== "string") return { valid: false, reason: "unknown_key" };
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, keys.key, {
+        issuer: opts.issuer,
+        audience: audiences,
+        algorithms,
+        clockTolerance: clockToleranceS,
+        requiredClaims: ["exp", "jti"],
+      }));
+    } catch (err) {
+      return { valid: false, reason: reasonOf(err) };
+    }
+    if (typeof payload.jti !== "string") return { valid: false, reason: "invalid_claims" };
+    if (typeof payload.token_type !== "string" || !tokenTypes.has(payload.token_type)) return { valid: false, reason: "invalid_token_type" };
+    if (typeof payload.iat === "number" && payload.iat > Date.now() / 1000 + clockToleranceS) return { valid: false, reason: "not_yet_valid" };
+    if (revocations.isTokenRevoked(payload.jti)) return { valid: false, reason: "revoked" };
+    if (typeof payload.sid === "string" && revocations.isSessionRevoked(payload.sid)) return { valid: false, reason: "session_revoked" };
+    // Checked again after the await: a verification that began in sync must not pass on a feed that fell silent meanwhile.
+    if (!synced()) return { valid: false, reason: "revocations_stale" };
+    return { valid: true, payload, header };
+  }
+
+  let started = false;
+  return {
+    async start() {
+      if (started) throw new Error("verifier already started");
+      started = true;
+      await keys.refresh();
+      if (!keys.loaded) onError(new Error(`JWKS not loaded: ${keys.lastError}`));
+      await stream.open();
+      await stream.drain();
+      stream.run();
+    },
+    verify,
+    status: () => ({
+      synced: synced(),
+      syncedAt: stream.syncedAt,
+      pollUrl: stream.pollUrl,
+      polls: stream.polls,
+      pollFailures: stream.failures,
+      lastPollError: stream.lastError,
+      revokedTokensAndSessions: revocations.size,
+      revocationsApplied: revocations.applied,
+      jwksFetches: keys.fetches,
+      jwksAgeMs: keys.ageMs,
+    }),
+    close: () => stream.stop(),
+  };
+}
+
+/** The `Authorization` header for an API client's id and secret (HTTP Basic). */
+export function basicAuth(clientId: string, clientSecret: string): string {
+  return `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString("base64")}`;
+}
