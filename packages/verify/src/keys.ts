@@ -28,6 +28,9 @@ export class KeyCache {
   private fetchedAt = 0;
   private lastAttempt = -Infinity;
   private pending: Promise<void> | undefined;
+  private published: string | undefined;
+  /** Called when a fetch finds the published keys changed. */
+  onChange: (() => void) | undefined;
   /** JWKS requests sent (successful or not): for status and tests. */
   fetches = 0;
   lastError: string | undefined;
@@ -58,8 +61,12 @@ export class KeyCache {
       if (!res.ok) throw new Error(`JWKS answered ${res.status}`);
       const jwks = (await res.json()) as JSONWebKeySet;
       if (!jwks || !Array.isArray(jwks.keys)) throw new Error("JWKS answer has no keys array");
+      const published = JSON.stringify(jwks.keys);
       this.resolver = createLocalJWKSet(jwks);
       this.kids = new Set(jwks.keys.map((k) => k.kid).filter((k): k is string => typeof k === "string"));
+      // A key withdrawn (or replaced under its kid) must not stay trusted through tokens verified with it.
+      if (this.published !== undefined && published !== this.published) this.onChange?.();
+      this.published = published;
       this.fetchedAt = Date.now();
       this.lastError = undefined;
     } catch (err) {

@@ -57,6 +57,12 @@ export type VerifierOptions = {
   maxSilence?: number;
   /** Bound on the revocation set (revoked tokens and sessions still unexpired). Default 1,000,000; beyond it every verification is refused. */
   maxRevocations?: number;
+  /**
+   * Tokens whose signature and claims were verified, kept by their exact text so the same token presented
+   * again costs no cryptography (only the time and revocation checks, which run on every call). Bounded;
+   * emptied when TIM's published keys change. Default 10,000 tokens; 0 turns it off.
+   */
+  cacheSize?: number;
   /** JWKS caching: background refresh age and the rate limit on fetches (a flood of unknown kids costs one fetch per cooldown). */
   jwks?: { maxAgeMs?: number; cooldownMs?: number; timeoutMs?: number };
   /** The SSF poll stream that feeds the revocation set. */
@@ -81,6 +87,8 @@ export type VerifierStatus = {
   revocationsApplied: number;
   jwksFetches: number;
   jwksAgeMs: number;
+  /** Tokens held as verified (`cacheSize`). */
+  cachedTokens: number;
 };
 
 export type Verifier = {
@@ -138,10 +146,29 @@ export function createVerifier(opts: VerifierOptions): Verifier {
 
   const synced = () => stream.syncedAt !== undefined && Date.now() - stream.syncedAt <= maxSilence;
 
+  const cacheSize = opts.cacheSize ?? 10_000;
+  const verified = new Map<string, { payload: JWTPayload; header: JWTHeaderParameters }>();
+  keys.onChange = () => verified.clear();
+
+  /** What every call checks, cached or not: time and revocation. */
+  function current(payload: JWTPayload, header: JWTHeaderParameters): VerifyResult {
+    const now = Date.now() / 1000;
+    if ((payload.exp as number) <= now - clockToleranceS) return { valid: false, reason: "expired" };
+    if (typeof payload.nbf === "number" && payload.nbf > now + clockToleranceS) return { valid: false, reason: "not_yet_valid" };
+    if (typeof payload.iat === "number" && payload.iat > now + clockToleranceS) return { valid: false, reason: "not_yet_valid" };
+    if (revocations.isTokenRevoked(payload.jti as string)) return { valid: false, reason: "revoked" };
+    if (typeof payload.sid === "string" && revocations.isSessionRevoked(payload.sid)) return { valid: false, reason: "session_revoked" };
+    // Checked again after any await: a verification that began in sync must not pass on a feed that fell silent meanwhile.
+    if (!synced()) return { valid: false, reason: "revocations_stale" };
+    return { valid: true, payload, header };
+  }
+
   async function verify(token: string): Promise<VerifyResult> {
     if (!synced()) return { valid: false, reason: "revocations_stale" };
     if (revocations.full) return { valid: false, reason: "revocation_set_full" };
     if (typeof token !== "string") return { valid: false, reason: "malformed" };
+    const known = verified.get(token);
+    if (known) return current(known.payload, known.header);
     let header: JWTHeaderParameters;
     try {
       header = decodeProtectedHeader(token) as JWTHeaderParameters;
@@ -164,14 +191,15 @@ export function createVerifier(opts: VerifierOptions): Verifier {
     } catch (err) {
       return { valid: false, reason: reasonOf(err) };
     }
-    if (typeof payload.jti !== "string") return { valid: false, reason: "invalid_claims" };
+    if (typeof payload.jti !== "string" || typeof payload.exp !== "number") return { valid: false, reason: "invalid_claims" };
     if (typeof payload.token_type !== "string" || !tokenTypes.has(payload.token_type)) return { valid: false, reason: "invalid_token_type" };
-    if (typeof payload.iat === "number" && payload.iat > Date.now() / 1000 + clockToleranceS) return { valid: false, reason: "not_yet_valid" };
-    if (revocations.isTokenRevoked(payload.jti)) return { valid: false, reason: "revoked" };
-    if (typeof payload.sid === "string" && revocations.isSessionRevoked(payload.sid)) return { valid: false, reason: "session_revoked" };
-    // Checked again after the await: a verification that began in sync must not pass on a feed that fell silent meanwhile.
-    if (!synced()) return { valid: false, reason: "revocations_stale" };
-    return { valid: true, payload, header };
+    const result = current(payload, header);
+    if (result.valid && cacheSize > 0) {
+      // Oldest first out (a Map iterates in insertion order): the cache never holds more than cacheSize tokens.
+      if (verified.size >= cacheSize) verified.delete(verified.keys().next().value!);
+      verified.set(token, { payload, header });
+    }
+    return result;
   }
 
   let started = false;
@@ -197,6 +225,7 @@ export function createVerifier(opts: VerifierOptions): Verifier {
       revocationsApplied: revocations.applied,
       jwksFetches: keys.fetches,
       jwksAgeMs: keys.ageMs,
+      cachedTokens: verified.size,
     }),
     close: () => stream.stop(),
   };

@@ -1,0 +1,146 @@
+/**
+ * `npm run bench:verifier [-- --quick] [-- --revocations N]`: TIM (as `npm start` runs it) on PostgreSQL
+ * (DATABASE_URL: a database of its own, dropped afterwards) or, without DATABASE_URL, on a PGlite data
+ * directory of its own (deleted afterwards), and the verifier package (packages/verify) in this process.
+ * (a) Throughput: the verifier's local verification of one token, one caller in a loop — as configured
+ *     by default (its verified-token cache) and with `cacheSize: 0` (the signature checked every call) —
+ *     against TIM's `POST /jwt/custom/validate` under autocannon (32 connections), in the same run, as
+ *     ratios (goal ≥ 20×).
+ * (b) Revocation to refusal: for each of N tokens, the time from the 200 of TIM's `/jwt/custom/revoke`
+ *     to the first verification the verifier refuses (checked back to back, yielding to its poll loop),
+ *     with poll delivery at the package's default interval: p50/p95/p99/max (goal p99 ≤ 1 s).
+ * Loopback only, bounded in time (seconds per phase) and count (N).
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createVerifier } from "../packages/verify/src/index";
+import { basicAuth, createBenchDatabase, load, startProcess, stopProcess, TIM_START_ARGS, timEnv } from "./lib";
+
+const quick = process.argv.includes("--quick");
+const arg = (name: string) => (process.argv.includes(name) ? Number(process.argv[process.argv.indexOf(name) + 1]) : undefined);
+const SECONDS = quick ? 3 : 8;
+const REVOCATIONS = Math.min(arg("--revocations") ?? (quick ? 50 : 200), 2_000);
+const PORT = 37451;
+const CLIENT = { id: "bench-client", secret: "bench-client-secret-0123456789" };
+const THROUGHPUT_GOAL = 20;
+const P99_GOAL_MS = 1_000;
+const POLL_INTERVAL_MS = 500; // the package's default
+
+const postgres = Boolean(process.env.DATABASE_URL);
+const benchDb = postgres ? await createBenchDatabase(process.env.DATABASE_URL!, "tim_verifier") : undefined;
+const pgliteDir = postgres ? undefined : mkdtempSync(path.join(tmpdir(), "tim-bench-verifier-"));
+const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: "production", TIM_LOG_LEVEL: "error" };
+if (benchDb) env.DATABASE_URL = benchDb.url;
+else {
+  delete env.DATABASE_URL;
+  env.TIM_PGLITE_DIR = pgliteDir;
+}
+const base = `http://127.0.0.1:${PORT}`;
+const auth = basicAuth(CLIENT.id, CLIENT.secret);
+const headers = { authorization: auth, "content-type": "application/json" };
+
+async function post(p: string, body: unknown): Promise<{ status: number; body: Record<string, any> }> {
+  const res = await fetch(`${base}${p}`, { method: "POST", headers, body: JSON.stringify(body) });
+  return { status: res.status, body: (await res.json()) as Record<string, any> };
+}
+async function issue(sub: string): Promise<string> {
+  const res = await post("/jwt/custom/generate", { content: { sub }, audience: "bench-rs", expirationInMinutes: 30 });
+  if (res.status !== 200) throw new Error(`generate answered ${res.status}`);
+  return res.body.token as string;
+}
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+const yieldToLoop = () => new Promise((r) => setImmediate(r));
+
+let tim: Awaited<ReturnType<typeof startProcess>> | undefined;
+const verifierFor = (cacheSize?: number) =>
+  createVerifier({
+    issuer: process.env.TIM_ISSUER ?? "TIM",
+    jwksUrl: `${base}/jwt/keys/public`,
+    audience: "bench-rs",
+    stream: { streamsUrl: `${base}/ssf/streams`, authorization: auth, intervalMs: POLL_INTERVAL_MS },
+    maxSilence: 30_000,
+    cacheSize,
+    onError: (err) => console.error(`verifier: ${err.message}`),
+  });
+/** As configured by default (the verified-token cache on), and without the cache: every call verifies the signature. */
+const verifier = verifierFor();
+const uncached = verifierFor(0);
+
+/** Verifications per second of one caller in a loop for SECONDS. */
+async function localRate(v: typeof verifier, token: string): Promise<number> {
+  for (let i = 0; i < 2_000; i++) await v.verify(token); // warm-up
+  let n = 0;
+  let refused = 0;
+  const t0 = performance.now();
+  const end = t0 + SECONDS * 1000;
+  while (performance.now() < end) {
+    for (let i = 0; i < 200; i++) if (!(await v.verify(token)).valid) refused++;
+    n += 200;
+  }
+  if (refused > 0) throw new Error(`${refused} local verifications refused the valid token`);
+  return n / ((performance.now() - t0) / 1000);
+}
+
+try {
+  tim = await startProcess(TIM_START_ARGS, timEnv(env, PORT, CLIENT), `${base}/api/health`);
+  await verifier.start();
+  await uncached.start();
+  console.log(`verifier benchmark (${quick ? "quick" : "full"}) on ${postgres ? "PostgreSQL" : "PGlite"}: TIM on :${PORT}, the verifier in this process`);
+
+  // (a) throughput, the same token again and again (a client reusing its token)
+  const token = await issue("bench-throughput");
+  const check = await verifier.verify(token);
+  if (!check.valid) throw new Error(`the verifier refused a fresh token: ${check.reason}`);
+  const cachedRps = await localRate(verifier, token);
+  const uncachedRps = await localRate(uncached, token);
+  const validate = { method: "POST" as const, path: "/jwt/custom/validate", headers, body: () => JSON.stringify({ token }) };
+  await load(base, validate, 1, 32); // warm-up
+  const remote = await load(base, validate, SECONDS, 32);
+  if (remote.non2xx > 0 || remote.errors > 0) throw new Error(`validate: ${remote.non2xx} non-2xx answers, ${remote.errors} errors`);
+  const ratio = cachedRps / remote.rps;
+  console.log(`TIM /jwt/custom/validate: ${Math.round(remote.rps)} req/s (32 connections), p50 ${remote.p50} ms, p99 ${remote.p99} ms`);
+  console.log(`verifier, default (verified-token cache): ${Math.round(cachedRps)} verifications/s (one caller, one core)`);
+  console.log(`verifier, cacheSize 0 (RS256 signature checked on every call): ${Math.round(uncachedRps)} verifications/s, ${(uncachedRps / remote.rps).toFixed(1)}x TIM`);
+  console.log(`ratio, default verifier to TIM: ${ratio.toFixed(1)}x (goal >= ${THROUGHPUT_GOAL}x): ${ratio >= THROUGHPUT_GOAL ? "met" : "NOT met"}`);
+
+  // (b) revocation → refusal, poll delivery
+  const times: number[] = [];
+  const pollsBefore = verifier.status().polls;
+  const deadline = performance.now() + Math.max(60_000, REVOCATIONS * 2_000);
+  for (let n = 0; n < REVOCATIONS; n++) {
+    const t = await issue(`bench-revoked-${n}`);
+    // At a random moment of the poll cycle (else each revocation would follow a poll by the same few ms).
+    await new Promise((r) => setTimeout(r, Math.random() * POLL_INTERVAL_MS));
+    const before = await verifier.verify(t);
+    if (!before.valid) throw new Error(`revocation ${n}: the verifier refused the fresh token (${before.reason})`);
+    const revoked = await post("/jwt/custom/revoke", { token: t });
+    if (revoked.status !== 200) throw new Error(`revocation ${n}: TIM answered ${revoked.status}`);
+    const answered = performance.now();
+    for (;;) {
+      const r = await verifier.verify(t);
+      if (!r.valid) {
+        if (r.reason !== "revoked") throw new Error(`revocation ${n}: refused as ${r.reason}, not revoked`);
+        times.push(performance.now() - answered);
+        break;
+      }
+      if (performance.now() - answered > 10_000) throw new Error(`revocation ${n}: still accepted 10 s after TIM's 200`);
+      await yieldToLoop();
+    }
+    if (performance.now() > deadline) throw new Error("time bound reached");
+  }
+  times.sort((x, y) => x - y);
+  const p99 = percentile(times, 99);
+  const fmt = (ms: number) => `${Math.round(ms)}`;
+  console.log(
+    `revocation → refusal, poll every ${POLL_INTERVAL_MS} ms, ${REVOCATIONS} revocations: p50 ${fmt(percentile(times, 50))} ms, ` +
+      `p95 ${fmt(percentile(times, 95))} ms, p99 ${fmt(p99)} ms, max ${fmt(times[times.length - 1])} ms (${verifier.status().polls - pollsBefore} polls)`,
+  );
+  console.log(`target p99 <= ${P99_GOAL_MS} ms: ${p99 <= P99_GOAL_MS ? "met" : "NOT met"}`);
+} finally {
+  await verifier.close().catch(() => undefined);
+  await uncached.close().catch(() => undefined);
+  if (tim) await stopProcess(tim);
+  await benchDb?.drop();
+  if (pgliteDir) rmSync(pgliteDir, { recursive: true, force: true });
+}
