@@ -13,6 +13,7 @@ export type KeyCacheOptions = {
   /** Per-request timeout (ms). Default 5,000. */
   timeoutMs?: number;
   fetch?: typeof fetch;
+  onError?: (err: Error) => void;
 };
 
 type Resolver = ReturnType<typeof createLocalJWKSet>;
@@ -72,6 +73,7 @@ export class KeyCache {
     } catch (err) {
       // Keep the keys held: a TIM that is briefly away must not stop verification of what it signed.
       this.lastError = err instanceof Error ? err.message : String(err);
+      this.opts.onError?.(new Error(`JWKS fetch failed: ${this.lastError}`));
     }
   }
 

@@ -1,5 +1,5 @@
 import { readFile, rename, writeFile } from "node:fs/promises";
-import { jwtVerify } from "jose";
+import { jwtVerify, type JWTPayload } from "jose";
 import { EVENTS_REQUESTED, SET_TYP, applySet } from "./events.js";
 import type { KeyCache } from "./keys.js";
 import type { RevocationSet, RevocationSnapshot } from "./revocations.js";
@@ -47,6 +47,18 @@ export type StreamDeps = {
 };
 
 class PollError extends Error {}
+
+/** Verifies a Security Event Token with TIM's keys: `typ: secevent+jwt`, TIM's `iss`, the stream's `aud` when known. */
+export async function verifySet(set: string, deps: StreamDeps, audience: string | undefined): Promise<JWTPayload> {
+  const { payload } = await jwtVerify(set, deps.keys.key, {
+    issuer: deps.issuer,
+    audience,
+    typ: SET_TYP,
+    algorithms: deps.algorithms,
+    clockTolerance: deps.clockToleranceS,
+  });
+  return payload;
+}
 
 /**
  * The verifier's RFC 8936 poll loop: fetch what TIM owes the stream, verify each SET with TIM's keys,
@@ -128,13 +140,7 @@ export class PollStream {
     let unusable = 0;
     for (const [jti, set] of Object.entries(answer.sets)) {
       try {
-        const { payload } = await jwtVerify(set, this.deps.keys.key, {
-          issuer: this.deps.issuer,
-          audience: this.audience,
-          typ: SET_TYP,
-          algorithms: this.deps.algorithms,
-          clockTolerance: this.deps.clockToleranceS,
-        });
+        const payload = await verifySet(set, this.deps, this.audience);
         if (payload.jti !== jti) throw new Error("SET jti differs from its key in the poll answer");
         applySet(payload, this.deps.issuer, this.deps.revocations);
         applied.push(jti);

@@ -1,6 +1,8 @@
 import { decodeProtectedHeader, jwtVerify, type JWTHeaderParameters, type JWTPayload } from "jose";
 import { KeyCache } from "./keys.js";
 import { RevocationSet } from "./revocations.js";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { pushHandler, type PushOptions } from "./push.js";
 import { PollStream, type StreamOptions } from "./stream.js";
 
 /** Why a token was refused. */
@@ -65,8 +67,10 @@ export type VerifierOptions = {
   cacheSize?: number;
   /** JWKS caching: background refresh age and the rate limit on fetches (a flood of unknown kids costs one fetch per cooldown). */
   jwks?: { maxAgeMs?: number; cooldownMs?: number; timeoutMs?: number };
-  /** The SSF poll stream that feeds the revocation set. */
+  /** The SSF poll stream that feeds the revocation set (and tells the verifier it is in sync). */
   stream: StreamOptions;
+  /** Push delivery (RFC 8935) besides the poll: what `pushHandler()` accepts. */
+  push?: PushOptions;
   /** Called with poll and JWKS failures (never with tokens). Default: nothing. */
   onError?: (err: Error) => void;
   fetch?: typeof fetch;
@@ -89,6 +93,8 @@ export type VerifierStatus = {
   jwksAgeMs: number;
   /** Tokens held as verified (`cacheSize`). */
   cachedTokens: number;
+  /** SETs applied from push deliveries. */
+  pushed: number;
 };
 
 export type Verifier = {
@@ -97,6 +103,12 @@ export type Verifier = {
   /** Verifies one token locally: no request to TIM, except a JWKS fetch for a key it has not seen (rate-limited). */
   verify(token: string): Promise<VerifyResult>;
   status(): VerifierStatus;
+  /**
+   * An RFC 8935 push receiver, `(req, res)` for node:http: SETs TIM pushes are applied to the same revocation
+   * set as polled ones (an event that comes both ways counts once). The poll stream still decides whether the
+   * verifier is in sync: push speeds up revocation, it does not replace the poll's fail-closed check.
+   */
+  pushHandler(): (req: IncomingMessage, res: ServerResponse) => void;
   /** Stops polling, acknowledges what was applied, writes the state file. */
   close(): Promise<void>;
 };
@@ -140,9 +152,11 @@ export function createVerifier(opts: VerifierOptions): Verifier {
   if (audiences.length === 0 || audiences.some((a) => typeof a !== "string" || a === "")) throw new Error("createVerifier: audience is required");
   if (!opts.issuer) throw new Error("createVerifier: issuer is required");
 
-  const keys = new KeyCache({ jwksUrl: opts.jwksUrl, fetch: doFetch, ...opts.jwks });
+  const keys = new KeyCache({ jwksUrl: opts.jwksUrl, fetch: doFetch, onError, ...opts.jwks });
   const revocations = new RevocationSet(clockToleranceS, opts.maxRevocations ?? 1_000_000);
-  const stream = new PollStream(opts.stream, { issuer: opts.issuer, keys, revocations, algorithms, clockToleranceS, fetch: doFetch, onError });
+  const deps = { issuer: opts.issuer, keys, revocations, algorithms, clockToleranceS, fetch: doFetch, onError };
+  const stream = new PollStream(opts.stream, deps);
+  let pushed = 0;
 
   const synced = () => stream.syncedAt !== undefined && Date.now() - stream.syncedAt <= maxSilence;
 
@@ -208,7 +222,6 @@ export function createVerifier(opts: VerifierOptions): Verifier {
       if (started) throw new Error("verifier already started");
       started = true;
       await keys.refresh();
-      if (!keys.loaded) onError(new Error(`JWKS not loaded: ${keys.lastError}`));
       await stream.open();
       await stream.drain();
       stream.run();
@@ -226,7 +239,9 @@ export function createVerifier(opts: VerifierOptions): Verifier {
       jwksFetches: keys.fetches,
       jwksAgeMs: keys.ageMs,
       cachedTokens: verified.size,
+      pushed,
     }),
+    pushHandler: () => pushHandler(opts.push ?? {}, { ...deps, onPushed: () => pushed++ }),
     close: () => stream.stop(),
   };
 }

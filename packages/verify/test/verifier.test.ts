@@ -1,11 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
-import type { IncomingMessage } from "node:http";
+import { createServer, type IncomingMessage } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { SignJWT, generateKeyPair } from "jose";
+import { SignJWT, decodeJwt, generateKeyPair } from "jose";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
-import { config } from "@/lib/config/env";
+import { config, resetConfig } from "@/lib/config/env";
+import { deliverPushStreams } from "@/lib/ssf/push";
 import { activateNextKey, prepareNextKey } from "@/lib/jwt/rotate-keys";
 import { activeSigningKey } from "@/lib/jwt/keys";
 import { signJwt } from "@/lib/jwt/sign";
@@ -23,6 +24,7 @@ import { RevocationSet } from "../src/revocations.js";
  */
 usePrivateDatabase();
 
+const PUSH_PORT = 37452;
 let tim: TestServer;
 let port: number;
 const url = (p: string) => `http://127.0.0.1:${port}${p}`;
@@ -308,6 +310,54 @@ describe("packages/verify against a real TIM", () => {
       await second.close();
     } finally {
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("push (RFC 8935) besides poll: TIM's push job delivers to the verifier's handler, refused at once; the same event by poll counts once", async () => {
+    process.env.TIM_SSF_PUSH_ALLOW_INTERNAL = "true"; // plain http on loopback, for this test
+    resetConfig();
+    const secret = `Bearer push-${randomUUID()}`;
+    // Polls rarely here, so that what refuses the token first is the push.
+    const v = await started({ stream: { intervalMs: 3_000 } as VerifierOptions["stream"], maxSilence: 20_000, push: { authorization: secret, audience: receiver.clientId } });
+    const rs = createServer(v.pushHandler());
+    await new Promise<void>((resolve) => rs.listen(PUSH_PORT, "127.0.0.1", resolve));
+    try {
+      const created = await call(url("/ssf/streams"), {
+        json: { delivery: { method: "urn:ietf:rfc:8935", endpoint_url: `http://127.0.0.1:${PUSH_PORT}/ssf`, authorization_header: secret } },
+        auth: receiver.basic,
+      });
+      expect(created.status, created.text).toBe(201);
+      const token = await issue();
+      expect(await reasonOf(v, token)).toBe("valid");
+      const applied = v.status().revocationsApplied;
+      await revoke(token);
+      const run = await deliverPushStreams();
+      expect(run.delivered).toBeGreaterThanOrEqual(1);
+      expect(await reasonOf(v, token)).toBe("revoked");
+      expect(v.status().pushed).toBeGreaterThanOrEqual(1);
+      expect(v.status().revocationsApplied).toBe(applied + 1);
+      // The poll brings the same revocation: nothing new.
+      const polls = v.status().polls;
+      await within(15_000, "a poll after the push", async () => v.status().polls >= polls + 2);
+      expect(v.status().revocationsApplied).toBe(applied + 1);
+
+      // The handler refuses what is not TIM's SET for this stream (RFC 8935 §2.4 error bodies).
+      const post = (body: string, headers: Record<string, string>) =>
+        fetch(`http://127.0.0.1:${PUSH_PORT}/ssf`, { method: "POST", headers, body }).then(async (r) => ({ status: r.status, body: await r.text() }));
+      const set = await signJwt({ iss: config().TIM_ISSUER, aud: receiver.clientId, jti: randomUUID(), iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 60,
+        sub_id: { format: "jwt_id", iss: config().TIM_ISSUER, jti: "not-revoked" }, events: { [TOKEN_REVOKED]: {} } }, "secevent+jwt");
+      expect((await post(set, { "content-type": "application/secevent+jwt", authorization: "Bearer wrong" })).status).toBe(401);
+      expect((await post(set, { "content-type": "application/json", authorization: secret })).status).toBe(400);
+      const [h, p] = set.split(".");
+      const forged = await post(`${h}.${p}.${"A".repeat(342)}`, { "content-type": "application/secevent+jwt", authorization: secret });
+      expect(forged).toMatchObject({ status: 400, body: expect.stringContaining("invalid_key") });
+      const otherAud = await signJwt({ ...decodeJwt(set), aud: "someone-else" }, "secevent+jwt");
+      expect(await post(otherAud, { "content-type": "application/secevent+jwt", authorization: secret })).toMatchObject({ status: 400, body: expect.stringContaining("invalid_audience") });
+      expect((await post(set, { "content-type": "application/secevent+jwt", authorization: secret })).status).toBe(202);
+    } finally {
+      await new Promise((resolve) => rs.close(resolve));
+      delete process.env.TIM_SSF_PUSH_ALLOW_INTERNAL;
+      resetConfig();
     }
   });
 
