@@ -211,7 +211,8 @@ export function createVerifier(opts: VerifierOptions): Verifier {
     if (result.valid && cacheSize > 0) {
       // Oldest first out (a Map iterates in insertion order): the cache never holds more than cacheSize tokens.
       if (verified.size >= cacheSize) verified.delete(verified.keys().next().value!);
-      verified.set(token, { payload, header });
+      // Shared by every later call with this token: frozen, so no caller can change what another sees.
+      verified.set(token, { payload: Object.freeze(payload), header: Object.freeze(header) });
     }
     return result;
   }
