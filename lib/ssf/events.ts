@@ -41,6 +41,8 @@ export type OutboxEvent = {
   reason: string | null;
   /** When it happened (the revocation, the verification request). */
   revoked_at: Date;
+  /** The revoked token's expiry (null: a verification event, or a row older than migration 20261207300000). */
+  token_expires_at: Date | null;
   stream_id: string | null;
   state: string | null;
 };
@@ -48,17 +50,19 @@ export type OutboxEvent = {
 /** The SET claims of an outbox row that name what happened (RFC 8417 `events`, RFC 9493 `sub_id`). */
 export function describeEvent(e: OutboxEvent): { sub_id: Record<string, unknown>; events: Record<string, Record<string, unknown>> } {
   const event_timestamp = Math.floor(e.revoked_at.getTime() / 1000);
+  // TIM's own event claim: when the revoked token expires anyway, so a receiver can forget the revocation then.
+  const token_exp = e.token_expires_at === null ? {} : { token_exp: Math.floor(e.token_expires_at.getTime() / 1000) };
   if (e.event === "verification") {
     return { sub_id: { format: "opaque", id: e.stream_id }, events: { [VERIFICATION_EVENT]: e.state === null ? {} : { state: e.state } } };
   }
   if (e.event === "session-revoked") {
     return {
       sub_id: { format: "complex", session: { format: "opaque", id: e.session_id } },
-      events: { [SSF_EVENTS[e.event]]: { event_timestamp, ...(e.reason ? { reason_admin: { en: e.reason } } : {}) } },
+      events: { [SSF_EVENTS[e.event]]: { event_timestamp, ...token_exp, ...(e.reason ? { reason_admin: { en: e.reason } } : {}) } },
     };
   }
   return {
     sub_id: { format: "jwt_id", iss: config().TIM_ISSUER, jti: e.jwt_uuid },
-    events: { [SSF_EVENTS[e.event]]: { event_timestamp, ...(e.reason ? { reason: e.reason } : {}) } },
+    events: { [SSF_EVENTS[e.event]]: { event_timestamp, ...token_exp, ...(e.reason ? { reason: e.reason } : {}) } },
   };
 }

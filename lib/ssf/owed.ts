@@ -46,5 +46,5 @@ export async function acknowledge(tx: Tx, s: SsfStream, seqs: bigint[]): Promise
 
 /** Up to `max` events still owed to a stream, oldest first. */
 export const owedEvents = (tx: Tx, s: SsfStream, max: number) => tx.$queryRaw<OutboxEvent[]>`
-  SELECT e.seq, e.xid, e.event, e.jwt_uuid::text AS jwt_uuid, e.session_id, e.reason, e.revoked_at, e.stream_id::text AS stream_id, e.state
+  SELECT e.seq, e.xid, e.event, e.jwt_uuid::text AS jwt_uuid, e.session_id, e.reason, e.revoked_at, e.token_expires_at, e.stream_id::text AS stream_id, e.state
     FROM tim.ssf_events e WHERE ${pendingWhere(s)} ORDER BY e.xid, e.seq LIMIT ${max}`;

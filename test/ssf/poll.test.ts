@@ -73,7 +73,7 @@ describe("Shared Signals transmitter, poll delivery", () => {
     const stream = await createStream();
     expect(stream.delivery.endpoint_url).toBe(url(`/ssf/poll/${stream.stream_id}`));
     const [token] = await issue(1);
-    const { jti } = claimsOf(token);
+    const { jti, exp } = claimsOf(token);
     expect((await call(url("/jwt/custom/revoke"), { json: { token, reason: "leaked" }, auth: issuer.basic })).status).toBe(200);
 
     const first = await poll(stream.stream_id);
@@ -84,7 +84,8 @@ describe("Shared Signals transmitter, poll delivery", () => {
       iss: config().TIM_ISSUER,
       aud: stream.aud,
       sub_id: { format: "jwt_id", iss: config().TIM_ISSUER, jti },
-      events: { [SSF_EVENTS["token-revoked"]]: { reason: "leaked" } },
+      // token_exp: the revoked token's own exp, so a receiver keeps the revocation no longer than that.
+      events: { [SSF_EVENTS["token-revoked"]]: { reason: "leaked", token_exp: exp } },
     });
     expect(JSON.stringify(set)).not.toContain(token.split(".")[2]);
 
@@ -165,10 +166,10 @@ describe("Shared Signals transmitter, poll delivery", () => {
     const events = await verified((await poll(stream.stream_id, { maxEvents: 1000 })).body.sets, stream.aud);
     expect(events.get(sid)).toMatchObject({
       sub_id: { format: "complex", session: { format: "opaque", id: sid } },
-      events: { [SSF_EVENTS["session-revoked"]]: { reason_admin: { en: "logout" } } },
+      events: { [SSF_EVENTS["session-revoked"]]: { reason_admin: { en: "logout" }, token_exp: tara.payload.exp } },
     });
     expect(JSON.stringify(events.get(sid))).not.toContain(tara.sub);
-    expect(events.get(claimsOf(token).jti)).toMatchObject({ events: { [SSF_EVENTS["token-revoked"]]: { reason: "extended" } } });
+    expect(events.get(claimsOf(token).jti)).toMatchObject({ events: { [SSF_EVENTS["token-revoked"]]: { reason: "extended", token_exp: claimsOf(token).exp } } });
   });
 
   test("verification (SSF §8.1.4): the event comes with the receiver's state, to its own stream only, whatever it requested", async () => {

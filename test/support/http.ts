@@ -1,15 +1,23 @@
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serveApiRoute } from "@/server/api-server";
 import { observed } from "@/server/observe";
 
 export type TestServer = { url: string; close: () => Promise<void> };
 
-/** Serves TIM's API route handlers over real HTTP on a random loopback port. */
-export async function startTestServer(): Promise<TestServer> {
+export type TestServerOptions = {
+  /** A fixed port (default: a random one), e.g. to start TIM again where a client expects it. */
+  port?: number;
+  /** Sees every request before TIM does (e.g. to count what a client asks of TIM). */
+  onRequest?: (req: IncomingMessage) => void;
+};
+
+/** Serves TIM's API route handlers over real HTTP on a loopback port (a random one unless given). */
+export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
   // Observed as TIM's own server observes it (request metrics, access log).
   const server: Server = createServer(
     observed((req, res) => {
+      opts.onRequest?.(req);
       const origin = `http://${req.headers.host ?? "127.0.0.1"}`;
       serveApiRoute(req, res, origin)
         .then((served) => {
@@ -24,7 +32,7 @@ export async function startTestServer(): Promise<TestServer> {
         });
     }),
   );
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
