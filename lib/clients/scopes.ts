@@ -30,6 +30,8 @@ export type ApiCaller = {
   allowedAudiences: readonly string[];
   /** null: no limit beyond TIM's own. */
   maxLifetimeMinutes: number | null;
+  /** At most this many active tokens per subject (lib/tokens/token-limit.ts); null or absent: no limit. */
+  activeTokenLimit?: number | null;
 };
 
 export const anonymousCaller: ApiCaller = {

@@ -80,6 +80,8 @@ const schema = z.object({
   TARA_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
   TARA_JWT_TTL_MINUTES: z.coerce.number().int().min(1).max(7 * 24 * 60).default(60),
   TARA_REQUIRE_ALLOWLIST: z.preprocess(emptyAsUndefined, bool.default(false)),
+  /** At most this many active TARA sessions (TIM TARA JWTs) per person; a new login past it ends the oldest (lib/tara/session-limit.ts). Unset: no limit; the console may override. */
+  TIM_TARA_SESSION_LIMIT: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(1000).optional()),
   /** Absolute lifetime of a TARA session from its auth_time: extension never reaches past it. */
   TIM_TARA_SESSION_MAX_HOURS: z.coerce.number().positive().max(24 * 30).default(12),
   /** How far in the future a TIM token's iat may lie (clocks of TIM's instances differ a little). */

@@ -5,6 +5,7 @@ import { createClientAction, rotateSecretAction, setClientDisabledAction, update
 import { ALL_SCOPES, defaultClientRateLimit, listApiClients, type ApiClientView } from "@/lib/admin/clients";
 import { SCOPE_DESCRIPTIONS } from "@/lib/clients/scopes";
 import { requireUser } from "@/lib/auth/current-user";
+import { MAX_ACTIVE_TOKEN_LIMIT, TOKEN_LIMIT_REASON } from "@/lib/tokens/token-limit";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "API clients" };
@@ -35,6 +36,13 @@ function SettingsFields({ prefix, client }: { prefix: string; client?: ApiClient
       </Field>
       <Field label="Rate limit (requests per minute)" htmlFor={`${prefix}-rate`} hint={`Across all instances; empty: the default (${defaultRateLimit}).`}>
         <input id={`${prefix}-rate`} name="rateLimitPerMinute" type="number" min={1} defaultValue={client?.rateLimitPerMinute ?? ""} className={inputClass} />
+      </Field>
+      <Field
+        label="Active tokens per subject"
+        htmlFor={`${prefix}-limit`}
+        hint={`Empty: no limit. Otherwise issuing one more token for a subject revokes that subject's oldest active tokens from this client (reason ${TOKEN_LIMIT_REASON}), at most ${MAX_ACTIVE_TOKEN_LIMIT}.`}
+      >
+        <input id={`${prefix}-limit`} name="activeTokenLimit" type="number" min={1} max={MAX_ACTIVE_TOKEN_LIMIT} defaultValue={client?.activeTokenLimit ?? ""} className={inputClass} />
       </Field>
     </>
   );
@@ -70,7 +78,7 @@ export default async function ClientsPage() {
                   <Badge value={c.disabledAt ? "disabled" : "active"} />
                 </div>
                 <p className="mt-1 text-xs text-slate-600">
-                  Scopes: {c.scopes.join(", ")} · audiences: {c.allowedAudiences.length ? c.allowedAudiences.join(", ") : "any"} · max lifetime {c.maxLifetimeMinutes} min · rate limit {c.rateLimitPerMinute ?? "default"}/min
+                  Scopes: {c.scopes.join(", ")} · audiences: {c.allowedAudiences.length ? c.allowedAudiences.join(", ") : "any"} · max lifetime {c.maxLifetimeMinutes} min · rate limit {c.rateLimitPerMinute ?? "default"}/min · active tokens per subject {c.activeTokenLimit ?? "no limit"}
                 </p>
                 <p className="text-xs text-slate-500">
                   Created <When at={c.createdAt} /> · last used <When at={c.lastUsedAt} />
