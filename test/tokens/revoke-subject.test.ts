@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { logoutEverywhere } from "@/lib/admin/logout-everywhere";
+import { administratorActor } from "@/lib/audit/actors";
 import { db } from "@/lib/db/client";
 import { startTestServer, type TestServer } from "@/test/support/http";
 import { call, claimsOf, expiredCustomToken, newClient, taraTokenFixture, unique, type TestClient } from "@/test/tokens/helpers";
@@ -140,5 +142,29 @@ describe("GET /api/reports/subjects/{subject}", () => {
     expect(none.body.all).toMatchObject({ active: 0, revoked: 0, superseded: 0, expired: 0, total: 0, last_used_at: null });
     expect((await call(url(`/api/reports/subjects/${"x".repeat(300)}`), { auth: reporter.basic })).status).toBe(400);
     expect((await call(url(`/api/reports/subjects/${unique("s")}`), { auth: owner.basic })).status).toBe(403);
+  });
+});
+
+describe("the console's log out everywhere (lib/admin/logout-everywhere.ts)", () => {
+  const admin = { subject: "EE38001085718", name: "Admin", actor: administratorActor("EE38001085718"), revokedBy: "admin:EE38001085718" };
+
+  test("ends every active custom token (any client's) and TARA session of the subject, as the administrator, audited", async () => {
+    const person = await taraTokenFixture({ allowlist: "live" });
+    const custom = [await issue(owner, person.sub), await issue(stranger, person.sub)];
+    await expect(logoutEverywhere({ subject: person.sub, reason: "incident", confirmed: false, admin })).rejects.toMatchObject({ status: 400 });
+    await expect(logoutEverywhere({ subject: person.sub, reason: "x", confirmed: true, admin })).rejects.toMatchObject({ status: 400 });
+    const prisma = await db();
+    expect(await prisma.taraDenylist.count({ where: { jwtUuid: person.jti } })).toBe(0);
+
+    const r = await logoutEverywhere({ subject: person.sub, reason: "incident 42", confirmed: true, admin, requestId: `req-admin-${person.jti}` });
+    expect(r).toEqual({ subject: person.sub, revoked: { custom: 2, tara: 1 }, remaining: { custom: 0, tara: 0 } });
+    const rows = await prisma.customDenylist.findMany({ where: { jwtUuid: { in: custom.map((t) => claimsOf(t).jti) } } });
+    expect(rows.map((row) => [row.reason, row.revokedBy])).toEqual([["incident 42", admin.revokedBy], ["incident 42", admin.revokedBy]]);
+    expect(await prisma.taraDenylist.findUnique({ where: { jwtUuid: person.jti } })).toMatchObject({ reason: "incident 42", revokedBy: admin.revokedBy });
+    const audits = await prisma.audit.findMany({ where: { requestId: `req-admin-${person.jti}` } });
+    expect(audits.map((a) => [a.action, a.actorType, (a.target as { kind: string }).kind]).sort()).toEqual([
+      ["tokens.revoke", "administrator", "custom"],
+      ["tokens.revoke", "administrator", "tara"],
+    ]);
   });
 });
