@@ -5,8 +5,8 @@ import { signInAs } from "./tara-support";
 // Issue 17: the console's subject view (statistics, recent tokens, log out everywhere) and the retention page,
 // at 1366 px and 390 px. The e2e instance runs with TIM_ADMIN_SUBJECTS=EE38001085718 (playwright.config.ts).
 
-/** A person of this spec only (valid Estonian personal code): its TARA session is ended here. */
-const PERSON = "EE49003150470";
+/** A stand-in persona no other spec counts sessions of: its TARA sessions are ended here. */
+const PERSON = "EE60001017716";
 const WIDTHS = [
   { width: 1366, height: 900 },
   { width: 390, height: 844 },
@@ -34,7 +34,7 @@ test("subject view: statistics, recent tokens linking to their detail, and log o
   const extended = await extendToken(request, issued[0]);
 
   await signInAsAdmin(page, "/admin/subjects");
-  await page.getByLabel("Subject").fill(PERSON);
+  await page.getByRole("textbox", { name: "Subject" }).fill(PERSON);
   await page.getByRole("button", { name: "Show" }).click();
   await expect(page).toHaveURL(new RegExp(`/admin/subjects/${PERSON}$`));
   await expect(page.getByRole("heading", { name: `Subject ${PERSON}` })).toBeVisible();

@@ -84,11 +84,17 @@ export async function setRetentionSettings(
     .object({ customDays: change.customDays === undefined ? z.number() : daysSchema, taraDays: change.taraDays === undefined ? z.number() : daysSchema })
     .safeParse({ customDays: change.customDays ?? current.customDays, taraDays: change.taraDays ?? current.taraDays });
   if (!parsed.success) throw badRequest(describeZodError(parsed.error));
+  // Stored: the overrides there were, and each value given that differs from the one in force (a value given
+  // unchanged, as the console's form sends the other type's, keeps its source: environment or default).
+  const overrides: Partial<RetentionDays> = {};
+  for (const field of ["customDays", "taraDays"] as const) {
+    if (current.sources[field] === "console" || (change[field] !== undefined && change[field] !== current[field])) overrides[field] = parsed.data[field];
+  }
   await (await db()).$transaction(async (tx) => {
     await tx.setting.upsert({
       where: { key: SETTINGS_KEY },
-      create: { key: SETTINGS_KEY, value: parsed.data, updatedBy: actor },
-      update: { value: parsed.data, updatedBy: actor, updatedAt: new Date() },
+      create: { key: SETTINGS_KEY, value: overrides, updatedBy: actor },
+      update: { value: overrides, updatedBy: actor, updatedAt: new Date() },
     });
     await writeAuditEntries(tx, [
       {

@@ -57,6 +57,9 @@ test("each type's source: TIM's default, the environment, or the console", async
     // A stored override of one type leaves the other's source alone.
     await prisma.setting.create({ data: { key: "retention", value: { customDays: 9 }, updatedBy: "test-admin" } });
     expect((await getRetentionSettings()).sources).toEqual({ customDays: "console", taraDays: "environment" });
+    // The console's form sends both values: the unchanged one keeps its source.
+    const saved2 = await setRetentionSettings("test-admin", { customDays: 10, taraDays: 45 });
+    expect(saved2).toMatchObject({ customDays: 10, taraDays: 45, sources: { customDays: "console", taraDays: "environment" } });
   } finally {
     delete process.env.TIM_RETENTION_TARA_DAYS;
     resetConfig();

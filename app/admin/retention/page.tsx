@@ -97,11 +97,11 @@ export default async function RetentionPage() {
               <thead>
                 <tr className="text-left text-slate-500">
                   <th scope="col" className="py-1 font-medium">Started</th>
-                  <th scope="col" className="font-medium">Trigger</th>
-                  <th scope="col" className="font-medium">Requested by</th>
+                  <th scope="col" className="px-2 font-medium">Trigger</th>
+                  <th scope="col" className="px-2 font-medium">Requested by</th>
                   <th scope="col" className="font-medium">Status</th>
                   {COUNT_LABELS.map(([key, label]) => (
-                    <th key={key} scope="col" className="text-right font-medium">{label}</th>
+                    <th key={key} scope="col" className="pl-2 text-right font-medium">{label}</th>
                   ))}
                 </tr>
               </thead>
@@ -109,8 +109,8 @@ export default async function RetentionPage() {
                 {runs.map((r) => (
                   <tr key={r.id} className="border-t border-slate-100">
                     <td className="py-1"><When at={r.startedAt} /></td>
-                    <td>{r.trigger}</td>
-                    <td className="break-all">{r.requestedBy ?? "—"}</td>
+                    <td className="px-2">{r.trigger}</td>
+                    <td className="break-all px-2">{r.requestedBy ?? "—"}</td>
                     <td>
                       <Badge value={r.status} />
                       {r.error ? <span className="block text-xs text-rose-700">{r.error}</span> : null}
