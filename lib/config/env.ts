@@ -150,6 +150,8 @@ export type TimConfig = z.infer<typeof schema> & {
   jobMode: JobMode;
   pgliteDir: string;
   secureCookies: boolean;
+  /** The settings the environment (or start-up) gives, not left to their defaults (a console page shows which). */
+  configured: ReadonlySet<(typeof CONFIG_KEYS)[number]>;
 };
 
 export const CONFIG_KEYS = Object.keys(schema.shape) as Array<keyof typeof schema.shape>;
@@ -172,7 +174,8 @@ export function overrideConfig(settings: Settings | undefined): void {
 /** Parses the environment once; invalid settings stop the process with a clear message. */
 export function config(): TimConfig {
   if (state.cached) return state.cached;
-  const parsed = schema.safeParse({ ...process.env, ...state.overrides });
+  const given: Record<string, string | undefined> = { ...process.env, ...state.overrides };
+  const parsed = schema.safeParse(given);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
     throw new Error(`Invalid configuration: ${problems}`);
@@ -190,6 +193,7 @@ export function config(): TimConfig {
     jobMode: mode,
     pgliteDir: env.TIM_PGLITE_DIR ?? `${env.TIM_DATA_DIR}/pglite`,
     secureCookies: env.TIM_SECURE_COOKIES ?? env.NODE_ENV === "production",
+    configured: new Set(CONFIG_KEYS.filter((k) => (given[k] ?? "").trim() !== "")),
   };
   return state.cached;
 }

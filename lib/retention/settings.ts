@@ -56,7 +56,7 @@ export async function getRetentionSettings(): Promise<RetentionSettings> {
   const stored = storedSchema.safeParse(row?.value ?? {});
   const values = stored.success ? stored.data : {};
   const sourceOf = (field: keyof RetentionDays): RetentionSource =>
-    values[field] !== undefined ? "console" : process.env[ENV_NAMES[field]]?.trim() ? "environment" : "default";
+    values[field] !== undefined ? "console" : cfg.configured.has(ENV_NAMES[field]) ? "environment" : "default";
   return {
     customDays: values.customDays ?? cfg.TIM_RETENTION_CUSTOM_DAYS,
     taraDays: values.taraDays ?? cfg.TIM_RETENTION_TARA_DAYS,
