@@ -79,6 +79,7 @@ test("signed out: home, docs, sign-in, setup, 404", async ({ page }) => {
 });
 
 test("administrator: every console page, with a 500-character reason and a long subject", async ({ page, request, context }) => {
+  test.setTimeout(180_000); // fourteen pages, each audited at two widths
   const name = uniqueName("a11y");
   const [victim] = await issueTokens(request, name, 1, { sub: LONG_SUBJECT });
   await signInAsAdmin(page, "/admin/revoke");

@@ -1,8 +1,10 @@
 "use server";
 
-import { revalidatePath } from "next/cache";
 import { adminAction } from "@/app/admin/_components/admin-action";
 import { logoutEverywhere } from "@/lib/admin/logout-everywhere";
+
+// No revalidatePath: with nothing left active the page would swap the form, and the outcome it shows, for
+// "nothing to end". The counts show on the next load.
 
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
@@ -15,7 +17,6 @@ export const logoutEverywhereAction = adminAction(async ({ admin, form, requestI
     admin,
     requestId,
   });
-  revalidatePath(`/admin/subjects/${encodeURIComponent(r.subject)}`);
   const left = r.remaining.custom + r.remaining.tara;
   return {
     ok: true,
