@@ -80,7 +80,7 @@ test("signed out: home, docs, sign-in, setup, 404", async ({ page }) => {
 
 test("administrator: every console page, with a 500-character reason and a long subject", async ({ page, request, context }) => {
   // Two axe runs per console page (1366 and 390 px), a few seconds each on a busy two-core machine.
-  test.setTimeout(240_000);
+  test.setTimeout(300_000);
   const name = uniqueName("a11y");
   const [victim] = await issueTokens(request, name, 1, { sub: LONG_SUBJECT });
   await signInAsAdmin(page, "/admin/revoke");
@@ -104,6 +104,9 @@ test("administrator: every console page, with a 500-character reason and a long 
     ["admin-revoke", "/admin/revoke"],
     ["admin-keys", "/admin/keys"],
     ["admin-clients", "/admin/clients"],
+    ["admin-subjects", "/admin/subjects"],
+    ["admin-subject", `/admin/subjects/${encodeURIComponent(LONG_SUBJECT)}`],
+    ["admin-retention", "/admin/retention"],
     ["admin-administrators", "/admin/administrators"],
     ["admin-audit", "/admin/audit"],
     ["setup", "/setup"],

@@ -15,6 +15,7 @@ export type ApiClientView = {
   allowedAudiences: string[];
   maxLifetimeMinutes: number;
   rateLimitPerMinute: number | null;
+  activeTokenLimit: number | null;
   createdAt: Date;
   updatedAt: Date;
   disabledAt: Date | null;
@@ -25,7 +26,7 @@ export async function listApiClients(): Promise<ApiClientView[]> {
   return (await db()).apiClient.findMany({
     orderBy: { createdAt: "desc" },
     select: {
-      clientId: true, name: true, scopes: true, allowedAudiences: true, maxLifetimeMinutes: true, rateLimitPerMinute: true,
+      clientId: true, name: true, scopes: true, allowedAudiences: true, maxLifetimeMinutes: true, rateLimitPerMinute: true, activeTokenLimit: true,
       createdAt: true, updatedAt: true, disabledAt: true, lastUsedAt: true,
     },
   });
@@ -39,12 +40,15 @@ export function clientFormFields(form: FormData) {
   const lifetime = String(form.get("maxLifetimeMinutes") ?? "").trim();
   // Empty: the default limit (the form always shows the client's own setting).
   const rateLimit = String(form.get("rateLimitPerMinute") ?? "").trim();
+  // Empty: no limit on active tokens per subject.
+  const tokenLimit = String(form.get("activeTokenLimit") ?? "").trim();
   return {
     name: String(form.get("name") ?? ""),
     scopes: form.getAll("scopes").map(String),
     allowedAudiences: audiences,
     maxLifetimeMinutes: lifetime === "" ? undefined : Number(lifetime),
     rateLimitPerMinute: rateLimit === "" ? null : Number(rateLimit),
+    activeTokenLimit: tokenLimit === "" ? null : Number(tokenLimit),
   };
 }
 
@@ -69,6 +73,7 @@ export async function createClientFromConsole(
     allowedAudiences: string[];
     maxLifetimeMinutes?: number;
     rateLimitPerMinute?: number | null;
+    activeTokenLimit?: number | null;
   },
   actor: AuditActor,
   requestId?: string | null,
@@ -81,6 +86,7 @@ export async function createClientFromConsole(
       allowed_audiences: data.allowedAudiences,
       max_lifetime_minutes: data.maxLifetimeMinutes,
       rate_limit_per_minute: data.rateLimitPerMinute,
+      active_token_limit: data.activeTokenLimit,
     }, requestId),
   );
 }
@@ -93,6 +99,7 @@ export async function updateClientFromConsole(
     allowedAudiences?: string[];
     maxLifetimeMinutes?: number;
     rateLimitPerMinute?: number | null;
+    activeTokenLimit?: number | null;
     disabled?: boolean;
   },
   actor: AuditActor,

@@ -153,6 +153,7 @@ async function checkPresented(
     scopes: row.scopes as Scope[],
     allowedAudiences: row.allowedAudiences,
     maxLifetimeMinutes: row.maxLifetimeMinutes,
+    activeTokenLimit: row.activeTokenLimit,
   };
   rememberCaller(key, caller, row.rateLimitPerMinute, row.updatedAt);
   return { caller, rateLimitPerMinute: row.rateLimitPerMinute };

@@ -5,6 +5,7 @@ import type { Prisma } from "@/lib/generated/prisma/client";
 import { TimError } from "@/lib/http/errors";
 import { apiKeyFor, hashClientSecret, newClientSecret } from "@/lib/clients/secret";
 import { scopeSchema } from "@/lib/clients/scopes";
+import { activeTokenLimitSchema } from "@/lib/tokens/token-limit";
 
 export const clientIdSchema = z
   .string()
@@ -22,6 +23,8 @@ export const createClientSchema = z.object({
   allowedAudiences: z.array(storableString.min(1).max(500)).max(100).default([]),
   maxLifetimeMinutes: z.number().int().positive().max(525_600).default(1440),
   rateLimitPerMinute: rateLimitSchema.default(null),
+  /** At most this many active tokens per subject; null: no limit (lib/tokens/token-limit.ts). */
+  activeTokenLimit: activeTokenLimitSchema.default(null),
 });
 export type CreateClientInput = z.input<typeof createClientSchema>;
 
@@ -49,6 +52,7 @@ export async function createApiClient(input: CreateClientInput, within?: ClientC
         allowedAudiences: data.allowedAudiences,
         maxLifetimeMinutes: data.maxLifetimeMinutes,
         rateLimitPerMinute: data.rateLimitPerMinute,
+        activeTokenLimit: data.activeTokenLimit,
       },
     });
     await within?.(tx, clientId);

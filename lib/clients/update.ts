@@ -7,6 +7,7 @@ import { forgetClient } from "@/lib/clients/cache";
 import { apiKeyFor, hashClientSecret, newClientSecret } from "@/lib/clients/secret";
 import { scopeSchema } from "@/lib/clients/scopes";
 import { rateLimitSchema, type ClientChangeHook } from "@/lib/clients/create";
+import { activeTokenLimitSchema } from "@/lib/tokens/token-limit";
 
 export const updateClientSchema = z.object({
   name: storableString.trim().min(1).max(200).optional(),
@@ -14,6 +15,7 @@ export const updateClientSchema = z.object({
   allowedAudiences: z.array(storableString.min(1).max(500)).max(100).optional(),
   maxLifetimeMinutes: z.number().int().positive().max(525_600).optional(),
   rateLimitPerMinute: rateLimitSchema.optional(),
+  activeTokenLimit: activeTokenLimitSchema.optional(),
   disabled: z.boolean().optional(),
 });
 export type UpdateClientInput = z.input<typeof updateClientSchema>;

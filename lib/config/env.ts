@@ -80,6 +80,8 @@ const schema = z.object({
   TARA_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
   TARA_JWT_TTL_MINUTES: z.coerce.number().int().min(1).max(7 * 24 * 60).default(60),
   TARA_REQUIRE_ALLOWLIST: z.preprocess(emptyAsUndefined, bool.default(false)),
+  /** At most this many active TARA sessions (TIM TARA JWTs) per person; a new login past it ends the oldest (lib/tara/session-limit.ts). Unset: no limit; the console may override. */
+  TIM_TARA_SESSION_LIMIT: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(1000).optional()),
   /** Absolute lifetime of a TARA session from its auth_time: extension never reaches past it. */
   TIM_TARA_SESSION_MAX_HOURS: z.coerce.number().positive().max(24 * 30).default(12),
   /** How far in the future a TIM token's iat may lie (clocks of TIM's instances differ a little). */
@@ -148,6 +150,8 @@ export type TimConfig = z.infer<typeof schema> & {
   jobMode: JobMode;
   pgliteDir: string;
   secureCookies: boolean;
+  /** The settings the environment (or start-up) gives, not left to their defaults (a console page shows which). */
+  configured: ReadonlySet<(typeof CONFIG_KEYS)[number]>;
 };
 
 export const CONFIG_KEYS = Object.keys(schema.shape) as Array<keyof typeof schema.shape>;
@@ -170,7 +174,8 @@ export function overrideConfig(settings: Settings | undefined): void {
 /** Parses the environment once; invalid settings stop the process with a clear message. */
 export function config(): TimConfig {
   if (state.cached) return state.cached;
-  const parsed = schema.safeParse({ ...process.env, ...state.overrides });
+  const given: Record<string, string | undefined> = { ...process.env, ...state.overrides };
+  const parsed = schema.safeParse(given);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
     throw new Error(`Invalid configuration: ${problems}`);
@@ -188,6 +193,7 @@ export function config(): TimConfig {
     jobMode: mode,
     pgliteDir: env.TIM_PGLITE_DIR ?? `${env.TIM_DATA_DIR}/pglite`,
     secureCookies: env.TIM_SECURE_COOKIES ?? env.NODE_ENV === "production",
+    configured: new Set(CONFIG_KEYS.filter((k) => (given[k] ?? "").trim() !== "")),
   };
   return state.cached;
 }

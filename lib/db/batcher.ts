@@ -100,23 +100,3 @@ export function batcher<Item, Result>(
       }
     });
 }
-
-/**
- * Group commit: each caller's rows are written together with those of
- * concurrent callers by `write` (one statement, one commit); a caller is
- * answered only after the write carrying its rows committed. One caller's
- * rows stay together (all or none); a caller whose rows the database refuses
- * fails alone (runIsolating).
- */
-export function groupCommit<Row>(
-  write: (rows: Row[]) => Promise<void>,
-  options: { name: string; maxRows: number; maxInFlight: number },
-): (rows: Row[]) => Promise<void> {
-  return batcher<Row[], void>(
-    async (groups) => {
-      await write(groups.flat());
-      return groups.map(() => undefined);
-    },
-    { name: options.name, maxSize: options.maxRows, maxInFlight: options.maxInFlight, sizeOf: (rows) => rows.length },
-  );
-}

@@ -24,6 +24,24 @@ export const statsResponse = z.object({
   query_performance: z.array(z.looseObject({ query: z.string(), count: z.int() })),
 });
 
+const subjectCounts = z.object({
+  active: z.int(),
+  revoked: z.int().meta({ description: "Revoked, not counting supersessions" }),
+  superseded: z.int().meta({ description: "Replaced by an extension (denylist reason `extended`)" }),
+  expired: z.int(),
+  total: z.int(),
+  last_issued_at: z.string().nullable(),
+  last_used_at: z.string().nullable(),
+  distinct_addresses: z.int().nullable().meta({ description: "Distinct client addresses of the subject's tokens; null while TIM records none" }),
+});
+
+/** GET /api/reports/subjects/{subject}. */
+export const subjectStatisticsResponse = z.object({
+  subject: z.string(),
+  kinds: z.object({ custom: subjectCounts, tara: subjectCounts }),
+  all: subjectCounts,
+});
+
 /** One token of a search (also a row of an export). */
 export const tokenRow = z.object({
   kind,

@@ -12,6 +12,8 @@ import { tokenHash } from "@/lib/tokens/hash";
 import { TOKEN_TYPE } from "@/lib/tokens/kinds";
 import { INSERT_METADATA } from "@/lib/tokens/record-metadata";
 import { noteRecorded } from "@/lib/tokens/recorded";
+import { getTaraSessionLimit } from "@/lib/tara/session-limit";
+import { lockLimitedSubjects, revokePastLimit, type LimitedSubject } from "@/lib/tokens/token-limit";
 
 /** The name recorded in jwt_metadata.jwt_name for TARA tokens (and the cookie name). */
 export const TARA_JWT_NAME = "TIM_TARA_JWT";
@@ -81,8 +83,9 @@ function contactClaims(identity: TaraIdentity): Pick<TaraJwtPayload, "email" | "
 /**
  * Issues the TIM TARA JWT for a completed login (its state already consumed).
  * The token is signed first; then one transaction records the metadata row and
- * the allowlist entry. If that fails the token is discarded: it is returned
- * only after its metadata committed.
+ * the allowlist entry (and, under a session limit, ends the person's oldest
+ * sessions past it: lib/tara/session-limit.ts). If that fails the token is
+ * discarded: it is returned only after its metadata committed.
  */
 export async function issueTaraToken(identity: TaraIdentity, state: TaraOauthState): Promise<IssuedTaraToken> {
   const sessionId = randomUUID();
@@ -120,9 +123,14 @@ export async function issueTaraToken(identity: TaraIdentity, state: TaraOauthSta
       phoneNumber: identity.phoneNumber,
       phoneNumberVerified: identity.phoneNumberVerified,
     };
+    // A limit on sessions per person: the person's lock first, the oldest sessions past it end below.
+    const { limit } = await getTaraSessionLimit(tx);
+    const limited: LimitedSubject[] = limit === null ? [] : [{ clientId: null, subject: payload.sub, limit, revokedBy: `user:${payload.sub}` }];
+    await lockLimitedSubjects(tx, "tara", limited);
     // the one insert of TARA metadata rows (constant text), in this transaction with the allowlist entry
     await tx.$executeRawUnsafe(INSERT_METADATA.tara.text, JSON.stringify([row]));
     await tx.taraAllowlist.create({ data: { jwtHash: hash, jwtUuid: payload.jti, expiresAt } });
+    await revokePastLimit(tx, "tara", limited, [payload.jti]);
   }).catch((err: unknown): never => {
     // The identity TARA sent holds what the database refuses: this login fails alone, as a bad request.
     const refused = isDataRefusal(err) ? refusedInput(err, "the identity in TARA's ID token") : err;

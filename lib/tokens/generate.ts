@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { JWTPayload } from "jose";
 import { z } from "zod";
-import type { ApiCaller } from "@/lib/clients/scopes";
+import { callerName, type ApiCaller } from "@/lib/clients/scopes";
 import { config } from "@/lib/config/env";
-import { groupCommit } from "@/lib/db/batcher";
+import { batcher } from "@/lib/db/batcher";
 import { MAX_JSON_DEPTH, findUnstorableJson, storableString, utf8Bytes } from "@/lib/db/storable";
 import { prepared, runPrepared } from "@/lib/db/prepared";
 import type { Prisma } from "@/lib/generated/prisma/client";
@@ -17,6 +17,7 @@ import { tokenHash } from "@/lib/tokens/hash";
 import { TOKEN_TYPE } from "@/lib/tokens/kinds";
 import { INSERT_METADATA } from "@/lib/tokens/record-metadata";
 import { noteRecorded } from "@/lib/tokens/recorded";
+import { checkWithinLimit, insertWithinLimits, type LimitedSubject } from "@/lib/tokens/token-limit";
 import { MAX_LIFETIME_MINUTES, isoSeconds, nowSeconds } from "@/lib/tokens/time";
 
 /** Claims TIM sets itself; a caller may not choose them. */
@@ -133,10 +134,29 @@ export const batchRequestSchema = z
 
 type CustomMetadataRow = Prisma.CustomJwtMetadataCreateManyInput;
 
-// Rows of concurrent issuances, inserted by one statement (a JSON array of rows) in one commit.
-const recordMetadata = groupCommit<CustomMetadataRow>(
-  async (rows) => void (await runPrepared(INSERT_METADATA.custom, [JSON.stringify(rows)])),
-  { name: "issue", maxRows: MAX_BATCH, maxInFlight: 2 },
+/** One request's rows, and its client's limit on active tokens per subject (null: none). */
+type Issuance = { rows: CustomMetadataRow[]; limit: number | null; revokedBy: string };
+
+/**
+ * Rows of concurrent issuances, inserted by one statement (a JSON array of rows) in one commit (group commit:
+ * a caller is answered once the write carrying its rows committed; one caller's rows stay together, a caller
+ * whose rows the database refuses fails alone). A group holding rows of a client with a token limit is written
+ * in one transaction with the revocations past the limit (lib/tokens/token-limit.ts); any other group is the
+ * one statement alone.
+ */
+const recordMetadata = batcher<Issuance, void>(
+  async (issuances) => {
+    const rows = issuances.flatMap((i) => i.rows);
+    const limited: LimitedSubject[] = issuances.flatMap((i) =>
+      i.limit === null
+        ? []
+        : i.rows.flatMap((r) => (r.subject ? [{ clientId: r.clientId ?? null, subject: r.subject, limit: i.limit!, revokedBy: i.revokedBy }] : [])),
+    );
+    if (limited.length === 0) await runPrepared(INSERT_METADATA.custom, [JSON.stringify(rows)]);
+    else await insertWithinLimits("custom", rows, limited);
+    return issuances.map(() => undefined);
+  },
+  { name: "issue", maxSize: MAX_BATCH, maxInFlight: 2, sizeOf: (i) => i.rows.length },
 );
 
 export type IssuedToken = { name: string | null; token: string; jti: string; expiresAt: string; lifetimeSeconds: number };
@@ -180,6 +200,9 @@ export async function issueCustomTokens(requests: GenerateRequest[], caller: Api
       return { req, jti, exp, audience, payload, claimKeys: Object.keys(req.content).join(",") };
     });
 
+    const limit = caller.clientId ? (caller.activeTokenLimit ?? null) : null;
+    checkWithinLimit(drafts.map((d) => (typeof d.payload.sub === "string" ? d.payload.sub : null)), limit);
+
     const signed = await Promise.all(drafts.map(async (d) => ({ ...d, token: await signJwt(d.payload) })));
 
     const rows: CustomMetadataRow[] = signed.map((s) => ({
@@ -198,10 +221,11 @@ export async function issueCustomTokens(requests: GenerateRequest[], caller: Api
       clientId: caller.clientId,
     }));
     try {
-      if (cfg.TIM_METADATA_WRITE_MODE === "async") {
+      // A token limit is enforced in the issuing transaction: a limited client's rows are always written here.
+      if (cfg.TIM_METADATA_WRITE_MODE === "async" && limit === null) {
         await persistMetadataAsync(rows.map((record) => ({ kind: "custom", record })));
       } else {
-        await recordMetadata(rows);
+        await recordMetadata({ rows, limit, revokedBy: callerName(caller) });
         for (const s of signed) noteRecorded("custom", s.jti, s.exp);
       }
     } catch (err) {

@@ -85,6 +85,23 @@ export const bulkRevokeResponse = z.object({
   failed_tokens: z.array(z.object({ token: z.string(), reason: z.string() })),
 });
 
+/** POST /jwt/custom/revoke/subject, /jwt/tara/revoke/subject: log out everywhere, with the counts. */
+export const subjectRevokeResponse = z
+  .object({
+    status: z.literal("completed"),
+    message: z.string(),
+    reason: z.string().optional(),
+    subject: z.string(),
+    kind: z.enum(["custom", "tara"]),
+    revoked: z.int().meta({ description: "Active tokens this request revoked" }),
+    revoked_ids: z.array(uuid),
+    not_owned: z.int().meta({ description: "Active tokens of the subject another API client issued, left alone" }),
+    remaining: z.int().meta({ description: "Active tokens past the 1000 one request revokes: ask again" }),
+  })
+  .meta({
+    examples: [{ status: "completed", message: "2 active tokens of this subject revoked", subject: "user-1", kind: "custom", revoked: 2, revoked_ids: ["…", "…"], not_owned: 0, remaining: 0 }],
+  });
+
 /** A version's name, times and standing, as the chain and the caller's own list show them. */
 const versionFields = {
   jwt_name: z.string().nullable(),

@@ -1,11 +1,16 @@
 import { z } from "zod";
 import type { AuditActor } from "@/lib/audit/actors";
+import type { AuditEvent } from "@/lib/audit/event";
 import { recordAudit } from "@/lib/audit/record";
 import { db } from "@/lib/db/client";
+import type { Prisma } from "@/lib/generated/prisma/client";
 import { TimError } from "@/lib/http/errors";
 import { InvalidTokenError } from "@/lib/jwt/verify";
+import { countTokens } from "@/lib/metrics/registry";
+import { notePending } from "@/lib/tokens/denylist-set";
 import { revocationTarget, revokeByJti, type ParsedRevocation, type Revocation } from "@/lib/tokens/revoke";
-import { KINDS, type DbTx, type TokenKind } from "@/lib/tokens/kinds";
+import { KINDS, byKind, type DbTx, type TokenKind } from "@/lib/tokens/kinds";
+import { prepared } from "@/lib/db/prepared";
 import { storableString } from "@/lib/db/storable";
 
 export const MAX_BULK_REVOKE = 100;
@@ -100,14 +105,11 @@ export async function revokeTokensInBulk(
         (outcome === "revoked" ? newlyAt : alreadyAt).push(target.index);
       }
       if (audit) {
-        await recordAudit(tx, {
-          actor: audit.actor,
-          action: "tokens.revoke",
-          // `revoked`: the ones this request revoked (the audit fold skips exactly these)
-          target: { jwt_uuids: [...new Set(targets.map((t) => t.jti))], revoked: newly },
+        await auditRevocation(tx, audit, {
+          target: { jwt_uuids: [...new Set(targets.map((t) => t.jti))] },
+          revoked: newly,
           reason: by.reason,
           counts: { revoked: newly.length, already_revoked: already.length, failed: failures.length, ...(notOwned ? { not_owned: notOwned } : {}) },
-          requestId: audit.requestId,
         });
       }
     });
@@ -125,6 +127,25 @@ export async function revokeTokensInBulk(
     already_revoked_tokens: alreadyAt.map((i) => tokenPrefix(tokens[i])),
     failed_tokens: failures.map((f) => ({ token: tokenPrefix(tokens[f.index]), reason: f.reason })),
   };
+}
+
+/**
+ * The audit event of a revocation of many tokens, in its transaction: `revoked` names the ones it revoked
+ * itself, which the audit fold (lib/audit/fold-token-changes.ts) then skips.
+ */
+async function auditRevocation(
+  tx: Prisma.TransactionClient,
+  audit: BulkRevocationAudit,
+  event: { target: Record<string, unknown>; revoked: string[]; reason?: string | null; counts: Record<string, number> },
+): Promise<void> {
+  await recordAudit(tx, {
+    actor: audit.actor,
+    action: "tokens.revoke",
+    target: { ...event.target, revoked: event.revoked } as AuditEvent["target"],
+    reason: event.reason,
+    counts: event.counts,
+    requestId: audit.requestId,
+  });
 }
 
 const ownedKey = (kind: TokenKind, jti: string) => `${kind}:${jti.toLowerCase()}`;
@@ -171,4 +192,114 @@ export function bulkRevocationAnswer(result: BulkRevocationResult, reason?: stri
     status,
     body: { ...(refusal ? { error: refusal.error } : {}), status: "completed", message, ...(reason ? { reason } : {}), ...result },
   };
+}
+
+// ------------------------------------------------- log out everywhere ---
+
+/** Tokens one request revokes at most; a subject with more answers `remaining` and the caller asks again. */
+export const MAX_SUBJECT_REVOKE = 1_000;
+
+/** POST /jwt/custom/revoke/subject, /jwt/tara/revoke/subject: every active token of one subject. */
+export const subjectRevokeRequestSchema = z.object({
+  subject: storableString.min(1).max(255),
+  reason: storableString.trim().min(1).max(500).optional(),
+});
+
+export type SubjectRevocationResult = {
+  subject: string;
+  kind: TokenKind;
+  /** How many active tokens this request revoked. */
+  revoked: number;
+  revoked_ids: string[];
+  /** Active tokens of the subject another API client issued (left alone: the caller may not revoke them). */
+  not_owned: number;
+  /** Active tokens the caller may revoke that are left past MAX_SUBJECT_REVOKE: ask again. */
+  remaining: number;
+};
+
+/*
+ * The subject's active tokens (unexpired, not on the denylist); those the
+ * caller may revoke ($2 owner NULL: any, else the metadata row names it) go on
+ * the denylist, at most $3 of them, in jti order, and leave the allowlist. One
+ * statement; the subject's (subject, issued_at) index finds its rows.
+ */
+const REVOKE_SUBJECT = byKind((k) =>
+  prepared(
+    `revoke_subject_${k.kind}`,
+    `WITH live AS (
+       SELECT m.jwt_uuid, m.expires_at, ($2::text IS NULL OR m.client_id IS NOT DISTINCT FROM $2::text) AS owned
+         FROM ${k.table.metadata} m
+        WHERE m.subject = $1::text AND m.expires_at > now()
+          AND NOT EXISTS (SELECT 1 FROM ${k.table.denylist} d WHERE d.jwt_uuid = m.jwt_uuid)
+     ), picked AS (
+       SELECT jwt_uuid, expires_at FROM live WHERE owned ORDER BY jwt_uuid LIMIT $3::int
+     ), denied AS (
+       INSERT INTO ${k.table.denylist} (jwt_uuid, expires_at, reason, revoked_by)
+       SELECT jwt_uuid, expires_at, $4::text, $5::text FROM picked ORDER BY jwt_uuid
+       ON CONFLICT (jwt_uuid) DO NOTHING RETURNING jwt_uuid
+     ), unlisted AS (DELETE FROM ${k.table.allowlist} WHERE jwt_uuid IN (SELECT jwt_uuid FROM denied))
+     SELECT coalesce((SELECT array_agg(jwt_uuid::text ORDER BY jwt_uuid) FROM denied), '{}') AS revoked,
+            (SELECT count(*) FROM live WHERE NOT owned)::int AS not_owned,
+            (SELECT count(*) FROM live WHERE owned)::int AS owned`,
+  ),
+);
+
+/**
+ * Logs a subject out of every device: revokes its active tokens of `kind`
+ * (with `onlyIssuedBy`, those that client issued), up to MAX_SUBJECT_REVOKE a
+ * request, with the audit event in the same transaction, as a bulk
+ * revocation is. Already revoked and expired tokens are not touched.
+ */
+export async function revokeSubjectTokens(
+  kind: TokenKind,
+  subject: string,
+  by: Pick<Revocation, "reason" | "revokedBy" | "onlyIssuedBy">,
+  audit: BulkRevocationAudit,
+): Promise<SubjectRevocationResult> {
+  const prisma = await db();
+  return prisma.$transaction(async (tx) => {
+    const [row] = await tx.$queryRawUnsafe<{ revoked: string[]; not_owned: number; owned: number }[]>(
+      REVOKE_SUBJECT[kind].text,
+      subject,
+      by.onlyIssuedBy ?? null,
+      MAX_SUBJECT_REVOKE,
+      by.reason ?? null,
+      by.revokedBy ?? null,
+    );
+    const revoked = row.revoked;
+    for (const jti of revoked) notePending(kind, jti);
+    if (revoked.length) countTokens("revoked", kind, "revoked", revoked.length);
+    const result: SubjectRevocationResult = {
+      subject,
+      kind,
+      revoked: revoked.length,
+      revoked_ids: revoked,
+      not_owned: row.not_owned,
+      remaining: Math.max(0, row.owned - revoked.length),
+    };
+    await auditRevocation(tx, audit, {
+      target: { kind, subject, scope: "subject", jwt_uuids: revoked },
+      revoked,
+      reason: by.reason,
+      counts: { revoked: result.revoked, not_owned: result.not_owned, remaining: result.remaining },
+    });
+    return result;
+  });
+}
+
+/** 200 with the counts; 403 token_not_owned when the subject's active tokens are all another client's. */
+export function subjectRevocationAnswer(result: SubjectRevocationResult, reason?: string | null): { status: number; body: Record<string, unknown> } {
+  const body = {
+    status: "completed",
+    message: `${result.revoked} active token${result.revoked === 1 ? "" : "s"} of this subject revoked${result.remaining ? `, ${result.remaining} left: ask again` : ""}`,
+    ...(reason ? { reason } : {}),
+    ...result,
+  };
+  if (result.revoked === 0 && result.not_owned > 0) {
+    return {
+      status: 403,
+      body: { error: "token_not_owned", ...body, message: "The subject's active tokens were issued by other API clients; revoking them needs the scope tokens:revoke:any." },
+    };
+  }
+  return { status: 200, body };
 }

@@ -95,6 +95,13 @@ test("answers to a representative set of requests, for every route, validate aga
   const [b1, b2] = (batch.body.tokens as { token: string }[]).map((t) => t.token);
   await send("/jwt/custom/revoke/bulk", { auth: basic, json: { tokens: [b1, newToken, "garbage"], reason: "bulk" } });
   await send("/jwt/custom/revoke/bulk", { auth: basic, json: { tokens: Array.from({ length: 101 }, () => b2) } });
+  // log out everywhere (issue 17)
+  await send("/jwt/custom/generate", { auth: basic, json: { content: { sub: "openapi-everywhere" } } });
+  await send("/jwt/custom/revoke/subject", { auth: basic, json: { subject: "openapi-everywhere", reason: "openapi" } });
+  await send("/jwt/custom/revoke/subject", { auth: basic, json: {} });
+  const tara3 = await taraTokenFixture({ allowlist: "live" });
+  await send("/jwt/tara/revoke/subject", { auth: basic, json: { subject: tara3.sub } });
+  await send("/jwt/tara/revoke/subject", { auth: basic, json: { subject: "" } });
   await send("/revoke", { auth: basic, form: { token: b2 } });
   await send("/revoke", { auth: basic, form: {} });
   // keys, discovery, health, documentation
@@ -146,6 +153,7 @@ test("answers to a representative set of requests, for every route, validate aga
   await send("/auth/logout", { method: "POST" });
   // reports, exports, metrics, jobs
   await send("/api/reports/stats", { auth: basic });
+  await send("/api/reports/subjects/openapi-everywhere", { auth: basic });
   await send("/api/reports/tokens?jwt_name=OPENAPI&limit=2", { auth: basic });
   await send("/api/reports/tokens/export?format=jsonl&jwt_name=OPENAPI", { auth: basic });
   await send("/api/reports/tokens/export?format=xml", { auth: basic });

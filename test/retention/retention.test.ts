@@ -6,7 +6,9 @@ import { getJobRun } from "@/lib/jobs/runs";
 import { sendEvents } from "@/lib/jobs/send";
 import type { JobRunnerHandle } from "@/lib/jobs/start";
 import { runRetention } from "@/lib/retention/run";
-import { getRetentionSettings, setRetentionSettings } from "@/lib/retention/settings";
+import { recentRetentionRuns, requestRetentionRun } from "@/lib/retention/request-run";
+import { MIN_RETENTION_DAYS, getRetentionSettings, setRetentionSettings } from "@/lib/retention/settings";
+import { resetConfig } from "@/lib/config/env";
 import {
   daysAgo,
   insertCustomChain,
@@ -22,7 +24,7 @@ const exactCounts = !process.env.DATABASE_URL; // PostgreSQL runs share one data
 
 let runner: JobRunnerHandle;
 beforeAll(async () => {
-  await setRetentionSettings("test-admin", { customDays: 5, taraDays: 20 });
+  await setRetentionSettings("test-admin", { customDays: 7, taraDays: 20 });
   runner = await startTestRunner();
 });
 afterAll(async () => runner.stop());
@@ -33,30 +35,66 @@ const columnsOf = (row: Record<string, unknown>) => {
   return rest;
 };
 
-test("retention days come from the environment, can be overridden per token type, and are at least 1", async () => {
+test("retention days come from the environment, can be overridden per token type, and are at least 7 days", async () => {
   const settings = await getRetentionSettings();
-  expect(settings).toMatchObject({ customDays: 5, taraDays: 20, source: "settings", updatedBy: "test-admin" });
+  expect(settings).toMatchObject({ customDays: 7, taraDays: 20, source: "settings", sources: { customDays: "console", taraDays: "console" }, updatedBy: "test-admin" });
   await expect(setRetentionSettings("test-admin", { customDays: 0 })).rejects.toBeInstanceOf(TimError);
   await expect(setRetentionSettings("test-admin", { taraDays: 0 })).rejects.toMatchObject({ status: 400 });
-  expect((await getRetentionSettings()).customDays).toBe(5);
+  await expect(setRetentionSettings("test-admin", { customDays: MIN_RETENTION_DAYS - 1 })).rejects.toMatchObject({ status: 400, message: expect.stringMatching(/at least 7 days/) });
+  await expect(setRetentionSettings("test-admin", { customDays: 7.5 })).rejects.toMatchObject({ status: 400 });
+  expect((await getRetentionSettings()).customDays).toBe(7);
+});
+
+test("each type's source: TIM's default, the environment, or the console", async () => {
+  const prisma = await db();
+  const saved = await prisma.setting.findUnique({ where: { key: "retention" } });
+  process.env.TIM_RETENTION_TARA_DAYS = "45";
+  resetConfig();
+  try {
+    await prisma.setting.delete({ where: { key: "retention" } });
+    const fromEnv = await getRetentionSettings();
+    expect(fromEnv).toMatchObject({ taraDays: 45, source: "environment", sources: { customDays: "default", taraDays: "environment" } });
+    // A stored override of one type leaves the other's source alone.
+    await prisma.setting.create({ data: { key: "retention", value: { customDays: 9 }, updatedBy: "test-admin" } });
+    expect((await getRetentionSettings()).sources).toEqual({ customDays: "console", taraDays: "environment" });
+    // The console's form sends both values: the unchanged one keeps its source.
+    const saved2 = await setRetentionSettings("test-admin", { customDays: 10, taraDays: 45 });
+    expect(saved2).toMatchObject({ customDays: 10, taraDays: 45, sources: { customDays: "console", taraDays: "environment" } });
+  } finally {
+    delete process.env.TIM_RETENTION_TARA_DAYS;
+    resetConfig();
+    await prisma.setting.upsert({ where: { key: "retention" }, create: { key: "retention", value: saved!.value!, updatedBy: "test-admin" }, update: { value: saved!.value! } });
+  }
+  expect(await getRetentionSettings()).toMatchObject({ customDays: 7, taraDays: 20 });
 });
 
 test("a change of the retention days and its audit row are one transaction", async () => {
   const requestId = `req-ret-${randomUUID()}`;
-  await setRetentionSettings("test-admin", { customDays: 6 }, { reason: "longer", requestId });
+  await setRetentionSettings("test-admin", { customDays: 8 }, { reason: "longer", requestId });
   const audit = await (await db()).audit.findFirstOrThrow({ where: { requestId } });
   expect(audit).toMatchObject({ action: "settings.retention.update", actorId: "test-admin", reason: "longer" });
-  expect(audit.target).toEqual({ before: { customDays: 5, taraDays: 20 }, after: { customDays: 6, taraDays: 20 } });
+  expect(audit.target).toEqual({ before: { customDays: 7, taraDays: 20 }, after: { customDays: 8, taraDays: 20 } });
   // an audit row the trail refuses (a NUL byte) takes the change with it
-  await expect(setRetentionSettings("test-admin", { customDays: 7 }, { reason: "nul\u0000byte" })).rejects.toThrow();
-  expect((await getRetentionSettings()).customDays).toBe(6);
-  await setRetentionSettings("test-admin", { customDays: 5 });
+  await expect(setRetentionSettings("test-admin", { customDays: 9 }, { reason: "nul\u0000byte" })).rejects.toThrow();
+  expect((await getRetentionSettings()).customDays).toBe(8);
+  await setRetentionSettings("test-admin", { customDays: 7 });
+});
+
+test("run now: the request goes through the job registry to the retention job, audited; its run lists with counts", async () => {
+  const requestId = `req-run-${randomUUID()}`;
+  const before = new Date();
+  await requestRetentionRun("EE38001085718", { requestId });
+  const audit = await (await db()).audit.findFirstOrThrow({ where: { requestId } });
+  expect(audit).toMatchObject({ action: "retention.run_requested", actorType: "administrator", actorId: "EE38001085718" });
+  const run = await waitFor(async () => (await recentRetentionRuns(20)).find((r) => r.requestedBy === "EE38001085718" && r.startedAt >= before && r.status === "succeeded"), 60_000);
+  expect(run).toMatchObject({ job: "retention", trigger: "console" });
+  expect(Object.keys(run!.counts)).toEqual(expect.arrayContaining(["custom.jwt_metadata", "tara.jwt_metadata"]));
 });
 
 test("custom and TARA retention apply separately; archived rows equal the deleted ones", async () => {
   const subject = `ret-types-${randomUUID()}`;
-  const customOld = await insertCustomToken({ subject, expiresAt: daysAgo(10) }); // past 5 days
-  const customRecent = await insertCustomToken({ subject, expiresAt: daysAgo(3) }); // within 5 days
+  const customOld = await insertCustomToken({ subject, expiresAt: daysAgo(10) }); // past 7 days
+  const customRecent = await insertCustomToken({ subject, expiresAt: daysAgo(3) }); // within 7 days
   const taraMid = await insertTaraToken({ subject, expiresAt: daysAgo(10) }); // within 20 days
   const taraOld = await insertTaraToken({ subject, expiresAt: daysAgo(25) }); // past 20 days
   // the usage counters kept beside a metadata row are archived with it
@@ -80,7 +118,7 @@ test("custom and TARA retention apply separately; archived rows equal the delete
   const run = await getJobRun(state.runId);
   expect(run).toMatchObject({ job: "retention", trigger: "manual", status: "succeeded", error: null });
   expect(run!.finishedAt!.getTime()).toBeGreaterThanOrEqual(run!.startedAt.getTime());
-  expect(run!.params).toMatchObject({ customDays: 5, taraDays: 20 });
+  expect(run!.params).toMatchObject({ customDays: 7, taraDays: 20 });
   if (exactCounts) {
     expect(run!.counts).toMatchObject({ "custom.jwt_metadata": 1, "tara.jwt_metadata": 1 });
   } else {

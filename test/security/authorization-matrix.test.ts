@@ -16,7 +16,7 @@ import { call, claimsOf, newClient, taraTokenFixture, unique, type TestClient } 
  */
 
 /** What one case works on: a fresh custom token (the caller's or another client's) and a live TARA session. */
-type Subject = { token: string; jti: string; sessionId: string };
+type Subject = { token: string; jti: string; sessionId: string; taraSubject: string };
 type Request = { method?: "GET" | "POST"; path: string; json?: unknown; form?: Record<string, string> };
 
 type Endpoint = {
@@ -50,10 +50,14 @@ const ENDPOINTS: Endpoint[] = [
   { path: "/jwt/custom/extend", scope: "tokens:issue", notYours: 403, writes: true, request: (s) => ({ path: "/jwt/custom/extend", json: { token: s.token, expirationInMinutes: 5 } }) },
   { path: "/jwt/custom/revoke", scope: "tokens:revoke", notYours: 403, writes: true, request: (s) => ({ path: "/jwt/custom/revoke", json: { token: s.token } }) },
   { path: "/jwt/custom/revoke/bulk", scope: "tokens:revoke", notYours: 403, writes: true, request: (s) => ({ path: "/jwt/custom/revoke/bulk", json: { tokens: [s.token] } }) },
+  // Log out everywhere (issue 17): the subject's tokens this client may revoke; another client's only with tokens:revoke:any.
+  { path: "/jwt/custom/revoke/subject", scope: "tokens:revoke", notYours: 403, writes: true, request: (s) => ({ path: "/jwt/custom/revoke/subject", json: { subject: claimsOf(s.token).sub } }) },
+  { path: "/jwt/tara/revoke/subject", scope: "sessions:revoke:subject", writes: true, request: (s) => ({ path: "/jwt/tara/revoke/subject", json: { subject: s.taraSubject, reason: "matrix" } }) },
   { path: "/revoke", scope: "tokens:revoke", notYours: 400, writes: true, request: (s) => ({ path: "/revoke", form: { token: s.token } }) },
   { path: "/api/reports/tokens", scope: "reports:read", request: () => ({ method: "GET", path: "/api/reports/tokens?limit=1" }) },
   { path: "/api/reports/tokens/export", scope: "reports:read", request: () => ({ method: "GET", path: "/api/reports/tokens/export?format=csv&limit=1" }) },
   { path: "/api/reports/stats", scope: "reports:read", request: () => ({ method: "GET", path: "/api/reports/stats" }) },
+  { path: "/api/reports/subjects/[subject]", scope: "reports:read", request: (s) => ({ method: "GET", path: `/api/reports/subjects/${encodeURIComponent(claimsOf(s.token).sub)}` }) },
   { path: "/auth/profile", scope: "sessions:read", request: (s) => ({ method: "GET", path: `/auth/profile?session_id=${s.sessionId}` }) },
   { path: "/auth/session/validate", scope: "sessions:read", request: (s) => ({ method: "GET", path: `/auth/session/validate?session_id=${s.sessionId}` }) },
   // TIM 2.0's logout by session id (the session's own token needs no client: test/tara/session-access.test.ts).
@@ -181,5 +185,5 @@ describe.each(ENDPOINTS)("$path", (endpoint) => {
 async function subjectFor(clientId: string): Promise<Subject> {
   const token = await tokenOf(clientId);
   const { payload } = await taraTokenFixture({ allowlist: "live" });
-  return { token, jti: claimsOf(token).jti, sessionId: payload.sid };
+  return { token, jti: claimsOf(token).jti, sessionId: payload.sid, taraSubject: payload.sub };
 }

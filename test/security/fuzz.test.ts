@@ -253,6 +253,19 @@ const ROUTES: FuzzRoute[] = [
   { method: "GET", pattern: "/api/reports/tokens", auth: "client", query: queryOf(reportFilters) },
   { method: "GET", pattern: "/api/reports/tokens/export", auth: "client", query: queryOf({ format: text("csv", "jsonl", "xml"), ...reportFilters }) },
   { method: "GET", pattern: "/api/reports/stats", auth: "client", query: queryOf({}) },
+  { method: "GET", pattern: "/api/reports/subjects/[subject]", auth: "client", segment: fc.oneof(fc.constant("fuzz"), queryString) },
+  {
+    method: "POST",
+    pattern: "/jwt/custom/revoke/subject",
+    auth: "client",
+    body: jsonBody({ subject: field(fc.oneof(text("fuzz"), weirdString)), reason: field(text("logout_everywhere")) }, fc.constant({ subject: "fuzz-nobody" })),
+  },
+  {
+    method: "POST",
+    pattern: "/jwt/tara/revoke/subject",
+    auth: "client",
+    body: jsonBody({ subject: field(fc.oneof(text("EE38001085718"), weirdString)), reason: field(text("logout_everywhere")) }, fc.constant({ subject: "EE00000000000" })),
+  },
   {
     method: "POST",
     pattern: "/ssf/streams",

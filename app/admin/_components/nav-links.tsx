@@ -6,7 +6,9 @@ import { usePathname } from "next/navigation";
 const LINKS = [
   { href: "/admin", label: "Dashboard" },
   { href: "/admin/tokens", label: "Tokens" },
+  { href: "/admin/subjects", label: "Subjects" },
   { href: "/admin/revoke", label: "Revoke" },
+  { href: "/admin/retention", label: "Retention" },
   { href: "/admin/keys", label: "Keys" },
   { href: "/admin/clients", label: "API clients" },
   { href: "/admin/administrators", label: "Administrators" },

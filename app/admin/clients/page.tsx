@@ -2,10 +2,12 @@ import type { Metadata } from "next";
 import { ActionForm } from "@/app/admin/_components/action-form";
 import { FieldGroup } from "@/app/admin/_components/field";
 import { Badge, Empty, Field, PageTitle, Section, When, buttonClass, dangerButtonClass, inputClass, secondaryButtonClass } from "@/app/admin/_components/ui";
-import { createClientAction, rotateSecretAction, setClientDisabledAction, updateClientAction } from "@/app/admin/clients/actions";
+import { createClientAction, rotateSecretAction, setClientDisabledAction, setTaraSessionLimitAction, updateClientAction } from "@/app/admin/clients/actions";
+import { getTaraSessionLimit } from "@/lib/tara/session-limit";
 import { ALL_SCOPES, defaultClientRateLimit, listApiClients, type ApiClientView } from "@/lib/admin/clients";
 import { SCOPE_DESCRIPTIONS } from "@/lib/clients/scopes";
 import { requireUser } from "@/lib/auth/current-user";
+import { MAX_ACTIVE_TOKEN_LIMIT, TOKEN_LIMIT_REASON } from "@/lib/tokens/token-limit";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "API clients" };
@@ -36,6 +38,13 @@ function SettingsFields({ prefix, client }: { prefix: string; client?: ApiClient
       <Field label="Rate limit (requests per minute)" htmlFor={`${prefix}-rate`} hint={`Across all instances; empty: the default (${defaultRateLimit}).`}>
         <input id={`${prefix}-rate`} name="rateLimitPerMinute" type="number" min={1} defaultValue={client?.rateLimitPerMinute ?? ""} className={inputClass} />
       </Field>
+      <Field
+        label="Active tokens per subject"
+        htmlFor={`${prefix}-limit`}
+        hint={`Empty: no limit. Otherwise issuing one more token for a subject revokes that subject's oldest active tokens from this client (reason ${TOKEN_LIMIT_REASON}), at most ${MAX_ACTIVE_TOKEN_LIMIT}.`}
+      >
+        <input id={`${prefix}-limit`} name="activeTokenLimit" type="number" min={1} max={MAX_ACTIVE_TOKEN_LIMIT} defaultValue={client?.activeTokenLimit ?? ""} className={inputClass} />
+      </Field>
     </>
   );
 }
@@ -43,7 +52,7 @@ function SettingsFields({ prefix, client }: { prefix: string; client?: ApiClient
 export default async function ClientsPage() {
   const user = await requireUser("/admin/clients");
   if (user.role !== "admin") return null;
-  const clients = await listApiClients();
+  const [clients, taraLimit] = await Promise.all([listApiClients(), getTaraSessionLimit()]);
   return (
     <>
       <PageTitle title="API clients">Services that call the token and reporting APIs. Secrets are stored as argon2 hashes and shown once.</PageTitle>
@@ -55,6 +64,26 @@ export default async function ClientsPage() {
           </Field>
           <SettingsFields prefix="new" />
         </ActionForm>
+      </Section>
+
+      <Section title="TARA sessions per person" id="tara-session-limit">
+        <p className="mb-3 text-sm text-slate-700" data-testid="tara-session-limit">
+          Now: {taraLimit.limit === null ? "no limit" : `at most ${taraLimit.limit} live sessions per person`} (
+          {taraLimit.source === "console" ? "console setting" : taraLimit.source === "environment" ? "TIM_TARA_SESSION_LIMIT" : "default"}). A login past
+          the limit ends the person&apos;s oldest sessions (reason {TOKEN_LIMIT_REASON}).
+        </p>
+        <div className="flex flex-wrap items-end gap-4">
+          <ActionForm action={setTaraSessionLimitAction} submitLabel="Save limit" submitClassName={buttonClass} testId="tara-limit-form" className="flex flex-wrap items-end gap-3">
+            <Field label="Sessions per person" htmlFor="tara-limit" hint={`Empty: no limit; at most ${MAX_ACTIVE_TOKEN_LIMIT}.`}>
+              <input id="tara-limit" name="limit" type="number" min={1} max={MAX_ACTIVE_TOKEN_LIMIT} defaultValue={taraLimit.limit ?? ""} className={inputClass} />
+            </Field>
+          </ActionForm>
+          {taraLimit.source === "console" ? (
+            <ActionForm action={setTaraSessionLimitAction} submitLabel="Use the environment's setting" submitClassName={secondaryButtonClass}>
+              <input type="hidden" name="reset" value="yes" />
+            </ActionForm>
+          ) : null}
+        </div>
       </Section>
 
       <Section title="Clients" id="clients">
@@ -70,7 +99,7 @@ export default async function ClientsPage() {
                   <Badge value={c.disabledAt ? "disabled" : "active"} />
                 </div>
                 <p className="mt-1 text-xs text-slate-600">
-                  Scopes: {c.scopes.join(", ")} · audiences: {c.allowedAudiences.length ? c.allowedAudiences.join(", ") : "any"} · max lifetime {c.maxLifetimeMinutes} min · rate limit {c.rateLimitPerMinute ?? "default"}/min
+                  Scopes: {c.scopes.join(", ")} · audiences: {c.allowedAudiences.length ? c.allowedAudiences.join(", ") : "any"} · max lifetime {c.maxLifetimeMinutes} min · rate limit {c.rateLimitPerMinute ?? "default"}/min · active tokens per subject {c.activeTokenLimit ?? "no limit"}
                 </p>
                 <p className="text-xs text-slate-500">
                   Created <When at={c.createdAt} /> · last used <When at={c.lastUsedAt} />
