@@ -12,6 +12,7 @@ const STATUS_STYLE: Record<SessionStatus, string> = {
   active: "bg-emerald-100 text-emerald-800",
   expired: "bg-slate-200 text-slate-700",
   revoked: "bg-red-100 text-red-800",
+  superseded: "bg-slate-200 text-slate-700",
 };
 
 const COLUMNS = ["Status", "Method", "Level", "Signed in", "Current token issued", "Expires"];

@@ -3,6 +3,9 @@ import { badRequest } from "@/lib/http/errors";
 import { describeZodError } from "@/lib/http/zod-messages";
 import type { TokenKind } from "@/lib/tokens/kinds";
 import { storableString } from "@/lib/db/storable";
+import { TOKEN_STATUSES } from "@/lib/tokens/status";
+
+export { TOKEN_STATUSES };
 
 /**
  * The token search filters, as they appear in the URL of /admin/tokens and
@@ -58,7 +61,6 @@ const keyList = z.preprocess(
     .optional(),
 );
 
-export const TOKEN_STATUSES = ["active", "expired", "revoked"] as const;
 export const SORT_FIELDS = ["issued_at", "expires_at"] as const;
 
 export const tokenFilterSchema = z

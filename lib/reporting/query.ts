@@ -1,6 +1,7 @@
 import { Prisma } from "@/lib/generated/prisma/client";
 import { byKind, type TokenKind } from "@/lib/tokens/kinds";
 import type { PageRequest, TokenFilters } from "@/lib/reporting/filters";
+import { statusCondition } from "@/lib/tokens/status";
 
 /** The TARA login columns reports show; a kind without one reports it as NULL. */
 const REPORTED_LOGIN_COLUMNS = ["auth_method", "level_of_assurance", "session_id"] as const;
@@ -24,8 +25,6 @@ const SORT_COLUMNS = {
 
 /** Conditions on `m` (metadata) for one kind; `now` fixes what active and expired mean for the whole query. */
 export function whereFor(kind: TokenKind, f: TokenFilters, now: Date): Prisma.Sql {
-  const denylist = SOURCES[kind].denylist;
-  const revoked = Prisma.sql`EXISTS (SELECT 1 FROM ${denylist} d0 WHERE d0.jwt_uuid = m.jwt_uuid)`;
   const c: Prisma.Sql[] = [];
   if (f.subject) c.push(Prisma.sql`m.subject = ${f.subject}`);
   if (f.jwt_name) c.push(Prisma.sql`m.jwt_name = ${f.jwt_name}`);
@@ -41,9 +40,7 @@ export function whereFor(kind: TokenKind, f: TokenFilters, now: Date): Prisma.Sq
   if (f.expires_to) c.push(Prisma.sql`m.expires_at <= ${f.expires_to}::timestamptz`);
   if (kind === "tara" && f.auth_method) c.push(Prisma.sql`m.auth_method = ${f.auth_method}`);
   if (kind === "tara" && f.loa) c.push(Prisma.sql`m.level_of_assurance = ${f.loa}`);
-  if (f.status === "revoked") c.push(revoked);
-  if (f.status === "active") c.push(Prisma.sql`m.expires_at > ${now}::timestamptz AND NOT ${revoked}`);
-  if (f.status === "expired") c.push(Prisma.sql`m.expires_at <= ${now}::timestamptz AND NOT ${revoked}`);
+  if (f.status) c.push(statusCondition(f.status, SOURCES[kind].denylist, now));
   return c.length ? Prisma.sql`WHERE ${Prisma.join(c, " AND ")}` : Prisma.empty;
 }
 

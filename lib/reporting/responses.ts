@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { TOKEN_STATUSES } from "@/lib/tokens/status";
 
 /** The answers of the reporting API, for the OpenAPI document (see lib/tokens/responses.ts). */
 
@@ -36,7 +37,7 @@ export const tokenRow = z.object({
   audience: z.string().nullable(),
   client_id: z.string().nullable(),
   claim_keys: z.string().nullable(),
-  status: z.enum(["active", "expired", "revoked"]),
+  status: z.enum(TOKEN_STATUSES).meta({ description: "`superseded`: revoked by an extension; `revoked`: revoked for any other reason" }),
   issued_at: z.string(),
   expires_at: z.string(),
   created_at: z.string(),

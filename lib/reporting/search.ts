@@ -84,7 +84,7 @@ export function toReportRow(r: TokenRowSql, now: number, withClaims: boolean): T
     audience: r.audience,
     client_id: r.client_id,
     claim_keys: r.claim_keys,
-    status: tokenStatus(r.expires_at, r.revoked_at !== null, now),
+    status: tokenStatus(r.expires_at, r.revoked_at ? { reason: r.revocation_reason } : null, now),
     issued_at: r.issued_at.toISOString(),
     expires_at: r.expires_at.toISOString(),
     created_at: r.created_at.toISOString(),

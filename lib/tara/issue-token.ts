@@ -12,6 +12,7 @@ import { tokenHash } from "@/lib/tokens/hash";
 import { TOKEN_TYPE } from "@/lib/tokens/kinds";
 import { INSERT_METADATA } from "@/lib/tokens/record-metadata";
 import { noteRecorded } from "@/lib/tokens/recorded";
+import { UNKNOWN_ORIGIN, storedAddress, storedUserAgent, type TokenOrigin } from "@/lib/tokens/origin";
 
 /** The name recorded in jwt_metadata.jwt_name for TARA tokens (and the cookie name). */
 export const TARA_JWT_NAME = "TIM_TARA_JWT";
@@ -84,7 +85,7 @@ function contactClaims(identity: TaraIdentity): Pick<TaraJwtPayload, "email" | "
  * the allowlist entry. If that fails the token is discarded: it is returned
  * only after its metadata committed.
  */
-export async function issueTaraToken(identity: TaraIdentity, state: TaraOauthState): Promise<IssuedTaraToken> {
+export async function issueTaraToken(identity: TaraIdentity, state: TaraOauthState, origin: TokenOrigin = UNKNOWN_ORIGIN): Promise<IssuedTaraToken> {
   const sessionId = randomUUID();
   const payload = taraJwtClaims(identity, sessionId, Math.floor(Date.now() / 1000));
   const token = await signJwt(payload);
@@ -119,6 +120,9 @@ export async function issueTaraToken(identity: TaraIdentity, state: TaraOauthSta
       emailVerified: identity.emailVerified,
       phoneNumber: identity.phoneNumber,
       phoneNumberVerified: identity.phoneNumberVerified,
+      // The person's browser at TARA's callback.
+      clientAddress: storedAddress(origin.clientAddress),
+      userAgent: storedUserAgent(origin.userAgent),
     };
     // the one insert of TARA metadata rows (constant text), in this transaction with the allowlist entry
     await tx.$executeRawUnsafe(INSERT_METADATA.tara.text, JSON.stringify([row]));

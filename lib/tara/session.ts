@@ -8,8 +8,10 @@ import { TimError } from "@/lib/http/errors";
 import { InvalidTokenError } from "@/lib/jwt/verify";
 import { taraTokenFrom } from "@/lib/tara/cookie";
 import { checkToken } from "@/lib/tokens/check";
+import { tokenStatus, type TokenStatus } from "@/lib/tokens/status";
 
-export type SessionStatus = "active" | "expired" | "revoked";
+/** A session's status is its newest token's (lib/tokens/status.ts; the newest is never superseded). */
+export type SessionStatus = TokenStatus;
 
 /** One TARA session: the newest token of its chain (extensions keep the session id). */
 export type TaraSession = {
@@ -64,7 +66,7 @@ async function sessionsFromRows(rows: TaraJwtMetadata[]): Promise<TaraSession[]>
     .map((row) => {
       const claims = claimsSchema.safeParse(row.claimsJson);
       const revoked = denied.has(row.jwtUuid) || (allowed !== undefined && !allowed.has(row.jwtUuid));
-      const status: SessionStatus = revoked ? "revoked" : row.expiresAt.getTime() <= now ? "expired" : "active";
+      const status: SessionStatus = tokenStatus(row.expiresAt, revoked ? { reason: denied.get(row.jwtUuid) ?? null } : null, now);
       return {
         sessionId: row.sessionId!,
         subject: row.subject ?? "",
