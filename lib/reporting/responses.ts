@@ -53,12 +53,16 @@ export const tokenRow = z.object({
   session_id: z.string().nullable(),
   /** Where a row came from when TIM did not issue it (`tim2`: npm run import:tim2); null for TIM's own. */
   imported_from: z.string().nullable(),
+  /** Where the token came from: the address and User-Agent of the client that asked for it (null: not recorded). */
+  client_address: z.string().nullable(),
+  user_agent: z.string().nullable(),
 });
 
 /** GET /api/reports/tokens. */
 export const tokenSearchResponse = z.object({
   items: z.array(tokenRow),
   next_cursor: z.string().nullable(),
+  prev_cursor: z.string().nullable(),
   sort: z.string(),
   order: z.enum(["asc", "desc"]),
   limit: z.int(),

@@ -30,6 +30,9 @@ export type TaraSession = {
   issuedAt: Date;
   expiresAt: Date;
   jwtUuid: string;
+  /** Where the current token came from: the browser at the login's callback, or the one that last extended it. */
+  clientAddress: string | null;
+  userAgent: string | null;
 };
 
 export const sessionIdSchema = z.string().uuid();
@@ -82,6 +85,8 @@ async function sessionsFromRows(rows: TaraJwtMetadata[]): Promise<TaraSession[]>
         issuedAt: row.issuedAt,
         expiresAt: row.expiresAt,
         jwtUuid: row.jwtUuid,
+        clientAddress: row.clientAddress,
+        userAgent: row.userAgent,
       };
     })
     .sort((a, b) => b.issuedAt.getTime() - a.issuedAt.getTime());
