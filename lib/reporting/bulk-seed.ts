@@ -11,7 +11,7 @@ import { KINDS, TOKEN_KINDS, byKind, type TokenKind } from "@/lib/tokens/kinds";
 export type BulkSeedOptions = { rows: number; taraShare?: number; batch?: number; onProgress?: (done: number) => void };
 
 /** 20,000 addresses: 10.x.y.z (a private network) and 198.51.100.0/24 (TEST-NET-2: public). */
-const ADDRESS = `(CASE WHEN g % 10 = 0 THEN '198.51.100.' || (g % 256) ELSE '10.' || (g % 8) || '.' || (g * 31 % 50) || '.' || (g * 7 % 50) END)::inet`;
+const ADDRESS = `(CASE WHEN g % 10 = 0 THEN '198.51.100.' || (g % 256) ELSE '10.' || (g % 8) || '.' || (g / 8 % 50) || '.' || (g / 400 % 50) END)::inet`;
 const USER_AGENT = `(ARRAY['Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
                           'Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1',
                           'curl/8.5.0', 'bulk-service/1.0'])[1 + (g % 4)]`;

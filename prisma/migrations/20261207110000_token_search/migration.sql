@@ -15,8 +15,11 @@ DROP INDEX tara.idx_tara_jwt_metadata_subject;
 CREATE INDEX idx_tara_jwt_metadata_subject ON tara.jwt_metadata (subject text_pattern_ops, issued_at DESC);
 DROP INDEX custom.idx_custom_jwt_metadata_name;
 CREATE INDEX idx_custom_jwt_metadata_name ON custom.jwt_metadata (jwt_name text_pattern_ops);
+-- TARA rows had no name index (their name is TIM_TARA_JWT): a search by name over both kinds read the whole
+-- TARA table to find nothing. A TARA row is written once per login, so an index costs little there.
+CREATE INDEX idx_tara_jwt_metadata_name ON tara.jwt_metadata (jwt_name text_pattern_ops);
 
 CREATE INDEX idx_custom_jwt_metadata_subject_trgm ON custom.jwt_metadata USING gin (subject gin_trgm_ops);
 CREATE INDEX idx_tara_jwt_metadata_subject_trgm ON tara.jwt_metadata USING gin (subject gin_trgm_ops);
--- TARA tokens all carry one name (TIM_TARA_JWT): no name index for them.
 CREATE INDEX idx_custom_jwt_metadata_name_trgm ON custom.jwt_metadata USING gin (jwt_name gin_trgm_ops);
+CREATE INDEX idx_tara_jwt_metadata_name_trgm ON tara.jwt_metadata USING gin (jwt_name gin_trgm_ops);
