@@ -79,7 +79,8 @@ const SHAPES: [name: string, filters: (i: number) => Record<string, string>][] =
   ["subject prefix (~11 subjects)", (i) => ({ subject: `bulk-subject-${(i * 37) % 4_000 + 1_000}`, subject_match: "prefix" })],
   ["subject prefix (broad, ~5,500 subjects)", (i) => ({ subject: `bulk-subject-${1 + (i % 9)}`, subject_match: "prefix" })],
   ["subject contains (~11 subjects)", (i) => ({ subject: `ject-${(i * 37) % 4_000 + 1_000}`, subject_match: "contains" })],
-  ["subject contains, TARA code", (i) => ({ subject: `3000${(i * 7) % 5_000 + 1_000}`, subject_match: "contains" })],
+  // TARA subjects are EE300000nnnnn: the digits after EE find one person's tokens (~4)
+  ["subject contains, TARA code", (i) => ({ subject: `300000${String((i * 7919) % 50_000).padStart(5, "0")}`, subject_match: "contains" })],
   ["name prefix", (i) => ({ jwt_name: `bulk-name-${1 + (i % 9)}`, name_match: "prefix" })],
   ["name contains", (i) => ({ jwt_name: `name-1${i % 10}`, name_match: "contains" })],
   // a seeded address (lib/reporting/bulk-seed.ts: 10.(g % 8).(g / 8 % 50).(g / 400 % 50), about 45 tokens each)

@@ -36,9 +36,9 @@ export const REVOKE_QUERY_FIELDS = new Set([
 function MatchedField({ name, match, label, values }: { name: string; match: string; label: string; values: Values }) {
   return (
     <Field label={label} htmlFor={`f-${name}`} hint={`exact, starts with (case-sensitive) or contains (any case, ${CONTAINS_MIN_CHARS}+ characters)`}>
-      <div className="flex gap-1">
-        <input id={`f-${name}`} name={name} defaultValue={values[name] ?? ""} className={`${inputClass} min-w-0 flex-1`} autoComplete="off" />
-        <select name={match} aria-label={`${label}: how it matches`} defaultValue={values[match] ?? "exact"} className={`${inputClass} w-auto`}>
+      <div className="grid grid-cols-[minmax(0,1fr)_7.5rem] gap-1">
+        <input id={`f-${name}`} name={name} defaultValue={values[name] ?? ""} className={inputClass} autoComplete="off" />
+        <select name={match} aria-label={`${label}: how it matches`} defaultValue={values[match] ?? "exact"} className={inputClass}>
           <option value="exact">is</option>
           <option value="prefix">starts with</option>
           <option value="contains">contains</option>
