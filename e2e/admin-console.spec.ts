@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { expect, test } from "@playwright/test";
-import { ADMIN, API_AUTH, extendToken, issueTokens, shot, signInAsAdmin, uniqueName } from "./admin-support";
+import { ADMIN, API_AUTH, extendToken, issueTokens, shot, signInAsAdmin, submitConfirmed, uniqueName } from "./admin-support";
 import { signInAs } from "./tara-support";
 
 // The e2e instance runs with TIM_ADMIN_SUBJECTS=EE38001085718 and the bootstrap
@@ -138,7 +138,7 @@ test("revoke one token, then a query in bulk after preview and typed count", asy
   const one = page.getByTestId("revoke-one");
   await one.getByLabel("Token id (jti) or the whole token").fill(single.token);
   await one.getByLabel("Reason").fill("e2e single revocation");
-  await one.getByRole("button", { name: "Revoke token" }).click();
+  await submitConfirmed(page, "revoke-one", "Revoke token", "Revoke token");
   await expect(page.getByTestId("revoke-one-result")).toContainText("1 revoked");
 
   await page.getByRole("textbox", { name: "JWT name" }).fill(bulkName);
@@ -152,7 +152,10 @@ test("revoke one token, then a query in bulk after preview and typed count", asy
   await shot(page, "admin-revoke");
   await bulk.getByLabel("Type 7 to confirm").fill("7");
   await bulk.getByRole("button", { name: "Revoke all matching tokens" }).click();
-  await expect(page.getByTestId("revoke-query-result")).toContainText("7 tokens revoked");
+  // The page comes back re-counted, with the outcome as the audit trail recorded it.
+  await expect(page.getByTestId("revoke-query-done")).toContainText("7 tokens revoked");
+  await expect(page.getByTestId("revoke-query-done")).toContainText("e2e incident");
+  await expect(page.getByTestId("revoke-preview-count")).toHaveText("0");
 
   await page.goto(`/admin/tokens?jwt_name=${bulkName}&status=revoked`);
   await expect(page.getByTestId("result-total")).toContainText("7");
@@ -163,18 +166,19 @@ test("revoke one token, then a query in bulk after preview and typed count", asy
 test("keys: rotate now schedules the new key after the publish lead; an emergency rotation switches at once, the old key stays published", async ({ page }) => {
   await signInAsAdmin(page, "/admin/keys");
   const before = (await page.getByTestId("active-key").locator("td").first().textContent())?.trim();
-  await page.getByTestId("rotate-key").getByRole("button", { name: "Rotate now" }).click();
+  await submitConfirmed(page, "rotate-key", "Rotate now", "Rotate");
   // A fresh next key: published now, it signs only after the JWKS max-age (default lead).
   await expect(page.getByTestId("rotate-key-result")).toContainText("starts signing at");
   await page.reload();
   await expect(page.getByTestId("key-signs-from")).toHaveCount(1);
   expect((await page.getByTestId("active-key").locator("td").first().textContent())?.trim()).toBe(before);
 
-  const emergency = page.getByTestId("emergency-rotate-key");
-  await emergency.getByRole("button", { name: "Emergency rotation" }).click();
-  await expect(page.getByTestId("emergency-rotate-key-result")).toContainText("Tick the box");
-  await emergency.getByRole("checkbox").check();
-  await emergency.getByRole("button", { name: "Emergency rotation" }).click();
+  // Cancelled in its dialog, nothing happens; confirmed, the new key signs at once.
+  await page.getByTestId("emergency-rotate-key").getByRole("button", { name: "Emergency rotation" }).click();
+  await expect(page.getByTestId("emergency-rotate-key-confirm")).toContainText("Verifiers that cached the key set refuse its tokens");
+  await page.getByTestId("emergency-rotate-key-confirm").getByRole("button", { name: "Cancel" }).click();
+  await expect(page.getByTestId("emergency-rotate-key-result")).toHaveCount(0);
+  await submitConfirmed(page, "emergency-rotate-key", "Emergency rotation", "Switch keys now");
   await expect(page.getByTestId("emergency-rotate-key-result")).toContainText("signs from now on");
   await page.reload();
   const after = (await page.getByTestId("active-key").locator("td").first().textContent())?.trim();
@@ -205,7 +209,7 @@ test("API clients: create with the secret shown once, then disable", async ({ pa
   await page.reload();
   await expect(page.getByTestId(`client-${clientId}`)).toContainText("svc-a, svc-b");
   await expect(page.getByText(secret)).toHaveCount(0);
-  await page.getByTestId(`toggle-${clientId}`).getByRole("button", { name: "Disable" }).click();
+  await submitConfirmed(page, `toggle-${clientId}`, "Disable", "Disable client");
   await expect(page.getByTestId(`toggle-${clientId}-result`)).toContainText("disabled");
 });
 

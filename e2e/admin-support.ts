@@ -39,3 +39,12 @@ export const uniqueName = (prefix: string) => `${prefix}-${Date.now().toString(3
 export async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: `e2e/screenshots/${name}.png`, fullPage: true });
 }
+
+/** Submits a console form whose action asks first, and confirms in its dialog. */
+export async function submitConfirmed(page: Page, formTestId: string, submit: string, confirmLabel: string): Promise<void> {
+  await page.getByTestId(formTestId).getByRole("button", { name: submit }).click();
+  const dialog = page.getByTestId(`${formTestId}-confirm`);
+  await expect(dialog).toBeVisible();
+  await dialog.getByRole("button", { name: confirmLabel }).click();
+  await expect(dialog).toBeHidden();
+}

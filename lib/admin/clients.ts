@@ -6,8 +6,7 @@ import { SCOPES } from "@/lib/clients/scopes";
 import { rotateClientSecret, updateApiClient, updateClientSchema } from "@/lib/clients/update";
 import { config } from "@/lib/config/env";
 import { db } from "@/lib/db/client";
-import { badRequest } from "@/lib/http/errors";
-import { describeZodError } from "@/lib/http/zod-messages";
+import { invalidInput } from "@/lib/http/zod-messages";
 
 export type ApiClientView = {
   clientId: string;
@@ -51,7 +50,7 @@ export function clientFormFields(form: FormData) {
 
 function parse<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
   const parsed = schema.safeParse(value);
-  if (!parsed.success) throw badRequest(describeZodError(parsed.error));
+  if (!parsed.success) throw invalidInput(parsed.error);
   return parsed.data;
 }
 

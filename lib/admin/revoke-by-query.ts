@@ -3,7 +3,7 @@ import { recordAudit } from "@/lib/audit/record";
 import { config } from "@/lib/config/env";
 import { db } from "@/lib/db/client";
 import { TimError, badRequest } from "@/lib/http/errors";
-import { describeZodError } from "@/lib/http/zod-messages";
+import { invalidInput } from "@/lib/http/zod-messages";
 import { requestBulkJob } from "@/lib/jobs/request-bulk-job";
 import {
   revocationReasonSchema,
@@ -20,7 +20,7 @@ import { filtersToParams, kindsFor, type TokenFilters } from "@/lib/reporting/fi
  * mass-revocation job (lib/admin/revoke-query.ts), audited either way.
  */
 export type RevocationByQueryResult =
-  | { mode: "done"; revoked: number }
+  | { mode: "done"; revoked: number; auditId: string }
   | { mode: "job"; runId: string; matched: number };
 
 export async function revokeByQuery(input: {
@@ -33,7 +33,7 @@ export async function revokeByQuery(input: {
   requestId?: string | null;
 }): Promise<RevocationByQueryResult> {
   const reason = revocationReasonSchema.safeParse(input.reason);
-  if (!reason.success) throw badRequest(describeZodError(reason.error));
+  if (!reason.success) throw invalidInput(reason.error);
   const at = new Date();
   const query = scoped(input.filters, at);
   const params = filtersToParams(input.filters);
@@ -68,13 +68,13 @@ export async function revokeByQuery(input: {
     return { mode: "job", runId, matched };
   }
 
-  const revoked = await (await db()).$transaction(
+  const { revoked, auditId } = await (await db()).$transaction(
     async (tx) => {
       let total = 0;
       for (const kind of kindsFor(query)) total += (await revokeMatching(tx, kind, query, { reason: reason.data, revokedBy: input.revokedBy }, at)).revoked;
       // Another revocation in between changes the number: nothing is revoked then.
       if (total !== input.confirmCount) throw changed(total);
-      await recordAudit(tx, {
+      const [audit] = await recordAudit(tx, {
         actor: input.actor,
         action: "tokens.revoke_by_query",
         target: { query: params },
@@ -82,10 +82,10 @@ export async function revokeByQuery(input: {
         counts: { matched, revoked: total },
         requestId: input.requestId,
       });
-      return total;
+      return { revoked: total, auditId: audit.id };
     },
     { timeout: 120_000 },
   );
-  return { mode: "done", revoked };
+  return { mode: "done", revoked, auditId };
 }
 

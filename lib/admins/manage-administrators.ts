@@ -31,7 +31,11 @@ export async function listAdministrators(): Promise<AdministratorEntry[]> {
 
 function parseSubject(subject: string): string {
   const parsed = administratorSubjectSchema.safeParse(subject);
-  if (!parsed.success) throw new TimError("invalid_request", parsed.error.issues[0].message, { field: "subject" });
+  if (!parsed.success) {
+    const err = new TimError("invalid_request", parsed.error.issues[0].message, { field: "subject" });
+    err.fields = { subject: parsed.error.issues[0].message };
+    throw err;
+  }
   return parsed.data;
 }
 

@@ -1,8 +1,7 @@
 import { z } from "zod";
 import { db } from "@/lib/db/client";
 import { Prisma } from "@/lib/generated/prisma/client";
-import { badRequest } from "@/lib/http/errors";
-import { describeZodError } from "@/lib/http/zod-messages";
+import { invalidInput } from "@/lib/http/zod-messages";
 import { timedQuery } from "@/lib/metrics/registry";
 import { ACTOR_TYPES, type AuditContent } from "@/lib/audit/event";
 import { storableString } from "@/lib/db/storable";
@@ -29,7 +28,7 @@ export type AuditFilters = z.infer<typeof auditFilterSchema>;
 export function parseAuditQuery(params: Record<string, string | string[] | undefined>): AuditFilters {
   const raw = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v]));
   const parsed = auditFilterSchema.safeParse(raw);
-  if (!parsed.success) throw badRequest(describeZodError(parsed.error));
+  if (!parsed.success) throw invalidInput(parsed.error);
   return parsed.data;
 }
 
@@ -51,6 +50,13 @@ export async function searchAudit(f: AuditFilters): Promise<{ rows: AuditRow[]; 
   );
   const page = rows.slice(0, f.limit).map((r) => ({ ...r, seq: r.seq.toString() }));
   return { rows: page, nextBefore: rows.length > f.limit ? page[page.length - 1].seq : null };
+}
+
+/** One audit event by id (undefined: no such event). */
+export async function auditEvent(id: string): Promise<AuditRow | undefined> {
+  if (!z.uuid().safeParse(id).success) return undefined;
+  const row = await (await db()).audit.findUnique({ where: { id } });
+  return row ? { ...row, seq: row.seq.toString() } : undefined;
 }
 
 /** The audit events that name this token in their target. */

@@ -18,7 +18,7 @@ export const rateLimitSchema = z.number().int().min(1).max(100_000_000).nullable
 export const createClientSchema = z.object({
   clientId: clientIdSchema.optional(),
   name: storableString.trim().min(1).max(200),
-  scopes: z.array(scopeSchema).min(1),
+  scopes: z.array(scopeSchema).min(1, "choose at least one scope"),
   allowedAudiences: z.array(storableString.min(1).max(500)).max(100).default([]),
   maxLifetimeMinutes: z.number().int().positive().max(525_600).default(1440),
   rateLimitPerMinute: rateLimitSchema.default(null),

@@ -8,6 +8,9 @@ import { statusOf, type ErrorCode } from "@/lib/http/error-codes";
  */
 export class TimError extends Error {
   readonly status: number;
+  /** Per-field messages of invalid input (`maxLifetimeMinutes` → "must be at most 525600"), for forms to show
+   * beside their fields; not part of the JSON body, whose message already names them. */
+  fields?: Record<string, string>;
 
   constructor(
     readonly code: ErrorCode,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { badRequest, type TimError } from "@/lib/http/errors";
 
 /**
  * Validation messages in words, for API answers and console forms alike
@@ -36,7 +37,7 @@ function bound(issue: { origin?: string; maximum?: unknown; minimum?: unknown; i
   if (issue.origin === "string") return `must be ${edge} ${n} character${n === 1 ? "" : "s"} long`;
   if (issue.origin === "array" || issue.origin === "set") return `must have ${edge} ${n} item${n === 1 ? "" : "s"}`;
   if (issue.origin === "int" && Math.abs(n) >= Number.MAX_SAFE_INTEGER) return "is too large a number";
-  return `must be ${edge} ${n}`;
+  return `must be ${edge} ${n.toLocaleString("en")}`;
 }
 
 /** The message of one issue, or undefined for zod's own. */
@@ -65,18 +66,30 @@ export function issueMessage(issue: z.core.$ZodRawIssue): string | undefined {
 z.config({ customError: issueMessage });
 
 /**
- * A ZodError as one line: one message per field (the first; a number past the safe-integer range
- * also breaks the field's own bound, which is the one worth saying), at most five fields.
+ * One message per field of a ZodError (the first; a number past the safe-integer range also breaks the
+ * field's own bound, which is the one worth saying), keyed by its dotted path ("" for the whole input).
  */
-export function describeZodError(error: z.ZodError): string {
+export function fieldMessages(error: z.ZodError): Record<string, string> {
   const byPath = new Map<string, string>();
   for (const issue of error.issues) {
     const path = issue.path.map(String).join(".");
     const safeInt = issue.code === "too_big" && Number(issue.maximum) >= Number.MAX_SAFE_INTEGER;
     if (!byPath.has(path) || (byPath.get(path) === "is too large a number" && !safeInt)) byPath.set(path, issue.message);
   }
-  return [...byPath]
+  return Object.fromEntries(byPath);
+}
+
+/** A ZodError as one line, at most five fields. */
+export function describeZodError(error: z.ZodError): string {
+  return Object.entries(fieldMessages(error))
     .slice(0, 5)
     .map(([path, message]) => (path ? `${path}: ${message}` : message))
     .join("; ");
+}
+
+/** Invalid input as TIM's 400: the message names every field, and `fields` lets a form mark each one. */
+export function invalidInput(error: z.ZodError): TimError {
+  const err = badRequest(describeZodError(error));
+  err.fields = fieldMessages(error);
+  return err;
 }

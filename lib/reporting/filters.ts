@@ -1,7 +1,6 @@
 import { isIP } from "node:net";
 import { z } from "zod";
-import { badRequest } from "@/lib/http/errors";
-import { describeZodError } from "@/lib/http/zod-messages";
+import { invalidInput } from "@/lib/http/zod-messages";
 import type { TokenKind } from "@/lib/tokens/kinds";
 import { storableString } from "@/lib/db/storable";
 import { TOKEN_STATUSES } from "@/lib/tokens/status";
@@ -183,9 +182,9 @@ export function parseTokenQuery(params: URLSearchParams | Record<string, string 
 } {
   const raw = firstValues(params);
   const filters = tokenFilterSchema.safeParse(raw);
-  if (!filters.success) throw badRequest(describeZodError(filters.error));
+  if (!filters.success) throw invalidInput(filters.error);
   const page = pageSchema.safeParse(raw);
-  if (!page.success) throw badRequest(describeZodError(page.error));
+  if (!page.success) throw invalidInput(page.error);
   return { filters: filters.data, page: page.data };
 }
 

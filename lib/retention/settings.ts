@@ -2,8 +2,7 @@ import { z } from "zod";
 import { writeAuditEntries } from "@/lib/audit/write-entries";
 import { config } from "@/lib/config/env";
 import { db } from "@/lib/db/client";
-import { badRequest } from "@/lib/http/errors";
-import { describeZodError } from "@/lib/http/zod-messages";
+import { invalidInput } from "@/lib/http/zod-messages";
 
 /**
  * Days a token's metadata is kept after it expired, per token type. The
@@ -56,7 +55,7 @@ export async function setRetentionSettings(
     customDays: change.customDays ?? current.customDays,
     taraDays: change.taraDays ?? current.taraDays,
   });
-  if (!parsed.success) throw badRequest(describeZodError(parsed.error));
+  if (!parsed.success) throw invalidInput(parsed.error);
   await (await db()).$transaction(async (tx) => {
     await tx.setting.upsert({
       where: { key: SETTINGS_KEY },

@@ -83,7 +83,7 @@ describe("revoking by query", () => {
 
     const earlier = await denylisted(tokens[2].jwtUuid);
     const result = await revokeByQuery({ filters, reason: "admin claim leaked", confirmCount: 2, ...admin, requestId: `req-${subject}` });
-    expect(result).toEqual({ mode: "done", revoked: 2 });
+    expect(result).toEqual({ mode: "done", revoked: 2, auditId: expect.any(String) });
     expect(await denylisted(tokens[0].jwtUuid)).toMatchObject({ reason: "admin claim leaked", revokedBy: "admin:EE38001085718" });
     expect(await denylisted(tokens[1].jwtUuid)).toMatchObject({ reason: "admin claim leaked" });
     expect(await denylisted(tokens[2].jwtUuid)).toEqual(earlier);

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { expect, test } from "vitest";
-import { describeZodError } from "@/lib/http/zod-messages";
+import { TimError } from "@/lib/http/errors";
+import { describeZodError, invalidInput } from "@/lib/http/zod-messages";
 
 const said = (schema: z.ZodType, value: unknown) => {
   const r = schema.safeParse(value);
@@ -23,4 +24,21 @@ test("validation messages are words, one per field, never zod's internals (issue
   expect(said(z.object({}).strict(), { extra: 1 })).toBe('unknown field "extra"');
   // a schema's own message wins
   expect(said(z.object({ days: z.literal([7, 30], { error: "days is 7 or 30" }) }), { days: 5 })).toBe("days: days is 7 or 30");
+});
+
+test("invalid input is a 400 naming every field, with one message per field for forms to show beside them", () => {
+  const schema = z.object({ name: z.string().min(1), limits: z.object({ perMinute: z.number().max(100_000_000) }), tags: z.array(z.string().max(2)) });
+  const r = schema.safeParse({ name: "", limits: { perMinute: 2e8 }, tags: ["ok", "long"] });
+  if (r.success) throw new Error("expected a refusal");
+  const err = invalidInput(r.error);
+  expect(err).toBeInstanceOf(TimError);
+  expect(err.status).toBe(400);
+  expect(err.message).toBe("name: must be at least 1 character long; limits.perMinute: must be at most 100,000,000; tags.1: must be at most 2 characters long");
+  expect(err.fields).toEqual({
+    name: "must be at least 1 character long",
+    "limits.perMinute": "must be at most 100,000,000",
+    "tags.1": "must be at most 2 characters long",
+  });
+  // The per-field messages stay out of the JSON body: its shape is {error, message}.
+  expect(err.body).toEqual({});
 });

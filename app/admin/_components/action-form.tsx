@@ -1,12 +1,26 @@
 "use client";
 
-import { startTransition, useActionState, type FormEvent, type ReactNode } from "react";
+import { useRouter } from "next/navigation";
+import { startTransition, useActionState, useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from "react";
+import { FieldErrors, fieldOf } from "@/app/admin/_components/field";
 
-export type ActionState = { ok: boolean; message: string; lines?: string[]; secret?: { clientId: string; clientSecret: string; apiKey: string } } | null;
+export type ActionState = {
+  ok: boolean;
+  message: string;
+  lines?: string[];
+  /** Messages of refused input by field name, shown beside those fields. */
+  fields?: Record<string, string>;
+  secret?: { clientId: string; clientSecret: string; apiKey: string };
+} | null;
+
+/** What an irreversible action asks before it runs: what will happen, in words, and the button that does it. */
+export type Confirmation = { title: string; body: ReactNode; confirmLabel: string };
 
 /**
- * A console form posting to a server action, showing its outcome below the
- * button (role=status/alert) and a busy label while it runs.
+ * A console form posting to a server action, showing its outcome below the button (role=status/alert), its
+ * refused fields beside them, and a busy label while it runs. With `confirm`, submitting first opens a modal
+ * dialog saying what will happen; only its confirm button runs the action. With `refreshOnSuccess`, the page
+ * re-renders after a success, so it shows the new state (a revoked token loses its Revoke form).
  */
 export function ActionForm({
   action,
@@ -16,6 +30,8 @@ export function ActionForm({
   pendingLabel = "Working…",
   testId,
   className,
+  confirm,
+  refreshOnSuccess = false,
 }: {
   action: (state: ActionState, form: FormData) => Promise<ActionState>;
   children?: ReactNode;
@@ -24,47 +40,113 @@ export function ActionForm({
   pendingLabel?: string;
   testId?: string;
   className?: string;
+  confirm?: Confirmation;
+  refreshOnSuccess?: boolean;
 }) {
   const [state, formAction, pending] = useActionState(action, null);
+  const router = useRouter();
+  const formRef = useRef<HTMLFormElement>(null);
+  const dialogRef = useRef<HTMLDialogElement>(null);
+  const held = useRef<FormData | null>(null);
+  const [problems, setProblems] = useState<string[]>([]);
+  const id = useId();
+
   // Submitted by hand rather than through <form action>, so React does not
   // reset the fields afterwards: a refused confirmation keeps the typed reason.
+  const run = (form: FormData) => startTransition(() => formAction(form));
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
-    startTransition(() => formAction(form));
+    if (!confirm) return run(form);
+    held.current = form;
+    dialogRef.current?.showModal();
   };
+  const confirmed = () => {
+    dialogRef.current?.close();
+    if (held.current) run(held.current);
+    held.current = null;
+  };
+
+  useEffect(() => {
+    if (state?.ok && refreshOnSuccess) router.refresh();
+    // The refused fields, named by their labels as the page shows them, and the first one focused.
+    const form = formRef.current;
+    const fields = Object.entries(state?.fields ?? {});
+    const controls = fields.map(([path]) => form?.elements.namedItem(fieldOf(path)));
+    // A group of checkboxes is a RadioNodeList: its first box takes the focus, its legend names it.
+    const first = (c: Element | RadioNodeList | null | undefined) => (c instanceof RadioNodeList ? c[0] : c) as HTMLInputElement | null | undefined;
+    const marked = controls.map(first).filter((c): c is HTMLInputElement => c instanceof HTMLElement);
+    marked.sort((a, b) => (a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING ? -1 : 1))[0]?.focus();
+    setProblems(
+      fields.map(([path, message], i) => {
+        const control = first(controls[i]);
+        const label = controls[i] instanceof RadioNodeList
+          ? control?.closest("fieldset")?.querySelector("legend")?.textContent?.trim()
+          : control?.labels?.[0]?.textContent?.trim();
+        return `${label ?? path}: ${message}`;
+      }),
+    );
+  }, [state, refreshOnSuccess, router]);
+
+  const lines = [...problems, ...(state?.lines ?? [])];
   return (
-    <form onSubmit={submit} className={className ?? "space-y-3"} data-testid={testId} aria-busy={pending}>
-      {children}
-      <button type="submit" className={submitClassName} disabled={pending} aria-disabled={pending}>
-        {pending ? pendingLabel : submitLabel}
-      </button>
-      {state ? (
-        <div
-          role={state.ok ? "status" : "alert"}
-          data-testid={testId ? `${testId}-result` : undefined}
-          className={`rounded border px-3 py-2 text-sm ${state.ok ? "border-emerald-300 bg-emerald-50 text-emerald-900" : "border-rose-300 bg-rose-50 text-rose-900"}`}
+    <>
+      <form ref={formRef} onSubmit={submit} className={className ?? "space-y-3"} data-testid={testId} aria-busy={pending}>
+        <FieldErrors fields={state?.ok ? undefined : state?.fields}>{children}</FieldErrors>
+        <button type="submit" className={submitClassName} disabled={pending} aria-disabled={pending}>
+          {pending ? pendingLabel : submitLabel}
+        </button>
+        {state ? (
+          <div
+            role={state.ok ? "status" : "alert"}
+            data-testid={testId ? `${testId}-result` : undefined}
+            className={`rounded border px-3 py-2 text-sm ${state.ok ? "border-emerald-300 bg-emerald-50 text-emerald-900" : "border-rose-300 bg-rose-50 text-rose-900"}`}
+          >
+            <p>{state.fields && !state.ok ? "Not done: correct the marked fields." : state.message}</p>
+            {lines.length ? (
+              <ul className="mt-1 list-disc pl-5 text-xs">
+                {lines.map((l) => (
+                  <li key={l} className="break-all">{l}</li>
+                ))}
+              </ul>
+            ) : null}
+            {state.secret ? (
+              <dl className="mt-2 grid gap-1 text-xs" data-testid="client-secret">
+                <dt className="font-semibold">Client id</dt>
+                <dd className="break-all font-mono">{state.secret.clientId}</dd>
+                <dt className="font-semibold">Client secret (shown once; store it now)</dt>
+                <dd className="break-all font-mono" data-testid="client-secret-value">{state.secret.clientSecret}</dd>
+                <dt className="font-semibold">API key (Authorization: Bearer …)</dt>
+                <dd className="break-all font-mono">{state.secret.apiKey}</dd>
+              </dl>
+            ) : null}
+          </div>
+        ) : null}
+      </form>
+      {confirm ? (
+        <dialog
+          ref={dialogRef}
+          aria-labelledby={`${id}-title`}
+          aria-describedby={`${id}-body`}
+          data-testid={testId ? `${testId}-confirm` : "confirm-dialog"}
+          className="m-auto w-[min(32rem,calc(100vw-2rem))] rounded-lg border border-slate-300 p-0 shadow-xl backdrop:bg-slate-900/40"
+          onClose={() => (held.current = null)}
         >
-          <p>{state.message}</p>
-          {state.lines?.length ? (
-            <ul className="mt-1 list-disc pl-5 text-xs">
-              {state.lines.map((l) => (
-                <li key={l} className="break-all">{l}</li>
-              ))}
-            </ul>
-          ) : null}
-          {state.secret ? (
-            <dl className="mt-2 grid gap-1 text-xs" data-testid="client-secret">
-              <dt className="font-semibold">Client id</dt>
-              <dd className="break-all font-mono">{state.secret.clientId}</dd>
-              <dt className="font-semibold">Client secret (shown once; store it now)</dt>
-              <dd className="break-all font-mono" data-testid="client-secret-value">{state.secret.clientSecret}</dd>
-              <dt className="font-semibold">API key (Authorization: Bearer …)</dt>
-              <dd className="break-all font-mono">{state.secret.apiKey}</dd>
-            </dl>
-          ) : null}
-        </div>
+          <div className="p-5">
+            <h2 id={`${id}-title`} className="text-lg font-semibold">{confirm.title}</h2>
+            <div id={`${id}-body`} className="mt-2 break-words text-sm text-slate-700">{confirm.body}</div>
+            <div className="mt-5 flex flex-wrap justify-end gap-3">
+              {/* Cancel has the focus: Enter on an opened dialog must not do the irreversible thing. */}
+              <button type="button" autoFocus onClick={() => dialogRef.current?.close()} className="inline-flex items-center rounded border border-slate-300 bg-white px-3 py-2 text-sm font-medium text-slate-800 hover:bg-slate-50 focus:outline-none focus:ring-2 focus:ring-sky-300">
+                Cancel
+              </button>
+              <button type="button" onClick={confirmed} className={submitClassName}>
+                {confirm.confirmLabel}
+              </button>
+            </div>
+          </div>
+        </dialog>
       ) : null}
-    </form>
+    </>
   );
 }

@@ -1,7 +1,9 @@
 import { headers } from "next/headers";
+import { unstable_rethrow } from "next/navigation";
 import type { ActionState } from "@/app/admin/_components/action-form";
 import { errorMessage } from "@/app/admin/_components/ui";
 import { requireAdmin, type Administrator } from "@/lib/admin/session";
+import { TimError } from "@/lib/http/errors";
 import { requestIdOf } from "@/lib/http/handler";
 
 export type AdminActionInput = { admin: Administrator; form: FormData; requestId: string };
@@ -9,7 +11,8 @@ export type AdminActionInput = { admin: Administrator; form: FormData; requestId
 /**
  * A console server action: the administrator is checked again (actions are
  * reachable by POST from anywhere, so none trusts the page), the request id
- * read once for the audit rows, and any failure shown as the form's outcome.
+ * read once for the audit rows, and any failure shown as the form's outcome
+ * (invalid input also beside its fields).
  */
 export function adminAction(fn: (input: AdminActionInput) => Promise<ActionState>) {
   return async (_state: ActionState, form: FormData): Promise<ActionState> => {
@@ -17,7 +20,8 @@ export function adminAction(fn: (input: AdminActionInput) => Promise<ActionState
       const admin = await requireAdmin();
       return await fn({ admin, form, requestId: requestIdOf(await headers()) });
     } catch (err) {
-      return { ok: false, message: errorMessage(err) };
+      unstable_rethrow(err); // a redirect() of the action is Next's to follow, not a failure
+      return { ok: false, message: errorMessage(err), fields: err instanceof TimError ? err.fields : undefined };
     }
   };
 }

@@ -3,6 +3,7 @@ import { LocalTime } from "@/app/admin/_components/local-time";
 import { TimError } from "@/lib/http/errors";
 
 export { LocalTime };
+export { Field } from "@/app/admin/_components/field";
 
 /** Dates from the database or the API as ISO strings for LocalTime. */
 export function When({ at }: { at: Date | string | null | undefined }) {
@@ -94,25 +95,13 @@ export function Section({ title, children, id }: { title: string; children: Reac
 }
 
 export const inputClass =
-  "mt-1 block w-full rounded border border-slate-300 bg-white px-2 py-1.5 text-sm focus:border-sky-600 focus:outline-none focus:ring-2 focus:ring-sky-200";
+  "mt-1 block w-full rounded border border-slate-300 bg-white px-2 py-1.5 text-sm focus:border-sky-600 focus:outline-none focus:ring-2 focus:ring-sky-200 aria-invalid:border-rose-600 aria-invalid:ring-1 aria-invalid:ring-rose-600";
 export const buttonClass =
   "inline-flex items-center rounded bg-sky-700 px-3 py-2 text-sm font-medium text-white hover:bg-sky-800 focus:outline-none focus:ring-2 focus:ring-sky-300 disabled:opacity-50";
 export const dangerButtonClass =
   "inline-flex items-center rounded bg-rose-700 px-3 py-2 text-sm font-medium text-white hover:bg-rose-800 focus:outline-none focus:ring-2 focus:ring-rose-300 disabled:opacity-50";
 export const secondaryButtonClass =
   "inline-flex items-center rounded border border-slate-300 bg-white px-3 py-2 text-sm font-medium text-slate-800 hover:bg-slate-50 focus:outline-none focus:ring-2 focus:ring-sky-200";
-
-export function Field({ label, htmlFor, children, hint }: { label: string; htmlFor: string; children: ReactNode; hint?: string }) {
-  return (
-    <div>
-      <label htmlFor={htmlFor} className="block text-sm font-medium text-slate-700">
-        {label}
-      </label>
-      {children}
-      {hint ? <p className="mt-1 text-xs text-slate-500">{hint}</p> : null}
-    </div>
-  );
-}
 
 /** A TimError's message for the page; anything else is a generic failure (details stay in the log). */
 export function errorMessage(err: unknown): string {

@@ -12,7 +12,6 @@ export const grantAdministratorAction = adminAction(async ({ admin, form, reques
 
 export const removeAdministratorAction = adminAction(async ({ admin, form, requestId }) => {
   const subject = String(form.get("subject") ?? "");
-  if (form.get("confirm") !== "yes") return { ok: false, message: `Tick the box to confirm that ${subject} loses the console.` };
   await removeAdministrator(subject, admin.actor, requestId);
   revalidatePath("/admin/administrators");
   return { ok: true, message: `${subject} is no longer an administrator; their next console request is refused.` };

@@ -39,11 +39,19 @@ export default async function AdministratorsPage({ searchParams }: Props) {
                 {a.source === "environment" ? "from TIM_ADMIN_SUBJECTS" : <>granted by {a.grantedBy} on <When at={a.grantedAt} /></>}
               </span>
               {a.source === "granted" ? (
-                <ActionForm action={removeAdministratorAction} submitLabel="Remove" submitClassName={dangerButtonClass} testId={`remove-${a.subject}`} className="ml-auto flex items-center gap-3">
+                <ActionForm
+                  action={removeAdministratorAction}
+                  submitLabel="Remove"
+                  submitClassName={dangerButtonClass}
+                  testId={`remove-${a.subject}`}
+                  className="ml-auto flex items-center gap-3"
+                  confirm={{
+                    title: `Remove administrator ${a.subject}?`,
+                    body: <>{a.subject} loses the console: their next console request is refused, on every instance. You can grant it again later.</>,
+                    confirmLabel: "Remove administrator",
+                  }}
+                >
                   <input type="hidden" name="subject" value={a.subject} />
-                  <label className="flex items-center gap-1 text-sm">
-                    <input type="checkbox" name="confirm" value="yes" required /> {a.subject} loses the console
-                  </label>
                 </ActionForm>
               ) : null}
             </li>

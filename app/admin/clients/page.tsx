@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import { ActionForm } from "@/app/admin/_components/action-form";
+import { FieldGroup } from "@/app/admin/_components/field";
 import { Badge, Empty, Field, PageTitle, Section, When, buttonClass, dangerButtonClass, inputClass, secondaryButtonClass } from "@/app/admin/_components/ui";
 import { createClientAction, rotateSecretAction, setClientDisabledAction, updateClientAction } from "@/app/admin/clients/actions";
 import { ALL_SCOPES, defaultClientRateLimit, listApiClients, type ApiClientView } from "@/lib/admin/clients";
@@ -16,8 +17,7 @@ function SettingsFields({ prefix, client }: { prefix: string; client?: ApiClient
       <Field label="Name" htmlFor={`${prefix}-name`}>
         <input id={`${prefix}-name`} name="name" required={!client} defaultValue={client?.name} maxLength={200} className={inputClass} />
       </Field>
-      <fieldset>
-        <legend className="text-sm font-medium text-slate-700">Scopes</legend>
+      <FieldGroup legend="Scopes" name="scopes" id={`${prefix}-scopes`}>
         <div className="mt-1 flex flex-wrap gap-x-4 gap-y-1">
           {ALL_SCOPES.map((s) => (
             <label key={s} className="flex items-center gap-1 text-sm" title={SCOPE_DESCRIPTIONS[s]}>
@@ -26,7 +26,7 @@ function SettingsFields({ prefix, client }: { prefix: string; client?: ApiClient
             </label>
           ))}
         </div>
-      </fieldset>
+      </FieldGroup>
       <Field label="Allowed audiences" htmlFor={`${prefix}-aud`} hint="One per line or comma-separated; empty: any audience.">
         <textarea id={`${prefix}-aud`} name="allowedAudiences" rows={2} defaultValue={client?.allowedAudiences.join("\n")} className={inputClass} />
       </Field>
@@ -84,11 +84,31 @@ export default async function ClientsPage() {
                   </ActionForm>
                 </details>
                 <div className="mt-2 flex flex-wrap gap-3">
-                  <ActionForm action={setClientDisabledAction} submitLabel={c.disabledAt ? "Enable" : "Disable"} submitClassName={c.disabledAt ? secondaryButtonClass : dangerButtonClass} testId={`toggle-${c.clientId}`}>
+                  <ActionForm
+                    action={setClientDisabledAction}
+                    submitLabel={c.disabledAt ? "Enable" : "Disable"}
+                    submitClassName={c.disabledAt ? secondaryButtonClass : dangerButtonClass}
+                    testId={`toggle-${c.clientId}`}
+                    confirm={c.disabledAt ? undefined : {
+                      title: `Disable ${c.clientId}?`,
+                      body: <>Its secret and API key stop working on every instance at once: every call it makes is refused with 401 until you enable it again. Tokens it issued stay valid.</>,
+                      confirmLabel: "Disable client",
+                    }}
+                  >
                     <input type="hidden" name="clientId" value={c.clientId} />
                     <input type="hidden" name="disabled" value={c.disabledAt ? "false" : "true"} />
                   </ActionForm>
-                  <ActionForm action={rotateSecretAction} submitLabel="New secret" submitClassName={secondaryButtonClass}>
+                  <ActionForm
+                    action={rotateSecretAction}
+                    submitLabel="New secret"
+                    submitClassName={secondaryButtonClass}
+                    testId={`new-secret-${c.clientId}`}
+                    confirm={{
+                      title: `A new secret for ${c.clientId}?`,
+                      body: <>The current secret and API key stop working at once; the service using them is refused until it is given the new one, which is shown here once.</>,
+                      confirmLabel: "Issue a new secret",
+                    }}
+                  >
                     <input type="hidden" name="clientId" value={c.clientId} />
                   </ActionForm>
                 </div>

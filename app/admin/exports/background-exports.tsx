@@ -2,7 +2,7 @@ import { ActionForm } from "@/app/admin/_components/action-form";
 import { Empty, Field, JobRunCells, formatBytes, inputClass, secondaryButtonClass } from "@/app/admin/_components/ui";
 import { ArchivePurgeFiles } from "@/app/admin/exports/archive-files";
 import { requestExportAction } from "@/app/admin/exports/actions";
-import { AutoRefresh } from "@/app/admin/exports/auto-refresh";
+import { AutoRefresh } from "@/app/admin/_components/auto-refresh";
 import { exportFileOf, listExportJobs } from "@/lib/reporting/export-download";
 
 /**

@@ -15,10 +15,7 @@ export const rotateKeyAction = adminAction(async ({ admin, requestId }) => {
   };
 });
 
-export const emergencyRotateKeyAction = adminAction(async ({ admin, form, requestId }) => {
-  if (form.get("confirm") !== "compromised") {
-    return { ok: false, message: "Tick the box to confirm the signing key is compromised: an emergency rotation does not wait for verifiers to fetch the new key." };
-  }
+export const emergencyRotateKeyAction = adminAction(async ({ admin, requestId }) => {
   const kid = await rotateKeyEmergency(admin.actor, requestId);
   revalidatePath("/admin/keys");
   return {

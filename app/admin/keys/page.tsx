@@ -36,7 +36,20 @@ export default async function KeysPage() {
                   <td>{k.published ? "yes" : "no"}</td>
                   <td className="py-1.5">
                     {k.status === "retired" ? null : (
-                      <ActionForm action={retireKeyAction} submitLabel="Retire" submitClassName={dangerButtonClass} pendingLabel="Retiring…" testId={`retire-${k.kid}`}>
+                      <ActionForm
+                        action={retireKeyAction}
+                        submitLabel="Retire"
+                        submitClassName={dangerButtonClass}
+                        pendingLabel="Retiring…"
+                        testId={`retire-${k.kid}`}
+                        confirm={{
+                          title: `Retire key ${k.kid}?`,
+                          body: k.status === "active"
+                            ? <>It stops signing now and cannot sign again; the next key (or a new one) signs from now on. It stays in the JWKS until the last token it signed has expired.</>
+                            : <>It will never sign. It leaves the JWKS once no token it signed is left.</>,
+                          confirmLabel: "Retire key",
+                        }}
+                      >
                         <input type="hidden" name="kid" value={k.kid} />
                       </ActionForm>
                     )}
@@ -47,15 +60,36 @@ export default async function KeysPage() {
           </table>
         </ScrollRegion>
         <div className="mt-4 flex flex-wrap gap-4">
-          <ActionForm action={rotateKeyAction} submitLabel="Rotate now" submitClassName={buttonClass} pendingLabel="Rotating…" testId="rotate-key" />
+          <ActionForm
+            action={rotateKeyAction}
+            submitLabel="Rotate now"
+            submitClassName={buttonClass}
+            pendingLabel="Rotating…"
+            testId="rotate-key"
+            confirm={{
+              title: "Rotate the signing key?",
+              body: <>A new key signs once every verifier's cached key set holds it (at once if the next key has been published long enough). The current key is retired: it never signs again and stays published until its tokens expire.</>,
+              confirmLabel: "Rotate",
+            }}
+          />
           <ActionForm action={prepareKeyAction} submitLabel="Publish a next key" submitClassName={secondaryButtonClass} testId="prepare-key" />
         </div>
         <div className="mt-6 border-t border-slate-100 pt-4">
-          <ActionForm action={emergencyRotateKeyAction} submitLabel="Emergency rotation" submitClassName={dangerButtonClass} pendingLabel="Rotating…" testId="emergency-rotate-key">
-            <label className="flex items-center gap-2 text-sm">
-              <input type="checkbox" name="confirm" value="compromised" />
-              The signing key is compromised: switch to a new key at once, although verifiers that cached the key set refuse its tokens until they fetch it again.
-            </label>
+          <ActionForm
+            action={emergencyRotateKeyAction}
+            submitLabel="Emergency rotation"
+            submitClassName={dangerButtonClass}
+            pendingLabel="Rotating…"
+            testId="emergency-rotate-key"
+            confirm={{
+              title: "Switch to a new signing key now?",
+              body: <>A new key signs from this moment on every instance. Verifiers that cached the key set refuse its tokens until they fetch the JWKS again. Tokens the old key signed stay valid until they expire unless you revoke them.</>,
+              confirmLabel: "Switch keys now",
+            }}
+          >
+            <p className="mb-3 text-sm text-slate-700">
+              For a compromised signing key: switch to a new key at once, although verifiers that cached the key set refuse its tokens until they fetch it again.
+            </p>
           </ActionForm>
         </div>
       </Section>

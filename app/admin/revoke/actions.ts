@@ -1,12 +1,13 @@
 "use server";
 
+import { redirect } from "next/navigation";
 import { adminAction } from "@/app/admin/_components/admin-action";
 import { revokeByQuery } from "@/lib/admin/revoke-by-query";
 import { revokeListed } from "@/lib/admin/revoke-listed";
 import { parseTokenQuery } from "@/lib/reporting/filters";
 
-// No revalidatePath here: refreshing the page would unmount the form (the
-// preview then matches nothing) together with the outcome it shows.
+// Listed revocations leave the page as it is (it shows nothing of those tokens). A revocation by query goes
+// back to the same preview, re-counted, with its outcome read from what it recorded (its audit event or job run).
 
 /** Revokes the jtis or tokens pasted in `entries` (one, or a list). */
 export const revokeListedAction = adminAction(async ({ admin, form, requestId }) => {
@@ -44,7 +45,9 @@ export const revokeByQueryAction = adminAction(async ({ admin, form, requestId }
     revokedBy: admin.revokedBy,
     requestId,
   });
-  return result.mode === "done"
-    ? { ok: true, message: `${result.revoked} tokens revoked.` }
-    : { ok: true, message: `${result.matched} tokens are being revoked in the background (job ${result.runId}); progress is shown below.` };
+  const back = new URLSearchParams(query);
+  back.set("preview", "1");
+  if (result.mode === "done") back.set("revoked_by_event", result.auditId);
+  else back.set("revoking_run", result.runId);
+  redirect(`/admin/revoke?${back}#revoke-query`);
 });

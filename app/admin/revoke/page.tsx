@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { ActionForm } from "@/app/admin/_components/action-form";
+import { AutoRefresh } from "@/app/admin/_components/auto-refresh";
 import {
   Empty, Field, JobRunCells, Notice, PageTitle, Section, When, dangerButtonClass, errorMessage, inputClass,
 } from "@/app/admin/_components/ui";
@@ -8,7 +9,8 @@ import { revokeByQueryAction, revokeListedAction } from "@/app/admin/revoke/acti
 import { REVOKE_QUERY_FIELDS, TokenFilterForm } from "@/app/admin/tokens/filter-form";
 import { previewRevocationByQuery, type RevocationPreview } from "@/lib/admin/revoke-query";
 import { requireUser } from "@/lib/auth/current-user";
-import { listJobRuns } from "@/lib/jobs/runs";
+import { auditEvent } from "@/lib/audit/search";
+import { getJobRun, listJobRuns } from "@/lib/jobs/runs";
 import { parseTokenQuery } from "@/lib/reporting/filters";
 
 export const dynamic = "force-dynamic";
@@ -24,7 +26,7 @@ export default async function RevokePage({ searchParams }: { searchParams: Promi
   const values = Object.fromEntries(
     Object.entries(raw).flatMap(([k, v]) => (typeof v === "string" && v !== "" ? [[k, v]] : Array.isArray(v) && v[0] ? [[k, v[0]]] : [])),
   ) as Record<string, string>;
-  const { preview: wantsPreview, ...queryValues } = values;
+  const { preview: wantsPreview, revoked_by_event: revokedByEvent, revoking_run: revokingRun, ...queryValues } = values;
 
   let preview: RevocationPreview | undefined;
   let problem: string | undefined;
@@ -36,6 +38,12 @@ export default async function RevokePage({ searchParams }: { searchParams: Promi
     }
   }
   const jobs = await listJobRuns({ job: "mass_revocation", limit: 5 });
+  const running = (status: string) => status === "queued" || status === "running";
+  // The outcome of the revocation just confirmed, as recorded (the URL only names the record).
+  const done = revokedByEvent ? await auditEvent(revokedByEvent) : undefined;
+  const doneEvent = done?.action === "tokens.revoke_by_query" ? done : undefined;
+  const run = revokingRun ? await getJobRun(revokingRun) : undefined;
+  const queued = run?.job === "mass_revocation" ? run : undefined;
 
   return (
     <>
@@ -43,7 +51,13 @@ export default async function RevokePage({ searchParams }: { searchParams: Promi
 
       <div className="grid gap-x-6 lg:grid-cols-2">
         <Section title="One token" id="revoke-one">
-          <ActionForm action={revokeListedAction} submitLabel="Revoke token" submitClassName={dangerButtonClass} testId="revoke-one">
+          <ActionForm
+            action={revokeListedAction}
+            submitLabel="Revoke token"
+            submitClassName={dangerButtonClass}
+            testId="revoke-one"
+            confirm={{ title: "Revoke this token?", body: "It fails validation and introspection on every instance at once. A revocation cannot be undone.", confirmLabel: "Revoke token" }}
+          >
             <Field label="Token id (jti) or the whole token" htmlFor="one-entry">
               <input id="one-entry" name="entries" required className={`${inputClass} font-mono`} autoComplete="off" />
             </Field>
@@ -54,7 +68,17 @@ export default async function RevokePage({ searchParams }: { searchParams: Promi
         </Section>
 
         <Section title="A list of tokens" id="revoke-list">
-          <ActionForm action={revokeListedAction} submitLabel="Revoke listed tokens" submitClassName={dangerButtonClass} testId="revoke-list">
+          <ActionForm
+            action={revokeListedAction}
+            submitLabel="Revoke listed tokens"
+            submitClassName={dangerButtonClass}
+            testId="revoke-list"
+            confirm={{
+              title: "Revoke every listed token?",
+              body: "Each listed token that is still active fails validation and introspection on every instance at once; the outcome lists each entry. Revocations cannot be undone.",
+              confirmLabel: "Revoke listed tokens",
+            }}
+          >
             <Field label="Token ids (jti) or tokens, one per line" htmlFor="list-entries" hint="Up to 1,000 entries; duplicates count once.">
               <textarea id="list-entries" name="entries" required rows={5} className={`${inputClass} font-mono`} />
             </Field>
@@ -74,6 +98,18 @@ export default async function RevokePage({ searchParams }: { searchParams: Promi
         <TokenFilterForm values={queryValues} action="/admin/revoke" only={REVOKE_QUERY_FIELDS} hidden={{ preview: "1" }} submitLabel="Preview matching tokens" />
 
         {problem ? <Notice kind="error" testId="revoke-query-error">{problem}</Notice> : null}
+        {doneEvent ? (
+          <Notice kind="success" testId="revoke-query-done">
+            {(doneEvent.counts as Record<string, number>).revoked ?? 0} tokens revoked at <When at={doneEvent.at} /> by {doneEvent.actorId}
+            {doneEvent.reason ? <> — reason: {doneEvent.reason}</> : null}. The preview below is counted again.
+          </Notice>
+        ) : null}
+        {queued ? (
+          <Notice kind={queued.status === "failed" ? "error" : "info"} testId="revoke-query-job">
+            Revoking in the background: {queued.progressDone.toLocaleString("en")} of {queued.progressTotal?.toLocaleString("en") ?? "?"} done ({queued.status}).
+            {running(queued.status) ? " This page updates until it has finished." : " The preview below is counted again."}
+          </Notice>
+        ) : null}
 
         {preview ? (
           <div className="mt-6 border-t border-slate-200 pt-4" data-testid="revoke-preview">
@@ -127,7 +163,8 @@ export default async function RevokePage({ searchParams }: { searchParams: Promi
             </tbody>
           </table>
         )}
-        <p className="mt-2 text-xs text-slate-500"><Link className="underline" href="/admin/revoke">Reload</Link> to update the progress.</p>
+        {/* While one runs the page re-renders every few seconds: progress, the preview's count and the outcome move. */}
+        <AutoRefresh active={jobs.some((j) => running(j.status))} />
       </Section>
     </>
   );

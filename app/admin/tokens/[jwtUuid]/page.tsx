@@ -135,7 +135,19 @@ export default async function TokenPage({ params }: { params: Promise<{ jwtUuid:
 
       {detail.status === "active" ? (
         <Section title="Revoke this token" id="revoke">
-          <ActionForm action={revokeListedAction} submitLabel="Revoke" submitClassName={dangerButtonClass} testId="revoke-detail" className="max-w-md space-y-3">
+          <ActionForm
+            action={revokeListedAction}
+            submitLabel="Revoke"
+            submitClassName={dangerButtonClass}
+            testId="revoke-detail"
+            className="max-w-md space-y-3"
+            refreshOnSuccess
+            confirm={{
+              title: "Revoke this token?",
+              body: <>Token <span className="break-all font-mono">{jwtUuid}</span> fails validation and introspection on every instance at once. A revocation cannot be undone.</>,
+              confirmLabel: "Revoke token",
+            }}
+          >
             <input type="hidden" name="entries" value={jwtUuid} />
             <Field label="Reason" htmlFor="detail-reason">
               <input id="detail-reason" name="reason" required minLength={3} maxLength={500} className={inputClass} />
