@@ -73,7 +73,8 @@ export const TEXT_MATCHES = ["exact", "prefix", "contains"] as const;
 export type TextMatch = (typeof TEXT_MATCHES)[number];
 /** A trigram index needs three characters to narrow a search; fewer would read the whole index. */
 export const CONTAINS_MIN_CHARS = 3;
-const textMatch = z.preprocess(empty, z.enum(TEXT_MATCHES).default("exact"));
+// absent: exact
+const textMatch = z.preprocess(empty, z.enum(TEXT_MATCHES).optional());
 
 /** An IPv4 or IPv6 address, or a CIDR range of them (`10.0.0.0/8`, `2001:db8::/32`), normalised. */
 const addressFilter = z.preprocess(
@@ -193,8 +194,6 @@ export function filtersToParams(filters: TokenFilters): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(filters)) {
     if (v === undefined) continue;
-    // the default match says nothing: left out, so links and audit entries stay as short as before
-    if ((k === "subject_match" || k === "name_match") && v === "exact") continue;
     out[k] = v instanceof Date ? v.toISOString() : Array.isArray(v) ? v.join(",") : String(v);
   }
   return out;
