@@ -52,7 +52,8 @@ describe("texts, lists and kinds", () => {
   test("characters the database cannot store and over-long texts are 400s, not queries", () => {
     expect(refused("subject=a%00b").status).toBe(400);
     expect(refused(`subject=${"x".repeat(501)}`).status).toBe(400);
-    expect(refused("status=superseded").status).toBe(400);
+    expect(refused("status=replaced").status).toBe(400);
+    expect(parse("status=superseded").filters.status).toBe("superseded");
   });
 
   test("the kinds a filter can match: TARA-only filters narrow to TARA, and contradict type=custom", () => {
