@@ -6,12 +6,15 @@
  *    rollup of closed days exists (the first call makes it; its time is printed too);
  *  - a full export (CSV) streamed to nowhere while the process RSS is sampled,
  *    in a process of its own (as a server process serving one export).
+ *  - per search shape of issues 17 and 19 (subject/name prefix and contains, client address and CIDR range,
+ *    status superseded, revocation reason): p50/p95 of the first page and of the console's bounded count;
  * Targets (issue 4): page p95 < 100 ms on PostgreSQL; dashboard well under 1 s; export RSS < 300 MB.
+ * `-- --search-only`: the searches only (no dashboard, no export).
  */
 import { spawnSync } from "node:child_process";
 import { closeDb } from "@/lib/db/client";
 import { config } from "@/lib/config/env";
-import { countTokens } from "@/lib/reporting/count";
+import { countTokens, countTokensBounded } from "@/lib/reporting/count";
 import { streamTokenExport } from "@/lib/reporting/export";
 import { parseTokenQuery, type TokenFilters } from "@/lib/reporting/filters";
 import { searchTokens } from "@/lib/reporting/search";
@@ -68,6 +71,51 @@ async function benchSearch() {
   return { first, deep, counts };
 }
 
+const SHAPE_ROUNDS = Number(process.env.BENCH_SHAPE_ROUNDS ?? 20);
+
+/** The search shapes of issues 17 §1 and 19 §2, each with values that vary by round (bulk seed: lib/reporting/bulk-seed.ts). */
+const SHAPES: [name: string, filters: (i: number) => Record<string, string>][] = [
+  ["subject exact", (i) => ({ subject: `bulk-subject-${(i * 131) % 50_000}` })],
+  ["subject prefix (~11 subjects)", (i) => ({ subject: `bulk-subject-${(i * 37) % 4_000 + 1_000}`, subject_match: "prefix" })],
+  ["subject prefix (broad, ~5,500 subjects)", (i) => ({ subject: `bulk-subject-${1 + (i % 9)}`, subject_match: "prefix" })],
+  ["subject contains (~11 subjects)", (i) => ({ subject: `ject-${(i * 37) % 4_000 + 1_000}`, subject_match: "contains" })],
+  // TARA subjects are EE300000nnnnn: the digits after EE find one person's tokens (~4)
+  ["subject contains, TARA code", (i) => ({ subject: `300000${String((i * 7919) % 50_000).padStart(5, "0")}`, subject_match: "contains" })],
+  ["name prefix", (i) => ({ jwt_name: `bulk-name-${1 + (i % 9)}`, name_match: "prefix" })],
+  ["name contains", (i) => ({ jwt_name: `name-1${i % 10}`, name_match: "contains" })],
+  // a seeded address (lib/reporting/bulk-seed.ts: 10.(g % 8).(g / 8 % 50).(g / 400 % 50), about 45 tokens each)
+  ["address (one)", (i) => ({ address: `10.${i % 8}.${(i * 7) % 50}.${(i * 13) % 50}` })],
+  ["address /24 (public range)", () => ({ address: "198.51.100.0/24" })],
+  ["address /16 + status active", (i) => ({ address: `10.${i % 8}.0.0/16`, status: "active" })],
+  ["status superseded", () => ({ status: "superseded" })],
+  ["revocation reason contains", () => ({ reason: "seed" })],
+  ["subject prefix + status revoked", (i) => ({ subject: `bulk-subject-${(i * 37) % 4_000 + 1_000}`, subject_match: "prefix", status: "revoked" })],
+];
+
+async function benchShapes() {
+  console.log(`\nSearch shapes (issues 17, 19), ${SHAPE_ROUNDS} queries each: first page (50 rows) and bounded count (console, API):`);
+  console.log(`  ${"shape".padEnd(42)} ${"page p50".padStart(10)} ${"page p95".padStart(10)} ${"count p50".padStart(10)} ${"count p95".padStart(10)}  matches (last)`);
+  for (const [name, make] of SHAPES) {
+    const pages: number[] = [];
+    const totals: number[] = [];
+    let matches = "";
+    for (let i = 0; i < SHAPE_ROUNDS + 2; i++) {
+      const { filters, page } = parseTokenQuery(new URLSearchParams(make(i)));
+      const [, tp] = await timed(() => searchTokens(filters, page));
+      const [count, tc] = await timed(() => countTokensBounded(filters));
+      // the first two rounds warm plans and caches
+      if (i >= 2) {
+        pages.push(tp);
+        totals.push(tc);
+      }
+      matches = `${count.estimated ? "~" : ""}${count.value.toLocaleString("en")}`;
+    }
+    console.log(
+      `  ${name.padEnd(42)} ${ms(percentile(pages, 50)).padStart(10)} ${ms(percentile(pages, 95)).padStart(10)} ${ms(percentile(totals, 50)).padStart(10)} ${ms(percentile(totals, 95)).padStart(10)}  ${matches}`,
+    );
+  }
+}
+
 async function benchExport(filters: TokenFilters) {
   let peak = process.memoryUsage().rss;
   const baseline = peak;
@@ -110,6 +158,12 @@ console.log(`  deeper pages    p50 ${ms(percentile(deep, 50))}  p95 ${ms(percent
 console.log(`  total count     p50 ${ms(percentile(counts, 50))}  p95 ${ms(percentile(counts, 95))}  (first page of the API and console only; streamed in after the rows)`);
 const pageP95 = percentile([...first, ...deep], 95);
 console.log(`  target page p95 < 100 ms: ${pageP95 < 100 ? "MET" : "NOT MET"} (${ms(pageP95)})`);
+
+await benchShapes();
+if (process.argv.includes("--search-only")) {
+  await closeDb();
+  process.exit(0);
+}
 
 const [, firstStats] = await timed(() => dashboardStats());
 const stats: number[] = [];

@@ -20,17 +20,24 @@ test("search with filters in the URL, paging, bad filter message, export downloa
   const issued = await issueTokens(request, name, 25);
   await signInAsAdmin(page, "/admin/tokens");
 
-  await page.getByLabel("JWT name").fill(name);
+  await page.getByRole("textbox", { name: "JWT name" }).fill(name);
   await page.getByLabel("Rows per page").selectOption("20");
   await page.getByRole("button", { name: "Search" }).click();
   await expect(page).toHaveURL(new RegExp(`jwt_name=${name}`));
-  await expect(page.getByTestId("result-total")).toContainText("25");
+  await expect(page.getByTestId("result-total")).toContainText("1–20 of 25");
   await expect(page.getByTestId("token-table").locator("tbody tr")).toHaveCount(20);
+  await expect(page.getByTestId("prev-page")).toHaveCount(0);
   await shot(page, "admin-tokens");
 
   await page.getByTestId("next-page").click();
   await expect(page.getByTestId("token-table").locator("tbody tr")).toHaveCount(5);
+  await expect(page.getByTestId("result-total")).toContainText("21–25 of 25");
   await expect(page.getByTestId("next-page")).toHaveCount(0);
+  // Previous keeps the filters and says where it is again.
+  await page.getByTestId("prev-page").click();
+  await expect(page).toHaveURL(new RegExp(`jwt_name=${name}`));
+  await expect(page.getByTestId("result-total")).toContainText("1–20 of 25");
+  await expect(page.getByTestId("token-table").locator("tbody tr")).toHaveCount(20);
 
   await page.setViewportSize({ width: 390, height: 844 });
   await expect(page.getByTestId("token-table")).toBeVisible();
@@ -56,6 +63,56 @@ test("search with filters in the URL, paging, bad filter message, export downloa
   await expect(page.getByTestId("audit-table")).toContainText(name);
 });
 
+test("search by subject prefix and contains, audience column and filter, client address and CIDR, superseded status", async ({ page, request }) => {
+  const name = uniqueName("find");
+  const audience = `${name}-aud`;
+  const issued = await issueTokens(request, name, 12, { aud: audience });
+  const extended = await extendToken(request, issued[0].token);
+  await signInAsAdmin(page, "/admin/tokens");
+
+  // Subjects are `${name}-user-0` … `-11`: "starts with …-user-1" finds -1, -10 and -11.
+  await page.getByRole("textbox", { name: "Subject" }).fill(`${name}-user-1`);
+  await page.getByLabel("Subject: how it matches").selectOption("prefix");
+  await page.getByRole("button", { name: "Search" }).click();
+  await expect(page).toHaveURL(/subject_match=prefix/);
+  await expect(page.getByTestId("result-total")).toContainText("1–3 of 3");
+  const rows = page.getByTestId("token-table").locator("tbody tr");
+  await expect(rows).toHaveCount(3);
+  await expect(page.getByTestId("token-audience").first()).toHaveText(audience);
+  // Issued through Playwright's API context on this machine: the loopback address, named.
+  await expect(page.getByTestId("token-origin").first()).toContainText("127.0.0.1");
+  await expect(page.getByTestId("token-origin").first()).toContainText("this computer");
+  await shot(page, "admin-tokens-search");
+
+  // contains, any case: "USER-1" finds the same three
+  await page.goto(`/admin/tokens?subject=${encodeURIComponent(`${name.slice(2)}-USER-1`)}&subject_match=contains`);
+  await expect(rows).toHaveCount(3);
+
+  await page.goto(`/admin/tokens?audience=${audience}&status=superseded`);
+  await expect(rows).toHaveCount(1);
+  await expect(rows.first()).toContainText(issued[0].jti);
+  await expect(rows.first()).toContainText("superseded");
+  await page.goto(`/admin/tokens?audience=${audience}&status=active&address=127.0.0.0/8`);
+  await expect(page.getByTestId("result-total")).toContainText("of 12");
+  await expect(page.getByTestId("token-table")).toContainText(extended.jti);
+  await page.goto(`/admin/tokens?audience=${audience}&address=192.0.2.0/24`);
+  await expect(page.getByText("No token matches these filters.")).toBeVisible();
+  await page.goto(`/admin/tokens?address=10.0.0.0/99`);
+  await expect(page.getByTestId("filter-error")).toContainText("not an IP address or CIDR range");
+
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(`/admin/tokens?audience=${audience}`);
+  await expect(page.getByTestId("token-table")).toBeVisible();
+  await expect(page.getByRole("textbox", { name: "Client address" })).toBeVisible();
+  await shot(page, "admin-tokens-search-phone");
+  await page.setViewportSize({ width: 1280, height: 800 });
+
+  // token detail: where it came from, and the superseded version
+  await page.goto(`/admin/tokens/${issued[0].jti}`);
+  await expect(page.getByTestId("origin-address")).toContainText("127.0.0.1");
+  await expect(page.getByTestId("origin-address")).toContainText("this computer");
+});
+
 test("token detail draws a 3-version extension chain with the current version marked", async ({ page, request }) => {
   const [v1] = await issueTokens(request, uniqueName("chain"), 1);
   const v2 = await extendToken(request, v1.token);
@@ -64,7 +121,7 @@ test("token detail draws a 3-version extension chain with the current version ma
   const versions = page.getByTestId("chain-version");
   await expect(versions).toHaveCount(3);
   await expect(versions.nth(0)).toContainText(v1.jti);
-  await expect(versions.nth(0)).toContainText("revoked");
+  await expect(versions.nth(0)).toContainText("superseded");
   await expect(versions.nth(2)).toContainText(v3.jti);
   await expect(versions.nth(2)).toHaveAttribute("data-current", "true");
   await expect(versions.nth(2)).toContainText("current");

@@ -10,7 +10,19 @@ test("an end user signs in through the TARA stand-in, sees /me, ends the session
   await expect(row).toContainText("mID");
   await expect(row).toContainText("high");
   await expect(row).toContainText("this browser");
+  // People tell their sessions apart by browser and place: Chromium on Linux, from this machine.
+  await expect(row.getByTestId("session-device")).toContainText(/Chrom\w* \d+ on Linux/);
+  await expect(row.getByTestId("session-address")).toHaveText("127.0.0.1");
+  await expect(row).toContainText("(this computer)");
   await page.screenshot({ path: "e2e/screenshots/tara-me.png", fullPage: true });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await expect(row.getByTestId("session-device")).toBeVisible();
+  await expect(row.getByTestId("session-address")).toBeVisible();
+  const end = row.getByRole("button", { name: "End" });
+  await end.scrollIntoViewIfNeeded();
+  await expect(end).toBeInViewport();
+  await page.screenshot({ path: "e2e/screenshots/tara-me-phone.png", fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 720 });
 
   await page.getByRole("button", { name: "Sign out" }).click();
   await expect(page).toHaveURL(/\/signin\?ended=1/);

@@ -1,7 +1,8 @@
 import type { Metadata } from "next";
 import type { ReactNode } from "react";
 import { requireUser } from "@/lib/auth/current-user";
-import { listTaraSessions, type SessionStatus } from "@/lib/tara/session";
+import { listTaraSessions, type SessionStatus, type TaraSession } from "@/lib/tara/session";
+import { describeOrigin } from "@/lib/tokens/origin-describe";
 import { SignOutButton } from "@/app/me/sign-out-button";
 import { endAllSessionsAction, endSessionAction } from "./actions";
 
@@ -12,9 +13,10 @@ const STATUS_STYLE: Record<SessionStatus, string> = {
   active: "bg-emerald-100 text-emerald-800",
   expired: "bg-slate-200 text-slate-700",
   revoked: "bg-red-100 text-red-800",
+  superseded: "bg-slate-200 text-slate-700",
 };
 
-const COLUMNS = ["Status", "Method", "Level", "Signed in", "Current token issued", "Expires"];
+const COLUMNS = ["Status", "Device", "From", "Method", "Level", "Signed in", "Current token issued", "Expires"];
 
 /** A table cell; on a phone a labelled line of the session's card. */
 function Cell({ label, children }: { label: string; children: ReactNode }) {
@@ -23,6 +25,22 @@ function Cell({ label, children }: { label: string; children: ReactNode }) {
       <span className="font-medium text-slate-600 sm:hidden">{label}: </span>
       {children}
     </td>
+  );
+}
+
+/** The browser and OS, and the address (named when it is a private or loopback one): how a person tells sessions apart. */
+function Origin({ session }: { session: TaraSession }) {
+  const o = describeOrigin({ clientAddress: session.clientAddress, userAgent: session.userAgent });
+  return (
+    <>
+      <Cell label="Device">
+        <span data-testid="session-device" title={session.userAgent ?? undefined}>{o.device ?? "—"}</span>
+      </Cell>
+      <Cell label="From">
+        <span data-testid="session-address" className="break-all">{o.address ?? "—"}</span>
+        {o.network ? <span className="ml-1 text-xs text-slate-600">({o.network})</span> : null}
+      </Cell>
+    </>
   );
 }
 
@@ -68,6 +86,7 @@ export default async function MePage() {
                   {s.sessionId === user.sessionId && <span className="ml-2 text-xs text-sky-700">this browser</span>}
                   {s.revokedReason && <span className="ml-2 break-all text-xs text-slate-600">({s.revokedReason})</span>}
                 </Cell>
+                <Origin session={s} />
                 <Cell label="Method">{s.authMethod ?? "—"}</Cell>
                 <Cell label="Level">{s.levelOfAssurance ?? "—"}</Cell>
                 <Cell label="Signed in">{when(s.authTime ?? s.startedAt)}</Cell>

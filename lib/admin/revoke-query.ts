@@ -23,7 +23,7 @@ import { storableString } from "@/lib/db/storable";
  */
 const QUERY_FIELDS = [
   "subject", "jwt_name", "issued_from", "issued_to", "expires_from", "expires_to", "claim_keys",
-  "issuer", "audience", "client_id", "auth_method", "loa",
+  "issuer", "audience", "client_id", "address", "auth_method", "loa",
 ] as const satisfies readonly (keyof TokenFilters)[];
 
 const SAMPLE_SIZE = 10;
@@ -34,7 +34,7 @@ export const revocationReasonSchema = storableString.trim().min(3, "give a reaso
 /** The filters as the revocation applies them: active tokens only, issued no later than `at`. */
 export function scoped(filters: TokenFilters, at: Date): TokenFilters {
   if (!QUERY_FIELDS.some((f) => filters[f] !== undefined)) {
-    throw badRequest("A revocation by query needs at least one filter (subject, JWT name, issue time, claim key, API client, TARA method…).");
+    throw badRequest("A revocation by query needs at least one filter (subject, JWT name, issue time, claim key, API client, client address, TARA method…).");
   }
   const issuedTo = filters.issued_to && filters.issued_to < at ? filters.issued_to : at;
   return { ...filters, status: "active", issued_to: issuedTo };

@@ -1,5 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { PGlite } from "@electric-sql/pglite";
+import { PGLITE_EXTENSIONS } from "@/lib/db/pglite-extensions";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import pg from "pg";
@@ -79,7 +80,7 @@ async function openPglite(dir: string): Promise<DbHandles> {
     lockDataDir(dir);
   }
   try {
-    const pglite = await PGlite.create(dir);
+    const pglite = await PGlite.create(dir, { extensions: PGLITE_EXTENSIONS });
     const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite), transactionOptions: TRANSACTION_OPTIONS });
     return { prisma, kind: "pglite", pglite, lockedDir: onDisk ? dir : undefined };
   } catch (err) {

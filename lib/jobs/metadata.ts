@@ -17,7 +17,7 @@ import { INSERT_METADATA_ONCE } from "@/lib/tokens/record-metadata";
  */
 /** A row's field as the kind's description types it; a field with a default, or nullable, may be left out. */
 function fieldSchema(c: MetadataColumn): z.ZodType {
-  const base = { uuid: z.uuid(), text: z.string(), timestamptz: z.coerce.date(), jsonb: z.json(), boolean: z.boolean() }[c.sqlType];
+  const base = { uuid: z.uuid(), text: z.string(), timestamptz: z.coerce.date(), jsonb: z.json(), boolean: z.boolean(), inet: z.union([z.ipv4(), z.ipv6()]) }[c.sqlType];
   // the hash is stored as char(64), which would pad a shorter value instead of refusing it
   const typed = c.column === "token_hash" ? z.string().regex(/^[0-9a-f]{64}$/) : base;
   if (c.nullable) return typed.nullable().optional();

@@ -19,7 +19,7 @@ export const EXPORT_COLUMNS = [
   "kind", "token_type", "jwt_uuid", "id", "jwt_name", "subject", "issuer", "audience", "client_id", "claim_keys",
   "status", "issued_at", "expires_at", "created_at", "revoked_at", "revocation_reason", "revoked_by",
   "original_jwt_uuid", "supersedes", "last_used_at", "use_count", "auth_method", "level_of_assurance",
-  "session_id", "imported_from", "claims",
+  "session_id", "imported_from", "client_address", "user_agent", "claims",
 ] as const satisfies readonly (keyof TokenReportRow)[];
 
 /** Stored columns an export leaves out on purpose, and why (test/tokens/kind-columns.test.ts checks every other one is exported). */

@@ -1,7 +1,11 @@
+import { isIP } from "node:net";
 import { z } from "zod";
 import { invalidInput } from "@/lib/http/zod-messages";
 import type { TokenKind } from "@/lib/tokens/kinds";
 import { storableString } from "@/lib/db/storable";
+import { TOKEN_STATUSES } from "@/lib/tokens/status";
+
+export { TOKEN_STATUSES };
 
 /**
  * The token search filters, as they appear in the URL of /admin/tokens and
@@ -57,16 +61,62 @@ const keyList = z.preprocess(
     .optional(),
 );
 
-export const TOKEN_STATUSES = ["active", "expired", "revoked"] as const;
 export const SORT_FIELDS = ["issued_at", "expires_at"] as const;
+
+/**
+ * How `subject` and `jwt_name` match (`subject_match`, `name_match`): `exact` (the default), `prefix`
+ * (starts with the text, case-sensitive: a btree with text_pattern_ops serves it), `contains` (holds
+ * the text anywhere, case-insensitive, at least CONTAINS_MIN_CHARS characters: pg_trgm's trigram
+ * index serves it). `%`, `_` and `\` in the text are matched literally.
+ */
+export const TEXT_MATCHES = ["exact", "prefix", "contains"] as const;
+export type TextMatch = (typeof TEXT_MATCHES)[number];
+/** A trigram index needs three characters to narrow a search; fewer would read the whole index. */
+export const CONTAINS_MIN_CHARS = 3;
+// absent: exact
+const textMatch = z.preprocess(empty, z.enum(TEXT_MATCHES).optional());
+
+/** An IPv4 or IPv6 address, or a CIDR range of them (`10.0.0.0/8`, `2001:db8::/32`), normalised. */
+const addressFilter = z.preprocess(
+  empty,
+  z
+    .string()
+    .trim()
+    .max(60)
+    .transform((v, ctx) => {
+      const range = parseAddressRange(v);
+      if (!range) {
+        ctx.addIssue({ code: "custom", message: `"${v}" is not an IP address or CIDR range (e.g. 192.0.2.10, 10.0.0.0/8, 2001:db8::/32)` });
+        return z.NEVER;
+      }
+      return range;
+    })
+    .optional(),
+);
+
+/** `addr` or `addr/bits` with bits within the family's width; undefined when it is neither. */
+export function parseAddressRange(value: string): string | undefined {
+  const [address, bits, ...rest] = value.split("/");
+  const family = isIP(address);
+  if (family === 0 || rest.length) return undefined;
+  if (bits === undefined) return address.toLowerCase();
+  if (!/^\d{1,3}$/.test(bits) || Number(bits) > (family === 4 ? 32 : 128)) return undefined;
+  return `${address.toLowerCase()}/${Number(bits)}`;
+}
 
 export const tokenFilterSchema = z
   .object({
     /** custom, tara, or both when absent. */
     type: z.preprocess(empty, z.enum(["custom", "tara"]).optional()),
     subject: text(),
+    subject_match: textMatch,
     jwt_name: text(),
+    name_match: textMatch,
     status: z.preprocess(empty, z.enum(TOKEN_STATUSES).optional()),
+    /** The denylist reason contains this text (case-insensitive); only revoked or superseded tokens have one. */
+    reason: text(),
+    /** Where the token came from: its client address is this address or within this CIDR range. */
+    address: addressFilter,
     issued_from: instant(false),
     issued_to: instant(true),
     expires_from: instant(false),
@@ -88,6 +138,12 @@ export const tokenFilterSchema = z
     }
     if (f.expires_from && f.expires_to && f.expires_from > f.expires_to) {
       ctx.addIssue({ code: "custom", path: ["expires_to"], message: "is before expires_from" });
+    }
+    for (const [field, match] of [["subject", f.subject_match], ["jwt_name", f.name_match]] as const) {
+      const value = f[field];
+      if (match === "contains" && value !== undefined && Array.from(value).length < CONTAINS_MIN_CHARS) {
+        ctx.addIssue({ code: "custom", path: [field], message: `a "contains" search needs at least ${CONTAINS_MIN_CHARS} characters` });
+      }
     }
     if (f.type === "custom" && (f.auth_method || f.loa)) {
       ctx.addIssue({ code: "custom", path: ["type"], message: "auth_method and loa apply to TARA tokens only" });

@@ -1,6 +1,7 @@
 import { Prisma } from "@/lib/generated/prisma/client";
 import { byKind, type TokenKind } from "@/lib/tokens/kinds";
-import type { PageRequest, TokenFilters } from "@/lib/reporting/filters";
+import type { PageRequest, TextMatch, TokenFilters } from "@/lib/reporting/filters";
+import { statusCondition } from "@/lib/tokens/status";
 
 /** The TARA login columns reports show; a kind without one reports it as NULL. */
 const REPORTED_LOGIN_COLUMNS = ["auth_method", "level_of_assurance", "session_id"] as const;
@@ -22,13 +23,27 @@ const SORT_COLUMNS = {
   expires_at: { inner: Prisma.sql`m.expires_at`, outer: Prisma.sql`u.expires_at` },
 };
 
+/** Text for LIKE that matches itself only: its wildcards and the escape character escaped (backslash, LIKE's default). */
+export function likeEscaped(text: string): string {
+  return text.replace(/[\\%_]/g, "\\$&");
+}
+
+/** A subject or name condition; prefix and contains are written so that their indexes apply (see TEXT_MATCHES). */
+function textCondition(column: Prisma.Sql, value: string, match: TextMatch = "exact"): Prisma.Sql {
+  if (match === "prefix") return Prisma.sql`${column} LIKE ${`${likeEscaped(value)}%`}`;
+  if (match === "contains") return Prisma.sql`${column} ILIKE ${`%${likeEscaped(value)}%`}`;
+  return Prisma.sql`${column} = ${value}`;
+}
+
 /** Conditions on `m` (metadata) for one kind; `now` fixes what active and expired mean for the whole query. */
 export function whereFor(kind: TokenKind, f: TokenFilters, now: Date): Prisma.Sql {
-  const denylist = SOURCES[kind].denylist;
-  const revoked = Prisma.sql`EXISTS (SELECT 1 FROM ${denylist} d0 WHERE d0.jwt_uuid = m.jwt_uuid)`;
   const c: Prisma.Sql[] = [];
-  if (f.subject) c.push(Prisma.sql`m.subject = ${f.subject}`);
-  if (f.jwt_name) c.push(Prisma.sql`m.jwt_name = ${f.jwt_name}`);
+  if (f.subject) c.push(textCondition(Prisma.sql`m.subject`, f.subject, f.subject_match));
+  if (f.jwt_name) c.push(textCondition(Prisma.sql`m.jwt_name`, f.jwt_name, f.name_match));
+  if (f.address) c.push(Prisma.sql`m.client_address <<= ${f.address}::inet`);
+  if (f.reason) {
+    c.push(Prisma.sql`EXISTS (SELECT 1 FROM ${SOURCES[kind].denylist} d1 WHERE d1.jwt_uuid = m.jwt_uuid AND d1.reason ILIKE ${`%${likeEscaped(f.reason)}%`})`);
+  }
   if (f.issuer) c.push(Prisma.sql`m.issuer = ${f.issuer}`);
   if (f.client_id) c.push(Prisma.sql`m.client_id = ${f.client_id}`);
   if (f.audience) c.push(Prisma.sql`${f.audience}::text = ANY (string_to_array(m.audience, ','))`);
@@ -41,9 +56,7 @@ export function whereFor(kind: TokenKind, f: TokenFilters, now: Date): Prisma.Sq
   if (f.expires_to) c.push(Prisma.sql`m.expires_at <= ${f.expires_to}::timestamptz`);
   if (kind === "tara" && f.auth_method) c.push(Prisma.sql`m.auth_method = ${f.auth_method}`);
   if (kind === "tara" && f.loa) c.push(Prisma.sql`m.level_of_assurance = ${f.loa}`);
-  if (f.status === "revoked") c.push(revoked);
-  if (f.status === "active") c.push(Prisma.sql`m.expires_at > ${now}::timestamptz AND NOT ${revoked}`);
-  if (f.status === "expired") c.push(Prisma.sql`m.expires_at <= ${now}::timestamptz AND NOT ${revoked}`);
+  if (f.status) c.push(statusCondition(f.status, SOURCES[kind].denylist, now));
   return c.length ? Prisma.sql`WHERE ${Prisma.join(c, " AND ")}` : Prisma.empty;
 }
 
@@ -73,6 +86,7 @@ export function pageQuery(
   return Prisma.sql`
     SELECT ${kind}::text AS kind, m.id, m.jwt_uuid, m.token_type, m.jwt_name, m.subject, m.issuer, m.audience,
            m.client_id, m.claim_keys, m.issued_at, m.expires_at, m.created_at, m.original_jwt_uuid, m.supersedes, m.imported_from,
+           host(m.client_address) AS client_address, m.user_agent,
            g.last_used_at, COALESCE(g.use_count, 0) AS use_count, ${src.loginColumns},
            d.denylisted_at AS revoked_at, d.reason AS revocation_reason, d.revoked_by,
            to_json(${col}) #>> '{}' AS sort_key, ${claims}
@@ -118,6 +132,8 @@ export type TokenRowSql = {
   level_of_assurance: string | null;
   session_id: string | null;
   imported_from: string | null;
+  client_address: string | null;
+  user_agent: string | null;
   revoked_at: Date | null;
   revocation_reason: string | null;
   revoked_by: string | null;

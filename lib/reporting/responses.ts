@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { TOKEN_STATUSES } from "@/lib/tokens/status";
 
 /** The answers of the reporting API, for the OpenAPI document (see lib/tokens/responses.ts). */
 
@@ -32,7 +33,7 @@ const subjectCounts = z.object({
   total: z.int(),
   last_issued_at: z.string().nullable(),
   last_used_at: z.string().nullable(),
-  distinct_addresses: z.int().nullable().meta({ description: "Distinct client addresses of the subject's tokens; null while TIM records none" }),
+  distinct_addresses: z.int().meta({ description: "Distinct client addresses the subject's tokens came from (tokens issued before TIM recorded addresses count none)" }),
 });
 
 /** GET /api/reports/subjects/{subject}. */
@@ -54,7 +55,7 @@ export const tokenRow = z.object({
   audience: z.string().nullable(),
   client_id: z.string().nullable(),
   claim_keys: z.string().nullable(),
-  status: z.enum(["active", "expired", "revoked"]),
+  status: z.enum(TOKEN_STATUSES).meta({ description: "`superseded`: revoked by an extension; `revoked`: revoked for any other reason" }),
   issued_at: z.string(),
   expires_at: z.string(),
   created_at: z.string(),
@@ -70,12 +71,16 @@ export const tokenRow = z.object({
   session_id: z.string().nullable(),
   /** Where a row came from when TIM did not issue it (`tim2`: npm run import:tim2); null for TIM's own. */
   imported_from: z.string().nullable(),
+  /** Where the token came from: the address and User-Agent of the client that asked for it (null: not recorded). */
+  client_address: z.string().nullable(),
+  user_agent: z.string().nullable(),
 });
 
 /** GET /api/reports/tokens. */
 export const tokenSearchResponse = z.object({
   items: z.array(tokenRow),
   next_cursor: z.string().nullable(),
+  prev_cursor: z.string().nullable(),
   sort: z.string(),
   order: z.enum(["asc", "desc"]),
   limit: z.int(),

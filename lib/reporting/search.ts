@@ -34,6 +34,9 @@ export type TokenReportRow = {
   session_id: string | null;
   /** "tim2": imported from TIM 2.0, which recorded no claims (`claims` is null: not recorded, not empty); null: issued by TIM. */
   imported_from: string | null;
+  /** Where the token came from (lib/tokens/origin.ts): the asking client's address and User-Agent; null when not recorded. */
+  client_address: string | null;
+  user_agent: string | null;
   claims?: unknown;
 };
 
@@ -41,33 +44,38 @@ export type TokenPage = {
   items: TokenReportRow[];
   /** Opaque; pass as `cursor` for the next page. null on the last page. */
   next_cursor: string | null;
+  /** Opaque; pass as `cursor` for the page before this one. null on the first page. */
+  prev_cursor: string | null;
   sort: PageRequest["sort"];
   order: PageRequest["order"];
   limit: number;
 };
 
-type CursorState = Keyset & { sort: string; order: string };
+/** `before`: the cursor names the rows before its keyset (a previous page), not those after it. */
+type CursorState = Keyset & { sort: string; order: string; before?: boolean };
 
 export function encodeCursor(state: CursorState): string {
-  return Buffer.from(JSON.stringify([state.sort, state.order, state.sortKey, state.id])).toString("base64url");
+  const fields: unknown[] = [state.sort, state.order, state.sortKey, state.id];
+  if (state.before) fields.push("before");
+  return Buffer.from(JSON.stringify(fields)).toString("base64url");
 }
 
-function decodeCursor(cursor: string, page: PageRequest): Keyset {
+function decodeCursor(cursor: string, page: PageRequest): Keyset & { before: boolean } {
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
   } catch {
     throw badRequest("cursor is not one this API returned.");
   }
-  if (!Array.isArray(parsed) || parsed.length !== 4) throw badRequest("cursor is not one this API returned.");
-  const [sort, order, sortKey, id] = parsed as unknown[];
-  if (typeof sortKey !== "string" || Number.isNaN(Date.parse(sortKey)) || !isUuid(id)) {
+  if (!Array.isArray(parsed) || (parsed.length !== 4 && parsed.length !== 5)) throw badRequest("cursor is not one this API returned.");
+  const [sort, order, sortKey, id, direction] = parsed as unknown[];
+  if (typeof sortKey !== "string" || Number.isNaN(Date.parse(sortKey)) || !isUuid(id) || (parsed.length === 5 && direction !== "before")) {
     throw badRequest("cursor is not one this API returned.");
   }
   if (sort !== page.sort || order !== page.order) {
     throw badRequest("cursor belongs to a different sort order; start again without a cursor.");
   }
-  return { sortKey, id };
+  return { sortKey, id, before: direction === "before" };
 }
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -84,7 +92,7 @@ export function toReportRow(r: TokenRowSql, now: number, withClaims: boolean): T
     audience: r.audience,
     client_id: r.client_id,
     claim_keys: r.claim_keys,
-    status: tokenStatus(r.expires_at, r.revoked_at !== null, now),
+    status: tokenStatus(r.expires_at, r.revoked_at ? { reason: r.revocation_reason } : null, now),
     issued_at: r.issued_at.toISOString(),
     expires_at: r.expires_at.toISOString(),
     created_at: r.created_at.toISOString(),
@@ -99,6 +107,8 @@ export function toReportRow(r: TokenRowSql, now: number, withClaims: boolean): T
     level_of_assurance: r.level_of_assurance,
     session_id: r.session_id,
     imported_from: r.imported_from,
+    client_address: r.client_address,
+    user_agent: r.user_agent,
   };
   if (withClaims) row.claims = r.claims_json;
   return row;
@@ -119,22 +129,32 @@ export async function fetchTokenBatch(
   return { rows, last: tail ? { sortKey: tail.sort_key, id: tail.id } : undefined };
 }
 
+const FLIPPED = { asc: "desc", desc: "asc" } as const;
+
 /**
  * One page of matching tokens, custom and TARA merged, keyset-paginated:
- * rows issued after the first page was read never shift later pages.
+ * rows issued after the first page was read never shift later pages. A
+ * previous page (a `before` cursor) is read in the opposite order from the
+ * current page's first row, and turned round.
  */
 export async function searchTokens(filters: TokenFilters, page: PageRequest): Promise<TokenPage> {
-  const after = page.cursor ? decodeCursor(page.cursor, page) : undefined;
+  const cursor = page.cursor ? decodeCursor(page.cursor, page) : undefined;
   return timedQuery("search", async () => {
     const now = new Date();
-    // One row more than asked tells whether a next page exists.
-    const { rows } = await fetchTokenBatch(filters, page, after, page.limit + 1, { now });
+    const order = cursor?.before ? FLIPPED[page.order] : page.order;
+    // One row more than asked tells whether a further page (next, or for a previous page: an earlier one) exists.
+    const { rows } = await fetchTokenBatch(filters, { sort: page.sort, order }, cursor, page.limit + 1, { now });
     const items = rows.slice(0, page.limit);
-    const last = items[items.length - 1];
-    const more = rows.length > page.limit;
+    const further = rows.length > page.limit;
+    if (cursor?.before) items.reverse();
+    const [first, last] = [items[0], items[items.length - 1]];
+    const keysetOf = (r: TokenRowSql, before: boolean) => encodeCursor({ sort: page.sort, order: page.order, sortKey: r.sort_key, id: r.id, before });
+    const hasNext = cursor?.before ? true : further;
+    const hasPrev = cursor?.before ? further : cursor !== undefined;
     return {
       items: items.map((r) => toReportRow(r, now.getTime(), false)),
-      next_cursor: more && last ? encodeCursor({ sort: page.sort, order: page.order, sortKey: last.sort_key, id: last.id }) : null,
+      next_cursor: hasNext && last ? keysetOf(last, false) : null,
+      prev_cursor: hasPrev && first ? keysetOf(first, true) : null,
       sort: page.sort,
       order: page.order,
       limit: page.limit,

@@ -5,7 +5,7 @@ import { Prisma } from "@/lib/generated/prisma/client";
 import { badRequest } from "@/lib/http/errors";
 import { describeZodError } from "@/lib/http/zod-messages";
 import { KINDS, TOKEN_KINDS, type TokenKind } from "@/lib/tokens/kinds";
-import { tokenStatus } from "@/lib/tokens/status";
+import { tokenStatus, type TokenStatus } from "@/lib/tokens/status";
 
 /**
  * One subject's tokens at a glance (issue 17, seed 002's `token_statistics`):
@@ -32,17 +32,14 @@ export type SubjectCounts = {
   total: number;
   last_issued_at: string | null;
   last_used_at: string | null;
-  /**
-   * Distinct client addresses the subject's tokens came from; null until the
-   * metadata records addresses (the view's distinct_addresses column is the seam).
-   */
-  distinct_addresses: number | null;
+  /** Distinct client addresses the subject's tokens came from (tokens issued before TIM recorded them have none). */
+  distinct_addresses: number;
 };
 
 export type SubjectStatistics = { subject: string; kinds: Record<TokenKind, SubjectCounts>; all: SubjectCounts };
 
 const empty = (): SubjectCounts => ({
-  active: 0, revoked: 0, superseded: 0, expired: 0, total: 0, last_issued_at: null, last_used_at: null, distinct_addresses: null,
+  active: 0, revoked: 0, superseded: 0, expired: 0, total: 0, last_issued_at: null, last_used_at: null, distinct_addresses: 0,
 });
 
 type ViewRow = {
@@ -54,7 +51,7 @@ type ViewRow = {
   total: bigint | number;
   last_issued_at: Date | null;
   last_used_at: Date | null;
-  distinct_addresses: bigint | number | null;
+  distinct_addresses: bigint | number;
 };
 
 const later = (a: string | null, b: string | null) => (a === null ? b : b === null ? a : a > b ? a : b);
@@ -74,7 +71,7 @@ export async function subjectStatistics(subject: string): Promise<SubjectStatist
       total: Number(r.total),
       last_issued_at: r.last_issued_at?.toISOString() ?? null,
       last_used_at: r.last_used_at?.toISOString() ?? null,
-      distinct_addresses: r.distinct_addresses === null ? null : Number(r.distinct_addresses),
+      distinct_addresses: Number(r.distinct_addresses),
     };
   }
   const all = empty();
@@ -88,12 +85,14 @@ export async function subjectStatistics(subject: string): Promise<SubjectStatist
     all.last_issued_at = later(all.last_issued_at, c.last_issued_at);
     all.last_used_at = later(all.last_used_at, c.last_used_at);
   }
-  // Addresses are not summed across kinds (one address may have sent both): left for the view to count when it can.
+  // Addresses are not summed across kinds (one address may have sent both): counted over both at once.
+  const perKind = TOKEN_KINDS.map((k) => Prisma.sql`SELECT client_address FROM ${KINDS[k].sql.metadata} WHERE subject = ${subject}`);
+  const [addresses] = await prisma.$queryRaw<[{ n: bigint | number }]>`
+    SELECT count(DISTINCT client_address) AS n FROM (${Prisma.join(perKind, " UNION ALL ")}) a`;
+  all.distinct_addresses = Number(addresses.n);
   return { subject, kinds, all };
 }
 
-/** A token's standing for this view: a revocation by extension is a supersession. */
-export type SubjectTokenStatus = "active" | "expired" | "revoked" | "superseded";
 
 export type SubjectToken = {
   kind: TokenKind;
@@ -102,7 +101,7 @@ export type SubjectToken = {
   clientId: string | null;
   issuedAt: Date;
   expiresAt: Date;
-  status: SubjectTokenStatus;
+  status: TokenStatus;
   revocationReason: string | null;
 };
 
@@ -122,7 +121,6 @@ export async function recentSubjectTokens(subject: string, limit = RECENT_SUBJEC
   >`SELECT * FROM (${Prisma.join(perKind, " UNION ALL ")}) t ORDER BY t.issued_at DESC, t.jwt_uuid LIMIT ${limit}`;
   const now = Date.now();
   return rows.map((r) => {
-    const base = tokenStatus(r.expires_at, r.revoked, now);
     return {
       kind: r.kind,
       jwtUuid: r.jwt_uuid,
@@ -130,7 +128,7 @@ export async function recentSubjectTokens(subject: string, limit = RECENT_SUBJEC
       clientId: r.client_id,
       issuedAt: r.issued_at,
       expiresAt: r.expires_at,
-      status: base === "revoked" && r.reason === "extended" ? "superseded" : base,
+      status: tokenStatus(r.expires_at, r.revoked ? { reason: r.reason } : null, now),
       revocationReason: r.revoked ? r.reason : null,
     };
   });

@@ -37,7 +37,7 @@ export async function tokenDetail(jwtUuid: string): Promise<TokenDetail | undefi
     kind,
     metadata,
     claims: claimsJson,
-    status: tokenStatus(row.expiresAt, denied !== null),
+    status: tokenStatus(row.expiresAt, denied),
     revocation: denied ? { at: denied.denylistedAt, reason: denied.reason, revokedBy: denied.revokedBy } : null,
     chain,
     audit,

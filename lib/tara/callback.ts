@@ -5,6 +5,7 @@ import { log } from "@/lib/log/logger";
 import { taraEndpoints } from "@/lib/tara/discovery";
 import { stateHash } from "@/lib/tara/cookie";
 import { exchangeCode } from "@/lib/tara/exchange-code";
+import { UNKNOWN_ORIGIN, type TokenOrigin } from "@/lib/tokens/origin";
 import { issueTaraToken, type IssuedTaraToken } from "@/lib/tara/issue-token";
 import { stricterAcr } from "@/lib/tara/protocol";
 import { callbackMethods } from "@/lib/tara/login";
@@ -67,6 +68,7 @@ export async function completeTaraLogin(
   query: CallbackQuery,
   boundStateHash: string | undefined,
   requestUrl: string,
+  origin: TokenOrigin = UNKNOWN_ORIGIN,
 ): Promise<CallbackResult> {
   if (!query.state) return { ok: false, mode: undefined, error: invalidState() };
   const prisma = await db();
@@ -103,10 +105,11 @@ export async function completeTaraLogin(
       },
     );
     if (mode === "json") {
-      await recordLoginOutcome(row.state, { identity });
+      // The browser at this callback is where the token comes from, though it is issued when the starter redeems.
+      await recordLoginOutcome(row.state, { identity, origin });
       return { ok: true, mode, redirectUri: row.redirectUri };
     }
-    const issued = await issueTaraToken(identity, row);
+    const issued = await issueTaraToken(identity, row, origin);
     log.info("tara login", { session_id: issued.sessionId, jwt_uuid: issued.payload.jti, amr: identity.amr, acr: identity.acr });
     return { ok: true, mode, redirectUri: row.redirectUri, identity, issued };
   } catch (error) {

@@ -2,6 +2,7 @@ import { decodeJwt } from "jose";
 import { config } from "@/lib/config/env";
 import { taraSessionEnd } from "@/lib/tara/session-lifetime";
 import { extendToken, type ExtendedToken } from "@/lib/tokens/extend";
+import type { TokenOrigin } from "@/lib/tokens/origin";
 
 /**
  * Extends a TIM TARA JWT by TARA_JWT_TTL_MINUTES: a new token in the same
@@ -10,12 +11,13 @@ import { extendToken, type ExtendedToken } from "@/lib/tokens/extend";
  * The new token never outlives the session's absolute lifetime (its expiry is
  * cut to it); once that is reached, extension is refused (401).
  */
-export async function extendTaraToken(token: string): Promise<ExtendedToken> {
+export async function extendTaraToken(token: string, origin?: TokenOrigin): Promise<ExtendedToken> {
   const subject = safeSubject(token);
   return extendToken("tara", {
     token,
     lifetimeMinutes: config().TARA_JWT_TTL_MINUTES,
     revokedBy: subject ? `user:${subject}` : null,
+    origin,
     latestExpiry: (payload) => taraSessionEnd(payload.auth_time),
   });
 }

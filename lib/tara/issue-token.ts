@@ -14,6 +14,7 @@ import { INSERT_METADATA } from "@/lib/tokens/record-metadata";
 import { noteRecorded } from "@/lib/tokens/recorded";
 import { getTaraSessionLimit } from "@/lib/tara/session-limit";
 import { lockLimitedSubjects, revokePastLimit, type LimitedSubject } from "@/lib/tokens/token-limit";
+import { UNKNOWN_ORIGIN, storedAddress, storedUserAgent, type TokenOrigin } from "@/lib/tokens/origin";
 
 /** The name recorded in jwt_metadata.jwt_name for TARA tokens (and the cookie name). */
 export const TARA_JWT_NAME = "TIM_TARA_JWT";
@@ -87,7 +88,7 @@ function contactClaims(identity: TaraIdentity): Pick<TaraJwtPayload, "email" | "
  * sessions past it: lib/tara/session-limit.ts). If that fails the token is
  * discarded: it is returned only after its metadata committed.
  */
-export async function issueTaraToken(identity: TaraIdentity, state: TaraOauthState): Promise<IssuedTaraToken> {
+export async function issueTaraToken(identity: TaraIdentity, state: TaraOauthState, origin: TokenOrigin = UNKNOWN_ORIGIN): Promise<IssuedTaraToken> {
   const sessionId = randomUUID();
   const payload = taraJwtClaims(identity, sessionId, Math.floor(Date.now() / 1000));
   const token = await signJwt(payload);
@@ -122,6 +123,9 @@ export async function issueTaraToken(identity: TaraIdentity, state: TaraOauthSta
       emailVerified: identity.emailVerified,
       phoneNumber: identity.phoneNumber,
       phoneNumberVerified: identity.phoneNumberVerified,
+      // The person's browser at TARA's callback.
+      clientAddress: storedAddress(origin.clientAddress),
+      userAgent: storedUserAgent(origin.userAgent),
     };
     // A limit on sessions per person: the person's lock first, the oldest sessions past it end below.
     const { limit } = await getTaraSessionLimit(tx);

@@ -6,6 +6,7 @@ import { Prisma } from "@/lib/generated/prisma/client";
 import type { ErrorCode } from "@/lib/http/error-codes";
 import { TimError } from "@/lib/http/errors";
 import { log } from "@/lib/log/logger";
+import type { TokenOrigin } from "@/lib/tokens/origin";
 import { issueTaraToken, type IssuedTaraToken } from "@/lib/tara/issue-token";
 import { findState } from "@/lib/tara/state";
 import type { TaraIdentity } from "@/lib/tara/verify-id-token";
@@ -26,7 +27,8 @@ export type RedeemRequest = z.infer<typeof redeemRequestSchema>;
  * What a JSON login's callback leaves for its starter: the verified person
  * (no token: it is issued only at redemption), or why the login failed.
  */
-export type LoginOutcome = { identity: TaraIdentity } | { error: { code: ErrorCode; message: string; body: Record<string, unknown> } };
+/** `origin`: the browser at TARA's callback (absent in outcomes stored before TIM recorded it). */
+export type LoginOutcome = { identity: TaraIdentity; origin?: TokenOrigin } | { error: { code: ErrorCode; message: string; body: Record<string, unknown> } };
 
 export function failedOutcome(error: unknown): LoginOutcome {
   if (error instanceof TimError) return { error: { code: error.code, message: error.message, body: error.body } };
@@ -80,7 +82,7 @@ export async function redeemTaraLogin(input: RedeemRequest): Promise<{ identity:
   if (count !== 1) throw alreadyRedeemed();
   const outcome = row.loginResult as unknown as LoginOutcome;
   if ("error" in outcome) throw new TimError(outcome.error.code, outcome.error.message, outcome.error.body);
-  const issued = await issueTaraToken(outcome.identity, row);
+  const issued = await issueTaraToken(outcome.identity, row, outcome.origin);
   log.info("tara login", { session_id: issued.sessionId, jwt_uuid: issued.payload.jti, amr: outcome.identity.amr, acr: outcome.identity.acr });
   return { identity: outcome.identity, issued };
 }

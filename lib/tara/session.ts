@@ -8,8 +8,10 @@ import { TimError } from "@/lib/http/errors";
 import { InvalidTokenError } from "@/lib/jwt/verify";
 import { taraTokenFrom } from "@/lib/tara/cookie";
 import { checkToken } from "@/lib/tokens/check";
+import { tokenStatus, type TokenStatus } from "@/lib/tokens/status";
 
-export type SessionStatus = "active" | "expired" | "revoked";
+/** A session's status is its newest token's (lib/tokens/status.ts; the newest is never superseded). */
+export type SessionStatus = TokenStatus;
 
 /** One TARA session: the newest token of its chain (extensions keep the session id). */
 export type TaraSession = {
@@ -28,6 +30,9 @@ export type TaraSession = {
   issuedAt: Date;
   expiresAt: Date;
   jwtUuid: string;
+  /** Where the current token came from: the browser at the login's callback, or the one that last extended it. */
+  clientAddress: string | null;
+  userAgent: string | null;
 };
 
 export const sessionIdSchema = z.string().uuid();
@@ -64,7 +69,7 @@ async function sessionsFromRows(rows: TaraJwtMetadata[]): Promise<TaraSession[]>
     .map((row) => {
       const claims = claimsSchema.safeParse(row.claimsJson);
       const revoked = denied.has(row.jwtUuid) || (allowed !== undefined && !allowed.has(row.jwtUuid));
-      const status: SessionStatus = revoked ? "revoked" : row.expiresAt.getTime() <= now ? "expired" : "active";
+      const status: SessionStatus = tokenStatus(row.expiresAt, revoked ? { reason: denied.get(row.jwtUuid) ?? null } : null, now);
       return {
         sessionId: row.sessionId!,
         subject: row.subject ?? "",
@@ -80,6 +85,8 @@ async function sessionsFromRows(rows: TaraJwtMetadata[]): Promise<TaraSession[]>
         issuedAt: row.issuedAt,
         expiresAt: row.expiresAt,
         jwtUuid: row.jwtUuid,
+        clientAddress: row.clientAddress,
+        userAgent: row.userAgent,
       };
     })
     .sort((a, b) => b.issuedAt.getTime() - a.issuedAt.getTime());

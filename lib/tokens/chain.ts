@@ -73,7 +73,7 @@ export async function extensionChain(kind: TokenKind, originalJwtUuid: string): 
       issued_at: isoSeconds(r.issuedAt),
       expires_at: isoSeconds(r.expiresAt),
       created_at: r.createdAt.toISOString(),
-      status: tokenStatus(r.expiresAt, !!revoked, now),
+      status: tokenStatus(r.expiresAt, revoked, now),
       revoked_at: revoked ? revoked.denylistedAt.toISOString() : null,
       revocation_reason: revoked?.reason ?? null,
       is_current: i === ordered.length - 1,

@@ -13,6 +13,8 @@ import { checkAllowed } from "@/lib/tokens/generate";
 import { tokenHash } from "@/lib/tokens/hash";
 import { byKind, isUuid, kindOf, type TokenKind } from "@/lib/tokens/kinds";
 import { noteRecorded } from "@/lib/tokens/recorded";
+import type { TokenOrigin } from "@/lib/tokens/origin";
+import { SUPERSEDED_REASON } from "@/lib/tokens/status";
 import { notTokenOwner } from "@/lib/tokens/revoke";
 import { MAX_LIFETIME_MINUTES, isoSeconds, nowSeconds } from "@/lib/tokens/time";
 import { countTokens, failureOutcome } from "@/lib/metrics/registry";
@@ -43,6 +45,8 @@ export type ExtendOptions = {
    * tokens:revoke:any (the extension revokes the old token).
    */
   caller?: ApiCaller;
+  /** Where the extension came from: recorded on the new version (not the previous version's). */
+  origin?: TokenOrigin;
   /** The latest expiry (seconds) the new token may have, from the old token's claims; reached: 401. */
   latestExpiry?: (payload: JWTPayload) => number;
 };
@@ -123,6 +127,8 @@ async function extendOnce(kind: TokenKind, opts: ExtendOptions): Promise<Extende
     client_id: opts.clientId ?? null,
     revoked_by: opts.revokedBy ?? null,
     owner: opts.caller ? (tokenOwnerLimit(opts.caller) ?? null) : null,
+    client_address: opts.origin?.clientAddress ?? null,
+    user_agent: opts.origin?.userAgent ?? null,
   }).catch((err: unknown): never => {
     if (isUniqueViolation(err)) throw conflict();
     if (isDataRefusal(err)) throw refusedInput(err, "token");
@@ -177,6 +183,9 @@ type ExtensionAsked = {
   revoked_by: string | null;
   /** Extend only if the old row's client_id is this; null: any token. */
   owner: string | null;
+  /** The extender's address and User-Agent, for the new row. */
+  client_address: string | null;
+  user_agent: string | null;
 };
 
 /*
@@ -184,7 +193,8 @@ type ExtensionAsked = {
  * of ExtensionAsked): each old token's denylist row (in jti order, so that
  * overlapping groups lock alike), then — only where that row was written —
  * the new metadata row, a copy of the old one with what is new (supersedes =
- * old id, same chain root; TARA rows carry their login details along), and the
+ * old id, same chain root; TARA rows carry their login details along; the
+ * address and User-Agent are the extender's), and the
  * allowlist place handed to the successor. An old token revoked or extended
  * meanwhile gets no new row (ON CONFLICT); one another client issued than the
  * asked `owner` gets nothing written; a failing statement writes nothing.
@@ -196,22 +206,26 @@ const EXTEND = byKind((k) => {
     `extend_${k.kind}`,
     `WITH asked AS (
        SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(old uuid, jti uuid, iat timestamptz, exp timestamptz,
-              claims jsonb, hash text, set_client boolean, client_id text, revoked_by text, owner text)
+              claims jsonb, hash text, set_client boolean, client_id text, revoked_by text, owner text,
+              client_address inet, user_agent text)
      ), prev AS (
        SELECT m.*, a.jti AS new_jti, a.iat AS new_iat, a.exp AS new_exp, a.claims AS new_claims, a.hash AS new_hash,
               a.set_client, a.client_id AS new_client_id, a.revoked_by AS new_revoked_by,
+              a.client_address AS new_client_address, a.user_agent AS new_user_agent,
               (a.owner IS NULL OR m.client_id IS NOT DISTINCT FROM a.owner) AS owned
          FROM ${k.table.metadata} m JOIN asked a ON m.jwt_uuid = a.old
      ), den AS (
        INSERT INTO ${k.table.denylist} (jwt_uuid, expires_at, reason, revoked_by)
-       SELECT jwt_uuid, expires_at, 'extended', new_revoked_by FROM prev WHERE owned ORDER BY jwt_uuid
+       SELECT jwt_uuid, expires_at, '${SUPERSEDED_REASON}', new_revoked_by FROM prev WHERE owned ORDER BY jwt_uuid
        ON CONFLICT (jwt_uuid) DO NOTHING RETURNING jwt_uuid, expires_at
      ), ins AS (
        INSERT INTO ${k.table.metadata} (jwt_uuid, claim_keys, issued_at, expires_at, subject, jwt_name, audience,
-              issuer, supersedes, original_jwt_uuid, claims_json, token_hash, token_type, client_id${carriedColumns})
+              issuer, supersedes, original_jwt_uuid, claims_json, token_hash, token_type, client_id,
+              client_address, user_agent${carriedColumns})
        SELECT p.new_jti, p.claim_keys, p.new_iat, p.new_exp, p.subject, p.jwt_name, p.audience, p.issuer, p.id,
               p.original_jwt_uuid, p.new_claims, p.new_hash, p.token_type,
-              CASE WHEN p.set_client THEN p.new_client_id ELSE p.client_id END${carriedValues}
+              CASE WHEN p.set_client THEN p.new_client_id ELSE p.client_id END,
+              p.new_client_address, p.new_user_agent${carriedValues}
          FROM prev p JOIN den d ON d.jwt_uuid = p.jwt_uuid
        RETURNING id, jwt_uuid, supersedes, original_jwt_uuid, jwt_name
      ), unlisted AS (

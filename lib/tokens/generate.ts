@@ -18,6 +18,7 @@ import { TOKEN_TYPE } from "@/lib/tokens/kinds";
 import { INSERT_METADATA } from "@/lib/tokens/record-metadata";
 import { noteRecorded } from "@/lib/tokens/recorded";
 import { checkWithinLimit, insertWithinLimits, type LimitedSubject } from "@/lib/tokens/token-limit";
+import { UNKNOWN_ORIGIN, type TokenOrigin } from "@/lib/tokens/origin";
 import { MAX_LIFETIME_MINUTES, isoSeconds, nowSeconds } from "@/lib/tokens/time";
 
 /** Claims TIM sets itself; a caller may not choose them. */
@@ -184,9 +185,10 @@ export function checkAllowed(lifetimeMinutes: number, audience: string | string[
  * concurrent issuances: group commit): a batch is recorded all or none, and
  * when recording fails the caller gets 503 and no token. With
  * TIM_METADATA_WRITE_MODE=async the rows are handed to the background job
- * instead, and the token is returned once that hand-over was accepted.
+ * instead, and the token is returned once that hand-over was accepted. `origin` (the asking request's
+ * address and User-Agent) goes on every row, in the same grouped insert.
  */
-export async function issueCustomTokens(requests: GenerateRequest[], caller: ApiCaller): Promise<IssuedToken[]> {
+export async function issueCustomTokens(requests: GenerateRequest[], caller: ApiCaller, origin: TokenOrigin = UNKNOWN_ORIGIN): Promise<IssuedToken[]> {
   try {
     const cfg = config();
     const iat = nowSeconds();
@@ -219,6 +221,8 @@ export async function issueCustomTokens(requests: GenerateRequest[], caller: Api
       tokenHash: tokenHash(s.token),
       tokenType: TOKEN_TYPE.custom,
       clientId: caller.clientId,
+      clientAddress: origin.clientAddress,
+      userAgent: origin.userAgent,
     }));
     try {
       // A token limit is enforced in the issuing transaction: a limited client's rows are always written here.

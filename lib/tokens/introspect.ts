@@ -115,6 +115,8 @@ export async function introspectToken(token: string): Promise<Introspection> {
     extension_count: meta.versions - 1,
     supersedes: meta.supersedes,
     created_at: meta.created_at,
+    // TIM's status (lib/tokens/status.ts), under a name of its own: a claim named `status` is the token's own.
+    token_status: "active",
   };
   answer.active = true;
   countTokens("introspected", kind, "active");

@@ -15,7 +15,7 @@ export type TokenKind = (typeof TOKEN_KINDS)[number];
 export type MetadataColumn = {
   readonly column: string;
   readonly field: string;
-  readonly sqlType: "uuid" | "text" | "timestamptz" | "jsonb" | "boolean";
+  readonly sqlType: "uuid" | "text" | "timestamptz" | "jsonb" | "boolean" | "inet";
   readonly nullable: boolean;
   /** SQL used when a row omits the field. */
   readonly default?: string;
@@ -56,12 +56,17 @@ const TARA_LOGIN_COLUMNS = [
   column("phone_number_verified", "boolean", true),
 ];
 
+/** Where a token came from: the asking client's address and User-Agent (NULL when TIM's server did not know them). */
+export const ORIGIN_COLUMNS = [column("client_address", "inet", true), column("user_agent", "text", true)];
+
 /**
  * Columns after each kind's own ones (added later, so last in table order). `imported_from` marks a row
  * TIM did not issue but imported ("tim2": TIM 2.0; lib/migration-tim2/): it has no claims_json and no
  * token_hash. An extension does not carry it along: the new token is TIM's own.
+ * `client_address` and `user_agent`: where the token came from (lib/tokens/origin.ts); an extension
+ * records the extender's, not the previous version's.
  */
-const TRAILING_COLUMNS = [column("imported_from", "text", true)];
+const TRAILING_COLUMNS = [column("imported_from", "text", true), ...ORIGIN_COLUMNS];
 
 /** Where imported rows came from (the value of `imported_from`). */
 export const IMPORT_SOURCES = { tim2: "tim2" } as const;

@@ -6,7 +6,7 @@ import { bearerCredential } from "@/lib/http/cookies";
 import { TimError, badRequest } from "@/lib/http/errors";
 import { checkToken } from "@/lib/tokens/check";
 import { isUuid } from "@/lib/tokens/kinds";
-import { tokenStatus, type TokenStatus } from "@/lib/tokens/status";
+import { TOKEN_STATUSES, statusCondition, tokenStatus, type TokenStatus } from "@/lib/tokens/status";
 import { isoSeconds } from "@/lib/tokens/time";
 import { storableDate, storableString } from "@/lib/db/storable";
 
@@ -21,7 +21,7 @@ const pageIndex = z.number().int().min(0).max(1_000_000);
  */
 export const listMineRequestSchema = z
   .object({
-    status: z.enum(["active", "expired", "revoked"]).optional(),
+    status: z.enum(TOKEN_STATUSES).optional(),
     issuedAfter: storableDate.optional(),
     issuedBefore: storableDate.optional(),
     expiresAfter: storableDate.optional(),
@@ -141,9 +141,7 @@ export async function listMyTokens({ subject, jti }: Bearer, filters: ListMineRe
     Prisma.sql`m.client_id IS NOT DISTINCT FROM (SELECT b.client_id FROM custom.jwt_metadata b WHERE b.jwt_uuid = ${jti}::uuid)`,
     Prisma.sql`EXISTS (SELECT 1 FROM custom.jwt_metadata b WHERE b.jwt_uuid = ${jti}::uuid)`,
   ];
-  if (filters.status === "revoked") conditions.push(Prisma.sql`d.jwt_uuid IS NOT NULL`);
-  if (filters.status === "active") conditions.push(Prisma.sql`d.jwt_uuid IS NULL AND m.expires_at > now()`);
-  if (filters.status === "expired") conditions.push(Prisma.sql`d.jwt_uuid IS NULL AND m.expires_at <= now()`);
+  if (filters.status) conditions.push(statusCondition(filters.status, Prisma.sql`custom.denylist`, new Date()));
   if (filters.issuedAfter) conditions.push(Prisma.sql`m.issued_at >= ${filters.issuedAfter}`);
   if (filters.issuedBefore) conditions.push(Prisma.sql`m.issued_at < ${filters.issuedBefore}`);
   if (filters.expiresAfter) conditions.push(Prisma.sql`m.expires_at >= ${filters.expiresAfter}`);
@@ -190,7 +188,7 @@ export async function listMyTokens({ subject, jti }: Bearer, filters: ListMineRe
     issued_at: isoSeconds(r.issued_at),
     expires_at: isoSeconds(r.expires_at),
     created_at: r.created_at.toISOString(),
-    status: tokenStatus(r.expires_at, r.denylisted_at !== null, now),
+    status: tokenStatus(r.expires_at, r.denylisted_at ? { reason: r.reason } : null, now),
     revoked_at: r.denylisted_at ? r.denylisted_at.toISOString() : null,
     revocation_reason: r.reason,
     original_jwt_uuid: r.original_jwt_uuid,

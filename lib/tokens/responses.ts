@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { TOKEN_STATUSES } from "@/lib/tokens/status";
 
 /**
  * The answers of the custom token API, as the OpenAPI document
@@ -11,7 +12,7 @@ import { z } from "zod";
 const isoTime = z.string().meta({ description: "ISO 8601 time (UTC)", examples: ["2026-12-03T15:05:06Z"] });
 const uuid = z.string().meta({ description: "UUID" });
 const jwt = z.string().meta({ description: "A compact JWT (RS256)" });
-const status = z.enum(["active", "expired", "revoked"]);
+const status = z.enum(TOKEN_STATUSES).meta({ description: "`superseded`: revoked by an extension (a newer version replaced it); `revoked`: revoked for any other reason" });
 
 /** POST /jwt/custom/generate, /jwt/custom/extend, /jwt/tara/extend. */
 export const issuedTokenResponse = z
@@ -182,6 +183,7 @@ export const introspectionResponse = z
     extension_count: z.int().optional(),
     supersedes: z.string().nullable().optional(),
     created_at: z.number().optional(),
+    token_status: z.literal("active").optional().meta({ description: "TIM's status of the token (`active`, `expired`, `revoked`, `superseded` elsewhere); only active tokens are answered with more than `active: false` (RFC 7662 §2.2), so it is `active` when present. Not `status`: a claim of that name is the token's own" }),
   })
   .meta({ examples: [{ active: true, sub: "user-1", iss: "TIM", aud: "tim-audience", exp: 1796311209, jti: "b6885d23-e55d-4abb-8bc4-05399a2f714c", token_type: "custom_jwt" }, { active: false }] });
 

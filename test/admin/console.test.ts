@@ -22,7 +22,7 @@ describe("token detail", () => {
 
     const detail = (await tokenDetail(v2.jwtUuid))!;
     expect(detail.kind).toBe("custom");
-    expect(detail.status).toBe("revoked");
+    expect(detail.status).toBe("superseded");
     expect(detail.revocation?.reason).toBe("extended");
     expect(detail.metadata).not.toHaveProperty("tokenHash");
     expect(detail.chain.chain.map((c) => c.jwt_uuid)).toEqual([v1.jwtUuid, v2.jwtUuid, v3.jwtUuid]);

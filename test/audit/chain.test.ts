@@ -196,7 +196,8 @@ async function createScratchTimAgain(s: ScratchTim) {
   return async (sql: string) => {
     if (s.env.TIM_PGLITE_DIR) {
       const { PGlite } = await import("@electric-sql/pglite");
-      const lite = await PGlite.create(s.env.TIM_PGLITE_DIR);
+      const { PGLITE_EXTENSIONS } = await import("@/lib/db/pglite-extensions");
+      const lite = await PGlite.create(s.env.TIM_PGLITE_DIR, { extensions: PGLITE_EXTENSIONS });
       await lite.exec(sql);
       await lite.close();
     } else {

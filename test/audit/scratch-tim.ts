@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
+import { PGLITE_EXTENSIONS } from "@/lib/db/pglite-extensions";
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
@@ -30,7 +31,7 @@ export type ScratchTim = {
 export async function createScratchTim(options: { forChildProcess?: boolean } = {}): Promise<ScratchTim> {
   if (!onPostgres) {
     const dir = options.forChildProcess ? mkdtempSync(path.join(tmpdir(), "tim-scratch-")) : undefined;
-    const lite = await PGlite.create(dir ?? "memory://");
+    const lite = await PGlite.create(dir ?? "memory://", { extensions: PGLITE_EXTENSIONS });
     await migrate({ session: pgliteSession(lite) });
     const prisma = new PrismaClient({ adapter: new PrismaPGlite(lite) });
     let released = false;

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
+import { PGLITE_EXTENSIONS } from "@/lib/db/pglite-extensions";
 import { amcheck } from "@electric-sql/pglite/contrib/amcheck";
 import { afterAll, describe, expect, test } from "vitest";
 import { lockDataDir, lockFileOf, unlockDataDir } from "@/lib/db/data-dir-lock";
@@ -64,7 +65,7 @@ describe("the embedded database directory lock", () => {
     expect(verified.out).toMatch(/Audit trail intact/);
     expect(verified.code).toBe(0);
 
-    const lite = await PGlite.create(pgliteDir, { extensions: { amcheck } });
+    const lite = await PGlite.create(pgliteDir, { extensions: { ...PGLITE_EXTENSIONS, amcheck } });
     try {
       await lite.exec("CREATE EXTENSION IF NOT EXISTS amcheck");
       const indexes = await lite.query<{ name: string }>(`

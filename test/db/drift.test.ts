@@ -44,7 +44,7 @@ function compatible(field: Field, udt: string): boolean {
   const base = udt.replace(/^_/, "");
   if (field.list !== udt.startsWith("_")) return false;
   const native: Record<string, string[]> = {
-    Uuid: ["uuid"], Char: ["bpchar"], VarChar: ["varchar"], Text: ["text"], Timestamptz: ["timestamptz"], Timestamp: ["timestamp"],
+    Uuid: ["uuid"], Char: ["bpchar"], VarChar: ["varchar"], Text: ["text"], Timestamptz: ["timestamptz"], Timestamp: ["timestamp"], Inet: ["inet"],
   };
   if (field.native && native[field.native]) return native[field.native].includes(base);
   const byType: Record<string, string[]> = {

@@ -52,7 +52,8 @@ describe("texts, lists and kinds", () => {
   test("characters the database cannot store and over-long texts are 400s, not queries", () => {
     expect(refused("subject=a%00b").status).toBe(400);
     expect(refused(`subject=${"x".repeat(501)}`).status).toBe(400);
-    expect(refused("status=superseded").status).toBe(400);
+    expect(refused("status=replaced").status).toBe(400);
+    expect(parse("status=superseded").filters.status).toBe("superseded");
   });
 
   test("the kinds a filter can match: TARA-only filters narrow to TARA, and contradict type=custom", () => {
@@ -75,6 +76,8 @@ describe("paging", () => {
 describe("round trip", () => {
   test("filtersToParams gives parameters that parse back to the same filters (links, exports, audit)", () => {
     const { filters } = parse("type=tara&subject=EE38001085718&status=active&issued_from=2025-01-01&issued_to=2025-01-31&claim_keys=sub,acr&loa=high&audience=svc");
+    const searched = parse("subject=EE3800&subject_match=prefix&jwt_name=ses&name_match=contains&address=10.0.0.0/8&reason=stolen&status=superseded").filters;
+    expect(parseTokenQuery(new URLSearchParams(filtersToParams(searched))).filters).toEqual(searched);
     const params = filtersToParams(filters);
     expect(params).toMatchObject({ issued_to: "2025-01-31T23:59:59.999Z", claim_keys: "sub,acr" });
     expect(parseTokenQuery(new URLSearchParams(params)).filters).toEqual(filters);

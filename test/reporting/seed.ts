@@ -22,6 +22,8 @@ export type SeedToken = {
   /** Builds an extension chain: the new row supersedes this seeded one. */
   extends?: SeededToken;
   claims?: Record<string, unknown>;
+  clientAddress?: string;
+  userAgent?: string;
 };
 
 export type SeededToken = { kind: TokenKind; id: string; jwtUuid: string; originalJwtUuid: string; issuedAt: Date; expiresAt: Date };
@@ -54,6 +56,8 @@ export async function seedTokens(tokens: SeedToken[], client?: PrismaClient): Pr
       claimsJson: (t.claims ?? { sub: t.subject ?? null, role: "reader", jti: jwtUuid }) as Prisma.InputJsonValue,
       tokenHash: randomBytes(32).toString("hex"),
       clientId: t.clientId ?? null,
+      clientAddress: t.clientAddress ?? null,
+      userAgent: t.userAgent ?? null,
     };
     return { kind, base, t };
   });

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { PGlite } from "@electric-sql/pglite";
+import { PGLITE_EXTENSIONS } from "@/lib/db/pglite-extensions";
 import pg from "pg";
 import { pgSession, pgliteSession, type SqlSession } from "@/lib/db/sql-session";
 
@@ -14,7 +15,7 @@ export type ScratchDb = {
 /** An empty database of its own, on the same kind of engine as the test run. */
 export async function createScratchDb(): Promise<ScratchDb> {
   if (!onPostgres) {
-    const lite = await PGlite.create("memory://");
+    const lite = await PGlite.create("memory://", { extensions: PGLITE_EXTENSIONS });
     return { session: async () => pgliteSession(lite), drop: () => lite.close() };
   }
   const adminUrl = process.env.TIM_TEST_ADMIN_DATABASE_URL ?? process.env.DATABASE_URL!;

@@ -133,11 +133,11 @@ export function redeemJsonLogin(world: TaraWorld, login: { state: string; loginS
 }
 
 /**
- * Opens a JSON login's callback (as JSON) and, when it completed, redeems the
+ * Opens a JSON login's callback (as JSON, with `headers`: the browser's) and, when it completed, redeems the
  * result as the starter: the redemption's answer, else the callback's error.
  */
-export async function finishJsonLogin(world: TaraWorld, login: StartedJsonLogin, callback: string): Promise<Response> {
-  const res = await fetch(callback, { headers: { accept: "application/json" } });
+export async function finishJsonLogin(world: TaraWorld, login: StartedJsonLogin, callback: string, headers: Record<string, string> = {}): Promise<Response> {
+  const res = await fetch(callback, { headers: { ...headers, accept: "application/json" } });
   if (res.status !== 200) return res;
   const body = (await res.json()) as { status?: string };
   if (body.status !== "authentication_complete") throw new Error(`callback answered 200 with ${JSON.stringify(body)}`);

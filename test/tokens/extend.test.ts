@@ -216,7 +216,7 @@ describe("GET /jwt/custom/extension-chain/{originalJwtUuid}", () => {
     expect(res.body).toMatchObject({ original_jwt_uuid: root, extension_count: 3, current_jwt_uuid: jtis[3] });
     const chain = res.body.chain as Record<string, any>[];
     expect(chain.map((e) => e.jwt_uuid)).toEqual(jtis);
-    expect(chain.map((e) => e.status)).toEqual(["revoked", "revoked", "revoked", "active"]);
+    expect(chain.map((e) => e.status)).toEqual(["superseded", "superseded", "superseded", "active"]);
     expect(chain[0].supersedes).toBeNull();
     for (let i = 1; i < chain.length; i++) expect(chain[i].supersedes).toBe(chain[i - 1].id);
     for (const e of chain) {

@@ -23,6 +23,7 @@ const STATUS_STYLES: Record<string, string> = {
   active: "bg-emerald-100 text-emerald-800",
   expired: "bg-slate-200 text-slate-700",
   revoked: "bg-rose-100 text-rose-800",
+  superseded: "bg-amber-100 text-amber-900",
   next: "bg-sky-100 text-sky-800",
   retired: "bg-slate-200 text-slate-700",
   disabled: "bg-rose-100 text-rose-800",

@@ -3,9 +3,10 @@ import Link from "next/link";
 import { ActionForm } from "@/app/admin/_components/action-form";
 import { AutoRefresh } from "@/app/admin/_components/auto-refresh";
 import {
-  Empty, Field, JobRunCells, Notice, PageTitle, Section, When, buttonClass, dangerButtonClass, errorMessage, inputClass, secondaryButtonClass,
+  Empty, Field, JobRunCells, Notice, PageTitle, Section, When, dangerButtonClass, errorMessage, inputClass,
 } from "@/app/admin/_components/ui";
 import { revokeByQueryAction, revokeListedAction } from "@/app/admin/revoke/actions";
+import { REVOKE_QUERY_FIELDS, TokenFilterForm } from "@/app/admin/tokens/filter-form";
 import { previewRevocationByQuery, type RevocationPreview } from "@/lib/admin/revoke-query";
 import { requireUser } from "@/lib/auth/current-user";
 import { auditEvent } from "@/lib/audit/search";
@@ -17,15 +18,6 @@ export const metadata: Metadata = { title: "Revoke tokens" };
 
 type Search = Record<string, string | string[] | undefined>;
 
-const QUERY_FIELDS: [name: string, label: string, hint?: string][] = [
-  ["subject", "Subject"],
-  ["jwt_name", "JWT name"],
-  ["issued_from", "Issued from", "YYYY-MM-DD or ISO 8601, UTC"],
-  ["issued_to", "Issued to", "YYYY-MM-DD or ISO 8601, UTC"],
-  ["claim_keys", "Claim key(s)", "comma-separated; all must be present"],
-  ["client_id", "API client"],
-  ["auth_method", "TARA auth method", "e.g. mID, smartid, idcard"],
-];
 
 export default async function RevokePage({ searchParams }: { searchParams: Promise<Search> }) {
   const user = await requireUser("/admin/revoke");
@@ -102,25 +94,8 @@ export default async function RevokePage({ searchParams }: { searchParams: Promi
           Revokes every <strong>active</strong> token that matches all filters and was issued before you confirm. Already revoked and expired
           tokens are not touched. First preview what matches.
         </p>
-        <form method="get" action="/admin/revoke" className="grid grid-cols-1 gap-4 sm:grid-cols-2 lg:grid-cols-4" aria-label="Revocation query">
-          <input type="hidden" name="preview" value="1" />
-          <Field label="Token type" htmlFor="q-type">
-            <select id="q-type" name="type" defaultValue={queryValues.type ?? ""} className={inputClass}>
-              <option value="">Custom and TARA</option>
-              <option value="custom">Custom</option>
-              <option value="tara">TARA</option>
-            </select>
-          </Field>
-          {QUERY_FIELDS.map(([name, label, hint]) => (
-            <Field key={name} label={label} htmlFor={`q-${name}`} hint={hint}>
-              <input id={`q-${name}`} name={name} defaultValue={queryValues[name] ?? ""} className={inputClass} autoComplete="off" />
-            </Field>
-          ))}
-          <div className="flex items-end gap-2 sm:col-span-2 lg:col-span-4">
-            <button type="submit" className={buttonClass}>Preview matching tokens</button>
-            <a href="/admin/revoke" className={secondaryButtonClass}>Clear</a>
-          </div>
-        </form>
+        {/* The token search's filters (subject/name matching, address range, audience, …) less status and revocation reason. */}
+        <TokenFilterForm values={queryValues} action="/admin/revoke" only={REVOKE_QUERY_FIELDS} hidden={{ preview: "1" }} submitLabel="Preview matching tokens" />
 
         {problem ? <Notice kind="error" testId="revoke-query-error">{problem}</Notice> : null}
         {doneEvent ? (

@@ -8,6 +8,7 @@ import { requireUser } from "@/lib/auth/current-user";
 import { countTokensBounded } from "@/lib/reporting/count";
 import { parseTokenQuery, type TokenFilters } from "@/lib/reporting/filters";
 import { searchTokens, type TokenPage } from "@/lib/reporting/search";
+import { describeOrigin } from "@/lib/tokens/origin-describe";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Tokens" };
@@ -26,14 +27,39 @@ function href(values: Record<string, string>, changes: Record<string, string | u
   return `/admin/tokens${qs.size ? `?${qs}` : ""}`;
 }
 
-/** The total streams in after the page: counting a broad filter takes longer than finding a page of it. */
-async function Total({ filters }: { filters: TokenFilters }) {
+const n = (v: number) => v.toLocaleString("en");
+
+/**
+ * Where the page is ("51–100 of about 1,234"); the total streams in after the page: counting a broad filter
+ * takes longer than finding a page of it. `from`: the page's first row's position (1-based).
+ */
+async function Total({ filters, from, shown }: { filters: TokenFilters; from: number; shown: number }) {
   const total = await countTokensBounded(filters);
-  if (!total.estimated) return <strong className="tabular-nums">{total.value.toLocaleString("en")}</strong>;
+  const range = shown === 0 ? "" : `${n(from)}–${n(from + shown - 1)} of `;
+  if (!total.estimated) return <strong className="tabular-nums">{range}{n(total.value)}</strong>;
   return (
     <strong className="tabular-nums" title="An estimate from table statistics: exact counts stop at 10,000 matches to keep this page fast.">
-      about {total.value.toLocaleString("en")} (estimate)
+      {range}about {n(total.value)} (estimate)
     </strong>
+  );
+}
+
+/** The page's position from the URL (`from`, kept by the paging links; a bookmarked page without it counts from 1). */
+function positionOf(values: Record<string, string>): number {
+  const from = Number(values.from);
+  return Number.isInteger(from) && from >= 1 ? from : 1;
+}
+
+/** The address (named for private ranges) and the client read from the User-Agent, whole value on hover. */
+function OriginCell({ address, userAgent }: { address: string | null; userAgent: string | null }) {
+  if (!address && !userAgent) return <>—</>;
+  const o = describeOrigin({ clientAddress: address, userAgent });
+  return (
+    <span title={userAgent ?? undefined}>
+      {o.address ?? "—"}
+      {o.network ? <span className="text-xs text-slate-500"> ({o.network})</span> : null}
+      {o.device ? <span className="block text-xs text-slate-600">{o.device}</span> : null}
+    </span>
   );
 }
 
@@ -51,7 +77,9 @@ export default async function TokensPage({ searchParams }: { searchParams: Promi
   } catch (err) {
     problem = errorMessage(err);
   }
-  const filterValues = Object.fromEntries(Object.entries(values).filter(([k]) => !["cursor", "sort", "order", "limit"].includes(k)));
+  const filterValues = Object.fromEntries(Object.entries(values).filter(([k]) => !["cursor", "sort", "order", "limit", "from"].includes(k)));
+  const from = values.cursor ? positionOf(values) : 1;
+  const limit = result?.limit ?? 50;
   const exportHref = (format: string) => `/admin/tokens/export?${new URLSearchParams({ ...filterValues, format })}`;
 
   return (
@@ -98,7 +126,7 @@ export default async function TokensPage({ searchParams }: { searchParams: Promi
           <div className="mb-3 flex flex-wrap items-center gap-3 text-sm">
             <p data-testid="result-total">
               <Suspense fallback={<span className="text-slate-500">Counting…</span>}>
-                <Total filters={filters!} />
+                <Total filters={filters!} from={from} shown={result.items.length} />
               </Suspense>{" "}
               matching tokens
             </p>
@@ -111,17 +139,19 @@ export default async function TokensPage({ searchParams }: { searchParams: Promi
             <Empty>No token matches these filters.</Empty>
           ) : (
             <ScrollRegion label="Matching tokens">
-              <table className="w-full min-w-[900px] text-sm" data-testid="token-table">
+              <table className="w-full min-w-[1100px] text-sm" data-testid="token-table">
                 <thead>
                   <tr className="border-b border-slate-200 text-left text-slate-500">
                     <th className="py-2 pr-3">Token (jti)</th>
                     <th className="pr-3">Type</th>
                     <th className="pr-3">Name</th>
                     <th className="pr-3">Subject</th>
+                    <th className="pr-3">Audience</th>
                     <th className="pr-3">Status</th>
                     <th className="pr-3">Issued (UTC)</th>
                     <th className="pr-3">Expires (UTC)</th>
-                    <th>Client / method</th>
+                    <th className="pr-3">Client / method</th>
+                    <th>From (address, client)</th>
                   </tr>
                 </thead>
                 <tbody>
@@ -133,23 +163,32 @@ export default async function TokensPage({ searchParams }: { searchParams: Promi
                       <td className="pr-3">{t.kind === "tara" ? "TARA" : "custom"}</td>
                       <td className="pr-3 break-all">{t.jwt_name ?? "—"}</td>
                       <td className="pr-3 break-all">{t.subject ?? "—"}</td>
+                      <td className="pr-3 break-all" data-testid="token-audience">{t.audience || "—"}</td>
                       <td className="pr-3"><Badge value={t.status} /></td>
                       <td className="pr-3"><When at={t.issued_at} /></td>
                       <td className="pr-3"><When at={t.expires_at} /></td>
-                      <td className="break-all">{t.kind === "tara" ? `${t.auth_method ?? "—"} / ${t.level_of_assurance ?? "—"}` : (t.client_id ?? "—")}</td>
+                      <td className="pr-3 break-all">{t.kind === "tara" ? `${t.auth_method ?? "—"} / ${t.level_of_assurance ?? "—"}` : (t.client_id ?? "—")}</td>
+                      <td className="break-all" data-testid="token-origin">
+                        <OriginCell address={t.client_address} userAgent={t.user_agent} />
+                      </td>
                     </tr>
                   ))}
                 </tbody>
               </table>
             </ScrollRegion>
           )}
-          <nav aria-label="Pages" className="mt-4 flex gap-3 text-sm">
+          <nav aria-label="Pages" className="mt-4 flex flex-wrap gap-3 text-sm">
             {values.cursor ? (
-              <Link href={href(values, { cursor: undefined })} className="text-sky-700 underline">← First page</Link>
+              <Link href={href(values, { cursor: undefined, from: undefined })} className="text-sky-700 underline" data-testid="first-page">« First page</Link>
+            ) : null}
+            {result.prev_cursor ? (
+              <Link href={href(values, { cursor: result.prev_cursor, from: String(Math.max(1, from - limit)) })} className="text-sky-700 underline" data-testid="prev-page">
+                ← Previous {limit}
+              </Link>
             ) : null}
             {result.next_cursor ? (
-              <Link href={href(values, { cursor: result.next_cursor })} className="text-sky-700 underline" data-testid="next-page">
-                Next page →
+              <Link href={href(values, { cursor: result.next_cursor, from: String(from + result.items.length) })} className="text-sky-700 underline" data-testid="next-page">
+                Next {limit} →
               </Link>
             ) : null}
           </nav>

@@ -68,7 +68,7 @@ export default async function SubjectPage({ params }: { params: Promise<{ subjec
         </ScrollRegion>
         <p className="mt-2 text-xs text-slate-600">
           Superseded: replaced by an extension (not a revocation). Distinct client addresses:{" "}
-          {stats.all.distinct_addresses === null ? "not recorded" : stats.all.distinct_addresses}.
+          {stats.all.distinct_addresses} (tokens issued before TIM recorded addresses have none).
         </p>
       </Section>
 

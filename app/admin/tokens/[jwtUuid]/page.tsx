@@ -6,11 +6,37 @@ import { Badge, Field, Notice, PageTitle, ScrollRegion, Section, When, dangerBut
 import { revokeListedAction } from "@/app/admin/revoke/actions";
 import { requireUser } from "@/lib/auth/current-user";
 import { tokenDetail, type TokenDetail } from "@/lib/reporting/token-detail";
+import { describeOrigin } from "@/lib/tokens/origin-describe";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Token" };
 
 const DATE_KEYS = new Set(["createdAt", "issuedAt", "expiresAt", "lastUsedAt"]);
+
+/** The token's origin (client address and User-Agent) in words, with the recorded values. */
+function OriginList({ address, userAgent, kind, extended }: { address: string | null; userAgent: string | null; kind: string; extended: boolean }) {
+  if (!address && !userAgent) {
+    return <p className="text-sm text-slate-600" data-testid="origin-unknown">Not recorded (issued before TIM recorded it, imported, or issued outside TIM&apos;s server).</p>;
+  }
+  const o = describeOrigin({ clientAddress: address, userAgent });
+  const who = extended ? "the client that extended it to this version" : kind === "tara" ? "the person's browser at the TARA login" : "the API client that issued it";
+  return (
+    <dl className="grid grid-cols-[max-content_minmax(0,1fr)] gap-x-4 gap-y-1 text-sm" data-testid="origin">
+      <dt className="text-slate-500">Address</dt>
+      <dd className="break-all" data-testid="origin-address">
+        {o.address ?? "—"}
+        {o.network ? <span className="text-slate-500"> ({o.network})</span> : null}
+        {o.address ? <> · <Link className="text-sky-700 underline" href={`/admin/tokens?address=${encodeURIComponent(o.address)}`}>tokens from this address</Link></> : null}
+      </dd>
+      <dt className="text-slate-500">Client</dt>
+      <dd data-testid="origin-device">{o.device ?? "—"}{o.platform ? <span className="text-slate-500"> ({o.platform})</span> : null}</dd>
+      <dt className="text-slate-500">User-Agent</dt>
+      <dd className="break-all font-mono text-xs">{userAgent ?? "—"}</dd>
+      <dt className="text-slate-500">Recorded from</dt>
+      <dd className="text-slate-600">{who}</dd>
+    </dl>
+  );
+}
 
 export default async function TokenPage({ params }: { params: Promise<{ jwtUuid: string }> }) {
   const { jwtUuid } = await params;
@@ -46,6 +72,10 @@ export default async function TokenPage({ params }: { params: Promise<{ jwtUuid:
         </Notice>
       ) : null}
 
+      <Section title="Where it came from" id="origin">
+        <OriginList address={m.clientAddress as string | null} userAgent={m.userAgent as string | null} kind={detail.kind} extended={m.supersedes !== null} />
+      </Section>
+
       <div className="grid gap-x-6 lg:grid-cols-[minmax(0,1fr)_minmax(0,1fr)]">
         <Section title="Metadata" id="metadata">
           <dl className="grid grid-cols-[max-content_minmax(0,1fr)] gap-x-4 gap-y-1 text-sm">
@@ -79,7 +109,7 @@ export default async function TokenPage({ params }: { params: Promise<{ jwtUuid:
             return (
               <li key={v.id} className="mb-6 ml-6" data-testid="chain-version" data-current={current ? "true" : undefined}>
                 <span
-                  className={`absolute -left-[9px] mt-1.5 h-4 w-4 rounded-full border-2 border-white ${current ? "bg-emerald-600" : v.status === "revoked" ? "bg-rose-500" : "bg-slate-400"}`}
+                  className={`absolute -left-[9px] mt-1.5 h-4 w-4 rounded-full border-2 border-white ${current ? "bg-emerald-600" : v.status === "revoked" ? "bg-rose-500" : v.status === "superseded" ? "bg-amber-500" : "bg-slate-400"}`}
                   aria-hidden
                 />
                 <p className="flex flex-wrap items-center gap-2 text-sm">

@@ -5,6 +5,7 @@ import { readCookie } from "@/lib/http/cookies";
 import { route } from "@/lib/http/route";
 import { TARA_COOKIE, taraCookie, taraTokenFrom } from "@/lib/tara/cookie";
 import { extendTaraToken } from "@/lib/tara/extend";
+import { originOf } from "@/lib/tokens/origin";
 import { taraExtendResponse } from "@/lib/tokens/responses";
 
 export const dynamic = "force-dynamic";
@@ -25,7 +26,7 @@ export const POST = route({ auth: "token", readsBody: { schema: bodySchema, empt
   }
   const token = fromBody ?? taraTokenFrom(req);
   if (!token) throw new TimError("invalid_request", "Give the TIM TARA JWT in the body, as bearer token or cookie.");
-  const extended = await extendTaraToken(token);
+  const extended = await extendTaraToken(token, originOf(req));
   // A browser that sent the cookie gets the new token the same way.
   const headers: Record<string, string> = readCookie(req, TARA_COOKIE) === token
     ? { "set-cookie": taraCookie(extended.token, Date.parse(extended.expiresAt) / 1000 - Date.now() / 1000) }
