@@ -14,10 +14,13 @@ test("an end user signs in through the TARA stand-in, sees /me, ends the session
   await expect(row.getByTestId("session-device")).toContainText(/Chrom\w* \d+ on Linux/);
   await expect(row.getByTestId("session-address")).toHaveText("127.0.0.1");
   await expect(row).toContainText("(this computer)");
+  // Last use, from the token-usage counters (test/tara/session-use.test.ts checks the sums).
+  await expect(row.getByTestId("session-last-used")).toHaveText(/^(not used yet|.+ · \d+ uses?)$/);
   await page.screenshot({ path: "e2e/screenshots/tara-me.png", fullPage: true });
   await page.setViewportSize({ width: 390, height: 844 });
   await expect(row.getByTestId("session-device")).toBeVisible();
   await expect(row.getByTestId("session-address")).toBeVisible();
+  await expect(row.getByTestId("session-last-used")).toBeVisible();
   const end = row.getByRole("button", { name: "End" });
   await end.scrollIntoViewIfNeeded();
   await expect(end).toBeInViewport();

@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import type { ReactNode } from "react";
+import { When } from "@/app/admin/_components/ui";
 import { requireUser } from "@/lib/auth/current-user";
 import { listTaraSessions, type SessionStatus, type TaraSession } from "@/lib/tara/session";
 import { describeOrigin } from "@/lib/tokens/origin-describe";
@@ -16,7 +17,7 @@ const STATUS_STYLE: Record<SessionStatus, string> = {
   superseded: "bg-slate-200 text-slate-700",
 };
 
-const COLUMNS = ["Status", "Device", "From", "Method", "Level", "Signed in", "Current token issued", "Expires"];
+const COLUMNS = ["Status", "Device", "From", "Method", "Level", "Signed in", "Last used", "Current token issued", "Expires"];
 
 /** A table cell; on a phone a labelled line of the session's card. */
 function Cell({ label, children }: { label: string; children: ReactNode }) {
@@ -44,7 +45,6 @@ function Origin({ session }: { session: TaraSession }) {
   );
 }
 
-const when = (d: Date | null) => (d ? `${d.toISOString().slice(0, 16).replace("T", " ")} UTC` : "—");
 
 export default async function MePage() {
   const user = await requireUser("/me");
@@ -89,9 +89,14 @@ export default async function MePage() {
                 <Origin session={s} />
                 <Cell label="Method">{s.authMethod ?? "—"}</Cell>
                 <Cell label="Level">{s.levelOfAssurance ?? "—"}</Cell>
-                <Cell label="Signed in">{when(s.authTime ?? s.startedAt)}</Cell>
-                <Cell label="Current token issued">{when(s.issuedAt)}</Cell>
-                <Cell label="Expires">{when(s.expiresAt)}</Cell>
+                <Cell label="Signed in"><When at={s.authTime ?? s.startedAt} /></Cell>
+                <Cell label="Last used">
+                  <span data-testid="session-last-used">
+                    {s.lastUsedAt ? <><When at={s.lastUsedAt} /> · {s.useCount.toLocaleString("en")} {s.useCount === 1 ? "use" : "uses"}</> : "not used yet"}
+                  </span>
+                </Cell>
+                <Cell label="Current token issued"><When at={s.issuedAt} /></Cell>
+                <Cell label="Expires"><When at={s.expiresAt} /></Cell>
                 <td className="block px-4 py-1 sm:table-cell sm:py-3 sm:text-right">
                   {s.status === "active" && (
                     <form action={endSessionAction}>

@@ -103,15 +103,30 @@ export async function findTaraSession(sessionId: string): Promise<TaraSession | 
 /** How many of a person's most recent tokens /me looks at. */
 const LIST_LIMIT = 500;
 
-/** A person's TARA sessions, newest first. */
-export async function listTaraSessions(subject: string): Promise<TaraSession[]> {
+/** A session as /me lists it: with how often and when its tokens (every version of it) were last used. */
+export type ListedTaraSession = TaraSession & { useCount: number; lastUsedAt: Date | null };
+
+/** A person's TARA sessions, newest first, with their use (the token-usage counters, summed over each chain). */
+export async function listTaraSessions(subject: string): Promise<ListedTaraSession[]> {
   const prisma = await db();
   const rows = await prisma.taraJwtMetadata.findMany({
     where: { subject },
     orderBy: { issuedAt: "desc" },
     take: LIST_LIMIT,
   });
-  return sessionsFromRows(rows);
+  const sessions = await sessionsFromRows(rows);
+  const sessionOf = new Map(rows.filter((r) => r.sessionId).map((r) => [r.jwtUuid, r.sessionId!]));
+  const usage = await prisma.taraTokenUsage.findMany({ where: { jwtUuid: { in: [...sessionOf.keys()] } } });
+  const use = new Map<string, { useCount: number; lastUsedAt: Date | null }>();
+  for (const u of usage) {
+    const id = sessionOf.get(u.jwtUuid)!;
+    const seen = use.get(id) ?? { useCount: 0, lastUsedAt: null };
+    use.set(id, {
+      useCount: seen.useCount + u.useCount,
+      lastUsedAt: !seen.lastUsedAt || u.lastUsedAt > seen.lastUsedAt ? u.lastUsedAt : seen.lastUsedAt,
+    });
+  }
+  return sessions.map((session) => ({ ...session, ...(use.get(session.sessionId) ?? { useCount: 0, lastUsedAt: null }) }));
 }
 
 /**
