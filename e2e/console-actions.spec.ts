@@ -82,6 +82,15 @@ test("revoking on the token's page asks, then the page shows it revoked without 
 
   await expect(page.getByTestId("revocation")).toContainText("e2e detail revocation");
   await expect(page.getByTestId("revoke-detail")).toHaveCount(0);
+  // The only version is current but revoked: not marked as in use.
+  await expect(page.getByTestId("chain-version")).toHaveAttribute("data-current", "true");
+  await expect(page.getByTestId("chain-version")).not.toHaveAttribute("data-live", "true");
+  // Fields by their names in words; the claims' instants also as dates.
+  const metadata = page.locator('section[aria-labelledby="metadata"] dt');
+  await expect(metadata.filter({ hasText: "Token id (jti)" })).toHaveCount(1);
+  await expect(metadata.filter({ hasText: /^(jwtUuid|useCount|issuedAt)$/ })).toHaveCount(0);
+  await expect(page.getByTestId("claim-times")).toContainText("Expires (exp)");
+  await expect(page.getByTestId("claim-times")).toContainText("Issued at (iat)");
   await expect(page.getByRole("heading", { level: 1 }).locator("..")).toContainText("revoked");
   const validate = await request.post("/jwt/custom/validate", { data: { token: token.token }, headers: { authorization: `Basic ${Buffer.from("e2e-client:e2e-client-secret-0123456789").toString("base64")}` } });
   expect((await validate.json()).valid).toBe(false);

@@ -17,7 +17,7 @@ test("a session's use is its tokens' usage counters summed over its chain; an un
       jwtUuid: second,
       supersedes: row.id,
       issuedAt: new Date(row.issuedAt.getTime() + 1000),
-      tokenHash: `${row.tokenHash.slice(0, -2)}${row.tokenHash.endsWith("00") ? "11" : "00"}`,
+      tokenHash: `${row.tokenHash!.slice(0, -2)}${row.tokenHash!.endsWith("00") ? "11" : "00"}`,
       claimsJson: row.claimsJson ?? {},
     } as never,
   });

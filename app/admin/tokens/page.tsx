@@ -148,8 +148,8 @@ export default async function TokensPage({ searchParams }: { searchParams: Promi
                     <th className="pr-3">Subject</th>
                     <th className="pr-3">Audience</th>
                     <th className="pr-3">Status</th>
-                    <th className="pr-3">Issued (UTC)</th>
-                    <th className="pr-3">Expires (UTC)</th>
+                    <th className="pr-3">Issued</th>
+                    <th className="pr-3">Expires</th>
                     <th className="pr-3">Client / method</th>
                     <th>From (address, client)</th>
                   </tr>

@@ -11,7 +11,49 @@ import { describeOrigin } from "@/lib/tokens/origin-describe";
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Token" };
 
-const DATE_KEYS = new Set(["createdAt", "issuedAt", "expiresAt", "lastUsedAt"]);
+/** The metadata row's fields by their names in words; where it came from has its own section. */
+const METADATA_LABELS: Record<string, string> = {
+  jwtUuid: "Token id (jti)",
+  id: "Row id",
+  tokenType: "Token type",
+  jwtName: "JWT name",
+  subject: "Subject",
+  audience: "Audience",
+  issuer: "Issuer",
+  clientId: "API client",
+  claimKeys: "Claim names",
+  issuedAt: "Issued",
+  expiresAt: "Expires",
+  createdAt: "Recorded",
+  lastUsedAt: "Last used",
+  useCount: "Uses",
+  supersedes: "Supersedes (row id)",
+  originalJwtUuid: "First version",
+  sessionId: "TARA session",
+  oauthStateId: "TARA login state",
+  givenName: "Given name",
+  familyName: "Family name",
+  authMethod: "Authentication method",
+  levelOfAssurance: "Level of assurance",
+  email: "E-mail",
+  emailVerified: "E-mail verified",
+  phoneNumber: "Phone number",
+  phoneNumberVerified: "Phone number verified",
+  importedFrom: "Imported from",
+};
+const SHOWN_ELSEWHERE = new Set(["clientAddress", "userAgent"]);
+const words = (key: string) => key.replace(/([a-z])([A-Z])/g, "$1 $2").replace(/^./, (c) => c.toUpperCase());
+
+/** Registered JWT claims that are instants (seconds since 1970): shown as dates beside the claims. */
+const EPOCH_CLAIMS: Record<string, string> = { iat: "Issued at (iat)", nbf: "Not before (nbf)", exp: "Expires (exp)", auth_time: "Authenticated (auth_time)" };
+
+function claimTimes(claims: unknown): [string, Date][] {
+  if (!claims || typeof claims !== "object") return [];
+  return Object.entries(EPOCH_CLAIMS).flatMap(([claim, label]) => {
+    const v = (claims as Record<string, unknown>)[claim];
+    return typeof v === "number" && Number.isFinite(v) ? [[label, new Date(v * 1000)] as [string, Date]] : [];
+  });
+}
 
 /** The token's origin (client address and User-Agent) in words, with the recorded values. */
 function OriginList({ address, userAgent, kind, extended }: { address: string | null; userAgent: string | null; kind: string; extended: boolean }) {
@@ -79,11 +121,11 @@ export default async function TokenPage({ params }: { params: Promise<{ jwtUuid:
       <div className="grid gap-x-6 lg:grid-cols-[minmax(0,1fr)_minmax(0,1fr)]">
         <Section title="Metadata" id="metadata">
           <dl className="grid grid-cols-[max-content_minmax(0,1fr)] gap-x-4 gap-y-1 text-sm">
-            {Object.entries(m).map(([k, v]) => (
+            {Object.entries(m).filter(([k]) => !SHOWN_ELSEWHERE.has(k)).map(([k, v]) => (
               <div key={k} className="contents">
-                <dt className="text-slate-500">{k}</dt>
-                <dd className="break-all font-mono text-xs">
-                  {v === null || v === undefined ? "—" : DATE_KEYS.has(k) && v instanceof Date ? <When at={v} /> : v instanceof Date ? v.toISOString() : String(v)}
+                <dt className="text-slate-500" title={k}>{METADATA_LABELS[k] ?? words(k)}</dt>
+                <dd className="break-all font-mono text-xs" data-field={k}>
+                  {v === null || v === undefined ? "—" : v instanceof Date ? <When at={v} /> : typeof v === "boolean" ? (v ? "yes" : "no") : String(v)}
                 </dd>
               </div>
             ))}
@@ -96,7 +138,19 @@ export default async function TokenPage({ params }: { params: Promise<{ jwtUuid:
               claim names ({String(m.claimKeys)}), not their values.
             </p>
           ) : (
-            <pre className="whitespace-pre-wrap break-all rounded bg-slate-900 p-3 text-xs text-slate-100">{JSON.stringify(detail.claims, null, 2)}</pre>
+            <>
+              <pre className="whitespace-pre-wrap break-all rounded bg-slate-900 p-3 text-xs text-slate-100">{JSON.stringify(detail.claims, null, 2)}</pre>
+              {claimTimes(detail.claims).length ? (
+                <dl className="mt-3 grid grid-cols-[max-content_minmax(0,1fr)] gap-x-4 gap-y-1 text-sm" data-testid="claim-times">
+                  {claimTimes(detail.claims).map(([label, at]) => (
+                    <div key={label} className="contents">
+                      <dt className="text-slate-500">{label}</dt>
+                      <dd><When at={at} /></dd>
+                    </div>
+                  ))}
+                </dl>
+              ) : null}
+            </>
           )}
         </Section>
       </div>
@@ -106,16 +160,18 @@ export default async function TokenPage({ params }: { params: Promise<{ jwtUuid:
           {chain.chain.map((v, i) => {
             const current = v.jwt_uuid === chain.current_jwt_uuid;
             const viewing = v.jwt_uuid === jwtUuid;
+            // Green means in use: a current version that was revoked or has expired is not.
+            const live = current && v.status === "active";
             return (
-              <li key={v.id} className="mb-6 ml-6" data-testid="chain-version" data-current={current ? "true" : undefined}>
+              <li key={v.id} className="mb-6 ml-6" data-testid="chain-version" data-current={current ? "true" : undefined} data-live={live ? "true" : undefined}>
                 <span
-                  className={`absolute -left-[9px] mt-1.5 h-4 w-4 rounded-full border-2 border-white ${current ? "bg-emerald-600" : v.status === "revoked" ? "bg-rose-500" : v.status === "superseded" ? "bg-amber-500" : "bg-slate-400"}`}
+                  className={`absolute -left-[9px] mt-1.5 h-4 w-4 rounded-full border-2 border-white ${live ? "bg-emerald-600" : v.status === "revoked" ? "bg-rose-500" : v.status === "superseded" ? "bg-amber-500" : "bg-slate-400"}`}
                   aria-hidden
                 />
                 <p className="flex flex-wrap items-center gap-2 text-sm">
                   <strong>{i === 0 ? "Original" : `Extension ${i}`}</strong>
                   <Badge value={v.status} />
-                  {current ? <span className="rounded bg-emerald-700 px-2 py-0.5 text-xs text-white">current</span> : null}
+                  {current ? <span className={`rounded px-2 py-0.5 text-xs text-white ${live ? "bg-emerald-700" : "bg-slate-600"}`}>current</span> : null}
                   {viewing ? <span className="text-xs text-slate-500">(this page)</span> : null}
                 </p>
                 <p className="font-mono text-xs">
@@ -166,7 +222,7 @@ export default async function TokenPage({ params }: { params: Promise<{ jwtUuid:
           <ScrollRegion label="Audit events of this token">
           {/* A phone scrolls it rather than squeezing the reason into a column two letters wide. */}
           <table className="w-full min-w-[40rem] text-sm">
-            <thead><tr className="text-left text-slate-500"><th>When (UTC)</th><th>Actor</th><th>Action</th><th>Reason</th></tr></thead>
+            <thead><tr className="text-left text-slate-500"><th>When</th><th>Actor</th><th>Action</th><th>Reason</th></tr></thead>
             <tbody>
               {detail.audit.map((a) => (
                 <tr key={a.id} className="border-t border-slate-100">
