@@ -47,6 +47,7 @@ test("ending all sessions signs out every browser of that person", async ({ brow
   await expect(first.locator('[data-testid="session-row"][data-status="active"]')).toHaveCount(2);
 
   await first.getByRole("button", { name: "End all sessions" }).click();
+  await first.getByTestId("end-all-confirm").getByRole("button", { name: "End all sessions" }).click();
   await expect(first).toHaveURL(/\/signin\?ended=1/);
   await second.goto("/me");
   await expect(second).toHaveURL(/\/signin\?callbackUrl=%2Fme/);
@@ -58,10 +59,18 @@ test("ending another session from /me revokes it and keeps this one", async ({ b
   await signInAs(first, "EE40404040009");
   await signInAs(second, "EE40404040009");
   await first.reload();
-  const other = first.locator('[data-testid="session-row"][data-status="active"]', { hasNot: first.getByText("this browser") });
+  // The second browser's session: the newest one that is not this browser's.
+  const otherId = await first.locator('[data-testid="session-row"][data-status="active"]', { hasNot: first.getByText("this browser") }).first().getAttribute("data-session-id");
+  const other = first.locator(`[data-testid="session-row"][data-session-id="${otherId}"]`);
+  // Asked first: cancelled, nothing ends; confirmed, that session ends.
   await other.getByRole("button", { name: "End" }).click();
-  await expect(first.locator('[data-testid="session-row"][data-status="revoked"]')).toHaveCount(1);
-  await expect(first.locator('[data-testid="session-row"][data-status="revoked"]')).toContainText("ended_by_user");
+  await expect(other.getByTestId("end-session-confirm")).toContainText("this one stays signed in");
+  await other.getByTestId("end-session-confirm").getByRole("button", { name: "Cancel" }).click();
+  await expect(other).toHaveAttribute("data-status", "active");
+  await other.getByRole("button", { name: "End" }).click();
+  await other.getByTestId("end-session-confirm").getByRole("button", { name: "End session" }).click();
+  await expect(other).toHaveAttribute("data-status", "revoked");
+  await expect(other).toContainText("ended_by_user");
   await expect(first.getByTestId("signed-in-as")).toBeVisible();
   await second.goto("/me");
   await expect(second).toHaveURL(/\/signin/);

@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import type { ReactNode } from "react";
-import { When } from "@/app/admin/_components/ui";
+import { ConfirmSubmit } from "@/app/admin/_components/confirm-dialog";
+import { ScrollRegion, When } from "@/app/admin/_components/ui";
 import { requireUser } from "@/lib/auth/current-user";
 import { listTaraSessions, type SessionStatus, type TaraSession } from "@/lib/tara/session";
 import { describeOrigin } from "@/lib/tokens/origin-describe";
@@ -17,7 +18,7 @@ const STATUS_STYLE: Record<SessionStatus, string> = {
   superseded: "bg-slate-200 text-slate-700",
 };
 
-const COLUMNS = ["Status", "Device", "From", "Method", "Level", "Signed in", "Last used", "Current token issued", "Expires"];
+const COLUMNS = ["Status", "Device", "From", "Signed in with", "Signed in", "Last used", "Expires"];
 
 /** A table cell; on a phone a labelled line of the session's card. */
 function Cell({ label, children }: { label: string; children: ReactNode }) {
@@ -50,7 +51,7 @@ export default async function MePage() {
   const user = await requireUser("/me");
   const sessions = await listTaraSessions(user.subject);
   return (
-    <main id="main" className="mx-auto max-w-5xl px-6 py-12">
+    <main id="main" className="mx-auto max-w-6xl px-6 py-12">
       <div className="flex flex-wrap items-start justify-between gap-4">
         <div>
           <h1 className="text-2xl font-semibold tracking-tight">My TARA sessions</h1>
@@ -62,13 +63,24 @@ export default async function MePage() {
         <div className="flex gap-2">
           <SignOutButton className="rounded-md border border-slate-300 bg-white px-4 py-2 text-sm font-medium hover:bg-slate-100" />
           <form action={endAllSessionsAction}>
-            <button className="rounded-md bg-red-700 px-4 py-2 text-sm font-medium text-white hover:bg-red-800">End all sessions</button>
+            <ConfirmSubmit
+              label="End all sessions"
+              className="rounded-md bg-red-700 px-4 py-2 text-sm font-medium text-white hover:bg-red-800"
+              confirmClassName="rounded-md bg-red-700 px-4 py-2 text-sm font-medium text-white hover:bg-red-800"
+              testId="end-all-confirm"
+              confirm={{
+                title: "End all your sessions?",
+                body: "Every browser and app signed in with your TARA sessions is signed out at once, this one included. You can sign in again.",
+                confirmLabel: "End all sessions",
+              }}
+            />
           </form>
         </div>
       </div>
 
       {/* A table from 640 px up; below that each session is a card of labelled lines, its End button on screen. */}
       <div className="mt-8 rounded-lg border border-slate-200 bg-white shadow-sm">
+        <ScrollRegion label="My sessions">
         <table className="w-full text-left text-sm">
           <thead className="hidden bg-slate-50 text-slate-600 sm:table-header-group">
             <tr>
@@ -87,21 +99,34 @@ export default async function MePage() {
                   {s.revokedReason && <span className="ml-2 break-all text-xs text-slate-600">({s.revokedReason})</span>}
                 </Cell>
                 <Origin session={s} />
-                <Cell label="Method">{s.authMethod ?? "—"}</Cell>
-                <Cell label="Level">{s.levelOfAssurance ?? "—"}</Cell>
+                <Cell label="Signed in with">
+                  {s.authMethod ?? "—"}
+                  {s.levelOfAssurance ? <span className="text-slate-600"> · {s.levelOfAssurance}</span> : null}
+                </Cell>
                 <Cell label="Signed in"><When at={s.authTime ?? s.startedAt} /></Cell>
                 <Cell label="Last used">
                   <span data-testid="session-last-used">
                     {s.lastUsedAt ? <><When at={s.lastUsedAt} /> · {s.useCount.toLocaleString("en")} {s.useCount === 1 ? "use" : "uses"}</> : "not used yet"}
                   </span>
                 </Cell>
-                <Cell label="Current token issued"><When at={s.issuedAt} /></Cell>
                 <Cell label="Expires"><When at={s.expiresAt} /></Cell>
                 <td className="block px-4 py-1 sm:table-cell sm:py-3 sm:text-right">
                   {s.status === "active" && (
                     <form action={endSessionAction}>
                       <input type="hidden" name="session_id" value={s.sessionId} />
-                      <button className="text-sm font-medium text-red-700 hover:underline">End</button>
+                      <ConfirmSubmit
+                        label="End"
+                        className="text-sm font-medium text-red-700 hover:underline"
+                        confirmClassName="rounded-md bg-red-700 px-4 py-2 text-sm font-medium text-white hover:bg-red-800"
+                        testId="end-session-confirm"
+                        confirm={{
+                          title: "End this session?",
+                          body: s.sessionId === user.sessionId
+                            ? "This browser is signed out at once."
+                            : "The browser or app signed in with it is signed out at once; this one stays signed in.",
+                          confirmLabel: "End session",
+                        }}
+                      />
                     </form>
                   )}
                 </td>
@@ -109,6 +134,7 @@ export default async function MePage() {
             ))}
           </tbody>
         </table>
+        </ScrollRegion>
       </div>
     </main>
   );

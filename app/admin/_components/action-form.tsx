@@ -1,7 +1,8 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { startTransition, useActionState, useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from "react";
+import { startTransition, useActionState, useEffect, useRef, useState, type FormEvent, type ReactNode } from "react";
+import { ConfirmDialog, type Confirmation } from "@/app/admin/_components/confirm-dialog";
 import { FieldErrors, fieldOf } from "@/app/admin/_components/field";
 
 export type ActionState = {
@@ -13,8 +14,7 @@ export type ActionState = {
   secret?: { clientId: string; clientSecret: string; apiKey: string };
 } | null;
 
-/** What an irreversible action asks before it runs: what will happen, in words, and the button that does it. */
-export type Confirmation = { title: string; body: ReactNode; confirmLabel: string };
+export type { Confirmation };
 
 /**
  * A console form posting to a server action, showing its outcome below the button (role=status/alert), its
@@ -49,7 +49,6 @@ export function ActionForm({
   const dialogRef = useRef<HTMLDialogElement>(null);
   const held = useRef<FormData | null>(null);
   const [problems, setProblems] = useState<string[]>([]);
-  const id = useId();
 
   // Submitted by hand rather than through <form action>, so React does not
   // reset the fields afterwards: a refused confirmation keeps the typed reason.
@@ -62,7 +61,6 @@ export function ActionForm({
     dialogRef.current?.showModal();
   };
   const confirmed = () => {
-    dialogRef.current?.close();
     if (held.current) run(held.current);
     held.current = null;
   };
@@ -124,28 +122,14 @@ export function ActionForm({
         ) : null}
       </form>
       {confirm ? (
-        <dialog
-          ref={dialogRef}
-          aria-labelledby={`${id}-title`}
-          aria-describedby={`${id}-body`}
-          data-testid={testId ? `${testId}-confirm` : "confirm-dialog"}
-          className="m-auto w-[min(32rem,calc(100vw-2rem))] rounded-lg border border-slate-300 p-0 shadow-xl backdrop:bg-slate-900/40"
+        <ConfirmDialog
+          dialogRef={dialogRef}
+          confirm={confirm}
+          onConfirm={confirmed}
+          confirmClassName={submitClassName}
+          testId={testId ? `${testId}-confirm` : "confirm-dialog"}
           onClose={() => (held.current = null)}
-        >
-          <div className="p-5">
-            <h2 id={`${id}-title`} className="text-lg font-semibold">{confirm.title}</h2>
-            <div id={`${id}-body`} className="mt-2 break-words text-sm text-slate-700">{confirm.body}</div>
-            <div className="mt-5 flex flex-wrap justify-end gap-3">
-              {/* Cancel has the focus: Enter on an opened dialog must not do the irreversible thing. */}
-              <button type="button" autoFocus onClick={() => dialogRef.current?.close()} className="inline-flex items-center rounded border border-slate-300 bg-white px-3 py-2 text-sm font-medium text-slate-800 hover:bg-slate-50 focus:outline-none focus:ring-2 focus:ring-sky-300">
-                Cancel
-              </button>
-              <button type="button" onClick={confirmed} className={submitClassName}>
-                {confirm.confirmLabel}
-              </button>
-            </div>
-          </div>
-        </dialog>
+        />
       ) : null}
     </>
   );
