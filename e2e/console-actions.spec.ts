@@ -184,3 +184,14 @@ test.describe("times", () => {
     await expect(page.locator("time").first()).toHaveText(/(EET|GMT\+2)$/);
   });
 });
+
+test("a subject's tokens lead to the subject's view, which offers log out everywhere", async ({ page, request }) => {
+  const name = uniqueName("to-subject");
+  const [token] = await issueTokens(request, name, 1);
+  const subject = `${name}-user-0`;
+  await signInAsAdmin(page, `/admin/tokens?subject=${encodeURIComponent(subject)}`);
+  await expect(page.getByTestId("token-table")).toContainText(token.jti);
+  await page.getByTestId("subject-view-link").click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(`Subject ${subject}`);
+  await expect(page.getByTestId("logout-everywhere")).toBeVisible();
+});

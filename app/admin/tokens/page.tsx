@@ -134,6 +134,15 @@ export default async function TokensPage({ searchParams }: { searchParams: Promi
             <span>Export all matching rows:</span>
             <a className="text-sky-700 underline" href={exportHref("csv")} data-testid="export-csv">CSV</a>
             <a className="text-sky-700 underline" href={exportHref("jsonl")} data-testid="export-jsonl">JSON Lines</a>
+            {filters?.subject && (filters.subject_match ?? "exact") === "exact" ? (
+              <>
+                <span className="text-slate-300" aria-hidden>|</span>
+                {/* One person's tokens: their view has the statistics and "log out everywhere". */}
+                <Link className="text-sky-700 underline" href={`/admin/subjects/${encodeURIComponent(filters.subject)}`} data-testid="subject-view-link">
+                  This subject: statistics and log out everywhere
+                </Link>
+              </>
+            ) : null}
           </div>
           {result.items.length === 0 ? (
             <Empty>No token matches these filters.</Empty>
@@ -162,7 +171,9 @@ export default async function TokensPage({ searchParams }: { searchParams: Promi
                       </td>
                       <td className="pr-3">{t.kind === "tara" ? "TARA" : "custom"}</td>
                       <td className="pr-3 break-all">{t.jwt_name ?? "—"}</td>
-                      <td className="pr-3 break-all">{t.subject ?? "—"}</td>
+                      <td className="pr-3 break-all">
+                        {t.subject ? <Link className="text-sky-700 underline" href={`/admin/subjects/${encodeURIComponent(t.subject)}`}>{t.subject}</Link> : "—"}
+                      </td>
                       <td className="pr-3 break-all" data-testid="token-audience">{t.audience || "—"}</td>
                       <td className="pr-3"><Badge value={t.status} /></td>
                       <td className="pr-3"><When at={t.issued_at} /></td>
