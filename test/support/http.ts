@@ -36,6 +36,12 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    // Open connections too (a client's keep-alive socket, a poll in flight): close() alone waits for them, and a
+    // test that stops TIM to see what a client does meanwhile (packages/verify) hung on it in CI.
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }
