@@ -120,7 +120,8 @@ export default async function TokenPage({ params }: { params: Promise<{ jwtUuid:
 
       <div className="grid gap-x-6 lg:grid-cols-[minmax(0,1fr)_minmax(0,1fr)]">
         <Section title="Metadata" id="metadata">
-          <dl className="grid grid-cols-[max-content_minmax(0,1fr)] gap-x-4 gap-y-1 text-sm">
+          {/* Label and value side by side from 640 px; stacked on a phone, where a label and a date do not fit in a row. */}
+          <dl className="grid grid-cols-1 gap-x-4 gap-y-1 text-sm sm:grid-cols-[max-content_minmax(0,1fr)]">
             {Object.entries(m).filter(([k]) => !SHOWN_ELSEWHERE.has(k)).map(([k, v]) => (
               <div key={k} className="contents">
                 <dt className="text-slate-500" title={k}>{METADATA_LABELS[k] ?? words(k)}</dt>
@@ -141,7 +142,7 @@ export default async function TokenPage({ params }: { params: Promise<{ jwtUuid:
             <>
               <pre className="whitespace-pre-wrap break-all rounded bg-slate-900 p-3 text-xs text-slate-100">{JSON.stringify(detail.claims, null, 2)}</pre>
               {claimTimes(detail.claims).length ? (
-                <dl className="mt-3 grid grid-cols-[max-content_minmax(0,1fr)] gap-x-4 gap-y-1 text-sm" data-testid="claim-times">
+                <dl className="mt-3 grid grid-cols-1 gap-x-4 gap-y-1 text-sm sm:grid-cols-[max-content_minmax(0,1fr)]" data-testid="claim-times">
                   {claimTimes(detail.claims).map(([label, at]) => (
                     <div key={label} className="contents">
                       <dt className="text-slate-500">{label}</dt>
