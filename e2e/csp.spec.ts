@@ -81,7 +81,7 @@ test("console pages and the administrator's journey: no CSP violation, every pag
   const runId = /job ([0-9a-f-]{36})/.exec((await outcome.textContent()) ?? "")?.[1];
   await expect(page.locator(`[data-testid="export-job"][data-run-id="${runId}"]`)).toContainText("succeeded", { timeout: 30_000 });
   // LocalTime fills in the browser's local time only once hydrated.
-  await expect(page.locator("time[title^='Local time:']").first()).toBeAttached();
+  await expect(page.locator("time[data-zone='local']").first()).toBeAttached();
 
   console.log(`CSP violations on the administrator's pages: ${violations.length}`);
   expect(violations).toEqual([]);
