@@ -1,6 +1,7 @@
 import { decodeJwt } from "jose";
 import { config } from "@/lib/config/env";
 import { taraSessionEnd } from "@/lib/tara/session-lifetime";
+import { getTaraSessionLimit } from "@/lib/tara/session-limit";
 import { extendToken, type ExtendedToken } from "@/lib/tokens/extend";
 import type { TokenOrigin } from "@/lib/tokens/origin";
 
@@ -13,12 +14,15 @@ import type { TokenOrigin } from "@/lib/tokens/origin";
  */
 export async function extendTaraToken(token: string, origin?: TokenOrigin): Promise<ExtendedToken> {
   const subject = safeSubject(token);
+  const revokedBy = subject ? `user:${subject}` : null;
   return extendToken("tara", {
     token,
     lifetimeMinutes: config().TARA_JWT_TTL_MINUTES,
-    revokedBy: subject ? `user:${subject}` : null,
+    revokedBy,
     origin,
     latestExpiry: (payload) => taraSessionEnd(payload.auth_time),
+    // The new version counts against the person's session limit, as a login does.
+    limit: revokedBy ? { clientId: null, limit: (await getTaraSessionLimit()).limit, revokedBy } : undefined,
   });
 }
 

@@ -15,6 +15,7 @@ import { byKind, isUuid, kindOf, type TokenKind } from "@/lib/tokens/kinds";
 import { noteRecorded } from "@/lib/tokens/recorded";
 import type { TokenOrigin } from "@/lib/tokens/origin";
 import { SUPERSEDED_REASON } from "@/lib/tokens/status";
+import { writeWithinLimits, type LimitedSubject } from "@/lib/tokens/token-limit";
 import { notTokenOwner } from "@/lib/tokens/revoke";
 import { MAX_LIFETIME_MINUTES, isoSeconds, nowSeconds } from "@/lib/tokens/time";
 import { countTokens, failureOutcome } from "@/lib/metrics/registry";
@@ -49,6 +50,12 @@ export type ExtendOptions = {
   origin?: TokenOrigin;
   /** The latest expiry (seconds) the new token may have, from the old token's claims; reached: 401. */
   latestExpiry?: (payload: JWTPayload) => number;
+  /**
+   * The limit on active tokens per subject that the new version counts against
+   * (lib/tokens/token-limit.ts): the new row's client and the limit; absent or
+   * a null limit: none.
+   */
+  limit?: { clientId: string | null; limit: number | null; revokedBy: string };
 };
 
 export type ExtendedToken = {
@@ -116,7 +123,7 @@ async function extendOnce(kind: TokenKind, opts: ExtendOptions): Promise<Extende
   const token = await signJwt(newPayload);
 
   notePending(kind, oldJti);
-  const row = await extendInGroup[kind]({
+  const asked: ExtensionAsked = {
     old: oldJti,
     jti,
     iat: new Date(iat * 1000).toISOString(),
@@ -129,7 +136,12 @@ async function extendOnce(kind: TokenKind, opts: ExtendOptions): Promise<Extende
     owner: opts.caller ? (tokenOwnerLimit(opts.caller) ?? null) : null,
     client_address: opts.origin?.clientAddress ?? null,
     user_agent: opts.origin?.userAgent ?? null,
-  }).catch((err: unknown): never => {
+  };
+  const limited: LimitedSubject[] =
+    opts.limit?.limit && typeof payload.sub === "string"
+      ? [{ clientId: opts.limit.clientId, subject: payload.sub, limit: opts.limit.limit, revokedBy: opts.limit.revokedBy }]
+      : [];
+  const row = await (limited.length ? extendWithinLimit(kind, asked, limited) : extendInGroup[kind](asked)).catch((err: unknown): never => {
     if (isUniqueViolation(err)) throw conflict();
     if (isDataRefusal(err)) throw refusedInput(err, "token");
     throw err;
@@ -269,6 +281,20 @@ function extendGroup(kind: TokenKind): (asked: ExtensionAsked) => Promise<Extens
   );
 }
 const extendInGroup = byKind((k) => extendGroup(k.kind));
+
+/*
+ * An extension counted against a limit runs alone, under its subject's lock and
+ * with the revocations past the limit, as a limited issuance does: unlocked, an
+ * issuance could count the old token as the oldest, revoke it as the extension
+ * supersedes it, and leave the new version over the limit.
+ */
+async function extendWithinLimit(kind: TokenKind, asked: ExtensionAsked, limited: LimitedSubject[]): Promise<ExtensionRow> {
+  const { result } = await writeWithinLimits(kind, limited, async (tx) => {
+    const [row] = await tx.$queryRawUnsafe<ExtensionRow[]>(EXTEND[kind].text, JSON.stringify([asked]));
+    return { result: row, fresh: row.id ? [asked.jti] : [] };
+  });
+  return result;
+}
 
 function conflict(): TimError {
   return new TimError("extend_conflict", "This token is being extended or was extended already.");

@@ -24,9 +24,9 @@ import { INSERT_METADATA } from "@/lib/tokens/record-metadata";
  * and, reading committed rows afresh (READ COMMITTED), counts the first one's
  * tokens. Issuances of a client without a limit take none of this path.
  *
- * Not covered: an extension (it replaces a token, the count stays) running
- * concurrently with a limited issuance may leave one token over the limit until
- * the subject's next issuance.
+ * An extension counted against a limit takes the same lock (lib/tokens/extend.ts):
+ * otherwise an issuance could revoke the very token being extended, as the
+ * oldest, and leave its successor over the limit.
  */
 export const TOKEN_LIMIT_REASON = "token_limit";
 export const MAX_ACTIVE_TOKEN_LIMIT = 1000;
@@ -112,16 +112,30 @@ export async function revokePastLimit(tx: DbTx, kind: TokenKind, subjects: Limit
 }
 
 /**
- * Records metadata rows whose subjects are under a limit: locks, the one insert
- * of the kind, and the revocations past the limits, in one transaction.
+ * Runs `write` (which writes new rows for limited subjects and names them, in
+ * issuance order, as `fresh`) in one transaction after the subjects' locks and
+ * before the revocations past their limits.
  */
-export async function insertWithinLimits(kind: TokenKind, rows: { jwtUuid: string }[], subjects: LimitedSubject[]): Promise<string[]> {
+export async function writeWithinLimits<T>(
+  kind: TokenKind,
+  subjects: LimitedSubject[],
+  write: (tx: DbTx) => Promise<{ result: T; fresh: string[] }>,
+): Promise<{ result: T; revoked: string[] }> {
   const prisma = await db();
   return prisma.$transaction(async (tx) => {
     await lockLimitedSubjects(tx, kind, subjects);
-    await tx.$executeRawUnsafe(INSERT_METADATA[kind].text, JSON.stringify(rows));
-    return revokePastLimit(tx, kind, subjects, rows.map((r) => r.jwtUuid));
+    const { result, fresh } = await write(tx);
+    return { result, revoked: fresh.length ? await revokePastLimit(tx, kind, subjects, fresh) : [] };
   });
+}
+
+/** Records metadata rows whose subjects are under a limit: the one insert of the kind, within the limits. */
+export async function insertWithinLimits(kind: TokenKind, rows: { jwtUuid: string }[], subjects: LimitedSubject[]): Promise<string[]> {
+  const { revoked } = await writeWithinLimits(kind, subjects, async (tx) => {
+    await tx.$executeRawUnsafe(INSERT_METADATA[kind].text, JSON.stringify(rows));
+    return { result: undefined, fresh: rows.map((r) => r.jwtUuid) };
+  });
+  return revoked;
 }
 
 /** A request that names one subject more often than its limit would be handed tokens already revoked: refused. */

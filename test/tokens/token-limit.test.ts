@@ -1,14 +1,16 @@
 import { randomUUID } from "node:crypto";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { administratorActor } from "@/lib/audit/actors";
 import { updateClientFromConsole } from "@/lib/admin/clients";
 import { resetConfig } from "@/lib/config/env";
 import { db } from "@/lib/db/client";
 import type { TaraOauthState } from "@/lib/generated/prisma/client";
+import { extendTaraToken } from "@/lib/tara/extend";
 import { issueTaraToken } from "@/lib/tara/issue-token";
 import { getTaraSessionLimit, setTaraSessionLimit } from "@/lib/tara/session-limit";
 import { validateToken } from "@/lib/tokens/validate";
-import { insertWithinLimits, TOKEN_LIMIT_REASON } from "@/lib/tokens/token-limit";
+import { insertWithinLimits, limitLockKey, TOKEN_LIMIT_REASON } from "@/lib/tokens/token-limit";
 import { startTestServer, type TestServer } from "@/test/support/http";
 import { call, claimsOf, newClient, unique, type TestClient } from "@/test/tokens/helpers";
 
@@ -143,6 +145,23 @@ describe("custom tokens: per API client", () => {
     expect(rows.filter((r) => r.reason === null)).toHaveLength(2);
   });
 
+  test("an extension of a limited client's token revokes past the limit in its own transaction", async () => {
+    const sub = unique("extend-limit");
+    const other = await newClient({ scopes: ["tokens:issue"] });
+    // The unlimited client's tokens for the subject, then one taken over by the limited client via extension.
+    const theirs = await issue(other, sub);
+    for (let i = 0; i < 3; i++) await issue(limited, sub);
+    const lowered = await newClient({ scopes: ["tokens:issue", "tokens:revoke:any"], activeTokenLimit: 1 });
+    const mine = await issue(lowered, sub);
+    const res = await call(`${server.url}/jwt/custom/extend`, { json: { token: theirs, expirationInMinutes: 30 }, auth: lowered.basic });
+    expect(res.status).toBe(200);
+    const rows = new Map((await standing(sub, lowered.clientId)).map((r) => [r.jti, r.reason]));
+    // The extension's new version is the client's one active token; its older one went to the limit.
+    expect(rows.get(claimsOf(res.body.token as string).jti)).toBeNull();
+    expect(rows.get(claimsOf(mine).jti)).toBe(TOKEN_LIMIT_REASON);
+    expect(await activeCount(sub, limited.clientId)).toBe(3);
+  });
+
   test("a token_limit revocation reaches the Shared Signals outbox like any revocation", async () => {
     const prisma = await db();
     // The outbox trigger writes events while a receiver's stream exists.
@@ -171,23 +190,23 @@ describe("custom tokens: per API client", () => {
   });
 });
 
-describe("TARA sessions: per person", () => {
-  const state = (): TaraOauthState =>
-    ({ state: randomUUID(), nonce: "n", redirectUri: "/me", createdAt: new Date(), expiresAt: new Date(Date.now() + 60_000) }) as TaraOauthState;
-  const identity = (sub: string) => ({
-    sub,
-    givenName: "MARY",
-    familyName: "ÄNN",
-    dateOfBirth: null,
-    amr: ["mID"],
-    acr: "high",
-    authTime: Math.floor(Date.now() / 1000),
-    email: null,
-    emailVerified: null,
-    phoneNumber: null,
-    phoneNumberVerified: null,
-  });
+const taraState = (): TaraOauthState =>
+  ({ state: randomUUID(), nonce: "n", redirectUri: "/me", createdAt: new Date(), expiresAt: new Date(Date.now() + 60_000) }) as TaraOauthState;
+const taraIdentity = (sub: string) => ({
+  sub,
+  givenName: "MARY",
+  familyName: "ÄNN",
+  dateOfBirth: null,
+  amr: ["mID"],
+  acr: "high",
+  authTime: Math.floor(Date.now() / 1000),
+  email: null,
+  emailVerified: null,
+  phoneNumber: null,
+  phoneNumberVerified: null,
+});
 
+describe("TARA sessions: per person", () => {
   test("with TIM_TARA_SESSION_LIMIT=2 a third login ends the person's oldest session (reason token_limit)", async () => {
     process.env.TIM_TARA_SESSION_LIMIT = "2";
     resetConfig();
@@ -195,7 +214,7 @@ describe("TARA sessions: per person", () => {
       expect((await getTaraSessionLimit()).limit).toBe(2);
       const sub = `EE${Math.floor(Math.random() * 1e11)}`;
       const logins = [];
-      for (let i = 0; i < 3; i++) logins.push(await issueTaraToken(identity(sub), state()));
+      for (let i = 0; i < 3; i++) logins.push(await issueTaraToken(taraIdentity(sub), taraState()));
       const prisma = await db();
       const denied = await prisma.taraDenylist.findMany({ where: { jwtUuid: { in: logins.map((l) => l.payload.jti) } } });
       expect(denied.map((d) => [d.jwtUuid, d.reason, d.revokedBy])).toEqual([[logins[0].payload.jti, TOKEN_LIMIT_REASON, `user:${sub}`]]);
@@ -209,7 +228,7 @@ describe("TARA sessions: per person", () => {
     if ((await getTaraSessionLimit()).limit !== null) return; // another test file's console setting (shared PostgreSQL)
     const sub = `EE${Math.floor(Math.random() * 1e11)}`;
     const logins = [];
-    for (let i = 0; i < 3; i++) logins.push(await issueTaraToken(identity(sub), state()));
+    for (let i = 0; i < 3; i++) logins.push(await issueTaraToken(taraIdentity(sub), taraState()));
     const prisma = await db();
     expect(await prisma.taraDenylist.count({ where: { jwtUuid: { in: logins.map((l) => l.payload.jti) } } })).toBe(0);
   });
@@ -227,6 +246,86 @@ describe("TARA sessions: per person", () => {
       expect((await getTaraSessionLimit()).limit).toBe(1000);
     } finally {
       expect(await setTaraSessionLimit({ reset: true }, actor)).toMatchObject({ limit: null, source: "default" });
+    }
+  });
+});
+
+/**
+ * The race an extension must not win: an issuance in flight holds the subject's lock and is about to revoke
+ * its oldest token; an extension of that token must wait for the lock (and then find it revoked), or the
+ * extension's new version outlives the revocation as one token over the limit.
+ */
+describe.runIf(process.env.DATABASE_URL)("extensions wait for the subject's lock (PostgreSQL)", () => {
+  /** Holds the advisory lock of (kind, client, subject) on a connection of its own, as an issuing transaction does. */
+  async function holdLock(kind: "custom" | "tara", clientId: string | null, subject: string) {
+    const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    await client.connect();
+    await client.query("BEGIN");
+    const key = limitLockKey(kind, clientId, subject);
+    await client.query("SELECT pg_advisory_xact_lock($1::bigint)", [key]);
+    return {
+      /** Resolves once another backend waits for this very lock (a bigint key shows as classid: high, objid: low 32 bits). */
+      async awaitWaiter(): Promise<void> {
+        for (let i = 0; i < 200; i++) {
+          const { rows } = await client.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM pg_locks
+              WHERE locktype = 'advisory' AND NOT granted AND objsubid = 1
+                AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                AND classid::bigint = (($1::bigint >> 32) & 4294967295) AND objid::bigint = ($1::bigint & 4294967295)`,
+            [key],
+          );
+          if (rows[0].n > 0) return;
+          await new Promise((r) => setTimeout(r, 25));
+        }
+        throw new Error("nothing waited for the subject's lock");
+      },
+      async release(): Promise<void> {
+        await client.query("COMMIT");
+        await client.end();
+      },
+    };
+  }
+
+  test("a limited client's extension waits for an issuance holding the subject's lock", async () => {
+    const sub = unique("extend-lock");
+    const token = await issue(limited, sub);
+    const lock = await holdLock("custom", limited.clientId, sub);
+    let settled = false;
+    const extension = call(`${server.url}/jwt/custom/extend`, { json: { token, expirationInMinutes: 30 }, auth: limited.basic }).finally(() => {
+      settled = true;
+    });
+    try {
+      await lock.awaitWaiter();
+      expect(settled).toBe(false);
+    } finally {
+      await lock.release();
+    }
+    expect((await extension).status).toBe(200);
+    expect(await activeCount(sub, limited.clientId)).toBe(1);
+  });
+
+  test("a TARA session extension waits for a login holding the person's lock when sessions are limited", async () => {
+    if ((await getTaraSessionLimit()).source === "console") return; // another test file's console setting (shared PostgreSQL)
+    process.env.TIM_TARA_SESSION_LIMIT = "2";
+    resetConfig();
+    try {
+      const sub = `EE${Math.floor(Math.random() * 1e11)}`;
+      const login = await issueTaraToken(taraIdentity(sub), taraState());
+      const lock = await holdLock("tara", null, sub);
+      let settled = false;
+      const extension = extendTaraToken(login.token).finally(() => {
+        settled = true;
+      });
+      try {
+        await lock.awaitWaiter();
+        expect(settled).toBe(false);
+      } finally {
+        await lock.release();
+      }
+      expect((await extension).supersedes).toBeTruthy();
+    } finally {
+      delete process.env.TIM_TARA_SESSION_LIMIT;
+      resetConfig();
     }
   });
 });

@@ -16,6 +16,7 @@ export const POST = route({ auth: "tokens:issue", example: { token: "eyJhbGciOiJ
     clientId: caller.clientId,
     revokedBy: callerName(caller),
     origin: originOf(req),
+    limit: { clientId: caller.clientId, limit: caller.activeTokenLimit ?? null, revokedBy: callerName(caller) },
   });
   const headers: Record<string, string> = asCookie ? { "set-cookie": setCookie(EXTENDED_TOKEN_COOKIE, extended.token) } : {};
   return json({ status: "extended", name: extended.name, token: extended.token, expiresAt: extended.expiresAt }, 200, headers);
