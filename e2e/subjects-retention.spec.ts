@@ -66,15 +66,20 @@ test("subject view: statistics, recent tokens linking to their detail, and log o
   await expect(page).toHaveURL(new RegExp(`/admin/tokens/${extended.jti}$`));
   await page.goBack();
 
-  // The confirmation names what happens; without ticking it nothing is sent (the box is required).
+  // The dialog names what happens; Cancel sends nothing, its confirm button ends them.
   const form = page.getByTestId("logout-everywhere");
   await expect(page.getByTestId("logout-everywhere-summary")).toContainText("2 active custom tokens");
   await expect(page.getByTestId("logout-everywhere-summary")).toContainText(PERSON);
   await form.getByLabel("Reason").fill("e2e: device lost");
   await form.getByRole("button", { name: "Log out everywhere" }).click();
+  const dialog = page.getByTestId("logout-everywhere-confirm");
+  await expect(dialog).toBeVisible();
+  await expect(dialog).toContainText("2 active custom tokens");
+  await expect(dialog).toContainText(PERSON);
+  await dialog.getByRole("button", { name: "Cancel" }).click();
   await expect(page.getByTestId("logout-everywhere-result")).toHaveCount(0);
-  await form.getByLabel(/I understand/).check();
   await form.getByRole("button", { name: "Log out everywhere" }).click();
+  await dialog.getByRole("button", { name: "Log out everywhere" }).click();
   await expect(page.getByTestId("logout-everywhere-result")).toContainText(/2 custom tokens and \d+ TARA sessions? revoked/);
 
   await page.reload();

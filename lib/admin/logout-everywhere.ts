@@ -20,14 +20,12 @@ export type LogoutEverywhereResult = { subject: string; revoked: Record<TokenKin
 export async function logoutEverywhere(input: {
   subject: unknown;
   reason: unknown;
-  confirmed: boolean;
   admin: Administrator;
   requestId?: string | null;
 }): Promise<LogoutEverywhereResult> {
   const subject = parseSubject(input.subject);
   const reason = revocationReasonSchema.safeParse(input.reason);
   if (!reason.success) throw badRequest(describeZodError(reason.error));
-  if (!input.confirmed) throw badRequest("Tick the confirmation: every active token and session of this subject ends.");
   const result: LogoutEverywhereResult = { subject, revoked: { custom: 0, tara: 0 }, remaining: { custom: 0, tara: 0 } };
   for (const kind of TOKEN_KINDS) {
     for (let round = 0; round < MAX_ROUNDS; round++) {

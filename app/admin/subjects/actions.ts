@@ -8,12 +8,11 @@ import { logoutEverywhere } from "@/lib/admin/logout-everywhere";
 
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
-/** Ends every active custom token and TARA session of a subject, once confirmed. */
+/** Ends every active custom token and TARA session of a subject (the form asks first). */
 export const logoutEverywhereAction = adminAction(async ({ admin, form, requestId }) => {
   const r = await logoutEverywhere({
     subject: form.get("subject"),
     reason: String(form.get("reason") ?? ""),
-    confirmed: form.get("confirm") === "yes",
     admin,
     requestId,
   });

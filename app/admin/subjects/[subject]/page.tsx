@@ -39,6 +39,12 @@ export default async function SubjectPage({ params }: { params: Promise<{ subjec
   }
   const [stats, tokens] = await Promise.all([subjectStatistics(subject), recentSubjectTokens(subject)]);
   const active = stats.kinds;
+  const ending = (
+    <>
+      This revokes {plural(active.custom.active, "active custom token", "active custom tokens")} (of every API client) and ends{" "}
+      {plural(active.tara.active, "TARA session", "TARA sessions")} of <strong className="break-all">{subject}</strong>, now; it cannot be undone.
+    </>
+  );
 
   return (
     <>
@@ -116,21 +122,22 @@ export default async function SubjectPage({ params }: { params: Promise<{ subjec
         {stats.all.active === 0 ? (
           <Empty>This subject has no active token or session: there is nothing to end.</Empty>
         ) : (
-          <ActionForm action={logoutEverywhereAction} submitLabel="Log out everywhere" submitClassName={dangerButtonClass} testId="logout-everywhere" className="grid max-w-2xl gap-3">
+          <ActionForm
+            action={logoutEverywhereAction}
+            submitLabel="Log out everywhere"
+            submitClassName={dangerButtonClass}
+            testId="logout-everywhere"
+            className="grid max-w-2xl gap-3"
+            confirm={{ title: `Log ${subject} out everywhere?`, body: <>{ending}</>, confirmLabel: "Log out everywhere" }}
+          >
             <p className="text-sm" data-testid="logout-everywhere-summary">
-              This revokes {plural(active.custom.active, "active custom token", "active custom tokens")} (of every API client) and ends{" "}
-              {plural(active.tara.active, "TARA session", "TARA sessions")} of <strong className="break-all">{subject}</strong>. Whoever holds them
-              must sign in or be issued a token again; resource servers learn of it through the denylist and Shared Signals. Expired and revoked
-              tokens stay as they are. It is recorded in the audit log with your reason.
+              {ending} Whoever holds them must sign in or be issued a token again; resource servers learn of it through the denylist and
+              Shared Signals. Expired and revoked tokens stay as they are. It is recorded in the audit log with your reason.
             </p>
             <input type="hidden" name="subject" value={subject} />
             <Field label="Reason" htmlFor="logout-reason" hint="At least 3 characters; stored with each revocation and in the audit log.">
               <input id="logout-reason" name="reason" required minLength={3} maxLength={500} className={inputClass} />
             </Field>
-            <label className="flex items-start gap-2 text-sm">
-              <input type="checkbox" name="confirm" value="yes" required className="mt-1" />
-              <span>I understand that every active token and session of this subject ends now.</span>
-            </label>
           </ActionForm>
         )}
       </Section>
