@@ -118,6 +118,16 @@ describe("filters", () => {
     ["type=custom&loa=high", /TARA/],
     ["cursor=not-a-cursor", /cursor/],
     ["issued_from=2025-02-30", /issued_from/],
+    // the search filters of issue 19 §2 and issue 17 §1
+    ["address=not-an-address", /address.*not an IP address or CIDR range/],
+    ["address=10.0.0.0/33", /address/],
+    ["address=2001:db8::/129", /address/],
+    ["address=10.0.0.1/8/8", /address/],
+    ["address=10.0.0.0/-1", /address/],
+    ["subject=ab&subject_match=contains", /at least 3 characters/],
+    ["jwt_name=x&name_match=contains", /jwt_name.*at least 3 characters/],
+    ["subject=a&subject_match=suffix", /subject_match/],
+    ["status=replaced", /status/],
   ])("bad filter %s is a 400 with a message", async (query, message) => {
     const res = await get(`/api/reports/tokens?${query}`);
     expect(res.status).toBe(400);

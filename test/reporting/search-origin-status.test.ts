@@ -118,23 +118,6 @@ describe("filters", () => {
     expect(new Set(byPrefix.sample.map((t) => t.jwt_uuid))).toEqual(new Set([s[0], s[3], s[5]].map((t) => t.jwtUuid)));
     expect(() => parseTokenQuery({ address: "10.0.0.0/40" })).toThrow(/IP address or CIDR/);
   });
-
-  test.each([
-    ["address=not-an-address", /address.*not an IP address or CIDR range/],
-    ["address=10.0.0.0/33", /address/],
-    ["address=2001:db8::/129", /address/],
-    ["address=10.0.0.1/8/8", /address/],
-    ["address=10.0.0.0/-1", /address/],
-    ["subject=ab&subject_match=contains", /at least 3 characters/],
-    ["jwt_name=x&name_match=contains", /jwt_name.*at least 3 characters/],
-    ["subject=a&subject_match=suffix", /subject_match/],
-    ["status=replaced", /status/],
-  ])("bad filter %s is a 400 with a message", async (query, message) => {
-    const res = await get(`/api/reports/tokens?${query}`);
-    expect(res.status).toBe(400);
-    expect(res.body.error).toBe("invalid_request");
-    expect(res.body.message).toMatch(message);
-  });
 });
 
 describe("paging both ways", () => {

@@ -256,51 +256,49 @@ describe("TARA sessions: per person", () => {
  * extension's new version outlives the revocation as one token over the limit.
  */
 describe.runIf(process.env.DATABASE_URL)("extensions wait for the subject's lock (PostgreSQL)", () => {
-  /** Holds the advisory lock of (kind, client, subject) on a connection of its own, as an issuing transaction does. */
-  async function holdLock(kind: "custom" | "tara", clientId: string | null, subject: string) {
+  /**
+   * Holds the advisory lock of (kind, client, subject) on a connection of its own, as an issuing transaction
+   * does, starts `run`, and releases the lock only once `run` waits for it (still unsettled): `run`'s answer.
+   */
+  async function whileLockHeld<T>(kind: "custom" | "tara", clientId: string | null, subject: string, run: () => Promise<T>): Promise<T> {
     const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
     await client.connect();
-    await client.query("BEGIN");
     const key = limitLockKey(kind, clientId, subject);
+    await client.query("BEGIN");
     await client.query("SELECT pg_advisory_xact_lock($1::bigint)", [key]);
-    return {
-      /** Resolves once another backend waits for this very lock (a bigint key shows as classid: high, objid: low 32 bits). */
-      async awaitWaiter(): Promise<void> {
-        for (let i = 0; i < 200; i++) {
-          const { rows } = await client.query<{ n: number }>(
-            `SELECT count(*)::int AS n FROM pg_locks
-              WHERE locktype = 'advisory' AND NOT granted AND objsubid = 1
-                AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
-                AND classid::bigint = (($1::bigint >> 32) & 4294967295) AND objid::bigint = ($1::bigint & 4294967295)`,
-            [key],
-          );
-          if (rows[0].n > 0) return;
-          await new Promise((r) => setTimeout(r, 25));
-        }
-        throw new Error("nothing waited for the subject's lock");
-      },
-      async release(): Promise<void> {
-        await client.query("COMMIT");
-        await client.end();
-      },
-    };
+    let settled = false;
+    const running = run().finally(() => {
+      settled = true;
+    });
+    try {
+      // A bigint key shows in pg_locks as classid (high) and objid (low 32 bits).
+      for (let waited = false, i = 0; !waited; i++) {
+        if (i === 200) throw new Error("nothing waited for the subject's lock");
+        const { rows } = await client.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_locks
+            WHERE locktype = 'advisory' AND NOT granted AND objsubid = 1
+              AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+              AND classid::bigint = (($1::bigint >> 32) & 4294967295) AND objid::bigint = ($1::bigint & 4294967295)`,
+          [key],
+        );
+        waited = rows[0].n > 0;
+        if (!waited) await new Promise((r) => setTimeout(r, 25));
+      }
+      expect(settled).toBe(false);
+    } finally {
+      await client.query("COMMIT");
+      await client.end();
+    }
+    return running;
   }
 
   test("a limited client's extension waits for an issuance holding the subject's lock", async () => {
     const sub = unique("extend-lock");
     const token = await issue(limited, sub);
-    const lock = await holdLock("custom", limited.clientId, sub);
-    let settled = false;
-    const extension = call(`${server.url}/jwt/custom/extend`, { json: { token, expirationInMinutes: 30 }, auth: limited.basic }).finally(() => {
-      settled = true;
-    });
-    try {
-      await lock.awaitWaiter();
-      expect(settled).toBe(false);
-    } finally {
-      await lock.release();
-    }
-    expect((await extension).status).toBe(200);
+    const extension = await whileLockHeld("custom", limited.clientId, sub, () =>
+      call(`${server.url}/jwt/custom/extend`, { json: { token, expirationInMinutes: 30 }, auth: limited.basic }),
+    );
+    expect(extension.status).toBe(200);
     expect(await activeCount(sub, limited.clientId)).toBe(1);
   });
 
@@ -311,18 +309,8 @@ describe.runIf(process.env.DATABASE_URL)("extensions wait for the subject's lock
     try {
       const sub = `EE${Math.floor(Math.random() * 1e11)}`;
       const login = await issueTaraToken(taraIdentity(sub), taraState());
-      const lock = await holdLock("tara", null, sub);
-      let settled = false;
-      const extension = extendTaraToken(login.token).finally(() => {
-        settled = true;
-      });
-      try {
-        await lock.awaitWaiter();
-        expect(settled).toBe(false);
-      } finally {
-        await lock.release();
-      }
-      expect((await extension).supersedes).toBeTruthy();
+      const extension = await whileLockHeld("tara", null, sub, () => extendTaraToken(login.token));
+      expect(extension.supersedes).toBeTruthy();
     } finally {
       delete process.env.TIM_TARA_SESSION_LIMIT;
       resetConfig();
