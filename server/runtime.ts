@@ -6,6 +6,7 @@ import { issueSetupCode } from "@/lib/admins/first-run";
 import { ensureBootstrapClient } from "@/lib/clients/bootstrap";
 import { config } from "@/lib/config/env";
 import { startJobRunner } from "@/lib/jobs/start";
+import { pushOnRevocation } from "@/lib/ssf/push";
 import { ensureSigningKey } from "@/lib/jwt/keys";
 import { startStandInIfNeeded } from "@/lib/tara/stand-in/wire";
 
@@ -47,6 +48,8 @@ export async function prepareRuntime(options: { requestedHost: string | undefine
   const jobs = await startJobRunner();
   stops.push(jobs.stop);
   notes.push(`Background jobs: ${jobs.mode}.`);
+  // Shared Signals push starts on each revocation's announcement, whichever way jobs run (streams are leased).
+  stops.push(pushOnRevocation());
 
   return {
     host: options.requestedHost ?? standIn?.host ?? "0.0.0.0",

@@ -4,7 +4,7 @@ import { db } from "@/lib/db/client";
 import type { SsfStream } from "@/lib/generated/prisma/client";
 import { EVENTS_SUPPORTED } from "@/lib/ssf/events";
 import { HORIZON } from "@/lib/ssf/horizon";
-import { sealAuthorization } from "@/lib/ssf/push";
+import { pushStreamsChanged, sealAuthorization } from "@/lib/ssf/push";
 import { deliveryOf, streamOwner, type createStreamBody } from "@/lib/ssf/stream";
 
 /**
@@ -23,5 +23,6 @@ export async function createStream(caller: ApiCaller, input: z.infer<typeof crea
     VALUES (${owner}, ${owner}, ${input.events_requested ?? EVENTS_SUPPORTED}::text[], ${delivery.deliveryMethod}, ${delivery.endpointUrl},
             ${auth.pushAuthorization}, ${auth.pushAuthorizationEncrypted}, ${input.description ?? null}, ${HORIZON} - 1, 9223372036854775807)
     RETURNING stream_id AS "streamId"`;
+  pushStreamsChanged();
   return prisma.ssfStream.findUniqueOrThrow({ where: { streamId: row.streamId } });
 }

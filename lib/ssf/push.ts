@@ -5,6 +5,8 @@ import { config } from "@/lib/config/env";
 import { db } from "@/lib/db/client";
 import type { SsfStream } from "@/lib/generated/prisma/client";
 import { defineJob } from "@/lib/jobs/define";
+import { errorFields, log } from "@/lib/log/logger";
+import { onRevocationAnnounced } from "@/lib/tokens/denylist-set";
 import { openSecret, sealSecret } from "@/lib/jwt/key-sealing";
 import { acknowledge, owedEvents } from "@/lib/ssf/owed";
 import { resolvePushEndpoint } from "@/lib/ssf/push-endpoint";
@@ -173,10 +175,64 @@ export async function deliverPushStreams(): Promise<PushRun> {
   return run;
 }
 
+/** Whether any push stream is enabled, as last read, and when (a run is only started when one is). */
+let pushStreams: { any: boolean; readAt: number } | undefined;
+const PUSH_STREAMS_FRESH_MS = 5_000;
+
+/** A stream was created, changed or deleted here: read afresh before the next run is skipped. */
+export function pushStreamsChanged(): void {
+  pushStreams = undefined;
+}
+
+async function anyPushStream(): Promise<boolean> {
+  if (pushStreams && Date.now() - pushStreams.readAt < PUSH_STREAMS_FRESH_MS) return pushStreams.any;
+  const prisma = await db();
+  const any = (await prisma.ssfStream.count({ where: { deliveryMethod: PUSH_METHOD, status: "enabled" }, take: 1 })) > 0;
+  pushStreams = { any, readAt: Date.now() };
+  return any;
+}
+
 /**
- * RFC 8935 push delivery, on a cron (TIM_SSF_PUSH_CRON, every minute) rather than per revocation:
- * the revoking paths stay as they are (the outbox trigger), and a receiver's backoff lives on its
- * stream. One run at a time across instances (concurrency 1); streams are leased besides.
+ * Pushes as soon as a revocation commits (issue 16: push faster than poll). Every instance hears
+ * the denylist's announcements (lib/tokens/denylist-set.ts, any instance's commits) and starts a
+ * delivery run at once; what is announced during a run starts one more after it, so a burst costs
+ * a run or two, not one per token. Streams are leased, so instances that start at once never send
+ * one stream's events in parallel, and a receiver in backoff is not due. The cron job below stays
+ * for retries after a backoff and for events an older open transaction held back from a run.
+ * Returns the stop, which waits for a run in progress.
+ */
+export function pushOnRevocation(): () => Promise<void> {
+  let running: Promise<void> | undefined;
+  let again = false;
+  let stopped = false;
+  const runs = async () => {
+    do {
+      again = false;
+      if (!(await anyPushStream())) continue;
+      await deliverPushStreams().catch((err: unknown) => log.warn("Shared Signals push run failed; the cron job retries", errorFields(err)));
+    } while (again && !stopped);
+  };
+  const hear = () => {
+    if (stopped) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    running = runs().finally(() => (running = undefined));
+  };
+  const stopHearing = onRevocationAnnounced(hear);
+  return async () => {
+    stopped = true;
+    stopHearing();
+    await running;
+  };
+}
+
+/**
+ * RFC 8935 push delivery: at once on each revocation (pushOnRevocation), and on a cron
+ * (TIM_SSF_PUSH_CRON, every minute) for what is due after a backoff. The revoking paths stay as
+ * they are (the outbox trigger), and a receiver's backoff lives on its stream. One cron run at a
+ * time across instances (concurrency 1); streams are leased besides.
  */
 export const ssfPushJob = defineJob({
   id: "ssf-push",

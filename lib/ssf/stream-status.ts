@@ -4,6 +4,7 @@ import { db } from "@/lib/db/client";
 import { storableString } from "@/lib/db/storable";
 import type { SsfStream } from "@/lib/generated/prisma/client";
 import { HORIZON } from "@/lib/ssf/horizon";
+import { pushStreamsChanged } from "@/lib/ssf/push";
 import { readStream } from "@/lib/ssf/read-streams";
 import { setJti } from "@/lib/ssf/set";
 import { PUSH_METHOD, streamIdSchema } from "@/lib/ssf/stream";
@@ -40,7 +41,7 @@ export async function statusOf(s: SsfStream) {
 export async function updateStreamStatus(caller: ApiCaller, input: z.infer<typeof updateStatusBody>): Promise<SsfStream> {
   const before = await readStream(caller, input.stream_id);
   const prisma = await db();
-  return prisma.$transaction(async (tx) => {
+  const updated = await prisma.$transaction(async (tx) => {
     if (before.status === "disabled" && input.status !== "disabled") {
       await tx.$executeRaw`UPDATE tim.ssf_streams SET cursor_xid = ${HORIZON} - 1, cursor_seq = 9223372036854775807 WHERE stream_id = ${input.stream_id}::uuid`;
       await tx.ssfAck.deleteMany({ where: { streamId: input.stream_id } });
@@ -50,4 +51,6 @@ export async function updateStreamStatus(caller: ApiCaller, input: z.infer<typeo
       data: { status: input.status, statusReason: input.reason ?? null, updatedAt: new Date() },
     });
   });
+  pushStreamsChanged();
+  return updated;
 }

@@ -3,7 +3,7 @@ import type { ApiCaller } from "@/lib/clients/scopes";
 import { db } from "@/lib/db/client";
 import type { SsfStream } from "@/lib/generated/prisma/client";
 import { readStream } from "@/lib/ssf/read-streams";
-import { sealAuthorization } from "@/lib/ssf/push";
+import { pushStreamsChanged, sealAuthorization } from "@/lib/ssf/push";
 import { deliveryOf, type updateStreamBody } from "@/lib/ssf/stream";
 
 /**
@@ -14,7 +14,7 @@ export async function updateStream(caller: ApiCaller, input: z.infer<typeof upda
   await readStream(caller, input.stream_id);
   const delivery = input.delivery && (await deliveryOf(input.delivery));
   const prisma = await db();
-  return prisma.ssfStream.update({
+  const updated = await prisma.ssfStream.update({
     where: { streamId: input.stream_id },
     data: {
       // A new delivery starts afresh: no retry pending, no error left from the old endpoint.
@@ -26,4 +26,6 @@ export async function updateStream(caller: ApiCaller, input: z.infer<typeof upda
       updatedAt: new Date(),
     },
   });
+  pushStreamsChanged();
+  return updated;
 }

@@ -92,12 +92,23 @@ export const keyOf = (kind: TokenKind, jti: string) => `${kind}:${jti.toLowerCas
 /** How long a pending revocation forces database checks when no notification confirms it (rolled back). */
 const PENDING_MS = 30_000;
 
+/** Who else hears each committed revocation as it is announced (Shared Signals push). */
+const hearers = new Set<(kind: TokenKind, jti: string) => void>();
+
+/** Calls `hear` for every revocation announced from now on, by any instance; the answer stops it. Starts listening. */
+export function onRevocationAnnounced(hear: (kind: TokenKind, jti: string) => void): () => void {
+  hearers.add(hear);
+  ensureListening();
+  return () => void hearers.delete(hear);
+}
+
 function apply(into: Revoked, payload: string): void {
   const [kind, jti, exp] = payload.split(" ");
   if (!isTokenKind(kind) || !jti) return;
   const key = keyOf(kind, jti);
   remember(into, key, Number(exp) * 1000);
   state.pending.delete(key);
+  for (const hear of hearers) hear(kind, jti);
 }
 
 /** Adds a revocation; a full set forgets its oldest entry (a Map iterates in insertion order) and is no longer complete. */

@@ -6,7 +6,7 @@ import { config, resetConfig } from "@/lib/config/env";
 import { db } from "@/lib/db/client";
 import { jobs } from "@/lib/jobs/registry";
 import { parseTokenQuery } from "@/lib/reporting/filters";
-import { deliverPushStreams } from "@/lib/ssf/push";
+import { deliverPushStreams, pushOnRevocation } from "@/lib/ssf/push";
 import { startTestServer, type TestServer } from "@/test/support/http";
 import { seedTokens, unique } from "@/test/reporting/seed";
 import { call, newClient, type TestClient } from "@/test/tokens/helpers";
@@ -215,6 +215,23 @@ describe("Shared Signals push delivery (RFC 8935)", () => {
     expect(before).toBeGreaterThanOrEqual(200);
     console.log(`push: 200 events delivered in ${ms} ms once the stream was due again (the receiver up)`);
   }, 90_000);
+
+  test("a revocation is pushed as soon as it commits, with no run of the delivery job (pushOnRevocation)", async () => {
+    const stop = pushOnRevocation();
+    try {
+      const id = await pushStream();
+      const [jwtUuid] = await revoke(1);
+      // Bounded wait: nothing here runs deliverPushStreams, only the revocation's announcement does.
+      for (let i = 0; i < 200 && !receiver.tokens(id).has(jwtUuid); i++) await sleep(25);
+      expect(receiver.tokens(id).has(jwtUuid)).toBe(true);
+      // A burst of revocations is delivered whole, by a run or two rather than one per token.
+      const burst = await revoke(50);
+      for (let i = 0; i < 400 && !burst.every((j) => receiver.tokens(id).has(j)); i++) await sleep(25);
+      expect(burst.filter((j) => !receiver.tokens(id).has(j))).toEqual([]);
+    } finally {
+      await stop();
+    }
+  });
 
   test("a 400 from the receiver marks that event failed (in the status, not retried) and the rest continue", async () => {
     const id = await pushStream();
