@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
-import type { ReactNode } from "react";
 import { ConfirmSubmit } from "@/app/admin/_components/confirm-dialog";
+import { StackedCell, StackedRow, StackedTable } from "@/app/admin/_components/stacked-table";
 import { ScrollRegion, When } from "@/app/admin/_components/ui";
 import { requireUser } from "@/lib/auth/current-user";
 import { listTaraSessions, type SessionStatus, type TaraSession } from "@/lib/tara/session";
@@ -18,30 +18,20 @@ const STATUS_STYLE: Record<SessionStatus, string> = {
   superseded: "bg-slate-200 text-slate-700",
 };
 
-const COLUMNS = ["Status", "Device", "From", "Signed in with", "Signed in", "Last used", "Expires"];
-
-/** A table cell; on a phone a labelled line of the session's card. */
-function Cell({ label, children }: { label: string; children: ReactNode }) {
-  return (
-    <td className="block px-4 py-1 sm:table-cell sm:py-3">
-      <span className="font-medium text-slate-600 sm:hidden">{label}: </span>
-      {children}
-    </td>
-  );
-}
+const COLUMNS = [...["Status", "Device", "From", "Signed in with", "Signed in", "Last used", "Expires"].map((name) => ({ name })), { name: "Actions", visible: false }];
 
 /** The browser and OS, and the address (named when it is a private or loopback one): how a person tells sessions apart. */
 function Origin({ session }: { session: TaraSession }) {
   const o = describeOrigin({ clientAddress: session.clientAddress, userAgent: session.userAgent });
   return (
     <>
-      <Cell label="Device">
+      <StackedCell label="Device">
         <span data-testid="session-device" title={session.userAgent ?? undefined}>{o.device ?? "—"}</span>
-      </Cell>
-      <Cell label="From">
+      </StackedCell>
+      <StackedCell label="From">
         <span data-testid="session-address" className="break-all">{o.address ?? "—"}</span>
         {o.network ? <span className="ml-1 text-xs text-slate-600">({o.network})</span> : null}
-      </Cell>
+      </StackedCell>
     </>
   );
 }
@@ -81,36 +71,27 @@ export default async function MePage() {
       {/* A table from 640 px up; below that each session is a card of labelled lines, its End button on screen. */}
       <div className="mt-8 rounded-lg border border-slate-200 bg-white shadow-sm">
         <ScrollRegion label="My sessions">
-        <table className="w-full text-left text-sm">
-          <thead className="hidden bg-slate-50 text-slate-600 sm:table-header-group">
-            <tr>
-              {COLUMNS.map((c) => (
-                <th key={c} className="px-4 py-3 font-medium">{c}</th>
-              ))}
-              <th className="px-4 py-3"><span className="sr-only">Actions</span></th>
-            </tr>
-          </thead>
-          <tbody className="block divide-y divide-slate-100 sm:table-row-group">
+        <StackedTable columns={COLUMNS}>
             {sessions.map((s) => (
-              <tr key={s.sessionId} className="block py-2 sm:table-row sm:py-0" data-testid="session-row" data-session-id={s.sessionId} data-status={s.status}>
-                <Cell label="Status">
+              <StackedRow key={s.sessionId} data-testid="session-row" data-session-id={s.sessionId} data-status={s.status}>
+                <StackedCell label="Status">
                   <span className={`rounded-full px-2 py-0.5 text-xs font-medium ${STATUS_STYLE[s.status]}`}>{s.status}</span>
                   {s.sessionId === user.sessionId && <span className="ml-2 text-xs text-sky-700">this browser</span>}
                   {s.revokedReason && <span className="ml-2 break-all text-xs text-slate-600">({s.revokedReason})</span>}
-                </Cell>
+                </StackedCell>
                 <Origin session={s} />
-                <Cell label="Signed in with">
+                <StackedCell label="Signed in with">
                   {s.authMethod ?? "—"}
                   {s.levelOfAssurance ? <span className="text-slate-600"> · {s.levelOfAssurance}</span> : null}
-                </Cell>
-                <Cell label="Signed in"><When at={s.authTime ?? s.startedAt} /></Cell>
-                <Cell label="Last used">
+                </StackedCell>
+                <StackedCell label="Signed in"><When at={s.authTime ?? s.startedAt} /></StackedCell>
+                <StackedCell label="Last used">
                   <span data-testid="session-last-used">
                     {s.lastUsedAt ? <><When at={s.lastUsedAt} /> · {s.useCount.toLocaleString("en")} {s.useCount === 1 ? "use" : "uses"}</> : "not used yet"}
                   </span>
-                </Cell>
-                <Cell label="Expires"><When at={s.expiresAt} /></Cell>
-                <td className="block px-4 py-1 sm:table-cell sm:py-3 sm:text-right">
+                </StackedCell>
+                <StackedCell label="Expires"><When at={s.expiresAt} /></StackedCell>
+                <StackedCell label="Actions" unlabelled className="sm:text-right">
                   {s.status === "active" && (
                     <form action={endSessionAction}>
                       <input type="hidden" name="session_id" value={s.sessionId} />
@@ -129,11 +110,10 @@ export default async function MePage() {
                       />
                     </form>
                   )}
-                </td>
-              </tr>
+                </StackedCell>
+              </StackedRow>
             ))}
-          </tbody>
-        </table>
+        </StackedTable>
         </ScrollRegion>
       </div>
     </main>

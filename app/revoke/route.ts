@@ -3,6 +3,7 @@ import { route } from "@/lib/http/route";
 import { InvalidTokenError } from "@/lib/jwt/verify";
 import { refusedRfc7009, revocationTarget, revokeByJti } from "@/lib/tokens/revoke";
 import { introspectRequestSchema } from "@/lib/tokens/introspect";
+import { changeSourceOf } from "@/lib/tokens/origin";
 
 export const dynamic = "force-dynamic";
 
@@ -12,7 +13,7 @@ export const dynamic = "force-dynamic";
  * client's custom token, or a TARA token (sessions end by their owner or an
  * administrator), refused with 400 unauthorized_client and nothing written.
  */
-export const POST = route({ auth: "tokens:revoke", example: { token: "eyJhbGciOiJSUzI1NiIsImtpZCI6Ii4uLiJ9.eyJzdWIiOiJ1c2VyLTEifQ.c2lnbmF0dXJl" }, errors: ["unauthorized_client"], responses: { 200: { description: "RFC 7009 §2.2: revoked, or the token was invalid already; no body" } }, body: { schema: introspectRequestSchema, allowForm: true, clientSecretPost: true } }, async ({ caller, body }) => {
+export const POST = route({ auth: "tokens:revoke", example: { token: "eyJhbGciOiJSUzI1NiIsImtpZCI6Ii4uLiJ9.eyJzdWIiOiJ1c2VyLTEifQ.c2lnbmF0dXJl" }, errors: ["unauthorized_client"], responses: { 200: { description: "RFC 7009 §2.2: revoked, or the token was invalid already; no body" } }, body: { schema: introspectRequestSchema, allowForm: true, clientSecretPost: true } }, async ({ req, caller, requestId, body }) => {
   let target;
   try {
     target = await revocationTarget(body.token, ["custom", "tara"]);
@@ -26,6 +27,7 @@ export const POST = route({ auth: "tokens:revoke", example: { token: "eyJhbGciOi
       reason: "rfc7009_revocation",
       revokedBy: callerName(caller),
       onlyIssuedBy: tokenOwnerLimit(caller),
+      ...changeSourceOf(req, requestId),
     });
     if (outcome === "not_owned") throw refusedRfc7009("This token was issued to another client.");
   }

@@ -12,8 +12,8 @@ import type { TokenKind } from "@/lib/tokens/kinds";
  * audit event — single revocations through the token API (`/jwt/custom/revoke`,
  * RFC 7009 `/revoke`), extensions (`/jwt/custom/extend`, `/jwt/tara/extend`)
  * and TARA logouts / sessions ended by their owner — into the audit trail:
- * one event per change, with the actor its `revoked_by` recorded, the change's
- * own time, appended in the transaction that advances the watermark (so
+ * one event per change, with the actor its `revoked_by` recorded, the request
+ * id and caller's address its denylist row kept, the change's own time, appended in the transaction that advances the watermark (so
  * retries and concurrent runs audit each change exactly once).
  *
  * Changes audited when they were made are skipped: administrators'
@@ -51,6 +51,9 @@ type Change = {
   ts: string;
   reason: string | null;
   revoked_by: string | null;
+  /** The request and the caller's address, where the denylist row kept them (migration 20261208100000). */
+  request_id: string | null;
+  source_address: string | null;
 };
 
 const utcText = (expr: Prisma.Sql) => Prisma.sql`to_char(${expr} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
@@ -59,7 +62,7 @@ function revocations(kind: TokenKind, from: string, to: string): Prisma.Sql {
   const m = KINDS[kind].sql.metadata;
   return Prisma.sql`
     SELECT ${kind}::text AS kind, 'revoke'::text AS change, d.jwt_uuid::text AS jwt_uuid, NULL::text AS new_jwt_uuid,
-           d.denylisted_at AS ts, d.reason, d.revoked_by
+           d.denylisted_at AS ts, d.reason, d.revoked_by, d.request_id, host(d.source_address) AS source_address
       FROM ${KINDS[kind].sql.denylist} d
      WHERE d.denylisted_at >= ${from}::timestamptz AND d.denylisted_at < ${to}::timestamptz
        AND coalesce(d.revoked_by, '') NOT LIKE 'admin:%'
@@ -80,7 +83,8 @@ function extensions(kind: TokenKind, from: string, to: string): Prisma.Sql {
   const m = KINDS[kind].sql.metadata;
   // LEFT JOINs: an old version archived meanwhile still leaves the extension audited.
   return Prisma.sql`
-    SELECT ${kind}::text, 'extend'::text, o.jwt_uuid::text, n.jwt_uuid::text, n.created_at, dl.reason, dl.revoked_by
+    SELECT ${kind}::text, 'extend'::text, o.jwt_uuid::text, n.jwt_uuid::text, n.created_at, dl.reason, dl.revoked_by,
+           dl.request_id, host(dl.source_address)
       FROM ${m} n
       LEFT JOIN ${m} o ON o.id = n.supersedes
       LEFT JOIN ${KINDS[kind].sql.denylist} dl ON dl.jwt_uuid = o.jwt_uuid
@@ -92,7 +96,8 @@ function extensions(kind: TokenKind, from: string, to: string): Prisma.Sql {
 /** Changes with from <= time < to, oldest first. */
 async function changesBetween(tx: Prisma.TransactionClient, from: string, to: string): Promise<Change[]> {
   return tx.$queryRaw<Change[]>`
-    SELECT c.kind, c.change, c.jwt_uuid, c.new_jwt_uuid, ${utcText(Prisma.sql`c.ts`)} AS ts, c.reason, c.revoked_by
+    SELECT c.kind, c.change, c.jwt_uuid, c.new_jwt_uuid, ${utcText(Prisma.sql`c.ts`)} AS ts, c.reason, c.revoked_by,
+           c.request_id, c.source_address
       FROM (${revocations("custom", from, to)} UNION ALL ${revocations("tara", from, to)}
             UNION ALL ${extensions("custom", from, to)} UNION ALL ${extensions("tara", from, to)}) c
      ORDER BY c.ts, c.kind, c.change, c.jwt_uuid`;
@@ -135,13 +140,15 @@ async function horizon(tx: Prisma.TransactionClient): Promise<string> {
 
 function toEvent(c: Change): AuditEvent {
   const at = new Date(c.ts);
-  const actor = revokedByActor(c.revoked_by);
+  const actor = { ...revokedByActor(c.revoked_by), ...(c.source_address ? { address: c.source_address } : {}) };
+  const requestId = c.request_id;
   if (c.change === "extend") {
     return {
       actor,
       action: "tokens.extend",
       target: { kind: c.kind, jwt_uuids: [c.jwt_uuid, c.new_jwt_uuid].filter((u): u is string => u !== null), extended: c.jwt_uuid, successor: c.new_jwt_uuid },
       counts: { extended: 1 },
+      requestId,
       at,
     };
   }
@@ -152,6 +159,7 @@ function toEvent(c: Change): AuditEvent {
     target: { kind: c.kind, jwt_uuids: [c.jwt_uuid!] },
     reason: c.reason,
     counts: { revoked: 1 },
+    requestId,
     at,
   };
 }

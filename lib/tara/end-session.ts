@@ -15,7 +15,7 @@ export type SessionSelector = {
  */
 export async function endTaraSessions(
   selector: SessionSelector,
-  by: Required<Pick<Revocation, "reason" | "revokedBy">>,
+  by: Required<Pick<Revocation, "reason" | "revokedBy">> & Pick<Revocation, "requestId" | "sourceAddress">,
 ): Promise<number> {
   const prisma = await db();
   return prisma.$transaction(async (tx) => {

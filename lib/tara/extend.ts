@@ -12,7 +12,7 @@ import type { TokenOrigin } from "@/lib/tokens/origin";
  * The new token never outlives the session's absolute lifetime (its expiry is
  * cut to it); once that is reached, extension is refused (401).
  */
-export async function extendTaraToken(token: string, origin?: TokenOrigin): Promise<ExtendedToken> {
+export async function extendTaraToken(token: string, origin?: TokenOrigin, requestId?: string): Promise<ExtendedToken> {
   const subject = safeSubject(token);
   const revokedBy = subject ? `user:${subject}` : null;
   return extendToken("tara", {
@@ -20,6 +20,7 @@ export async function extendTaraToken(token: string, origin?: TokenOrigin): Prom
     lifetimeMinutes: config().TARA_JWT_TTL_MINUTES,
     revokedBy,
     origin,
+    requestId,
     latestExpiry: (payload) => taraSessionEnd(payload.auth_time),
     // The new version counts against the person's session limit, as a login does.
     limit: revokedBy ? { clientId: null, limit: (await getTaraSessionLimit()).limit, revokedBy } : undefined,

@@ -7,6 +7,7 @@ import { TimError } from "@/lib/http/errors";
 import { InvalidTokenError, verifyJwt } from "@/lib/jwt/verify";
 import { taraTokenFrom } from "@/lib/tara/cookie";
 import { endTaraSessions } from "@/lib/tara/end-session";
+import { changeSourceOf } from "@/lib/tokens/origin";
 import { findTaraSession, sessionIdSchema } from "@/lib/tara/session";
 import { kindOf } from "@/lib/tokens/kinds";
 
@@ -30,8 +31,9 @@ const DEFAULT_REASON = "logout";
  * credential (TIM 2.0 ended any session whose id it was told). Without token or session id there is nothing to end.
  * Ending a session already ended revokes nothing and still succeeds, as in TIM 2.0.
  */
-export async function logoutTara(req: ApiRequest, query: LogoutQuery): Promise<LogoutResult> {
+export async function logoutTara(req: ApiRequest, query: LogoutQuery, requestId: string): Promise<LogoutResult> {
   const reason = query.reason ?? DEFAULT_REASON;
+  const source = changeSourceOf(req, requestId);
   const byClient = presentsClientCredentials(req);
   const token = byClient ? undefined : taraTokenFrom(req);
   if (token) {
@@ -42,7 +44,7 @@ export async function logoutTara(req: ApiRequest, query: LogoutQuery): Promise<L
     if (query.session_id !== undefined && query.session_id.toLowerCase() !== payload.sid.toLowerCase()) {
       throw new TimError("not_your_session", "session_id names another session than the one of this token.");
     }
-    const revoked = await endTaraSessions({ subject: payload.sub, sessionId: payload.sid }, { reason, revokedBy: `user:${payload.sub}` });
+    const revoked = await endTaraSessions({ subject: payload.sub, sessionId: payload.sid }, { reason, revokedBy: `user:${payload.sub}`, ...source });
     return { sessionId: payload.sid, revoked };
   }
   if (query.session_id === undefined) {
@@ -52,6 +54,6 @@ export async function logoutTara(req: ApiRequest, query: LogoutQuery): Promise<L
   const caller = await authenticateClient(req, "sessions:revoke");
   const session = await findTaraSession(query.session_id);
   if (!session) throw new TimError("session_not_found", "No TARA session has this id.");
-  const revoked = await endTaraSessions({ subject: session.subject, sessionId: session.sessionId }, { reason, revokedBy: callerName(caller) });
+  const revoked = await endTaraSessions({ subject: session.subject, sessionId: session.sessionId }, { reason, revokedBy: callerName(caller), ...source });
   return { sessionId: session.sessionId, revoked };
 }

@@ -48,6 +48,8 @@ export type ExtendOptions = {
   caller?: ApiCaller;
   /** Where the extension came from: recorded on the new version (not the previous version's). */
   origin?: TokenOrigin;
+  /** The request that asked: kept, with the origin's address, on the old token's denylist row (the audit fold reads it). */
+  requestId?: string | null;
   /** The latest expiry (seconds) the new token may have, from the old token's claims; reached: 401. */
   latestExpiry?: (payload: JWTPayload) => number;
   /**
@@ -136,6 +138,7 @@ async function extendOnce(kind: TokenKind, opts: ExtendOptions): Promise<Extende
     owner: opts.caller ? (tokenOwnerLimit(opts.caller) ?? null) : null,
     client_address: opts.origin?.clientAddress ?? null,
     user_agent: opts.origin?.userAgent ?? null,
+    request_id: opts.requestId ?? null,
   };
   const limited: LimitedSubject[] =
     opts.limit?.limit && typeof payload.sub === "string"
@@ -198,6 +201,8 @@ type ExtensionAsked = {
   /** The extender's address and User-Agent, for the new row. */
   client_address: string | null;
   user_agent: string | null;
+  /** The asking request, for the old token's denylist row (the address there is client_address). */
+  request_id: string | null;
 };
 
 /*
@@ -219,16 +224,17 @@ const EXTEND = byKind((k) => {
     `WITH asked AS (
        SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(old uuid, jti uuid, iat timestamptz, exp timestamptz,
               claims jsonb, hash text, set_client boolean, client_id text, revoked_by text, owner text,
-              client_address inet, user_agent text)
+              client_address inet, user_agent text, request_id text)
      ), prev AS (
        SELECT m.*, a.jti AS new_jti, a.iat AS new_iat, a.exp AS new_exp, a.claims AS new_claims, a.hash AS new_hash,
               a.set_client, a.client_id AS new_client_id, a.revoked_by AS new_revoked_by,
-              a.client_address AS new_client_address, a.user_agent AS new_user_agent,
+              a.client_address AS new_client_address, a.user_agent AS new_user_agent, a.request_id AS new_request_id,
               (a.owner IS NULL OR m.client_id IS NOT DISTINCT FROM a.owner) AS owned
          FROM ${k.table.metadata} m JOIN asked a ON m.jwt_uuid = a.old
      ), den AS (
-       INSERT INTO ${k.table.denylist} (jwt_uuid, expires_at, reason, revoked_by)
-       SELECT jwt_uuid, expires_at, '${SUPERSEDED_REASON}', new_revoked_by FROM prev WHERE owned ORDER BY jwt_uuid
+       INSERT INTO ${k.table.denylist} (jwt_uuid, expires_at, reason, revoked_by, request_id, source_address)
+       SELECT jwt_uuid, expires_at, '${SUPERSEDED_REASON}', new_revoked_by, new_request_id, new_client_address
+         FROM prev WHERE owned ORDER BY jwt_uuid
        ON CONFLICT (jwt_uuid) DO NOTHING RETURNING jwt_uuid, expires_at
      ), ins AS (
        INSERT INTO ${k.table.metadata} (jwt_uuid, claim_keys, issued_at, expires_at, subject, jwt_name, audience,

@@ -38,6 +38,17 @@ export function storedAddress(value: string | null | undefined): string | null {
   return isIP(address) ? address : null;
 }
 
+/**
+ * Where a revocation came from, kept on its denylist row (and an extension's, for the old token) so that
+ * the audit fold can name the request and the caller's address in the event it writes.
+ */
+export type ChangeSource = { requestId?: string | null; sourceAddress?: string | null };
+
+/** The change source of an API request. */
+export function changeSourceOf(req: ApiRequest, requestId: string): ChangeSource {
+  return { requestId, sourceAddress: storedAddress(sourceAddress(req)) };
+}
+
 /** The origin of a request, for the token it issues or extends. */
 export function originOf(req: ApiRequest): TokenOrigin {
   return { clientAddress: storedAddress(sourceAddress(req)), userAgent: storedUserAgent(req.headers.get("user-agent")) };

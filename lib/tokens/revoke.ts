@@ -7,6 +7,7 @@ import { notePending, noteRevoked } from "@/lib/tokens/denylist-set";
 import { KINDS, byKind, isUuid, kindOf, type DbTx, type TokenKind } from "@/lib/tokens/kinds";
 import { storableString } from "@/lib/db/storable";
 import { countTokens } from "@/lib/metrics/registry";
+import { storedAddress, type ChangeSource } from "@/lib/tokens/origin";
 
 export const revokeRequestSchema = z.object({
   token: z.string().min(1).max(16_384),
@@ -16,7 +17,7 @@ export const revokeRequestSchema = z.object({
 /** not_owned: another client issued the token (see Revocation.onlyIssuedBy); nothing was written. */
 export type RevocationOutcome = "revoked" | "already_revoked" | "not_owned";
 
-export type Revocation = {
+export type Revocation = ChangeSource & {
   jti: string;
   /** The token's own expiry: the denylist row can go once it passed. */
   expiresAt: Date;
@@ -48,7 +49,7 @@ export function notTokenOwner(): TimError {
  * their row locks in the same order. A row with an `owner` is written only if
  * the token's metadata row names that client (one index probe, in the same
  * statement); the others come back as not owned.
- * $1: [{jwt_uuid, expires_at, reason, revoked_by, owner}].
+ * $1: [{jwt_uuid, expires_at, reason, revoked_by, owner, request_id, source_address}].
  */
 const REVOKE = byKind((k) =>
   prepared(
@@ -56,10 +57,11 @@ const REVOKE = byKind((k) =>
     `WITH asked AS (
        SELECT x.*, (x.owner IS NULL
               OR (SELECT m.client_id FROM ${k.table.metadata} m WHERE m.jwt_uuid = x.jwt_uuid) IS NOT DISTINCT FROM x.owner) AS owned
-         FROM jsonb_to_recordset($1::jsonb) AS x(jwt_uuid uuid, expires_at timestamptz, reason text, revoked_by text, owner text)
+         FROM jsonb_to_recordset($1::jsonb)
+              AS x(jwt_uuid uuid, expires_at timestamptz, reason text, revoked_by text, owner text, request_id text, source_address inet)
      ), denied AS (
-       INSERT INTO ${k.table.denylist} (jwt_uuid, expires_at, reason, revoked_by)
-       SELECT jwt_uuid, expires_at, reason, revoked_by FROM asked WHERE owned ORDER BY jwt_uuid
+       INSERT INTO ${k.table.denylist} (jwt_uuid, expires_at, reason, revoked_by, request_id, source_address)
+       SELECT jwt_uuid, expires_at, reason, revoked_by, request_id, source_address FROM asked WHERE owned ORDER BY jwt_uuid
        ON CONFLICT (jwt_uuid) DO NOTHING RETURNING jwt_uuid
      ), unlisted AS (DELETE FROM ${k.table.allowlist} WHERE jwt_uuid IN (SELECT jwt_uuid FROM asked WHERE owned))
      SELECT jwt_uuid::text AS jti, NULL AS owner FROM denied
@@ -83,6 +85,8 @@ function revokeGroup(kind: TokenKind): (r: Revocation) => Promise<RevocationOutc
             reason: r.reason ?? null,
             revoked_by: r.revokedBy ?? null,
             owner: r.onlyIssuedBy ?? null,
+            request_id: r.requestId ?? null,
+            source_address: storedAddress(r.sourceAddress),
           })),
         ),
       ]);
@@ -111,8 +115,9 @@ export async function revokeByJti(kind: TokenKind, revocation: Revocation, tx?: 
     notePending(kind, revocation.jti);
     const { denylist, allowlist } = KINDS[kind].sql;
     const count = await tx.$executeRaw`
-      INSERT INTO ${denylist} (jwt_uuid, expires_at, reason, revoked_by)
-      VALUES (${revocation.jti}::uuid, ${revocation.expiresAt}, ${revocation.reason ?? null}, ${revocation.revokedBy ?? null})
+      INSERT INTO ${denylist} (jwt_uuid, expires_at, reason, revoked_by, request_id, source_address)
+      VALUES (${revocation.jti}::uuid, ${revocation.expiresAt}, ${revocation.reason ?? null}, ${revocation.revokedBy ?? null},
+              ${revocation.requestId ?? null}, ${storedAddress(revocation.sourceAddress)}::inet)
       ON CONFLICT (jwt_uuid) DO NOTHING`;
     await tx.$executeRaw`DELETE FROM ${allowlist} WHERE jwt_uuid = ${revocation.jti}::uuid`;
     // Counted when the statement ran; a transaction rolled back later still counts (rare: an audit write failing).
@@ -149,7 +154,7 @@ export async function revocationTarget(token: unknown, kinds: readonly TokenKind
 export async function revokeToken(
   token: unknown,
   kinds: readonly TokenKind[],
-  by: Pick<Revocation, "reason" | "revokedBy" | "onlyIssuedBy">,
+  by: Pick<Revocation, "reason" | "revokedBy" | "onlyIssuedBy" | "requestId" | "sourceAddress">,
 ): Promise<{ outcome: RevocationOutcome; jti: string; kind: TokenKind }> {
   const target = await revocationTarget(token, kinds);
   const outcome = await revokeByJti(target.kind, { ...target, ...by });

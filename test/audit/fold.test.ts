@@ -22,8 +22,11 @@ async function issue(n: number): Promise<{ token: string; jti: string }[]> {
   return res.body.tokens.map((t: { token: string }) => ({ token: t.token, jti: claimsOf(t.token).jti }));
 }
 
-async function revoke(token: string, reason: string): Promise<void> {
-  expect((await call(url("/jwt/custom/revoke"), { json: { token, reason }, auth: api.client.basic })).status).toBe(200);
+/** Revokes through the token API; the request id TIM answered with. */
+async function revoke(token: string, reason: string): Promise<string> {
+  const res = await call(url("/jwt/custom/revoke"), { json: { token, reason }, auth: api.client.basic });
+  expect(res.status).toBe(200);
+  return res.headers.get("x-request-id")!;
 }
 
 /** The fold leaves the newest second alone (clock margin): let the changes age past it. */
@@ -39,8 +42,9 @@ describe("folding token-API changes into the audit trail", () => {
   test("revocation, RFC 7009 revocation, extensions and a TARA logout each become exactly one event with actor, target, reason and time", async () => {
     const prisma = await db();
     const [revoked, rfc7009, extended, bulk, byAdmin] = await issue(5);
-    await revoke(revoked.token, "key leaked");
-    expect((await call(url("/revoke"), { form: { token: rfc7009.token }, auth: api.client.basic })).status).toBe(200);
+    const revokeRequest = await revoke(revoked.token, "key leaked");
+    const rfc7009Answer = await call(url("/revoke"), { form: { token: rfc7009.token }, auth: api.client.basic, headers: { "x-request-id": unique("req-7009") } });
+    expect(rfc7009Answer.status).toBe(200);
     const ext = await call(url("/jwt/custom/extend"), { json: { token: extended.token, expirationInMinutes: 10 }, auth: api.client.basic });
     expect(ext.status).toBe(200);
     const successor = claimsOf(ext.body.token).jti;
@@ -53,6 +57,8 @@ describe("folding token-API changes into the audit trail", () => {
     expect(taraExt.status).toBe(200);
     const taraSuccessor = claimsOf(taraExt.body.token).jti;
     const logout = await call(url("/auth/logout"), { method: "POST", headers: { cookie: `TIM_TARA_JWT=${taraExt.body.token}` } });
+    // Each folded event names its request and the caller's address (kept on the denylist row; loopback here).
+    const from = (res: { headers: Headers }) => ({ requestId: res.headers.get("x-request-id"), sourceAddress: "127.0.0.1" });
     expect(logout.body).toMatchObject({ revoked: 1 });
 
     await pastMargin();
@@ -69,14 +75,14 @@ describe("folding token-API changes into the audit trail", () => {
 
     expect(await only(revoked.jti)).toMatchObject({
       ...apiClient, action: "tokens.revoke", reason: "key leaked", target: { kind: "custom", jwt_uuids: [revoked.jti] }, counts: { revoked: 1 },
-      at: (await denied(revoked.jti)).denylistedAt,
+      at: (await denied(revoked.jti)).denylistedAt, requestId: revokeRequest, sourceAddress: "127.0.0.1",
     });
-    expect(await only(rfc7009.jti)).toMatchObject({ ...apiClient, action: "tokens.revoke", reason: "rfc7009_revocation" });
+    expect(await only(rfc7009.jti)).toMatchObject({ ...apiClient, action: "tokens.revoke", reason: "rfc7009_revocation", ...from(rfc7009Answer) });
 
     const extension = await only(extended.jti);
     expect(extension).toMatchObject({
       ...apiClient, action: "tokens.extend", target: { kind: "custom", jwt_uuids: [extended.jti, successor], extended: extended.jti, successor },
-      at: (await prisma.customJwtMetadata.findUniqueOrThrow({ where: { jwtUuid: successor } })).createdAt,
+      at: (await prisma.customJwtMetadata.findUniqueOrThrow({ where: { jwtUuid: successor } })).createdAt, ...from(ext),
     });
     expect((await only(successor)).id).toBe(extension.id);
 
@@ -84,11 +90,11 @@ describe("folding token-API changes into the audit trail", () => {
     expect(await only(byAdmin.jti)).toMatchObject({ actorType: "administrator", actorId: "EE-fold", action: "tokens.revoke", reason: "fold test" });
 
     const taraEnd = { actorType: "end_user", actorId: tara.sub };
-    expect(await only(tara.jti)).toMatchObject({ ...taraEnd, action: "tokens.extend", target: { kind: "tara", jwt_uuids: [tara.jti, taraSuccessor] } });
+    expect(await only(tara.jti)).toMatchObject({ ...taraEnd, action: "tokens.extend", target: { kind: "tara", jwt_uuids: [tara.jti, taraSuccessor] }, ...from(taraExt) });
     expect((await auditEventsForToken(taraSuccessor)).map((e) => e.action).sort()).toEqual(["tara.logout", "tokens.extend"]);
     expect((await auditEventsForToken(taraSuccessor)).find((e) => e.action === "tara.logout")).toMatchObject({
       ...taraEnd, reason: "logout", target: { kind: "tara", jwt_uuids: [taraSuccessor] },
-      at: (await prisma.taraDenylist.findUniqueOrThrow({ where: { jwtUuid: taraSuccessor } })).denylistedAt,
+      at: (await prisma.taraDenylist.findUniqueOrThrow({ where: { jwtUuid: taraSuccessor } })).denylistedAt, ...from(logout),
     });
 
     // A second run finds nothing of this again (on PostgreSQL other test files may have made new changes meanwhile).

@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { Suspense } from "react";
 import { Empty, Field, Notice, PageTitle, ScrollRegion, Section, When, buttonClass, errorMessage, inputClass, secondaryButtonClass } from "@/app/admin/_components/ui";
+import { StackedCell, StackedRow, StackedTable } from "@/app/admin/_components/stacked-table";
 import { ACTOR_LABELS, actionLabel, describeOutcome, describeTarget, type Outcome, type TargetItem } from "@/lib/audit/describe";
 import { ACTOR_TYPES } from "@/lib/audit/event";
 import { parseAuditQuery, searchAudit, type AuditRow } from "@/lib/audit/search";
@@ -29,6 +30,8 @@ function targetHref(kind: TargetItem["kind"], value: string): string | undefined
 }
 
 const SHOWN_PER_ITEM = 5;
+
+const AUDIT_COLUMNS = ["#", "When", "Who", "Action", "Target", "Outcome", "Reason", "Request"].map((name) => ({ name }));
 
 /** A row's target as labelled lines; long lists show their first few and say how many more. */
 function Target({ target }: { target: unknown }) {
@@ -134,33 +137,30 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
           <Empty>No audit entry matches.</Empty>
         ) : (
           <ScrollRegion label="Audit entries">
-            <table className="w-full min-w-[900px] text-sm" data-testid="audit-table">
-              <thead><tr className="text-left text-slate-500"><th className="py-2">#</th><th>When</th><th>Who</th><th>Action</th><th>Target</th><th>Outcome</th><th>Reason</th><th>Request</th></tr></thead>
-              <tbody>
-                {rows.map((r) => {
-                  const outcome = describeOutcome(r.counts);
-                  return (
-                    <tr key={r.id} className="border-t border-slate-100 align-top" data-testid="audit-row" data-action={r.action} data-outcome={outcome.kind}>
-                      <td className="py-1 tabular-nums">{r.seq}</td>
-                      <td><When at={r.at} /></td>
-                      <td className="break-all">
-                        <span className="text-xs text-slate-500">{ACTOR_LABELS[r.actorType] ?? r.actorType}</span>
-                        <span className="block font-mono text-xs">{r.actorId}</span>
-                        {r.sourceAddress ? <span className="block text-xs text-slate-500" data-testid="audit-address">from {r.sourceAddress}</span> : null}
-                      </td>
-                      <td>
-                        {actionLabel(r.action)}
-                        <span className="block font-mono text-xs text-slate-500">{r.action}</span>
-                      </td>
-                      <td className="max-w-xs"><Target target={r.target} /></td>
-                      <td className={`max-w-[14rem] text-xs ${OUTCOME_STYLE[outcome.kind]}`} data-testid="audit-outcome">{outcome.text}</td>
-                      <td className="max-w-xs break-all">{r.reason ?? "—"}</td>
-                      <td className="break-all text-xs">{r.requestId ?? "—"}</td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
+            <StackedTable columns={AUDIT_COLUMNS} className="sm:min-w-[900px]" testId="audit-table">
+              {rows.map((r) => {
+                const outcome = describeOutcome(r.counts);
+                return (
+                  <StackedRow key={r.id} className="align-top" data-testid="audit-row" data-action={r.action} data-outcome={outcome.kind}>
+                    <StackedCell label="#" className="tabular-nums">{r.seq}</StackedCell>
+                    <StackedCell label="When"><When at={r.at} /></StackedCell>
+                    <StackedCell label="Who" className="break-all">
+                      <span className="text-xs text-slate-500">{ACTOR_LABELS[r.actorType] ?? r.actorType}</span>
+                      <span className="font-mono text-xs sm:block"> {r.actorId}</span>
+                      {r.sourceAddress ? <span className="block text-xs text-slate-500" data-testid="audit-address">from {r.sourceAddress}</span> : null}
+                    </StackedCell>
+                    <StackedCell label="Action">
+                      {actionLabel(r.action)}
+                      <span className="block font-mono text-xs text-slate-500">{r.action}</span>
+                    </StackedCell>
+                    <StackedCell label="Target" className="sm:max-w-xs"><Target target={r.target} /></StackedCell>
+                    <StackedCell label="Outcome" className={`text-xs sm:max-w-[14rem] ${OUTCOME_STYLE[outcome.kind]}`} data-testid="audit-outcome">{outcome.text}</StackedCell>
+                    <StackedCell label="Reason" className="break-all sm:max-w-xs">{r.reason ?? "—"}</StackedCell>
+                    <StackedCell label="Request" className="break-all text-xs"><span data-testid="audit-request">{r.requestId ?? "—"}</span></StackedCell>
+                  </StackedRow>
+                );
+              })}
+            </StackedTable>
           </ScrollRegion>
         )}
         {nextBefore ? (

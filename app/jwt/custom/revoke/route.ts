@@ -5,15 +5,17 @@ import { route } from "@/lib/http/route";
 import { InvalidTokenError } from "@/lib/jwt/verify";
 import { notTokenOwner, revokeRequestSchema, revokeToken } from "@/lib/tokens/revoke";
 import { revokeResponse } from "@/lib/tokens/responses";
+import { changeSourceOf } from "@/lib/tokens/origin";
 
 export const dynamic = "force-dynamic";
 
-export const POST = route({ auth: "tokens:revoke", example: { token: "eyJhbGciOiJSUzI1NiIsImtpZCI6Ii4uLiJ9.eyJzdWIiOiJ1c2VyLTEifQ.c2lnbmF0dXJl", reason: "user_logout" }, errors: ["already_revoked", "token_not_owned"], responses: { 200: revokeResponse }, body: revokeRequestSchema }, async ({ caller, body: { token, reason } }) => {
+export const POST = route({ auth: "tokens:revoke", example: { token: "eyJhbGciOiJSUzI1NiIsImtpZCI6Ii4uLiJ9.eyJzdWIiOiJ1c2VyLTEifQ.c2lnbmF0dXJl", reason: "user_logout" }, errors: ["already_revoked", "token_not_owned"], responses: { 200: revokeResponse }, body: revokeRequestSchema }, async ({ req, caller, requestId, body: { token, reason } }) => {
   try {
     const { outcome, jti } = await revokeToken(token, ["custom"], {
       reason: reason ?? null,
       revokedBy: callerName(caller),
       onlyIssuedBy: tokenOwnerLimit(caller),
+      ...changeSourceOf(req, requestId),
     });
     if (outcome === "not_owned") throw notTokenOwner();
     if (outcome === "already_revoked") {
