@@ -1,4 +1,5 @@
 import { decodeJwt, decodeProtectedHeader, jwtVerify, type JWTHeaderParameters, type JWTPayload } from "jose";
+import { LRUCache } from "lru-cache";
 import { findUnstorableJson } from "@/lib/db/storable";
 import { config } from "@/lib/config/env";
 import { TimError } from "@/lib/http/errors";
@@ -50,14 +51,43 @@ const KEY_REFERENCE_HEADERS = ["jku", "x5u", "jwk", "x5c"] as const;
 const JWS_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
 /**
+ * Tokens that verified, by their exact text and the checks asked: a client
+ * presents its token for many calls, and the same text with the same signature
+ * needs no second RSA check. What is kept cannot change (signature, header,
+ * claims); on every hit the token must still be unexpired and its key still
+ * published (the same key: a key retired or revoked since fails the token at
+ * once). Only successes are kept, bounded in bytes (bounded memory, issue 13).
+ */
+const verified = new LRUCache<string, VerifiedJwt & { publicKey: CryptoKey }>({
+  maxSize: 16 * 1024 * 1024,
+  sizeCalculation: (_value, key) => 2 * key.length + 1024,
+});
+
+/** The cache key: the token with the checks that decided it (expiry is checked again on every hit). */
+function verifiedKey(token: string, opts: VerifyOptions): string | undefined {
+  if (opts.ignoreExpiry) return undefined;
+  const audience = opts.audience === undefined ? "" : JSON.stringify(opts.audience);
+  return `${config().TIM_ISSUER}\u0000${audience}\u0000${opts.issuer ?? ""}\u0000${token}`;
+}
+
+/**
  * Verifies a compact JWS signed by one of TIM's published keys. Only the key
  * named by `kid` is tried, only with that key's algorithm; `alg: none`, HMAC
  * and self-referencing key headers are refused before any cryptography. The
  * issuer must be TIM_ISSUER and `iat` may not lie further ahead than
- * TIM_CLOCK_SKEW_SECONDS.
+ * TIM_CLOCK_SKEW_SECONDS. A token verified before with the same checks is
+ * answered from `verified`.
  */
 export async function verifyJwt(token: unknown, opts: VerifyOptions = {}): Promise<VerifiedJwt> {
   if (typeof token !== "string" || !JWS_SHAPE.test(token)) throw new InvalidTokenError("Malformed token");
+  const cacheKey = verifiedKey(token, opts);
+  const hit = cacheKey === undefined ? undefined : verified.get(cacheKey);
+  if (hit) {
+    // jose's rule: expired once exp <= now (whole seconds, no tolerance configured).
+    const unexpired = (hit.payload.exp as number) > Math.floor(Date.now() / 1000);
+    if (unexpired && (await verificationKey(hit.header.kid!))?.publicKey === hit.publicKey) return { payload: hit.payload, header: hit.header };
+    verified.delete(cacheKey!);
+  }
   let header: JWTHeaderParameters;
   try {
     header = decodeProtectedHeader(token) as JWTHeaderParameters;
@@ -97,6 +127,7 @@ export async function verifyJwt(token: unknown, opts: VerifyOptions = {}): Promi
   if (typeof payload.iat === "number" && payload.iat > Date.now() / 1000 + cfg.TIM_CLOCK_SKEW_SECONDS) {
     throw new InvalidTokenError("Token not yet valid");
   }
+  if (cacheKey !== undefined) verified.set(cacheKey, { payload, header, publicKey: key.publicKey });
   return { payload, header };
 }
 

@@ -86,6 +86,34 @@ describe("signing and verification", () => {
     expect(await reason(token, { issuer: "someone-else" })).toBe("Invalid issuer");
   });
 
+  test("a token verified before is answered without a second signature check, for the same checks only, and refused once expired", async () => {
+    await ensureSigningKey();
+    const token = await signJwt(claims({ exp: now() + 2 }));
+    const first = await verifyJwt(token, { audience: "tim-audience" });
+    const again = await verifyJwt(token, { audience: "tim-audience" });
+    // The same objects: the cached verification, not a second one.
+    expect(again.payload).toBe(first.payload);
+    // Other checks are decided afresh.
+    expect(await reason(token, { audience: "other" })).toBe("Invalid audience");
+    expect(await reason(token, { audience: "tim-audience", issuer: "someone-else" })).toBe("Invalid issuer");
+    // Expiry is checked on every call, cached or not.
+    await new Promise((r) => setTimeout(r, (first.payload.exp! - Date.now() / 1000) * 1000 + 50));
+    expect(await reason(token, { audience: "tim-audience" })).toBe("Token expired");
+  });
+
+  test("a cached verification ends with its key: once the key is no longer published, the token is refused", async () => {
+    const prisma = await db();
+    const token = await signJwt(claims());
+    expect(await reason(token)).toBe("valid");
+    expect(await reason(token)).toBe("valid");
+    const previous = (await activeSigningKey()).kid;
+    await prepareNextKey();
+    await activateNextKey();
+    await prisma.signingKey.update({ where: { kid: previous }, data: { lastTokenExpiresAt: new Date(Date.now() - 1000) } });
+    resetKeyCache();
+    expect(await reason(token)).toBe("Unknown key");
+  });
+
   test("ignoreExpiry still checks the signature", async () => {
     const expired = await signJwt(claims({ iat: now() - 120, exp: now() - 60 }));
     await expect(verifyJwt(expired, { ignoreExpiry: true })).resolves.toBeTruthy();
