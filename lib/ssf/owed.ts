@@ -48,3 +48,13 @@ export async function acknowledge(tx: Tx, s: SsfStream, seqs: bigint[]): Promise
 export const owedEvents = (tx: Tx, s: SsfStream, max: number) => tx.$queryRaw<OutboxEvent[]>`
   SELECT e.seq, e.xid, e.event, e.jwt_uuid::text AS jwt_uuid, e.session_id, e.reason, e.revoked_at, e.token_expires_at, e.stream_id::text AS stream_id, e.state
     FROM tim.ssf_events e WHERE ${pendingWhere(s)} ORDER BY e.xid, e.seq LIMIT ${max}`;
+
+/**
+ * Whether events past a stream's cursor wait behind the delivery horizon: written by a transaction younger than
+ * one still open (or still open itself). A delivery run that found nothing may find them a moment later.
+ */
+export async function heldBack(tx: Tx, s: SsfStream): Promise<boolean> {
+  const [row] = await tx.$queryRaw<{ held: boolean }[]>`
+    SELECT EXISTS (SELECT 1 FROM tim.ssf_events e WHERE (e.xid, e.seq) > (${s.cursorXid}, ${s.cursorSeq}) AND e.xid >= ${HORIZON}) AS held`;
+  return row.held;
+}

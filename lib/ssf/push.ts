@@ -8,7 +8,7 @@ import { defineJob } from "@/lib/jobs/define";
 import { errorFields, log } from "@/lib/log/logger";
 import { onRevocationAnnounced } from "@/lib/tokens/denylist-set";
 import { openSecret, sealSecret } from "@/lib/jwt/key-sealing";
-import { acknowledge, owedEvents } from "@/lib/ssf/owed";
+import { acknowledge, heldBack, owedEvents } from "@/lib/ssf/owed";
 import { resolvePushEndpoint } from "@/lib/ssf/push-endpoint";
 import { signSet } from "@/lib/ssf/set";
 import { PUSH_METHOD } from "@/lib/ssf/stream";
@@ -94,7 +94,8 @@ export function backoffMs(attempts: number): number {
   return Math.round(capped * (0.8 + Math.random() * 0.4));
 }
 
-export type PushRun = { streams: number; delivered: number; failed: number; retrying: number };
+/** heldBack: streams with events behind the delivery horizon when their turn ended (see heldBack in owed.ts). */
+export type PushRun = { streams: number; delivered: number; failed: number; retrying: number; heldBack: number };
 
 /**
  * Takes one push stream for this deliverer: enabled, due (next_attempt_at passed or unset).
@@ -141,6 +142,7 @@ async function deliverStream(s: SsfStream, until: number, run: PushRun): Promise
       done.push(e.seq);
     }
     await prisma.$transaction((tx) => acknowledge(tx, s, done));
+    if (error === null && events.length < ROUND && (await heldBack(prisma, s))) run.heldBack++;
     if (error !== null || events.length < ROUND) return error;
   }
   return null;
@@ -159,7 +161,7 @@ async function release(s: SsfStream, error: string | null): Promise<void> {
 
 /** One delivery run over every due push stream. */
 export async function deliverPushStreams(): Promise<PushRun> {
-  const run: PushRun = { streams: 0, delivered: 0, failed: 0, retrying: 0 };
+  const run: PushRun = { streams: 0, delivered: 0, failed: 0, retrying: 0, heldBack: 0 };
   const until = Date.now() + RUN_BUDGET_MS;
   const seen: string[] = [];
   while (Date.now() < until) {
@@ -178,6 +180,8 @@ export async function deliverPushStreams(): Promise<PushRun> {
 /** Whether any push stream is enabled, as last read, and when (a run is only started when one is). */
 let pushStreams: { any: boolean; readAt: number } | undefined;
 const PUSH_STREAMS_FRESH_MS = 5_000;
+/** How long a run started by an announcement keeps retrying events held back behind the delivery horizon. */
+const HELD_BACK_RETRY_MS = 10_000;
 
 /** A stream was created, changed or deleted here: read afresh before the next run is skipped. */
 export function pushStreamsChanged(): void {
@@ -197,8 +201,10 @@ async function anyPushStream(): Promise<boolean> {
  * the denylist's announcements (lib/tokens/denylist-set.ts, any instance's commits) and starts a
  * delivery run at once; what is announced during a run starts one more after it, so a burst costs
  * a run or two, not one per token. Streams are leased, so instances that start at once never send
- * one stream's events in parallel, and a receiver in backoff is not due. The cron job below stays
- * for retries after a backoff and for events an older open transaction held back from a run.
+ * one stream's events in parallel, and a receiver in backoff is not due. An announced event can
+ * still be behind the delivery horizon (an older transaction is open): while a run leaves events
+ * held back, it runs again after 50 ms, doubling to 1 s, for at most HELD_BACK_RETRY_MS; the cron
+ * job below stays for retries after a backoff and for what waits longer.
  * Returns the stop, which waits for a run in progress.
  */
 export function pushOnRevocation(): () => Promise<void> {
@@ -206,10 +212,21 @@ export function pushOnRevocation(): () => Promise<void> {
   let again = false;
   let stopped = false;
   const runs = async () => {
+    let pause = 50;
+    let paused = 0;
     do {
       again = false;
       if (!(await anyPushStream())) continue;
-      await deliverPushStreams().catch((err: unknown) => log.warn("Shared Signals push run failed; the cron job retries", errorFields(err)));
+      const run = await deliverPushStreams().catch((err: unknown) => {
+        log.warn("Shared Signals push run failed; the cron job retries", errorFields(err));
+        return undefined;
+      });
+      if (run?.heldBack && !stopped && paused < HELD_BACK_RETRY_MS) {
+        await new Promise((resolve) => setTimeout(resolve, pause));
+        paused += pause;
+        pause = Math.min(pause * 2, 1_000);
+        again = true;
+      }
     } while (again && !stopped);
   };
   const hear = () => {

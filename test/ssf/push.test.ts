@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createLocalJWKSet, decodeJwt, jwtVerify, type JSONWebKeySet } from "jose";
 import { revokeByQuery } from "@/lib/admin/revoke-by-query";
@@ -229,6 +230,28 @@ describe("Shared Signals push delivery (RFC 8935)", () => {
       for (let i = 0; i < 400 && !burst.every((j) => receiver.tokens(id).has(j)); i++) await sleep(25);
       expect(burst.filter((j) => !receiver.tokens(id).has(j))).toEqual([]);
     } finally {
+      await stop();
+    }
+  });
+
+  test.runIf(process.env.DATABASE_URL)("an announced revocation held behind the delivery horizon (an older transaction open) is pushed once that transaction ends", async () => {
+    const stop = pushOnRevocation();
+    // A transaction with an xid, open across the revocation: the revocation's event waits behind it.
+    const older = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    await older.connect();
+    try {
+      const id = await pushStream();
+      await older.query("BEGIN");
+      await older.query("SELECT pg_current_xact_id()");
+      const [jwtUuid] = await revoke(1);
+      await sleep(300);
+      expect(receiver.tokens(id).has(jwtUuid)).toBe(false);
+      await older.query("COMMIT");
+      // Nothing runs deliverPushStreams here: the announcement's run retries what it found held back.
+      for (let i = 0; i < 200 && !receiver.tokens(id).has(jwtUuid); i++) await sleep(25);
+      expect(receiver.tokens(id).has(jwtUuid)).toBe(true);
+    } finally {
+      await older.end().catch(() => undefined);
       await stop();
     }
   });
