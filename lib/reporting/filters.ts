@@ -94,14 +94,20 @@ const addressFilter = z.preprocess(
     .optional(),
 );
 
-/** `addr` or `addr/bits` with bits within the family's width; undefined when it is neither. */
+/**
+ * `addr` or `addr/bits` with bits within the family's width; undefined when it is neither. An IPv4-mapped
+ * IPv6 form (`::ffff:192.0.2.10`, `::ffff:10.0.0.0/104`) is its IPv4 address or range, as TIM stores addresses.
+ */
 export function parseAddressRange(value: string): string | undefined {
   const [address, bits, ...rest] = value.split("/");
   const family = isIP(address);
   if (family === 0 || rest.length) return undefined;
-  if (bits === undefined) return address.toLowerCase();
-  if (!/^\d{1,3}$/.test(bits) || Number(bits) > (family === 4 ? 32 : 128)) return undefined;
-  return `${address.toLowerCase()}/${Number(bits)}`;
+  if (bits !== undefined && (!/^\d{1,3}$/.test(bits) || Number(bits) > (family === 4 ? 32 : 128))) return undefined;
+  const mapped = /^::ffff:/i.test(address) && isIP(address.slice(7)) === 4;
+  if (mapped && (bits === undefined || Number(bits) >= 96)) {
+    return bits === undefined ? address.slice(7) : `${address.slice(7)}/${Number(bits) - 96}`;
+  }
+  return bits === undefined ? address.toLowerCase() : `${address.toLowerCase()}/${Number(bits)}`;
 }
 
 export const tokenFilterSchema = z
