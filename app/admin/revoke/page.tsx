@@ -129,6 +129,7 @@ export default async function RevokePage({ searchParams }: { searchParams: Promi
                       <span>{t.kind}</span>
                       <span>{t.subject ?? "—"}</span>
                       <span>{t.jwt_name ?? ""}</span>
+                      {t.client_address ? <span className="text-slate-600" data-testid="revoke-preview-address">from {t.client_address}</span> : null}
                       <span className="text-slate-500">issued <When at={t.issued_at} /></span>
                     </li>
                   ))}
