@@ -154,7 +154,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
                       <span className="block font-mono text-xs text-slate-500">{r.action}</span>
                     </StackedCell>
                     <StackedCell label="Target" className="sm:max-w-xs"><Target target={r.target} /></StackedCell>
-                    <StackedCell label="Outcome" className={`text-xs sm:max-w-[14rem] ${OUTCOME_STYLE[outcome.kind]}`} data-testid="audit-outcome">{outcome.text}</StackedCell>
+                    <StackedCell label="Outcome" className={`text-xs sm:max-w-[14rem] ${OUTCOME_STYLE[outcome.kind]}`}><span data-testid="audit-outcome">{outcome.text}</span></StackedCell>
                     <StackedCell label="Reason" className="break-all sm:max-w-xs">{r.reason ?? "—"}</StackedCell>
                     <StackedCell label="Request" className="break-all text-xs"><span data-testid="audit-request">{r.requestId ?? "—"}</span></StackedCell>
                   </StackedRow>
