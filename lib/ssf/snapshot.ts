@@ -68,15 +68,17 @@ const after = (c: Cursor) => Prisma.sql`(d.expires_at, d.jwt_uuid) > ('epoch'::t
 /**
  * A new stream owes the revocations of transactions that see it; one that revoked before the stream
  * committed (and saw no stream, so wrote no event) may still be running when the receiver asks for
- * the snapshot. The first page therefore waits until every transaction running when it was asked
- * for has ended (the delivery horizon passed them): its revocations are then in the snapshot.
+ * the snapshot. The first page therefore waits until every transaction that had written anything
+ * when it was asked for has ended: its revocations are then in the snapshot. A fresh transaction id
+ * marks that moment (a snapshot's xmax does not: it is one past the newest *ended* transaction, so a
+ * running one may lie beyond it); the wait ends when the delivery horizon has passed it.
  */
 async function awaitRunningTransactions(prisma: Awaited<ReturnType<typeof db>>): Promise<void> {
-  const [{ xmax }] = await prisma.$queryRaw<{ xmax: bigint }[]>`SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint AS xmax`;
+  const [{ mark }] = await prisma.$queryRaw<{ mark: bigint }[]>`SELECT pg_current_xact_id()::text::bigint AS mark`;
   const deadline = Date.now() + SETTLE_TIMEOUT_MS;
   for (;;) {
     const [{ horizon }] = await prisma.$queryRaw<{ horizon: bigint }[]>`SELECT ${HORIZON} AS horizon`;
-    if (horizon >= xmax) return;
+    if (horizon > mark) return;
     if (Date.now() > deadline) {
       throw new TimError("snapshot_pending", "A database transaction that was running when the snapshot was asked for has not ended; try again.");
     }

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { db } from "@/lib/db/client";
 import { startTestServer, type TestServer } from "@/test/support/http";
@@ -93,6 +94,26 @@ describe("the revocation snapshot", () => {
     const first = await snapshot("?limit=1");
     expect(first.body.revocations).toHaveLength(1);
     expect(first.body.next_cursor).toEqual(expect.any(String));
+  });
+
+  // PGlite has one connection: no transaction can be open beside the request.
+  test.runIf(process.env.DATABASE_URL)("the first page waits for a revoking transaction that was running when it was asked for (it may have seen no stream)", async () => {
+    const other = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    await other.connect();
+    try {
+      const jti = randomUUID();
+      await other.query("BEGIN");
+      // Expires before any other test's revocation: first in the custom part, so in the first page.
+      await other.query("INSERT INTO custom.denylist (jwt_uuid, expires_at, reason) VALUES ($1, now() + interval '1 minute', 'in flight')", [jti]);
+      const first = snapshot("?limit=10000");
+      await new Promise((r) => setTimeout(r, 300));
+      await other.query("COMMIT");
+      const res = await first;
+      expect(res.status, res.text).toBe(200);
+      expect(res.body.revocations.map((e) => e.jti)).toContain(jti);
+    } finally {
+      await other.end();
+    }
   });
 
   test("a client without ssf:receive is refused", async () => {
