@@ -22,7 +22,7 @@ beforeAll(async () => {
 afterAll(async () => server.close());
 
 type Entry = { kind: string; jti: string; exp: number; sid?: string };
-type Page = { revocations: Entry[]; next_cursor: string | null };
+type Page = { revocations: Entry[]; next_cursor: string | null; error?: string; message?: string };
 const snapshot = (query: string, client = receiver) => call<Page>(url(`/ssf/revocations${query}`), { auth: client.basic });
 
 async function issueAndRevoke(n: number): Promise<{ jti: string; exp: number }[]> {
