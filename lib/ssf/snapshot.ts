@@ -9,7 +9,7 @@ import { HORIZON } from "@/lib/ssf/horizon";
  * every revocation a receiver could still need — a denylisted token not yet expired — so a receiver
  * that starts without state is not blind to what was revoked before its stream existed or what it
  * acknowledged before it lost its state. Keyset pages in (kind, expires_at, jwt_uuid) order, over
- * the denylists' (expires_at, jwt_uuid) indexes (migration 20261208300000).
+ * the denylists' expires_at indexes (a range scan; equal expiries sorted by jwt_uuid as they come).
  */
 
 export const MAX_SNAPSHOT_PAGE = 10_000;
