@@ -62,6 +62,7 @@ export const apiRoutes: RouteEntry[] = [
   { pattern: "/openapi.yaml", auth: { GET: "public" }, load: () => import("@/app/openapi.yaml/route") },
   { pattern: "/revoke", auth: { POST: "tokens:revoke" }, load: () => import("@/app/revoke/route") },
   { pattern: "/ssf/poll/[streamId]", auth: { POST: "ssf:receive" }, load: () => import("@/app/ssf/poll/[streamId]/route") },
+  { pattern: "/ssf/revocations", auth: { GET: "ssf:receive" }, load: () => import("@/app/ssf/revocations/route") },
   { pattern: "/ssf/streams", auth: { POST: "ssf:receive", GET: "ssf:receive", PATCH: "ssf:receive", DELETE: "ssf:receive" }, load: () => import("@/app/ssf/streams/route") },
   { pattern: "/ssf/streams/status", auth: { GET: "ssf:receive", POST: "ssf:receive" }, load: () => import("@/app/ssf/streams/status/route") },
   { pattern: "/ssf/verify", auth: { POST: "ssf:receive" }, load: () => import("@/app/ssf/verify/route") },

@@ -87,6 +87,7 @@ export const ERROR_CODES = {
   busy: [503, "Too many client secret checks are waiting (with Retry-After)."],
   job_unavailable: [503, "No handler for this background job is registered in this process."],
   metadata_not_recorded: [503, "A token's metadata row could not be written; no token was issued."],
+  snapshot_pending: [503, "A database transaction that was running when the first page of the revocation snapshot was asked for did not end within 10 s (the snapshot waits for it so that it misses no revocation); try again."],
   tara_not_configured: [503, "TARA login is not configured."],
   tara_timeout: [504, "TARA did not answer within TARA_TIMEOUT_MS."],
 } as const satisfies Record<string, readonly [number, string]>;

@@ -124,6 +124,8 @@ test("answers to a representative set of requests, for every route, validate aga
   await send("/ssf/verify", { auth: basic, json: { state: "no stream" } });
   await send(`/ssf/poll/${streamId}`, { auth: basic, json: { maxEvents: 10, returnImmediately: true } });
   await send("/ssf/poll/00000000-0000-4000-8000-000000000000", { auth: basic, json: {} });
+  await send("/ssf/revocations?limit=2", { auth: basic });
+  await send("/ssf/revocations?cursor=nope", { auth: basic });
   await send(`/ssf/streams?stream_id=${streamId}`, { method: "DELETE", auth: basic });
   await send("/api/health");
   await send("/health");

@@ -66,6 +66,7 @@ const ENDPOINTS: Endpoint[] = [
   { path: "/ssf/streams", scope: "ssf:receive", request: () => ({ method: "GET", path: "/ssf/streams" }) },
   { path: "/ssf/streams/status", scope: "ssf:receive", allowed: 404, request: (s) => ({ method: "GET", path: `/ssf/streams/status?stream_id=${s.jti}` }) },
   { path: "/ssf/poll/[streamId]", scope: "ssf:receive", allowed: 404, request: (s) => ({ path: `/ssf/poll/${s.jti}`, json: {} }) },
+  { path: "/ssf/revocations", scope: "ssf:receive", request: () => ({ method: "GET", path: "/ssf/revocations?limit=1" }) },
   { path: "/ssf/verify", scope: "ssf:receive", allowed: 404, request: (s) => ({ path: "/ssf/verify", json: { stream_id: s.jti } }) },
 ];
 

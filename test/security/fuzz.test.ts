@@ -279,6 +279,7 @@ const ROUTES: FuzzRoute[] = [
   // A fuzzed stream id names no stream of this client (404): the flows with real streams are test/ssf's.
   { method: "POST", pattern: "/ssf/streams/status", auth: "client", reaches2xx: false, body: jsonBody({ stream_id: field(fc.uuid()), status: text("enabled", "paused", "disabled"), reason: field(text("fuzz")) }) },
   { method: "POST", pattern: "/ssf/verify", auth: "client", reaches2xx: false, body: jsonBody({ stream_id: field(fc.uuid()), state: field(text("fuzz")) }) },
+  { method: "GET", pattern: "/ssf/revocations", auth: "client", query: queryOf({ cursor: text("custom.1.00000000-0000-4000-8000-000000000000", "tara.999999999999999999.00000000-0000-4000-8000-000000000000"), limit: text("1", "10000", "10001", "0", "-1", "1.5") }) },
   { method: "POST", pattern: "/ssf/poll/[streamId]", auth: "client", reaches2xx: false, segment: fc.oneof(fc.uuid(), queryString), body: jsonBody({ maxEvents: field(weirdNumber), returnImmediately: field(fc.boolean()), ack: field(fc.array(text("x"))), setErrs: field(fc.dictionary(fc.string(), fc.record({ err: text("invalid_key") }))) }) },
   { method: "GET", pattern: "/admin/tokens/export", auth: "none", reaches2xx: false, query: queryOf({ format: text("csv"), ...reportFilters }) },
   { method: "GET", pattern: "/admin/exports/[runId]", auth: "none", reaches2xx: false, segment: fc.oneof(fc.uuid(), queryString) },

@@ -14,6 +14,11 @@ export type StreamOptions = {
   pollUrl?: string;
   /** TIM's stream configuration endpoint, `…/ssf/streams` (`configuration_endpoint` of `/.well-known/ssf-configuration`). */
   streamsUrl?: string;
+  /**
+   * TIM's revocation snapshot, `…/ssf/revocations` (every unexpired revocation), read on start when there is no
+   * state to resume. Default: beside `streamsUrl`, or beside `pollUrl` (`…/ssf/poll/{id}` → `…/ssf/revocations`).
+   */
+  snapshotUrl?: string;
   /** The stream's `aud` (its client id), checked on every SET; known by itself when the verifier created the stream. */
   audience?: string;
   /** Wait between polls that found nothing more (ms). Default 500. */
@@ -27,7 +32,8 @@ export type StreamOptions = {
   /**
    * A file the verifier keeps its stream and revocation set in, written before it acknowledges what it
    * applied: a restarted verifier reads it and resumes the same stream without forgetting revocations it
-   * acknowledged before. Without it, a restart starts a new stream that knows only later revocations.
+   * acknowledged before. Without it (or when it is missing), the verifier reads TIM's revocation snapshot on
+   * start instead, so it still knows every revocation of a token that has not expired.
    */
   stateFile?: string;
   /** The description of a stream the verifier creates. */
@@ -91,17 +97,18 @@ export class PollStream {
     return { authorization: this.opts.authorization, "content-type": "application/json", accept: "application/json" };
   }
 
-  /** Finds the stream: the configured one, the state file's, or a new one. */
-  async open(): Promise<void> {
+  /** Finds the stream: the configured one, the state file's, or a new one; true if it resumed the state file's revocations. */
+  async open(): Promise<boolean> {
     if (this.opts.stateFile) {
       const state = await readState(this.opts.stateFile);
       if (state && (!this.pollUrl || state.pollUrl === this.pollUrl)) {
         this.pollUrl = state.pollUrl;
         this.audience ??= state.audience;
         this.deps.revocations.restore(state);
+        return true;
       }
     }
-    if (this.pollUrl) return;
+    if (this.pollUrl) return false;
     if (!this.opts.streamsUrl) throw new Error("createVerifier: stream.pollUrl or stream.streamsUrl is required");
     const res = await this.deps.fetch(this.opts.streamsUrl, {
       method: "POST",
@@ -117,6 +124,38 @@ export class PollStream {
     const stream = (await res.json()) as { aud: string; delivery: { endpoint_url: string } };
     this.pollUrl = stream.delivery.endpoint_url;
     this.audience = stream.aud;
+    this.dirty = true;
+    await this.save();
+    return false;
+  }
+
+  /**
+   * Reads TIM's revocation snapshot, every page, into the revocation set. Called after `open()`: the stream
+   * exists before the snapshot is read, so a revocation that commits meanwhile is in the snapshot or owed
+   * by the stream (or both: a repeat is harmless). Like the poll, it records everything it is told; above
+   * `maxRevocations` the verifier refuses every token until expiries bring the set below it.
+   */
+  async loadSnapshot(): Promise<void> {
+    const base = this.opts.streamsUrl ? new URL("revocations", this.opts.streamsUrl) : new URL("../revocations", this.pollUrl);
+    const url = this.opts.snapshotUrl ?? base.href;
+    let cursor: string | null = null;
+    do {
+      const page = new URL(url);
+      page.searchParams.set("limit", "10000");
+      if (cursor) page.searchParams.set("cursor", cursor);
+      const res = await this.deps.fetch(page, { headers: this.headers(), signal: AbortSignal.timeout(this.opts.timeoutMs ?? 10_000) });
+      if (res.status !== 200) throw new Error(`Reading TIM's revocation snapshot: TIM answered ${res.status} ${(await res.text()).slice(0, 200)}`);
+      const answer = (await res.json()) as { revocations?: Array<{ jti?: unknown; exp?: unknown; sid?: unknown }>; next_cursor?: unknown };
+      if (!Array.isArray(answer?.revocations)) throw new Error("TIM's revocation snapshot: answer without revocations");
+      for (const r of answer.revocations) {
+        if (typeof r.jti !== "string" || typeof r.exp !== "number") continue;
+        this.deps.revocations.revokeToken(r.jti, r.exp);
+        if (typeof r.sid === "string") this.deps.revocations.revokeSession(r.sid, r.exp);
+      }
+      const next: string | null = typeof answer.next_cursor === "string" ? answer.next_cursor : null;
+      if (next !== null && next === cursor) throw new Error("TIM's revocation snapshot: the next page starts where this one did");
+      cursor = next;
+    } while (cursor !== null);
     this.dirty = true;
     await this.save();
   }

@@ -98,7 +98,10 @@ export type VerifierStatus = {
 };
 
 export type Verifier = {
-  /** Creates or resumes the stream, completes a first poll (rejects if it cannot), then polls in the background. */
+  /**
+   * Creates or resumes the stream; without a state file to resume, reads TIM's revocation snapshot; completes a
+   * first poll (rejects if it cannot), then polls in the background. Every token is refused until it resolves.
+   */
   start(): Promise<void>;
   /** Verifies one token locally: no request to TIM, except a JWKS fetch for a key it has not seen (rate-limited). */
   verify(token: string): Promise<VerifyResult>;
@@ -223,7 +226,9 @@ export function createVerifier(opts: VerifierOptions): Verifier {
       if (started) throw new Error("verifier already started");
       started = true;
       await keys.refresh();
-      await stream.open();
+      // Without saved state the verifier knows no earlier revocation: the snapshot, read once the stream exists
+      // (docs/shared-signals.md), gives it every unexpired one. Until start() resolves it refuses (revocations_stale).
+      if (!(await stream.open())) await stream.loadSnapshot();
       await stream.drain();
       stream.run();
     },

@@ -304,13 +304,45 @@ describe("packages/verify against a real TIM", () => {
       const second = await started({ stream: { stateFile } as VerifierOptions["stream"] });
       expect(second.status().pollUrl).toBe(pollUrl);
       expect(await reasonOf(second, token)).toBe("revoked");
-      // Without the state file a new stream would not know it:
-      const fresh = await started();
-      expect(await reasonOf(fresh, token)).toBe("valid");
       await second.close();
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  test("a fresh verifier without a state file reads TIM's revocation snapshot on start: what was revoked and acknowledged before is refused at once", async () => {
+    const first = await started();
+    const token = await issue();
+    const other = await issue();
+    const tara = await taraTokenFixture({ allowlist: "live" });
+    await revoke(token);
+    const logout = await call(url("/auth/logout"), { method: "POST", auth: `Bearer ${tara.token}` });
+    expect(logout.status, logout.text).toBe(200);
+    await within(10_000, "refused by the first verifier", async () => (await reasonOf(first, token)) === "revoked");
+    const pollUrl = first.status().pollUrl!;
+    await first.close(); // acknowledges the events: no stream owes them to anyone any more
+
+    // A new stream owes only later revocations; the snapshot gives the earlier ones.
+    const fresh = createVerifier(options({ audience: ["rs-orders", "tim-audience"] }));
+    verifiers.push(fresh);
+    const starting = fresh.start();
+    expect(await reasonOf(fresh, other)).toBe("revocations_stale"); // not ready until the snapshot is in
+    await starting;
+    expect(seen.get("/ssf/revocations")).toBeGreaterThan(0);
+    expect(await reasonOf(fresh, token)).toBe("revoked");
+    expect(await reasonOf(fresh, tara.token)).toBe("revoked");
+    // A TARA token of the same session TIM never issued a revocation for: refused by its sid.
+    const sameSession = await signJwt({ ...tara.payload, jti: randomUUID() });
+    expect(await reasonOf(fresh, sameSession)).toBe("session_revoked");
+    expect(await reasonOf(fresh, other)).toBe("valid");
+
+    // The first verifier's stream resumed without its state (pollUrl only): the snapshot's URL is found beside it.
+    const resumed = await started({ audience: "rs-orders", stream: { pollUrl, streamsUrl: undefined, audience: receiver.clientId } as VerifierOptions["stream"] });
+    expect(await reasonOf(resumed, token)).toBe("revoked");
+
+    // Past maxRevocations the snapshot leaves the verifier refusing every token, as a full poll would.
+    const small = await started({ maxRevocations: 1 });
+    expect(await reasonOf(small, other)).toBe("revocation_set_full");
   });
 
   test("push (RFC 8935) besides poll: TIM's push job delivers to the verifier's handler, refused at once; the same event by poll counts once", async () => {
