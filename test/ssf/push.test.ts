@@ -12,8 +12,8 @@ import { startTestServer, type TestServer } from "@/test/support/http";
 import { seedTokens, unique } from "@/test/reporting/seed";
 import { call, newClient, type TestClient } from "@/test/tokens/helpers";
 
-const RECEIVER_PORT = 3431;
-const ENDPOINT = `http://127.0.0.1:${RECEIVER_PORT}/events`;
+/** The receiver's endpoint, on the free port it first took (the PostgreSQL and PGlite passes run this file at once in CI). */
+let ENDPOINT: string;
 const SECRET_HEADER = `Bearer receiver-secret-${crypto.randomUUID()}`;
 
 /** A push receiver (RFC 8935) on loopback: `mode` says how it answers; it dedupes by jti, as receivers must. */
@@ -24,10 +24,14 @@ class Receiver {
   readonly byJti = new Map<string, { set: string; times: number }>();
   readonly requests: { contentType?: string; authorization?: string }[] = [];
   private server?: Server;
+  private port = 0;
 
   async start(): Promise<void> {
     this.server = createServer((req, res) => void this.answer(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(RECEIVER_PORT, "127.0.0.1", resolve));
+    // The same port when it comes back up (the streams name it).
+    await new Promise<void>((resolve) => this.server!.listen(this.port, "127.0.0.1", resolve));
+    this.port = (this.server.address() as import("node:net").AddressInfo).port;
+    ENDPOINT = `http://127.0.0.1:${this.port}/events`;
   }
   async stop(): Promise<void> {
     const s = this.server;

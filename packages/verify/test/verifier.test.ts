@@ -24,7 +24,6 @@ import { RevocationSet } from "../src/revocations.js";
  */
 usePrivateDatabase();
 
-const PUSH_PORT = 37452;
 let tim: TestServer;
 let port: number;
 const url = (p: string) => `http://127.0.0.1:${port}${p}`;
@@ -352,10 +351,12 @@ describe("packages/verify against a real TIM", () => {
     // Polls rarely here, so that what refuses the token first is the push.
     const v = await started({ stream: { intervalMs: 3_000 } as VerifierOptions["stream"], maxSilence: 20_000, push: { authorization: secret, audience: receiver.clientId } });
     const rs = createServer(v.pushHandler());
-    await new Promise<void>((resolve) => rs.listen(PUSH_PORT, "127.0.0.1", resolve));
+    // Any free port: the PostgreSQL and PGlite passes run this file at the same time in CI.
+    await new Promise<void>((resolve) => rs.listen(0, "127.0.0.1", resolve));
+    const pushPort = (rs.address() as import("node:net").AddressInfo).port;
     try {
       const created = await call(url("/ssf/streams"), {
-        json: { delivery: { method: "urn:ietf:rfc:8935", endpoint_url: `http://127.0.0.1:${PUSH_PORT}/ssf`, authorization_header: secret } },
+        json: { delivery: { method: "urn:ietf:rfc:8935", endpoint_url: `http://127.0.0.1:${pushPort}/ssf`, authorization_header: secret } },
         auth: receiver.basic,
       });
       expect(created.status, created.text).toBe(201);
@@ -375,7 +376,7 @@ describe("packages/verify against a real TIM", () => {
 
       // The handler refuses what is not TIM's SET for this stream (RFC 8935 §2.4 error bodies).
       const post = (body: string, headers: Record<string, string>) =>
-        fetch(`http://127.0.0.1:${PUSH_PORT}/ssf`, { method: "POST", headers, body }).then(async (r) => ({ status: r.status, body: await r.text() }));
+        fetch(`http://127.0.0.1:${pushPort}/ssf`, { method: "POST", headers, body }).then(async (r) => ({ status: r.status, body: await r.text() }));
       const set = await signJwt({ iss: config().TIM_ISSUER, aud: receiver.clientId, jti: randomUUID(), iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 60,
         sub_id: { format: "jwt_id", iss: config().TIM_ISSUER, jti: "not-revoked" }, events: { [TOKEN_REVOKED]: {} } }, "secevent+jwt");
       expect((await post(set, { "content-type": "application/secevent+jwt", authorization: "Bearer wrong" })).status).toBe(401);
