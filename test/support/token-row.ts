@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { db } from "@/lib/db/client";
 import type { Prisma, PrismaClient } from "@/lib/generated/prisma/client";
+import { tokenHash } from "@/lib/tokens/hash";
 import { KINDS, type TokenKind } from "@/lib/tokens/kinds";
 
 /** A metadata row of `kind` as Prisma writes it (tara rows carry the login columns too). */
@@ -38,6 +39,18 @@ export function tokenRow<K extends TokenKind>(kind: K, given: Partial<TokenRow<K
     ...(kind === "tara" ? { authMethod: "mID", levelOfAssurance: "high" } : {}),
     ...fields,
   } as TokenRow<K> & { tokenType: string };
+}
+
+/** What a signed token fixes of its row: its id, times, subject, claims and hash (claim keys follow from the claims). */
+export function signedTokenFields(token: string, claims: { jti: string; sub?: string; iat: number; exp: number }) {
+  return {
+    jwtUuid: claims.jti,
+    issuedAt: new Date(claims.iat * 1000),
+    expiresAt: new Date(claims.exp * 1000),
+    subject: claims.sub,
+    claimsJson: claims,
+    tokenHash: tokenHash(token),
+  };
 }
 
 type Client = PrismaClient | Prisma.TransactionClient;

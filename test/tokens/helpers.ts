@@ -4,7 +4,7 @@ import { SCOPES } from "@/lib/clients/scopes";
 import { db } from "@/lib/db/client";
 import { signJwt } from "@/lib/jwt/sign";
 import { tokenHash } from "@/lib/tokens/hash";
-import { insertTokenRow } from "@/test/support/token-row";
+import { insertTokenRow, signedTokenFields } from "@/test/support/token-row";
 
 /** Test helpers for the token API: API clients and JSON/form requests over real HTTP. */
 
@@ -86,13 +86,8 @@ export async function taraTokenFixture(opts: { allowlist?: "none" | "live" | "ex
   const token = await signJwt(payload);
   const prisma = await db();
   await insertTokenRow("tara", {
-    jwtUuid: jti,
-    issuedAt: new Date(iat * 1000),
-    expiresAt: new Date(payload.exp * 1000),
-    subject: sub,
+    ...signedTokenFields(token, payload),
     jwtName: "TIM_TARA_JWT",
-    claimsJson: payload,
-    tokenHash: tokenHash(token),
     sessionId: payload.sid,
     givenName: payload.given_name,
     familyName: payload.family_name,
@@ -115,17 +110,7 @@ export async function expiredCustomToken(sub: string, clientId: string | null = 
   const jti = randomUUID();
   const payload = { sub, iss: "TIM", aud: "tim-audience", iat, exp: iat + 3540, jti, token_type: "custom_jwt" };
   const token = await signJwt(payload);
-  await insertTokenRow("custom", {
-    jwtUuid: jti,
-    claimKeys: "sub",
-    issuedAt: new Date(iat * 1000),
-    expiresAt: new Date(payload.exp * 1000),
-    subject: sub,
-    jwtName: "EXPIRED",
-    claimsJson: payload,
-    tokenHash: tokenHash(token),
-    clientId,
-  });
+  await insertTokenRow("custom", { ...signedTokenFields(token, payload), claimKeys: "sub", jwtName: "EXPIRED", clientId });
   return { token, jti };
 }
 
