@@ -8,7 +8,8 @@
  * time and in count.
  */
 import { Agent, request } from "node:http";
-import { basicAuth, createBenchDatabase, load, startProcess, stopProcess, TIM_START_ARGS, timEnv, type RunResult, type Target } from "./lib";
+import { basicAuth, load, startProcess, stopProcess, TIM_START_ARGS, timEnv, type RunResult, type Target } from "./lib";
+import { freshDatabase } from "@/scripts/lib/fresh-database";
 
 const quick = process.argv.includes("--quick");
 const SECONDS = quick ? 5 : 10;
@@ -23,7 +24,7 @@ if (!process.env.DATABASE_URL) {
   process.exit(2);
 }
 
-const benchDb = await createBenchDatabase(process.env.DATABASE_URL, "tim_abuse");
+const benchDb = await freshDatabase(process.env.DATABASE_URL, "tim_abuse");
 const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: benchDb.url, NODE_ENV: "production", TIM_LOG_LEVEL: "error" };
 const base = `http://127.0.0.1:${PORT}`;
 let tim: Awaited<ReturnType<typeof startProcess>> | undefined;

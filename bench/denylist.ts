@@ -8,7 +8,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import pg from "pg";
-import { basicAuth, createBenchDatabase, load, stopProcess } from "./lib";
+import { basicAuth, load, stopProcess } from "./lib";
+import { freshDatabase } from "@/scripts/lib/fresh-database";
 
 const LEVELS = [0, 100_000, 1_000_000, 2_000_000];
 const SECONDS = Number(process.argv[process.argv.indexOf("--seconds") + 1]) || 8;
@@ -19,7 +20,7 @@ if (!process.env.DATABASE_URL) {
   process.exit(2);
 }
 
-const benchDb = await createBenchDatabase(process.env.DATABASE_URL, "tim_denylist");
+const benchDb = await freshDatabase(process.env.DATABASE_URL, "tim_denylist");
 process.env.DATABASE_URL = benchDb.url;
 (process.env as Record<string, string>).NODE_ENV = "production";
 const { migrate } = await import("@/lib/db/migrate");

@@ -1,25 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import autocannon from "autocannon";
-import pg from "pg";
-
-/** A fresh database of its own on the server of DATABASE_URL (dropped by `drop`). */
-export async function createBenchDatabase(adminUrl: string, prefix: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `${prefix}_${Date.now()}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  // The name is built here from a constant prefix and a number, never from input.
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => undefined);
-      await admin.end().catch(() => undefined);
-    },
-  };
-}
 
 /** How `npm start` runs TIM (package.json): node with its heap cap, tsx, scripts/start.ts. */
 export const TIM_START_ARGS = [`--max-old-space-size=${process.env.TIM_MAX_OLD_SPACE_MB ?? 256}`, "--import", "tsx", "scripts/start.ts"];

@@ -20,7 +20,7 @@ import { migrate } from "@/lib/db/migrate";
 import { beginBulkJob, continueBulkJob, endBulkJob } from "@/lib/jobs/bulk";
 import { getJobRun } from "@/lib/jobs/runs";
 import { parseTokenQuery } from "@/lib/reporting/filters";
-import { createBenchDatabase } from "./lib";
+import { freshDatabase } from "@/scripts/lib/fresh-database";
 
 const { values } = parseArgs({ options: { sizes: { type: "string", default: "100000,500000,1000000" } } });
 const SIZES = values.sizes!.split(",").map(Number);
@@ -78,7 +78,7 @@ async function main(): Promise<void> {
     process.stderr.write("bench:mass-revocation needs PostgreSQL: set DATABASE_URL=postgres://user@host:5432/db (a scratch database is created beside it).\n");
     process.exit(1);
   }
-  const scratch = await createBenchDatabase(adminUrl, "tim_bench_mass_revocation");
+  const scratch = await freshDatabase(adminUrl, "tim_bench_mass_revocation");
   process.env.DATABASE_URL = scratch.url;
   process.env.TIM_BULK_REVOKE_INLINE_MAX = "1000";
   resetConfig();

@@ -7,7 +7,6 @@
  * only (DATABASE_URL): the scratch database is created next to the one named
  * there and dropped at the end. Not run in CI.
  */
-import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
 import pg from "pg";
 import { anonymousCaller } from "@/lib/clients/scopes";
@@ -17,6 +16,7 @@ import { migrate } from "@/lib/db/migrate";
 import { ensureSigningKey } from "@/lib/jwt/keys";
 import { runRetention } from "@/lib/retention/run";
 import { issueCustomTokens } from "@/lib/tokens/generate";
+import { freshDatabase } from "@/scripts/lib/fresh-database";
 
 const { values } = parseArgs({
   options: {
@@ -100,15 +100,10 @@ async function main(): Promise<void> {
     );
     process.exit(1);
   }
-  const name = `tim_bench_retention_${Date.now()}_${randomBytes(3).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  process.env.DATABASE_URL = url.toString();
+  const database = await freshDatabase(adminUrl, "tim_bench_retention");
+  process.env.DATABASE_URL = database.url;
   resetConfig();
-  const client = new pg.Client({ connectionString: url.toString() });
+  const client = new pg.Client({ connectionString: database.url });
   try {
     await migrate();
     await ensureSigningKey();
@@ -141,8 +136,7 @@ async function main(): Promise<void> {
   } finally {
     await client.end().catch(() => undefined);
     await closeDb();
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
+    await database.drop();
   }
 }
 

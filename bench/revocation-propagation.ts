@@ -5,7 +5,8 @@
  * time runs from A's revocation answer to the answer of B's first refusal
  * (an upper bound: it includes that last request's round trip).
  */
-import { basicAuth, createBenchDatabase, startProcess, stopProcess, TIM_START_ARGS, timEnv } from "./lib";
+import { basicAuth, startProcess, stopProcess, TIM_START_ARGS, timEnv } from "./lib";
+import { freshDatabase } from "@/scripts/lib/fresh-database";
 
 const TRIALS = Number(process.argv[process.argv.indexOf("--trials") + 1]) || 300;
 const PORTS = { a: 3311, b: 3312 };
@@ -17,7 +18,7 @@ if (!process.env.DATABASE_URL) {
   process.exit(2);
 }
 
-const benchDb = await createBenchDatabase(process.env.DATABASE_URL, "tim_propagation");
+const benchDb = await freshDatabase(process.env.DATABASE_URL, "tim_propagation");
 const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: benchDb.url, NODE_ENV: "production", TIM_LOG_LEVEL: "error" };
 const children: Array<Awaited<ReturnType<typeof startProcess>>> = [];
 const headers = { authorization: basicAuth(CLIENT.id, CLIENT.secret), "content-type": "application/json" };

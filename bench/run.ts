@@ -7,7 +7,8 @@ import { randomUUID } from "node:crypto";
 import { cpus, totalmem } from "node:os";
 import { writeFileSync } from "node:fs";
 import pg from "pg";
-import { basicAuth, createBenchDatabase, load, peakRssMb, startProcess, stopProcess, TIM_START_ARGS, timEnv, type RunResult, type Target } from "./lib";
+import { basicAuth, load, peakRssMb, startProcess, stopProcess, TIM_START_ARGS, timEnv, type RunResult, type Target } from "./lib";
+import { freshDatabase } from "@/scripts/lib/fresh-database";
 
 const quick = process.argv.includes("--quick");
 const SECONDS = quick ? 3 : 10;
@@ -28,7 +29,7 @@ if (!process.env.DATABASE_URL) {
   process.exit(2);
 }
 
-const benchDb = await createBenchDatabase(process.env.DATABASE_URL, "tim_bench");
+const benchDb = await freshDatabase(process.env.DATABASE_URL, "tim_bench");
 const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: benchDb.url, NODE_ENV: "production", TIM_LOG_LEVEL: "error" };
 
 const children: Array<Awaited<ReturnType<typeof startProcess>>> = [];

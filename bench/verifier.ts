@@ -19,7 +19,8 @@ import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createVerifier } from "../packages/verify/src/index";
-import { basicAuth, createBenchDatabase, load, startProcess, stopProcess, TIM_START_ARGS, timEnv } from "./lib";
+import { basicAuth, load, startProcess, stopProcess, TIM_START_ARGS, timEnv } from "./lib";
+import { freshDatabase } from "@/scripts/lib/fresh-database";
 
 const quick = process.argv.includes("--quick");
 const arg = (name: string) => (process.argv.includes(name) ? Number(process.argv[process.argv.indexOf(name) + 1]) : undefined);
@@ -33,7 +34,7 @@ const POLL_INTERVAL_MS = 500; // the package's default
 const PUSH_PORT = 37452;
 
 const postgres = Boolean(process.env.DATABASE_URL);
-const benchDb = postgres ? await createBenchDatabase(process.env.DATABASE_URL!, "tim_verifier") : undefined;
+const benchDb = postgres ? await freshDatabase(process.env.DATABASE_URL!, "tim_verifier") : undefined;
 const pgliteDir = postgres ? undefined : mkdtempSync(path.join(tmpdir(), "tim-bench-verifier-"));
 const env: NodeJS.ProcessEnv = {
   ...process.env,

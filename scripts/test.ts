@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import pg from "pg";
+import { freshDatabase } from "./lib/fresh-database";
 
 const CHROMIUM = "/usr/bin/chromium";
 const bin = (name: string) => path.join(process.cwd(), "node_modules", ".bin", name);
@@ -26,17 +26,11 @@ async function withE2eDatabase<T>(fn: (env: NodeJS.ProcessEnv) => T): Promise<T>
       rmSync(dir, { recursive: true, force: true });
     }
   }
-  const name = `tim_e2e_${Date.now()}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
+  const database = await freshDatabase(adminUrl, "tim_e2e");
   try {
-    return fn({ ...process.env, TIM_E2E_DATABASE_URL: url.toString() });
+    return fn({ ...process.env, TIM_E2E_DATABASE_URL: database.url });
   } finally {
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
+    await database.drop();
   }
 }
 

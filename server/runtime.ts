@@ -8,7 +8,7 @@ import { config } from "@/lib/config/env";
 import { startJobRunner } from "@/lib/jobs/start";
 import { pushOnRevocation } from "@/lib/ssf/push";
 import { ensureSigningKey } from "@/lib/jwt/keys";
-import { startStandInIfNeeded } from "@/lib/tara/stand-in/wire";
+import { startStandInIfNeeded } from "@/tara-stand-in/wire";
 
 export type Runtime = {
   /** Interface to bind. */

@@ -1,19 +1,15 @@
-import { afterAll, beforeAll, expect, test } from "vitest";
-import { startTestServer, type TestServer } from "@/test/support/http";
+import { expect, test } from "vitest";
+import { useApi } from "@/test/support/use-api";
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(async () => server.close());
+const api = useApi();
 
 test("the console's export download needs an administrator's web session", async () => {
-  const anonymous = await fetch(`${server.url}/admin/tokens/export?format=csv`);
+  const anonymous = await fetch(`${api.server.url}/admin/tokens/export?format=csv`);
   expect(anonymous.status).toBe(401);
   expect((await anonymous.json()).error).toBe("unauthorized");
-  const forged = await fetch(`${server.url}/admin/tokens/export?format=csv`, { headers: { cookie: "next-auth.session-token=not-a-session" } });
+  const forged = await fetch(`${api.server.url}/admin/tokens/export?format=csv`, { headers: { cookie: "next-auth.session-token=not-a-session" } });
   expect(forged.status).toBe(401);
   // API client credentials are no web session either.
-  const basic = await fetch(`${server.url}/admin/tokens/export?format=csv`, { headers: { authorization: `Basic ${Buffer.from("e2e-client:x").toString("base64")}` } });
+  const basic = await fetch(`${api.server.url}/admin/tokens/export?format=csv`, { headers: { authorization: `Basic ${Buffer.from("e2e-client:x").toString("base64")}` } });
   expect(basic.status).toBe(401);
 });

@@ -14,12 +14,11 @@ import { config, resetConfig } from "@/lib/config/env";
 import { db } from "@/lib/db/client";
 import { createScratchTim } from "@/test/audit/scratch-tim";
 import { adminSessionCookie } from "@/test/support/admin-session";
-import { startTestServer, type TestServer } from "@/test/support/http";
+import { useApi } from "@/test/support/use-api";
 
 const run = promisify(execFile);
 const newCode = () => `EE${randomInt(10_000_000_000, 99_999_999_999)}`;
 const ROOT = { type: "administrator" as const, id: "EE-test-root" };
-let server: TestServer;
 
 async function lastAudit(action: string) {
   return (await db()).audit.findFirst({ where: { action }, orderBy: { seq: "desc" } });
@@ -30,10 +29,9 @@ beforeAll(async () => {
   resetConfig();
   // Only this file grants administrators; on the shared PostgreSQL test database it starts from none.
   await (await db()).administrator.deleteMany({});
-  server = await startTestServer();
 });
+const api = useApi();
 afterAll(async () => {
-  await server.close();
   await (await db()).administrator.deleteMany({});
 });
 
@@ -92,10 +90,10 @@ describe("granting and removing at run time", () => {
 
     // A console download with a granted administrator's session, before and after the removal.
     const cookie = await adminSessionCookie(someone, authSecret(), false);
-    expect((await fetch(`${server.url}/admin/audit/export?protocol_log=0`, { headers: { cookie } })).status).toBe(200);
+    expect((await fetch(`${api.server.url}/admin/audit/export?protocol_log=0`, { headers: { cookie } })).status).toBe(200);
     await removeAdministrator(someone, ROOT, "req-remove");
     expect(await roleFor(someone)).toBe("user");
-    expect((await fetch(`${server.url}/admin/audit/export?protocol_log=0`, { headers: { cookie } })).status).toBe(403);
+    expect((await fetch(`${api.server.url}/admin/audit/export?protocol_log=0`, { headers: { cookie } })).status).toBe(403);
     expect(await lastAudit("admin.revoke")).toMatchObject({ target: { subject: someone }, requestId: "req-remove" });
 
     const [only] = await listAdministrators();

@@ -3,18 +3,28 @@ import { cycles, importGraph, importsOf } from "@/test/architecture/import-graph
 
 // The layers: app/, server/ and scripts/ use lib/, never the other way; the Inngest provider is
 // lib/jobs/inngest/ (built from lib/jobs/registry.ts), so there is no top-level inngest/ any more.
+// The TARA stand-in (tara-stand-in/) is a development and test fixture beside them, outside the production graph.
 const graph = importGraph();
 
-test("the import graph of lib/, app/, server/ and scripts/ has no cycle", () => {
+/** `from -> to` for each import (type-only ones too) from a module matching `from` into one matching `to`. */
+function crossings(from: RegExp, to: RegExp): string[] {
+  return [...importGraph({ types: true })].flatMap(([source, targets]) =>
+    from.test(source) ? [...targets].filter((t) => to.test(t)).map((t) => `${source} -> ${t}`) : [],
+  );
+}
+
+test("the import graph of lib/, app/, server/, scripts/, the stand-in, test/ and bench/ has no cycle", () => {
   expect(graph.size).toBeGreaterThan(100);
   expect(cycles(graph)).toEqual([]);
 });
 
 test("lib/ never imports app/, inngest/ or server/", () => {
-  const crossings = [...graph].flatMap(([from, targets]) =>
-    from.startsWith("lib/") ? [...targets].filter((t) => /^(app|inngest|server)\//.test(t)).map((t) => `${from} -> ${t}`) : [],
-  );
-  expect(crossings).toEqual([]);
+  expect(crossings(/^lib\//, /^(app|inngest|server)\//)).toEqual([]);
+});
+
+test("only server/, scripts/, test/ and bench/ import the TARA stand-in: never lib/ or app/", () => {
+  expect(graph.get("server/runtime.ts")).toContain("tara-stand-in/wire.ts");
+  expect(crossings(/^(?!(server|scripts|test|bench|tara-stand-in)\/)/, /^tara-stand-in\//)).toEqual([]);
 });
 
 test("the cycle check finds a cycle, static or through a dynamic import()", () => {
@@ -42,4 +52,5 @@ test("static, re-exported and dynamically imported modules are edges; type-only 
     "lib/jobs/mode.ts",
     "lib/jobs/registry.ts",
   ]);
+  expect(importsOf("lib/jobs/runner/x.ts", source, { types: true })).toContain("lib/jobs/define.ts");
 });

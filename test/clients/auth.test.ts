@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { ensureBootstrapClient } from "@/lib/clients/bootstrap";
 import { createApiClient } from "@/lib/clients/create";
 import { apiKeyFor, hashClientSecret } from "@/lib/clients/secret";
@@ -6,17 +6,11 @@ import { SCOPES } from "@/lib/clients/scopes";
 import { disableApiClient, rotateClientSecret, updateApiClient } from "@/lib/clients/update";
 import { resetConfig } from "@/lib/config/env";
 import { db } from "@/lib/db/client";
-import { startTestServer, type TestServer } from "@/test/support/http";
+import { useApi } from "@/test/support/use-api";
 import { call, newClient, unique } from "@/test/tokens/helpers";
 
-let server: TestServer;
-let url: (path: string) => string;
-
-beforeAll(async () => {
-  server = await startTestServer();
-  url = (p) => `${server.url}${p}`;
-});
-afterAll(async () => server.close());
+const api = useApi();
+const url = api.url;
 
 const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString("base64")}`;
 const generate = (auth?: string) =>

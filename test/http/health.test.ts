@@ -1,16 +1,12 @@
-import { afterAll, beforeAll, expect, test } from "vitest";
+import { expect, test } from "vitest";
 import { activeSigningKey, ensureSigningKey } from "@/lib/jwt/keys";
 import pkg from "@/package.json";
-import { startTestServer, type TestServer } from "@/test/support/http";
+import { useApi } from "@/test/support/use-api";
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(async () => server.close());
+const api = useApi();
 
 test("GET /api/health reports the database, migrations and job mode", async () => {
-  const res = await fetch(`${server.url}/api/health`);
+  const res = await fetch(`${api.server.url}/api/health`);
   expect(res.status).toBe(200);
   const body = await res.json();
   expect(body.status).toBe("ok");
@@ -22,7 +18,7 @@ test("GET /api/health reports the database, migrations and job mode", async () =
 test("GET /api/health reports the version, the signing key's age and next rotation, and the job backlog", async () => {
   await ensureSigningKey();
   const active = await activeSigningKey();
-  const body = await (await fetch(`${server.url}/api/health`)).json();
+  const body = await (await fetch(`${api.server.url}/api/health`)).json();
   expect(body.version).toBe(pkg.version);
   expect(body.keys).toMatchObject({ active_kid: active.kid, alg: active.alg });
   expect(body.keys.active_age_seconds).toBeGreaterThanOrEqual(0);
@@ -33,10 +29,10 @@ test("GET /api/health reports the version, the signing key's age and next rotati
 });
 
 test("every health endpoint answers TIM's vocabulary (ok/unavailable) beside TIM 2.0's words", async () => {
-  const api = await (await fetch(`${server.url}/api/health`)).json();
-  const spring = await (await fetch(`${server.url}/health`)).json();
-  const tara = await (await fetch(`${server.url}/auth/health`)).json();
-  expect(api.status).toBe("ok");
+  const own = await (await fetch(`${api.server.url}/api/health`)).json();
+  const spring = await (await fetch(`${api.server.url}/health`)).json();
+  const tara = await (await fetch(`${api.server.url}/auth/health`)).json();
+  expect(own.status).toBe("ok");
   expect(spring).toMatchObject({ status: "UP", tim_status: "ok" });
   expect(["ok", "unavailable"]).toContain(tara.tim_status);
   expect(tara.tim_status).toBe(tara.status === "healthy" ? "ok" : "unavailable");

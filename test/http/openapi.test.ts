@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { parse } from "yaml";
-import { afterAll, beforeAll, expect, test } from "vitest";
+import { expect, test } from "vitest";
 import { z } from "zod";
 import { SCOPES } from "@/lib/clients/scopes";
 import { ERROR_CODES } from "@/lib/http/error-codes";
@@ -14,16 +14,12 @@ import { generateRequestSchema } from "@/lib/tokens/generate";
 import { declaredBody } from "@/lib/http/route";
 import { OPENAPI_FILE, openApiOperations, openApiSource } from "@/scripts/generate-openapi";
 import { apiRoutes, type RouteEntry } from "@/server/routes";
-import { startTestServer, type TestServer } from "@/test/support/http";
+import { useApi } from "@/test/support/use-api";
 
 type Operation = { security: Record<string, string[]>[]; requestBody?: { content: Record<string, { schema: unknown }> }; responses: Record<string, unknown> };
 type Doc = { openapi: string; paths: Record<string, Record<string, Operation>>; components: { schemas: { Error: { properties: { error: { enum: string[] } } } }; examples: object } };
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(async () => server.close());
+const api = useApi();
 
 const committed = () => JSON.parse(readFileSync(OPENAPI_FILE, "utf8")) as Doc;
 
@@ -100,7 +96,7 @@ test("every error code of the registry is in the document, with an example", () 
 });
 
 test("/openapi.json validates as OpenAPI 3.1; /openapi.yaml is the same document", async () => {
-  const res = await fetch(`${server.url}/openapi.json`);
+  const res = await fetch(`${api.server.url}/openapi.json`);
   expect(res.status).toBe(200);
   expect(res.headers.get("content-type")).toContain("application/json");
   const served = await res.json();
@@ -110,14 +106,14 @@ test("/openapi.json validates as OpenAPI 3.1; /openapi.yaml is the same document
   expect(result.valid).toBe(true);
   expect(validator.version).toBe("3.1");
   expect(served).toEqual(committed());
-  const yaml = await fetch(`${server.url}/openapi.yaml`);
+  const yaml = await fetch(`${api.server.url}/openapi.yaml`);
   expect(yaml.status).toBe(200);
   expect(yaml.headers.get("content-type")).toContain("application/yaml");
   expect(parse(await yaml.text())).toEqual(served);
 });
 
 test("/docs: Swagger UI from TIM itself, every script with the response's CSP nonce, no inline script or style, no CDN", async () => {
-  const res = await fetch(`${server.url}/docs`);
+  const res = await fetch(`${api.server.url}/docs`);
   expect(res.status).toBe(200);
   const csp = res.headers.get("content-security-policy")!;
   const nonce = /script-src 'self' 'nonce-([^']+)' 'strict-dynamic'/.exec(csp)?.[1];
@@ -128,11 +124,11 @@ test("/docs: Swagger UI from TIM itself, every script with the response's CSP no
   expect(scripts.length).toBe(2);
   for (const s of scripts) expect(s).toMatch(new RegExp(`^<script nonce="${nonce!.replace(/[+/=]/g, "\\$&")}" src="/docs/[\\w.-]+"></script>$`));
   expect(html).not.toMatch(/<style|style=|https?:\/\//);
-  expect((await fetch(`${server.url}/docs`)).headers.get("content-security-policy")).not.toBe(csp);
+  expect((await fetch(`${api.server.url}/docs`)).headers.get("content-security-policy")).not.toBe(csp);
   for (const asset of ["swagger-ui-bundle.js", "swagger-ui.css", "tim-docs.js", "tim-docs.css"]) {
-    expect((await fetch(`${server.url}/docs/${asset}`)).status, asset).toBe(200);
+    expect((await fetch(`${api.server.url}/docs/${asset}`)).status, asset).toBe(200);
   }
-  const traversal = await fetch(`${server.url}/docs/..%2Fpackage.json`);
+  const traversal = await fetch(`${api.server.url}/docs/..%2Fpackage.json`);
   expect(traversal.status).toBe(404);
   expect((await traversal.json()).error).toBe("not_found");
 });

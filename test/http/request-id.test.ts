@@ -1,21 +1,15 @@
-import { afterAll, beforeAll, expect, test } from "vitest";
+import { expect, test } from "vitest";
 import { db } from "@/lib/db/client";
-import { startTestServer, type TestServer } from "@/test/support/http";
-import { call, newClient, unique, type TestClient } from "@/test/tokens/helpers";
+import { useApi } from "@/test/support/use-api";
+import { call, unique } from "@/test/tokens/helpers";
 
 /** The request id route() reads once reaches the audit trail: the caller's, or the fresh one it answers with. */
-let server: TestServer;
-let client: TestClient;
-beforeAll(async () => {
-  server = await startTestServer();
-  client = await newClient();
-});
-afterAll(async () => server.close());
+const api = useApi();
 
 async function revokeOne(headers: Record<string, string>) {
-  const issued = await call(`${server.url}/jwt/custom/generate`, { auth: client.basic, json: { content: { sub: unique("rid") }, expirationInMinutes: 10 } });
+  const issued = await call(`${api.server.url}/jwt/custom/generate`, { auth: api.client.basic, json: { content: { sub: unique("rid") }, expirationInMinutes: 10 } });
   expect(issued.status).toBe(200);
-  const res = await call(`${server.url}/jwt/custom/revoke/bulk`, { auth: client.basic, json: { tokens: [issued.body.token] }, headers });
+  const res = await call(`${api.server.url}/jwt/custom/revoke/bulk`, { auth: api.client.basic, json: { tokens: [issued.body.token] }, headers });
   expect(res.status).toBe(200);
   const answered = res.headers.get("x-request-id")!;
   const audit = await (await db()).audit.findMany({ where: { requestId: answered, action: "tokens.revoke" } });

@@ -1,12 +1,8 @@
-import { afterAll, beforeAll, expect, test } from "vitest";
+import { expect, test } from "vitest";
 import { newNonce, pageCsp, pageSecurityHeaders } from "@/lib/http/page-headers";
-import { startTestServer, type TestServer } from "@/test/support/http";
+import { useApi } from "@/test/support/use-api";
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(async () => server.close());
+const api = useApi();
 
 const directives = (csp: string) => new Map(csp.split("; ").map((d) => [d.split(" ")[0], d.split(" ").slice(1)]));
 
@@ -43,13 +39,13 @@ test("nonces are fresh, 128-bit, and in the form Next reads from the CSP; only d
 });
 
 test("API answers over HTTP are nosniff and no-store, without the page CSP; a route's own cache-control is kept", async () => {
-  const health = await fetch(`${server.url}/api/health`);
+  const health = await fetch(`${api.server.url}/api/health`);
   expect(health.headers.get("x-content-type-options")).toBe("nosniff");
   expect(health.headers.get("cache-control")).toBe("no-store");
   expect(health.headers.get("content-security-policy")).toBeNull();
-  const unknownMethod = await fetch(`${server.url}/api/health`, { method: "DELETE" });
+  const unknownMethod = await fetch(`${api.server.url}/api/health`, { method: "DELETE" });
   expect(unknownMethod.headers.get("x-content-type-options")).toBe("nosniff");
-  const jwks = await fetch(`${server.url}/jwt/keys/public`);
+  const jwks = await fetch(`${api.server.url}/jwt/keys/public`);
   expect(jwks.headers.get("x-content-type-options")).toBe("nosniff");
   expect(jwks.headers.get("cache-control")).toBe("public, max-age=300");
 });

@@ -1,13 +1,9 @@
 /** Unknown API paths and unknown login providers answer JSON 404s (TIM 2.0's clients parse them), pages are left to Next. */
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { unknownApiPath } from "@/lib/http/not-found";
-import { startTestServer, type TestServer } from "@/test/support/http";
+import { useApi } from "@/test/support/use-api";
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(async () => server.close());
+const api = useApi();
 
 describe("unknown API paths", () => {
   test.each([
@@ -18,7 +14,7 @@ describe("unknown API paths", () => {
     ["DELETE", "/auth/session/validate/extra"],
     ["GET", "/.well-known/openid-configuration"],
   ])("%s %s → 404 unknown_path as JSON", async (method, path) => {
-    const res = await fetch(`${server.url}${path}`, { method });
+    const res = await fetch(`${api.server.url}${path}`, { method });
     expect(res.status).toBe(404);
     expect(res.headers.get("content-type")).toContain("application/json");
     expect(await res.json()).toEqual({ error: "unknown_path", message: `No API endpoint has the path ${path}.` });
@@ -27,7 +23,7 @@ describe("unknown API paths", () => {
   test.each(["/auth/login/google", "/auth/callback/github", "/auth/providers/keycloak"])(
     "%s → 404 provider_not_available listing the providers TIM has",
     async (path) => {
-      const res = await fetch(`${server.url}${path}`);
+      const res = await fetch(`${api.server.url}${path}`);
       expect(res.status).toBe(404);
       const body = await res.json();
       expect(body).toMatchObject({ error: "provider_not_available" });
@@ -37,7 +33,7 @@ describe("unknown API paths", () => {
   );
 
   test("an unknown path's message is bounded and shows no markup as such", async () => {
-    const res = await fetch(`${server.url}/jwt/${"x".repeat(5000)}`);
+    const res = await fetch(`${api.server.url}/jwt/${"x".repeat(5000)}`);
     const body = await res.json();
     expect(res.status).toBe(404);
     expect(body.message.length).toBeLessThan(300);

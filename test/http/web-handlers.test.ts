@@ -1,28 +1,23 @@
-import { afterAll, beforeAll, expect, test } from "vitest";
+import { beforeAll, expect, test } from "vitest";
 import { ERROR_CODES, statusOf, type ErrorCode } from "@/lib/http/error-codes";
 import { matchRoute } from "@/server/routes";
-import { startTestServer, type TestServer } from "@/test/support/http";
-import { newClient, type TestClient } from "@/test/tokens/helpers";
+import { useApi } from "@/test/support/use-api";
 
 /**
  * The route handlers as Next.js calls them (a web Request in, a Response out)
  * answer as TIM's own server does for the same request (README: API).
  */
-let server: TestServer;
-let client: TestClient;
+const api = useApi();
 let token: string;
 beforeAll(async () => {
-  server = await startTestServer();
-  client = await newClient();
-  const issued = await fetch(`${server.url}/jwt/custom/generate`, {
+  const issued = await fetch(`${api.server.url}/jwt/custom/generate`, {
     method: "POST",
-    headers: { authorization: client.basic, "content-type": "application/json" },
+    headers: { authorization: api.client.basic, "content-type": "application/json" },
     body: JSON.stringify({ JWTName: "WEB_HANDLER", content: { sub: "web-handler-test" }, expirationInMinutes: 10 }),
   });
   token = (await issued.json()).token;
   expect(token).toEqual(expect.any(String));
 });
-afterAll(async () => server.close());
 
 type Case = { name: string; path: string; method?: string; headers?: Record<string, string>; body?: string };
 
@@ -32,26 +27,26 @@ const cases = (): Case[] => [
   { name: "public token types", path: "/introspect/types" },
   { name: "no credentials: 401", path: "/jwt/custom/generate", method: "POST", body: json({}) },
   { name: "wrong credentials: 401", path: "/introspect", method: "POST", headers: { authorization: "Basic Zm9vOmJhcg==" }, body: "token=x" },
-  { name: "schema refusal: 400 naming the field", path: "/jwt/custom/generate", method: "POST", headers: { authorization: client.basic }, body: json({ content: 5 }) },
-  { name: "bad JSON: 400 invalid_json", path: "/jwt/custom/revoke", method: "POST", headers: { authorization: client.basic }, body: "{" },
-  { name: "validation of a valid token", path: "/jwt/custom/validate", method: "POST", headers: { authorization: client.basic }, body: json({ token }) },
-  { name: "validation of no JWT: 400 invalid_request", path: "/jwt/custom/validate", method: "POST", headers: { authorization: client.basic }, body: json({ token: "x" }) },
+  { name: "schema refusal: 400 naming the field", path: "/jwt/custom/generate", method: "POST", headers: { authorization: api.client.basic }, body: json({ content: 5 }) },
+  { name: "bad JSON: 400 invalid_json", path: "/jwt/custom/revoke", method: "POST", headers: { authorization: api.client.basic }, body: "{" },
+  { name: "validation of a valid token", path: "/jwt/custom/validate", method: "POST", headers: { authorization: api.client.basic }, body: json({ token }) },
+  { name: "validation of no JWT: 400 invalid_request", path: "/jwt/custom/validate", method: "POST", headers: { authorization: api.client.basic }, body: json({ token: "x" }) },
   {
     name: "form-encoded introspection (streamed body)",
     path: "/introspect",
     method: "POST",
-    headers: { authorization: client.basic, "content-type": "application/x-www-form-urlencoded" },
+    headers: { authorization: api.client.basic, "content-type": "application/x-www-form-urlencoded" },
     body: new URLSearchParams({ token }).toString(),
   },
   { name: "bearer route without a bearer: 401", path: "/jwt/custom/list/me", method: "POST", body: "" },
   { name: "bearer route with the token", path: "/jwt/custom/list/me", method: "POST", headers: { authorization: `Bearer ${token}` }, body: "" },
-  { name: "path parameter", path: "/jwt/custom/extension-chain/not-a-uuid", headers: { authorization: client.basic } },
-  { name: "query refusal: 400", path: "/api/reports/tokens?limit=nope", headers: { authorization: client.basic } },
+  { name: "path parameter", path: "/jwt/custom/extension-chain/not-a-uuid", headers: { authorization: api.client.basic } },
+  { name: "query refusal: 400", path: "/api/reports/tokens?limit=nope", headers: { authorization: api.client.basic } },
   { name: "admin route without a session: 401", path: "/admin/tokens/export" },
 ];
 
 async function viaServer(c: Case): Promise<Response> {
-  return fetch(`${server.url}${c.path}`, { method: c.method ?? "GET", headers: { "content-type": "application/json", ...c.headers }, body: c.body });
+  return fetch(`${api.server.url}${c.path}`, { method: c.method ?? "GET", headers: { "content-type": "application/json", ...c.headers }, body: c.body });
 }
 
 async function viaWebHandler(c: Case): Promise<Response> {

@@ -33,6 +33,7 @@ let lib: {
   getJobRun: typeof import("@/lib/jobs/runs").getJobRun;
   requestExportJob: typeof import("@/lib/reporting/request-export-job").requestExportJob;
   storedFileContent: typeof import("@/test/support/stored-files").storedFileContent;
+  insertTokenRows: typeof import("@/test/support/token-row").insertTokenRows;
   streamTokenExport: typeof import("@/lib/reporting/export").streamTokenExport;
   tokenFilterSchema: typeof import("@/lib/reporting/filters").tokenFilterSchema;
 };
@@ -70,6 +71,7 @@ beforeAll(async () => {
     import("@/test/support/http"),
   ]);
   const stored = await import("@/test/support/stored-files");
+  const rows = await import("@/test/support/token-row");
   lib = {
     db: client.db,
     config: mode.config,
@@ -77,6 +79,7 @@ beforeAll(async () => {
     getJobRun: runs.getJobRun,
     requestExportJob: job.requestExportJob,
     storedFileContent: stored.storedFileContent,
+    insertTokenRows: rows.insertTokenRows,
     streamTokenExport: exp.streamTokenExport,
     tokenFilterSchema: filters.tokenFilterSchema,
   };
@@ -252,22 +255,19 @@ test("a signed out-of-band sync registers TIM with Inngest's API, authenticated 
 test("a background export requested in the console goes to Inngest as an event; Inngest's signed calls run it against the database", async () => {
   const name = `cloud-export-${randomUUID()}`;
   const client = await lib.db();
-  await client.customJwtMetadata.createMany({
-    data: Array.from({ length: 1_203 }, (_, i) => {
-      const jwtUuid = randomUUID();
-      return {
-        jwtUuid,
-        claimKeys: "sub",
-        issuedAt: new Date(Date.UTC(2026, 0, 1) + i * 1_000),
-        expiresAt: new Date(Date.now() + 86_400_000),
-        subject: `${name}-${i}`,
-        jwtName: name,
-        originalJwtUuid: jwtUuid,
-        claimsJson: { sub: `${name}-${i}` },
-        tokenHash: createHash("sha256").update(jwtUuid).digest("hex"),
-      };
-    }),
-  });
+  await lib.insertTokenRows(
+    "custom",
+    Array.from({ length: 1_203 }, (_, i) => ({
+      issuedAt: new Date(Date.UTC(2026, 0, 1) + i * 1_000),
+      expiresAt: new Date(Date.now() + 86_400_000),
+      subject: `${name}-${i}`,
+      jwtName: name,
+      audience: null,
+      issuer: null,
+      claimsJson: { sub: `${name}-${i}` },
+    })),
+    client,
+  );
   const before = received.length;
   const filters = lib.tokenFilterSchema.parse({ jwt_name: name });
   const { runId } = await lib.requestExportJob({

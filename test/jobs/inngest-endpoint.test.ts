@@ -1,14 +1,10 @@
-import { afterAll, beforeAll, expect, test } from "vitest";
-import { startTestServer, type TestServer } from "@/test/support/http";
+import { expect, test } from "vitest";
+import { useApi } from "@/test/support/use-api";
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(async () => server.close());
+const api = useApi();
 
 test("GET /api/inngest lists every function with its trigger and batch settings", async () => {
-  const res = await fetch(`${server.url}/api/inngest`);
+  const res = await fetch(`${api.server.url}/api/inngest`);
   expect(res.status).toBe(200);
   const body = await res.json();
   expect(body.mode).toBe("in-process");
@@ -43,7 +39,7 @@ test("GET /api/inngest lists every function with its trigger and batch settings"
 
 test("POST and PUT /api/inngest are refused in the embedded mode: nothing outside may run functions", async () => {
   for (const method of ["POST", "PUT"]) {
-    const res = await fetch(`${server.url}/api/inngest?fnId=retention&stepId=step`, { method, body: "{}" });
+    const res = await fetch(`${api.server.url}/api/inngest?fnId=retention&stepId=step`, { method, body: "{}" });
     expect(res.status).toBe(409);
     const body = await res.json();
     expect(body.error).toBe("jobs_in_process");

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { db } from "@/lib/db/client";
 import { startJobRunner, type JobRunnerHandle } from "@/lib/jobs/start";
+import { insertTokenRow } from "@/test/support/token-row";
 
 const DAY_MS = 86_400_000;
 
@@ -17,51 +18,43 @@ type TokenInput = {
   oauthStateId?: string;
 };
 
+/** The fields both kinds' job-test rows share: an hour-long token ending at `expiresAt`. */
+function jobRow(input: TokenInput, jwtUuid: string) {
+  return {
+    jwtUuid,
+    issuedAt: new Date(input.expiresAt.getTime() - 3_600_000),
+    expiresAt: input.expiresAt,
+    subject: input.subject,
+    supersedes: input.supersedes ?? null,
+    originalJwtUuid: input.originalJwtUuid,
+  };
+}
+
 /** A custom metadata row written directly with Prisma (independent of the token API). */
 export async function insertCustomToken(input: TokenInput) {
   const jwtUuid = input.jwtUuid ?? randomUUID();
-  return (await db()).customJwtMetadata.create({
-    data: {
-      jwtUuid,
-      claimKeys: "sub,role",
-      issuedAt: new Date(input.expiresAt.getTime() - 3_600_000),
-      expiresAt: input.expiresAt,
-      subject: input.subject,
-      jwtName: "TEST_TOKEN",
-      audience: "tim-audience",
-      issuer: "TIM",
-      supersedes: input.supersedes ?? null,
-      originalJwtUuid: input.originalJwtUuid ?? jwtUuid,
-      claimsJson: { sub: input.subject, role: "tester" },
-      tokenHash: hash(`token-${jwtUuid}`),
-      clientId: "test-client",
-    },
+  return insertTokenRow("custom", {
+    ...jobRow(input, jwtUuid),
+    claimKeys: "sub,role",
+    jwtName: "TEST_TOKEN",
+    claimsJson: { sub: input.subject, role: "tester" },
+    tokenHash: hash(`token-${jwtUuid}`),
+    clientId: "test-client",
   });
 }
 
 export async function insertTaraToken(input: TokenInput) {
   const jwtUuid = input.jwtUuid ?? randomUUID();
-  return (await db()).taraJwtMetadata.create({
-    data: {
-      jwtUuid,
-      claimKeys: "sub,given_name,family_name,amr,acr",
-      issuedAt: new Date(input.expiresAt.getTime() - 3_600_000),
-      expiresAt: input.expiresAt,
-      subject: input.subject,
-      jwtName: "TARA",
-      audience: "tim-audience",
-      issuer: "TIM",
-      supersedes: input.supersedes ?? null,
-      originalJwtUuid: input.originalJwtUuid ?? jwtUuid,
-      claimsJson: { sub: input.subject, amr: ["mID"], acr: "high" },
-      tokenHash: hash(`tara-${jwtUuid}`),
-      authMethod: "mID",
-      levelOfAssurance: "high",
-      sessionId: `session-${jwtUuid}`,
-      oauthStateId: input.oauthStateId ?? null,
-      givenName: "MARI",
-      familyName: "MAASIKAS",
-    },
+  return insertTokenRow("tara", {
+    ...jobRow(input, jwtUuid),
+    claimKeys: "sub,given_name,family_name,amr,acr",
+    jwtName: "TARA",
+    claimsJson: { sub: input.subject, amr: ["mID"], acr: "high" },
+    tokenHash: hash(`tara-${jwtUuid}`),
+    sessionId: `session-${jwtUuid}`,
+    oauthStateId: input.oauthStateId ?? null,
+    givenName: "MARI",
+    familyName: "MAASIKAS",
   });
 }
 

@@ -1,10 +1,9 @@
-import { randomBytes } from "node:crypto";
-import pg from "pg";
 import { afterAll, beforeAll } from "vitest";
 import { resetConfig } from "@/lib/config/env";
 import { closeDb } from "@/lib/db/client";
 import { migrate } from "@/lib/db/migrate";
 import { resetKeyCache } from "@/lib/jwt/key-cache";
+import { freshDatabase, type FreshDatabase } from "@/scripts/lib/fresh-database";
 
 /**
  * Key-management tests change which key signs and how keys are stored; on the
@@ -15,22 +14,11 @@ import { resetKeyCache } from "@/lib/jwt/key-cache";
 export function usePrivateDatabase(): void {
   const adminUrl = process.env.TIM_TEST_ADMIN_DATABASE_URL;
   if (!adminUrl) return;
-  const name = `tim_test_keys_${Date.now()}_${randomBytes(3).toString("hex")}`;
-  const admin = async (sql: string) => {
-    const client = new pg.Client({ connectionString: adminUrl });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  };
+  let database: FreshDatabase | undefined;
   beforeAll(async () => {
-    await admin(`CREATE DATABASE ${name}`);
-    const url = new URL(adminUrl);
-    url.pathname = `/${name}`;
+    database = await freshDatabase(adminUrl, "tim_test_keys");
     // The setting changes before the handles close, so a background task reopening them gets the new database.
-    process.env.DATABASE_URL = url.toString();
+    process.env.DATABASE_URL = database.url;
     resetConfig();
     await closeDb();
     resetKeyCache();
@@ -38,6 +26,6 @@ export function usePrivateDatabase(): void {
   });
   afterAll(async () => {
     await closeDb();
-    await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await database?.drop();
   });
 }

@@ -7,13 +7,13 @@
  */
 import * as oauth from "oauth4webapi";
 import * as client from "openid-client";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { beforeAll, describe, expect, test } from "vitest";
 import { hashClientSecret } from "@/lib/clients/secret";
 import { db } from "@/lib/db/client";
-import { startTestServer, type TestServer } from "@/test/support/http";
+import { useApi } from "@/test/support/use-api";
 import { call, newClient } from "@/test/tokens/helpers";
 
-let server: TestServer;
+const api = useApi();
 let issuer: URL;
 
 /** Characters oauth4webapi and openid-client encode before Basic (`-` → %2D, space → +, `:` → %3A) and `+`/`%` themselves. */
@@ -28,7 +28,7 @@ async function clientWithSecret(secret: string, scopes: ("tokens:issue" | "token
 
 /** A custom token issued to `owner` (RFC 7009 revocation is of a client's own tokens). */
 async function issueToken(owner: { clientId: string; secret: string }): Promise<string> {
-  const res = await call(`${server.url}/jwt/custom/generate`, {
+  const res = await call(`${api.server.url}/jwt/custom/generate`, {
     auth: `Basic ${Buffer.from(`${owner.clientId}:${owner.secret}`).toString("base64")}`,
     json: { content: { sub: "standard-client-subject" }, expirationInMinutes: 5 },
   });
@@ -39,10 +39,8 @@ async function issueToken(owner: { clientId: string; secret: string }): Promise<
 const insecure = { [oauth.allowInsecureRequests]: true };
 
 beforeAll(async () => {
-  server = await startTestServer();
-  issuer = new URL(server.url);
+  issuer = new URL(api.server.url);
 });
-afterAll(async () => server.close());
 
 describe("RFC 8414 metadata", () => {
   test("oauth4webapi discovers TIM and finds its endpoints, auth methods and scopes", async () => {
@@ -116,7 +114,7 @@ describe("openid-client", () => {
 
 describe("client authentication edges", () => {
   const introspect = (init: { headers?: Record<string, string>; body: string }) =>
-    fetch(`${server.url}/introspect`, {
+    fetch(`${api.server.url}/introspect`, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded", ...init.headers },
       body: init.body,
@@ -155,7 +153,7 @@ describe("client authentication edges", () => {
     const rs = await clientWithSecret(AWKWARD_SECRET, ["tokens:issue"]);
     const res = await introspect({ body: new URLSearchParams({ token: "x", client_id: rs.clientId, client_secret: rs.secret }).toString() });
     expect(res.status).toBe(403);
-    const asJson = await fetch(`${server.url}/introspect`, {
+    const asJson = await fetch(`${api.server.url}/introspect`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ token: "x", client_id: rs.clientId, client_secret: rs.secret }),

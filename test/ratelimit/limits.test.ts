@@ -6,10 +6,8 @@ import { hashClientSecret, verifyClientSecret } from "@/lib/clients/secret";
 import { resetConfig } from "@/lib/config/env";
 import { sourceAddress } from "@/lib/http/address";
 import { syncRequestCounts } from "@/lib/ratelimit/requests";
-import { startTestServer, type TestServer } from "@/test/support/http";
+import { useApi } from "@/test/support/use-api";
 import { newClient, unique, type TestClient } from "@/test/tokens/helpers";
-
-let server: TestServer;
 
 const FAILURES_PER_ADDRESS = 3;
 const FAILURES_PER_CLIENT = 6;
@@ -20,9 +18,8 @@ beforeAll(async () => {
   process.env.TIM_AUTH_FAILURES_PER_CLIENT = String(FAILURES_PER_CLIENT);
   process.env.TIM_ADDRESS_RATE_LIMIT_PER_MINUTE = String(ADDRESS_LIMIT);
   resetConfig();
-  server = await startTestServer();
 });
-afterAll(async () => server.close());
+const api = useApi();
 
 type Answer = { status: number; headers: Record<string, string | string[] | undefined>; body: Record<string, unknown> };
 
@@ -44,7 +41,7 @@ function post(base: string, path: string, auth: string | undefined, from = "127.
   });
 }
 
-const generate = (client: { basic: string }, from?: string, base = server.url) => post(base, "/jwt/custom/generate", client.basic, from);
+const generate = (client: { basic: string }, from?: string, base = api.server.url) => post(base, "/jwt/custom/generate", client.basic, from);
 const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString("base64")}`;
 const wrong = (c: TestClient) => ({ basic: basic(c.clientId, "wrong-secret") });
 
@@ -156,10 +153,10 @@ describe("per-address request limit", () => {
   test("requests without client credentials are limited per source address; credentialed ones are not", async () => {
     const c = await newClient({ scopes: ["tokens:issue"] });
     const statuses: number[] = [];
-    for (let i = 0; i < ADDRESS_LIMIT + 1; i++) statuses.push((await post(server.url, "/jwt/custom/list/me", undefined, "127.0.0.8")).status);
+    for (let i = 0; i < ADDRESS_LIMIT + 1; i++) statuses.push((await post(api.server.url, "/jwt/custom/list/me", undefined, "127.0.0.8")).status);
     expect(statuses.slice(0, ADDRESS_LIMIT).every((s) => s !== 429)).toBe(true);
     expect(statuses[ADDRESS_LIMIT]).toBe(429);
-    const limited = await post(server.url, "/jwt/custom/list/me", undefined, "127.0.0.8");
+    const limited = await post(api.server.url, "/jwt/custom/list/me", undefined, "127.0.0.8");
     expect(limited.headers).toMatchObject({ "ratelimit-limit": String(ADDRESS_LIMIT), "ratelimit-remaining": "0" });
     expect(Number(limited.headers["retry-after"])).toBeGreaterThan(0);
     for (let i = 0; i < ADDRESS_LIMIT + 1; i++) expect((await generate(c, "127.0.0.8")).status).toBe(200);

@@ -1,22 +1,20 @@
 import { parse } from "csv-parse/sync";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { beforeAll, describe, expect, test } from "vitest";
 import { db } from "@/lib/db/client";
 import { countTokens } from "@/lib/reporting/count";
 import { parseTokenQuery } from "@/lib/reporting/filters";
 import { tokenDetail } from "@/lib/reporting/token-detail";
-import { startTestServer, type TestServer } from "@/test/support/http";
+import { useApi } from "@/test/support/use-api";
 import { hoursFromNow, reportClient, seedTokens, unique, type ReportClient } from "@/test/reporting/seed";
 
-let server: TestServer;
+const api = useApi();
 let client: ReportClient;
 beforeAll(async () => {
-  server = await startTestServer();
   client = await reportClient();
 });
-afterAll(async () => server.close());
 
 async function get(path: string, auth = client.auth) {
-  const send = () => fetch(`${server.url}${path}`, { headers: { authorization: auth } });
+  const send = () => fetch(`${api.server.url}${path}`, { headers: { authorization: auth } });
   // A kept-alive connection the server closed while a slow fixture ran is reset once; GET is safe to repeat.
   const res = await send().catch(send);
   const text = await res.text();
@@ -33,7 +31,7 @@ const ids = (items: { jwt_uuid: string }[]) => new Set(items.map((i) => i.jwt_uu
 
 describe("access", () => {
   test("needs client credentials with the reports:read scope", async () => {
-    const anonymous = await fetch(`${server.url}/api/reports/tokens`);
+    const anonymous = await fetch(`${api.server.url}/api/reports/tokens`);
     expect(anonymous.status).toBe(401);
     expect((await anonymous.json()).error).toBe("invalid_client");
     const issuer = await reportClient(["tokens:issue"]);

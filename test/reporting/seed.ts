@@ -1,9 +1,10 @@
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { createApiClient } from "@/lib/clients/create";
 import type { Scope } from "@/lib/clients/scopes";
 import { db } from "@/lib/db/client";
 import type { Prisma, PrismaClient } from "@/lib/generated/prisma/client";
-import type { TokenKind } from "@/lib/tokens/kinds";
+import { TOKEN_KINDS, type TokenKind } from "@/lib/tokens/kinds";
+import { insertTokenRows, tokenRow } from "@/test/support/token-row";
 
 /** Metadata rows written straight to the tables, as issuance would leave them, for reporting tests. */
 export type SeedToken = {
@@ -32,43 +33,38 @@ const HOUR = 3_600_000;
 
 export async function seedTokens(tokens: SeedToken[], client?: PrismaClient): Promise<SeededToken[]> {
   const prisma = client ?? (await db());
-  const seeded: SeededToken[] = [];
   const rows = tokens.map((t) => {
     const kind = t.kind ?? "custom";
     const jwtUuid = randomUUID();
-    const id = randomUUID();
-    const issuedAt = t.issuedAt ?? new Date(Math.floor(Date.now() / 1000) * 1000);
-    const expiresAt = t.expiresAt ?? new Date(issuedAt.getTime() + HOUR);
-    const originalJwtUuid = t.extends?.originalJwtUuid ?? jwtUuid;
-    seeded.push({ kind, id, jwtUuid, originalJwtUuid, issuedAt, expiresAt });
-    const base = {
-      id,
+    const row = tokenRow<TokenKind>(kind, {
+      id: randomUUID(),
       jwtUuid,
       claimKeys: t.claimKeys ?? "sub,role",
-      issuedAt,
-      expiresAt,
-      subject: t.subject === undefined ? `sub-${jwtUuid.slice(0, 8)}` : t.subject,
+      issuedAt: t.issuedAt,
+      expiresAt: t.expiresAt,
+      subject: t.subject,
       jwtName: t.jwtName ?? null,
-      audience: t.audience ?? "tim-audience",
-      issuer: t.issuer ?? "TIM",
+      audience: t.audience,
+      issuer: t.issuer,
       supersedes: t.extends?.id ?? null,
-      originalJwtUuid,
+      originalJwtUuid: t.extends?.originalJwtUuid,
       claimsJson: (t.claims ?? { sub: t.subject ?? null, role: "reader", jti: jwtUuid }) as Prisma.InputJsonValue,
-      tokenHash: randomBytes(32).toString("hex"),
       clientId: t.clientId ?? null,
       clientAddress: t.clientAddress ?? null,
       userAgent: t.userAgent ?? null,
-    };
-    return { kind, base, t };
-  });
-  const custom = rows.filter((r) => r.kind === "custom");
-  const tara = rows.filter((r) => r.kind === "tara");
-  if (custom.length) await prisma.customJwtMetadata.createMany({ data: custom.map((r) => ({ ...r.base, tokenType: "custom_jwt" })) });
-  if (tara.length) {
-    await prisma.taraJwtMetadata.createMany({
-      data: tara.map((r) => ({ ...r.base, tokenType: "tara_jwt", authMethod: r.t.authMethod ?? "mID", levelOfAssurance: r.t.loa ?? "high" })),
+      ...(kind === "tara" ? { authMethod: t.authMethod, levelOfAssurance: t.loa } : {}),
     });
-  }
+    return { kind, row, t };
+  });
+  const seeded: SeededToken[] = rows.map(({ kind, row }) => ({
+    kind,
+    id: row.id!,
+    jwtUuid: row.jwtUuid,
+    originalJwtUuid: row.originalJwtUuid,
+    issuedAt: row.issuedAt as Date,
+    expiresAt: row.expiresAt as Date,
+  }));
+  for (const kind of TOKEN_KINDS) await insertTokenRows(kind, rows.filter((r) => r.kind === kind).map((r) => r.row), prisma);
   const revoked = (kind: TokenKind) =>
     rows.flatMap((r, i) =>
       r.kind === kind && r.t.revoked

@@ -9,8 +9,10 @@ import { storedFileDownloadResponse } from "@/lib/files/download";
 import { resetConfig } from "@/lib/config/env";
 import { db } from "@/lib/db/client";
 import { getJobRun } from "@/lib/jobs/runs";
+import type { TokenKind } from "@/lib/tokens/kinds";
 import { daysAgo, hash } from "@/test/jobs/support";
 import { storedFileContent } from "@/test/support/stored-files";
+import { tokenRow } from "@/test/support/token-row";
 
 let dir: string;
 beforeAll(async () => {
@@ -26,23 +28,12 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function archiveRow(subject: string, archivedAt: Date) {
+/** An archived row: a metadata row of `kind` with its usage counters and when it was archived. */
+function archiveRow(subject: string, archivedAt: Date, kind: TokenKind = "custom") {
   const jwtUuid = randomUUID();
-  return {
-    id: randomUUID(),
-    jwtUuid,
-    createdAt: daysAgo(500),
-    claimKeys: "sub",
-    issuedAt: daysAgo(500),
-    expiresAt: daysAgo(499),
-    subject,
-    originalJwtUuid: jwtUuid,
-    claimsJson: { sub: subject },
-    tokenHash: hash(jwtUuid),
-    tokenType: "custom_jwt",
-    useCount: 3,
-    archivedAt,
-  };
+  const createdAt = daysAgo(500);
+  const row = tokenRow(kind, { jwtUuid, issuedAt: createdAt, expiresAt: daysAgo(499), subject, claimsJson: { sub: subject }, tokenHash: hash(jwtUuid) });
+  return { ...row, id: randomUUID(), createdAt, useCount: 3, archivedAt };
 }
 
 test("archived rows older than TIM_ARCHIVE_DAYS are exported to stored JSON Lines files (copied to TIM_ARCHIVE_DIR), then deleted; newer ones stay", async () => {
@@ -51,7 +42,7 @@ test("archived rows older than TIM_ARCHIVE_DAYS are exported to stored JSON Line
   const old = Array.from({ length: 1_203 }, () => archiveRow(subject, daysAgo(400)));
   const recent = Array.from({ length: 4 }, () => archiveRow(subject, daysAgo(10)));
   await client.customJwtMetadataArchive.createMany({ data: [...old, ...recent] });
-  const taraOld = { ...archiveRow(subject, daysAgo(370)), tokenType: "tara_jwt", authMethod: "mID" };
+  const taraOld = archiveRow(subject, daysAgo(370), "tara");
   await client.taraJwtMetadataArchive.create({ data: taraOld });
 
   const state = await runArchivePurge({ trigger: "manual" });

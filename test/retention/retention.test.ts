@@ -18,6 +18,7 @@ import {
   waitFor,
 } from "@/test/jobs/support";
 import { failFirst } from "@/test/jobs/failure";
+import { insertTokenRows } from "@/test/support/token-row";
 
 // Tests in this file change the global retention setting, so they run in order.
 const exactCounts = !process.env.DATABASE_URL; // PostgreSQL runs share one database between test files
@@ -196,20 +197,15 @@ test("more rows than one batch are archived in several batches of at most 1,000"
   const subject = `ret-many-${randomUUID()}`;
   const client = await db();
   const expiresAt = daysAgo(15);
-  const rows = Array.from({ length: 2_345 }, (_, i) => {
-    const jwtUuid = randomUUID();
-    return {
-      jwtUuid,
-      claimKeys: "sub",
-      issuedAt: new Date(expiresAt.getTime() - 3_600_000),
-      expiresAt: new Date(expiresAt.getTime() + i),
-      subject,
-      originalJwtUuid: jwtUuid,
-      claimsJson: { sub: subject },
-      tokenHash: randomUUID().replace(/-/g, "") + randomUUID().replace(/-/g, ""),
-    };
-  });
-  await client.customJwtMetadata.createMany({ data: rows });
+  const rows = Array.from({ length: 2_345 }, (_, i) => ({
+    issuedAt: new Date(expiresAt.getTime() - 3_600_000),
+    expiresAt: new Date(expiresAt.getTime() + i),
+    subject,
+    audience: null,
+    issuer: null,
+    claimsJson: { sub: subject },
+  }));
+  await insertTokenRows("custom", rows, client);
 
   const state = await runRetention({ trigger: "manual" });
 

@@ -1,8 +1,8 @@
-import { randomBytes } from "node:crypto";
 import { PGlite } from "@electric-sql/pglite";
 import { PGLITE_EXTENSIONS } from "@/lib/db/pglite-extensions";
 import pg from "pg";
 import { pgSession, pgliteSession, type SqlSession } from "@/lib/db/sql-session";
+import { freshDatabase } from "@/scripts/lib/fresh-database";
 
 export const onPostgres = Boolean(process.env.DATABASE_URL);
 
@@ -19,24 +19,18 @@ export async function createScratchDb(): Promise<ScratchDb> {
     return { session: async () => pgliteSession(lite), drop: () => lite.close() };
   }
   const adminUrl = process.env.TIM_TEST_ADMIN_DATABASE_URL ?? process.env.DATABASE_URL!;
-  const name = `tim_scratch_${Date.now()}_${randomBytes(3).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
+  const database = await freshDatabase(adminUrl, "tim_scratch");
   const clients: pg.Client[] = [];
   return {
     session: async () => {
-      const client = new pg.Client({ connectionString: url.toString() });
+      const client = new pg.Client({ connectionString: database.url });
       await client.connect();
       clients.push(client);
       return pgSession(client, () => client.end());
     },
     drop: async () => {
       await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
-      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await admin.end();
+      await database.drop();
     },
   };
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { db } from "@/lib/db/client";
-import { TARA_PERSONAS } from "@/lib/tara/stand-in/personas";
+import { TARA_PERSONAS } from "@/tara-stand-in/personas";
 import { refuseRows } from "@/test/support/refuse";
 import { finishJsonLogin, startJsonLogin, startTaraWorld, taraCallbackUrl, type TaraWorld } from "@/test/tara/support";
 

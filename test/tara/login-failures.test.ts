@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, expect, test } from "vitest";
 import { db } from "@/lib/db/client";
-import type { StandInFaults } from "@/lib/tara/stand-in/server";
+import type { StandInFaults } from "@/tara-stand-in/server";
 import { Browser, finishJsonLogin, startJsonLogin, startTaraWorld, taraCallbackUrl, type TaraWorld } from "@/test/tara/support";
 
 let world: TaraWorld;

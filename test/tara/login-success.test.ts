@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { createLocalJWKSet, decodeJwt, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { db } from "@/lib/db/client";
-import { TARA_PERSONAS } from "@/lib/tara/stand-in/personas";
+import { TARA_PERSONAS } from "@/tara-stand-in/personas";
 import { Browser, finishJsonLogin, startJsonLogin, startTaraWorld, taraCallbackUrl, type TaraWorld } from "@/test/tara/support";
 
 let world: TaraWorld;

@@ -1,6 +1,6 @@
 import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { startTaraStandIn, type TaraStandIn } from "@/lib/tara/stand-in/server";
+import { startTaraStandIn, type TaraStandIn } from "@/tara-stand-in/server";
 import { Browser } from "@/test/tara/support";
 
 /**

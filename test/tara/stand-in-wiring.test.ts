@@ -1,6 +1,6 @@
 import { afterEach, expect, test } from "vitest";
 import { config, resetConfig } from "@/lib/config/env";
-import { startStandInIfNeeded } from "@/lib/tara/stand-in/wire";
+import { startStandInIfNeeded } from "@/tara-stand-in/wire";
 
 const KEYS = ["TARA_ISSUER", "TARA_CLIENT_ID", "TARA_CLIENT_SECRET", "TARA_REDIRECT_URI", "TIM_TARA_STAND_IN", "TIM_ALLOW_STAND_IN", "NEXTAUTH_URL"];
 afterEach(() => {

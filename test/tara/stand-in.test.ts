@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { TARA_PERSONAS } from "@/lib/tara/stand-in/personas";
-import { startTaraStandIn, type TaraStandIn } from "@/lib/tara/stand-in/server";
+import { TARA_PERSONAS } from "@/tara-stand-in/personas";
+import { startTaraStandIn, type TaraStandIn } from "@/tara-stand-in/server";
 import { Browser } from "@/test/tara/support";
 
 const CLIENT = { id: "rp-client", secret: "rp-secret-0123456789" };

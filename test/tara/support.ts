@@ -1,5 +1,5 @@
 import { resetConfig } from "@/lib/config/env";
-import { startTaraStandIn, type TaraStandIn, type TaraStandInOptions } from "@/lib/tara/stand-in/server";
+import { startTaraStandIn, type TaraStandIn, type TaraStandInOptions } from "@/tara-stand-in/server";
 import { startTestServer, type TestServer } from "@/test/support/http";
 
 export const CLIENT_ID = "tim-test-client";

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, expect, test } from "vitest";
 import { resetConfig } from "@/lib/config/env";
 import { db } from "@/lib/db/client";
-import type { StandInFaults } from "@/lib/tara/stand-in/server";
+import type { StandInFaults } from "@/tara-stand-in/server";
 import { CLIENT_SECRET, startJsonLogin, startTaraWorld, taraCallbackUrl, type TaraWorld } from "@/test/tara/support";
 
 // TARA's token-endpoint refusals (RFC 6749 §5.2; TARA spec §4 for registered addresses)

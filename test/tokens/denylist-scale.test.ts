@@ -1,12 +1,12 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { afterAll, beforeAll, expect, test } from "vitest";
+import { expect, test } from "vitest";
 import { resetConfig } from "@/lib/config/env";
 import { db } from "@/lib/db/client";
 import { LISTENER_NAME, denylistIsLive, ensureListening, stopListening } from "@/lib/tokens/denylist-set";
 import { waitFor } from "@/test/jobs/support";
-import { startTestServer, type TestServer } from "@/test/support/http";
-import { call, claimsOf, newClient, unique, type TestClient } from "@/test/tokens/helpers";
+import { useApi } from "@/test/support/use-api";
+import { call, claimsOf, unique } from "@/test/tokens/helpers";
 
 /**
  * The denylist's memory is bounded by TIM_DENYLIST_MAX_ENTRIES, not by the number of revoked tokens
@@ -16,19 +16,12 @@ const HEAP_CAP_MB = 256;
 /** Peak RSS allowed to the capped process: heap cap plus code, buffers and native memory. */
 const RSS_CAP_MB = 450;
 
-let server: TestServer;
-let client: TestClient;
-
-beforeAll(async () => {
-  server = await startTestServer();
-  client = await newClient();
-});
-afterAll(async () => server.close());
+const api = useApi();
 
 async function issue(): Promise<{ token: string; jti: string }> {
-  const res = await call(`${server.url}/jwt/custom/generate`, {
+  const res = await call(`${api.server.url}/jwt/custom/generate`, {
     json: { JWTName: "SCALE", content: { sub: unique("scale") }, expirationInMinutes: 30 },
-    auth: client.basic,
+    auth: api.client.basic,
   });
   expect(res.status).toBe(200);
   return { token: res.body.token as string, jti: claimsOf(res.body.token).jti as string };
@@ -62,13 +55,13 @@ test("beyond its bound the set forgets the oldest revocations and the database s
     await revokeMany(200);
     ensureListening();
     await waitFor(async () => denylistIsLive());
-    const validate = (token: string) => call(`${server.url}/jwt/custom/validate`, { json: { token }, auth: client.basic });
+    const validate = (token: string) => call(`${api.server.url}/jwt/custom/validate`, { json: { token }, auth: api.client.basic });
     expect((await validate(old.token)).body.reason).toBe("Token revoked");
     expect((await validate(fresh.token)).status).toBe(200);
     // Revocations through the API after the set is full: each evicts an older one, each is refused.
     for (let i = 0; i < 5; i++) {
       const { token } = await issue();
-      expect((await call(`${server.url}/jwt/custom/revoke`, { json: { token }, auth: client.basic })).status).toBe(200);
+      expect((await call(`${api.server.url}/jwt/custom/revoke`, { json: { token }, auth: api.client.basic })).status).toBe(200);
       expect((await validate(token)).body.reason).toBe("Token revoked");
     }
     expect((await validate(old.token)).body.reason).toBe("Token revoked");
@@ -117,7 +110,7 @@ test.runIf(process.env.DATABASE_URL)(
     const { child, url } = await startCapped();
     try {
       const validate = async (token: string) =>
-        (await call(`${url}/jwt/custom/validate`, { json: { token }, auth: client.basic })).body;
+        (await call(`${url}/jwt/custom/validate`, { json: { token }, auth: api.client.basic })).body;
       // The first validation starts the listener and its (bounded) load.
       expect((await validate(old.token)).reason).toBe("Token revoked");
       expect((await validate(fresh.token)).valid).toBe(true);

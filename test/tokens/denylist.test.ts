@@ -1,33 +1,29 @@
-import { afterAll, beforeAll, expect, test } from "vitest";
+import { beforeAll, expect, test } from "vitest";
 import { db } from "@/lib/db/client";
 import { LISTENER_NAME, denylistIsLive, ensureListening } from "@/lib/tokens/denylist-set";
 import { waitFor } from "@/test/jobs/support";
-import { startTestServer, type TestServer } from "@/test/support/http";
-import { call, claimsOf, newClient, unique, type TestClient } from "@/test/tokens/helpers";
+import { useApi } from "@/test/support/use-api";
+import { call, claimsOf, unique } from "@/test/tokens/helpers";
 
-let server: TestServer;
-let client: TestClient;
-const url = (p: string) => `${server.url}${p}`;
+const api = useApi();
+const url = api.url;
 
 beforeAll(async () => {
-  server = await startTestServer();
-  client = await newClient();
   ensureListening();
   await waitFor(async () => denylistIsLive());
 });
-afterAll(async () => server.close());
 
 async function issue(): Promise<{ token: string; jti: string }> {
   const res = await call(url("/jwt/custom/generate"), {
     json: { JWTName: "DENY", content: { sub: unique("deny") }, expirationInMinutes: 30 },
-    auth: client.basic,
+    auth: api.client.basic,
   });
   expect(res.status).toBe(200);
   return { token: res.body.token as string, jti: claimsOf(res.body.token).jti as string };
 }
 
-const validate = (token: string) => call(url("/jwt/custom/validate"), { json: { token }, auth: client.basic });
-const introspect = async (token: string) => (await call(url("/introspect"), { form: { token }, auth: client.basic })).body;
+const validate = (token: string) => call(url("/jwt/custom/validate"), { json: { token }, auth: api.client.basic });
+const introspect = async (token: string) => (await call(url("/introspect"), { form: { token }, auth: api.client.basic })).body;
 
 /** A denylist row written past TIM's revocation code, as another instance or a console job would. */
 async function denyElsewhere(jti: string): Promise<void> {
@@ -53,7 +49,7 @@ test("a revocation written by any path reaches the in-process denylist (at once 
 test("a revocation through the API is refused by the next validation on the same instance", async () => {
   for (let i = 0; i < 5; i++) {
     const { token } = await issue();
-    expect((await call(url("/jwt/custom/revoke"), { json: { token }, auth: client.basic })).status).toBe(200);
+    expect((await call(url("/jwt/custom/revoke"), { json: { token }, auth: api.client.basic })).status).toBe(200);
     expect((await validate(token)).body.reason).toBe("Token revoked");
     expect(await introspect(token)).toEqual({ active: false });
   }

@@ -1,7 +1,7 @@
-import { randomBytes, randomUUID } from "node:crypto";
 import { describe, expect, test } from "vitest";
 import { db } from "@/lib/db/client";
 import { extendToken } from "@/lib/tokens/extend";
+import { insertTokenRow } from "@/test/support/token-row";
 import { useApi } from "@/test/support/use-api";
 import { call, claimsOf, expiredCustomToken, forged, newClient, taraTokenFixture, unique } from "@/test/tokens/helpers";
 
@@ -159,17 +159,16 @@ describe("POST /jwt/custom/extend", () => {
     // the extension passes the denylist gate and only UNIQUE(supersedes) stops it, failing the group's statement.
     const prisma = await db();
     const old = await prisma.customJwtMetadata.findUniqueOrThrow({ where: { jwtUuid: claimsOf(clashing).jti } });
-    await prisma.customJwtMetadata.create({
-      data: {
-        jwtUuid: randomUUID(),
-        claimKeys: old.claimKeys,
-        issuedAt: old.issuedAt,
-        expiresAt: old.expiresAt,
-        originalJwtUuid: old.originalJwtUuid,
-        claimsJson: {},
-        tokenHash: randomBytes(32).toString("hex"),
-        supersedes: old.id,
-      },
+    await insertTokenRow("custom", {
+      claimKeys: old.claimKeys,
+      issuedAt: old.issuedAt,
+      expiresAt: old.expiresAt,
+      subject: null,
+      audience: null,
+      issuer: null,
+      originalJwtUuid: old.originalJwtUuid,
+      claimsJson: {},
+      supersedes: old.id,
     });
     const others = await Promise.all(Array.from({ length: 5 }, () => issue()));
     const results = await Promise.all([clashing, ...others].map((token) => extend({ token, expirationInMinutes: 30 })));

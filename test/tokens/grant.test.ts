@@ -7,6 +7,7 @@ import { introspectToken } from "@/lib/tokens/introspect";
 import { knownRecorded } from "@/lib/tokens/recorded";
 import { validateToken } from "@/lib/tokens/validate";
 import { startTestServer, type TestServer } from "@/test/support/http";
+import { insertTokenRow } from "@/test/support/token-row";
 import { call, claimsOf, newClient, unique, type TestClient } from "@/test/tokens/helpers";
 
 /** Issue 12 §3: extension and revocation stay inside the calling client's grant; validation agrees with introspection. */
@@ -207,19 +208,14 @@ describe("validation pins the issuer, refuses future iat and agrees with introsp
     // a row this process did not write (as another instance would): looked up with the denylist check once, then known
     const fresh = await signed({});
     const c = claimsOf(fresh);
-    await (await db()).customJwtMetadata.create({
-      data: {
-        jwtUuid: c.jti,
-        claimKeys: "sub",
-        issuedAt: new Date(c.iat * 1000),
-        expiresAt: new Date(c.exp * 1000),
-        subject: c.sub,
-        audience: "tim-audience",
-        issuer: "TIM",
-        originalJwtUuid: c.jti,
-        claimsJson: c,
-        tokenHash: unique("hash"),
-      },
+    await insertTokenRow("custom", {
+      jwtUuid: c.jti,
+      claimKeys: "sub",
+      issuedAt: new Date(c.iat * 1000),
+      expiresAt: new Date(c.exp * 1000),
+      subject: c.sub,
+      claimsJson: c,
+      tokenHash: unique("hash"),
     });
     expect(knownRecorded("custom", c.jti)).toBe(false);
     expect((await validateToken({ token: fresh })).status).toBe(200);

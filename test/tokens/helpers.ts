@@ -4,6 +4,7 @@ import { SCOPES } from "@/lib/clients/scopes";
 import { db } from "@/lib/db/client";
 import { signJwt } from "@/lib/jwt/sign";
 import { tokenHash } from "@/lib/tokens/hash";
+import { insertTokenRow, signedTokenFields } from "@/test/support/token-row";
 
 /** Test helpers for the token API: API clients and JSON/form requests over real HTTP. */
 
@@ -84,25 +85,12 @@ export async function taraTokenFixture(opts: { allowlist?: "none" | "live" | "ex
   };
   const token = await signJwt(payload);
   const prisma = await db();
-  await prisma.taraJwtMetadata.create({
-    data: {
-      jwtUuid: jti,
-      claimKeys: Object.keys(payload).join(","),
-      issuedAt: new Date(iat * 1000),
-      expiresAt: new Date(payload.exp * 1000),
-      subject: sub,
-      jwtName: "TIM_TARA_JWT",
-      audience: "tim-audience",
-      issuer: "TIM",
-      originalJwtUuid: jti,
-      claimsJson: payload,
-      tokenHash: tokenHash(token),
-      authMethod: "mID",
-      levelOfAssurance: "high",
-      sessionId: payload.sid,
-      givenName: payload.given_name,
-      familyName: payload.family_name,
-    },
+  await insertTokenRow("tara", {
+    ...signedTokenFields(token, payload),
+    jwtName: "TIM_TARA_JWT",
+    sessionId: payload.sid,
+    givenName: payload.given_name,
+    familyName: payload.family_name,
   });
   if (opts.allowlist && opts.allowlist !== "none") {
     await prisma.taraAllowlist.create({
@@ -122,23 +110,7 @@ export async function expiredCustomToken(sub: string, clientId: string | null = 
   const jti = randomUUID();
   const payload = { sub, iss: "TIM", aud: "tim-audience", iat, exp: iat + 3540, jti, token_type: "custom_jwt" };
   const token = await signJwt(payload);
-  const prisma = await db();
-  await prisma.customJwtMetadata.create({
-    data: {
-      jwtUuid: jti,
-      claimKeys: "sub",
-      issuedAt: new Date(iat * 1000),
-      expiresAt: new Date(payload.exp * 1000),
-      subject: sub,
-      jwtName: "EXPIRED",
-      audience: "tim-audience",
-      issuer: "TIM",
-      originalJwtUuid: jti,
-      claimsJson: payload,
-      tokenHash: tokenHash(token),
-      clientId,
-    },
-  });
+  await insertTokenRow("custom", { ...signedTokenFields(token, payload), claimKeys: "sub", jwtName: "EXPIRED", clientId });
   return { token, jti };
 }
 

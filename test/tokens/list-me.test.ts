@@ -1,35 +1,30 @@
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { startTestServer, type TestServer } from "@/test/support/http";
-import { call, claimsOf, expiredCustomToken, forged, newClient, unique, type TestClient } from "@/test/tokens/helpers";
+import { beforeAll, describe, expect, test } from "vitest";
+import { useApi } from "@/test/support/use-api";
+import { call, claimsOf, expiredCustomToken, forged, unique } from "@/test/tokens/helpers";
 
-let server: TestServer;
-let client: TestClient;
-let url: (path: string) => string;
+const api = useApi();
+const url = api.url;
 
 const sub = unique("lister");
 let tokens: string[] = [];
 let expiredJti: string;
 
 beforeAll(async () => {
-  server = await startTestServer();
-  url = (p) => `${server.url}${p}`;
-  client = await newClient();
   // five tokens for the subject, named alternately, one of them revoked, plus one expired; others' tokens around
   for (let i = 0; i < 5; i++) {
     const res = await call(url("/jwt/custom/generate"), {
       json: { JWTName: i % 2 ? "ODD" : "EVEN", content: { sub, i }, expirationInMinutes: 30 + i },
-      auth: client.basic,
+      auth: api.client.basic,
     });
     tokens.push(res.body.token);
   }
-  await call(url("/jwt/custom/revoke"), { json: { token: tokens[1], reason: "lost laptop" }, auth: client.basic });
-  expiredJti = (await expiredCustomToken(sub, client.clientId)).jti;
+  await call(url("/jwt/custom/revoke"), { json: { token: tokens[1], reason: "lost laptop" }, auth: api.client.basic });
+  expiredJti = (await expiredCustomToken(sub, api.client.clientId)).jti;
   await call(url("/jwt/custom/generate"), {
     json: { JWTName: "ODD", content: { sub: unique("someone-else") }, expirationInMinutes: 30 },
-    auth: client.basic,
+    auth: api.client.basic,
   });
 });
-afterAll(async () => server.close());
 
 const listMe = (json?: unknown, bearer = tokens[0]) =>
   call(url("/jwt/custom/list/me"), json === undefined ? { method: "POST", auth: `Bearer ${bearer}` } : { json, auth: `Bearer ${bearer}` });
@@ -116,6 +111,6 @@ describe("POST /jwt/custom/list/me", () => {
     const { token: expired } = await expiredCustomToken(sub);
     expect((await listMe({}, expired)).status).toBe(401);
     // an API key is not a token of one's own
-    expect((await call(url("/jwt/custom/list/me"), { json: {}, auth: client.bearer })).status).toBe(401);
+    expect((await call(url("/jwt/custom/list/me"), { json: {}, auth: api.client.bearer })).status).toBe(401);
   });
 });

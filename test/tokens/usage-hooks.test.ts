@@ -3,28 +3,24 @@ import { resetConfig } from "@/lib/config/env";
 import { db } from "@/lib/db/client";
 import type { JobRunnerHandle } from "@/lib/jobs/start";
 import { startTestRunner, usageOf, waitFor } from "@/test/jobs/support";
-import { startTestServer, type TestServer } from "@/test/support/http";
-import { call, claimsOf, newClient, unique, type TestClient } from "@/test/tokens/helpers";
+import { useApi } from "@/test/support/use-api";
+import { call, claimsOf, unique } from "@/test/tokens/helpers";
 
-let server: TestServer;
-let client: TestClient;
+const api = useApi();
 let runner: JobRunnerHandle;
-const url = (p: string) => `${server.url}${p}`;
+const url = api.url;
 
 beforeAll(async () => {
-  server = await startTestServer();
-  client = await newClient();
   runner = await startTestRunner();
 });
 afterAll(async () => {
   await runner.stop();
-  await server.close();
 });
 
 async function issue(sub: string): Promise<string> {
   const res = await call(url("/jwt/custom/generate"), {
     json: { JWTName: "USAGE", content: { sub }, expirationInMinutes: 30 },
-    auth: client.basic,
+    auth: api.client.basic,
   });
   expect(res.status).toBe(200);
   return res.body.token as string;
@@ -35,14 +31,14 @@ test("accepted validations and introspections update use_count and last_used_at;
   const revoked = await issue(unique("usage-revoked"));
   const jti = claimsOf(token).jti as string;
   const revokedJti = claimsOf(revoked).jti as string;
-  expect((await call(url("/jwt/custom/revoke"), { json: { token: revoked }, auth: client.basic })).status).toBe(200);
+  expect((await call(url("/jwt/custom/revoke"), { json: { token: revoked }, auth: api.client.basic })).status).toBe(200);
 
   const before = new Date();
-  for (let i = 0; i < 3; i++) expect((await call(url("/jwt/custom/validate"), { json: { token }, auth: client.basic })).status).toBe(200);
-  expect((await call(url("/jwt/custom/validate/boolean"), { json: { token }, auth: client.basic })).text).toBe("true");
-  expect((await call(url("/introspect"), { form: { token }, auth: client.basic })).body.active).toBe(true);
-  expect((await call(url("/jwt/custom/validate"), { json: { token: revoked }, auth: client.basic })).status).toBe(401);
-  expect((await call(url("/introspect"), { form: { token: revoked }, auth: client.basic })).body.active).toBe(false);
+  for (let i = 0; i < 3; i++) expect((await call(url("/jwt/custom/validate"), { json: { token }, auth: api.client.basic })).status).toBe(200);
+  expect((await call(url("/jwt/custom/validate/boolean"), { json: { token }, auth: api.client.basic })).text).toBe("true");
+  expect((await call(url("/introspect"), { form: { token }, auth: api.client.basic })).body.active).toBe(true);
+  expect((await call(url("/jwt/custom/validate"), { json: { token: revoked }, auth: api.client.basic })).status).toBe(401);
+  expect((await call(url("/introspect"), { form: { token: revoked }, auth: api.client.basic })).body.active).toBe(false);
 
   const prisma = await db();
   const row = await waitFor(async () => {
@@ -64,8 +60,8 @@ test("TIM_METADATA_WRITE_MODE=async: the token is issued and its metadata row ap
     const jti = claimsOf(token).jti as string;
     const prisma = await db();
     const row = await waitFor(() => prisma.customJwtMetadata.findUnique({ where: { jwtUuid: jti } }).then((r) => r ?? undefined));
-    expect(row).toMatchObject({ subject: sub, jwtName: "USAGE", clientId: client.clientId, originalJwtUuid: jti, tokenType: "custom_jwt" });
-    expect((await call(url("/jwt/custom/validate"), { json: { token }, auth: client.basic })).status).toBe(200);
+    expect(row).toMatchObject({ subject: sub, jwtName: "USAGE", clientId: api.client.clientId, originalJwtUuid: jti, tokenType: "custom_jwt" });
+    expect((await call(url("/jwt/custom/validate"), { json: { token }, auth: api.client.basic })).status).toBe(200);
   } finally {
     delete process.env.TIM_METADATA_WRITE_MODE;
     resetConfig();

@@ -36,7 +36,7 @@ export async function startStandInIfNeeded(requestedHost: string | undefined, po
   const clientSecret = cfg.TARA_CLIENT_SECRET ?? randomBytes(24).toString("base64url");
   const redirectUri = cfg.TARA_REDIRECT_URI ?? new URL("/auth/callback/tara", publicUrl).toString();
   // Loaded only when it runs: oidc-provider and its dependencies weigh ~60 MB.
-  const { startTaraStandIn } = await import("@/lib/tara/stand-in/server");
+  const { startTaraStandIn } = await import("@/tara-stand-in/server");
   const standIn = await startTaraStandIn({
     host,
     publicHost: exposed ? new URL(publicUrl).hostname : undefined,

@@ -5,10 +5,10 @@ import type { AddressInfo } from "node:net";
 import { decodeJwt, exportJWK, generateKeyPair, type JWK } from "jose";
 import Provider, { errors, interactionPolicy, type Configuration, type KoaContextWithOIDC } from "oidc-provider";
 import { ACR_LEVELS, DEFAULT_ACR, TARA_PATHS, acrRank, allowedAmr } from "@/lib/tara/protocol";
-import { StandInKeyRing, type StandInKeyControl } from "@/lib/tara/stand-in/keys";
-import { renderLoginPage } from "@/lib/tara/stand-in/login-page";
-import { TARA_PERSONAS, findPersona, type TaraPersona } from "@/lib/tara/stand-in/personas";
-import { TOKEN_ERRORS, checkAuthorizationRequest, discoveryDocument, errorPage, invalidGrantReason } from "@/lib/tara/stand-in/tara-answers";
+import { StandInKeyRing, type StandInKeyControl } from "@/tara-stand-in/keys";
+import { renderLoginPage } from "@/tara-stand-in/login-page";
+import { TARA_PERSONAS, findPersona, type TaraPersona } from "@/tara-stand-in/personas";
+import { TOKEN_ERRORS, checkAuthorizationRequest, discoveryDocument, errorPage, invalidGrantReason } from "@/tara-stand-in/tara-answers";
 
 export type TaraStandInOptions = {
   /** 0 or unset: a free port. */
@@ -77,7 +77,7 @@ const EIDAS_COUNTRIES = [...new Set(TARA_PERSONAS.flatMap((p) => (p.country ? [p
  * TARA's paths and discovery document, code flow with client_secret_basic or
  * _post, RS256 ID tokens with TARA's claims (`at_hash` in standard Base64, no
  * `sid` or `auth_time`) and lifetimes, keys rotated as TARA does, TARA's
- * errors in its own words (lib/tara/stand-in/tara-answers.ts), RIA's test
+ * errors in its own words (tara-stand-in/tara-answers.ts), RIA's test
  * identities on a login page with Cancel, and `autologin=<id>` for scripted
  * logins. Built on oidc-provider for the code flow itself; what TARA answers
  * differently is answered here before or after it.

@@ -1,4 +1,4 @@
-import type { TaraPersona } from "@/lib/tara/stand-in/personas";
+import type { TaraPersona } from "@/tara-stand-in/personas";
 
 const escapeHtml = (value: string) =>
   value.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
