@@ -248,14 +248,14 @@ function basicCredentials(header: string | undefined): { id: string; secret: str
   const decoded = Buffer.from(match[1], "base64").toString("utf8");
   const colon = decoded.indexOf(":");
   if (colon < 0) return undefined;
-  const unescape = (v: string) => {
+  const formDecoded = (v: string) => {
     try {
       return decodeURIComponent(v.replace(/\+/g, " "));
     } catch {
       return v;
     }
   };
-  return { id: unescape(decoded.slice(0, colon)), secret: unescape(decoded.slice(colon + 1)) };
+  return { id: formDecoded(decoded.slice(0, colon)), secret: formDecoded(decoded.slice(colon + 1)) };
 }
 
 function remoteAddress(req: IncomingMessage): string {
