@@ -7,7 +7,7 @@ let client: TestClient;
 let url: (path: string) => string;
 
 const sub = unique("lister");
-let tokens: string[] = [];
+const tokens: string[] = [];
 let expiredJti: string;
 
 beforeAll(async () => {
