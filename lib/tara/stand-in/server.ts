@@ -308,6 +308,7 @@ function providerConfiguration(
     // TARA puts the profile into the ID token, not (only) into userinfo.
     conformIdTokenClaims: false,
     pkce: { required: () => false },
+    // biome-ignore lint/correctness/noComponentHookFactories: oidc-provider's TTL names are capitalised; this is not a React component
     ttl: { ...TTL, AuthorizationCode: () => (currentFaults().shortLivedCodes ? 1 : TTL.AuthorizationCode) },
     cookies: { keys: [randomBytes(32).toString("base64url")] },
     extraParams: {
