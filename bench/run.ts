@@ -88,7 +88,7 @@ try {
     },
   };
 
-  const avg = (rs: RunResult[] | undefined, k: keyof RunResult) => (rs && rs.length ? rs.reduce((s, r) => s + r[k], 0) / rs.length : 0);
+  const avg = (rs: RunResult[] | undefined, k: keyof RunResult) => (rs?.length ? rs.reduce((s, r) => s + r[k], 0) / rs.length : 0);
   const results: Record<string, Partial<Record<keyof typeof PORTS, RunResult[]>>> = {};
   // TIM's peak RSS so far, after each scenario: shows which load raised it.
   const peakAfter: Record<string, number> = {};
@@ -180,7 +180,7 @@ try {
   });
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`;
   const out = { scenarios, tim_peak_rss_mb: timRss, tim_rss_mb_at_start: startRss, machine, mode: quick ? "quick" : "full", seconds_per_run: SECONDS, rounds: ROUNDS };
-  writeFileSync("bench/results.json", JSON.stringify(out, null, 2) + "\n");
+  writeFileSync("bench/results.json", `${JSON.stringify(out, null, 2)}\n`);
 
   console.log("\nscenario    TIM req/s   raw req/s  peer req/s  TIM/raw  TIM/peer  TIM p50 ms  TIM p99 ms  non-2xx  RSS MB");
   for (const s of scenarios) {

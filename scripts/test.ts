@@ -1,6 +1,7 @@
 /**
- * `npm test`: type-check, unit and integration tests (PGlite, or PostgreSQL
- * when DATABASE_URL is set), then end-to-end tests in Debian's Chromium.
+ * `npm test`: lint and format check (stops there when it fails), type-check,
+ * unit and integration tests (PGlite, or PostgreSQL when DATABASE_URL is set),
+ * then end-to-end tests in Debian's Chromium.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
@@ -36,6 +37,11 @@ async function withE2eDatabase<T>(fn: (env: NodeJS.ProcessEnv) => T): Promise<T>
 
 async function main(): Promise<number> {
   const only = process.argv[2];
+  // Seconds, against minutes for the tests: Biome's findings come first, alone.
+  if (!run("Lint and format check (npm run lint)", "npm", ["run", "--silent", "lint"])) {
+    process.stdout.write("\nStopped: `npm run format` fixes formatting; lint findings are fixed by hand (or explained in biome.jsonc).\n");
+    return 1;
+  }
   let ok = true;
   if (!only || only === "unit") {
     ok = run("Type check", bin("tsc"), ["--noEmit", "-p", "."]) && ok;

@@ -248,14 +248,14 @@ function basicCredentials(header: string | undefined): { id: string; secret: str
   const decoded = Buffer.from(match[1], "base64").toString("utf8");
   const colon = decoded.indexOf(":");
   if (colon < 0) return undefined;
-  const unescape = (v: string) => {
+  const formDecoded = (v: string) => {
     try {
       return decodeURIComponent(v.replace(/\+/g, " "));
     } catch {
       return v;
     }
   };
-  return { id: unescape(decoded.slice(0, colon)), secret: unescape(decoded.slice(colon + 1)) };
+  return { id: formDecoded(decoded.slice(0, colon)), secret: formDecoded(decoded.slice(colon + 1)) };
 }
 
 function remoteAddress(req: IncomingMessage): string {
@@ -308,6 +308,7 @@ function providerConfiguration(
     // TARA puts the profile into the ID token, not (only) into userinfo.
     conformIdTokenClaims: false,
     pkce: { required: () => false },
+    // biome-ignore lint/correctness/noComponentHookFactories: oidc-provider's TTL names are capitalised; this is not a React component
     ttl: { ...TTL, AuthorizationCode: () => (currentFaults().shortLivedCodes ? 1 : TTL.AuthorizationCode) },
     cookies: { keys: [randomBytes(32).toString("base64url")] },
     extraParams: {

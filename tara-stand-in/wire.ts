@@ -58,7 +58,7 @@ export async function startStandInIfNeeded(requestedHost: string | undefined, po
   return {
     host,
     notes: [
-      "!!! " + warning,
+      `!!! ${warning}`,
       exposed ? "!!! TIM_ALLOW_STAND_IN=true: the stand-in is reachable from the network." : "Listening on loopback only because of the stand-in.",
     ],
     stop: async () => {

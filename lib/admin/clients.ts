@@ -1,4 +1,4 @@
-import { z } from "zod";
+import type { z } from "zod";
 import type { AuditActor } from "@/lib/audit/actors";
 import { recordAudit } from "@/lib/audit/record";
 import { createApiClient, createClientSchema, type ClientChangeHook, type CreatedClient } from "@/lib/clients/create";

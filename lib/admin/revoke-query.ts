@@ -1,5 +1,4 @@
 import { z } from "zod";
-import type { AuditActor } from "@/lib/audit/actors";
 import { auditActorSchema } from "@/lib/audit/event";
 import { recordAudit } from "@/lib/audit/record";
 import { db } from "@/lib/db/client";

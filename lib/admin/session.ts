@@ -43,7 +43,7 @@ export async function adminFromRequest(req: ApiRequest): Promise<Administrator> 
   const sessionId = token?.sid;
   if (!subject || !sessionId) throw new TimError("unauthorized", "Sign in as an administrator first.");
   const tara = await findTaraSession(sessionId);
-  if (!tara || tara.status !== "active" || tara.subject !== subject) {
+  if (tara?.status !== "active" || tara.subject !== subject) {
     throw new TimError("unauthorized", "Your session has ended; sign in again.");
   }
   if ((await roleFor(subject)) !== "admin") throw new TimError("forbidden", "Administrators only.");

@@ -46,7 +46,7 @@ export async function purgeArchiveBatch(
         const file =
           (await lockStoredFile(tx, runId, fileName)) ??
           (await createStoredFile(tx, { runId, name: fileName, contentType: CONTENT_TYPE, expiresAt: expiry() }));
-        const text = rows.map((r) => JSON.stringify(r)).join("\n") + "\n";
+        const text = `${rows.map((r) => JSON.stringify(r)).join("\n")}\n`;
         await appendStoredFile(tx, file, Buffer.from(text, "utf8"), { expiresAt: expiry() });
       }
       const key = countKey(table);

@@ -116,10 +116,10 @@ async function batchEnd(tx: Prisma.TransactionClient, from: string, to: string):
   const extension = Prisma.sql`AND supersedes IS NOT NULL`;
   const [row] = await tx.$queryRaw<{ end: string }[]>`
     SELECT ${utcText(Prisma.sql`CASE WHEN t.ts > ${from}::timestamptz THEN t.ts ELSE t.ts + interval '1 microsecond' END`)} AS end
-      FROM (${times(KINDS["custom"].sql.denylist, Prisma.sql`denylisted_at`, Prisma.empty)}
-            UNION ALL ${times(KINDS["tara"].sql.denylist, Prisma.sql`denylisted_at`, Prisma.empty)}
-            UNION ALL ${times(KINDS["custom"].sql.metadata, Prisma.sql`created_at`, extension)}
-            UNION ALL ${times(KINDS["tara"].sql.metadata, Prisma.sql`created_at`, extension)}) t
+      FROM (${times(KINDS.custom.sql.denylist, Prisma.sql`denylisted_at`, Prisma.empty)}
+            UNION ALL ${times(KINDS.tara.sql.denylist, Prisma.sql`denylisted_at`, Prisma.empty)}
+            UNION ALL ${times(KINDS.custom.sql.metadata, Prisma.sql`created_at`, extension)}
+            UNION ALL ${times(KINDS.tara.sql.metadata, Prisma.sql`created_at`, extension)}) t
      ORDER BY t.ts OFFSET ${BATCH} LIMIT 1`;
   return row?.end ?? null;
 }

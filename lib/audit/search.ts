@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { db } from "@/lib/db/client";
-import { Prisma } from "@/lib/generated/prisma/client";
+import type { Prisma } from "@/lib/generated/prisma/client";
 import { invalidInput } from "@/lib/http/zod-messages";
 import { timedQuery } from "@/lib/metrics/registry";
 import { ACTOR_TYPES, type AuditContent } from "@/lib/audit/event";

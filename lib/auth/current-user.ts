@@ -18,7 +18,7 @@ export async function currentUser(): Promise<CurrentUser | null> {
   const sessionId = session?.user?.sessionId;
   if (!subject || !sessionId) return null;
   const tara = await findTaraSession(sessionId);
-  if (!tara || tara.status !== "active" || tara.subject !== subject) return null;
+  if (tara?.status !== "active" || tara.subject !== subject) return null;
   return { subject, name: session.user.name ?? subject, role: await roleFor(subject), sessionId };
 }
 

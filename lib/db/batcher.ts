@@ -80,9 +80,12 @@ export function batcher<Item, Result>(
         run,
         options.isolates,
       )
-        .then((settled) =>
-          settled.forEach((s, i) => (s.status === "fulfilled" ? batch[i].resolve(s.value) : batch[i].reject(s.reason))),
-        )
+        .then((settled) => {
+          for (const [i, s] of settled.entries()) {
+            if (s.status === "fulfilled") batch[i].resolve(s.value);
+            else batch[i].reject(s.reason);
+          }
+        })
         .finally(() => {
           inFlight--;
           pump();

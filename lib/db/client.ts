@@ -39,6 +39,7 @@ export function onDbClose(hook: () => Promise<void>): void {
 class JitOffClient extends pg.Client {
   connect(): Promise<pg.Client>;
   connect(callback: (err: Error | null, client?: pg.Client) => void): void;
+  // biome-ignore lint/suspicious/noConfusingVoidType: the implementation of pg's own two overloads above
   connect(callback?: (err: Error | null, client?: pg.Client) => void): Promise<pg.Client> | void {
     const ready = super.connect().then(async () => {
       await this.query("SET jit = off");

@@ -2,7 +2,7 @@ import type { Prisma } from "@/lib/generated/prisma/client";
 import { TimError } from "@/lib/http/errors";
 import { getJobRun, reportJobProgress, finishJobRun } from "@/lib/jobs/runs";
 import { defineJob } from "@/lib/jobs/define";
-import { bulkJobRequestedData, type EventType } from "@/lib/jobs/events";
+import type { bulkJobRequestedData, EventType } from "@/lib/jobs/events";
 import { runInSlices } from "@/lib/jobs/slices";
 
 /**

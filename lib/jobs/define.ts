@@ -58,7 +58,7 @@ export type JobDefinition<E extends EventType = EventType, C extends string = st
 };
 
 /** Any job, as the registry and the providers hold them. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: handlers take their own event types, so a list of jobs can only hold them as any
 export type AnyJob = JobDefinition<any, any>;
 
 export function defineJob<E extends EventType = never, C extends string = never>(

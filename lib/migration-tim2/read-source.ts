@@ -69,7 +69,7 @@ export async function readSourceBatch(
   const keys = keyColumns(table);
   const select = COLUMNS[table.what].map((c) => selectExpr(table, c)).join(", ");
   // $1: the keyset as a text array (cast per column); $2: limit; $3: the source time zone
-  const after$ = keys.map((k, i) => `($1::text[])[${i + 1}]::uuid`).join(", ");
+  const after$ = keys.map((_k, i) => `($1::text[])[${i + 1}]::uuid`).join(", ");
   // every parameter is referenced (an unused one would make PostgreSQL refuse the statement)
   const where = `${after ? `WHERE (${keys.join(", ")}) > (${after$})` : "WHERE $1::text[] IS NULL"} AND $3::text IS NOT NULL`;
   return source.query<SourceRow>(

@@ -32,7 +32,7 @@ export async function exportDownloadResponse(
   requestId?: string | null,
 ): Promise<Response> {
   const run = isUuid(runId) ? await getJobRun(runId) : undefined;
-  if (!run || run.job !== "export") throw new TimError("not_found", "No such export.");
+  if (run?.job !== "export") throw new TimError("not_found", "No such export.");
   const file = exportFileOf(run);
   if (!file) throw new TimError("export_not_ready", `This export is ${run.status}; only a finished export can be downloaded.`);
   const stored = await findStoredFile(run.id, file.file);

@@ -2,7 +2,6 @@ import { defineJob } from "@/lib/jobs/define";
 import { db } from "@/lib/db/client";
 import type { PrismaClient } from "@/lib/generated/prisma/client";
 import { KINDS, TOKEN_KINDS } from "@/lib/tokens/kinds";
-import type { TokenKind } from "@/lib/tokens/kinds";
 
 /**
  * The dashboard's per-day figures of closed UTC days (tokens issued and their

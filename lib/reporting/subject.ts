@@ -1,4 +1,3 @@
-import { z } from "zod";
 import { db } from "@/lib/db/client";
 import { storableString } from "@/lib/db/storable";
 import { Prisma } from "@/lib/generated/prisma/client";

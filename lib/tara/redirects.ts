@@ -25,6 +25,7 @@ export function checkAppRedirect(value: string | undefined): string {
 /** A path on this site (not a protocol-relative URL to another one). */
 export function isSitePath(value: string): boolean {
   // "//host" and "/\host" are protocol-relative URLs to other sites in browsers.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
   return value.startsWith("/") && !value.startsWith("//") && !value.startsWith("/\\") && !/[\u0000-\u001f]/.test(value);
 }
 

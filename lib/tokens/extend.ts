@@ -277,7 +277,7 @@ function extendGroup(kind: TokenKind): (asked: ExtensionAsked) => Promise<Extens
     async (asked) => {
       // The same token asked twice in one group: the first asking extends it, the other one conflicts.
       const first = new Map<string, number>();
-      asked.forEach((a, i) => first.has(a.old) || first.set(a.old, i));
+      for (const [i, a] of asked.entries()) if (!first.has(a.old)) first.set(a.old, i);
       const unique = [...first.values()].map((i) => asked[i]);
       const rows = await runExtensions(kind, unique);
       const byOld = new Map(unique.map((a, i) => [a.old, rows[i]]));

@@ -5,7 +5,7 @@ import { callerName, type ApiCaller } from "@/lib/clients/scopes";
 import { config } from "@/lib/config/env";
 import { batcher } from "@/lib/db/batcher";
 import { MAX_JSON_DEPTH, findUnstorableJson, storableString, utf8Bytes } from "@/lib/db/storable";
-import { prepared, runPrepared } from "@/lib/db/prepared";
+import { runPrepared } from "@/lib/db/prepared";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { persistMetadataAsync } from "@/lib/jobs/persist-metadata-async";
 import { TimError, badRequest, isDataRefusal, refusedInput } from "@/lib/http/errors";

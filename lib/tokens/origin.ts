@@ -18,7 +18,7 @@ export const USER_AGENT_MAX_CHARS = 512;
 export const UNKNOWN_ORIGIN: TokenOrigin = Object.freeze({ clientAddress: null, userAgent: null });
 
 // Control characters (and U+0000, which PostgreSQL's text cannot hold) are dropped; a header cannot carry them anyway.
-// eslint-disable-next-line no-control-regex
+// biome-ignore lint/suspicious/noControlCharactersInRegex: dropping them is the point
 const CONTROL = /[\u0000-\u001f\u007f]/g;
 
 /** A User-Agent as stored: without control characters, at most USER_AGENT_MAX_CHARS, null when empty. */

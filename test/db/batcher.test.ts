@@ -19,7 +19,7 @@ test("one refused item among 64: only it fails, the others commit, in about 2·l
   const { run, runs } = runner(new Set([37]), refused);
   const items = Array.from({ length: 64 }, (_, i) => i);
   const settled = await runIsolating(items, run);
-  settled.forEach((s, i) => expect(s).toEqual(i === 37 ? { status: "rejected", reason: refused } : { status: "fulfilled", value: i * 10 }));
+  for (const [i, s] of settled.entries()) expect(s).toEqual(i === 37 ? { status: "rejected", reason: refused } : { status: "fulfilled", value: i * 10 });
   expect(runs.length).toBeLessThanOrEqual(1 + 2 * 6);
 });
 
@@ -28,12 +28,12 @@ test("several refused items each fail alone, every other item commits", async ()
   const { run } = runner(bad, refused);
   const settled = await runIsolating(Array.from({ length: 32 }, (_, i) => i), run);
   expect(settled.filter((s) => s.status === "rejected").length).toBe(4);
-  settled.forEach((s, i) => expect(s.status).toBe(bad.has(i) ? "rejected" : "fulfilled"));
+  for (const [i, s] of settled.entries()) expect(s.status).toBe(bad.has(i) ? "rejected" : "fulfilled");
 });
 
 test("a failure that is not the data's (database down) fails the whole batch at once, without re-runs", async () => {
   const { run, runs } = runner(new Set([3]), down);
   const settled = await runIsolating(Array.from({ length: 8 }, (_, i) => i), run);
-  settled.forEach((s) => expect(s).toEqual({ status: "rejected", reason: down }));
+  for (const s of settled) expect(s).toEqual({ status: "rejected", reason: down });
   expect(runs).toHaveLength(1);
 });

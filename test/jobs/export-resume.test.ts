@@ -21,7 +21,7 @@ const KILL_AFTER_CHUNKS = 4;
 const onPostgres = Boolean(process.env.DATABASE_URL);
 const dir = mkdtempSync(path.join(tmpdir(), "tim-export-resume-"));
 let env: NodeJS.ProcessEnv;
-let drop = async () => undefined as void;
+let drop: () => Promise<void> = async () => {};
 
 beforeAll(async () => {
   env = { ...process.env, NODE_ENV: "test", TIM_LOG_LEVEL: "error", TIM_DATA_DIR: path.join(dir, "data") };

@@ -25,7 +25,7 @@ test("GET /api/inngest lists every function with its trigger and batch settings"
     triggers: [{ event: "tim/metadata.persist" }],
     batch_events: { max_size: 500, timeout_ms: 1_000 },
   });
-  expect(byId["retention"]).toMatchObject({
+  expect(byId.retention).toMatchObject({
     triggers: [{ event: "tim/retention.requested" }, { cron: "0 3 * * *" }],
     batch_events: null,
   });

@@ -39,11 +39,20 @@ test("a completed step is stored as JSON and replayed, not run again, on the nex
     trigger: { event: events.retentionRequested },
     retries: 2,
     handler: async ({ step, event }) => {
-      const at = await step.run("first", () => (ran.push("first"), new Date(0)));
-      const again = await step.run("first", () => (ran.push("first:1"), 2));
+      const at = await step.run("first", () => {
+        ran.push("first");
+        return new Date(0);
+      });
+      const again = await step.run("first", () => {
+        ran.push("first:1");
+        return 2;
+      });
       await step.run("flaky", () => {
         ran.push("flaky");
-        if (failOnce) throw ((failOnce = false), new Error("try again"));
+        if (failOnce) {
+          failOnce = false;
+          throw new Error("try again");
+        }
         return "ok";
       });
       return { at, again, by: event.data.requested_by };

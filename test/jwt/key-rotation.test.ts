@@ -11,7 +11,7 @@ import { publishLeadMs } from "@/lib/jwt/key-store";
 import { activeSigningKey, ensureSigningKey } from "@/lib/jwt/keys";
 import { prepareNextKey, scheduleRotation } from "@/lib/jwt/rotate-keys";
 import { signJwt } from "@/lib/jwt/sign";
-import { InvalidTokenError, verifyJwt } from "@/lib/jwt/verify";
+import { type InvalidTokenError, verifyJwt } from "@/lib/jwt/verify";
 import { usePrivateDatabase } from "@/test/jwt/private-database";
 
 /**

@@ -14,8 +14,13 @@ function captured(fn: () => void): { out: string; err: string } {
   const seen = { out: "", err: "" };
   const out = process.stdout.write.bind(process.stdout);
   const err = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((chunk: string) => ((seen.out += chunk), true)) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string) => ((seen.err += chunk), true)) as typeof process.stderr.write;
+  const into = (stream: "out" | "err") =>
+    ((chunk: string) => {
+      seen[stream] += chunk;
+      return true;
+    }) as typeof process.stdout.write;
+  process.stdout.write = into("out");
+  process.stderr.write = into("err");
   try {
     fn();
   } finally {

@@ -5,7 +5,7 @@ import { parseTokenQuery } from "@/lib/reporting/filters";
 import { tokenDetail } from "@/lib/reporting/token-detail";
 import { extensionChain } from "@/lib/tokens/chain";
 import { startTestServer, type TestServer } from "@/test/support/http";
-import { hoursFromNow, reportClient, seedTokens, unique, type ReportClient, type SeededToken } from "@/test/reporting/seed";
+import { reportClient, seedTokens, unique, type ReportClient, type SeededToken } from "@/test/reporting/seed";
 import { call, claimsOf, newClient, type TestClient } from "@/test/tokens/helpers";
 
 // Issue 17 §1 (where a token came from: the address filter; one status with `superseded`) and issue 19 §2

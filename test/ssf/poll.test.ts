@@ -119,7 +119,7 @@ describe("Shared Signals transmitter, poll delivery", () => {
       expect(res.status).toBe(200);
       polls++;
       expect(Object.keys(res.body.sets).length).toBeLessThanOrEqual(300);
-      for (const [jti, p] of await verified(res.body.sets, stream.aud)) if (wanted.has(jti)) seen.set(jti, (seen.get(jti) ?? 0) + 1);
+      for (const [jti] of await verified(res.body.sets, stream.aud)) if (wanted.has(jti)) seen.set(jti, (seen.get(jti) ?? 0) + 1);
       ack = Object.keys(res.body.sets);
       if (!res.body.moreAvailable) break;
     }

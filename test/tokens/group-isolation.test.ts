@@ -111,7 +111,7 @@ describe("layer (a): what PostgreSQL cannot store is refused before it joins a g
     ]);
     expect(answers[0].status).toBe(400);
     expect(answers[0].body.message).toMatch(/reason: .*NUL/);
-    answers.slice(1).forEach((res) => expect(res.status).toBe(200));
+    for (const res of answers.slice(1)) expect(res.status).toBe(200);
     const denied = await (await db()).customDenylist.findMany({ where: { jwtUuid: { in: tokens.map((t) => t.jti) } } });
     expect(denied.map((d) => d.jwtUuid).sort()).toEqual(tokens.slice(1).map((t) => t.jti).sort());
     const still = await call(url("/jwt/custom/validate"), { json: { token: badToken } });
@@ -132,8 +132,8 @@ describe("layer (b): a row the database refuses fails alone, the rest of its gro
         () => issueCustomTokens([request(`ok-${run}-batch-0`), request(`ok-${run}-batch-1`)], anonymousCaller),
       ];
       const results = await settleAll(calls);
-      results.slice(0, 20).forEach((r) => expect(r.status).toBe("fulfilled"));
-      results.slice(20, 24).forEach((r) => expectRefused(r, 400, /^content: conflicts with a database constraint/));
+      for (const r of results.slice(0, 20)) expect(r.status).toBe("fulfilled");
+      for (const r of results.slice(20, 24)) expectRefused(r, 400, /^content: conflicts with a database constraint/);
       expect(results[24].status).toBe("fulfilled");
       expect(await rowsOf(`ok-${run}`)).toBe(22);
       expect(await rowsOf(`refuse-${run}`)).toBe(0);

@@ -6,7 +6,7 @@ const api = useApi();
 const url = api.url;
 
 const sub = unique("lister");
-let tokens: string[] = [];
+const tokens: string[] = [];
 let expiredJti: string;
 
 beforeAll(async () => {

@@ -60,7 +60,7 @@ describe("POST /jwt/custom/revoke/subject", () => {
     const audit = await prisma.audit.findFirst({ where: { action: "tokens.revoke", requestId: `req-${sub}` } });
     expect(audit).toMatchObject({ actorType: "api_client", actorId: owner.clientId, reason: "lost phone" });
     expect(audit?.target).toMatchObject({ kind: "custom", subject: sub, scope: "subject" });
-    expect([...((audit?.target as { revoked: string[] }).revoked)].sort()).toEqual([...jtis].sort());
+    expect([...(audit!.target as { revoked: string[] }).revoked].sort()).toEqual([...jtis].sort());
     expect(audit?.counts).toEqual({ revoked: 3, not_owned: 1, remaining: 0 });
 
     // Again: nothing left of its own (the other client's token is not its to end) → 403, nothing written.

@@ -40,7 +40,6 @@ test("accepted validations and introspections update use_count and last_used_at;
   expect((await call(url("/jwt/custom/validate"), { json: { token: revoked }, auth: api.client.basic })).status).toBe(401);
   expect((await call(url("/introspect"), { form: { token: revoked }, auth: api.client.basic })).body.active).toBe(false);
 
-  const prisma = await db();
   const row = await waitFor(async () => {
     const r = await usageOf("custom", jti);
     return r.useCount === 5 && r;

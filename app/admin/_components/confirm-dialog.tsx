@@ -38,7 +38,13 @@ export function ConfirmDialog({
         <h2 id={`${id}-title`} className="text-lg font-semibold">{confirm.title}</h2>
         <div id={`${id}-body`} className="mt-2 break-words text-sm text-slate-700">{confirm.body}</div>
         <div className="mt-5 flex flex-wrap justify-end gap-3">
-          <button type="button" autoFocus onClick={() => dialogRef.current?.close()} className="inline-flex items-center rounded border border-slate-300 bg-white px-3 py-2 text-sm font-medium text-slate-800 hover:bg-slate-50 focus:outline-none focus:ring-2 focus:ring-sky-300">
+          <button
+            type="button"
+            // biome-ignore lint/a11y/noAutofocus: an opened dialog focuses its harmless choice (WAI-ARIA dialog pattern)
+            autoFocus
+            onClick={() => dialogRef.current?.close()}
+            className="inline-flex items-center rounded border border-slate-300 bg-white px-3 py-2 text-sm font-medium text-slate-800 hover:bg-slate-50 focus:outline-none focus:ring-2 focus:ring-sky-300"
+          >
             Cancel
           </button>
           <button

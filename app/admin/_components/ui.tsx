@@ -73,7 +73,14 @@ export function Notice({ kind, children, testId }: { kind: "error" | "success" |
  * Relative: an absolutely placed descendant (sr-only text) would otherwise escape the clip and widen the page. */
 export function ScrollRegion({ label, children }: { label: string; children: ReactNode }) {
   return (
-    <div role="region" aria-label={label} tabIndex={0} data-scroll-region className="relative overflow-x-auto focus:outline-none focus:ring-2 focus:ring-sky-300">
+    <div
+      role="region"
+      aria-label={label}
+      // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must take focus to be scrolled by keyboard (axe: scrollable-region-focusable)
+      tabIndex={0}
+      data-scroll-region
+      className="relative overflow-x-auto focus:outline-none focus:ring-2 focus:ring-sky-300"
+    >
       {children}
     </div>
   );

@@ -46,6 +46,7 @@ function Target({ target }: { target: unknown }) {
             {item.values.slice(0, SHOWN_PER_ITEM).map((v, i) => {
               const href = targetHref(item.kind, v);
               return (
+                // biome-ignore lint/suspicious/noArrayIndexKey: a fixed list rendered once on the server; values may repeat
                 <span key={`${i}-${v}`}>
                   {i > 0 ? ", " : null}
                   {href ? <Link className="font-mono text-sky-700 underline" href={href}>{v}</Link> : <span className={item.kind === "text" ? undefined : "font-mono"}>{v}</span>}

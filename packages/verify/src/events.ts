@@ -9,7 +9,8 @@ export const EVENTS_REQUESTED = [TOKEN_REVOKED, SESSION_REVOKED];
 /** RFC 8417 §2.3: the JOSE `typ` of a Security Event Token. */
 export const SET_TYP = "secevent+jwt";
 
-type SetPayload = JWTPayload & { sub_id?: Record<string, any>; events?: Record<string, Record<string, unknown> | undefined> };
+type SubjectId = { format?: unknown; jti?: unknown; iss?: unknown; session?: { id?: unknown } };
+type SetPayload = JWTPayload & { sub_id?: SubjectId; events?: Record<string, Record<string, unknown> | undefined> };
 
 const num = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
 
