@@ -8,7 +8,9 @@ export default async function Forbidden() {
     <main id="main" className="mx-auto max-w-xl px-6 py-16">
       <h1 className="text-2xl font-semibold tracking-tight">403 · Administrators only</h1>
       <p className="mt-3 text-slate-600">
-        {user ? `You are signed in as ${user.name} (${user.subject}), who is not an administrator of TIM: an administrator grants the role in the console (Administrators). ` : ""}
+        {user
+          ? `You are signed in as ${user.name} (${user.subject}), who is not an administrator of TIM: an administrator grants the role in the console (Administrators). `
+          : ""}
         <a className="text-sky-700 underline" href="/me">
           Your sessions
         </a>

@@ -21,8 +21,8 @@ export default async function HomePage() {
     <main id="main" className="mx-auto max-w-3xl px-6 py-16">
       <h1 className="text-3xl font-semibold tracking-tight">TIM — Token Identity Manager</h1>
       <p className="mt-3 text-slate-600">
-        TIM issues signed JWTs and records the metadata of every token atomically with its issuance, so that each
-        token can be traced, validated, extended, revoked and audited.
+        TIM issues signed JWTs and records the metadata of every token atomically with its issuance, so that each token can be traced, validated, extended,
+        revoked and audited.
       </p>
       <ul className="mt-10 grid gap-4 sm:grid-cols-2">
         {links.map((l) => (
@@ -38,25 +38,35 @@ export default async function HomePage() {
         ))}
       </ul>
       <section className="mt-12" aria-labelledby="getting-started">
-        <h2 id="getting-started" className="text-xl font-semibold tracking-tight">Getting started</h2>
+        <h2 id="getting-started" className="text-xl font-semibold tracking-tight">
+          Getting started
+        </h2>
         <ol className="mt-4 list-decimal space-y-3 pl-6 text-slate-700">
           <li data-testid="step-sign-in">
             {firstRun ? (
               <>
-                TIM has no administrator yet: open the one-time <strong>setup link</strong> from TIM&apos;s start-up log (
-                <code>…/setup?code=…</code>) and sign in; you become the first administrator. Or run{" "}
-                <code>npm run tim -- admin add EE38001085718</code>.
+                TIM has no administrator yet: open the one-time <strong>setup link</strong> from TIM&apos;s start-up log (<code>…/setup?code=…</code>) and sign
+                in; you become the first administrator. Or run <code>npm run tim -- admin add EE38001085718</code>.
               </>
             ) : (
               <>
-                <Link className="text-sky-700 underline" href="/admin">Sign in to the console</Link> with TARA (administrators), or see{" "}
-                <Link className="text-sky-700 underline" href="/me">your own sessions</Link>.
+                <Link className="text-sky-700 underline" href="/admin">
+                  Sign in to the console
+                </Link>{" "}
+                with TARA (administrators), or see{" "}
+                <Link className="text-sky-700 underline" href="/me">
+                  your own sessions
+                </Link>
+                .
               </>
             )}
           </li>
           <li>
-            Create an API client in the console under <Link className="text-sky-700 underline" href="/admin/clients">API clients</Link> (or{" "}
-            <code>npm run tim -- client create --name my-app --scopes tokens:issue,tokens:validate</code>); its secret is shown once.
+            Create an API client in the console under{" "}
+            <Link className="text-sky-700 underline" href="/admin/clients">
+              API clients
+            </Link>{" "}
+            (or <code>npm run tim -- client create --name my-app --scopes tokens:issue,tokens:validate</code>); its secret is shown once.
           </li>
           <li>
             Issue your first token:
@@ -66,7 +76,10 @@ export default async function HomePage() {
   ${origin}/jwt/custom/generate`}
             </pre>
             Then validate it at <code>/jwt/custom/validate</code>, or let resource servers verify it with the public keys; every endpoint is in the{" "}
-            <Link className="text-sky-700 underline" href="/docs">interactive API reference</Link>.
+            <Link className="text-sky-700 underline" href="/docs">
+              interactive API reference
+            </Link>
+            .
           </li>
         </ol>
       </section>

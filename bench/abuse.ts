@@ -99,7 +99,9 @@ try {
     headers: { authorization: legitAuth, "content-type": "application/json" },
     body: () => JSON.stringify({ token }),
   };
-  console.log(`abuse benchmark (${quick ? "quick" : "full"}): legitimate validate at concurrency 8 for ${SECONDS} s per phase; floods at concurrency ${FLOOD_CONCURRENCY}`);
+  console.log(
+    `abuse benchmark (${quick ? "quick" : "full"}): legitimate validate at concurrency 8 for ${SECONDS} s per phase; floods at concurrency ${FLOOD_CONCURRENCY}`,
+  );
   await load(base, validate, 1, 8); // warm-up
 
   const idle = await measure(validate);
@@ -111,12 +113,17 @@ try {
   );
 
   console.log(`idle:               ${fmt(idle.run)}`);
-  for (const [name, phase] of [["wrong-secret flood", wrongSecrets], ["generate flood", generateFlood]] as const) {
+  for (const [name, phase] of [
+    ["wrong-secret flood", wrongSecrets],
+    ["generate flood", generateFlood],
+  ] as const) {
     const rps = phase.run.rps / idle.run.rps;
     const p99 = phase.run.p99 / Math.max(1, idle.run.p99);
     console.log(`${`${name}:`.padEnd(20)}${fmt(phase.run)}`);
     console.log(`  flood answers: ${JSON.stringify(phase.flood?.statuses)} of ${phase.flood?.sent} sent`);
-    console.log(`  ratios: throughput ${rps.toFixed(2)}x idle (goal >= 0.5), p99 ${p99.toFixed(2)}x idle (goal <= 2): ${rps >= 0.5 && p99 <= 2 ? "met" : "NOT met"}`);
+    console.log(
+      `  ratios: throughput ${rps.toFixed(2)}x idle (goal >= 0.5), p99 ${p99.toFixed(2)}x idle (goal <= 2): ${rps >= 0.5 && p99 <= 2 ? "met" : "NOT met"}`,
+    );
   }
 } finally {
   if (tim) await stopProcess(tim);

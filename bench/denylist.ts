@@ -60,7 +60,9 @@ try {
   await admin.connect();
   const auth = basicAuth(created.clientId, created.clientSecret);
   const headers = { authorization: auth, "content-type": "application/json" };
-  console.log(`denylist: validation for ${SECONDS} s per level, heap cap ${HEAP_CAP_MB} MB, bound TIM_DENYLIST_MAX_ENTRIES=${process.env.TIM_DENYLIST_MAX_ENTRIES ?? "default"}`);
+  console.log(
+    `denylist: validation for ${SECONDS} s per level, heap cap ${HEAP_CAP_MB} MB, bound TIM_DENYLIST_MAX_ENTRIES=${process.env.TIM_DENYLIST_MAX_ENTRIES ?? "default"}`,
+  );
   console.log("revoked    | RSS MB | peak RSS MB | validate rps | p99 ms | vs 0");
   let revoked = 0;
   let baseline = 0;

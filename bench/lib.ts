@@ -32,7 +32,10 @@ export async function startProcess(args: string[], env: NodeJS.ProcessEnv, ready
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`process exited early:\n${output.slice(-2000)}`);
     if (readyUrl) {
-      const ok = await fetch(readyUrl).then((r) => r.ok, () => false);
+      const ok = await fetch(readyUrl).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (ok) return child;
     } else if (/^ready/m.test(output)) return child;
     await new Promise((r) => setTimeout(r, 250));
@@ -80,5 +83,4 @@ export async function load(url: string, target: Target, seconds: number, connect
   };
 }
 
-export const basicAuth = (id: string, secret: string) =>
-  `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString("base64")}`;
+export const basicAuth = (id: string, secret: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString("base64")}`;

@@ -39,13 +39,27 @@ async function issue(raw: string): Promise<Reply> {
   const claims = { ...content, token_type: "custom_jwt" };
   const token = await new SignJWT(claims)
     .setProtectedHeader({ alg, kid: "raw-1", typ: "JWT" })
-    .setIssuer("TIM").setAudience("tim-audience").setIssuedAt(iat).setExpirationTime(exp).setJti(jti)
+    .setIssuer("TIM")
+    .setAudience("tim-audience")
+    .setIssuedAt(iat)
+    .setExpirationTime(exp)
+    .setJti(jti)
     .sign(privateKey);
   const hash = createHash("sha256").update(token).digest("hex");
   await pool.query({
     ...INSERT,
-    values: [jti, Object.keys(content).join(","), iat, exp, content.sub ?? null, JWTName, "tim-audience", "TIM",
-      JSON.stringify({ ...claims, iss: "TIM", aud: "tim-audience", iat, exp, jti }), hash],
+    values: [
+      jti,
+      Object.keys(content).join(","),
+      iat,
+      exp,
+      content.sub ?? null,
+      JWTName,
+      "tim-audience",
+      "TIM",
+      JSON.stringify({ ...claims, iss: "TIM", aud: "tim-audience", iat, exp, jti }),
+      hash,
+    ],
   });
   return { status: 200, body: { status: "created", name: JWTName, token, expiresAt: new Date(exp * 1000).toISOString() } };
 }
@@ -54,7 +68,9 @@ async function check(token: string): Promise<Reply & { body: { valid: boolean; c
   try {
     const { payload } = await jwtVerify(token, publicKey, { issuer: "TIM", audience: "tim-audience" });
     const revoked = (await pool.query({ ...DENYLIST, values: [payload.jti] })).rowCount! > 0;
-    return revoked ? { status: 401, body: { valid: false, active: false, reason: "Token revoked" } } : { status: 200, body: { valid: true, active: true, claims: payload } };
+    return revoked
+      ? { status: 401, body: { valid: false, active: false, reason: "Token revoked" } }
+      : { status: 200, body: { valid: true, active: true, claims: payload } };
   } catch {
     return { status: 401, body: { valid: false, active: false, reason: "Invalid token" } };
   }
@@ -65,7 +81,11 @@ createServer((req, res) => {
     .then((raw): Promise<Reply> | Reply => {
       if (req.url === "/issue") return issue(raw);
       if (req.url === "/validate") return check(JSON.parse(raw).token);
-      if (req.url === "/introspect") return check(new URLSearchParams(raw).get("token") ?? "").then((r) => ({ status: 200, body: r.body.valid ? { active: true, ...r.body.claims } : { active: false } }));
+      if (req.url === "/introspect")
+        return check(new URLSearchParams(raw).get("token") ?? "").then((r) => ({
+          status: 200,
+          body: r.body.valid ? { active: true, ...r.body.claims } : { active: false },
+        }));
       return { status: 404, body: { error: "not_found" } };
     })
     .then(({ status, body: out }) => {

@@ -76,9 +76,9 @@ const SHAPE_ROUNDS = Number(process.env.BENCH_SHAPE_ROUNDS ?? 20);
 /** The search shapes of issues 17 §1 and 19 §2, each with values that vary by round (bulk seed: lib/reporting/bulk-seed.ts). */
 const SHAPES: [name: string, filters: (i: number) => Record<string, string>][] = [
   ["subject exact", (i) => ({ subject: `bulk-subject-${(i * 131) % 50_000}` })],
-  ["subject prefix (~11 subjects)", (i) => ({ subject: `bulk-subject-${(i * 37) % 4_000 + 1_000}`, subject_match: "prefix" })],
+  ["subject prefix (~11 subjects)", (i) => ({ subject: `bulk-subject-${((i * 37) % 4_000) + 1_000}`, subject_match: "prefix" })],
   ["subject prefix (broad, ~5,500 subjects)", (i) => ({ subject: `bulk-subject-${1 + (i % 9)}`, subject_match: "prefix" })],
-  ["subject contains (~11 subjects)", (i) => ({ subject: `ject-${(i * 37) % 4_000 + 1_000}`, subject_match: "contains" })],
+  ["subject contains (~11 subjects)", (i) => ({ subject: `ject-${((i * 37) % 4_000) + 1_000}`, subject_match: "contains" })],
   // TARA subjects are EE300000nnnnn: the digits after EE find one person's tokens (~4)
   ["subject contains, TARA code", (i) => ({ subject: `300000${String((i * 7919) % 50_000).padStart(5, "0")}`, subject_match: "contains" })],
   ["name prefix", (i) => ({ jwt_name: `bulk-name-${1 + (i % 9)}`, name_match: "prefix" })],
@@ -89,12 +89,14 @@ const SHAPES: [name: string, filters: (i: number) => Record<string, string>][] =
   ["address /16 + status active", (i) => ({ address: `10.${i % 8}.0.0/16`, status: "active" })],
   ["status superseded", () => ({ status: "superseded" })],
   ["revocation reason contains", () => ({ reason: "seed" })],
-  ["subject prefix + status revoked", (i) => ({ subject: `bulk-subject-${(i * 37) % 4_000 + 1_000}`, subject_match: "prefix", status: "revoked" })],
+  ["subject prefix + status revoked", (i) => ({ subject: `bulk-subject-${((i * 37) % 4_000) + 1_000}`, subject_match: "prefix", status: "revoked" })],
 ];
 
 async function benchShapes() {
   console.log(`\nSearch shapes (issues 17, 19), ${SHAPE_ROUNDS} queries each: first page (50 rows) and bounded count (console, API):`);
-  console.log(`  ${"shape".padEnd(42)} ${"page p50".padStart(10)} ${"page p95".padStart(10)} ${"count p50".padStart(10)} ${"count p95".padStart(10)}  matches (last)`);
+  console.log(
+    `  ${"shape".padEnd(42)} ${"page p50".padStart(10)} ${"page p95".padStart(10)} ${"count p50".padStart(10)} ${"count p95".padStart(10)}  matches (last)`,
+  );
   for (const [name, make] of SHAPES) {
     const pages: number[] = [];
     const totals: number[] = [];
@@ -148,14 +150,18 @@ const cfg = config();
 if (cfg.databaseKind !== "postgres") console.warn("WARNING: DATABASE_URL is not set; the targets are for PostgreSQL.");
 const all = parseTokenQuery(new URLSearchParams()).filters;
 const total = await countTokens(all);
-console.log(`Token metadata rows (custom + TARA): ${total.toLocaleString("en")}${total < 900_000 ? "  (seed 1M first: npm run seed:bulk -- --rows 1000000)" : ""}`);
+console.log(
+  `Token metadata rows (custom + TARA): ${total.toLocaleString("en")}${total < 900_000 ? "  (seed 1M first: npm run seed:bulk -- --rows 1000000)" : ""}`,
+);
 
 await benchSearch(); // warm-up: plans, caches, connections
 const { first, deep, counts } = await benchSearch();
 console.log(`\nFiltered search page (50 rows), ${ROUNDS} queries over 6 filter shapes:`);
 console.log(`  first page      p50 ${ms(percentile(first, 50))}  p95 ${ms(percentile(first, 95))}  max ${ms(Math.max(...first))}`);
 console.log(`  deeper pages    p50 ${ms(percentile(deep, 50))}  p95 ${ms(percentile(deep, 95))}  (${deep.length} keyset pages, up to ${DEEP_PAGES} deep)`);
-console.log(`  total count     p50 ${ms(percentile(counts, 50))}  p95 ${ms(percentile(counts, 95))}  (first page of the API and console only; streamed in after the rows)`);
+console.log(
+  `  total count     p50 ${ms(percentile(counts, 50))}  p95 ${ms(percentile(counts, 95))}  (first page of the API and console only; streamed in after the rows)`,
+);
 const pageP95 = percentile([...first, ...deep], 95);
 console.log(`  target page p95 < 100 ms: ${pageP95 < 100 ? "MET" : "NOT MET"} (${ms(pageP95)})`);
 
@@ -181,6 +187,8 @@ if (child.status !== 0) {
 }
 const exported = JSON.parse(child.stdout.trim().split("\n").pop()!) as Awaited<ReturnType<typeof benchExport>>;
 console.log(`\nFull export (CSV, every row, streamed, in a process of its own):`);
-console.log(`  ${exported.rows.toLocaleString("en")} rows, ${(exported.bytes / 2 ** 20).toFixed(0)} MiB in ${exported.seconds.toFixed(1)} s (${Math.round(exported.rows / exported.seconds).toLocaleString("en")} rows/s)`);
+console.log(
+  `  ${exported.rows.toLocaleString("en")} rows, ${(exported.bytes / 2 ** 20).toFixed(0)} MiB in ${exported.seconds.toFixed(1)} s (${Math.round(exported.rows / exported.seconds).toLocaleString("en")} rows/s)`,
+);
 console.log(`  process RSS: ${exported.baselineMb.toFixed(0)} MB before, peak ${exported.peakMb.toFixed(0)} MB during`);
 console.log(`  target RSS < 300 MB: ${exported.peakMb < 300 ? "MET" : "NOT MET"}`);

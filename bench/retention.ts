@@ -95,9 +95,7 @@ async function seed(client: pg.Client): Promise<void> {
 async function main(): Promise<void> {
   const adminUrl = process.env.DATABASE_URL;
   if (!adminUrl || !/^postgres(ql)?:/.test(adminUrl)) {
-    process.stderr.write(
-      "bench:retention needs PostgreSQL: set DATABASE_URL=postgres://user@host:5432/db (a scratch database is created beside it).\n",
-    );
+    process.stderr.write("bench:retention needs PostgreSQL: set DATABASE_URL=postgres://user@host:5432/db (a scratch database is created beside it).\n");
     process.exit(1);
   }
   const database = await freshDatabase(adminUrl, "tim_bench_retention");
@@ -110,8 +108,20 @@ async function main(): Promise<void> {
     await client.connect();
     await seed(client);
 
-    await issueWhile(((end) => () => Date.now() > end)(Date.now() + 2_000)); // warm-up
-    const idle = summary(await issueWhile(((end) => () => Date.now() > end)(Date.now() + IDLE_MS)));
+    await issueWhile(
+      (
+        (end) => () =>
+          Date.now() > end
+      )(Date.now() + 2_000),
+    ); // warm-up
+    const idle = summary(
+      await issueWhile(
+        (
+          (end) => () =>
+            Date.now() > end
+        )(Date.now() + IDLE_MS),
+      ),
+    );
 
     let retentionDone = false;
     const started = Date.now();

@@ -150,12 +150,21 @@ try {
   const extendQueue = fresh.splice(0, EXTEND_POOL);
   targets.extend = {
     tim: {
-      method: "POST", path: "/jwt/custom/extend", headers: { ...timAuth, ...jsonType },
+      method: "POST",
+      path: "/jwt/custom/extend",
+      headers: { ...timAuth, ...jsonType },
       body: () => JSON.stringify({ token: extendQueue.shift() ?? exhausted(), expirationInMinutes: 60 }),
       onBody: (status, body) => void (status === 200 && extendQueue.push(JSON.parse(body).token)),
     },
   };
-  targets.revoke = { tim: { method: "POST", path: "/jwt/custom/revoke", headers: { ...timAuth, ...jsonType }, body: () => JSON.stringify({ token: fresh.pop() ?? exhausted(), reason: "bench" }) } };
+  targets.revoke = {
+    tim: {
+      method: "POST",
+      path: "/jwt/custom/revoke",
+      headers: { ...timAuth, ...jsonType },
+      body: () => JSON.stringify({ token: fresh.pop() ?? exhausted(), reason: "bench" }),
+    },
+  };
   await measure("extend", ["tim"]);
   await measure("revoke", ["tim"]);
 
@@ -179,7 +188,15 @@ try {
     };
   });
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`;
-  const out = { scenarios, tim_peak_rss_mb: timRss, tim_rss_mb_at_start: startRss, machine, mode: quick ? "quick" : "full", seconds_per_run: SECONDS, rounds: ROUNDS };
+  const out = {
+    scenarios,
+    tim_peak_rss_mb: timRss,
+    tim_rss_mb_at_start: startRss,
+    machine,
+    mode: quick ? "quick" : "full",
+    seconds_per_run: SECONDS,
+    rounds: ROUNDS,
+  };
   writeFileSync("bench/results.json", `${JSON.stringify(out, null, 2)}\n`);
 
   console.log("\nscenario    TIM req/s   raw req/s  peer req/s  TIM/raw  TIM/peer  TIM p50 ms  TIM p99 ms  non-2xx  RSS MB");

@@ -161,7 +161,9 @@ try {
   const ratio = cachedRps / remote.rps;
   console.log(`TIM /jwt/custom/validate: ${Math.round(remote.rps)} req/s (32 connections), p50 ${remote.p50} ms, p99 ${remote.p99} ms`);
   console.log(`verifier, default (verified-token cache): ${Math.round(cachedRps)} verifications/s (one caller, one core)`);
-  console.log(`verifier, cacheSize 0 (RS256 signature checked on every call): ${Math.round(uncachedRps)} verifications/s, ${(uncachedRps / remote.rps).toFixed(1)}x TIM`);
+  console.log(
+    `verifier, cacheSize 0 (RS256 signature checked on every call): ${Math.round(uncachedRps)} verifications/s, ${(uncachedRps / remote.rps).toFixed(1)}x TIM`,
+  );
   console.log(`ratio, default verifier to TIM: ${ratio.toFixed(1)}x (goal >= ${THROUGHPUT_GOAL}x): ${ratio >= THROUGHPUT_GOAL ? "met" : "NOT met"}`);
 
   // (b) revocation → refusal: by poll (the default verifier), then by push (on each revocation's announcement)

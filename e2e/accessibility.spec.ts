@@ -63,7 +63,12 @@ test.beforeAll(() => mkdirSync(SCREENS, { recursive: true }));
 
 test("signed out: home, docs, sign-in, setup, 404", async ({ page }) => {
   const problems: string[] = [];
-  for (const [label, path] of [["home", "/"], ["docs", "/docs"], ["signin", "/signin"], ["not-found", "/no-such-page"]] as const) {
+  for (const [label, path] of [
+    ["home", "/"],
+    ["docs", "/docs"],
+    ["signin", "/signin"],
+    ["not-found", "/no-such-page"],
+  ] as const) {
     await page.goto(path);
     problems.push(...(await audit(page, label)));
   }

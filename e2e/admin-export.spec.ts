@@ -4,7 +4,10 @@ import { ADMIN, issueTokens, shot, signInAsAdmin, uniqueName } from "./admin-sup
 
 // The e2e instance runs the in-process job runner: the export job runs inside TIM.
 
-test("export in background: the job's progress shows on the search page, then the finished file downloads with every matching row", async ({ page, request }) => {
+test("export in background: the job's progress shows on the search page, then the finished file downloads with every matching row", async ({
+  page,
+  request,
+}) => {
   const name = uniqueName("bgexport");
   const issued = await issueTokens(request, name, 12);
   await signInAsAdmin(page, `/admin/tokens?jwt_name=${name}`);
@@ -29,7 +32,10 @@ test("export in background: the job's progress shows on the search page, then th
   const download = page.waitForEvent("download");
   await row.getByTestId("export-download").click();
   const file = await (await download).path();
-  const rows = readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { jwt_uuid: string; jwt_name: string });
+  const rows = readFileSync(file, "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as { jwt_uuid: string; jwt_name: string });
   expect(rows).toHaveLength(12);
   expect(new Set(rows.map((r) => r.jwt_uuid))).toEqual(new Set(issued.map((t) => t.jti)));
   expect(rows.every((r) => r.jwt_name === name)).toBe(true);

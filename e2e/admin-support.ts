@@ -20,7 +20,13 @@ const jtiOf = (token: string) => JSON.parse(Buffer.from(token.split(".")[1], "ba
 export async function issueTokens(request: APIRequestContext, name: string, count: number, content: Record<string, unknown> = {}): Promise<Issued[]> {
   const res = await request.post("/jwt/custom/generate/batch", {
     headers: { authorization: API_AUTH },
-    data: { tokens: Array.from({ length: count }, (_, i) => ({ JWTName: name, content: { sub: `${name}-user-${i}`, role: "reader", ...content }, expirationInMinutes: 60 })) },
+    data: {
+      tokens: Array.from({ length: count }, (_, i) => ({
+        JWTName: name,
+        content: { sub: `${name}-user-${i}`, role: "reader", ...content },
+        expirationInMinutes: 60,
+      })),
+    },
   });
   expect(res.ok()).toBe(true);
   const body = await res.json();

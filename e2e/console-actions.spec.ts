@@ -92,7 +92,10 @@ test("revoking on the token's page asks, then the page shows it revoked without 
   await expect(page.getByTestId("claim-times")).toContainText("Expires (exp)");
   await expect(page.getByTestId("claim-times")).toContainText("Issued at (iat)");
   await expect(page.getByRole("heading", { level: 1 }).locator("..")).toContainText("revoked");
-  const validate = await request.post("/jwt/custom/validate", { data: { token: token.token }, headers: { authorization: `Basic ${Buffer.from("e2e-client:e2e-client-secret-0123456789").toString("base64")}` } });
+  const validate = await request.post("/jwt/custom/validate", {
+    data: { token: token.token },
+    headers: { authorization: `Basic ${Buffer.from("e2e-client:e2e-client-secret-0123456789").toString("base64")}` },
+  });
   expect((await validate.json()).valid).toBe(false);
 });
 

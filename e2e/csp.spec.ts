@@ -57,7 +57,16 @@ test("console pages and the administrator's journey: no CSP violation, every pag
   await expect(page.getByRole("heading", { level: 1, name: "404 · Page not found" })).toBeVisible();
   // The sign-in ends on /signin/complete, whose client component finishes it: it only works hydrated.
   await signInAsAdmin(page);
-  for (const path of ["/admin", `/admin/tokens?jwt_name=${name}`, `/admin/tokens/${token.jti}`, "/admin/keys", "/admin/clients", "/admin/audit", "/admin/revoke", "/me"]) {
+  for (const path of [
+    "/admin",
+    `/admin/tokens?jwt_name=${name}`,
+    `/admin/tokens/${token.jti}`,
+    "/admin/keys",
+    "/admin/clients",
+    "/admin/audit",
+    "/admin/revoke",
+    "/me",
+  ]) {
     await visit(page, path);
   }
   // notFound() inside the console renders the same page (status 200: the console's loading state has streamed by then).

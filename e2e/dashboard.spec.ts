@@ -18,7 +18,10 @@ test("the dashboard's time range (7/30/90 days) and a day of the chart opening t
 
   // today's column: the last day of the chart
   const today = new Date().toISOString().slice(0, 10);
-  await page.getByTestId("issued-chart").getByRole("link", { name: new RegExp(`^${today}:`) }).click();
+  await page
+    .getByTestId("issued-chart")
+    .getByRole("link", { name: new RegExp(`^${today}:`) })
+    .click();
   await expect(page).toHaveURL(new RegExp(`/admin/tokens\\?issued_from=${today}&issued_to=${today}$`));
   await expect(page.getByRole("cell", { name: `${name}-user-0` }).first()).toBeVisible();
 });

@@ -15,7 +15,15 @@ const PORT = Number(process.env.TIM_E2E_PORT ?? 3100) + 11;
 const BASE = `http://localhost:${PORT}`;
 
 async function startFreshTim(dataDir: string): Promise<{ child: ChildProcess; output: () => string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(PORT), HOST: "127.0.0.1", NEXTAUTH_URL: BASE, TIM_DATA_DIR: dataDir, DATABASE_URL: "", TIM_LOG_LEVEL: "warn" };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: String(PORT),
+    HOST: "127.0.0.1",
+    NEXTAUTH_URL: BASE,
+    TIM_DATA_DIR: dataDir,
+    DATABASE_URL: "",
+    TIM_LOG_LEVEL: "warn",
+  };
   for (const name of ["TIM_ADMIN_SUBJECTS", "TIM_BOOTSTRAP_CLIENT_ID", "TIM_BOOTSTRAP_CLIENT_SECRET", "TARA_ISSUER"]) delete env[name];
   const child = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts"], { env, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
@@ -23,7 +31,14 @@ async function startFreshTim(dataDir: string): Promise<{ child: ChildProcess; ou
   child.stderr!.on("data", (d) => (out += d));
   for (let i = 0; i < 240; i++) {
     if (child.exitCode !== null) throw new Error(`TIM exited:\n${out}`);
-    if (/setup\?code=/.test(out) && (await fetch(`${BASE}/api/health`).then((r) => r.ok, () => false))) return { child, output: () => out };
+    if (
+      /setup\?code=/.test(out) &&
+      (await fetch(`${BASE}/api/health`).then(
+        (r) => r.ok,
+        () => false,
+      ))
+    )
+      return { child, output: () => out };
     await new Promise((r) => setTimeout(r, 500));
   }
   child.kill("SIGKILL");

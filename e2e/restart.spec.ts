@@ -18,7 +18,15 @@ const auth = `Basic ${Buffer.from(`${CLIENT.id}:${CLIENT.secret}`).toString("bas
 
 async function startTim(env: Record<string, string>): Promise<{ child: ChildProcess; output: () => string }> {
   const child = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts"], {
-    env: { ...process.env, PORT: String(PORT), HOST: "127.0.0.1", TIM_BOOTSTRAP_CLIENT_ID: CLIENT.id, TIM_BOOTSTRAP_CLIENT_SECRET: CLIENT.secret, TIM_LOG_LEVEL: "warn", ...env },
+    env: {
+      ...process.env,
+      PORT: String(PORT),
+      HOST: "127.0.0.1",
+      TIM_BOOTSTRAP_CLIENT_ID: CLIENT.id,
+      TIM_BOOTSTRAP_CLIENT_SECRET: CLIENT.secret,
+      TIM_LOG_LEVEL: "warn",
+      ...env,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
@@ -26,7 +34,13 @@ async function startTim(env: Record<string, string>): Promise<{ child: ChildProc
   child.stderr!.on("data", (d) => (out += d));
   for (let i = 0; i < 240; i++) {
     if (child.exitCode !== null) throw new Error(`TIM exited:\n${out}`);
-    if (await fetch(`${BASE}/api/health`).then((r) => r.ok, () => false)) return { child, output: () => out };
+    if (
+      await fetch(`${BASE}/api/health`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return { child, output: () => out };
     await new Promise((r) => setTimeout(r, 500));
   }
   child.kill("SIGKILL");

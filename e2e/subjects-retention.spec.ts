@@ -19,7 +19,10 @@ async function noSidewaysGrowth(page: import("@playwright/test").Page): Promise<
 test("subject view: statistics, recent tokens linking to their detail, and log out everywhere", async ({ page, browser, request }) => {
   // A clean start (the e2e data directory outlives a run): the person's earlier tokens and sessions end, through the API.
   for (const kind of ["custom", "tara"]) {
-    const res = await request.post(`/jwt/${kind}/revoke/subject`, { headers: { authorization: API_AUTH }, data: { subject: PERSON, reason: "e2e: clean start" } });
+    const res = await request.post(`/jwt/${kind}/revoke/subject`, {
+      headers: { authorization: API_AUTH },
+      data: { subject: PERSON, reason: "e2e: clean start" },
+    });
     expect(res.status()).toBe(200);
   }
   const before = await (await request.get(`/api/reports/subjects/${PERSON}`, { headers: { authorization: API_AUTH } })).json();
@@ -35,7 +38,10 @@ test("subject view: statistics, recent tokens linking to their detail, and log o
   const name = uniqueName("subj");
   const issued = [];
   for (let i = 0; i < 2; i++) {
-    const res = await request.post("/jwt/custom/generate", { headers: { authorization: API_AUTH }, data: { JWTName: name, content: { sub: PERSON }, expirationInMinutes: 60 } });
+    const res = await request.post("/jwt/custom/generate", {
+      headers: { authorization: API_AUTH },
+      data: { JWTName: name, content: { sub: PERSON }, expirationInMinutes: 60 },
+    });
     expect(res.status()).toBe(200);
     issued.push((await res.json()).token as string);
   }
@@ -62,7 +68,10 @@ test("subject view: statistics, recent tokens linking to their detail, and log o
   await page.setViewportSize(WIDTHS[0]);
 
   // A recent token links to its detail page.
-  await page.getByTestId("subject-tokens").getByRole("link", { name: new RegExp(extended.jti.slice(0, 8)) }).click();
+  await page
+    .getByTestId("subject-tokens")
+    .getByRole("link", { name: new RegExp(extended.jti.slice(0, 8)) })
+    .click();
   await expect(page).toHaveURL(new RegExp(`/admin/tokens/${extended.jti}$`));
   await page.goBack();
 
@@ -125,7 +134,14 @@ test("retention page: settings with their source, the 7-day floor, run now and i
     .poll(
       async () => {
         await page.reload();
-        return (await page.getByTestId("retention-runs").locator("tbody tr").first().textContent().catch(() => "")) ?? "";
+        return (
+          (await page
+            .getByTestId("retention-runs")
+            .locator("tbody tr")
+            .first()
+            .textContent()
+            .catch(() => "")) ?? ""
+        );
       },
       { timeout: 30_000 },
     )

@@ -60,7 +60,10 @@ test("ending another session from /me revokes it and keeps this one", async ({ b
   await signInAs(second, "EE40404040009");
   await first.reload();
   // The second browser's session: the newest one that is not this browser's.
-  const otherId = await first.locator('[data-testid="session-row"][data-status="active"]', { hasNot: first.getByText("this browser") }).first().getAttribute("data-session-id");
+  const otherId = await first
+    .locator('[data-testid="session-row"][data-status="active"]', { hasNot: first.getByText("this browser") })
+    .first()
+    .getAttribute("data-session-id");
   const other = first.locator(`[data-testid="session-row"][data-session-id="${otherId}"]`);
   // Asked first: cancelled, nothing ends; confirmed, that session ends.
   await other.getByRole("button", { name: "End" }).click();

@@ -33,7 +33,10 @@ test("an administrator opens a TARA login's protocol log from its token; the rea
   // The audit trail with the protocol log, downloaded from the console.
   const [trail] = await Promise.all([page.waitForEvent("download"), page.getByTestId("audit-export").click()]);
   expect(trail.suggestedFilename()).toMatch(/^tim-audit-trail-.*\.jsonl$/);
-  const records = (await readFile(await trail.path(), "utf8")).trim().split("\n").map((l) => JSON.parse(l));
+  const records = (await readFile(await trail.path(), "utf8"))
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
   expect(records[0]).toMatchObject({ record: "export", protocol_log: true });
   expect(records.filter((r) => r.record === "tara_protocol").length).toBeGreaterThanOrEqual(3);
   expect(records.some((r) => r.record === "audit" && r.action === "tara.protocol_log.export")).toBe(true);

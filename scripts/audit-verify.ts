@@ -13,9 +13,7 @@ import { closeDb } from "@/lib/db/client";
 const { values } = parseArgs({ options: { file: { type: "string" } } });
 
 try {
-  const exported = values.file
-    ? await verifyExportedTrail(createInterface({ input: createReadStream(values.file), crlfDelay: Infinity }))
-    : undefined;
+  const exported = values.file ? await verifyExportedTrail(createInterface({ input: createReadStream(values.file), crlfDelay: Infinity })) : undefined;
   const result = exported ?? (await verifyAuditChain());
   const what = values.file ? `Audit-trail export ${values.file}` : "Audit trail";
   if (result.ok) {
@@ -24,7 +22,9 @@ try {
       console.log(`It starts after hash ${exported.firstPrevHash ?? "-"} and holds ${exported.protocolMessages} TARA protocol message(s).`);
     }
   } else {
-    console.error(`${what.toUpperCase()} BROKEN after ${result.rows} intact row(s): ${result.brokenAt.message} (seq ${result.brokenAt.seq}, id ${result.brokenAt.id})`);
+    console.error(
+      `${what.toUpperCase()} BROKEN after ${result.rows} intact row(s): ${result.brokenAt.message} (seq ${result.brokenAt.seq}, id ${result.brokenAt.id})`,
+    );
     process.exitCode = 1;
   }
 } catch (err) {

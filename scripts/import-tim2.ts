@@ -115,8 +115,12 @@ function report(s: ImportSummary): void {
   const n = (x: number) => x.toLocaleString("en");
   console.log(`\nTIM 2.0 import from ${s.source}${s.dryRun ? " (dry run: nothing written)" : ""}${s.resumed ? " (continued an interrupted run)" : ""}`);
   for (const t of s.tables) {
-    const skipped = Object.entries(t.counts.skipped).map(([r, c]) => `${n(c ?? 0)} ${r}`).join(", ");
-    console.log(`  ${t.table.padEnd(22)} read ${n(t.counts.read)}, ${s.dryRun ? "would import" : "imported"} ${n(t.counts.imported)}${skipped ? `, skipped ${skipped}` : ""}`);
+    const skipped = Object.entries(t.counts.skipped)
+      .map(([r, c]) => `${n(c ?? 0)} ${r}`)
+      .join(", ");
+    console.log(
+      `  ${t.table.padEnd(22)} read ${n(t.counts.read)}, ${s.dryRun ? "would import" : "imported"} ${n(t.counts.imported)}${skipped ? `, skipped ${skipped}` : ""}`,
+    );
   }
   const reasons = Object.keys(s.totals.skipped) as SkipReason[];
   if (reasons.length) {

@@ -35,10 +35,7 @@ async function main(command: string | undefined): Promise<number> {
     process.stdout.write(`${JSON.stringify({ job: command, ...result })}\n`);
     return 0;
   }
-  const state =
-    command === "retention"
-      ? await runRetention({ trigger: "manual", requestedBy })
-      : await runArchivePurge({ trigger: "manual", requestedBy });
+  const state = command === "retention" ? await runRetention({ trigger: "manual", requestedBy }) : await runArchivePurge({ trigger: "manual", requestedBy });
   process.stdout.write(`${JSON.stringify({ job: command, run_id: state.runId, counts: state.counts })}\n`);
   return 0;
 }

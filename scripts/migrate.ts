@@ -4,7 +4,9 @@ import { MigrationError, migrate } from "@/lib/db/migrate";
 
 try {
   const result = await migrate();
-  console.log(`Applied ${result.applied.length} migration(s)${result.applied.length ? `: ${result.applied.join(", ")}` : ""}; ${result.alreadyApplied} already applied.`);
+  console.log(
+    `Applied ${result.applied.length} migration(s)${result.applied.length ? `: ${result.applied.join(", ")}` : ""}; ${result.alreadyApplied} already applied.`,
+  );
   await closeDb();
 } catch (err) {
   console.error(err instanceof MigrationError ? err.message : `Migration failed: ${(err as Error).message}`);

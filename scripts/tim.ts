@@ -46,7 +46,8 @@ async function run(args: string[]): Promise<number> {
   if (area === "admin" && verb === "list") {
     const admins = await listAdministrators();
     if (admins.length === 0) console.log("No administrator yet.");
-    for (const a of admins) console.log(`${a.subject}\t${a.source === "environment" ? "TIM_ADMIN_SUBJECTS" : `granted by ${a.grantedBy} at ${a.grantedAt?.toISOString()}`}`);
+    for (const a of admins)
+      console.log(`${a.subject}\t${a.source === "environment" ? "TIM_ADMIN_SUBJECTS" : `granted by ${a.grantedBy} at ${a.grantedAt?.toISOString()}`}`);
     return 0;
   }
   if (area === "client" && verb === "create" && values.name && values.scopes) {

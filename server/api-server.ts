@@ -44,7 +44,9 @@ export async function serveApiRoute(req: IncomingMessage, res: ServerResponse, o
   const fn = mod[method] ?? (method === ("HEAD" as keyof typeof mod) ? mod.GET : undefined);
   let reply: Reply;
   if (!fn) {
-    const allow = Object.keys(mod).filter((k) => /^[A-Z]+$/.test(k)).join(", ");
+    const allow = Object.keys(mod)
+      .filter((k) => /^[A-Z]+$/.test(k))
+      .join(", ");
     reply = errorJson("unsupported_method", `Use ${allow}.`, {}, { allow });
   } else {
     try {

@@ -1,7 +1,6 @@
 import type { TaraPersona } from "@/tara-stand-in/personas";
 
-const escapeHtml = (value: string) =>
-  value.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+const escapeHtml = (value: string) => value.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 
 /** TARA's login page marks each method's tab with these `data-tab` values (TARA-Test OidcAuthenticationRequestSpec). */
 const METHOD_TABS: Record<TaraPersona["amr"], string> = { idcard: "id-card", mID: "mobile-id", smartid: "smart-id", eidas: "eu-citizen" };

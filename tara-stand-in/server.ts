@@ -101,7 +101,10 @@ export async function startTaraStandIn(options: TaraStandInOptions): Promise<Tar
   const registeredAuth = options.clientAuthMethod ?? "client_secret_basic";
 
   // oidc-provider signs with a key of its own that is never published: every ID token is re-signed below.
-  const provider = new Provider(issuer, providerConfiguration(options, await internalSigningJwk(), loginContext, () => faults));
+  const provider = new Provider(
+    issuer,
+    providerConfiguration(options, await internalSigningJwk(), loginContext, () => faults),
+  );
   provider.proxy = false;
 
   // Why a code was refused (oidc-provider keeps it out of the answer), for TARA's wording below.
@@ -172,7 +175,9 @@ export async function startTaraStandIn(options: TaraStandInOptions): Promise<Tar
     if (url.pathname === TARA_PATHS.jwks) return answerJson(res, 200, keys.jwks(), "application/json; charset=utf-8");
     if (url.pathname === ERROR_PATH) {
       res.writeHead(400, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" });
-      res.end(`<!doctype html><html><head><meta charset="utf-8"><title>TARA</title></head><body><h1>TARA</h1><p class="error">${escapeHtml(url.searchParams.get("error_description") ?? "")}</p></body></html>`);
+      res.end(
+        `<!doctype html><html><head><meta charset="utf-8"><title>TARA</title></head><body><h1>TARA</h1><p class="error">${escapeHtml(url.searchParams.get("error_description") ?? "")}</p></body></html>`,
+      );
       return;
     }
     if (url.pathname === TARA_PATHS.authorization && req.method === "GET") {
@@ -270,11 +275,13 @@ function providerConfiguration(
 ): Configuration {
   const policy = interactionPolicy.base();
   // TARA has no SSO session: every authorization request authenticates anew.
-  policy.get("login")!.checks.add(
-    new interactionPolicy.Check("tara_no_sso", "TARA authenticates on every request", (ctx) =>
-      ctx.oidc.result?.login ? interactionPolicy.Check.NO_NEED_TO_PROMPT : interactionPolicy.Check.REQUEST_PROMPT,
-    ),
-  );
+  policy
+    .get("login")!
+    .checks.add(
+      new interactionPolicy.Check("tara_no_sso", "TARA authenticates on every request", (ctx) =>
+        ctx.oidc.result?.login ? interactionPolicy.Check.NO_NEED_TO_PROMPT : interactionPolicy.Check.REQUEST_PROMPT,
+      ),
+    );
 
   return {
     clients: [
@@ -406,9 +413,7 @@ function offeredPersonas(params: Record<string, string | undefined>): TaraPerson
   const floor = acrRank(params.acr_values ?? DEFAULT_ACR);
   return TARA_PERSONAS.filter(
     (p) =>
-      (!allowed || allowed.has(p.amr.toLowerCase())) &&
-      (!countries.length || p.amr !== "eidas" || countries.includes(p.country!)) &&
-      acrRank(p.acr) >= floor,
+      (!allowed || allowed.has(p.amr.toLowerCase())) && (!countries.length || p.amr !== "eidas" || countries.includes(p.country!)) && acrRank(p.acr) >= floor,
   );
 }
 
@@ -469,5 +474,4 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
-const escapeHtml = (value: string) =>
-  value.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+const escapeHtml = (value: string) => value.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);

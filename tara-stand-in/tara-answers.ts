@@ -7,8 +7,7 @@ import { ACR_LEVELS, TARA_MIN_STATE_LENGTH, TARA_PATHS, UI_LOCALES, isTaraScope 
  * client tested against the stand-in sees what tara-test.ria.ee would send.
  */
 
-const CLIENT_AUTH_FAILED =
-  "Client authentication failed (e.g., unknown client, no client authentication included, or unsupported authentication method).";
+const CLIENT_AUTH_FAILED = "Client authentication failed (e.g., unknown client, no client authentication included, or unsupported authentication method).";
 const MALFORMED =
   "The request is missing a required parameter, includes an invalid parameter value, includes a parameter more than once, or is otherwise malformed.";
 const UNSUPPORTED_RESPONSE_TYPE = "The authorization server does not support obtaining a token using this method.";
@@ -94,7 +93,11 @@ export function checkAuthorizationRequest(params: URLSearchParams, client: { id:
   }
   const responseType = params.get("response_type");
   if (!responseType) {
-    return { kind: "to-client", error: "unsupported_response_type", description: `${UNSUPPORTED_RESPONSE_TYPE} \`The request is missing the 'response_type' parameter.` };
+    return {
+      kind: "to-client",
+      error: "unsupported_response_type",
+      description: `${UNSUPPORTED_RESPONSE_TYPE} \`The request is missing the 'response_type' parameter.`,
+    };
   }
   if (responseType !== "code") {
     return {

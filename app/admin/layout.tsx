@@ -12,7 +12,9 @@ export default async function AdminLayout({ children }: { children: ReactNode })
   return (
     <>
       <AdminNav name={user.name} subject={user.subject} />
-      <main id="main" className="mx-auto max-w-6xl px-4 py-8 sm:px-6">{children}</main>
+      <main id="main" className="mx-auto max-w-6xl px-4 py-8 sm:px-6">
+        {children}
+      </main>
     </>
   );
 }

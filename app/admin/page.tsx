@@ -24,12 +24,24 @@ export default async function AdminPage({ searchParams }: { searchParams: Promis
       </PageTitle>
       <nav aria-label="Time range" className="mb-4 flex gap-2 text-sm">
         {STATS_WINDOWS.map((d) => (
-          <a key={d} href={`/admin?days=${d}`} aria-current={d === days ? "page" : undefined} className={d === days ? "rounded bg-slate-800 px-3 py-1 text-white" : "rounded border border-slate-300 px-3 py-1 text-slate-700 hover:bg-slate-100"}>
+          <a
+            key={d}
+            href={`/admin?days=${d}`}
+            aria-current={d === days ? "page" : undefined}
+            className={d === days ? "rounded bg-slate-800 px-3 py-1 text-white" : "rounded border border-slate-300 px-3 py-1 text-slate-700 hover:bg-slate-100"}
+          >
             {d} days
           </a>
         ))}
       </nav>
-      <Suspense key={days} fallback={<p role="status" className="text-slate-600">Computing the figures…</p>}>
+      <Suspense
+        key={days}
+        fallback={
+          <p role="status" className="text-slate-600">
+            Computing the figures…
+          </p>
+        }
+      >
         <Figures days={days} />
       </Suspense>
     </>
@@ -65,23 +77,42 @@ async function Figures({ days }: { days: StatsWindow }) {
       <div className="grid gap-x-6 md:grid-cols-2">
         <Section title={`Issuance and revocations (last ${days} days)`} id="revocations">
           <dl className="grid grid-cols-2 gap-2 text-sm">
-            <dt>Issued</dt><dd className="text-right tabular-nums">{num(s.revocation.issued)}</dd>
-            <dt>Revoked</dt><dd className="text-right tabular-nums">{num(s.revocation.revoked - s.revocation.revoked_by_extension)}</dd>
-            <dt>Superseded by an extension</dt><dd className="text-right tabular-nums">{num(s.revocation.revoked_by_extension)}</dd>
-            <dt>Average lifetime, custom</dt><dd className="text-right tabular-nums">{s.average_lifetime_hours.custom ?? "—"} h</dd>
-            <dt>Average lifetime, TARA</dt><dd className="text-right tabular-nums">{s.average_lifetime_hours.tara ?? "—"} h</dd>
+            <dt>Issued</dt>
+            <dd className="text-right tabular-nums">{num(s.revocation.issued)}</dd>
+            <dt>Revoked</dt>
+            <dd className="text-right tabular-nums">{num(s.revocation.revoked - s.revocation.revoked_by_extension)}</dd>
+            <dt>Superseded by an extension</dt>
+            <dd className="text-right tabular-nums">{num(s.revocation.revoked_by_extension)}</dd>
+            <dt>Average lifetime, custom</dt>
+            <dd className="text-right tabular-nums">{s.average_lifetime_hours.custom ?? "—"} h</dd>
+            <dt>Average lifetime, TARA</dt>
+            <dd className="text-right tabular-nums">{s.average_lifetime_hours.tara ?? "—"} h</dd>
           </dl>
-          <p className="mt-2 text-xs text-slate-500">Revocation rate: revocations made in the {days} days (supersessions included) ÷ tokens issued in them (seed 001).</p>
+          <p className="mt-2 text-xs text-slate-500">
+            Revocation rate: revocations made in the {days} days (supersessions included) ÷ tokens issued in them (seed 001).
+          </p>
         </Section>
         <Section title="Extension chains" id="extensions">
           <table className="w-full text-sm">
-            <thead><tr className="text-left text-slate-500"><th>Extensions</th><th className="text-right">Chains</th></tr></thead>
+            <thead>
+              <tr className="text-left text-slate-500">
+                <th>Extensions</th>
+                <th className="text-right">Chains</th>
+              </tr>
+            </thead>
             <tbody>
               {s.extensions.distribution.length === 0 ? (
-                <tr><td colSpan={2} className="py-2 text-slate-500">No tokens in the last {days} days.</td></tr>
+                <tr>
+                  <td colSpan={2} className="py-2 text-slate-500">
+                    No tokens in the last {days} days.
+                  </td>
+                </tr>
               ) : (
                 s.extensions.distribution.map((d) => (
-                  <tr key={d.extensions}><td>{d.extensions}</td><td className="text-right tabular-nums">{num(d.chains)}</td></tr>
+                  <tr key={d.extensions}>
+                    <td>{d.extensions}</td>
+                    <td className="text-right tabular-nums">{num(d.chains)}</td>
+                  </tr>
                 ))
               )}
             </tbody>
@@ -94,11 +125,19 @@ async function Figures({ days }: { days: StatsWindow }) {
           <p className="text-sm text-slate-500">No tokens in the last {days} days.</p>
         ) : (
           <table className="w-full text-sm">
-            <thead><tr className="text-left text-slate-500"><th>Claim keys</th><th>Kind</th><th className="text-right">Tokens</th></tr></thead>
+            <thead>
+              <tr className="text-left text-slate-500">
+                <th>Claim keys</th>
+                <th>Kind</th>
+                <th className="text-right">Tokens</th>
+              </tr>
+            </thead>
             <tbody>
               {s.claim_combinations.map((c) => (
                 <tr key={`${c.kind}:${c.claim_keys}`} className="border-t border-slate-100">
-                  <td className="break-all py-1 font-mono text-xs">{c.claim_keys}</td><td>{c.kind}</td><td className="text-right tabular-nums">{num(c.tokens)}</td>
+                  <td className="break-all py-1 font-mono text-xs">{c.claim_keys}</td>
+                  <td>{c.kind}</td>
+                  <td className="text-right tabular-nums">{num(c.tokens)}</td>
                 </tr>
               ))}
             </tbody>
@@ -108,14 +147,21 @@ async function Figures({ days }: { days: StatsWindow }) {
 
       <Section title="Health checks" id="health">
         <table className="w-full text-sm" data-testid="health-checks">
-          <thead><tr className="text-left text-slate-500"><th>Check</th><th className="text-right">Custom</th><th className="text-right">TARA</th></tr></thead>
+          <thead>
+            <tr className="text-left text-slate-500">
+              <th>Check</th>
+              <th className="text-right">Custom</th>
+              <th className="text-right">TARA</th>
+            </tr>
+          </thead>
           <tbody>
             {(Object.keys(HEALTH_CHECK_DESCRIPTIONS) as (keyof typeof HEALTH_CHECK_DESCRIPTIONS)[]).map((check) => (
               <tr key={check} className="border-t border-slate-100">
                 <td className="py-1">{HEALTH_CHECK_DESCRIPTIONS[check]}</td>
                 {s.health.map((h) => (
                   <td key={h.kind} className={`text-right tabular-nums ${h[check] > 0 ? "font-semibold text-amber-700" : ""}`}>
-                    {num(h[check])}{check === "expired_uncleaned" && h.expired_uncleaned_capped ? "+" : ""}
+                    {num(h[check])}
+                    {check === "expired_uncleaned" && h.expired_uncleaned_capped ? "+" : ""}
                   </td>
                 ))}
               </tr>
@@ -126,7 +172,14 @@ async function Figures({ days }: { days: StatsWindow }) {
 
       <Section title="Query performance (this instance, last hour)" id="performance">
         <table className="w-full text-sm">
-          <thead><tr className="text-left text-slate-500"><th>Query</th><th className="text-right">Runs</th><th className="text-right">p50</th><th className="text-right">p95</th></tr></thead>
+          <thead>
+            <tr className="text-left text-slate-500">
+              <th>Query</th>
+              <th className="text-right">Runs</th>
+              <th className="text-right">p50</th>
+              <th className="text-right">p95</th>
+            </tr>
+          </thead>
           <tbody>
             {s.query_performance.map((q) => (
               <tr key={q.query} className="border-t border-slate-100">
@@ -139,10 +192,9 @@ async function Figures({ days }: { days: StatsWindow }) {
           </tbody>
         </table>
         <p className="mt-2 text-xs text-slate-500">
-          Figures computed at <When at={s.generated_at} />. Tokens issued per day, claim combinations and lifetimes of days
-          before {s.live_from} (UTC) come from a daily rollup, made an hour after each day ends and recomputed nightly for the
-          last three days: rows written later with an older issue time (or archived since) are not reflected there. Later days,
-          revocations, extension chains and health checks are counted on each view.
+          Figures computed at <When at={s.generated_at} />. Tokens issued per day, claim combinations and lifetimes of days before {s.live_from} (UTC) come from
+          a daily rollup, made an hour after each day ends and recomputed nightly for the last three days: rows written later with an older issue time (or
+          archived since) are not reflected there. Later days, revocations, extension chains and health checks are counted on each view.
         </p>
       </Section>
     </>

@@ -18,7 +18,10 @@ const STATUS_STYLE: Record<SessionStatus, string> = {
   superseded: "bg-slate-200 text-slate-700",
 };
 
-const COLUMNS = [...["Status", "Device", "From", "Signed in with", "Signed in", "Last used", "Expires"].map((name) => ({ name })), { name: "Actions", visible: false }];
+const COLUMNS = [
+  ...["Status", "Device", "From", "Signed in with", "Signed in", "Last used", "Expires"].map((name) => ({ name })),
+  { name: "Actions", visible: false },
+];
 
 /** The browser and OS, and the address (named when it is a private or loopback one): how a person tells sessions apart. */
 function Origin({ session }: { session: TaraSession }) {
@@ -26,16 +29,19 @@ function Origin({ session }: { session: TaraSession }) {
   return (
     <>
       <StackedCell label="Device">
-        <span data-testid="session-device" title={session.userAgent ?? undefined}>{o.device ?? "—"}</span>
+        <span data-testid="session-device" title={session.userAgent ?? undefined}>
+          {o.device ?? "—"}
+        </span>
       </StackedCell>
       <StackedCell label="From">
-        <span data-testid="session-address" className="break-all">{o.address ?? "—"}</span>
+        <span data-testid="session-address" className="break-all">
+          {o.address ?? "—"}
+        </span>
         {o.network ? <span className="ml-1 text-xs text-slate-600">({o.network})</span> : null}
       </StackedCell>
     </>
   );
 }
-
 
 export default async function MePage() {
   const user = await requireUser("/me");
@@ -46,8 +52,7 @@ export default async function MePage() {
         <div>
           <h1 className="text-2xl font-semibold tracking-tight">My TARA sessions</h1>
           <p className="mt-1 text-slate-600" data-testid="signed-in-as">
-            Signed in as <span className="font-medium text-slate-900">{user.name}</span> ({user.subject})
-            {user.role === "admin" && " · administrator"}
+            Signed in as <span className="font-medium text-slate-900">{user.name}</span> ({user.subject}){user.role === "admin" && " · administrator"}
           </p>
         </div>
         <div className="flex gap-2">
@@ -71,7 +76,7 @@ export default async function MePage() {
       {/* A table from 640 px up; below that each session is a card of labelled lines, its End button on screen. */}
       <div className="mt-8 rounded-lg border border-slate-200 bg-white shadow-sm">
         <ScrollRegion label="My sessions">
-        <StackedTable columns={COLUMNS}>
+          <StackedTable columns={COLUMNS}>
             {sessions.map((s) => (
               <StackedRow key={s.sessionId} data-testid="session-row" data-session-id={s.sessionId} data-status={s.status}>
                 <StackedCell label="Status">
@@ -84,13 +89,23 @@ export default async function MePage() {
                   {s.authMethod ?? "—"}
                   {s.levelOfAssurance ? <span className="text-slate-600"> · {s.levelOfAssurance}</span> : null}
                 </StackedCell>
-                <StackedCell label="Signed in"><When at={s.authTime ?? s.startedAt} /></StackedCell>
+                <StackedCell label="Signed in">
+                  <When at={s.authTime ?? s.startedAt} />
+                </StackedCell>
                 <StackedCell label="Last used">
                   <span data-testid="session-last-used">
-                    {s.lastUsedAt ? <><When at={s.lastUsedAt} /> · {s.useCount.toLocaleString("en")} {s.useCount === 1 ? "use" : "uses"}</> : "not used yet"}
+                    {s.lastUsedAt ? (
+                      <>
+                        <When at={s.lastUsedAt} /> · {s.useCount.toLocaleString("en")} {s.useCount === 1 ? "use" : "uses"}
+                      </>
+                    ) : (
+                      "not used yet"
+                    )}
                   </span>
                 </StackedCell>
-                <StackedCell label="Expires"><When at={s.expiresAt} /></StackedCell>
+                <StackedCell label="Expires">
+                  <When at={s.expiresAt} />
+                </StackedCell>
                 <StackedCell label="Actions" unlabelled className="sm:text-right">
                   {s.status === "active" && (
                     <form action={endSessionAction}>
@@ -102,9 +117,10 @@ export default async function MePage() {
                         testId="end-session-confirm"
                         confirm={{
                           title: "End this session?",
-                          body: s.sessionId === user.sessionId
-                            ? "This browser is signed out at once."
-                            : "The browser or app signed in with it is signed out at once; this one stays signed in.",
+                          body:
+                            s.sessionId === user.sessionId
+                              ? "This browser is signed out at once."
+                              : "The browser or app signed in with it is signed out at once; this one stays signed in.",
                           confirmLabel: "End session",
                         }}
                       />
@@ -113,7 +129,7 @@ export default async function MePage() {
                 </StackedCell>
               </StackedRow>
             ))}
-        </StackedTable>
+          </StackedTable>
         </ScrollRegion>
       </div>
     </main>

@@ -4,7 +4,11 @@ import { signOutAction } from "@/app/me/actions";
 export function SignOutButton({ className }: { className?: string }) {
   return (
     <form action={signOutAction}>
-      <button type="submit" data-testid="sign-out" className={className ?? "rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium hover:bg-slate-100"}>
+      <button
+        type="submit"
+        data-testid="sign-out"
+        className={className ?? "rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium hover:bg-slate-100"}
+      >
         Sign out
       </button>
     </form>

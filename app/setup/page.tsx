@@ -23,15 +23,27 @@ export default async function SetupPage({ searchParams }: Props) {
       <h1 className="text-2xl font-semibold tracking-tight">Set up TIM</h1>
       {done ? (
         <p className="mt-4 text-slate-700" data-testid="setup-done">
-          TIM has an administrator already, so this link no longer works. {user.role === "admin" ? <a className="text-sky-700 underline" href="/admin">Open the console</a> : "Ask an administrator to grant you the role."}
+          TIM has an administrator already, so this link no longer works.{" "}
+          {user.role === "admin" ? (
+            <a className="text-sky-700 underline" href="/admin">
+              Open the console
+            </a>
+          ) : (
+            "Ask an administrator to grant you the role."
+          )}
         </p>
       ) : (
         <>
           <p className="mt-4 text-slate-700">
-            TIM has no administrator yet. You are signed in as <strong>{user.name}</strong> ({user.subject}). Become its first administrator? You can
-            then grant the role to others in the console, and the setup link stops working.
+            TIM has no administrator yet. You are signed in as <strong>{user.name}</strong> ({user.subject}). Become its first administrator? You can then grant
+            the role to others in the console, and the setup link stops working.
           </p>
-          <ActionForm action={claimSetupAction} submitLabel={`Make ${user.subject} the first administrator`} submitClassName={`${buttonClass} mt-6`} testId="setup-claim">
+          <ActionForm
+            action={claimSetupAction}
+            submitLabel={`Make ${user.subject} the first administrator`}
+            submitClassName={`${buttonClass} mt-6`}
+            testId="setup-claim"
+          >
             <input type="hidden" name="code" value={code} />
           </ActionForm>
         </>

@@ -26,8 +26,17 @@ export async function listApiClients(): Promise<ApiClientView[]> {
   return (await db()).apiClient.findMany({
     orderBy: { createdAt: "desc" },
     select: {
-      clientId: true, name: true, scopes: true, allowedAudiences: true, maxLifetimeMinutes: true, rateLimitPerMinute: true, activeTokenLimit: true,
-      createdAt: true, updatedAt: true, disabledAt: true, lastUsedAt: true,
+      clientId: true,
+      name: true,
+      scopes: true,
+      allowedAudiences: true,
+      maxLifetimeMinutes: true,
+      rateLimitPerMinute: true,
+      activeTokenLimit: true,
+      createdAt: true,
+      updatedAt: true,
+      disabledAt: true,
+      lastUsedAt: true,
     },
   });
 }
@@ -81,13 +90,18 @@ export async function createClientFromConsole(
   const data = parse(createClientSchema, { ...input, clientId: input.clientId || undefined });
   return createApiClient(
     data,
-    audited(actor, "client.create", {
-      scopes: data.scopes,
-      allowed_audiences: data.allowedAudiences,
-      max_lifetime_minutes: data.maxLifetimeMinutes,
-      rate_limit_per_minute: data.rateLimitPerMinute,
-      active_token_limit: data.activeTokenLimit,
-    }, requestId),
+    audited(
+      actor,
+      "client.create",
+      {
+        scopes: data.scopes,
+        allowed_audiences: data.allowedAudiences,
+        max_lifetime_minutes: data.maxLifetimeMinutes,
+        rate_limit_per_minute: data.rateLimitPerMinute,
+        active_token_limit: data.activeTokenLimit,
+      },
+      requestId,
+    ),
   );
 }
 

@@ -29,7 +29,12 @@ export async function logoutEverywhere(input: {
   const result: LogoutEverywhereResult = { subject, revoked: { custom: 0, tara: 0 }, remaining: { custom: 0, tara: 0 } };
   for (const kind of TOKEN_KINDS) {
     for (let round = 0; round < MAX_ROUNDS; round++) {
-      const r = await revokeSubjectTokens(kind, subject, { reason: reason.data, revokedBy: input.admin.revokedBy }, { actor: input.admin.actor, requestId: input.requestId });
+      const r = await revokeSubjectTokens(
+        kind,
+        subject,
+        { reason: reason.data, revokedBy: input.admin.revokedBy },
+        { actor: input.admin.actor, requestId: input.requestId },
+      );
       result.revoked[kind] += r.revoked;
       result.remaining[kind] = r.remaining;
       if (r.remaining === 0 || r.revoked < MAX_SUBJECT_REVOKE) break;

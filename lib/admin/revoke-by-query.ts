@@ -5,12 +5,7 @@ import { db } from "@/lib/db/client";
 import { TimError, badRequest } from "@/lib/http/errors";
 import { invalidInput } from "@/lib/http/zod-messages";
 import { requestBulkJob } from "@/lib/jobs/request-bulk-job";
-import {
-  revocationReasonSchema,
-  revokeMatching,
-  scoped,
-  type MassRevocationParams,
-} from "@/lib/admin/revoke-query";
+import { revocationReasonSchema, revokeMatching, scoped, type MassRevocationParams } from "@/lib/admin/revoke-query";
 import { countTokens } from "@/lib/reporting/count";
 import { filtersToParams, kindsFor, type TokenFilters } from "@/lib/reporting/filters";
 
@@ -19,9 +14,7 @@ import { filtersToParams, kindsFor, type TokenFilters } from "@/lib/reporting/fi
  * confirmed the count: inline up to TIM_BULK_REVOKE_INLINE_MAX, else as the
  * mass-revocation job (lib/admin/revoke-query.ts), audited either way.
  */
-export type RevocationByQueryResult =
-  | { mode: "done"; revoked: number; auditId: string }
-  | { mode: "job"; runId: string; matched: number };
+export type RevocationByQueryResult = { mode: "done"; revoked: number; auditId: string } | { mode: "job"; runId: string; matched: number };
 
 export async function revokeByQuery(input: {
   filters: TokenFilters;
@@ -38,7 +31,9 @@ export async function revokeByQuery(input: {
   const query = scoped(input.filters, at);
   const params = filtersToParams(input.filters);
   const changed = (matched: number) =>
-    new TimError("count_changed", `${matched} active tokens match, not ${input.confirmCount}: type the number the preview shows (it may have changed since).`, { matched });
+    new TimError("count_changed", `${matched} active tokens match, not ${input.confirmCount}: type the number the preview shows (it may have changed since).`, {
+      matched,
+    });
 
   const matched = await countTokens(query, at);
   if (matched === 0) throw badRequest("No active token matches these filters; nothing was revoked.");
@@ -88,4 +83,3 @@ export async function revokeByQuery(input: {
   );
   return { mode: "done", revoked, auditId };
 }
-

@@ -42,13 +42,14 @@ async function targetByJti(jti: string): Promise<ParsedRevocation | undefined> {
 /** A short, non-secret label for a pasted entry in results (never the whole token). */
 const label = (entry: string) => (entry.length <= 36 ? entry : `${entry.slice(0, 12)}…`);
 
-
 /**
  * Revokes tokens named by jti or pasted whole (signature checked), in one
  * transaction with one audit event listing every jti. Already revoked tokens
  * are left as they are and reported.
  */
-export async function revokeListed(input: ListedRevocationInput & { actor: AuditActor; revokedBy: string; requestId?: string | null }): Promise<ListedRevocationResult> {
+export async function revokeListed(
+  input: ListedRevocationInput & { actor: AuditActor; revokedBy: string; requestId?: string | null },
+): Promise<ListedRevocationResult> {
   const parsed = listedRevocationSchema.safeParse(input);
   if (!parsed.success) throw badRequest(parsed.error.issues.map((i) => i.message).join("; "));
   const { entries, reason } = parsed.data;

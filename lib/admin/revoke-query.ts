@@ -21,8 +21,19 @@ import { storableString } from "@/lib/db/storable";
  * transaction with the audit event; large ones run as a background job.
  */
 const QUERY_FIELDS = [
-  "subject", "jwt_name", "issued_from", "issued_to", "expires_from", "expires_to", "claim_keys",
-  "issuer", "audience", "client_id", "address", "auth_method", "loa",
+  "subject",
+  "jwt_name",
+  "issued_from",
+  "issued_to",
+  "expires_from",
+  "expires_to",
+  "claim_keys",
+  "issuer",
+  "audience",
+  "client_id",
+  "address",
+  "auth_method",
+  "loa",
 ] as const satisfies readonly (keyof TokenFilters)[];
 
 const SAMPLE_SIZE = 10;
@@ -44,10 +55,7 @@ export type RevocationPreview = { matched: number; sample: TokenReportRow[]; at:
 /** How many active tokens a revocation by query would revoke, and the first few of them. */
 export async function previewRevocationByQuery(filters: TokenFilters, at = new Date()): Promise<RevocationPreview> {
   const query = scoped(filters, at);
-  const [matched, page] = await Promise.all([
-    countTokens(query, at),
-    searchTokens(query, { sort: "issued_at", order: "desc", limit: SAMPLE_SIZE }),
-  ]);
+  const [matched, page] = await Promise.all([countTokens(query, at), searchTokens(query, { sort: "issued_at", order: "desc", limit: SAMPLE_SIZE })]);
   return { matched, sample: page.items, at };
 }
 

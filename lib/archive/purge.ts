@@ -27,13 +27,7 @@ const CONTENT_TYPE = "application/x-ndjson; charset=utf-8";
 const expiry = () => new Date(Date.now() + config().TIM_EXPORT_DAYS * DAY_MS);
 
 /** Deletes one batch into the run's file `fileName`; returns how many rows were deleted (and exported). */
-export async function purgeArchiveBatch(
-  runId: string,
-  table: ArchiveTable,
-  cutoff: Date,
-  fileName: string,
-  limit = ARCHIVE_PURGE_BATCH_SIZE,
-): Promise<number> {
+export async function purgeArchiveBatch(runId: string, table: ArchiveTable, cutoff: Date, fileName: string, limit = ARCHIVE_PURGE_BATCH_SIZE): Promise<number> {
   return (await db()).$transaction(
     async (tx) => {
       const archive = KINDS[table].sql.archive;
@@ -71,11 +65,7 @@ export type ArchivePurgeState = {
   done: boolean;
 };
 
-export async function beginArchivePurge(input: {
-  trigger: JobTrigger;
-  requestedBy?: string | null;
-  now?: Date;
-}): Promise<ArchivePurgeState> {
+export async function beginArchivePurge(input: { trigger: JobTrigger; requestedBy?: string | null; now?: Date }): Promise<ArchivePurgeState> {
   const cfg = config();
   const now = input.now ?? new Date();
   const cutoff = new Date(now.getTime() - cfg.TIM_ARCHIVE_DAYS * DAY_MS).toISOString();

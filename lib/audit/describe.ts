@@ -78,7 +78,11 @@ const TARGET_KEYS: Record<string, { label: string; kind: TargetKind }> = {
 
 const TOKEN_KINDS: Record<string, string> = { custom: "custom JWT", tara: "TARA JWT" };
 
-const words = (key: string) => key.replace(/[_.]/g, " ").replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase();
+const words = (key: string) =>
+  key
+    .replace(/[_.]/g, " ")
+    .replace(/([a-z])([A-Z])/g, "$1 $2")
+    .toLowerCase();
 const show = (v: unknown): string => (v === null || v === undefined ? "—" : typeof v === "object" ? JSON.stringify(v) : String(v));
 
 /** The target object as labelled items: tokens, clients and the like by name, a query as its filters. */
@@ -100,7 +104,7 @@ export function describeTarget(target: unknown): TargetItem[] {
       continue;
     }
     const known = TARGET_KEYS[key];
-    const values = (Array.isArray(value) ? value : [value]).map((v) => (known?.label === "Token type" ? TOKEN_KINDS[String(v)] ?? show(v) : show(v)));
+    const values = (Array.isArray(value) ? value : [value]).map((v) => (known?.label === "Token type" ? (TOKEN_KINDS[String(v)] ?? show(v)) : show(v)));
     items.push({ label: known?.label ?? `${words(key).charAt(0).toUpperCase()}${words(key).slice(1)}`, kind: known?.kind ?? "text", values });
   }
   return items;

@@ -18,7 +18,10 @@ export const auditActorSchema = z.object({
 export const auditEventSchema = z.object({
   actor: auditActorSchema,
   /** Dotted verb, e.g. `token.revoke`, `tokens.export`, `key.rotate`. */
-  action: z.string().regex(/^[A-Za-z0-9_.:/-]+$/, "action must be a dotted name").max(100),
+  action: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:/-]+$/, "action must be a dotted name")
+    .max(100),
   /** What changed: `{ jwt_uuids: [...] }`, `{ query: {...} }`, `{ client_id }`, … */
   target: z.record(storableString, storableJson).default({}),
   reason: storableString.max(2000).nullish(),

@@ -8,7 +8,13 @@ import { protocolMessageJson } from "@/lib/tara/protocol-log";
 
 const BATCH = 1_000;
 const empty = (v: unknown) => (v === "" ? undefined : v);
-const instant = z.preprocess(empty, z.iso.date().or(z.iso.datetime({ offset: true })).optional());
+const instant = z.preprocess(
+  empty,
+  z.iso
+    .date()
+    .or(z.iso.datetime({ offset: true }))
+    .optional(),
+);
 
 /** `?from&to&protocol_log=1|0` of an audit-trail export: dates (whole UTC days) or instants; both ends optional. */
 export const auditExportQuerySchema = z
@@ -80,9 +86,10 @@ export async function auditTrailExportResponse(query: AuditExportQuery, actor: A
   // A period is a stretch of the chain, not a filter on `at`: folded entries are dated when their change happened,
   // so filtering by time would cut holes into the chain that a verifier could not tell from removed rows.
   const first = query.from ? await prisma.audit.findFirst({ where: { at: { gte: query.from } }, orderBy: { seq: "asc" }, select: { seq: true } }) : undefined;
-  const last = query.to && query.to < at
-    ? await prisma.audit.findFirst({ where: { at: { lte: query.to }, seq: { lte: ownSeq } }, orderBy: { seq: "desc" }, select: { seq: true } })
-    : { seq: ownSeq };
+  const last =
+    query.to && query.to < at
+      ? await prisma.audit.findFirst({ where: { at: { lte: query.to }, seq: { lte: ownSeq } }, orderBy: { seq: "desc" }, select: { seq: true } })
+      : { seq: ownSeq };
   const seqRange = { gte: first === undefined ? undefined : (first?.seq ?? ownSeq + 1n), lte: last?.seq ?? 0n };
   const header = {
     record: "export",

@@ -12,10 +12,7 @@ export type RecordedAudit = { id: string; hash: string };
  * transaction-scoped advisory lock that is held until the caller commits:
  * call it as the last statement of the transaction.
  */
-export async function recordAudit(
-  tx: Prisma.TransactionClient,
-  events: AuditEvent | AuditEvent[],
-): Promise<RecordedAudit[]> {
+export async function recordAudit(tx: Prisma.TransactionClient, events: AuditEvent | AuditEvent[]): Promise<RecordedAudit[]> {
   // A transaction client has no $connect; a plain client would release the lock after each statement.
   if (typeof (tx as { $connect?: unknown }).$connect === "function") {
     throw new Error("recordAudit must be called with a transaction client, inside $transaction");

@@ -18,9 +18,27 @@ export const auditFilterSchema = z.object({
   action: z.preprocess(empty, storableString.trim().max(100).optional()),
   /** A jwt_uuid named in the event's target. */
   jwt_uuid: z.preprocess(empty, z.uuid().optional()),
-  from: z.preprocess(empty, z.iso.date().or(z.iso.datetime({ offset: true })).optional()),
-  to: z.preprocess(empty, z.iso.date().or(z.iso.datetime({ offset: true })).optional()),
-  before: z.preprocess(empty, z.string().regex(/^\d{1,19}$/).optional()),
+  from: z.preprocess(
+    empty,
+    z.iso
+      .date()
+      .or(z.iso.datetime({ offset: true }))
+      .optional(),
+  ),
+  to: z.preprocess(
+    empty,
+    z.iso
+      .date()
+      .or(z.iso.datetime({ offset: true }))
+      .optional(),
+  ),
+  before: z.preprocess(
+    empty,
+    z
+      .string()
+      .regex(/^\d{1,19}$/)
+      .optional(),
+  ),
   limit: z.preprocess(empty, z.coerce.number().int().min(1).max(200).default(50)),
 });
 export type AuditFilters = z.infer<typeof auditFilterSchema>;
@@ -45,9 +63,7 @@ export async function searchAudit(f: AuditFilters): Promise<{ rows: AuditRow[]; 
     seq: f.before ? { lt: BigInt(f.before) } : undefined,
     ...(f.jwt_uuid ? { target: { path: ["jwt_uuids"], array_contains: [f.jwt_uuid] } } : {}),
   };
-  const rows = await timedQuery("audit_search", async () =>
-    (await db()).audit.findMany({ where, orderBy: { seq: "desc" }, take: f.limit + 1 }),
-  );
+  const rows = await timedQuery("audit_search", async () => (await db()).audit.findMany({ where, orderBy: { seq: "desc" }, take: f.limit + 1 }));
   const page = rows.slice(0, f.limit).map((r) => ({ ...r, seq: r.seq.toString() }));
   return { rows: page, nextBefore: rows.length > f.limit ? page[page.length - 1].seq : null };
 }

@@ -93,9 +93,7 @@ export async function verifyExportedTrail(lines: AsyncIterable<string>): Promise
  * Walks the audit trail in seq order (keyset batches, flat memory) and
  * recomputes every link. Returns the first broken link, if any.
  */
-export async function verifyAuditChain(
-  client?: PrismaClient | Prisma.TransactionClient,
-): Promise<ChainVerification> {
+export async function verifyAuditChain(client?: PrismaClient | Prisma.TransactionClient): Promise<ChainVerification> {
   const prisma = client ?? (await db());
   let expectedPrev = GENESIS_HASH;
   let after: bigint | undefined;

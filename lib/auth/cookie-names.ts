@@ -6,9 +6,7 @@ import { TARA_COOKIE } from "@/lib/tara/cookie";
  * the session cookie is chunked as `.0`, `.1` …: hence the prefix rule below.
  */
 const NEXT_AUTH_PREFIX = "next-auth.";
-const NEXT_AUTH_COOKIES = ["session-token", "callback-url", "csrf-token", "pkce.code_verifier", "state", "nonce"].map(
-  (name) => `${NEXT_AUTH_PREFIX}${name}`,
-);
+const NEXT_AUTH_COOKIES = ["session-token", "callback-url", "csrf-token", "pkce.code_verifier", "state", "nonce"].map((name) => `${NEXT_AUTH_PREFIX}${name}`);
 
 /** Every cookie TIM itself sets in a browser. */
 export const TIM_COOKIE_NAMES: readonly string[] = [TARA_COOKIE, ...NEXT_AUTH_COOKIES];

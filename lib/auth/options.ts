@@ -30,7 +30,8 @@ export function authOptions(): NextAuthOptions {
     pages: { signIn: "/signin", error: "/signin" },
     // next-auth's lines as TIM's JSON: its code, and of an error only its class (its metadata may hold request data).
     logger: {
-      error: (code, metadata) => log.error("next-auth error", { code, ...errorFields(metadata instanceof Error ? metadata : (metadata as { error?: unknown })?.error) }),
+      error: (code, metadata) =>
+        log.error("next-auth error", { code, ...errorFields(metadata instanceof Error ? metadata : (metadata as { error?: unknown })?.error) }),
       warn: (code) => log.warn("next-auth warning", { code }),
       debug: (code) => log.debug("next-auth debug", { code }),
     },
@@ -42,7 +43,12 @@ export function authOptions(): NextAuthOptions {
         authorize: async (_credentials, req) => {
           const user = await webUserFromTaraToken(req.headers?.cookie);
           const headers = new Headers(req.headers ?? {});
-          if (user) await recordWebSign("web.sign_in", { subject: user.id, sessionId: user.sessionId }, { address: pageSourceAddress(headers), requestId: requestIdOf(headers) });
+          if (user)
+            await recordWebSign(
+              "web.sign_in",
+              { subject: user.id, sessionId: user.sessionId },
+              { address: pageSourceAddress(headers), requestId: requestIdOf(headers) },
+            );
           return user;
         },
       }),

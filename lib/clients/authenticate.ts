@@ -117,14 +117,7 @@ async function verifyPresented(req: ApiRequest, clientId: string, secret: string
   return check;
 }
 
-async function checkPresented(
-  req: ApiRequest,
-  key: string,
-  cached: ReturnType<typeof cachedCaller>,
-  clientId: string,
-  secret: string,
-): Promise<Verified> {
-
+async function checkPresented(req: ApiRequest, key: string, cached: ReturnType<typeof cachedCaller>, clientId: string, secret: string): Promise<Verified> {
   // A secret not verified before is checked with argon2, counted against its address and client id
   // first; with nothing cached that happens before the row lookup, so guesses from an address known to
   // be blocked cost no query at all.
@@ -190,9 +183,14 @@ export async function authenticateClient(req: ApiRequest, scope: Scope, presente
   const { caller, rateLimitPerMinute } = verified;
   await takeClientRequest(clientId, rateLimitPerMinute);
   if (!caller.scopes.includes(scope)) {
-    throw new TimError("insufficient_scope", `This API client lacks the scope ${scope}.`, { scope }, {
-      "www-authenticate": `Bearer realm="TIM", error="insufficient_scope", scope="${scope}"`,
-    });
+    throw new TimError(
+      "insufficient_scope",
+      `This API client lacks the scope ${scope}.`,
+      { scope },
+      {
+        "www-authenticate": `Bearer realm="TIM", error="insufficient_scope", scope="${scope}"`,
+      },
+    );
   }
   touch(clientId);
   return caller;

@@ -16,9 +16,7 @@ export type BootstrapResult = { clientId: string; created: boolean } | undefined
 export async function ensureBootstrapClient(): Promise<BootstrapResult> {
   const cfg = config();
   if (cfg.TIM_API_AUTH === "off") {
-    log.warn(
-      "TOKEN API OPEN: TIM_API_AUTH=off lets anyone issue, validate and revoke tokens without credentials. Use only on a closed network.",
-    );
+    log.warn("TOKEN API OPEN: TIM_API_AUTH=off lets anyone issue, validate and revoke tokens without credentials. Use only on a closed network.");
   }
   const clientId = cfg.TIM_BOOTSTRAP_CLIENT_ID;
   const secret = cfg.TIM_BOOTSTRAP_CLIENT_SECRET;

@@ -23,11 +23,7 @@ export type UpdateClientInput = z.input<typeof updateClientSchema>;
 /** Changes a client; bumping updated_at invalidates every cached verification of it. */
 export async function updateApiClient(clientId: string, input: UpdateClientInput, within?: ClientChangeHook): Promise<void> {
   const { disabled, ...fields } = updateClientSchema.parse(input);
-  await changeClient(
-    clientId,
-    { ...fields, ...(disabled === undefined ? {} : { disabledAt: disabled ? new Date() : null }) },
-    within,
-  );
+  await changeClient(clientId, { ...fields, ...(disabled === undefined ? {} : { disabledAt: disabled ? new Date() : null }) }, within);
 }
 
 /** Updates one client (404 when unknown) and runs the hook in the same transaction; forgets its cached verification. */

@@ -2,9 +2,7 @@ import { personalCodeProblem } from "@/lib/admins/subject";
 import { z } from "zod";
 import { jobMode, type JobMode } from "@/lib/jobs/mode";
 
-const bool = z
-  .enum(["true", "false", "1", "0", "on", "off", "yes", "no"])
-  .transform((v) => ["true", "1", "on", "yes"].includes(v));
+const bool = z.enum(["true", "false", "1", "0", "on", "off", "yes", "no"]).transform((v) => ["true", "1", "on", "yes"].includes(v));
 
 const emptyAsUndefined = (v: unknown) => (v === "" ? undefined : v);
 
@@ -44,12 +42,24 @@ const schema = z.object({
    * How long a new key is published before "Rotate now" lets it sign (seconds). Default: the
    * JWKS max-age plus a margin (lib/jwt/key-store.ts), so every verifier's cached key set holds it.
    */
-  TIM_KEY_PUBLISH_LEAD_SECONDS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(7 * 24 * 3600).optional()),
+  TIM_KEY_PUBLISH_LEAD_SECONDS: z.preprocess(
+    emptyAsUndefined,
+    z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(7 * 24 * 3600)
+      .optional(),
+  ),
   TIM_BOOTSTRAP_CLIENT_ID: z.preprocess(emptyAsUndefined, z.string().min(1).max(200).optional()),
   TIM_BOOTSTRAP_CLIENT_SECRET: z.preprocess(emptyAsUndefined, z.string().min(16).optional()),
   TIM_API_AUTH: z.preprocess(emptyAsUndefined, z.enum(["on", "off"]).default("on")),
   TIM_DENYLIST_MAX_ENTRIES: z.coerce.number().int().min(1).max(10_000_000).default(200_000),
-  TIM_MAX_BODY_BYTES: z.coerce.number().int().positive().default(64 * 1024),
+  TIM_MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(64 * 1024),
   TIM_SECURE_COOKIES: z.preprocess(emptyAsUndefined, bool.optional()),
   // Rate limits (lib/ratelimit, README "Rate limits")
   /** Comma-separated addresses or CIDR ranges of proxies whose X-Forwarded-For is believed; default none. */
@@ -78,12 +88,21 @@ const schema = z.object({
   TARA_ACR: z.preprocess(emptyAsUndefined, z.enum(["low", "substantial", "high"]).optional()),
   TARA_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(300).default(10),
   TARA_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
-  TARA_JWT_TTL_MINUTES: z.coerce.number().int().min(1).max(7 * 24 * 60).default(60),
+  TARA_JWT_TTL_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24 * 60)
+    .default(60),
   TARA_REQUIRE_ALLOWLIST: z.preprocess(emptyAsUndefined, bool.default(false)),
   /** At most this many active TARA sessions (TIM TARA JWTs) per person; a new login past it ends the oldest (lib/tara/session-limit.ts). Unset: no limit; the console may override. */
   TIM_TARA_SESSION_LIMIT: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(1000).optional()),
   /** Absolute lifetime of a TARA session from its auth_time: extension never reaches past it. */
-  TIM_TARA_SESSION_MAX_HOURS: z.coerce.number().positive().max(24 * 30).default(12),
+  TIM_TARA_SESSION_MAX_HOURS: z.coerce
+    .number()
+    .positive()
+    .max(24 * 30)
+    .default(12),
   /** How far in the future a TIM token's iat may lie (clocks of TIM's instances differ a little). */
   TIM_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(300).default(10),
   /** Set by start-up when the local TARA stand-in serves the logins (banner on every page). */
@@ -121,7 +140,12 @@ const schema = z.object({
   /** Background export files (TIM_DATA_DIR/exports) are deleted by the retention job this many days after they were written. */
   TIM_EXPORT_DAYS: z.coerce.number().int().min(1).default(7),
   /** Shared Signals (lib/ssf): a revocation's event waits this long for receivers to poll and acknowledge it. */
-  TIM_SSF_EVENT_RETENTION_HOURS: z.coerce.number().int().min(1).max(90 * 24).default(7 * 24),
+  TIM_SSF_EVENT_RETENTION_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(90 * 24)
+    .default(7 * 24),
   /** RFC 8935 push (lib/ssf/push.ts): the delivery job's schedule (the embedded runner, croner, also takes a leading seconds field). */
   TIM_SSF_PUSH_CRON: z.string().min(9).default("* * * * *"),
   /** Push endpoints may be internal (private, loopback, link-local, unique-local, metadata) addresses, and http on loopback. */

@@ -48,10 +48,7 @@ export async function runIsolating<Item, Result>(
   }
 }
 
-export function batcher<Item, Result>(
-  run: (items: Item[]) => Promise<Result[]>,
-  options: BatchOptions<Item>,
-): (item: Item) => Promise<Result> {
+export function batcher<Item, Result>(run: (items: Item[]) => Promise<Result[]>, options: BatchOptions<Item>): (item: Item) => Promise<Result> {
   const sizeOf = options.sizeOf ?? (() => 1);
   const waiting: Waiting<Item, Result>[] = [];
   let inFlight = 0;

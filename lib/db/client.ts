@@ -46,10 +46,12 @@ class JitOffClient extends pg.Client {
       return this as pg.Client;
     });
     if (!callback) return ready;
-    ready.then((client) => callback(null, client), (err: Error) => callback(err));
+    ready.then(
+      (client) => callback(null, client),
+      (err: Error) => callback(err),
+    );
   }
 }
-
 
 /**
  * Interactive transactions (key changes, audit rows, clients) may wait and run
@@ -92,9 +94,7 @@ async function openPglite(dir: string): Promise<DbHandles> {
 
 async function open(): Promise<DbHandles> {
   const cfg = config();
-  return cfg.DATABASE_URL
-    ? openPostgres(cfg.DATABASE_URL, cfg.DATABASE_POOL_SIZE)
-    : openPglite(cfg.pgliteDir);
+  return cfg.DATABASE_URL ? openPostgres(cfg.DATABASE_URL, cfg.DATABASE_POOL_SIZE) : openPglite(cfg.pgliteDir);
 }
 
 /** The process's database handles, opened on first use. */

@@ -62,7 +62,11 @@ export function lockDataDir(dir: string): void {
     pid: process.pid,
     ticks: processStart(process.pid),
     started: new Date().toISOString(),
-    command: process.argv.slice(1).map((a) => path.basename(a)).join(" ") || "node",
+    command:
+      process.argv
+        .slice(1)
+        .map((a) => path.basename(a))
+        .join(" ") || "node",
   };
   for (let attempt = 0; attempt < 3; attempt++) {
     try {

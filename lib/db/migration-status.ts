@@ -4,9 +4,7 @@ import { openSqlSession } from "@/lib/db/sql-session";
 export async function appliedMigrationCount(): Promise<number> {
   const session = await openSqlSession();
   try {
-    const [table] = await session.query<{ t: string | null }>(
-      `SELECT to_regclass('public._prisma_migrations')::text AS t`,
-    );
+    const [table] = await session.query<{ t: string | null }>(`SELECT to_regclass('public._prisma_migrations')::text AS t`);
     if (!table?.t) return 0;
     const rows = await session.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM public."_prisma_migrations"

@@ -4,10 +4,7 @@ import type { Prisma } from "@/lib/generated/prisma/client";
 type Tx = Prisma.TransactionClient;
 
 /** Starts an empty file of a job run (or returns the one it already has). */
-export async function createStoredFile(
-  tx: Tx,
-  input: { runId: string; name: string; contentType: string; expiresAt: Date },
-): Promise<StoredFile> {
+export async function createStoredFile(tx: Tx, input: { runId: string; name: string; contentType: string; expiresAt: Date }): Promise<StoredFile> {
   const row = await tx.storedFile.upsert({
     where: { runId_name: { runId: input.runId, name: input.name } },
     create: input,

@@ -37,10 +37,7 @@ export type Health = {
 const PROBE_TIMEOUT_MS = 3_000;
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return Promise.race([
-    promise,
-    new Promise<T>((_, reject) => setTimeout(() => reject(new Error("health probe timeout")), ms).unref()),
-  ]);
+  return Promise.race([promise, new Promise<T>((_, reject) => setTimeout(() => reject(new Error("health probe timeout")), ms).unref())]);
 }
 
 async function keyHealth(now: number): Promise<KeyHealth> {

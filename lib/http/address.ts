@@ -9,7 +9,10 @@ function trustedProxies(): BlockList {
   const source = config().TIM_TRUSTED_PROXIES;
   if (trusted?.source === source) return trusted.list;
   const list = new BlockList();
-  for (const entry of source.split(",").map((e) => e.trim()).filter(Boolean)) {
+  for (const entry of source
+    .split(",")
+    .map((e) => e.trim())
+    .filter(Boolean)) {
     const [address, bits] = entry.split("/");
     const family = isIP(address) === 6 ? "ipv6" : "ipv4";
     if (!isIP(address)) throw new Error(`Invalid configuration: TIM_TRUSTED_PROXIES: ${entry} is not an address or range`);

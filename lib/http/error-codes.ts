@@ -26,8 +26,14 @@ export const ERROR_CODES = {
   invalid_setup_code: [400, "The first-run setup code is unknown or expired (each start without an administrator prints a new one)."],
   request_too_large: [400, "A bulk revocation names more than 100 tokens (TIM 2.0's answer); `provided` and `maximum` say how many."],
   login_expired: [400, "A JSON TARA login expired before its result was redeemed."],
-  invalid_push_endpoint: [400, "A Shared Signals push endpoint is refused: not https, not resolvable, or an internal address (TIM_SSF_PUSH_ALLOW_INTERNAL allows those)."],
-  unsupported_delivery_method: [400, "A Shared Signals stream asked for a delivery method TIM does not transmit (it transmits poll, urn:ietf:rfc:8936, and push, urn:ietf:rfc:8935)."],
+  invalid_push_endpoint: [
+    400,
+    "A Shared Signals push endpoint is refused: not https, not resolvable, or an internal address (TIM_SSF_PUSH_ALLOW_INTERNAL allows those).",
+  ],
+  unsupported_delivery_method: [
+    400,
+    "A Shared Signals stream asked for a delivery method TIM does not transmit (it transmits poll, urn:ietf:rfc:8936, and push, urn:ietf:rfc:8935).",
+  ],
   // 401
   invalid_client: [401, "Missing, malformed or wrong API client credentials (with WWW-Authenticate)."],
   invalid_token: [401, "The token presented as credential (or validated) is expired, revoked, malformed or otherwise not valid; `reason` says which."],
@@ -62,7 +68,10 @@ export const ERROR_CODES = {
   export_not_ready: [409, "The background export has not finished."],
   file_not_ready: [409, "The stored file is still being written."],
   login_pending: [409, "A JSON TARA login has not come back from TARA yet; redeem it after the callback."],
-  next_key_too_new: [409, "The next signing key has not been published for TIM_KEY_PUBLISH_LEAD_SECONDS yet; retiring the signing key now would let it sign before verifiers hold it."],
+  next_key_too_new: [
+    409,
+    "The next signing key has not been published for TIM_KEY_PUBLISH_LEAD_SECONDS yet; retiring the signing key now would let it sign before verifiers hold it.",
+  ],
   jobs_in_process: [409, "Background jobs run inside TIM; /api/inngest only lists them."],
   administrator_seeded: [409, "The administrator comes from TIM_ADMIN_SUBJECTS and is removed there, not at run time."],
   last_administrator: [409, "The last administrator cannot be removed; grant another one first."],
@@ -87,7 +96,10 @@ export const ERROR_CODES = {
   busy: [503, "Too many client secret checks are waiting (with Retry-After)."],
   job_unavailable: [503, "No handler for this background job is registered in this process."],
   metadata_not_recorded: [503, "A token's metadata row could not be written; no token was issued."],
-  snapshot_pending: [503, "A database transaction that was running when the first page of the revocation snapshot was asked for did not end within 10 s (the snapshot waits for it so that it misses no revocation); try again."],
+  snapshot_pending: [
+    503,
+    "A database transaction that was running when the first page of the revocation snapshot was asked for did not end within 10 s (the snapshot waits for it so that it misses no revocation); try again.",
+  ],
   tara_not_configured: [503, "TARA login is not configured."],
   tara_timeout: [504, "TARA did not answer within TARA_TIMEOUT_MS."],
 } as const satisfies Record<string, readonly [number, string]>;

@@ -25,13 +25,11 @@ export class TimError extends Error {
   }
 }
 
-export const badRequest = (message: string, body?: Record<string, unknown>) =>
-  new TimError("invalid_request", message, body);
+export const badRequest = (message: string, body?: Record<string, unknown>) => new TimError("invalid_request", message, body);
 
 export const notFound = (message: string) => new TimError("not_found", message);
 
-export const serviceUnavailable = (message = "The database is not reachable; try again shortly.") =>
-  new TimError("service_unavailable", message);
+export const serviceUnavailable = (message = "The database is not reachable; try again shortly.") => new TimError("service_unavailable", message);
 
 /** Errors from the database driver or Prisma that mean "cannot reach the database". */
 export function isDatabaseUnavailable(err: unknown): boolean {
@@ -44,9 +42,7 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   // SQLSTATE class 08: connection exceptions.
   if (sqlState(err)?.startsWith("08")) return true;
   if (e.name === "PrismaClientInitializationError") return true;
-  return /connect|connection terminated|timeout exceeded when trying to connect|database system is (starting|shutting)/i.test(
-    e.message ?? "",
-  );
+  return /connect|connection terminated|timeout exceeded when trying to connect|database system is (starting|shutting)/i.test(e.message ?? "");
 }
 
 /** The SQLSTATE of a database error, as pg, PGlite or Prisma's driver adapters report it. */

@@ -129,11 +129,7 @@ export type ReadBodyOptions = { allowForm?: boolean; extra?: Record<string, unkn
  * Malformed input is a 400 with TIM's error shape plus `extra` fields; an
  * empty body is `emptyAs` when given, else a 400.
  */
-export async function readBody<S extends z.ZodType>(
-  req: ApiRequest,
-  schema: S,
-  options: ReadBodyOptions = {},
-): Promise<z.infer<S>> {
+export async function readBody<S extends z.ZodType>(req: ApiRequest, schema: S, options: ReadBodyOptions = {}): Promise<z.infer<S>> {
   return parseBodyValue(await readRawBody(req, options), schema, options);
 }
 

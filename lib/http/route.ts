@@ -182,9 +182,7 @@ export function route<A extends RouteAuth, B extends BodySpec | undefined = unde
       if (isScope(spec.auth)) clientId = (caller as ApiCaller).clientId;
       const query = (spec.query === undefined ? undefined : parseQuery(req, spec.query)) as QueryOf<Q>;
       const body = (
-        bodySpec === undefined
-          ? undefined
-          : parseBodyValue(early ? early.raw : await readRawBody(req, bodySpec.options), bodySpec.schema, bodySpec.options)
+        bodySpec === undefined ? undefined : parseBodyValue(early ? early.raw : await readRawBody(req, bodySpec.options), bodySpec.schema, bodySpec.options)
       ) as BodyOf<B>;
       res = await fn({ req, caller, body, query, params: await ctx.params, requestId });
     } catch (err) {

@@ -11,8 +11,7 @@ export function isCrossOriginAction(method: string | undefined, path: string, he
   if (method !== "POST") return false;
   const type = headers["content-type"] ?? "";
   const isAction =
-    headers["next-action"] !== undefined ||
-    (!path.startsWith("/api/") && /^(multipart\/form-data|application\/x-www-form-urlencoded)/i.test(type));
+    headers["next-action"] !== undefined || (!path.startsWith("/api/") && /^(multipart\/form-data|application\/x-www-form-urlencoded)/i.test(type));
   if (!isAction) return false;
   const origin = headers.origin;
   if (origin === undefined) return false;

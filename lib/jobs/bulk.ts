@@ -80,10 +80,7 @@ export async function endBulkJob({ handler }: BulkJob, state: BulkState, error?:
 }
 
 /** The job of a bulk kind: chunks as steps, progress on the job_runs row. */
-export function defineBulkJob<E extends EventType<string, typeof bulkJobRequestedData>>(
-  bulk: BulkJob,
-  job: { id: string; name: string; event: E },
-) {
+export function defineBulkJob<E extends EventType<string, typeof bulkJobRequestedData>>(bulk: BulkJob, job: { id: string; name: string; event: E }) {
   return defineJob({
     id: job.id,
     name: job.name,

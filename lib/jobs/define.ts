@@ -12,13 +12,7 @@ export const CRON_EVENT = "inngest/scheduled.timer";
 export type CronEvent = { name: typeof CRON_EVENT; data: { cron: string }; id?: string; ts?: number };
 
 /** What a value looks like after a round trip through JSON, as a step's stored result is replayed. */
-export type Jsonified<T> = T extends Date
-  ? string
-  : T extends (infer U)[]
-    ? Jsonified<U>[]
-    : T extends object
-      ? { [K in keyof T]: Jsonified<T[K]> }
-      : T;
+export type Jsonified<T> = T extends Date ? string : T extends (infer U)[] ? Jsonified<U>[] : T extends object ? { [K in keyof T]: Jsonified<T[K]> } : T;
 
 /** TIM's step API: the part of Inngest's `step` the jobs use, implemented by both providers. */
 export interface JobStep {
@@ -61,9 +55,7 @@ export type JobDefinition<E extends EventType = EventType, C extends string = st
 // biome-ignore lint/suspicious/noExplicitAny: handlers take their own event types, so a list of jobs can only hold them as any
 export type AnyJob = JobDefinition<any, any>;
 
-export function defineJob<E extends EventType = never, C extends string = never>(
-  definition: JobDefinition<E, C>,
-): JobDefinition<E, C> {
+export function defineJob<E extends EventType = never, C extends string = never>(definition: JobDefinition<E, C>): JobDefinition<E, C> {
   return definition;
 }
 

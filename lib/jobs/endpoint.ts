@@ -34,13 +34,8 @@ export function inngestEndpoint(): { GET: RouteFn; POST: RouteFn; PUT: RouteFn }
     return { GET: sdk.GET, POST: sdk.POST, PUT: sdk.PUT };
   }
   const refuse = route({ auth: "public" }, async () => {
-    throw new TimError(
-      "jobs_in_process",
-      "Background jobs run inside TIM (no Inngest configured); this endpoint only lists them.",
-    );
+    throw new TimError("jobs_in_process", "Background jobs run inside TIM (no Inngest configured); this endpoint only lists them.");
   });
-  const list = route({ auth: "public" }, async () =>
-    json({ mode, app_id: inngest.id, function_count: jobs.length, functions: listJobFunctions() }),
-  );
+  const list = route({ auth: "public" }, async () => json({ mode, app_id: inngest.id, function_count: jobs.length, functions: listJobFunctions() }));
   return { GET: list, POST: refuse, PUT: refuse };
 }

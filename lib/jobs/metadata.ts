@@ -17,7 +17,9 @@ import { INSERT_METADATA_ONCE } from "@/lib/tokens/record-metadata";
  */
 /** A row's field as the kind's description types it; a field with a default, or nullable, may be left out. */
 function fieldSchema(c: MetadataColumn): z.ZodType {
-  const base = { uuid: z.uuid(), text: z.string(), timestamptz: z.coerce.date(), jsonb: z.json(), boolean: z.boolean(), inet: z.union([z.ipv4(), z.ipv6()]) }[c.sqlType];
+  const base = { uuid: z.uuid(), text: z.string(), timestamptz: z.coerce.date(), jsonb: z.json(), boolean: z.boolean(), inet: z.union([z.ipv4(), z.ipv6()]) }[
+    c.sqlType
+  ];
   // the hash is stored as char(64), which would pad a shorter value instead of refusing it
   const typed = c.column === "token_hash" ? z.string().regex(/^[0-9a-f]{64}$/) : base;
   if (c.nullable) return typed.nullable().optional();
@@ -68,13 +70,10 @@ export async function insertPendingMetadata(batch: MetadataPersist[]): Promise<{
 }
 
 async function insertRows(batch: MetadataPersist[]): Promise<{ custom: number; tara: number }> {
-  const rowsOf = (kind: TokenKind) =>
-    JSON.stringify(batch.filter((b) => b.token_type === kind).map((b) => parseRecord(kind, b.record)));
+  const rowsOf = (kind: TokenKind) => JSON.stringify(batch.filter((b) => b.token_type === kind).map((b) => parseRecord(kind, b.record)));
   const client = await db();
   // Both kinds in one transaction, each through its kind's one insert (the ON CONFLICT variant: retries insert once).
-  const [c, t] = await client.$transaction(
-    TOKEN_KINDS.map((kind) => client.$executeRawUnsafe(INSERT_METADATA_ONCE[kind].text, rowsOf(kind))),
-  );
+  const [c, t] = await client.$transaction(TOKEN_KINDS.map((kind) => client.$executeRawUnsafe(INSERT_METADATA_ONCE[kind].text, rowsOf(kind))));
   return { custom: c, tara: t };
 }
 

@@ -7,10 +7,7 @@ import { sendEvents } from "@/lib/jobs/send";
 const EVENT_BY_KIND = { export: events.exportRequested.name, mass_revocation: events.revocationRequested.name } as const;
 
 /** Queues a bulk job (lib/jobs/bulk.ts); returns the job_runs id the console polls for progress. */
-export async function requestBulkJob(
-  kind: BulkJobKind,
-  input: { requestedBy: string; params: Prisma.InputJsonValue },
-): Promise<string> {
+export async function requestBulkJob(kind: BulkJobKind, input: { requestedBy: string; params: Prisma.InputJsonValue }): Promise<string> {
   const runId = await startJobRun({
     job: kind,
     trigger: "console",

@@ -83,8 +83,7 @@ export async function reportJobProgress(
     data: {
       counts: progress.counts,
       progressDone: progress.done === undefined ? undefined : BigInt(progress.done),
-      progressTotal:
-        progress.total === undefined ? undefined : progress.total === null ? null : BigInt(progress.total),
+      progressTotal: progress.total === undefined ? undefined : progress.total === null ? null : BigInt(progress.total),
       status: progress.status,
       updatedAt: new Date(),
     },
@@ -103,10 +102,7 @@ export async function addJobRunCounts(id: string, delta: Record<string, number>)
      WHERE id = ${id}::uuid`;
 }
 
-export async function finishJobRun(
-  id: string,
-  outcome: { counts?: Record<string, number>; result?: Prisma.InputJsonValue; error?: unknown },
-): Promise<void> {
+export async function finishJobRun(id: string, outcome: { counts?: Record<string, number>; result?: Prisma.InputJsonValue; error?: unknown }): Promise<void> {
   const failed = outcome.error !== undefined;
   await (await db()).jobRun.update({
     where: { id },

@@ -48,8 +48,18 @@ export async function startJobRunner(options: RunnerOptions = {}): Promise<JobRu
   // Read from the queue table when Prometheus scrapes, not on every change.
   const byFunction = (pick: (b: Awaited<ReturnType<typeof jobBacklog>>[number]) => number) => async () =>
     (await jobBacklog()).map((b) => ({ label: b.functionId, value: pick(b) }));
-  gaugeOnScrape("tim_job_queue_depth", "Events waiting in the local job queue, by function.", byFunction((b) => b.waiting), "function");
-  gaugeOnScrape("tim_job_queue_lag_seconds", "Age of the oldest waiting event in the local job queue, by function.", byFunction((b) => b.oldestAgeSeconds), "function");
+  gaugeOnScrape(
+    "tim_job_queue_depth",
+    "Events waiting in the local job queue, by function.",
+    byFunction((b) => b.waiting),
+    "function",
+  );
+  gaugeOnScrape(
+    "tim_job_queue_lag_seconds",
+    "Age of the oldest waiting event in the local job queue, by function.",
+    byFunction((b) => b.oldestAgeSeconds),
+    "function",
+  );
   return {
     mode,
     stop: async () => {

@@ -24,10 +24,7 @@ const COUNTS = Prisma.raw(TOKEN_KINDS.map((kind) => `(SELECT count(*) FROM ${kin
  * number of uses, `last_used_at` moves to the latest use. `effectKey` (run id +
  * step) is claimed in the same statement, so a retried batch counts once.
  */
-export async function applyTokenUsage(
-  uses: TokenUse[],
-  effectKey: string,
-): Promise<{ applied: boolean; custom: number; tara: number }> {
+export async function applyTokenUsage(uses: TokenUse[], effectKey: string): Promise<{ applied: boolean; custom: number; tara: number }> {
   const merged = new Map<string, { t: string; jwt_uuid: string; n: number; last: string }>();
   for (const u of uses) {
     const key = `${u.token_type}:${u.jwt_uuid}`;

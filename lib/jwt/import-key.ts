@@ -65,4 +65,3 @@ export async function importRetiredKey(key: ImportedKey, verifyUntil: Date, with
   await refreshKeys();
   return result;
 }
-

@@ -134,9 +134,7 @@ export function refreshKeys(): Promise<void> {
 
 /** The signal's and the periodic reload: never suppressed, failures keep the cached keys. */
 function reloadQuietly(): Promise<void> {
-  return refreshKeys().catch((err: unknown) =>
-    log.warn("signing keys could not be reloaded; using the cached keys", { error_name: (err as Error)?.name }),
-  );
+  return refreshKeys().catch((err: unknown) => log.warn("signing keys could not be reloaded; using the cached keys", { error_name: (err as Error)?.name }));
 }
 
 export function refreshIfStale(): void {

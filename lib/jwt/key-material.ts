@@ -42,7 +42,9 @@ function algForJwk(jwk: JWK, configured: SigningAlg): SigningAlg {
   if (jwk.kty === "RSA") return "RS256";
   if (jwk.kty === "EC" && jwk.crv === "P-256") return "ES256";
   if (jwk.kty === "OKP" && jwk.crv === "Ed25519") return "EdDSA";
-  throw new Error(`TIM_SIGNING_KEY: unsupported key type (${jwk.kty}${jwk.crv ? ` ${jwk.crv}` : ""}); use RSA, EC P-256 or Ed25519 (configured ${configured}).`);
+  throw new Error(
+    `TIM_SIGNING_KEY: unsupported key type (${jwk.kty}${jwk.crv ? ` ${jwk.crv}` : ""}); use RSA, EC P-256 or Ed25519 (configured ${configured}).`,
+  );
 }
 
 /** Imports TIM_SIGNING_KEY (PKCS#8 PEM or private JWK JSON). */

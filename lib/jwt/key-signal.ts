@@ -31,9 +31,12 @@ export function watchKeyChanges(reload: () => Promise<void>, fallbackMs: number)
   const timer = setInterval(() => void reload(), fallbackMs);
   timer.unref();
   state.timers.push(timer);
-  void dbHandles().then((handles) => {
-    if (!handles.pglite && generation === state.generation) connect(generation, reload);
-  }, () => undefined);
+  void dbHandles().then(
+    (handles) => {
+      if (!handles.pglite && generation === state.generation) connect(generation, reload);
+    },
+    () => undefined,
+  );
 }
 
 function connect(generation: number, reload: () => Promise<void>, wasUp = true): void {

@@ -115,4 +115,3 @@ export async function retireKey(kid: string, within?: KeyChangeHook): Promise<{ 
   await refreshKeys();
   return result;
 }
-

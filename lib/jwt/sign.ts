@@ -9,9 +9,7 @@ import { activeSigningKey } from "@/lib/jwt/keys";
 export async function signJwt(payload: JWTPayload, typ = "JWT"): Promise<string> {
   if (typeof payload.exp !== "number") throw new TypeError("signJwt: payload.exp (seconds) is required");
   const key = await activeSigningKey();
-  const token = await new SignJWT(payload)
-    .setProtectedHeader({ alg: key.alg, kid: key.kid, typ })
-    .sign(key.privateKey);
+  const token = await new SignJWT(payload).setProtectedHeader({ alg: key.alg, kid: key.kid, typ }).sign(key.privateKey);
   await recordSignedExpiry(key.kid, payload.exp);
   return token;
 }

@@ -10,7 +10,19 @@ type Level = "debug" | "info" | "warn" | "error";
 type Fields = Record<string, unknown>;
 
 /** Field names that would carry a credential; redacted at the top level and one level down. */
-const SECRET_FIELDS = ["token", "access_token", "refresh_token", "id_token", "jwt", "secret", "client_secret", "password", "authorization", "cookie", "api_key"];
+const SECRET_FIELDS = [
+  "token",
+  "access_token",
+  "refresh_token",
+  "id_token",
+  "jwt",
+  "secret",
+  "client_secret",
+  "password",
+  "authorization",
+  "cookie",
+  "api_key",
+];
 
 function levelFromConfig(): Level {
   let cfg: Pick<TimConfig, "TIM_LOG_LEVEL" | "NODE_ENV"> | undefined;

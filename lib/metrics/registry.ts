@@ -80,7 +80,10 @@ function create(): Metrics {
   // Every operation, kind and outcome is a series from the start: dashboards see them before the first token.
   const cellsOf = <O extends TokenOperation>(operation: O) =>
     Object.fromEntries(
-      METRIC_TOKEN_KINDS.map((kind) => [kind, Object.fromEntries(TOKEN_OPERATIONS[operation].map((outcome) => [outcome, tokenCell({ operation, kind, outcome })]))]),
+      METRIC_TOKEN_KINDS.map((kind) => [
+        kind,
+        Object.fromEntries(TOKEN_OPERATIONS[operation].map((outcome) => [outcome, tokenCell({ operation, kind, outcome })])),
+      ]),
     ) as Record<MetricTokenKind, Record<TokenOutcome<O>, CounterCell>>;
   const tokenCells = Object.fromEntries((Object.keys(TOKEN_OPERATIONS) as TokenOperation[]).map((operation) => [operation, cellsOf(operation)])) as {
     [O in TokenOperation]: Record<MetricTokenKind, Record<TokenOutcome<O>, CounterCell>>;

@@ -19,7 +19,10 @@ export const importOptionsSchema = z.object({
   /** Read and check everything, write nothing (every batch's transaction is rolled back). */
   dryRun: z.boolean().default(false),
   /** The zone TIM 2.0's `timestamp` columns were written in (its JVM's; UTC in its containers). */
-  timeZone: z.string().regex(/^[A-Za-z0-9_+/-]{1,64}$/, "timeZone must be an IANA zone name such as UTC or Europe/Tallinn").default("UTC"),
+  timeZone: z
+    .string()
+    .regex(/^[A-Za-z0-9_+/-]{1,64}$/, "timeZone must be an IANA zone name such as UTC or Europe/Tallinn")
+    .default("UTC"),
   /** TIM API client recorded on imported rows (may then extend and revoke them without tokens:revoke:any). */
   clientId: z.string().min(1).max(200).nullable().default(null),
   /** Ignore an unfinished run's progress and read every table from its start (nothing is imported twice either way). */
@@ -100,7 +103,11 @@ let importing = false;
  * (it goes when that session ends, also when the process dies).
  */
 async function takeImportLock(): Promise<() => Promise<void>> {
-  const refused = () => new TimError("import_running", "Another import from TIM 2.0 is running against this TIM; wait for it to finish, then run this one (it continues where that one stopped).");
+  const refused = () =>
+    new TimError(
+      "import_running",
+      "Another import from TIM 2.0 is running against this TIM; wait for it to finish, then run this one (it continues where that one stopped).",
+    );
   if (importing) throw refused();
   importing = true;
   const session = await openSqlSession().catch((err: unknown) => {

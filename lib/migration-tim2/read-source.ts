@@ -27,7 +27,20 @@ export type SourceDenylistRow = {
 export type SourceRow = SourceMetadataRow | SourceDenylistRow;
 
 const COLUMNS = {
-  metadata: ["id", "jwt_uuid", "created_at", "claim_keys", "issued_at", "expires_at", "subject", "jwt_name", "audience", "issuer", "supersedes", "original_jwt_uuid"],
+  metadata: [
+    "id",
+    "jwt_uuid",
+    "created_at",
+    "claim_keys",
+    "issued_at",
+    "expires_at",
+    "subject",
+    "jwt_name",
+    "audience",
+    "issuer",
+    "supersedes",
+    "original_jwt_uuid",
+  ],
   denylist: ["jwt_uuid", "denylisted_at", "expires_at", "reason"],
 } as const;
 
@@ -72,10 +85,11 @@ export async function readSourceBatch(
   const after$ = keys.map((_k, i) => `($1::text[])[${i + 1}]::uuid`).join(", ");
   // every parameter is referenced (an unused one would make PostgreSQL refuse the statement)
   const where = `${after ? `WHERE (${keys.join(", ")}) > (${after$})` : "WHERE $1::text[] IS NULL"} AND $3::text IS NOT NULL`;
-  return source.query<SourceRow>(
-    `SELECT ${select} FROM ${qualified(table)} ${where} ORDER BY ${keys.join(", ")} LIMIT $2::int`,
-    [after ?? null, limit, timeZone],
-  );
+  return source.query<SourceRow>(`SELECT ${select} FROM ${qualified(table)} ${where} ORDER BY ${keys.join(", ")} LIMIT $2::int`, [
+    after ?? null,
+    limit,
+    timeZone,
+  ]);
 }
 
 /** How many rows a table has (for the progress bar). */

@@ -45,9 +45,7 @@ function skip(counts: Counts, reason: SkipReason, n = 1): void {
  * second run imports nothing twice.
  */
 export async function writeBatch(tx: DbTx, table: SourceTable, rows: SourceRow[], opts: WriteOptions): Promise<Counts> {
-  return table.what === "metadata"
-    ? writeMetadata(tx, table, rows as SourceMetadataRow[], opts)
-    : writeDenylist(tx, table, rows as SourceDenylistRow[]);
+  return table.what === "metadata" ? writeMetadata(tx, table, rows as SourceMetadataRow[], opts) : writeDenylist(tx, table, rows as SourceDenylistRow[]);
 }
 
 async function existing(tx: DbTx, tables: Prisma.Sql[], jtis: string[]): Promise<Set<string>> {
@@ -67,7 +65,11 @@ async function writeMetadata(tx: DbTx, table: SourceTable, rows: SourceMetadataR
   skip(counts, "incomplete", rows.length - complete.length);
   const timed = complete.filter((r) => Date.parse(r.expires_at!) > Date.parse(r.issued_at!));
   skip(counts, "no_positive_lifetime", complete.length - timed.length);
-  const present = await existing(tx, [k.sql.metadata, k.sql.archive], timed.map((r) => r.jwt_uuid));
+  const present = await existing(
+    tx,
+    [k.sql.metadata, k.sql.archive],
+    timed.map((r) => r.jwt_uuid),
+  );
   const fresh = timed.filter((r) => !present.has(r.jwt_uuid.toLowerCase()));
   skip(counts, "already_imported", timed.length - fresh.length);
   if (fresh.length === 0) return counts;
@@ -92,7 +94,11 @@ async function writeDenylist(tx: DbTx, table: SourceTable, rows: SourceDenylistR
   const counts: Counts = { ...emptyCounts(), read: rows.length };
   const complete = rows.filter((r) => r.jwt_uuid && r.expires_at);
   skip(counts, "incomplete", rows.length - complete.length);
-  const present = await existing(tx, [k.sql.denylist], complete.map((r) => r.jwt_uuid));
+  const present = await existing(
+    tx,
+    [k.sql.denylist],
+    complete.map((r) => r.jwt_uuid),
+  );
   const fresh = complete.filter((r) => !present.has(r.jwt_uuid.toLowerCase()));
   skip(counts, "already_imported", complete.length - fresh.length);
   if (fresh.length === 0) return counts;

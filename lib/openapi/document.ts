@@ -330,7 +330,8 @@ export function openApiDocument(operations: OperationInput[], version: string): 
       schemas: {
         Error: {
           type: "object",
-          description: "TIM's one error shape (lib/http/error-codes.ts). Some codes add fields: `reason`, `scope`, `provided`/`maximum`, `available_providers`, `request_id`, …",
+          description:
+            "TIM's one error shape (lib/http/error-codes.ts). Some codes add fields: `reason`, `scope`, `provided`/`maximum`, `available_providers`, `request_id`, …",
           required: ["error", "message"],
           properties: {
             error: {

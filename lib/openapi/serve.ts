@@ -20,12 +20,16 @@ let yamlText: string | undefined;
 
 export function openApiJson(): Response {
   jsonText ??= JSON.stringify(document);
-  return new Response(jsonText, { headers: { "content-type": "application/json; charset=utf-8", "cache-control": DOC_CACHE, "x-content-type-options": "nosniff" } });
+  return new Response(jsonText, {
+    headers: { "content-type": "application/json; charset=utf-8", "cache-control": DOC_CACHE, "x-content-type-options": "nosniff" },
+  });
 }
 
 export function openApiYaml(): Response {
   yamlText ??= stringify(document, { aliasDuplicateObjects: false, lineWidth: 0 });
-  return new Response(yamlText, { headers: { "content-type": "application/yaml; charset=utf-8", "cache-control": DOC_CACHE, "x-content-type-options": "nosniff" } });
+  return new Response(yamlText, {
+    headers: { "content-type": "application/yaml; charset=utf-8", "cache-control": DOC_CACHE, "x-content-type-options": "nosniff" },
+  });
 }
 
 /** The page's own script (a file, so the CSP needs no inline script): Swagger UI over /openapi.json. */

@@ -54,9 +54,7 @@ class SharedWindows {
   }
 
   private async syncOnce(): Promise<void> {
-    const store = await limiter({ keyPrefix: this.keyPrefix, points: STORE_POINTS, durationSeconds: WINDOW_MS / 1000 }).catch(
-      () => undefined,
-    );
+    const store = await limiter({ keyPrefix: this.keyPrefix, points: STORE_POINTS, durationSeconds: WINDOW_MS / 1000 }).catch(() => undefined);
     if (!store) return;
     const now = Date.now();
     await Promise.all(

@@ -50,12 +50,17 @@ export function limiter(options: LimiterOptions): Promise<RateLimiterAbstract> {
 export function tooManyRequests(name: string, message: string, limit: number, resetMs: number): TimError {
   countRateLimitRefusal(name);
   const seconds = String(Math.max(1, Math.ceil(resetMs / 1000)));
-  return new TimError("too_many_requests", message, {}, {
-    "retry-after": seconds,
-    "ratelimit-limit": String(limit),
-    "ratelimit-remaining": "0",
-    "ratelimit-reset": seconds,
-  });
+  return new TimError(
+    "too_many_requests",
+    message,
+    {},
+    {
+      "retry-after": seconds,
+      "ratelimit-limit": String(limit),
+      "ratelimit-remaining": "0",
+      "ratelimit-reset": seconds,
+    },
+  );
 }
 
 /** A refusal is answered after this pause (backoff). */

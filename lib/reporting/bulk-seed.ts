@@ -19,7 +19,8 @@ const USER_AGENT = `(ARRAY['Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKi
 /** What differs between the kinds' synthetic rows: the columns written and their values over `gen` (u, iat, g). */
 const GENERATED: Record<TokenKind, { columns: string; values: string }> = {
   custom: {
-    columns: "jwt_uuid, claim_keys, issued_at, expires_at, subject, jwt_name, audience, issuer, original_jwt_uuid, claims_json, token_hash, client_id, client_address, user_agent",
+    columns:
+      "jwt_uuid, claim_keys, issued_at, expires_at, subject, jwt_name, audience, issuer, original_jwt_uuid, claims_json, token_hash, client_id, client_address, user_agent",
     values: `u, (ARRAY['sub,role','sub,role,department','sub,role,department,permissions','service,scope,permissions',
                      'sub,scope','sub,admin','sub,role,admin','sub'])[1 + (g % 8)],
            date_trunc('second', iat), date_trunc('second', iat) + ((1 + g % 24) * interval '1 hour'),
@@ -28,7 +29,8 @@ const GENERATED: Record<TokenKind, { columns: string; values: string }> = {
            encode(sha256(convert_to(u::text, 'UTF8')), 'hex'), 'bulk-client-' || (g % 10), ${ADDRESS}, ${USER_AGENT}`,
   },
   tara: {
-    columns: "jwt_uuid, claim_keys, issued_at, expires_at, subject, jwt_name, audience, issuer, original_jwt_uuid, claims_json, token_hash, auth_method, level_of_assurance, session_id, client_address, user_agent",
+    columns:
+      "jwt_uuid, claim_keys, issued_at, expires_at, subject, jwt_name, audience, issuer, original_jwt_uuid, claims_json, token_hash, auth_method, level_of_assurance, session_id, client_address, user_agent",
     values: `u, 'sub,given_name,family_name,amr,acr,sid', date_trunc('second', iat), date_trunc('second', iat) + interval '1 hour',
            'EE' || (30000000000 + g * 7919 % 50000), 'bulk-tara', 'tim-audience', 'TIM', u,
            jsonb_build_object('sub', 'EE' || (30000000000 + g * 7919 % 50000), 'jti', u),

@@ -9,9 +9,7 @@ import type { TokenKind } from "@/lib/tokens/kinds";
 /** How many tokens match the filters (custom and TARA together), exactly: for revocation and export, which must agree with what they touch. */
 export async function countTokens(filters: TokenFilters, now = new Date()): Promise<number> {
   return timedQuery("count", async () => {
-    const parts = kindsFor(filters).map(
-      (kind) => Prisma.sql`(SELECT count(*) FROM ${KINDS[kind].sql.metadata} m ${whereFor(kind, filters, now)})`,
-    );
+    const parts = kindsFor(filters).map((kind) => Prisma.sql`(SELECT count(*) FROM ${KINDS[kind].sql.metadata} m ${whereFor(kind, filters, now)})`);
     const [row] = await (await db()).$queryRaw<[{ total: bigint | number }]>`SELECT (${Prisma.join(parts, " + ")})::bigint AS total`;
     return Number(row.total);
   });
@@ -41,7 +39,8 @@ export async function countTokensBounded(filters: TokenFilters, now = new Date()
   return timedQuery("count", async () => {
     const kinds = kindsFor(filters);
     const parts = kinds.map(
-      (kind) => Prisma.sql`(SELECT count(*) FROM (SELECT 1 FROM ${KINDS[kind].sql.metadata} m ${whereFor(kind, filters, now)} LIMIT ${EXACT_COUNT_LIMIT + 1}) x)::bigint AS "${Prisma.raw(kind)}"`,
+      (kind) =>
+        Prisma.sql`(SELECT count(*) FROM (SELECT 1 FROM ${KINDS[kind].sql.metadata} m ${whereFor(kind, filters, now)} LIMIT ${EXACT_COUNT_LIMIT + 1}) x)::bigint AS "${Prisma.raw(kind)}"`,
     );
     const [row] = await (await db()).$queryRaw<[Record<TokenKind, bigint | number>]>`SELECT ${Prisma.join(parts, ", ")}`;
     let value = 0;

@@ -26,11 +26,7 @@ export function exportFileOf(run: JobRunView): ExportFile | undefined {
  * The download of a finished background export, recorded in the audit trail
  * (who, which run, its filters) before the first byte leaves.
  */
-export async function exportDownloadResponse(
-  runId: string,
-  actor: AuditActor,
-  requestId?: string | null,
-): Promise<Response> {
+export async function exportDownloadResponse(runId: string, actor: AuditActor, requestId?: string | null): Promise<Response> {
   const run = isUuid(runId) ? await getJobRun(runId) : undefined;
   if (run?.job !== "export") throw new TimError("not_found", "No such export.");
   const file = exportFileOf(run);

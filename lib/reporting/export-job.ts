@@ -60,8 +60,7 @@ export function jobParams(params: unknown): { p: ExportJobParams; filters: Token
   return { p, filters: tokenFilterSchema.parse(p.query) };
 }
 
-const watermarkOf = (file: StoredFile | undefined): ExportWatermark =>
-  file?.watermark ? watermarkSchema.parse(file.watermark) : START;
+const watermarkOf = (file: StoredFile | undefined): ExportWatermark => (file?.watermark ? watermarkSchema.parse(file.watermark) : START);
 const sameWatermark = (a: ExportWatermark, b: ExportWatermark) => JSON.stringify(a) === JSON.stringify(b);
 
 /** The large-export job's work (lib/jobs/bulk.ts drives it chunk by chunk, with progress). */

@@ -16,10 +16,34 @@ export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 /** Export columns in order (CSV header); `claims` is the token's claims as JSON. */
 export const EXPORT_COLUMNS = [
-  "kind", "token_type", "jwt_uuid", "id", "jwt_name", "subject", "issuer", "audience", "client_id", "claim_keys",
-  "status", "issued_at", "expires_at", "created_at", "revoked_at", "revocation_reason", "revoked_by",
-  "original_jwt_uuid", "supersedes", "last_used_at", "use_count", "auth_method", "level_of_assurance",
-  "session_id", "imported_from", "client_address", "user_agent", "claims",
+  "kind",
+  "token_type",
+  "jwt_uuid",
+  "id",
+  "jwt_name",
+  "subject",
+  "issuer",
+  "audience",
+  "client_id",
+  "claim_keys",
+  "status",
+  "issued_at",
+  "expires_at",
+  "created_at",
+  "revoked_at",
+  "revocation_reason",
+  "revoked_by",
+  "original_jwt_uuid",
+  "supersedes",
+  "last_used_at",
+  "use_count",
+  "auth_method",
+  "level_of_assurance",
+  "session_id",
+  "imported_from",
+  "client_address",
+  "user_agent",
+  "claims",
 ] as const satisfies readonly (keyof TokenReportRow)[];
 
 /** Stored columns an export leaves out on purpose, and why (test/tokens/kind-columns.test.ts checks every other one is exported). */
@@ -60,12 +84,7 @@ export type ExportBatch = { text: string; rows: number; last: Keyset | undefined
  * column for the whole export. The stream below and the background export
  * job (lib/reporting/export-job.ts) both walk an export with it.
  */
-export async function exportBatch(
-  filters: TokenFilters,
-  format: ExportFormat,
-  after: Keyset | undefined,
-  now: Date,
-): Promise<ExportBatch> {
+export async function exportBatch(filters: TokenFilters, format: ExportFormat, after: Keyset | undefined, now: Date): Promise<ExportBatch> {
   const batch = await fetchTokenBatch(filters, SORT, after, BATCH_ROWS, { withClaims: true, now });
   const report = batch.rows.map((r) => toReportRow(r, now.getTime(), true));
   return {
@@ -81,11 +100,7 @@ export async function exportBatch(
  * database in keyset batches only as fast as the reader consumes them, so
  * memory stays flat however many rows match.
  */
-export function streamTokenExport(
-  filters: TokenFilters,
-  format: ExportFormat,
-  options: { onDone?: (rows: number) => void } = {},
-): ReadableStream<Uint8Array> {
+export function streamTokenExport(filters: TokenFilters, format: ExportFormat, options: { onDone?: (rows: number) => void } = {}): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   const now = new Date();
   const started = performance.now();
@@ -163,11 +178,7 @@ export async function startTokenExport(input: {
  * The export download for a request's query (exportQuery), audited
  * under `actor`: the one implementation behind the reporting API and the console.
  */
-export async function tokenExportResponse(
-  { format, filters }: ExportQuery,
-  actor: AuditEvent["actor"],
-  requestId: string,
-): Promise<Response> {
+export async function tokenExportResponse({ format, filters }: ExportQuery, actor: AuditEvent["actor"], requestId: string): Promise<Response> {
   const exported = await startTokenExport({ filters, format, actor, requestId });
   return new Response(exported.stream, {
     headers: {

@@ -56,7 +56,14 @@ const keyList = z.preprocess(
   z
     .string()
     .max(1000)
-    .transform((v) => [...new Set(v.split(",").map((k) => k.trim()).filter(Boolean))])
+    .transform((v) => [
+      ...new Set(
+        v
+          .split(",")
+          .map((k) => k.trim())
+          .filter(Boolean),
+      ),
+    ])
     .pipe(z.array(storableString.max(200)).max(20))
     .optional(),
 );
@@ -145,7 +152,10 @@ export const tokenFilterSchema = z
     if (f.expires_from && f.expires_to && f.expires_from > f.expires_to) {
       ctx.addIssue({ code: "custom", path: ["expires_to"], message: "is before expires_from" });
     }
-    for (const [field, match] of [["subject", f.subject_match], ["jwt_name", f.name_match]] as const) {
+    for (const [field, match] of [
+      ["subject", f.subject_match],
+      ["jwt_name", f.name_match],
+    ] as const) {
       const value = f[field];
       if (match === "contains" && value !== undefined && Array.from(value).length < CONTAINS_MIN_CHARS) {
         ctx.addIssue({ code: "custom", path: [field], message: `a "contains" search needs at least ${CONTAINS_MIN_CHARS} characters` });

@@ -29,7 +29,6 @@ export const HEALTH_CHECK_DESCRIPTIONS: Record<Exclude<keyof HealthCheck, "kind"
   expired_uncleaned: "Tokens expired over 7 days ago and not yet cleaned up",
 };
 
-
 export async function healthChecks(client?: PrismaClient | Prisma.TransactionClient): Promise<HealthCheck[]> {
   const prisma = client ?? (await db());
   return Promise.all(

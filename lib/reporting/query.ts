@@ -13,9 +13,7 @@ const REPORTED_LOGIN_COLUMNS = ["auth_method", "level_of_assurance", "session_id
  */
 const SOURCES = byKind((k) => ({
   ...k.sql,
-  loginColumns: Prisma.raw(
-    REPORTED_LOGIN_COLUMNS.map((c) => (k.ownColumns.some((o) => o.column === c) ? `m.${c}` : `NULL::text AS ${c}`)).join(", "),
-  ),
+  loginColumns: Prisma.raw(REPORTED_LOGIN_COLUMNS.map((c) => (k.ownColumns.some((o) => o.column === c) ? `m.${c}` : `NULL::text AS ${c}`)).join(", ")),
 }));
 
 const SORT_COLUMNS = {

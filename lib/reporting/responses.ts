@@ -33,7 +33,9 @@ const subjectCounts = z.object({
   total: z.int(),
   last_issued_at: z.string().nullable(),
   last_used_at: z.string().nullable(),
-  distinct_addresses: z.int().meta({ description: "Distinct client addresses the subject's tokens came from (tokens issued before TIM recorded addresses count none)" }),
+  distinct_addresses: z
+    .int()
+    .meta({ description: "Distinct client addresses the subject's tokens came from (tokens issued before TIM recorded addresses count none)" }),
 });
 
 /** GET /api/reports/subjects/{subject}. */

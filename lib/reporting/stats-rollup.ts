@@ -69,7 +69,10 @@ export async function ensureRolledUp(prisma: PrismaClient, first: string, now: D
   const wanted = daysBetween(first, firstLiveDay(now));
   if (wanted.length === 0) return;
   const done = new Set((await prisma.statsRollupDay.findMany({ where: { day: { in: wanted } }, select: { day: true } })).map((d) => d.day));
-  await rollUp(prisma, wanted.filter((d) => !done.has(d)));
+  await rollUp(
+    prisma,
+    wanted.filter((d) => !done.has(d)),
+  );
 }
 
 /** The nightly job: recomputes the last closed days (late rows) and any missing day of the window. */

@@ -4,7 +4,16 @@ import type { PrismaClient } from "@/lib/generated/prisma/client";
 import { recentQueryPerformance, timedQuery, type QueryPerformance } from "@/lib/metrics/registry";
 import { healthChecks, type HealthCheck } from "@/lib/reporting/health";
 import { KINDS, TOKEN_KINDS } from "@/lib/tokens/kinds";
-import { STATS_WINDOWS, STATS_WINDOW_DAYS, daysBetween, type StatsWindow, ensureRolledUp, firstLiveDay, firstWindowDay, utcDay } from "@/lib/reporting/stats-rollup";
+import {
+  STATS_WINDOWS,
+  STATS_WINDOW_DAYS,
+  daysBetween,
+  type StatsWindow,
+  ensureRolledUp,
+  firstLiveDay,
+  firstWindowDay,
+  utcDay,
+} from "@/lib/reporting/stats-rollup";
 import type { TokenKind } from "@/lib/tokens/kinds";
 
 /**

@@ -38,7 +38,14 @@ export type SubjectCounts = {
 export type SubjectStatistics = { subject: string; kinds: Record<TokenKind, SubjectCounts>; all: SubjectCounts };
 
 const empty = (): SubjectCounts => ({
-  active: 0, revoked: 0, superseded: 0, expired: 0, total: 0, last_issued_at: null, last_used_at: null, distinct_addresses: 0,
+  active: 0,
+  revoked: 0,
+  superseded: 0,
+  expired: 0,
+  total: 0,
+  last_issued_at: null,
+  last_used_at: null,
+  distinct_addresses: 0,
 });
 
 type ViewRow = {
@@ -92,7 +99,6 @@ export async function subjectStatistics(subject: string): Promise<SubjectStatist
   return { subject, kinds, all };
 }
 
-
 export type SubjectToken = {
   kind: TokenKind;
   jwtUuid: string;
@@ -116,7 +122,16 @@ export async function recentSubjectTokens(subject: string, limit = RECENT_SUBJEC
       WHERE m.subject = ${subject} ORDER BY m.issued_at DESC LIMIT ${limit})`,
   );
   const rows = await prisma.$queryRaw<
-    { kind: TokenKind; jwt_uuid: string; jwt_name: string | null; client_id: string | null; issued_at: Date; expires_at: Date; revoked: boolean; reason: string | null }[]
+    {
+      kind: TokenKind;
+      jwt_uuid: string;
+      jwt_name: string | null;
+      client_id: string | null;
+      issued_at: Date;
+      expires_at: Date;
+      revoked: boolean;
+      reason: string | null;
+    }[]
   >`SELECT * FROM (${Prisma.join(perKind, " UNION ALL ")}) t ORDER BY t.issued_at DESC, t.jwt_uuid LIMIT ${limit}`;
   const now = Date.now();
   return rows.map((r) => {

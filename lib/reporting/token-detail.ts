@@ -26,9 +26,7 @@ export async function tokenDetail(jwtUuid: string): Promise<TokenDetail | undefi
   if (!row) return undefined;
   const kind: TokenKind = custom ? "custom" : "tara";
   const denied =
-    kind === "custom"
-      ? await prisma.customDenylist.findUnique({ where: { jwtUuid } })
-      : await prisma.taraDenylist.findUnique({ where: { jwtUuid } });
+    kind === "custom" ? await prisma.customDenylist.findUnique({ where: { jwtUuid } }) : await prisma.taraDenylist.findUnique({ where: { jwtUuid } });
   const { claimsJson, tokenHash: _hash, usage, ...recorded } = row;
   // Counters live beside the insert-only row; shown with it as before (a token never used has no usage row).
   const metadata = { ...recorded, lastUsedAt: usage?.lastUsedAt ?? null, useCount: usage?.useCount ?? 0 };

@@ -19,11 +19,7 @@ const START = { expiresAt: "-infinity" };
 type BatchRow = { archived: number; last_exp: Date | null };
 
 /** What an archive row holds: the metadata row, its usage counters (0 and null if never used), when it was archived. */
-export const ARCHIVE_COLUMNS: Record<TokenKind, readonly string[]> = byKind((k) => [
-  ...k.columns.map((c) => c.column),
-  ...USAGE_COLUMNS,
-  "archived_at",
-]);
+export const ARCHIVE_COLUMNS: Record<TokenKind, readonly string[]> = byKind((k) => [...k.columns.map((c) => c.column), ...USAGE_COLUMNS, "archived_at"]);
 
 /** The parts of one kind's archiving statement that do not change between batches. */
 const ARCHIVE_SQL = byKind((k: KindDescription) => {
@@ -105,12 +101,7 @@ export async function deleteBatchCounted(runId: string, countKey: string, deleti
  * Removes up to 1,000 denylist rows of tokens that expired before `cutoff`;
  * the run's count grows in the same statement.
  */
-export async function purgeExpiredDenylistBatch(
-  runId: string,
-  kind: TokenKind,
-  cutoff: Date,
-  limit = RETENTION_BATCH_SIZE,
-): Promise<number> {
+export async function purgeExpiredDenylistBatch(runId: string, kind: TokenKind, cutoff: Date, limit = RETENTION_BATCH_SIZE): Promise<number> {
   const table = KINDS[kind].sql.denylist;
   return deleteBatchCounted(
     runId,

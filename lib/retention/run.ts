@@ -1,9 +1,4 @@
-import {
-  archiveExpiredBatch,
-  purgeExpiredDenylistBatch,
-  RETENTION_BATCH_SIZE,
-  type RetentionCursor,
-} from "@/lib/retention/archive-expired";
+import { archiveExpiredBatch, purgeExpiredDenylistBatch, RETENTION_BATCH_SIZE, type RetentionCursor } from "@/lib/retention/archive-expired";
 import { deleteExpiredFiles } from "@/lib/files/cleanup";
 import { getRetentionSettings } from "@/lib/retention/settings";
 import { KINDS, TOKEN_KINDS, type TokenKind } from "@/lib/tokens/kinds";
@@ -102,11 +97,7 @@ const PHASES: Phase[] = [
 ];
 
 /** Records the run and fixes the cutoffs from the current settings. */
-export async function beginRetention(input: {
-  trigger: JobTrigger;
-  requestedBy?: string | null;
-  now?: Date;
-}): Promise<RetentionState> {
+export async function beginRetention(input: { trigger: JobTrigger; requestedBy?: string | null; now?: Date }): Promise<RetentionState> {
   const now = (input.now ?? new Date()).getTime();
   const settings = await getRetentionSettings();
   const cutoffs = {

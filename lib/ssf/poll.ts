@@ -15,7 +15,10 @@ const DEFAULT_EVENTS_PER_POLL = 100;
 export const pollBody = z.object({
   maxEvents: z.number().int().min(0).optional(),
   returnImmediately: z.boolean().optional(),
-  ack: z.array(z.string().max(200)).max(MAX_EVENTS_PER_POLL * 10).optional(),
+  ack: z
+    .array(z.string().max(200))
+    .max(MAX_EVENTS_PER_POLL * 10)
+    .optional(),
   setErrs: z.record(z.string().max(200), z.object({ err: z.string().max(200), description: z.string().max(2000).optional() })).optional(),
 });
 export type PollRequest = z.infer<typeof pollBody>;
@@ -35,9 +38,7 @@ async function lockStream(tx: Tx, streamId: string, caller: ApiCaller): Promise<
  */
 export async function pollStream(caller: ApiCaller, streamId: string, req: PollRequest): Promise<PollAnswer> {
   const prisma = await db();
-  const acked = [...(req.ack ?? []), ...Object.keys(req.setErrs ?? {})]
-    .map((jti) => seqOfJti(streamId, jti))
-    .filter((seq): seq is bigint => seq !== undefined);
+  const acked = [...(req.ack ?? []), ...Object.keys(req.setErrs ?? {})].map((jti) => seqOfJti(streamId, jti)).filter((seq): seq is bigint => seq !== undefined);
   const max = Math.min(req.maxEvents ?? DEFAULT_EVENTS_PER_POLL, MAX_EVENTS_PER_POLL);
   const { stream, owed } = await prisma.$transaction(async (tx) => {
     const s = await lockStream(tx, streamId, caller);

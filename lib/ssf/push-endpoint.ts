@@ -6,10 +6,27 @@ import { TimError } from "@/lib/http/errors";
 /** Addresses a push endpoint may not reach unless TIM_SSF_PUSH_ALLOW_INTERNAL: TIM's own networks and the cloud metadata service. */
 const INTERNAL = new BlockList();
 for (const [net, bits] of [
-  ["0.0.0.0", 8], ["10.0.0.0", 8], ["100.64.0.0", 10], ["127.0.0.0", 8], ["169.254.0.0", 16], ["172.16.0.0", 12],
-  ["192.0.0.0", 24], ["192.168.0.0", 16], ["198.18.0.0", 15], ["224.0.0.0", 4], ["240.0.0.0", 4],
-] as const) INTERNAL.addSubnet(net, bits, "ipv4");
-for (const [net, bits] of [["::", 128], ["::1", 128], ["fc00::", 7], ["fe80::", 10], ["ff00::", 8]] as const) INTERNAL.addSubnet(net, bits, "ipv6");
+  ["0.0.0.0", 8],
+  ["10.0.0.0", 8],
+  ["100.64.0.0", 10],
+  ["127.0.0.0", 8],
+  ["169.254.0.0", 16],
+  ["172.16.0.0", 12],
+  ["192.0.0.0", 24],
+  ["192.168.0.0", 16],
+  ["198.18.0.0", 15],
+  ["224.0.0.0", 4],
+  ["240.0.0.0", 4],
+] as const)
+  INTERNAL.addSubnet(net, bits, "ipv4");
+for (const [net, bits] of [
+  ["::", 128],
+  ["::1", 128],
+  ["fc00::", 7],
+  ["fe80::", 10],
+  ["ff00::", 8],
+] as const)
+  INTERNAL.addSubnet(net, bits, "ipv6");
 
 const LOOPBACK = new BlockList();
 LOOPBACK.addSubnet("127.0.0.0", 8, "ipv4");
@@ -52,7 +69,8 @@ export async function resolvePushEndpoint(endpoint: string): Promise<{ url: URL;
   for (const a of addresses) {
     const { internal, loopback } = classify(a.address, a.family);
     if (internal && !allowInternal) throw refuse(`endpoint_url resolves to an internal address (${a.address}); TIM_SSF_PUSH_ALLOW_INTERNAL=true allows it.`);
-    if (url.protocol === "http:" && !(loopback && allowInternal)) throw refuse("endpoint_url must be an https URL (http only on loopback with TIM_SSF_PUSH_ALLOW_INTERNAL=true).");
+    if (url.protocol === "http:" && !(loopback && allowInternal))
+      throw refuse("endpoint_url must be an https URL (http only on loopback with TIM_SSF_PUSH_ALLOW_INTERNAL=true).");
   }
   if (addresses.length === 0) throw refuse(`endpoint_url's host ${host} does not resolve.`);
   return { url, addresses };

@@ -44,8 +44,7 @@ async function post(endpoint: string, authorization: string | null, set: string)
     return { transient: (err as Error).message };
   }
   const [pinned] = checked.addresses;
-  const lookup: LookupFunction = (_host, options, callback) =>
-    options.all ? callback(null, [pinned]) : callback(null, pinned.address, pinned.family);
+  const lookup: LookupFunction = (_host, options, callback) => (options.all ? callback(null, [pinned]) : callback(null, pinned.address, pinned.family));
   const client = checked.url.protocol === "https:" ? https : http;
   return new Promise<Outcome>((resolve) => {
     const req = client.request(
@@ -120,7 +119,8 @@ async function claimStream(exclude: string[]): Promise<SsfStream | undefined> {
  */
 async function deliverStream(s: SsfStream, until: number, run: PushRun): Promise<string | null> {
   const prisma = await db();
-  const authorization = s.pushAuthorization === null ? null : await openSecret(SEAL_PURPOSE, { sealed: s.pushAuthorization, encrypted: s.pushAuthorizationEncrypted });
+  const authorization =
+    s.pushAuthorization === null ? null : await openSecret(SEAL_PURPOSE, { sealed: s.pushAuthorization, encrypted: s.pushAuthorizationEncrypted });
   while (Date.now() < until) {
     const events = await prisma.$transaction((tx) => owedEvents(tx, s, ROUND));
     const done: bigint[] = [];
@@ -155,7 +155,11 @@ async function release(s: SsfStream, error: string | null): Promise<void> {
   // updateMany: the stream may have been deleted meanwhile.
   await prisma.ssfStream.updateMany({
     where: { streamId: s.streamId },
-    data: { pushAttempts: attempts, nextAttemptAt: error === null ? null : new Date(Date.now() + backoffMs(attempts)), lastError: error?.slice(0, 500) ?? null },
+    data: {
+      pushAttempts: attempts,
+      nextAttemptAt: error === null ? null : new Date(Date.now() + backoffMs(attempts)),
+      lastError: error?.slice(0, 500) ?? null,
+    },
   });
 }
 

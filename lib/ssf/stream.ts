@@ -42,7 +42,8 @@ export type StoredDelivery = { deliveryMethod: string; endpointUrl: string | nul
 export async function deliveryOf(delivery: Delivery | undefined): Promise<StoredDelivery> {
   const method = delivery?.method ?? POLL_METHOD;
   if (method === POLL_METHOD) return { deliveryMethod: method, endpointUrl: null, authorization: null };
-  if (method !== PUSH_METHOD) throw new TimError("unsupported_delivery_method", `Unknown delivery method; TIM supports ${DELIVERY_METHODS_SUPPORTED.join(" and ")}.`);
+  if (method !== PUSH_METHOD)
+    throw new TimError("unsupported_delivery_method", `Unknown delivery method; TIM supports ${DELIVERY_METHODS_SUPPORTED.join(" and ")}.`);
   if (!delivery?.endpoint_url) throw new TimError("invalid_push_endpoint", "Push delivery needs the receiver's endpoint_url.");
   const { url } = await resolvePushEndpoint(delivery.endpoint_url);
   return { deliveryMethod: method, endpointUrl: url.href, authorization: delivery.authorization_header ?? null };

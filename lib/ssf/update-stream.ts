@@ -19,7 +19,14 @@ export async function updateStream(caller: ApiCaller, input: z.infer<typeof upda
     data: {
       // A new delivery starts afresh: no retry pending, no error left from the old endpoint.
       ...(delivery
-        ? { deliveryMethod: delivery.deliveryMethod, endpointUrl: delivery.endpointUrl, ...(await sealAuthorization(delivery.authorization)), pushAttempts: 0, nextAttemptAt: null, lastError: null }
+        ? {
+            deliveryMethod: delivery.deliveryMethod,
+            endpointUrl: delivery.endpointUrl,
+            ...(await sealAuthorization(delivery.authorization)),
+            pushAttempts: 0,
+            nextAttemptAt: null,
+            lastError: null,
+          }
         : {}),
       ...(input.events_requested ? { eventsRequested: input.events_requested } : {}),
       ...(input.description !== undefined ? { description: input.description } : {}),

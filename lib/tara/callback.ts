@@ -35,11 +35,9 @@ export type CallbackResult =
 const TARA_ERRORS = new Set(["user_cancel", "invalid_scope", "invalid_state", "invalid_request", "unsupported_response_type"]);
 
 const unboundState = () =>
-  new TimError(
-    "state_not_bound",
-    "This login was not started in this browser (or its login cookie is missing). You are not signed in; please log in again.",
-    { provider: "tara" },
-  );
+  new TimError("state_not_bound", "This login was not started in this browser (or its login cookie is missing). You are not signed in; please log in again.", {
+    provider: "tara",
+  });
 
 const invalidState = () =>
   new TimError("invalid_state", "This login is unknown, has expired or was already completed. Please log in again.", {

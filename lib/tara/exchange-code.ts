@@ -76,7 +76,8 @@ const TOKEN_REFUSALS: Record<string, { code: ErrorCode; message: string; action:
   // TARA's production environment answers this to token requests from an unregistered address (spec §4).
   unauthorized_client: {
     code: "tara_unauthorized_client",
-    message: "TARA refused this server's address or client registration, so logins cannot complete. The operator must register TIM's outgoing addresses with RIA.",
+    message:
+      "TARA refused this server's address or client registration, so logins cannot complete. The operator must register TIM's outgoing addresses with RIA.",
     action: "register this server's outgoing IP addresses with RIA (klient@ria.ee) or check the client registration",
   },
 };

@@ -4,8 +4,7 @@ import { config } from "@/lib/config/env";
 import { TimError } from "@/lib/http/errors";
 
 /** TARA did not answer in time. */
-export const taraTimeout = () =>
-  new TimError("tara_timeout", "TARA did not answer in time. Please try logging in again.", { provider: "tara" });
+export const taraTimeout = () => new TimError("tara_timeout", "TARA did not answer in time. Please try logging in again.", { provider: "tara" });
 
 /** TARA could not be reached or answered with something unusable. */
 export const taraUnavailable = (what: string) =>

@@ -96,51 +96,53 @@ export async function issueTaraToken(identity: TaraIdentity, state: TaraOauthSta
   const issuedAt = new Date(payload.iat * 1000);
   const expiresAt = new Date(payload.exp * 1000);
   const prisma = await db();
-  await prisma.$transaction(async (tx) => {
-    const row: Prisma.TaraJwtMetadataCreateManyInput = {
-      jwtUuid: payload.jti,
-      claimKeys: Object.keys(payload).join(","),
-      issuedAt,
-      expiresAt,
-      subject: payload.sub,
-      jwtName: TARA_JWT_NAME,
-      audience: payload.aud,
-      issuer: payload.iss,
-      supersedes: null,
-      originalJwtUuid: payload.jti,
-      claimsJson: payload as Prisma.InputJsonObject,
-      tokenHash: hash,
-      tokenType: TOKEN_TYPE.tara,
-      // No API client takes part in a browser login.
-      clientId: null,
-      authMethod: identity.amr[0],
-      levelOfAssurance: identity.acr,
-      sessionId,
-      oauthStateId: state.state,
-      givenName: identity.givenName,
-      familyName: identity.familyName,
-      email: identity.email,
-      emailVerified: identity.emailVerified,
-      phoneNumber: identity.phoneNumber,
-      phoneNumberVerified: identity.phoneNumberVerified,
-      // The person's browser at TARA's callback.
-      clientAddress: storedAddress(origin.clientAddress),
-      userAgent: storedUserAgent(origin.userAgent),
-    };
-    // A limit on sessions per person: the person's lock first, the oldest sessions past it end below.
-    const { limit } = await getTaraSessionLimit(tx);
-    const limited: LimitedSubject[] = limit === null ? [] : [{ clientId: null, subject: payload.sub, limit, revokedBy: `user:${payload.sub}` }];
-    await lockLimitedSubjects(tx, "tara", limited);
-    // the one insert of TARA metadata rows (constant text), in this transaction with the allowlist entry
-    await tx.$executeRawUnsafe(INSERT_METADATA.tara.text, JSON.stringify([row]));
-    await tx.taraAllowlist.create({ data: { jwtHash: hash, jwtUuid: payload.jti, expiresAt } });
-    await revokePastLimit(tx, "tara", limited, [payload.jti]);
-  }).catch((err: unknown): never => {
-    // The identity TARA sent holds what the database refuses: this login fails alone, as a bad request.
-    const refused = isDataRefusal(err) ? refusedInput(err, "the identity in TARA's ID token") : err;
-    countTokens("issued", "tara", failureOutcome(refused));
-    throw refused;
-  });
+  await prisma
+    .$transaction(async (tx) => {
+      const row: Prisma.TaraJwtMetadataCreateManyInput = {
+        jwtUuid: payload.jti,
+        claimKeys: Object.keys(payload).join(","),
+        issuedAt,
+        expiresAt,
+        subject: payload.sub,
+        jwtName: TARA_JWT_NAME,
+        audience: payload.aud,
+        issuer: payload.iss,
+        supersedes: null,
+        originalJwtUuid: payload.jti,
+        claimsJson: payload as Prisma.InputJsonObject,
+        tokenHash: hash,
+        tokenType: TOKEN_TYPE.tara,
+        // No API client takes part in a browser login.
+        clientId: null,
+        authMethod: identity.amr[0],
+        levelOfAssurance: identity.acr,
+        sessionId,
+        oauthStateId: state.state,
+        givenName: identity.givenName,
+        familyName: identity.familyName,
+        email: identity.email,
+        emailVerified: identity.emailVerified,
+        phoneNumber: identity.phoneNumber,
+        phoneNumberVerified: identity.phoneNumberVerified,
+        // The person's browser at TARA's callback.
+        clientAddress: storedAddress(origin.clientAddress),
+        userAgent: storedUserAgent(origin.userAgent),
+      };
+      // A limit on sessions per person: the person's lock first, the oldest sessions past it end below.
+      const { limit } = await getTaraSessionLimit(tx);
+      const limited: LimitedSubject[] = limit === null ? [] : [{ clientId: null, subject: payload.sub, limit, revokedBy: `user:${payload.sub}` }];
+      await lockLimitedSubjects(tx, "tara", limited);
+      // the one insert of TARA metadata rows (constant text), in this transaction with the allowlist entry
+      await tx.$executeRawUnsafe(INSERT_METADATA.tara.text, JSON.stringify([row]));
+      await tx.taraAllowlist.create({ data: { jwtHash: hash, jwtUuid: payload.jti, expiresAt } });
+      await revokePastLimit(tx, "tara", limited, [payload.jti]);
+    })
+    .catch((err: unknown): never => {
+      // The identity TARA sent holds what the database refuses: this login fails alone, as a bad request.
+      const refused = isDataRefusal(err) ? refusedInput(err, "the identity in TARA's ID token") : err;
+      countTokens("issued", "tara", failureOutcome(refused));
+      throw refused;
+    });
   countTokens("issued", "tara", "ok");
   noteRecorded("tara", payload.jti, payload.exp);
   return { token, payload, sessionId, expiresAt };

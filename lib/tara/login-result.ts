@@ -42,12 +42,10 @@ export async function recordLoginOutcome(state: string, outcome: LoginOutcome): 
 }
 
 const tara = { provider: "tara" };
-const unknownLogin = () =>
-  new TimError("invalid_login_secret", "No JSON login with this state and login secret was started here.", tara);
+const unknownLogin = () => new TimError("invalid_login_secret", "No JSON login with this state and login secret was started here.", tara);
 const alreadyRedeemed = () => new TimError("invalid_state", "This login's result was already redeemed. Please log in again.", tara);
 const expired = () => new TimError("login_expired", "This login has expired before its result was redeemed. Please log in again.", tara);
-const pending = () =>
-  new TimError("login_pending", "The login has not come back from TARA yet; redeem it after TARA's callback.", tara);
+const pending = () => new TimError("login_pending", "The login has not come back from TARA yet; redeem it after TARA's callback.", tara);
 
 function sameHash(a: string, b: string): boolean {
   const [x, y] = [Buffer.from(a), Buffer.from(b)];

@@ -3,8 +3,7 @@ import { TimError } from "@/lib/http/errors";
 import { errorResponse } from "@/lib/http/handler";
 import type { UiLocale } from "@/lib/tara/locale";
 
-const escapeHtml = (value: string) =>
-  value.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+const escapeHtml = (value: string) => value.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 
 export const STAND_IN_NOTICE = "TARA stand-in in use: logins are SIMULATED and anyone can log in as anyone. Not for production.";
 
@@ -40,8 +39,14 @@ const FRAME: Record<UiLocale, { signInAgain: string; home: string; code: string;
 
 // Refusals only the operator can fix: the person is asked to tell them (the English message names the setting).
 const OPERATOR: { et: Text; ru: Text } = {
-  et: { title: "Sisselogimine ei ole praegu võimalik", message: "TARA keeldus selle teenuse seadistusest, mistõttu sisselogimine ei õnnestu. Palun teavitage teenuse haldajat." },
-  ru: { title: "Вход сейчас невозможен", message: "TARA отклонила настройки этой службы, поэтому вход невозможен. Пожалуйста, сообщите администратору службы." },
+  et: {
+    title: "Sisselogimine ei ole praegu võimalik",
+    message: "TARA keeldus selle teenuse seadistusest, mistõttu sisselogimine ei õnnestu. Palun teavitage teenuse haldajat.",
+  },
+  ru: {
+    title: "Вход сейчас невозможен",
+    message: "TARA отклонила настройки этой службы, поэтому вход невозможен. Пожалуйста, сообщите администратору службы.",
+  },
 };
 
 /** What a person is told about a failed login, by error code; English messages are the errors' own. */
@@ -101,8 +106,14 @@ const TEXTS: Record<string, { en: string; et: Text; ru: Text }> = {
   },
   method_not_allowed: {
     en: "Login failed",
-    et: { title: "Autentimisvahend ei ole lubatud", message: "Valitud autentimisvahend ei ole selle sisselogimise jaoks lubatud. Palun kasutage teist vahendit." },
-    ru: { title: "Способ аутентификации не разрешён", message: "Выбранный способ аутентификации не разрешён для этого входа. Пожалуйста, используйте другой способ." },
+    et: {
+      title: "Autentimisvahend ei ole lubatud",
+      message: "Valitud autentimisvahend ei ole selle sisselogimise jaoks lubatud. Palun kasutage teist vahendit.",
+    },
+    ru: {
+      title: "Способ аутентификации не разрешён",
+      message: "Выбранный способ аутентификации не разрешён для этого входа. Пожалуйста, используйте другой способ.",
+    },
   },
   tara_invalid_client: { en: "Login is not possible right now", ...OPERATOR },
   tara_unauthorized_client: { en: "Login is not possible right now", ...OPERATOR },
@@ -114,7 +125,9 @@ export function htmlPage(status: number, title: string, message: string, locale:
   const banner = config().TIM_TARA_STAND_IN
     ? `<div role="alert" style="background:#b91c1c;color:#fff;padding:.75rem 1rem;font-weight:600;text-align:center">${escapeHtml(STAND_IN_NOTICE)}</div>`
     : "";
-  const codeLine = code ? `\n<p style="color:#475569;font-size:.875rem">${escapeHtml(frame.code)}: <code data-testid="code">${escapeHtml(code)}</code></p>` : "";
+  const codeLine = code
+    ? `\n<p style="color:#475569;font-size:.875rem">${escapeHtml(frame.code)}: <code data-testid="code">${escapeHtml(code)}</code></p>`
+    : "";
   const body = `<!doctype html>
 <html lang="${locale}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)} · TIM</title></head>

@@ -49,5 +49,4 @@ function underEntry(url: URL, entry: URL): boolean {
   return url.pathname === entry.pathname || url.pathname.startsWith(base);
 }
 
-const invalidRedirect = () =>
-  new TimError("invalid_redirect_uri", "redirect_uri is not a path on this site and not listed in TIM_ALLOWED_REDIRECTS.");
+const invalidRedirect = () => new TimError("invalid_redirect_uri", "redirect_uri is not a path on this site and not listed in TIM_ALLOWED_REDIRECTS.");

@@ -55,14 +55,10 @@ async function sessionsFromRows(rows: TaraJwtMetadata[]): Promise<TaraSession[]>
   const prisma = await db();
   const jtis = [...heads.values()].map((r) => r.jwtUuid);
   const denied = new Map(
-    (await prisma.taraDenylist.findMany({ where: { jwtUuid: { in: jtis } }, select: { jwtUuid: true, reason: true } })).map(
-      (d) => [d.jwtUuid, d.reason],
-    ),
+    (await prisma.taraDenylist.findMany({ where: { jwtUuid: { in: jtis } }, select: { jwtUuid: true, reason: true } })).map((d) => [d.jwtUuid, d.reason]),
   );
   const allowed = config().TARA_REQUIRE_ALLOWLIST
-    ? new Set(
-        (await prisma.taraAllowlist.findMany({ where: { jwtUuid: { in: jtis } }, select: { jwtUuid: true } })).map((a) => a.jwtUuid),
-      )
+    ? new Set((await prisma.taraAllowlist.findMany({ where: { jwtUuid: { in: jtis } }, select: { jwtUuid: true } })).map((a) => a.jwtUuid))
     : undefined;
   const now = Date.now();
   return [...heads.values()]

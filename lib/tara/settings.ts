@@ -28,10 +28,7 @@ export function taraConfigured(): boolean {
 export function taraSettings(): TaraSettings {
   const cfg = config();
   if (!taraConfigured()) {
-    throw new TimError(
-      "tara_not_configured",
-      "TARA login is not configured: set TARA_ISSUER, TARA_CLIENT_ID, TARA_CLIENT_SECRET and TARA_REDIRECT_URI.",
-    );
+    throw new TimError("tara_not_configured", "TARA login is not configured: set TARA_ISSUER, TARA_CLIENT_ID, TARA_CLIENT_SECRET and TARA_REDIRECT_URI.");
   }
   const scopes = [...new Set(["openid", ...cfg.TARA_SCOPES.split(/[\s,]+/).filter(Boolean)])];
   const unknown = scopes.filter((s) => !isTaraScope(s));

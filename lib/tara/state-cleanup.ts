@@ -12,11 +12,7 @@ export const STATE_CLEANUP_BATCH_SIZE = 1_000;
  * after retention archived the row. Adds the count to the job run in the
  * same statement. Returns how many were deleted.
  */
-export async function purgeExpiredOauthStatesBatch(
-  runId: string,
-  cutoff: Date,
-  limit = STATE_CLEANUP_BATCH_SIZE,
-): Promise<number> {
+export async function purgeExpiredOauthStatesBatch(runId: string, cutoff: Date, limit = STATE_CLEANUP_BATCH_SIZE): Promise<number> {
   return deleteBatchCounted(
     runId,
     "tara.oauth_state",

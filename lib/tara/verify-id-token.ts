@@ -54,8 +54,7 @@ const contactSchema = z.object({
 /** Upper bound on an ID token's age at arrival (TARA issues them for 40 s). */
 const MAX_ID_TOKEN_AGE_S = 300;
 
-const invalidIdToken = (why: string) =>
-  new TimError("invalid_id_token", `TARA's ID token was rejected: ${why}. No session was created.`, { provider: "tara" });
+const invalidIdToken = (why: string) => new TimError("invalid_id_token", `TARA's ID token was rejected: ${why}. No session was created.`, { provider: "tara" });
 
 /**
  * Every check TARA.md requires of a client: signature with the JWKS key named

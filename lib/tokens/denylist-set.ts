@@ -120,7 +120,6 @@ function remember(into: Revoked, key: string, expiresAtMs: number): void {
   into.set(key, expiresAtMs);
 }
 
-
 /** The live set's answer for `key`: "revoked" (final), "absent" (final where the set is authoritative and nothing is pending), or "unknown" (ask the database). */
 export function liveSetAnswer(key: string): "revoked" | "absent" | "unknown" {
   ensureListening();

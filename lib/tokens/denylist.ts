@@ -67,7 +67,8 @@ export function knownRevoked(kind: TokenKind, jti: string): boolean {
   return liveSetAnswer(keyOf(kind, jti)) === "revoked";
 }
 
-gaugeOnScrape("tim_denylist_listener_up", "1 while the denylist listener is live (revocation checks answered in-process), else 0 (checks go to the database).", () =>
-  denylistIsLive() ? 1 : 0,
+gaugeOnScrape(
+  "tim_denylist_listener_up",
+  "1 while the denylist listener is live (revocation checks answered in-process), else 0 (checks go to the database).",
+  () => (denylistIsLive() ? 1 : 0),
 );
-

@@ -71,7 +71,11 @@ function checkContent(content: Record<string, unknown>, ctx: z.RefinementCtx): v
     return;
   }
   if (utf8Bytes(names.join(",")) > TOKEN_LIMITS.claimNamesBytes) {
-    ctx.addIssue({ code: "custom", path: ["content"], message: `the claim names together (comma-joined) may be at most ${TOKEN_LIMITS.claimNamesBytes} bytes of UTF-8` });
+    ctx.addIssue({
+      code: "custom",
+      path: ["content"],
+      message: `the claim names together (comma-joined) may be at most ${TOKEN_LIMITS.claimNamesBytes} bytes of UTF-8`,
+    });
   }
   if (utf8Bytes(JSON.stringify(content)) > TOKEN_LIMITS.contentBytes) {
     ctx.addIssue({ code: "custom", path: ["content"], message: `may be at most ${TOKEN_LIMITS.contentBytes} bytes as JSON` });
@@ -114,7 +118,11 @@ export const generateRequestSchema = z
       ctx.addIssue({ code: "custom", path: ["JWTName"], message: "setCookie needs a JWTName (the cookie name)" });
     }
     if (req.setCookie && req.JWTName && isReservedCookieName(req.JWTName)) {
-      ctx.addIssue({ code: "custom", path: ["JWTName"], message: "setCookie may not use a JWTName that is one of TIM's own cookie names or starts with __Host- or __Secure-" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["JWTName"],
+        message: "setCookie may not use a JWTName that is one of TIM's own cookie names or starts with __Host- or __Secure-",
+      });
     }
   });
 export type GenerateRequest = z.infer<typeof generateRequestSchema>;
@@ -194,7 +202,7 @@ export async function issueCustomTokens(requests: GenerateRequest[], caller: Api
     const iat = nowSeconds();
     const drafts = requests.map((req) => {
       const { aud: contentAudience, ...content } = req.content;
-      const audience = (req.audience ?? (contentAudience as string | string[] | undefined)) ?? cfg.TIM_DEFAULT_AUDIENCE;
+      const audience = req.audience ?? (contentAudience as string | string[] | undefined) ?? cfg.TIM_DEFAULT_AUDIENCE;
       checkAllowed(req.expirationInMinutes, audience, caller);
       const jti = randomUUID();
       const exp = iat + req.expirationInMinutes * 60;
@@ -203,7 +211,10 @@ export async function issueCustomTokens(requests: GenerateRequest[], caller: Api
     });
 
     const limit = caller.clientId ? (caller.activeTokenLimit ?? null) : null;
-    checkWithinLimit(drafts.map((d) => (typeof d.payload.sub === "string" ? d.payload.sub : null)), limit);
+    checkWithinLimit(
+      drafts.map((d) => (typeof d.payload.sub === "string" ? d.payload.sub : null)),
+      limit,
+    );
 
     const signed = await Promise.all(drafts.map(async (d) => ({ ...d, token: await signJwt(d.payload) })));
 

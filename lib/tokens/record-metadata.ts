@@ -11,18 +11,14 @@ import { byKind, type KindDescription } from "@/lib/tokens/kinds";
  */
 function insertText(kind: KindDescription, once: boolean): string {
   const names = kind.columns.map((c) => c.column).join(", ");
-  const values = kind.columns
-    .map((c) => (c.default ? `COALESCE(x."${c.field}", ${c.default})` : `x."${c.field}"`))
-    .join(", ");
+  const values = kind.columns.map((c) => (c.default ? `COALESCE(x."${c.field}", ${c.default})` : `x."${c.field}"`)).join(", ");
   const record = kind.columns.map((c) => `"${c.field}" ${c.sqlType}`).join(", ");
   return `INSERT INTO ${kind.table.metadata} (${names})
    SELECT ${values}
      FROM jsonb_to_recordset($1::jsonb) AS x(${record})${once ? "\n   ON CONFLICT (jwt_uuid) DO NOTHING" : ""}`;
 }
 
-export const INSERT_METADATA: Record<KindDescription["kind"], PreparedStatement> = byKind((k) =>
-  prepared(`insert_${k.kind}_metadata`, insertText(k, false)),
-);
+export const INSERT_METADATA: Record<KindDescription["kind"], PreparedStatement> = byKind((k) => prepared(`insert_${k.kind}_metadata`, insertText(k, false)));
 
 export const INSERT_METADATA_ONCE: Record<KindDescription["kind"], PreparedStatement> = byKind((k) =>
   prepared(`insert_${k.kind}_metadata_once`, insertText(k, true)),

@@ -12,7 +12,9 @@ import { TOKEN_STATUSES } from "@/lib/tokens/status";
 const isoTime = z.string().meta({ description: "ISO 8601 time (UTC)", examples: ["2026-12-03T15:05:06Z"] });
 const uuid = z.string().meta({ description: "UUID" });
 const jwt = z.string().meta({ description: "A compact JWT (RS256)" });
-const status = z.enum(TOKEN_STATUSES).meta({ description: "`superseded`: revoked by an extension (a newer version replaced it); `revoked`: revoked for any other reason" });
+const status = z
+  .enum(TOKEN_STATUSES)
+  .meta({ description: "`superseded`: revoked by an extension (a newer version replaced it); `revoked`: revoked for any other reason" });
 
 /** POST /jwt/custom/generate, /jwt/custom/extend, /jwt/tara/extend. */
 export const issuedTokenResponse = z
@@ -100,7 +102,18 @@ export const subjectRevokeResponse = z
     remaining: z.int().meta({ description: "Active tokens past the 1000 one request revokes: ask again" }),
   })
   .meta({
-    examples: [{ status: "completed", message: "2 active tokens of this subject revoked", subject: "user-1", kind: "custom", revoked: 2, revoked_ids: ["…", "…"], not_owned: 0, remaining: 0 }],
+    examples: [
+      {
+        status: "completed",
+        message: "2 active tokens of this subject revoked",
+        subject: "user-1",
+        kind: "custom",
+        revoked: 2,
+        revoked_ids: ["…", "…"],
+        not_owned: 0,
+        remaining: 0,
+      },
+    ],
   });
 
 /** A version's name, times and standing, as the chain and the caller's own list show them. */
@@ -183,9 +196,19 @@ export const introspectionResponse = z
     extension_count: z.int().optional(),
     supersedes: z.string().nullable().optional(),
     created_at: z.number().optional(),
-    token_status: z.literal("active").optional().meta({ description: "TIM's status of the token (`active`, `expired`, `revoked`, `superseded` elsewhere); only active tokens are answered with more than `active: false` (RFC 7662 §2.2), so it is `active` when present. Not `status`: a claim of that name is the token's own" }),
+    token_status: z.literal("active").optional().meta({
+      description:
+        "TIM's status of the token (`active`, `expired`, `revoked`, `superseded` elsewhere); only active tokens are answered with more than `active: false` (RFC 7662 §2.2), so it is `active` when present. Not `status`: a claim of that name is the token's own",
+    }),
   })
-  .meta({ examples: [{ active: true, sub: "user-1", iss: "TIM", aud: "tim-audience", exp: 1796311209, jti: "b6885d23-e55d-4abb-8bc4-05399a2f714c", token_type: "custom_jwt" }, { active: false }] });
+  .meta({
+    examples: [
+      { active: true, sub: "user-1", iss: "TIM", aud: "tim-audience", exp: 1796311209, jti: "b6885d23-e55d-4abb-8bc4-05399a2f714c", token_type: "custom_jwt" },
+      { active: false },
+    ],
+  });
 
 /** GET /introspect/types: TIM 2.0's map of token type to validator. */
-export const introspectTypesResponse = z.record(z.string(), z.string()).meta({ examples: [{ custom_jwt: "CustomJwtTokenValidator", tara_jwt: "TaraJwtTokenValidator" }] });
+export const introspectTypesResponse = z
+  .record(z.string(), z.string())
+  .meta({ examples: [{ custom_jwt: "CustomJwtTokenValidator", tara_jwt: "TaraJwtTokenValidator" }] });

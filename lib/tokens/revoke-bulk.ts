@@ -298,7 +298,11 @@ export function subjectRevocationAnswer(result: SubjectRevocationResult, reason?
   if (result.revoked === 0 && result.not_owned > 0) {
     return {
       status: 403,
-      body: { error: "token_not_owned", ...body, message: "The subject's active tokens were issued by other API clients; revoking them needs the scope tokens:revoke:any." },
+      body: {
+        error: "token_not_owned",
+        ...body,
+        message: "The subject's active tokens were issued by other API clients; revoking them needs the scope tokens:revoke:any.",
+      },
     };
   }
   return { status: 200, body };

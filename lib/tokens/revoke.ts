@@ -35,11 +35,9 @@ export function refusedRfc7009(description: string): TimError {
 
 /** The answer to a client revoking or extending a token another client issued. */
 export function notTokenOwner(): TimError {
-  return new TimError(
-    "token_not_owned",
-    "This token was issued by another API client; ending it needs the scope tokens:revoke:any.",
-    { reason: "Token not issued by this client" },
-  );
+  return new TimError("token_not_owned", "This token was issued by another API client; ending it needs the scope tokens:revoke:any.", {
+    reason: "Token not issued by this client",
+  });
 }
 
 /*

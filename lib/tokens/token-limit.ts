@@ -44,7 +44,9 @@ export type LimitedSubject = { clientId: string | null; subject: string; limit: 
 
 /** The advisory lock key of a (kind, client, subject): 64 bits of its SHA-256, as a signed bigint's text. */
 export function limitLockKey(kind: TokenKind, clientId: string | null, subject: string): string {
-  const digest = createHash("sha256").update(`token-limit\0${kind}\0${clientId ?? ""}\0${subject}`).digest();
+  const digest = createHash("sha256")
+    .update(`token-limit\0${kind}\0${clientId ?? ""}\0${subject}`)
+    .digest();
   return digest.readBigInt64BE(0).toString();
 }
 
@@ -151,4 +153,3 @@ export function checkWithinLimit(subjects: (string | null)[], limit: number | nu
     );
   }
 }
-

@@ -98,12 +98,7 @@ function audienceText(aud: string | string[] | undefined): string | null {
  * Reads and answers a validation request (shared by /validate and
  * /validate/boolean) and hands its outcome to the usage and read-audit jobs.
  */
-export async function validateFromRequest(
-  req: ApiRequest,
-  caller: ApiCaller,
-  endpoint: string,
-  requestId: string,
-): Promise<ValidationOutcome> {
+export async function validateFromRequest(req: ApiRequest, caller: ApiCaller, endpoint: string, requestId: string): Promise<ValidationOutcome> {
   let outcome: ValidationOutcome;
   try {
     outcome = await validateToken(await readBody(req, validateRequestSchema, { extra: invalidResult("Invalid request") }));
@@ -115,6 +110,6 @@ export async function validateFromRequest(
   }
   const { body } = outcome;
   const kind = body.valid && body.claims ? (kindOf(body.claims) ?? null) : null;
-  recordRead(endpoint, caller, requestId, { accepted: body.valid, kind, jti: body.jwt_id, result: body.valid ? "valid" : body.reason ?? "invalid" });
+  recordRead(endpoint, caller, requestId, { accepted: body.valid, kind, jti: body.jwt_id, result: body.valid ? "valid" : (body.reason ?? "invalid") });
   return outcome;
 }

@@ -94,7 +94,10 @@ describe("keys and API clients from the console", () => {
     expect(active).toBe(after.keys.find((k) => k.status === "active")?.kid);
     expect(after.keys.find((k) => k.kid === kid)).toMatchObject({ status: "retired", published: false });
     const audits = await (await db()).audit.findMany({ where: { requestId }, orderBy: { seq: "asc" } });
-    expect(audits.map((a) => [a.action, a.target])).toEqual([["key.prepare", { kid, signs_from: expect.any(String) }], ["key.retire", { kid }]]);
+    expect(audits.map((a) => [a.action, a.target])).toEqual([
+      ["key.prepare", { kid, signs_from: expect.any(String) }],
+      ["key.retire", { kid }],
+    ]);
     await expect(retireKeyFromConsole(kid, actor)).rejects.toMatchObject({ status: 409 });
   });
 

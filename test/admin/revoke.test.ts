@@ -78,7 +78,10 @@ describe("revoking by query", () => {
     expect(preview.matched).toBe(2);
     expect(new Set(preview.sample.map((s) => s.jwt_uuid))).toEqual(new Set([tokens[0].jwtUuid, tokens[1].jwtUuid]));
 
-    await expect(revokeByQuery({ filters, reason: "admin claim leaked", confirmCount: 3, ...admin })).rejects.toMatchObject({ status: 409, body: { matched: 2 } });
+    await expect(revokeByQuery({ filters, reason: "admin claim leaked", confirmCount: 3, ...admin })).rejects.toMatchObject({
+      status: 409,
+      body: { matched: 2 },
+    });
     expect(await denylisted(tokens[0].jwtUuid)).toBeNull();
 
     const earlier = await denylisted(tokens[2].jwtUuid);
@@ -98,7 +101,9 @@ describe("revoking by query", () => {
 
   test("a query without filters is refused", async () => {
     await expect(previewRevocationByQuery(filtersOf({}))).rejects.toMatchObject({ status: 400 });
-    await expect(revokeByQuery({ filters: filtersOf({ status: "active" }), reason: "everything", confirmCount: 1, ...admin })).rejects.toMatchObject({ status: 400 });
+    await expect(revokeByQuery({ filters: filtersOf({ status: "active" }), reason: "everything", confirmCount: 1, ...admin })).rejects.toMatchObject({
+      status: 400,
+    });
   });
 
   test("a large set runs as the mass-revocation job, chunk by chunk with progress, each chunk audited", async () => {
@@ -151,7 +156,8 @@ describe("revoking by query", () => {
     expect(await getJobRun(runId)).toMatchObject({ status: "succeeded", progressDone: 3_500, counts: { processed: 3_500 } });
     const prisma = await db();
     const revoked =
-      (await prisma.customDenylist.count({ where: { reason: "resume incident" } })) + (await prisma.taraDenylist.count({ where: { reason: "resume incident" } }));
+      (await prisma.customDenylist.count({ where: { reason: "resume incident" } })) +
+      (await prisma.taraDenylist.count({ where: { reason: "resume incident" } }));
     expect(revoked).toBe(3_500);
   });
 });

@@ -42,15 +42,10 @@ test("static, re-exported and dynamically imported modules are edges; type-only 
     'import { db } from "@/lib/db/client";',
     'import type { JobStep } from "@/lib/jobs/define";',
     'export { events } from "@/lib/jobs/events";',
-    "const later = () => import(\"@/lib/jobs/registry\");",
+    'const later = () => import("@/lib/jobs/registry");',
     '// import { x } from "@/lib/jobs/send";',
     'import {\n  jobMode,\n} from "../mode";',
   ].join("\n");
-  expect([...importsOf("lib/jobs/runner/x.ts", source)].sort()).toEqual([
-    "lib/db/client.ts",
-    "lib/jobs/events.ts",
-    "lib/jobs/mode.ts",
-    "lib/jobs/registry.ts",
-  ]);
+  expect([...importsOf("lib/jobs/runner/x.ts", source)].sort()).toEqual(["lib/db/client.ts", "lib/jobs/events.ts", "lib/jobs/mode.ts", "lib/jobs/registry.ts"]);
   expect(importsOf("lib/jobs/runner/x.ts", source, { types: true })).toContain("lib/jobs/define.ts");
 });

@@ -83,9 +83,7 @@ describe("recording", () => {
     const prisma = await db();
     const actor = `job-${crypto.randomUUID()}`;
     await prisma.$transaction((tx) =>
-      writeAuditEntries(tx, [
-        { actor, actorKind: "system_job", action: "retention.run", counts: { deleted: 3 }, target: { table: "custom.jwt_metadata" } },
-      ]),
+      writeAuditEntries(tx, [{ actor, actorKind: "system_job", action: "retention.run", counts: { deleted: 3 }, target: { table: "custom.jwt_metadata" } }]),
     );
     const row = await prisma.audit.findFirstOrThrow({ where: { actorId: actor } });
     expect(row).toMatchObject({ actorType: "system_job", action: "retention.run", counts: { deleted: 3 } });
@@ -94,9 +92,7 @@ describe("recording", () => {
   test("outside a transaction and with invalid input nothing is written", async () => {
     const prisma = await db();
     await expect(recordAudit(prisma, { actor: admin("EE-x"), action: "x" })).rejects.toThrow(/transaction/);
-    await expect(
-      prisma.$transaction((tx) => recordAudit(tx, { actor: admin("EE-x"), action: "x", reason: "nul\u0000byte" })),
-    ).rejects.toThrow(/NUL/);
+    await expect(prisma.$transaction((tx) => recordAudit(tx, { actor: admin("EE-x"), action: "x", reason: "nul\u0000byte" }))).rejects.toThrow(/NUL/);
     expect(await prisma.audit.count({ where: { actorId: "EE-x" } })).toBe(0);
   });
 });

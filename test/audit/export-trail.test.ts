@@ -22,7 +22,11 @@ let cookie: string;
 let loginState: string;
 const dir = mkdtempSync(path.join(tmpdir(), "tim-audit-export-"));
 
-const lines = (text: string) => text.trim().split("\n").map((l) => JSON.parse(l) as Record<string, any>);
+const lines = (text: string) =>
+  text
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as Record<string, any>);
 const verify = (text: string) => verifyExportedTrail(Readable.from(text.split("\n")));
 const download = (p: string, headers: Record<string, string> = { cookie }) => fetch(`${world.tim.url}${p}`, { headers });
 
@@ -82,7 +86,10 @@ describe("audit-trail export", () => {
     const altered = records.map((r) => (r === audit[0] ? { ...r, actor_id: "someone-else" } : r));
     const alteredText = altered.map((r) => JSON.stringify(r)).join("\n");
     expect(await verify(alteredText)).toMatchObject({ ok: false, brokenAt: { kind: "altered", seq: audit[0].seq } });
-    const removed = records.filter((r) => r !== audit[0]).map((r) => JSON.stringify(r)).join("\n");
+    const removed = records
+      .filter((r) => r !== audit[0])
+      .map((r) => JSON.stringify(r))
+      .join("\n");
     expect(await verify(removed)).toMatchObject({ ok: false, brokenAt: { kind: "link", seq: audit[1].seq } });
 
     const good = path.join(dir, "good.jsonl");

@@ -43,7 +43,11 @@ describe("folding token-API changes into the audit trail", () => {
     const prisma = await db();
     const [revoked, rfc7009, extended, bulk, byAdmin] = await issue(5);
     const revokeRequest = await revoke(revoked.token, "key leaked");
-    const rfc7009Answer = await call(url("/revoke"), { form: { token: rfc7009.token }, auth: api.client.basic, headers: { "x-request-id": unique("req-7009") } });
+    const rfc7009Answer = await call(url("/revoke"), {
+      form: { token: rfc7009.token },
+      auth: api.client.basic,
+      headers: { "x-request-id": unique("req-7009") },
+    });
     expect(rfc7009Answer.status).toBe(200);
     const ext = await call(url("/jwt/custom/extend"), { json: { token: extended.token, expirationInMinutes: 10 }, auth: api.client.basic });
     expect(ext.status).toBe(200);
@@ -74,15 +78,24 @@ describe("folding token-API changes into the audit trail", () => {
     const apiClient = { actorType: "api_client", actorId: api.client.clientId };
 
     expect(await only(revoked.jti)).toMatchObject({
-      ...apiClient, action: "tokens.revoke", reason: "key leaked", target: { kind: "custom", jwt_uuids: [revoked.jti] }, counts: { revoked: 1 },
-      at: (await denied(revoked.jti)).denylistedAt, requestId: revokeRequest, sourceAddress: "127.0.0.1",
+      ...apiClient,
+      action: "tokens.revoke",
+      reason: "key leaked",
+      target: { kind: "custom", jwt_uuids: [revoked.jti] },
+      counts: { revoked: 1 },
+      at: (await denied(revoked.jti)).denylistedAt,
+      requestId: revokeRequest,
+      sourceAddress: "127.0.0.1",
     });
     expect(await only(rfc7009.jti)).toMatchObject({ ...apiClient, action: "tokens.revoke", reason: "rfc7009_revocation", ...from(rfc7009Answer) });
 
     const extension = await only(extended.jti);
     expect(extension).toMatchObject({
-      ...apiClient, action: "tokens.extend", target: { kind: "custom", jwt_uuids: [extended.jti, successor], extended: extended.jti, successor },
-      at: (await prisma.customJwtMetadata.findUniqueOrThrow({ where: { jwtUuid: successor } })).createdAt, ...from(ext),
+      ...apiClient,
+      action: "tokens.extend",
+      target: { kind: "custom", jwt_uuids: [extended.jti, successor], extended: extended.jti, successor },
+      at: (await prisma.customJwtMetadata.findUniqueOrThrow({ where: { jwtUuid: successor } })).createdAt,
+      ...from(ext),
     });
     expect((await only(successor)).id).toBe(extension.id);
 
@@ -90,11 +103,19 @@ describe("folding token-API changes into the audit trail", () => {
     expect(await only(byAdmin.jti)).toMatchObject({ actorType: "administrator", actorId: "EE-fold", action: "tokens.revoke", reason: "fold test" });
 
     const taraEnd = { actorType: "end_user", actorId: tara.sub };
-    expect(await only(tara.jti)).toMatchObject({ ...taraEnd, action: "tokens.extend", target: { kind: "tara", jwt_uuids: [tara.jti, taraSuccessor] }, ...from(taraExt) });
+    expect(await only(tara.jti)).toMatchObject({
+      ...taraEnd,
+      action: "tokens.extend",
+      target: { kind: "tara", jwt_uuids: [tara.jti, taraSuccessor] },
+      ...from(taraExt),
+    });
     expect((await auditEventsForToken(taraSuccessor)).map((e) => e.action).sort()).toEqual(["tara.logout", "tokens.extend"]);
     expect((await auditEventsForToken(taraSuccessor)).find((e) => e.action === "tara.logout")).toMatchObject({
-      ...taraEnd, reason: "logout", target: { kind: "tara", jwt_uuids: [taraSuccessor] },
-      at: (await prisma.taraDenylist.findUniqueOrThrow({ where: { jwtUuid: taraSuccessor } })).denylistedAt, ...from(logout),
+      ...taraEnd,
+      reason: "logout",
+      target: { kind: "tara", jwt_uuids: [taraSuccessor] },
+      at: (await prisma.taraDenylist.findUniqueOrThrow({ where: { jwtUuid: taraSuccessor } })).denylistedAt,
+      ...from(logout),
     });
 
     // A second run finds nothing of this again (on PostgreSQL other test files may have made new changes meanwhile).
@@ -115,9 +136,7 @@ describe("folding token-API changes into the audit trail", () => {
     const events = await auditEventsForToken(token.jti);
     // the bulk request's own event (it revoked nothing) and the folded single revocation
     expect(events).toHaveLength(2);
-    expect(events.map((e) => e.counts)).toEqual(
-      expect.arrayContaining([{ revoked: 0, already_revoked: 1, failed: 0 }, { revoked: 1 }]),
-    );
+    expect(events.map((e) => e.counts)).toEqual(expect.arrayContaining([{ revoked: 0, already_revoked: 1, failed: 0 }, { revoked: 1 }]));
     expect(events.find((e) => e.reason === "single first")).toBeDefined();
   });
 

@@ -13,8 +13,7 @@ const api = useApi();
 const url = api.url;
 
 const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString("base64")}`;
-const generate = (auth?: string) =>
-  call(url("/jwt/custom/generate"), { json: { content: { sub: unique("c") }, expirationInMinutes: 5 }, auth });
+const generate = (auth?: string) => call(url("/jwt/custom/generate"), { json: { content: { sub: unique("c") }, expirationInMinutes: 5 }, auth });
 
 function withEnv(vars: Record<string, string | undefined>) {
   for (const [k, v] of Object.entries(vars)) {
@@ -112,9 +111,7 @@ describe("API client authentication", () => {
     const c = await newClient({ scopes: ["tokens:issue"] });
     await generate(c.basic);
     const prisma = await db();
-    await expect
-      .poll(async () => (await prisma.apiClient.findUniqueOrThrow({ where: { clientId: c.clientId } })).lastUsedAt)
-      .not.toBeNull();
+    await expect.poll(async () => (await prisma.apiClient.findUniqueOrThrow({ where: { clientId: c.clientId } })).lastUsedAt).not.toBeNull();
   });
 });
 

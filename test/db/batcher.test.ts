@@ -26,14 +26,20 @@ test("one refused item among 64: only it fails, the others commit, in about 2·l
 test("several refused items each fail alone, every other item commits", async () => {
   const bad = new Set([0, 5, 6, 31]);
   const { run } = runner(bad, refused);
-  const settled = await runIsolating(Array.from({ length: 32 }, (_, i) => i), run);
+  const settled = await runIsolating(
+    Array.from({ length: 32 }, (_, i) => i),
+    run,
+  );
   expect(settled.filter((s) => s.status === "rejected").length).toBe(4);
   for (const [i, s] of settled.entries()) expect(s.status).toBe(bad.has(i) ? "rejected" : "fulfilled");
 });
 
 test("a failure that is not the data's (database down) fails the whole batch at once, without re-runs", async () => {
   const { run, runs } = runner(new Set([3]), down);
-  const settled = await runIsolating(Array.from({ length: 8 }, (_, i) => i), run);
+  const settled = await runIsolating(
+    Array.from({ length: 8 }, (_, i) => i),
+    run,
+  );
   for (const s of settled) expect(s).toEqual({ status: "rejected", reason: down });
   expect(runs).toHaveLength(1);
 });

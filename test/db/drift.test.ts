@@ -44,12 +44,25 @@ function compatible(field: Field, udt: string): boolean {
   const base = udt.replace(/^_/, "");
   if (field.list !== udt.startsWith("_")) return false;
   const native: Record<string, string[]> = {
-    Uuid: ["uuid"], Char: ["bpchar"], VarChar: ["varchar"], Text: ["text"], Timestamptz: ["timestamptz"], Timestamp: ["timestamp"], Inet: ["inet"],
+    Uuid: ["uuid"],
+    Char: ["bpchar"],
+    VarChar: ["varchar"],
+    Text: ["text"],
+    Timestamptz: ["timestamptz"],
+    Timestamp: ["timestamp"],
+    Inet: ["inet"],
   };
   if (field.native && native[field.native]) return native[field.native].includes(base);
   const byType: Record<string, string[]> = {
-    String: ["text", "varchar", "bpchar"], Int: ["int4", "int2"], BigInt: ["int8"], Boolean: ["bool"],
-    DateTime: ["timestamp", "timestamptz"], Json: ["jsonb", "json"], Float: ["float8", "float4"], Decimal: ["numeric"], Bytes: ["bytea"],
+    String: ["text", "varchar", "bpchar"],
+    Int: ["int4", "int2"],
+    BigInt: ["int8"],
+    Boolean: ["bool"],
+    DateTime: ["timestamp", "timestamptz"],
+    Json: ["jsonb", "json"],
+    Float: ["float8", "float4"],
+    Decimal: ["numeric"],
+    Bytes: ["bytea"],
   };
   return (byType[field.type] ?? []).includes(base);
 }
@@ -84,8 +97,10 @@ async function findDrift(schemaText: string): Promise<string[]> {
     for (const f of model.fields) {
       const col = cols.get(f.column);
       if (!col) problems.push(`${model.name}.${f.name}: column ${model.table}.${f.column} does not exist`);
-      else if (!compatible(f, col.udt_name)) problems.push(`${model.name}.${f.name}: ${f.type}${f.native ? ` @db.${f.native}` : ""} vs column type ${col.udt_name}`);
-      else if (!f.list && f.optional !== (col.is_nullable === "YES")) problems.push(`${model.name}.${f.name}: optional=${f.optional} but column nullable=${col.is_nullable}`);
+      else if (!compatible(f, col.udt_name))
+        problems.push(`${model.name}.${f.name}: ${f.type}${f.native ? ` @db.${f.native}` : ""} vs column type ${col.udt_name}`);
+      else if (!f.list && f.optional !== (col.is_nullable === "YES"))
+        problems.push(`${model.name}.${f.name}: optional=${f.optional} but column nullable=${col.is_nullable}`);
     }
     const fieldColumns = new Set(model.fields.map((f) => f.column));
     for (const name of cols.keys()) {

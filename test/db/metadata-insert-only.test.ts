@@ -26,9 +26,9 @@ describe("metadata rows are insert-only (issue 14 §4)", () => {
         const insert = kind === "custom" ? insertCustomToken : insertTaraToken;
         const row = await insert({ subject: `immutable-${randomUUID()}`, expiresAt: future() });
         const prisma = await db();
-        await expect(
-          prisma.$executeRawUnsafe(`UPDATE ${kind}.jwt_metadata SET ${set} WHERE jwt_uuid = $1::uuid`, row.jwtUuid),
-        ).rejects.toThrow(/insert-only: UPDATE refused/);
+        await expect(prisma.$executeRawUnsafe(`UPDATE ${kind}.jwt_metadata SET ${set} WHERE jwt_uuid = $1::uuid`, row.jwtUuid)).rejects.toThrow(
+          /insert-only: UPDATE refused/,
+        );
         const [after] = await prisma.$queryRawUnsafe<Array<Record<string, unknown>>>(
           `SELECT supersedes, original_jwt_uuid::text, created_at, expires_at FROM ${kind}.jwt_metadata WHERE jwt_uuid = $1::uuid`,
           row.jwtUuid,
@@ -57,10 +57,7 @@ describe("metadata rows are insert-only (issue 14 §4)", () => {
 
       const insert = kind === "custom" ? insertCustomToken : insertTaraToken;
       const row = await insert({ subject: `deletable-${randomUUID()}`, expiresAt: future() });
-      await prisma.$executeRawUnsafe(
-        `INSERT INTO ${kind}.token_usage (jwt_uuid, use_count, last_used_at) VALUES ($1::uuid, 3, now())`,
-        row.jwtUuid,
-      );
+      await prisma.$executeRawUnsafe(`INSERT INTO ${kind}.token_usage (jwt_uuid, use_count, last_used_at) VALUES ($1::uuid, 3, now())`, row.jwtUuid);
       expect((await usageOf(kind, row.jwtUuid)).useCount).toBe(3);
       // retention's DELETE after archiving: the usage row goes with its token
       expect(await prisma.$executeRawUnsafe(`DELETE FROM ${kind}.jwt_metadata WHERE jwt_uuid = $1::uuid`, row.jwtUuid)).toBe(1);
@@ -100,7 +97,11 @@ describe(`migration ${MIGRATION}`, () => {
     await row("custom", unused, 0, null);
     await row("tara", tara, 7, lastUsed);
 
-    expect((await migrate({ session })).applied).toEqual(readMigrations().filter((m) => m.name >= MIGRATION).map((m) => m.name));
+    expect((await migrate({ session })).applied).toEqual(
+      readMigrations()
+        .filter((m) => m.name >= MIGRATION)
+        .map((m) => m.name),
+    );
     const usage = await session.query<{ kind: string; jwt_uuid: string; use_count: number; last_used_at: Date }>(
       `SELECT 'custom' AS kind, jwt_uuid::text, use_count, last_used_at FROM custom.token_usage
        UNION ALL SELECT 'tara', jwt_uuid::text, use_count, last_used_at FROM tara.token_usage ORDER BY kind`,

@@ -88,9 +88,7 @@ describe("migrator", () => {
     const session = await scratch.session();
     const result = await migrate({ session });
     expect(result.applied).toEqual(readMigrations().map((m) => m.name));
-    const tables = await session.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema IN ('custom','tara')`,
-    );
+    const tables = await session.query<{ n: number }>(`SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema IN ('custom','tara')`);
     expect(tables[0].n).toBeGreaterThanOrEqual(9);
   });
 

@@ -6,7 +6,9 @@ describe.runIf(process.env.DATABASE_URL)("PostgreSQL pool connections", () => {
     const prisma = await db();
     // Concurrent queries make the pool open several connections; each answers from its own session.
     const settings = await Promise.all(
-      Array.from({ length: 6 }, () => prisma.$queryRawUnsafe<Array<{ jit: string; pid: number }>>("SELECT current_setting('jit') AS jit, pg_backend_pid() AS pid FROM pg_sleep(0.05)")),
+      Array.from({ length: 6 }, () =>
+        prisma.$queryRawUnsafe<Array<{ jit: string; pid: number }>>("SELECT current_setting('jit') AS jit, pg_backend_pid() AS pid FROM pg_sleep(0.05)"),
+      ),
     );
     expect(new Set(settings.map((r) => r[0].pid)).size).toBeGreaterThan(1);
     expect(settings.map((r) => r[0].jit)).toEqual(settings.map(() => "off"));

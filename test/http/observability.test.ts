@@ -73,7 +73,11 @@ afterAll(async () => {
 });
 
 async function post(pathname: string, body: unknown, auth = basic) {
-  const res = await fetch(`${url}${pathname}`, { method: "POST", headers: { authorization: auth, "content-type": "application/json" }, body: JSON.stringify(body) });
+  const res = await fetch(`${url}${pathname}`, {
+    method: "POST",
+    headers: { authorization: auth, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
@@ -172,7 +176,11 @@ test("/api/metrics shows requests, tokens, refusals, batch sizes, listener, job 
   await Promise.all(tokens.map((token) => post("/jwt/custom/validate", { token })));
   await Promise.all(
     tokens.map((token) =>
-      fetch(`${url}/introspect`, { method: "POST", headers: { authorization: basic, "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams({ token }) }),
+      fetch(`${url}/introspect`, {
+        method: "POST",
+        headers: { authorization: basic, "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ token }),
+      }),
     ),
   );
   await post("/jwt/custom/validate", { token: "not-a-token" });

@@ -60,13 +60,19 @@ async function send(path: string, opts: Parameters<typeof call>[1] = {}) {
 test("answers to a representative set of requests, for every route, validate against their documented schemas", async () => {
   const basic = client.basic;
   // custom tokens
-  const generated = await send("/jwt/custom/generate", { auth: basic, json: { JWTName: "OPENAPI", content: { sub: "openapi-subject", role: "x" }, expirationInMinutes: 30, audience: "a1" } });
+  const generated = await send("/jwt/custom/generate", {
+    auth: basic,
+    json: { JWTName: "OPENAPI", content: { sub: "openapi-subject", role: "x" }, expirationInMinutes: 30, audience: "a1" },
+  });
   expect(generated.status).toBe(200);
   const token = generated.body.token as string;
   await send("/jwt/custom/generate", { auth: basic, json: { content: "not an object" } });
   await send("/jwt/custom/generate", { auth: "Basic bm86cGU=", json: { content: {} } });
   await send("/jwt/custom/generate", { auth: basic, raw: "{not json" });
-  const batch = await send("/jwt/custom/generate/batch", { auth: client.bearer, json: { tokens: [{ content: { sub: "b1" } }, { JWTName: "B2", content: { sub: "b2" }, expirationInMinutes: 5 }] } });
+  const batch = await send("/jwt/custom/generate/batch", {
+    auth: client.bearer,
+    json: { tokens: [{ content: { sub: "b1" } }, { JWTName: "B2", content: { sub: "b2" }, expirationInMinutes: 5 }] },
+  });
   expect(batch.status).toBe(200);
   await send("/jwt/custom/validate", { auth: basic, json: { token } });
   await send("/jwt/custom/validate", { auth: basic, json: { token: `${token.slice(0, -4)}AAAA` } });
@@ -193,7 +199,8 @@ test("answers to a representative set of requests, for every route, validate aga
     if (key === "default" && a.status < 400) failures.push(`${a.method} ${a.path}: ${a.status} is not documented`);
     const content = response.content ?? {};
     const type = a.contentType;
-    if (Object.keys(content).length && !(type in content)) failures.push(`${a.method} ${a.path} ${a.status}: content type ${type}, documented ${Object.keys(content)}`);
+    if (Object.keys(content).length && !(type in content))
+      failures.push(`${a.method} ${a.path} ${a.status}: content type ${type}, documented ${Object.keys(content)}`);
     if (type !== "application/json" || !content[type]?.schema) continue;
     const pointer = `tim#/paths/${pathKey.replaceAll("~", "~0").replaceAll("/", "~1")}/${a.method.toLowerCase()}/responses/${key}/content/application~1json/schema`;
     const validate = ajv.getSchema(pointer) ?? ajv.compile({ $ref: pointer });

@@ -17,7 +17,11 @@ import { apiRoutes, type RouteEntry } from "@/server/routes";
 import { useApi } from "@/test/support/use-api";
 
 type Operation = { security: Record<string, string[]>[]; requestBody?: { content: Record<string, { schema: unknown }> }; responses: Record<string, unknown> };
-type Doc = { openapi: string; paths: Record<string, Record<string, Operation>>; components: { schemas: { Error: { properties: { error: { enum: string[] } } } }; examples: object } };
+type Doc = {
+  openapi: string;
+  paths: Record<string, Record<string, Operation>>;
+  components: { schemas: { Error: { properties: { error: { enum: string[] } } } }; examples: object };
+};
 
 const api = useApi();
 
@@ -50,7 +54,10 @@ test("every route of the route table, each method, is in the document, and nothi
 test("request schemas are the handlers' own zod schemas; security follows each route's declared auth and scope", () => {
   const doc = committed();
   const generate = doc.paths["/jwt/custom/generate"].post;
-  const { $schema: _, ...own } = z.toJSONSchema(generateRequestSchema, { target: "draft-2020-12", io: "input", unrepresentable: "any" }) as Record<string, unknown>;
+  const { $schema: _, ...own } = z.toJSONSchema(generateRequestSchema, { target: "draft-2020-12", io: "input", unrepresentable: "any" }) as Record<
+    string,
+    unknown
+  >;
   expect(generate.requestBody!.content["application/json"].schema).toEqual(own);
   for (const r of apiRoutes) {
     for (const [method, auth] of Object.entries(r.auth)) {
@@ -83,7 +90,9 @@ test("each request example a route declares is accepted by the schema its handle
     const body = declaredBody(op.spec!.body ?? op.spec!.readsBody)!;
     const parsed = body.schema.safeParse(op.spec!.example);
     expect(parsed.error?.issues ?? [], `${op.method} ${op.pattern}`).toEqual([]);
-    const documented = doc.paths[op.pattern.replace(/\[(\w+)\]/g, "{$1}")][op.method.toLowerCase()].requestBody!.content["application/json"] as { example?: unknown };
+    const documented = doc.paths[op.pattern.replace(/\[(\w+)\]/g, "{$1}")][op.method.toLowerCase()].requestBody!.content["application/json"] as {
+      example?: unknown;
+    };
     expect(documented.example).toEqual(op.spec!.example);
   }
 });

@@ -7,7 +7,10 @@ import { call, unique } from "@/test/tokens/helpers";
 const api = useApi();
 
 async function revokeOne(headers: Record<string, string>) {
-  const issued = await call(`${api.server.url}/jwt/custom/generate`, { auth: api.client.basic, json: { content: { sub: unique("rid") }, expirationInMinutes: 10 } });
+  const issued = await call(`${api.server.url}/jwt/custom/generate`, {
+    auth: api.client.basic,
+    json: { content: { sub: unique("rid") }, expirationInMinutes: 10 },
+  });
   expect(issued.status).toBe(200);
   const res = await call(`${api.server.url}/jwt/custom/revoke/bulk`, { auth: api.client.basic, json: { tokens: [issued.body.token] }, headers });
   expect(res.status).toBe(200);

@@ -8,7 +8,7 @@ test("the committed route table is the one generated from app/**/route.ts (else:
   expect(readFileSync(GENERATED_FILE, "utf8")).toBe(routeTableSource());
 });
 
-test("the table carries each declared auth, and \"own\" for a module that checks its callers itself", () => {
+test('the table carries each declared auth, and "own" for a module that checks its callers itself', () => {
   // The generator reads the declarations; a table that ignored them would pass the test above unchanged.
   const table = routeTableSource();
   expect(table).toContain(`{ pattern: "/jwt/custom/generate", auth: { POST: "tokens:issue" }`);

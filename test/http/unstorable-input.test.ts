@@ -106,7 +106,12 @@ describe("query filters and paging", () => {
 
 describe("TARA parameters", () => {
   beforeAll(() => {
-    Object.assign(process.env, { TARA_ISSUER: "http://127.0.0.1:1", TARA_CLIENT_ID: "c", TARA_CLIENT_SECRET: "s", TARA_REDIRECT_URI: `${api.server.url}/auth/callback/tara` });
+    Object.assign(process.env, {
+      TARA_ISSUER: "http://127.0.0.1:1",
+      TARA_CLIENT_ID: "c",
+      TARA_CLIENT_SECRET: "s",
+      TARA_REDIRECT_URI: `${api.server.url}/auth/callback/tara`,
+    });
     resetConfig();
   });
   afterAll(() => {

@@ -37,9 +37,7 @@ test("cron triggers fire on their schedule and run the function's steps", async 
   let rows: Array<{ event: string; cron: string; ts: Date }>;
   try {
     rows = await waitFor(async () => {
-      const r = await (await db()).$queryRawUnsafe<Array<{ event: string; cron: string; ts: Date }>>(
-        `SELECT event, cron, ts FROM public.${table} ORDER BY ts`,
-      );
+      const r = await (await db()).$queryRawUnsafe<Array<{ event: string; cron: string; ts: Date }>>(`SELECT event, cron, ts FROM public.${table} ORDER BY ts`);
       return r.length >= 2 && r;
     }, 10_000);
   } finally {

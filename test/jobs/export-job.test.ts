@@ -82,7 +82,9 @@ test("a background export writes the same file as the streamed export, records r
   expect(readdirSync(dataDir)).not.toContain("exports");
 });
 
-test("a chunk that fails is rolled back with its progress; the retry continues after the last committed batch: no duplicated or missing rows", { timeout: 120_000 }, async () => {
+test("a chunk that fails is rolled back with its progress; the retry continues after the last committed batch: no duplicated or missing rows", {
+  timeout: 120_000,
+}, async () => {
   const name = `bg-export-retry-${randomUUID()}`;
   // 13 chunks of 500 rows: the runner's second step starts after row 5,000 with a file already written
   await seedTokens(name, 6_097);
@@ -117,9 +119,7 @@ test("a chunk that fails is rolled back with its progress; the retry continues a
     // every committed update of the run: the start, one per chunk (the retried step replays from 5,000 but
     // continues after the committed 5,500: no chunk twice), the finish
     const log = await client.$queryRawUnsafe<Array<{ done: bigint }>>(`SELECT done FROM ${fn}_log ORDER BY seq`);
-    expect(log.map((r) => Number(r.done))).toEqual([
-      0, 500, 1000, 1500, 2000, 2500, 3000, 3500, 4000, 4500, 5000, 5500, 6000, 6100, 6100,
-    ]);
+    expect(log.map((r) => Number(r.done))).toEqual([0, 500, 1000, 1500, 2000, 2500, 3000, 3500, 4000, 4500, 5000, 5500, 6000, 6100, 6100]);
     const [execution] = await client.$queryRaw<Array<{ attempt: number; status: string }>>`
       SELECT attempt, status FROM tim.job_executions
        WHERE function_id = 'large-export' AND events @> ${JSON.stringify([{ data: { run_id: runId } }])}::jsonb`;

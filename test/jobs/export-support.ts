@@ -25,9 +25,12 @@ export async function seedExportTokens(name: string, count: number): Promise<voi
   };
   const custom = Array.from({ length: count }, (_, i) => row(i, "custom", { clientId: "export-client" }));
   await insertTokenRows("custom", custom, client);
-  await insertTokenRows("tara", Array.from({ length: 3 }, (_, i) => row(count + i, "tara")), client);
+  await insertTokenRows(
+    "tara",
+    Array.from({ length: 3 }, (_, i) => row(count + i, "tara")),
+    client,
+  );
   await client.customDenylist.createMany({
     data: custom.filter((_, i) => i % 7 === 0).map((r) => ({ jwtUuid: r.jwtUuid, expiresAt: r.expiresAt, reason: "test" })),
   });
 }
-

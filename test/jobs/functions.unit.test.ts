@@ -138,10 +138,7 @@ test("bulk jobs: chunks run through the job's handler with progress", async () =
     finish: async () => ({ revoked: tokens.length }),
   };
   const massRevocation = toInngestFunction(
-    defineBulkJob(
-      { kind: "mass_revocation", handler },
-      { id: `test-bulk-${randomUUID()}`, name: "test bulk", event: eventTypes.revocationRequested },
-    ),
+    defineBulkJob({ kind: "mass_revocation", handler }, { id: `test-bulk-${randomUUID()}`, name: "test bulk", event: eventTypes.revocationRequested }),
   );
   const runId = await requestBulkJob("mass_revocation", { requestedBy: "unit-admin", params: { subject } });
   expect(await getJobRun(runId)).toMatchObject({ status: "queued", job: "mass_revocation" });

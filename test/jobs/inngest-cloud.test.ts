@@ -97,7 +97,9 @@ afterAll(async () => {
 
 /** Inngest's request signature: HMAC-SHA256 (key without its `signkey-<env>-` prefix) over the body and the time. */
 function signature(body: string, key = SIGNING_KEY, ts = Math.floor(Date.now() / 1000)): string {
-  const mac = createHmac("sha256", key.replace(/^signkey-\w+-/, "")).update(body + ts).digest("hex");
+  const mac = createHmac("sha256", key.replace(/^signkey-\w+-/, ""))
+    .update(body + ts)
+    .digest("hex");
   return `t=${ts}&s=${mac}`;
 }
 
@@ -168,7 +170,13 @@ test("unsigned or wrongly signed calls are refused: sync, function calls", async
   expect(outOfBand.status).toBe(401);
   expect(received.some((r) => r.url.startsWith("/fn/register"))).toBe(false);
 
-  const run = { event: { name: "tim/retention.requested", data: { requested_by: "intruder" } }, events: [], steps: {}, ctx: { run_id: "r", attempt: 0, stack: { stack: [], current: 0 } }, version: 2 };
+  const run = {
+    event: { name: "tim/retention.requested", data: { requested_by: "intruder" } },
+    events: [],
+    steps: {},
+    ctx: { run_id: "r", attempt: 0, stack: { stack: [], current: 0 } },
+    version: 2,
+  };
   const unsigned = await call("POST", "?fnId=tim-retention&stepId=step", run);
   expect(unsigned.status).toBe(401);
   const wrongKey = await call("POST", "?fnId=tim-retention&stepId=step", run, {
@@ -247,7 +255,9 @@ test("a signed out-of-band sync registers TIM with Inngest's API, authenticated 
   const res = await call("PUT", "", {}, { "x-inngest-signature": signature(canonicalize({})!) });
   expect(res.status).toBe(200);
   const register = received.find((r) => r.url.startsWith("/fn/register"));
-  const hashed = `signkey-test-${createHash("sha256").update(Buffer.from("5a".repeat(32), "hex")).digest("hex")}`;
+  const hashed = `signkey-test-${createHash("sha256")
+    .update(Buffer.from("5a".repeat(32), "hex"))
+    .digest("hex")}`;
   expect(register).toMatchObject({ method: "POST", authorization: `Bearer ${hashed}` });
   expect(register!.body).toMatchObject({ appName: "tim", url: `${SERVE_ORIGIN}/api/inngest` });
 });

@@ -9,9 +9,18 @@ test("GET /api/inngest lists every function with its trigger and batch settings"
   const body = await res.json();
   expect(body.mode).toBe("in-process");
   const byId = Object.fromEntries(body.functions.map((f: { id: string }) => [f.id, f]));
-  expect(Object.keys(byId).sort()).toEqual(
-    ["archive-purge", "audit-fold", "large-export", "mass-revocation", "persist-metadata", "read-audit", "retention", "ssf-push", "stats-rollup", "token-usage"],
-  );
+  expect(Object.keys(byId).sort()).toEqual([
+    "archive-purge",
+    "audit-fold",
+    "large-export",
+    "mass-revocation",
+    "persist-metadata",
+    "read-audit",
+    "retention",
+    "ssf-push",
+    "stats-rollup",
+    "token-usage",
+  ]);
   expect(body.function_count).toBe(10);
   expect(byId["token-usage"]).toMatchObject({
     triggers: [{ event: "tim/token.used" }],

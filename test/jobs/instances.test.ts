@@ -28,8 +28,7 @@ async function insertRunning(ownerKey: string): Promise<string> {
   return rows[0].id;
 }
 
-const statusOf = async (id: string) =>
-  (await (await db()).jobExecution.findUniqueOrThrow({ where: { id }, select: { status: true } })).status;
+const statusOf = async (id: string) => (await (await db()).jobExecution.findUniqueOrThrow({ where: { id }, select: { status: true } })).status;
 
 describe("one execution per cron tick", () => {
   const table = `tim_test_tick_${randomUUID().replace(/-/g, "")}`;
@@ -39,9 +38,7 @@ describe("one execution per cron tick", () => {
     trigger: { cron: "* * * * * *" },
     retries: 0,
     handler: async ({ event, step }) =>
-      step.run("record-tick", async () =>
-        (await db()).$executeRawUnsafe(`INSERT INTO public.${table} (ts) VALUES ($1)`, new Date(event.ts ?? 0)),
-      ),
+      step.run("record-tick", async () => (await db()).$executeRawUnsafe(`INSERT INTO public.${table} (ts) VALUES ($1)`, new Date(event.ts ?? 0))),
   });
   beforeAll(async () => void (await (await db()).$executeRawUnsafe(`CREATE TABLE public.${table} (ts timestamptz)`)));
   afterAll(async () => void (await (await db()).$executeRawUnsafe(`DROP TABLE public.${table}`)));

@@ -49,9 +49,7 @@ test("a single pending row is stored once it is accepted, with every field", asy
   const pending = customRow(subject);
   await persistMetadataAsync([pending]);
   // accepted = durably queued before the function ran
-  const row = await waitFor(async () =>
-    (await db()).customJwtMetadata.findUnique({ where: { jwtUuid: pending.record.jwtUuid } }).then((r) => r ?? undefined),
-  );
+  const row = await waitFor(async () => (await db()).customJwtMetadata.findUnique({ where: { jwtUuid: pending.record.jwtUuid } }).then((r) => r ?? undefined));
   expect(row).toMatchObject({
     subject,
     claimKeys: "sub,role",
@@ -73,9 +71,7 @@ test("many rows of both types arrive in batches; duplicates of a jwt_uuid are in
   await Promise.all([persistMetadataAsync(custom), persistMetadataAsync(tara), persistMetadataAsync(custom.slice(0, 10))]);
   const client = await db();
   await waitFor(
-    async () =>
-      (await client.customJwtMetadata.count({ where: { subject } })) === 120 &&
-      (await client.taraJwtMetadata.count({ where: { subject } })) === 30,
+    async () => (await client.customJwtMetadata.count({ where: { subject } })) === 120 && (await client.taraJwtMetadata.count({ where: { subject } })) === 30,
   );
   const taraStored = await client.taraJwtMetadata.findFirstOrThrow({ where: { jwtUuid: tara[0].record.jwtUuid } });
   expect(taraStored).toMatchObject({ authMethod: "smartid", levelOfAssurance: "high", tokenType: "tara_jwt" });

@@ -67,7 +67,10 @@ describe("scheduled rotation", () => {
     // No reload needed: the scheduled key was loaded ahead; the clock switches it.
     const newToken = await signJwt(claims());
     expect(decodeProtectedHeader(newToken).kid).toBe(rotation.kid);
-    await eventually("switch recorded in tim.signing_keys", async () => (await prisma.signingKey.findUniqueOrThrow({ where: { kid: rotation.kid } })).status === "active");
+    await eventually(
+      "switch recorded in tim.signing_keys",
+      async () => (await prisma.signingKey.findUniqueOrThrow({ where: { kid: rotation.kid } })).status === "active",
+    );
     const recorded = await prisma.signingKey.findUniqueOrThrow({ where: { kid: rotation.kid } });
     expect(recorded.activatedAt).toEqual(rotation.activatesAt);
     expect(await prisma.signingKey.findUniqueOrThrow({ where: { kid: old } })).toMatchObject({ status: "retired", retiredAt: rotation.activatesAt });
@@ -92,13 +95,18 @@ describe("unknown kids", () => {
     withLead("1");
     const foreign = await generateKeyPair("RS256");
     const forged = await Promise.all(
-      Array.from({ length: 300 }, () =>
-        new SignJWT(claims()).setProtectedHeader({ alg: "RS256", kid: randomUUID(), typ: "JWT" }).sign(foreign.privateKey),
-      ),
+      Array.from({ length: 300 }, () => new SignJWT(claims()).setProtectedHeader({ alg: "RS256", kid: randomUUID(), typ: "JWT" }).sign(foreign.privateKey)),
     );
     const genuine = await signJwt(claims());
     const started = Date.now();
-    const results = await Promise.all([...forged, genuine].map((t) => verifyJwt(t).then(() => "valid", (e: InvalidTokenError) => e.reason)));
+    const results = await Promise.all(
+      [...forged, genuine].map((t) =>
+        verifyJwt(t).then(
+          () => "valid",
+          (e: InvalidTokenError) => e.reason,
+        ),
+      ),
+    );
     console.log(`300 unknown-kid tokens and 1 genuine verified in ${Date.now() - started} ms`);
     expect(results.slice(0, -1).every((r) => r !== "valid")).toBe(true);
     expect(results.at(-1)).toBe("valid");
@@ -135,7 +143,15 @@ describe.runIf(process.env.DATABASE_URL)("key-change signal (PostgreSQL)", () =>
     resetKeyCache();
     await ensureSigningKey();
     const prisma = await db();
-    await eventually("listener connected", async () => (await prisma.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = ${KEY_LISTENER_NAME} AND datname = current_database()`)[0].n === 1);
+    await eventually(
+      "listener connected",
+      async () =>
+        (
+          await prisma.$queryRaw<
+            { n: number }[]
+          >`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = ${KEY_LISTENER_NAME} AND datname = current_database()`
+        )[0].n === 1,
+    );
     const first = await insertForeignKey();
     await eventually("foreign key published after its notification", async () => (await kids()).includes(first));
 

@@ -1,15 +1,5 @@
 import { randomUUID } from "node:crypto";
-import {
-  SignJWT,
-  UnsecuredJWT,
-  base64url,
-  createLocalJWKSet,
-  decodeProtectedHeader,
-  exportJWK,
-  exportPKCS8,
-  generateKeyPair,
-  jwtVerify,
-} from "jose";
+import { SignJWT, UnsecuredJWT, base64url, createLocalJWKSet, decodeProtectedHeader, exportJWK, exportPKCS8, generateKeyPair, jwtVerify } from "jose";
 import { afterAll, describe, expect, test } from "vitest";
 import { resetConfig } from "@/lib/config/env";
 import { db } from "@/lib/db/client";
@@ -58,7 +48,9 @@ function withEnv(vars: Record<string, string | undefined>) {
   resetKeyCache();
 }
 
-afterAll(() => withEnv({ TIM_SIGNING_KEY: undefined, TIM_KEY_ENCRYPTION_SECRET: undefined, TIM_SIGNING_ALG: undefined, TIM_KEY_PUBLISH_LEAD_SECONDS: undefined }));
+afterAll(() =>
+  withEnv({ TIM_SIGNING_KEY: undefined, TIM_KEY_ENCRYPTION_SECRET: undefined, TIM_SIGNING_ALG: undefined, TIM_KEY_PUBLISH_LEAD_SECONDS: undefined }),
+);
 
 describe("signing and verification", () => {
   test("a signed token verifies and carries alg, kid and typ", async () => {
@@ -150,16 +142,9 @@ describe("attacks", () => {
     const key = await activeSigningKey();
     const attacker = await generateKeyPair("RS256", { extractable: true });
     const attackerJwk = await exportJWK(attacker.publicKey);
-    const headers = [
-      { jwk: attackerJwk },
-      { jku: "https://attacker.example/jwks.json" },
-      { x5u: "https://attacker.example/cert.pem" },
-      { x5c: ["MIIB"] },
-    ];
+    const headers = [{ jwk: attackerJwk }, { jku: "https://attacker.example/jwks.json" }, { x5u: "https://attacker.example/cert.pem" }, { x5c: ["MIIB"] }];
     for (const extra of headers) {
-      const forged = await new SignJWT(claims())
-        .setProtectedHeader({ alg: "RS256", kid: key.kid, ...extra })
-        .sign(attacker.privateKey);
+      const forged = await new SignJWT(claims()).setProtectedHeader({ alg: "RS256", kid: key.kid, ...extra }).sign(attacker.privateKey);
       expect(await reason(forged)).toBe("Invalid token header");
     }
   });
@@ -214,9 +199,7 @@ describe("rotation", () => {
     const prisma = await db();
     const row = await prisma.signingKey.findUniqueOrThrow({ where: { kid: before.kid } });
     expect(row.status).toBe("retired");
-    expect(row.lastTokenExpiresAt!.getTime()).toBeGreaterThanOrEqual(
-      (decodeJwtExp(oldToken) as number) * 1000,
-    );
+    expect(row.lastTokenExpiresAt!.getTime()).toBeGreaterThanOrEqual((decodeJwtExp(oldToken) as number) * 1000);
   });
 
   test("concurrent requests for a next key make one: each generates outside the key lock, and decides again under it", async () => {
@@ -279,7 +262,11 @@ describe("rotation", () => {
     await expect(retireKey(current)).rejects.toMatchObject({ status: 409, code: "next_key_too_new" });
     withEnv({ TIM_KEY_PUBLISH_LEAD_SECONDS: "0" });
     // A failing hook (audit write) undoes the retirement.
-    await expect(retireKey(current, async () => { throw new Error("audit failed"); })).rejects.toThrow("audit failed");
+    await expect(
+      retireKey(current, async () => {
+        throw new Error("audit failed");
+      }),
+    ).rejects.toThrow("audit failed");
     expect((await prisma.signingKey.findUniqueOrThrow({ where: { kid: current } })).status).toBe("active");
 
     const seen: string[] = [];

@@ -49,10 +49,22 @@ test("fields named like a credential are redacted, at the top level and one leve
   process.env.TIM_LOG_LEVEL = "info";
   resetConfig();
   const { out } = captured(() =>
-    log.info("oops", { token: "eyJhbGciOi.x.y", client_secret: "s3cret", authorization: "Basic YTpi", nested: { password: "pw", cookie: "c=1" }, kind: "custom" }),
+    log.info("oops", {
+      token: "eyJhbGciOi.x.y",
+      client_secret: "s3cret",
+      authorization: "Basic YTpi",
+      nested: { password: "pw", cookie: "c=1" },
+      kind: "custom",
+    }),
   );
   expect(out).not.toMatch(/eyJhbGciOi|s3cret|YTpi|"pw"|c=1/);
-  expect(JSON.parse(out)).toMatchObject({ token: "[redacted]", client_secret: "[redacted]", authorization: "[redacted]", nested: { password: "[redacted]", cookie: "[redacted]" }, kind: "custom" });
+  expect(JSON.parse(out)).toMatchObject({
+    token: "[redacted]",
+    client_secret: "[redacted]",
+    authorization: "[redacted]",
+    nested: { password: "[redacted]", cookie: "[redacted]" },
+    kind: "custom",
+  });
 });
 
 test("TIM_LOG_LEVEL applies when the configuration is reloaded; enabled() says so", () => {
@@ -73,5 +85,10 @@ test("notice lines (where TIM listens, the setup link, shutting down) are writte
     log.notice("TIM: listening on http://localhost:3000");
     log.info("not at error");
   });
-  expect(out.trim().split("\n").map((l) => JSON.parse(l))).toEqual([{ time: expect.any(String), level: "info", msg: "TIM: listening on http://localhost:3000" }]);
+  expect(
+    out
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l)),
+  ).toEqual([{ time: expect.any(String), level: "info", msg: "TIM: listening on http://localhost:3000" }]);
 });

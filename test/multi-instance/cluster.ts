@@ -57,10 +57,14 @@ export function spawnInstance(env: NodeJS.ProcessEnv): { child: ChildProcess; ou
 
 export async function startInstance(env: NodeJS.ProcessEnv): Promise<Instance> {
   const { child, output } = spawnInstance(env);
-  const m = await waitFor(async () => {
-    if (child.exitCode !== null) throw new Error(`instance exited:\n${output().slice(-2000)}`);
-    return /^ready (\d+)$/m.exec(output()) ?? undefined;
-  }, 45_000, "instance ready");
+  const m = await waitFor(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`instance exited:\n${output().slice(-2000)}`);
+      return /^ready (\d+)$/m.exec(output()) ?? undefined;
+    },
+    45_000,
+    "instance ready",
+  );
   return { child, port: Number(m[1]), output };
 }
 

@@ -26,7 +26,6 @@ const BIG_ROWS = 60_000;
 
 const cluster: Cluster & { instances: Instance[]; cookie: string } = {} as never;
 
-
 async function requestExport(jwtName: string): Promise<string> {
   const { runId } = await requestExportJob({
     filters: tokenFilterSchema.parse({ jwt_name: jwtName }),
@@ -38,10 +37,14 @@ async function requestExport(jwtName: string): Promise<string> {
 }
 
 const finished = (runId: string, timeoutMs: number) =>
-  waitFor(async () => {
-    const run = await getJobRun(runId);
-    return run?.finishedAt ? run : undefined;
-  }, timeoutMs, `export ${runId} finished`);
+  waitFor(
+    async () => {
+      const run = await getJobRun(runId);
+      return run?.finishedAt ? run : undefined;
+    },
+    timeoutMs,
+    `export ${runId} finished`,
+  );
 
 /** A download from one instance, hashed as it streams (never held whole). */
 async function download(instance: Instance, runId: string) {

@@ -1,17 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { SignJWT, decodeProtectedHeader, exportPKCS8, generateKeyPair } from "jose";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import {
-  createClusterDatabase,
-  exited,
-  get,
-  instanceEnv,
-  post,
-  startInstance,
-  control,
-  type Cluster,
-  type Instance,
-} from "@/test/multi-instance/cluster";
+import { createClusterDatabase, exited, get, instanceEnv, post, startInstance, control, type Cluster, type Instance } from "@/test/multi-instance/cluster";
 
 /**
  * Key rotation across three TIM instances on one PostgreSQL database (issue
@@ -101,21 +91,21 @@ describe.runIf(adminUrl)("key rotation across three instances", () => {
       const answer = JSON.parse(await control(instances[0], "rotate", "rotated")) as { kid: string; activatesAt: string; immediate: boolean };
       expect(answer.immediate).toBe(false);
       rotation = { kid: answer.kid, activatesAt: Date.parse(answer.activatesAt) };
-      console.log(`rotate on A answered in ${Date.now() - started} ms; new key ${answer.kid} signs from ${answer.activatesAt} (in ${rotation.activatesAt - Date.now()} ms)`);
+      console.log(
+        `rotate on A answered in ${Date.now() - started} ms; new key ${answer.kid} signs from ${answer.activatesAt} (in ${rotation.activatesAt - Date.now()} ms)`,
+      );
     };
     const safety = setTimeout(() => (stop = true), 60_000);
-    await Promise.all([
-      ...instances.map((_, i) => poll(i)),
-      ...instances.map((_, i) => sign(i)),
-      ...(flood ? [forge(1), forge(2)] : []),
-      rotateOnA(),
-    ]);
+    await Promise.all([...instances.map((_, i) => poll(i)), ...instances.map((_, i) => sign(i)), ...(flood ? [forge(1), forge(2)] : []), rotateOnA()]);
     clearTimeout(safety);
 
     const { kid: newKid, activatesAt } = rotation!;
     console.log(
       `${flood ? "with" : "without"} an unknown-kid flood: new key published by A, B, C ` +
-        `${firstSeen.map((seen) => seen.get(newKid)).map((t) => (t === undefined ? "never" : `${t - activatesAt} ms`)).join(", ")} relative to activates_at; ` +
+        `${firstSeen
+          .map((seen) => seen.get(newKid))
+          .map((t) => (t === undefined ? "never" : `${t - activatesAt} ms`))
+          .join(", ")} relative to activates_at; ` +
         `${signed.length} tokens signed, ${validations.length} validated elsewhere, ${floods} unknown-kid tokens (${floodRefused} refused)`,
     );
     // No token carries a kid that some instance had not published before the token was asked for.
@@ -144,7 +134,11 @@ describe.runIf(adminUrl)("key rotation across three instances", () => {
   }
 
   // Without a flood first: a flood's (rate-limited) unknown-kid reloads would also bring the new key to B and C.
-  test("rotate on A: B and C publish the new key before any instance signs with it; all three switch at activates_at", () => rotateWhileSigning(false), 120_000);
+  test(
+    "rotate on A: B and C publish the new key before any instance signs with it; all three switch at activates_at",
+    () => rotateWhileSigning(false),
+    120_000,
+  );
 
   test("the same under an unknown-kid flood on B and C: every forged token refused, no genuine token fails", () => rotateWhileSigning(true), 120_000);
 

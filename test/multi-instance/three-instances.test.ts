@@ -96,7 +96,9 @@ describe.runIf(adminUrl)("three TIM instances on one PostgreSQL database", () =>
 
   test("a run whose instance is killed mid-run is taken over by another, with exact counts (takeover time printed)", async () => {
     // enough rows past retention (1,000 per batch) that a run lasts while we kill its instance
-    const { rows: [{ seeded_at: seededAt }] } = await cluster.sql.query<{ seeded_at: Date }>("SELECT now() AS seeded_at");
+    const {
+      rows: [{ seeded_at: seededAt }],
+    } = await cluster.sql.query<{ seeded_at: Date }>("SELECT now() AS seeded_at");
     await cluster.sql.query(
       `INSERT INTO custom.jwt_metadata (jwt_uuid, claim_keys, issued_at, expires_at, subject, original_jwt_uuid, claims_json, token_hash)
        SELECT u, 'sub', now() - interval '400 days', now() - interval '399 days', 'multi-old', u, '{"sub":"multi-old"}',

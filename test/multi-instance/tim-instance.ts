@@ -37,7 +37,10 @@ try {
   });
   process.on("SIGTERM", () => {
     server.close();
-    void runtime.stop().then(() => closeDb()).finally(() => process.exit(0));
+    void runtime
+      .stop()
+      .then(() => closeDb())
+      .finally(() => process.exit(0));
   });
 } catch (err) {
   process.stderr.write(`cannot start: ${err instanceof Error ? err.message : String(err)}\n`);

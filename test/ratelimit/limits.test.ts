@@ -87,7 +87,9 @@ describe("failed client authentications", () => {
 describe("secret checks", () => {
   test("run one at a time with a bounded queue: beyond it they are refused at once with 503 and Retry-After", async () => {
     const secretHash = await hashClientSecret("the-secret-of-this-test");
-    const checks = await Promise.allSettled(Array.from({ length: 40 }, (_, i) => verifyClientSecret(secretHash, i === 0 ? "the-secret-of-this-test" : "wrong")));
+    const checks = await Promise.allSettled(
+      Array.from({ length: 40 }, (_, i) => verifyClientSecret(secretHash, i === 0 ? "the-secret-of-this-test" : "wrong")),
+    );
     const refused = checks.filter((c) => c.status === "rejected");
     expect(refused).toHaveLength(40 - 1 - 32);
     for (const r of refused) expect((r as PromiseRejectedResult).reason).toMatchObject({ status: 503, headers: { "retry-after": "1" } });

@@ -52,10 +52,40 @@ describe("filters", () => {
   beforeAll(async () => {
     seeded = await seedTokens([
       /* 0 */ { jwtName: name, subject: "alice", issuedAt: new Date("2025-01-10T10:00:00Z"), expiresAt: hoursFromNow(24), claimKeys: "sub,role" },
-      /* 1 */ { jwtName: name, subject: "bob", issuedAt: new Date("2025-02-10T10:00:00Z"), expiresAt: new Date("2025-02-10T11:00:00Z"), claimKeys: "sub,role,department" },
-      /* 2 */ { jwtName: name, subject: "alice", issuedAt: new Date("2025-03-10T10:00:00Z"), expiresAt: hoursFromNow(48), revoked: { reason: "incident" }, audience: `${audience},other` },
-      /* 3 */ { jwtName: name, subject: "carol", kind: "tara", authMethod: "smartid", loa: "substantial", issuedAt: new Date("2025-03-11T10:00:00Z"), expiresAt: hoursFromNow(1) },
-      /* 4 */ { jwtName: name, subject: "dave", kind: "tara", authMethod: "mID", loa: "high", issuedAt: new Date("2025-03-12T10:00:00Z"), expiresAt: hoursFromNow(2), issuer: "TIM-other" },
+      /* 1 */ {
+        jwtName: name,
+        subject: "bob",
+        issuedAt: new Date("2025-02-10T10:00:00Z"),
+        expiresAt: new Date("2025-02-10T11:00:00Z"),
+        claimKeys: "sub,role,department",
+      },
+      /* 2 */ {
+        jwtName: name,
+        subject: "alice",
+        issuedAt: new Date("2025-03-10T10:00:00Z"),
+        expiresAt: hoursFromNow(48),
+        revoked: { reason: "incident" },
+        audience: `${audience},other`,
+      },
+      /* 3 */ {
+        jwtName: name,
+        subject: "carol",
+        kind: "tara",
+        authMethod: "smartid",
+        loa: "substantial",
+        issuedAt: new Date("2025-03-11T10:00:00Z"),
+        expiresAt: hoursFromNow(1),
+      },
+      /* 4 */ {
+        jwtName: name,
+        subject: "dave",
+        kind: "tara",
+        authMethod: "mID",
+        loa: "high",
+        issuedAt: new Date("2025-03-12T10:00:00Z"),
+        expiresAt: hoursFromNow(2),
+        issuer: "TIM-other",
+      },
       /* 5 */ { jwtName: name, subject: "erin", clientId, issuedAt: new Date("2025-03-13T10:00:00Z"), expiresAt: hoursFromNow(3), claimKeys: "service,scope" },
     ]);
   });
@@ -140,7 +170,11 @@ describe("keyset paging", () => {
     const base = Date.UTC(2025, 5, 1);
     // Pairs share an issue time, so the id tie-breaker matters.
     const original = await seedTokens(
-      Array.from({ length: 25 }, (_, i) => ({ jwtName: name, kind: i % 3 === 0 ? ("tara" as const) : ("custom" as const), issuedAt: new Date(base + Math.floor(i / 2) * 60_000) })),
+      Array.from({ length: 25 }, (_, i) => ({
+        jwtName: name,
+        kind: i % 3 === 0 ? ("tara" as const) : ("custom" as const),
+        issuedAt: new Date(base + Math.floor(i / 2) * 60_000),
+      })),
     );
     const first = await get(`/api/reports/tokens?jwt_name=${name}&limit=10`);
     expect(first.body.items).toHaveLength(10);
@@ -225,7 +259,10 @@ describe("export", () => {
   test("JSON Lines holds the same rows with their claims", async () => {
     const res = await get(`/api/reports/tokens/export?format=jsonl&jwt_name=${name}&type=tara`);
     expect(res.status).toBe(200);
-    const lines = res.text.trim().split("\n").map((l) => JSON.parse(l));
+    const lines = res.text
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     const { filters } = parseTokenQuery(new URLSearchParams({ jwt_name: name, type: "tara" }));
     expect(lines).toHaveLength(await countTokens(filters));
     expect(lines.every((l) => l.kind === "tara" && typeof l.claims === "object")).toBe(true);
@@ -269,9 +306,7 @@ describe("usage counters (kept beside the insert-only metadata rows)", () => {
 
     const csv = await get(`/api/reports/tokens/export?format=csv&jwt_name=${name}`);
     const records = parse(csv.text, { columns: true }) as Record<string, string>[];
-    const exported = Object.fromEntries(
-      records.map((r) => [r.jwt_uuid, { use_count: Number(r.use_count), last_used_at: r.last_used_at || null }]),
-    );
+    const exported = Object.fromEntries(records.map((r) => [r.jwt_uuid, { use_count: Number(r.use_count), last_used_at: r.last_used_at || null }]));
     expect(exported).toEqual(expected());
 
     const detail = (await tokenDetail(seeded[1].jwtUuid))!;

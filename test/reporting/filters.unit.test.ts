@@ -75,7 +75,9 @@ describe("paging", () => {
 
 describe("round trip", () => {
   test("filtersToParams gives parameters that parse back to the same filters (links, exports, audit)", () => {
-    const { filters } = parse("type=tara&subject=EE38001085718&status=active&issued_from=2025-01-01&issued_to=2025-01-31&claim_keys=sub,acr&loa=high&audience=svc");
+    const { filters } = parse(
+      "type=tara&subject=EE38001085718&status=active&issued_from=2025-01-01&issued_to=2025-01-31&claim_keys=sub,acr&loa=high&audience=svc",
+    );
     const searched = parse("subject=EE3800&subject_match=prefix&jwt_name=ses&name_match=contains&address=10.0.0.0/8&reason=stolen&status=superseded").filters;
     expect(parseTokenQuery(new URLSearchParams(filtersToParams(searched))).filters).toEqual(searched);
     const params = filtersToParams(filters);

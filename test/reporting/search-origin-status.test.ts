@@ -99,7 +99,10 @@ describe("filters", () => {
     expect(row(2).status).toBe("superseded");
     expect(row(1).status).toBe("revoked");
     const jsonl = await get(`/api/reports/tokens/export?format=jsonl&jwt_name=${name}&status=superseded`);
-    const lines = jsonl.text.trim().split("\n").map((l) => JSON.parse(l));
+    const lines = jsonl.text
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(lines).toEqual([expect.objectContaining({ jwt_uuid: s[2].jwtUuid, status: "superseded", client_address: "198.51.100.4" })]);
   });
 
@@ -124,7 +127,13 @@ describe("paging both ways", () => {
   test("next and previous cursors walk the same pages, and the first page has no previous one", async () => {
     const name = unique("h46-pages");
     const base = Date.UTC(2025, 6, 1);
-    await seedTokens(Array.from({ length: 23 }, (_, i) => ({ jwtName: name, kind: i % 4 === 0 ? ("tara" as const) : ("custom" as const), issuedAt: new Date(base + Math.floor(i / 2) * 60_000) })));
+    await seedTokens(
+      Array.from({ length: 23 }, (_, i) => ({
+        jwtName: name,
+        kind: i % 4 === 0 ? ("tara" as const) : ("custom" as const),
+        issuedAt: new Date(base + Math.floor(i / 2) * 60_000),
+      })),
+    );
     const pages: string[][] = [];
     const first = await get(`/api/reports/tokens?jwt_name=${name}&limit=10`);
     expect(first.body.prev_cursor).toBeNull();

@@ -64,7 +64,12 @@ export async function seedTokens(tokens: SeedToken[], client?: PrismaClient): Pr
     issuedAt: row.issuedAt as Date,
     expiresAt: row.expiresAt as Date,
   }));
-  for (const kind of TOKEN_KINDS) await insertTokenRows(kind, rows.filter((r) => r.kind === kind).map((r) => r.row), prisma);
+  for (const kind of TOKEN_KINDS)
+    await insertTokenRows(
+      kind,
+      rows.filter((r) => r.kind === kind).map((r) => r.row),
+      prisma,
+    );
   const revoked = (kind: TokenKind) =>
     rows.flatMap((r, i) =>
       r.kind === kind && r.t.revoked

@@ -48,15 +48,33 @@ describe("health checks and dashboard figures on seeded data (database of its ow
     const now = new Date();
     const today = now.toISOString().slice(0, 10);
     const before = await dashboardStats(p, now);
-    const [root] = await seedTokens([{ claimKeys: "sub,scope", expiresAt: new Date(Math.floor(now.getTime() / 1000) * 1000 + 2 * 3_600_000), issuedAt: new Date(Math.floor(now.getTime() / 1000) * 1000) }], p);
-    const [v2] = await seedTokens([{ claimKeys: "sub,scope", extends: root, issuedAt: root.issuedAt, expiresAt: new Date(root.issuedAt.getTime() + 2 * 3_600_000) }], p);
+    const [root] = await seedTokens(
+      [
+        {
+          claimKeys: "sub,scope",
+          expiresAt: new Date(Math.floor(now.getTime() / 1000) * 1000 + 2 * 3_600_000),
+          issuedAt: new Date(Math.floor(now.getTime() / 1000) * 1000),
+        },
+      ],
+      p,
+    );
+    const [v2] = await seedTokens(
+      [{ claimKeys: "sub,scope", extends: root, issuedAt: root.issuedAt, expiresAt: new Date(root.issuedAt.getTime() + 2 * 3_600_000) }],
+      p,
+    );
     await seedTokens([{ claimKeys: "sub,scope", extends: v2, issuedAt: root.issuedAt, expiresAt: new Date(root.issuedAt.getTime() + 2 * 3_600_000) }], p);
     await p.customDenylist.createMany({
       data: [root, v2].map((t) => ({ jwtUuid: t.jwtUuid, expiresAt: t.expiresAt, reason: "extended" })),
     });
     await seedTokens(
       [
-        { kind: "tara", claimKeys: "sub,given_name", issuedAt: new Date(now.getTime() - 2 * DAY), expiresAt: new Date(now.getTime() - 2 * DAY + 3_600_000), revoked: { reason: "logout" } },
+        {
+          kind: "tara",
+          claimKeys: "sub,given_name",
+          issuedAt: new Date(now.getTime() - 2 * DAY),
+          expiresAt: new Date(now.getTime() - 2 * DAY + 3_600_000),
+          revoked: { reason: "logout" },
+        },
         { kind: "tara", claimKeys: "sub,given_name", issuedAt: new Date(now.getTime() - 40 * DAY), expiresAt: new Date(now.getTime() - 40 * DAY + 3_600_000) },
       ],
       p,

@@ -60,7 +60,11 @@ test("archived rows older than TIM_ARCHIVE_DAYS are exported to stored JSON Line
     // the copy in TIM_ARCHIVE_DIR is the stored file, whole
     expect(await readFile(file.copy)).toEqual(content);
     expect(path.dirname(file.copy)).toBe(path.resolve(dir));
-    return content.toString("utf8").trim().split("\n").map((l) => JSON.parse(l));
+    return content
+      .toString("utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
   };
   const exported = (await linesOf(state.files.custom)).filter((l) => l.subject === subject);
   expect(exported).toHaveLength(old.length);

@@ -58,9 +58,11 @@ test("expired login states, used or not, are deleted unless a kept TARA token na
   const state = await runRetention({ trigger: "manual", requestedBy: "test" });
 
   const left = new Set(
-    (await client.taraOauthState.findMany({
-      where: { state: { in: [expiredUnused, expiredUsed, justExpired, live, keptState, archivedState] } },
-    })).map((s) => s.state),
+    (
+      await client.taraOauthState.findMany({
+        where: { state: { in: [expiredUnused, expiredUsed, justExpired, live, keptState, archivedState] } },
+      })
+    ).map((s) => s.state),
   );
   expect(left).toEqual(new Set([justExpired, live, keptState]));
   expect(await client.taraJwtMetadataArchive.count({ where: { jwtUuid: archived.jwtUuid, oauthStateId: archivedState } })).toBe(1);
@@ -89,8 +91,7 @@ test("more expired states than one batch are deleted in several batches", async 
 
 test("stored files past their expiry and partial files of failed runs are deleted with their chunks; others stay", async () => {
   const client = await db();
-  const run = async (status: string) =>
-    (await client.jobRun.create({ data: { job: "export", trigger: "console", status, params: {}, counts: {} } })).id;
+  const run = async (status: string) => (await client.jobRun.create({ data: { job: "export", trigger: "console", status, params: {}, counts: {} } })).id;
   const file = (runId: string, expiresAt: Date) =>
     client.$transaction(async (tx) => {
       const f = await createStoredFile(tx, { runId, name: "tim-tokens.csv", contentType: "text/csv", expiresAt });

@@ -9,14 +9,7 @@ import { runRetention } from "@/lib/retention/run";
 import { recentRetentionRuns, requestRetentionRun } from "@/lib/retention/request-run";
 import { MIN_RETENTION_DAYS, getRetentionSettings, setRetentionSettings } from "@/lib/retention/settings";
 import { resetConfig } from "@/lib/config/env";
-import {
-  daysAgo,
-  insertCustomChain,
-  insertCustomToken,
-  insertTaraToken,
-  startTestRunner,
-  waitFor,
-} from "@/test/jobs/support";
+import { daysAgo, insertCustomChain, insertCustomToken, insertTaraToken, startTestRunner, waitFor } from "@/test/jobs/support";
 import { failFirst } from "@/test/jobs/failure";
 import { insertTokenRows } from "@/test/support/token-row";
 
@@ -38,10 +31,19 @@ const columnsOf = (row: Record<string, unknown>) => {
 
 test("retention days come from the environment, can be overridden per token type, and are at least 7 days", async () => {
   const settings = await getRetentionSettings();
-  expect(settings).toMatchObject({ customDays: 7, taraDays: 20, source: "settings", sources: { customDays: "console", taraDays: "console" }, updatedBy: "test-admin" });
+  expect(settings).toMatchObject({
+    customDays: 7,
+    taraDays: 20,
+    source: "settings",
+    sources: { customDays: "console", taraDays: "console" },
+    updatedBy: "test-admin",
+  });
   await expect(setRetentionSettings("test-admin", { customDays: 0 })).rejects.toBeInstanceOf(TimError);
   await expect(setRetentionSettings("test-admin", { taraDays: 0 })).rejects.toMatchObject({ status: 400 });
-  await expect(setRetentionSettings("test-admin", { customDays: MIN_RETENTION_DAYS - 1 })).rejects.toMatchObject({ status: 400, message: expect.stringMatching(/at least 7 days/) });
+  await expect(setRetentionSettings("test-admin", { customDays: MIN_RETENTION_DAYS - 1 })).rejects.toMatchObject({
+    status: 400,
+    message: expect.stringMatching(/at least 7 days/),
+  });
   await expect(setRetentionSettings("test-admin", { customDays: 7.5 })).rejects.toMatchObject({ status: 400 });
   expect((await getRetentionSettings()).customDays).toBe(7);
 });
@@ -64,7 +66,11 @@ test("each type's source: TIM's default, the environment, or the console", async
   } finally {
     delete process.env.TIM_RETENTION_TARA_DAYS;
     resetConfig();
-    await prisma.setting.upsert({ where: { key: "retention" }, create: { key: "retention", value: saved!.value!, updatedBy: "test-admin" }, update: { value: saved!.value! } });
+    await prisma.setting.upsert({
+      where: { key: "retention" },
+      create: { key: "retention", value: saved!.value!, updatedBy: "test-admin" },
+      update: { value: saved!.value! },
+    });
   }
   expect(await getRetentionSettings()).toMatchObject({ customDays: 7, taraDays: 20 });
 });
@@ -87,7 +93,10 @@ test("run now: the request goes through the job registry to the retention job, a
   await requestRetentionRun("EE38001085718", { requestId });
   const audit = await (await db()).audit.findFirstOrThrow({ where: { requestId } });
   expect(audit).toMatchObject({ action: "retention.run_requested", actorType: "administrator", actorId: "EE38001085718" });
-  const run = await waitFor(async () => (await recentRetentionRuns(20)).find((r) => r.requestedBy === "EE38001085718" && r.startedAt >= before && r.status === "succeeded"), 60_000);
+  const run = await waitFor(
+    async () => (await recentRetentionRuns(20)).find((r) => r.requestedBy === "EE38001085718" && r.startedAt >= before && r.status === "succeeded"),
+    60_000,
+  );
   expect(run).toMatchObject({ job: "retention", trigger: "console" });
   expect(Object.keys(run!.counts)).toEqual(expect.arrayContaining(["custom.jwt_metadata", "tara.jwt_metadata"]));
 });
@@ -165,9 +174,7 @@ test("tokens whose hash is allowlisted are kept, and so is the rest of their cha
   const left = await client.customJwtMetadata.findMany({ where: { subject } });
   expect(new Set(left.map((r) => r.jwtUuid))).toEqual(new Set([single.jwtUuid, ...chain.map((r) => r.jwtUuid)]));
   expect(await client.taraJwtMetadata.count({ where: { subject } })).toBe(1);
-  expect((await client.customJwtMetadataArchive.findMany({ where: { subject } })).map((r) => r.jwtUuid)).toEqual([
-    plain.jwtUuid,
-  ]);
+  expect((await client.customJwtMetadataArchive.findMany({ where: { subject } })).map((r) => r.jwtUuid)).toEqual([plain.jwtUuid]);
 });
 
 test("denylist rows of expired tokens are removed; those of live tokens stay", async () => {

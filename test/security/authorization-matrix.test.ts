@@ -32,7 +32,12 @@ type Endpoint = {
 };
 
 const ENDPOINTS: Endpoint[] = [
-  { path: "/jwt/custom/generate", scope: "tokens:issue", writes: true, request: () => ({ path: "/jwt/custom/generate", json: { content: { sub: unique("m") }, expirationInMinutes: 5 } }) },
+  {
+    path: "/jwt/custom/generate",
+    scope: "tokens:issue",
+    writes: true,
+    request: () => ({ path: "/jwt/custom/generate", json: { content: { sub: unique("m") }, expirationInMinutes: 5 } }),
+  },
   {
     path: "/jwt/custom/generate/batch",
     scope: "tokens:issue",
@@ -47,17 +52,50 @@ const ENDPOINTS: Endpoint[] = [
     scope: "tokens:introspect",
     request: (s) => ({ method: "GET", path: `/jwt/custom/extension-chain/${s.jti}` }),
   },
-  { path: "/jwt/custom/extend", scope: "tokens:issue", notYours: 403, writes: true, request: (s) => ({ path: "/jwt/custom/extend", json: { token: s.token, expirationInMinutes: 5 } }) },
-  { path: "/jwt/custom/revoke", scope: "tokens:revoke", notYours: 403, writes: true, request: (s) => ({ path: "/jwt/custom/revoke", json: { token: s.token } }) },
-  { path: "/jwt/custom/revoke/bulk", scope: "tokens:revoke", notYours: 403, writes: true, request: (s) => ({ path: "/jwt/custom/revoke/bulk", json: { tokens: [s.token] } }) },
+  {
+    path: "/jwt/custom/extend",
+    scope: "tokens:issue",
+    notYours: 403,
+    writes: true,
+    request: (s) => ({ path: "/jwt/custom/extend", json: { token: s.token, expirationInMinutes: 5 } }),
+  },
+  {
+    path: "/jwt/custom/revoke",
+    scope: "tokens:revoke",
+    notYours: 403,
+    writes: true,
+    request: (s) => ({ path: "/jwt/custom/revoke", json: { token: s.token } }),
+  },
+  {
+    path: "/jwt/custom/revoke/bulk",
+    scope: "tokens:revoke",
+    notYours: 403,
+    writes: true,
+    request: (s) => ({ path: "/jwt/custom/revoke/bulk", json: { tokens: [s.token] } }),
+  },
   // Log out everywhere (issue 17): the subject's tokens this client may revoke; another client's only with tokens:revoke:any.
-  { path: "/jwt/custom/revoke/subject", scope: "tokens:revoke", notYours: 403, writes: true, request: (s) => ({ path: "/jwt/custom/revoke/subject", json: { subject: claimsOf(s.token).sub } }) },
-  { path: "/jwt/tara/revoke/subject", scope: "sessions:revoke:subject", writes: true, request: (s) => ({ path: "/jwt/tara/revoke/subject", json: { subject: s.taraSubject, reason: "matrix" } }) },
+  {
+    path: "/jwt/custom/revoke/subject",
+    scope: "tokens:revoke",
+    notYours: 403,
+    writes: true,
+    request: (s) => ({ path: "/jwt/custom/revoke/subject", json: { subject: claimsOf(s.token).sub } }),
+  },
+  {
+    path: "/jwt/tara/revoke/subject",
+    scope: "sessions:revoke:subject",
+    writes: true,
+    request: (s) => ({ path: "/jwt/tara/revoke/subject", json: { subject: s.taraSubject, reason: "matrix" } }),
+  },
   { path: "/revoke", scope: "tokens:revoke", notYours: 400, writes: true, request: (s) => ({ path: "/revoke", form: { token: s.token } }) },
   { path: "/api/reports/tokens", scope: "reports:read", request: () => ({ method: "GET", path: "/api/reports/tokens?limit=1" }) },
   { path: "/api/reports/tokens/export", scope: "reports:read", request: () => ({ method: "GET", path: "/api/reports/tokens/export?format=csv&limit=1" }) },
   { path: "/api/reports/stats", scope: "reports:read", request: () => ({ method: "GET", path: "/api/reports/stats" }) },
-  { path: "/api/reports/subjects/[subject]", scope: "reports:read", request: (s) => ({ method: "GET", path: `/api/reports/subjects/${encodeURIComponent(claimsOf(s.token).sub)}` }) },
+  {
+    path: "/api/reports/subjects/[subject]",
+    scope: "reports:read",
+    request: (s) => ({ method: "GET", path: `/api/reports/subjects/${encodeURIComponent(claimsOf(s.token).sub)}` }),
+  },
   { path: "/auth/profile", scope: "sessions:read", request: (s) => ({ method: "GET", path: `/auth/profile?session_id=${s.sessionId}` }) },
   { path: "/auth/session/validate", scope: "sessions:read", request: (s) => ({ method: "GET", path: `/auth/session/validate?session_id=${s.sessionId}` }) },
   // TIM 2.0's logout by session id (the session's own token needs no client: test/tara/session-access.test.ts).

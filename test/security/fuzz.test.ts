@@ -29,10 +29,10 @@ const SHRINK = process.env.TIM_FUZZ_SHRINK === "1";
  * the request text, so that fast-check's report stays short.
  */
 const MARKERS: Record<string, string> = {
-  "\"~1e400~\"": "1e400",
-  "\"~-1e400~\"": "-1e400",
-  "\"~deep~\"": `${"[".repeat(5000)}${"]".repeat(5000)}`,
-  "\"~huge~\"": JSON.stringify("x".repeat(70_000)),
+  '"~1e400~"': "1e400",
+  '"~-1e400~"': "-1e400",
+  '"~deep~"': `${"[".repeat(5000)}${"]".repeat(5000)}`,
+  '"~huge~"': JSON.stringify("x".repeat(70_000)),
 };
 const spliceMarkers = (text: string) => text.replace(/"~(?:1e400|-1e400|deep|huge)~"/g, (m) => MARKERS[m]);
 
@@ -76,7 +76,20 @@ type Body = { kind: "json"; value: unknown } | { kind: "raw"; text: string; type
 const rawBody: fc.Arbitrary<Body> = fc
   .tuple(
     fc.oneof(
-      fc.constantFrom("", "{", "{\"token\":", "null", "[]", "\"x\"", "{\"a\":1e400}", "{\"__proto__\":{\"x\":1}}", "\u0000", "\ufeff{}", "{\"a\":\"\\ud800\"}", "{\"a\":\"\\u0000\"}"),
+      fc.constantFrom(
+        "",
+        "{",
+        '{"token":',
+        "null",
+        "[]",
+        '"x"',
+        '{"a":1e400}',
+        '{"__proto__":{"x":1}}',
+        "\u0000",
+        "\ufeff{}",
+        '{"a":"\\ud800"}',
+        '{"a":"\\u0000"}',
+      ),
       weirdString,
     ),
     fc.constantFrom("application/json", "text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", ""),
@@ -93,7 +106,8 @@ function jsonBody(fields: Record<string, fc.Arbitrary<unknown>>, valid: fc.Arbit
     .tuple(valid, names.length ? fc.constantFrom(...names) : fc.constant(undefined), fc.record(fields))
     .map(([base, name, values]) => (name === undefined ? base : { ...base, [name]: values[name] }));
   // Unknown fields now and then (strict schemas refuse them, so not too often).
-  const allChanged = fc.tuple(fc.record(fields), fc.dictionary(weirdString, weirdValue, { maxKeys: 2 }), fc.nat({ max: 4 }))
+  const allChanged = fc
+    .tuple(fc.record(fields), fc.dictionary(weirdString, weirdValue, { maxKeys: 2 }), fc.nat({ max: 4 }))
     .map(([known, extra, dice]) => (dice === 0 ? { ...extra, ...known } : known));
   const json = (value: unknown): Body => ({ kind: "json", value });
   return fc.oneof(
@@ -107,7 +121,8 @@ function jsonBody(fields: Record<string, fc.Arbitrary<unknown>>, valid: fc.Arbit
 
 /** A form body (RFC 7009 / RFC 7662 endpoints), or the JSON they also take. */
 function formBody(fields: Record<string, fc.Arbitrary<string>>): fc.Arbitrary<Body> {
-  const pairs = fc.tuple(fc.record(fields, { requiredKeys: [] }), fc.array(fc.tuple(weirdString, weirdString), { maxLength: 2 }))
+  const pairs = fc
+    .tuple(fc.record(fields, { requiredKeys: [] }), fc.array(fc.tuple(weirdString, weirdString), { maxLength: 2 }))
     .map(([known, extra]): Body => ({ kind: "form", pairs: [...(Object.entries(known) as [string, string][]), ...extra] }));
   return fc.oneof({ arbitrary: pairs, weight: 3 }, { arbitrary: jsonBody(fields), weight: 2 });
 }
@@ -136,7 +151,9 @@ function queryOf(params: Record<string, fc.Arbitrary<string>>, valid: fc.Arbitra
 
 /** Percent-encodes the UTF-8 bytes of a string (a lone surrogate becomes U+FFFD's, as a browser sends it). */
 const encodeValue = (s: string) =>
-  [...Buffer.from(s, "utf8")].map((b) => (/[A-Za-z0-9._~-]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).padStart(2, "0")}`)).join("");
+  [...Buffer.from(s, "utf8")]
+    .map((b) => (/[A-Za-z0-9._~-]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).padStart(2, "0")}`))
+    .join("");
 
 // ---------------------------------------------------------------- routes ---
 
@@ -202,23 +219,58 @@ const reportFilters = {
 
 /** Every route of server/routes.ts that reads a body, a query string or a path parameter. */
 const ROUTES: FuzzRoute[] = [
-  { method: "POST", pattern: "/jwt/custom/generate", auth: "client", body: jsonBody(generateFields, fc.constant({ JWTName: "FUZZ", content: { sub: "fuzz" }, expirationInMinutes: 5 })) },
+  {
+    method: "POST",
+    pattern: "/jwt/custom/generate",
+    auth: "client",
+    body: jsonBody(generateFields, fc.constant({ JWTName: "FUZZ", content: { sub: "fuzz" }, expirationInMinutes: 5 })),
+  },
   {
     method: "POST",
     pattern: "/jwt/custom/generate/batch",
     auth: "client",
-    body: jsonBody({ tokens: field(fc.array(fc.oneof({ arbitrary: fc.record(generateFields), weight: 5 }, { arbitrary: weirdValue, weight: 1 }), { minLength: 1, maxLength: 3 })) }, fc.constant({ tokens: [{ content: { sub: "fuzz" }, expirationInMinutes: 5 }] })),
+    body: jsonBody(
+      {
+        tokens: field(
+          fc.array(fc.oneof({ arbitrary: fc.record(generateFields), weight: 5 }, { arbitrary: weirdValue, weight: 1 }), { minLength: 1, maxLength: 3 }),
+        ),
+      },
+      fc.constant({ tokens: [{ content: { sub: "fuzz" }, expirationInMinutes: 5 }] }),
+    ),
   },
-  { method: "POST", pattern: "/jwt/custom/validate", auth: "client", body: jsonBody({ token: token(), audience: field(text("tim-audience")), issuer: field(text("TIM")) }, fc.record({ token: realCustom })) },
-  { method: "POST", pattern: "/jwt/custom/validate/boolean", auth: "client", body: jsonBody({ token: token(), audience: field(text("tim-audience")), issuer: field(text("TIM")) }, fc.record({ token: realCustom })) },
-  { method: "POST", pattern: "/jwt/custom/revoke", auth: "client", body: jsonBody({ token: token(), reason: field(text("user_logout")) }, fc.record({ token: realCustom })) },
+  {
+    method: "POST",
+    pattern: "/jwt/custom/validate",
+    auth: "client",
+    body: jsonBody({ token: token(), audience: field(text("tim-audience")), issuer: field(text("TIM")) }, fc.record({ token: realCustom })),
+  },
+  {
+    method: "POST",
+    pattern: "/jwt/custom/validate/boolean",
+    auth: "client",
+    body: jsonBody({ token: token(), audience: field(text("tim-audience")), issuer: field(text("TIM")) }, fc.record({ token: realCustom })),
+  },
+  {
+    method: "POST",
+    pattern: "/jwt/custom/revoke",
+    auth: "client",
+    body: jsonBody({ token: token(), reason: field(text("user_logout")) }, fc.record({ token: realCustom })),
+  },
   {
     method: "POST",
     pattern: "/jwt/custom/revoke/bulk",
     auth: "client",
-    body: jsonBody({ tokens: field(fc.array(token(), { minLength: 1, maxLength: 4 })), reason: field(text("security_incident")) }, fc.record({ tokens: fc.array(realCustom, { minLength: 1, maxLength: 3 }) })),
+    body: jsonBody(
+      { tokens: field(fc.array(token(), { minLength: 1, maxLength: 4 })), reason: field(text("security_incident")) },
+      fc.record({ tokens: fc.array(realCustom, { minLength: 1, maxLength: 3 }) }),
+    ),
   },
-  { method: "POST", pattern: "/jwt/custom/extend", auth: "client", body: jsonBody({ token: token(), expirationInMinutes: field(minutes) }, fc.record({ token: realCustom, expirationInMinutes: fc.constant(5) })) },
+  {
+    method: "POST",
+    pattern: "/jwt/custom/extend",
+    auth: "client",
+    body: jsonBody({ token: token(), expirationInMinutes: field(minutes) }, fc.record({ token: realCustom, expirationInMinutes: fc.constant(5) })),
+  },
   { method: "GET", pattern: "/jwt/custom/extension-chain/[originalJwtUuid]", auth: "client", segment: fc.oneof(realChain, fc.uuid(), queryString) },
   {
     method: "POST",
@@ -243,12 +295,58 @@ const ROUTES: FuzzRoute[] = [
   },
   { method: "POST", pattern: "/introspect", auth: "client", body: formBody({ token: tokenText(), token_type_hint: text("access_token", "refresh_token") }) },
   { method: "POST", pattern: "/revoke", auth: "client", body: formBody({ token: tokenText(), token_type_hint: text("access_token") }) },
-  { method: "GET", pattern: "/auth/login/tara", auth: "none", accept: "application/json", query: queryOf({ redirect_uri: text("/me", "https://evil.example/"), acr: text("low", "substantial", "high"), methods: text("idcard,mid", "eidas"), ui_locales: text("et", "en") }) },
-  { method: "POST", pattern: "/auth/login/tara/result", auth: "none", reaches2xx: false, body: jsonBody({ state: field(text("abc")), login_secret: field(text("abc")) }) },
-  { method: "GET", pattern: "/auth/callback/tara", auth: "none", reaches2xx: false, accept: "application/json", query: queryOf({ code: text("abc"), state: text("abc"), error: text("user_cancel"), error_description: text("x") }) },
-  { method: "GET", pattern: "/auth/session/validate", auth: "client", query: queryOf({ session_id: fc.oneof(realSession, fc.uuid(), weirdString) }, realSession.map((sid) => `session_id=${sid}`)) },
-  { method: "GET", pattern: "/auth/profile", auth: "client", query: queryOf({ session_id: fc.oneof(realSession, fc.uuid(), weirdString) }, realSession.map((sid) => `session_id=${sid}`)) },
-  { method: "POST", pattern: "/auth/logout", auth: "fuzzedBearer", body: jsonBody({ session_id: field(fc.uuid()) }), query: queryOf({ session_id: fc.oneof(fc.uuid(), weirdString), reason: text("User initiated logout") }) },
+  {
+    method: "GET",
+    pattern: "/auth/login/tara",
+    auth: "none",
+    accept: "application/json",
+    query: queryOf({
+      redirect_uri: text("/me", "https://evil.example/"),
+      acr: text("low", "substantial", "high"),
+      methods: text("idcard,mid", "eidas"),
+      ui_locales: text("et", "en"),
+    }),
+  },
+  {
+    method: "POST",
+    pattern: "/auth/login/tara/result",
+    auth: "none",
+    reaches2xx: false,
+    body: jsonBody({ state: field(text("abc")), login_secret: field(text("abc")) }),
+  },
+  {
+    method: "GET",
+    pattern: "/auth/callback/tara",
+    auth: "none",
+    reaches2xx: false,
+    accept: "application/json",
+    query: queryOf({ code: text("abc"), state: text("abc"), error: text("user_cancel"), error_description: text("x") }),
+  },
+  {
+    method: "GET",
+    pattern: "/auth/session/validate",
+    auth: "client",
+    query: queryOf(
+      { session_id: fc.oneof(realSession, fc.uuid(), weirdString) },
+      realSession.map((sid) => `session_id=${sid}`),
+    ),
+  },
+  {
+    method: "GET",
+    pattern: "/auth/profile",
+    auth: "client",
+    query: queryOf(
+      { session_id: fc.oneof(realSession, fc.uuid(), weirdString) },
+      realSession.map((sid) => `session_id=${sid}`),
+    ),
+  },
+  {
+    method: "POST",
+    pattern: "/auth/logout",
+    auth: "fuzzedBearer",
+    body: jsonBody({ session_id: field(fc.uuid()) }),
+    query: queryOf({ session_id: fc.oneof(fc.uuid(), weirdString), reason: text("User initiated logout") }),
+  },
   { method: "POST", pattern: "/jwt/tara/extend", auth: "none", body: jsonBody({ token: token() }, fc.record({ token: realTara })) },
   { method: "GET", pattern: "/api/reports/tokens", auth: "client", query: queryOf(reportFilters) },
   { method: "GET", pattern: "/api/reports/tokens/export", auth: "client", query: queryOf({ format: text("csv", "jsonl", "xml"), ...reportFilters }) },
@@ -264,27 +362,66 @@ const ROUTES: FuzzRoute[] = [
     method: "POST",
     pattern: "/jwt/tara/revoke/subject",
     auth: "client",
-    body: jsonBody({ subject: field(fc.oneof(text("EE38001085718"), weirdString)), reason: field(text("logout_everywhere")) }, fc.constant({ subject: "EE00000000000" })),
+    body: jsonBody(
+      { subject: field(fc.oneof(text("EE38001085718"), weirdString)), reason: field(text("logout_everywhere")) },
+      fc.constant({ subject: "EE00000000000" }),
+    ),
   },
   {
     method: "POST",
     pattern: "/ssf/streams",
     auth: "client",
     body: jsonBody(
-      { delivery: field(fc.record({ method: text("urn:ietf:rfc:8936", "urn:ietf:rfc:8935"), endpoint_url: field(text("https://rs.example/ssf")) })), events_requested: field(fc.array(text("urn:buerostack:tim:secevent:token-revoked"))), description: field(text("fuzz")) },
+      {
+        delivery: field(fc.record({ method: text("urn:ietf:rfc:8936", "urn:ietf:rfc:8935"), endpoint_url: field(text("https://rs.example/ssf")) })),
+        events_requested: field(fc.array(text("urn:buerostack:tim:secevent:token-revoked"))),
+        description: field(text("fuzz")),
+      },
       fc.constant({ delivery: { method: "urn:ietf:rfc:8936" } }),
     ),
   },
   { method: "GET", pattern: "/ssf/streams", auth: "client", query: queryOf({ stream_id: fc.oneof(fc.uuid(), weirdString) }) },
   // A fuzzed stream id names no stream of this client (404): the flows with real streams are test/ssf's.
-  { method: "POST", pattern: "/ssf/streams/status", auth: "client", reaches2xx: false, body: jsonBody({ stream_id: field(fc.uuid()), status: text("enabled", "paused", "disabled"), reason: field(text("fuzz")) }) },
+  {
+    method: "POST",
+    pattern: "/ssf/streams/status",
+    auth: "client",
+    reaches2xx: false,
+    body: jsonBody({ stream_id: field(fc.uuid()), status: text("enabled", "paused", "disabled"), reason: field(text("fuzz")) }),
+  },
   { method: "POST", pattern: "/ssf/verify", auth: "client", reaches2xx: false, body: jsonBody({ stream_id: field(fc.uuid()), state: field(text("fuzz")) }) },
-  { method: "GET", pattern: "/ssf/revocations", auth: "client", query: queryOf({ cursor: text("custom.1.00000000-0000-4000-8000-000000000000", "tara.999999999999999999.00000000-0000-4000-8000-000000000000"), limit: text("1", "10000", "10001", "0", "-1", "1.5") }) },
-  { method: "POST", pattern: "/ssf/poll/[streamId]", auth: "client", reaches2xx: false, segment: fc.oneof(fc.uuid(), queryString), body: jsonBody({ maxEvents: field(weirdNumber), returnImmediately: field(fc.boolean()), ack: field(fc.array(text("x"))), setErrs: field(fc.dictionary(fc.string(), fc.record({ err: text("invalid_key") }))) }) },
+  {
+    method: "GET",
+    pattern: "/ssf/revocations",
+    auth: "client",
+    query: queryOf({
+      cursor: text("custom.1.00000000-0000-4000-8000-000000000000", "tara.999999999999999999.00000000-0000-4000-8000-000000000000"),
+      limit: text("1", "10000", "10001", "0", "-1", "1.5"),
+    }),
+  },
+  {
+    method: "POST",
+    pattern: "/ssf/poll/[streamId]",
+    auth: "client",
+    reaches2xx: false,
+    segment: fc.oneof(fc.uuid(), queryString),
+    body: jsonBody({
+      maxEvents: field(weirdNumber),
+      returnImmediately: field(fc.boolean()),
+      ack: field(fc.array(text("x"))),
+      setErrs: field(fc.dictionary(fc.string(), fc.record({ err: text("invalid_key") }))),
+    }),
+  },
   { method: "GET", pattern: "/admin/tokens/export", auth: "none", reaches2xx: false, query: queryOf({ format: text("csv"), ...reportFilters }) },
   { method: "GET", pattern: "/admin/exports/[runId]", auth: "none", reaches2xx: false, segment: fc.oneof(fc.uuid(), queryString) },
   { method: "GET", pattern: "/admin/files/[fileId]", auth: "none", reaches2xx: false, segment: fc.oneof(fc.uuid(), queryString) },
-  { method: "GET", pattern: "/admin/audit/export", auth: "none", reaches2xx: false, query: queryOf({ from: text("2025-01-01", "x"), to: text("2025-01-02"), protocol_log: text("0", "1", "2") }) },
+  {
+    method: "GET",
+    pattern: "/admin/audit/export",
+    auth: "none",
+    reaches2xx: false,
+    query: queryOf({ from: text("2025-01-01", "x"), to: text("2025-01-02"), protocol_log: text("0", "1", "2") }),
+  },
   { method: "GET", pattern: "/admin/tara-logins/[state]/export", auth: "none", reaches2xx: false, segment: fc.oneof(fc.uuid(), queryString) },
 ];
 
@@ -405,7 +542,11 @@ describe(`fuzzing the HTTP API (seed ${SEED}, ${RUNS} runs per route; TIM_FUZZ_S
           body: route.body ?? fc.constant(undefined),
           query: route.query ?? fc.constant(undefined),
           segment: route.segment ?? fc.constant(undefined),
-          bearer: fc.oneof(fc.constant(undefined), fc.constant(0).map(() => `Bearer ${real.tara}`), fc.string({ unit: "grapheme-ascii" }).map((s) => `Bearer ${s}`)),
+          bearer: fc.oneof(
+            fc.constant(undefined),
+            fc.constant(0).map(() => `Bearer ${real.tara}`),
+            fc.string({ unit: "grapheme-ascii" }).map((s) => `Bearer ${s}`),
+          ),
         },
         { requiredKeys: [] },
       );
@@ -423,7 +564,10 @@ describe(`fuzzing the HTTP API (seed ${SEED}, ${RUNS} runs per route; TIM_FUZZ_S
         for (const a of answers) counts.set(a.status, (counts.get(a.status) ?? 0) + 1);
         const seen = [...counts].map(([status, n]) => `${status}×${n}`).join(" ");
         const samples = [...new Set(answers.map((a) => `${a.status} ${a.text}`))].slice(0, 6).join("\n  ");
-        expect(answers.some((a) => a.status >= 200 && a.status < 300), `no run reached a 2xx (answers: ${seen}), e.g.\n  ${samples}`).toBe(true);
+        expect(
+          answers.some((a) => a.status >= 200 && a.status < 300),
+          `no run reached a 2xx (answers: ${seen}), e.g.\n  ${samples}`,
+        ).toBe(true);
       }
     });
   }

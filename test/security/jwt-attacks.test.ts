@@ -6,15 +6,7 @@ import { activeSigningKey } from "@/lib/jwt/keys";
 import { startTestServer, type TestServer } from "@/test/support/http";
 import { newRows, tokenRows } from "@/test/security/token-rows";
 import { call, newClient, taraTokenFixture, unique, type ApiResponse, type TestClient } from "@/test/tokens/helpers";
-import {
-  CORPUS,
-  DEFAULT_ENDPOINTS,
-  attackerKeys,
-  payloadOf,
-  type AttackerKeys,
-  type CorpusContext,
-  type Endpoint,
-} from "@/test/security/jwt-corpus";
+import { CORPUS, DEFAULT_ENDPOINTS, attackerKeys, payloadOf, type AttackerKeys, type CorpusContext, type Endpoint } from "@/test/security/jwt-corpus";
 
 /**
  * Issue 12 §7: every variant of the JWT attack corpus (test/security/jwt-corpus.ts)
@@ -51,9 +43,7 @@ const ENDPOINTS: Record<Endpoint, { path: string; form?: boolean; check: Check }
     path: "/introspect",
     form: true,
     check: (res) =>
-      (res.status === 200 && JSON.stringify(res.body) === '{"active":false}') || (refusal4xx(res) && isError(res))
-        ? null
-        : "expected 200 {active: false}",
+      (res.status === 200 && JSON.stringify(res.body) === '{"active":false}') || (refusal4xx(res) && isError(res)) ? null : "expected 200 {active: false}",
   },
   extend: { path: "/jwt/custom/extend", check: errorRefusal },
   revoke: { path: "/jwt/custom/revoke", check: errorRefusal },

@@ -74,7 +74,9 @@ export async function jws(signer: SigningKey, header: object | string, payload: 
   const input = `${h}.${p}`;
   let signature: Buffer;
   if (signer.alg.startsWith("HS")) {
-    signature = createHmac(`sha${signer.alg.slice(2)}`, signer.key as Uint8Array).update(input).digest();
+    signature = createHmac(`sha${signer.alg.slice(2)}`, signer.key as Uint8Array)
+      .update(input)
+      .digest();
   } else {
     const params = WEBCRYPTO[signer.alg];
     signature = Buffer.from(await crypto.subtle.sign(params, signer.key as CryptoKey, new TextEncoder().encode(input)));
@@ -188,15 +190,17 @@ const FOREIGN = ["RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "EdDSA"] 
 export const CORPUS: Variant[] = [
   // alg none, every casing, with and without a signature
   ...ALG_NONE.map((alg): Variant => ({ group: "alg none", name: `alg ${JSON.stringify(alg)}, empty signature`, make: (ctx) => unsigned(alg, ctx) })),
-  ...ALG_NONE.slice(0, 2).map((alg): Variant => ({
-    group: "alg none",
-    name: `alg ${JSON.stringify(alg)} with a real token's signature`,
-    make: async (ctx) => unsigned(alg, ctx, parts(await ctx.fresh())[2]),
-  })),
+  ...ALG_NONE.slice(0, 2).map(
+    (alg): Variant => ({
+      group: "alg none",
+      name: `alg ${JSON.stringify(alg)} with a real token's signature`,
+      make: async (ctx) => unsigned(alg, ctx, parts(await ctx.fresh())[2]),
+    }),
+  ),
   { group: "alg none", name: "alg missing", make: (ctx) => unsigned(undefined, ctx) },
   { group: "alg none", name: "alg null", make: (ctx) => unsigned(null, ctx) },
   { group: "alg none", name: "alg empty string", make: (ctx) => unsigned("", ctx) },
-  { group: "alg none", name: "alg array [\"RS256\"]", make: (ctx) => unsigned(["RS256"], ctx, "c2ln") },
+  { group: "alg none", name: 'alg array ["RS256"]', make: (ctx) => unsigned(["RS256"], ctx, "c2ln") },
 
   // HMAC keyed with TIM's public key
   ...HS.flatMap((hs) =>
@@ -229,11 +233,13 @@ export const CORPUS: Variant[] = [
       ["kid with a NUL", "a\u0000b"],
       ["kid with a lone surrogate", "a\ud800b"],
     ] as const
-  ).map(([name, kid]): Variant => ({
-    group: "kid",
-    name,
-    make: (ctx, k) => attackerSigned(ctx, k, "RS256", { kid: kid === "__TIM_KID_ARRAY__" ? [ctx.tim.kid] : kid }),
-  })),
+  ).map(
+    ([name, kid]): Variant => ({
+      group: "kid",
+      name,
+      make: (ctx, k) => attackerSigned(ctx, k, "RS256", { kid: kid === "__TIM_KID_ARRAY__" ? [ctx.tim.kid] : kid }),
+    }),
+  ),
   {
     group: "kid",
     name: "kid missing",
@@ -252,14 +258,30 @@ export const CORPUS: Variant[] = [
 
   // headers that bring their own key: attacker-signed, and TIM-signed (the header alone must refuse it)
   { group: "key reference", name: "jwk header with the attacker's key", make: (ctx, k) => attackerSigned(ctx, k, "RS256", { jwk: k.RS256.jwk }) },
-  { group: "key reference", name: "jwk header, no kid", make: (ctx, k) => jws({ alg: "RS256", key: k.RS256.privateKey }, { alg: "RS256", jwk: k.RS256.jwk }, forgedClaims(ctx)) },
+  {
+    group: "key reference",
+    name: "jwk header, no kid",
+    make: (ctx, k) => jws({ alg: "RS256", key: k.RS256.privateKey }, { alg: "RS256", jwk: k.RS256.jwk }, forgedClaims(ctx)),
+  },
   { group: "key reference", name: "jku to an attacker JWKS", make: (ctx, k) => attackerSigned(ctx, k, "RS256", { jku: "https://attacker.example/jwks.json" }) },
   { group: "key reference", name: "jku to a loopback URL", make: (ctx, k) => attackerSigned(ctx, k, "RS256", { jku: "http://127.0.0.1:1/jwks" }) },
-  { group: "key reference", name: "x5u to an attacker certificate", make: (ctx, k) => attackerSigned(ctx, k, "RS256", { x5u: "https://attacker.example/cert.pem" }) },
+  {
+    group: "key reference",
+    name: "x5u to an attacker certificate",
+    make: (ctx, k) => attackerSigned(ctx, k, "RS256", { x5u: "https://attacker.example/cert.pem" }),
+  },
   { group: "key reference", name: "x5c with an attacker certificate", make: (ctx, k) => attackerSigned(ctx, k, "RS256", { x5c: [FAKE_X5C] }) },
   { group: "key reference", name: "TIM-signed real token with a jwk header", make: (ctx, k) => timResigned(ctx, (c) => c, { jwk: k.RS256.jwk }) },
-  { group: "key reference", name: "TIM-signed real token with a jku header", make: (ctx) => timResigned(ctx, (c) => c, { jku: "https://attacker.example/jwks.json" }) },
-  { group: "key reference", name: "TIM-signed real token with an x5u header", make: (ctx) => timResigned(ctx, (c) => c, { x5u: "https://attacker.example/c.pem" }) },
+  {
+    group: "key reference",
+    name: "TIM-signed real token with a jku header",
+    make: (ctx) => timResigned(ctx, (c) => c, { jku: "https://attacker.example/jwks.json" }),
+  },
+  {
+    group: "key reference",
+    name: "TIM-signed real token with an x5u header",
+    make: (ctx) => timResigned(ctx, (c) => c, { x5u: "https://attacker.example/c.pem" }),
+  },
   { group: "key reference", name: "TIM-signed real token with an x5c header", make: (ctx) => timResigned(ctx, (c) => c, { x5c: [FAKE_X5C] }) },
 
   // crit, b64, zip on TIM-signed real tokens: only the header can make them invalid
@@ -297,48 +319,64 @@ export const CORPUS: Variant[] = [
   { group: "payload", name: "aud changed", make: (ctx) => withPayload(ctx, (c) => ({ ...c, aud: "payment-service" })) },
   { group: "payload", name: "iss changed", make: (ctx) => withPayload(ctx, (c) => ({ ...c, iss: "EVIL" })) },
   { group: "payload", name: "another token's payload", make: async (ctx) => withPayload(ctx, () => payloadOf(ctx.other)) },
-  { group: "payload", name: "header of another key (kid swapped to the retired key)", make: async (ctx) => {
-    const [, p, s] = parts(await ctx.fresh());
-    return `${b64u(json({ alg: ctx.retired.alg, kid: ctx.retired.kid, typ: "JWT" }))}.${p}.${s}`;
-  } },
+  {
+    group: "payload",
+    name: "header of another key (kid swapped to the retired key)",
+    make: async (ctx) => {
+      const [, p, s] = parts(await ctx.fresh());
+      return `${b64u(json({ alg: ctx.retired.alg, kid: ctx.retired.kid, typ: "JWT" }))}.${p}.${s}`;
+    },
+  },
 
   // time claims on TIM-signed real tokens (the row exists: the claim itself must refuse them)
-  ...(
-    <[string, (c: Claims) => Claims | string][]>[
-      ["expired an hour ago", (c) => ({ ...c, exp: now() - 3600 })],
-      ["exp negative", (c) => ({ ...c, exp: -1 })],
-      ["exp zero", (c) => ({ ...c, exp: 0 })],
-      ["exp missing", ({ exp: _exp, ...c }) => c],
-      ["exp as a string", (c) => ({ ...c, exp: String(c.exp) })],
-      ["exp null", (c) => ({ ...c, exp: null })],
-      ["exp 1e400 (Infinity)", (c) => json(c).replace(/"exp":\d+/, '"exp":1e400')],
-      ["exp -1e400", (c) => json(c).replace(/"exp":\d+/, '"exp":-1e400')],
-      ["exp \"NaN\"", (c) => ({ ...c, exp: "NaN" })],
-      ["exp 1e308 (beyond any date)", (c) => json(c).replace(/"exp":\d+/, '"exp":1e308')],
-      ["nbf in the future", (c) => ({ ...c, nbf: now() + 3600 })],
-      ["iat a day in the future", (c) => ({ ...c, iat: now() + 86_400 })],
-      ["iat 1e400", (c) => json(c).replace(/"iat":\d+/, '"iat":1e400')],
-      ["iat as a string", (c) => ({ ...c, iat: "now" })],
-    ]
-  ).map(([name, change]): Variant => ({
-    group: "time claims",
-    name: `TIM-signed: ${name}`,
-    make: (ctx) => timResigned(ctx, change),
-    // TIM revokes expired tokens of its own on purpose (README: "Expired tokens may still be revoked").
-    ...(/expired|exp negative|exp zero/.test(name) ? { endpoints: ["validate", "validateBoolean", "introspect", "extend"] as const } : {}),
-  })),
+  ...(<[string, (c: Claims) => Claims | string][]>[
+    ["expired an hour ago", (c) => ({ ...c, exp: now() - 3600 })],
+    ["exp negative", (c) => ({ ...c, exp: -1 })],
+    ["exp zero", (c) => ({ ...c, exp: 0 })],
+    ["exp missing", ({ exp: _exp, ...c }) => c],
+    ["exp as a string", (c) => ({ ...c, exp: String(c.exp) })],
+    ["exp null", (c) => ({ ...c, exp: null })],
+    ["exp 1e400 (Infinity)", (c) => json(c).replace(/"exp":\d+/, '"exp":1e400')],
+    ["exp -1e400", (c) => json(c).replace(/"exp":\d+/, '"exp":-1e400')],
+    ['exp "NaN"', (c) => ({ ...c, exp: "NaN" })],
+    ["exp 1e308 (beyond any date)", (c) => json(c).replace(/"exp":\d+/, '"exp":1e308')],
+    ["nbf in the future", (c) => ({ ...c, nbf: now() + 3600 })],
+    ["iat a day in the future", (c) => ({ ...c, iat: now() + 86_400 })],
+    ["iat 1e400", (c) => json(c).replace(/"iat":\d+/, '"iat":1e400')],
+    ["iat as a string", (c) => ({ ...c, iat: "now" })],
+  ]).map(
+    ([name, change]): Variant => ({
+      group: "time claims",
+      name: `TIM-signed: ${name}`,
+      make: (ctx) => timResigned(ctx, change),
+      // TIM revokes expired tokens of its own on purpose (README: "Expired tokens may still be revoked").
+      ...(/expired|exp negative|exp zero/.test(name) ? { endpoints: ["validate", "validateBoolean", "introspect", "extend"] as const } : {}),
+    }),
+  ),
   { group: "time claims", name: "forged: expired", make: (ctx, k) => attackerSigned(ctx, k, "RS256", {}, forgedClaims(ctx, { exp: now() - 60 })) },
 
   // issuer
   { group: "issuer", name: "TIM-signed: foreign issuer", make: (ctx) => timResigned(ctx, (c) => ({ ...c, iss: "https://evil.example" })) },
   { group: "issuer", name: "TIM-signed: issuer missing", make: (ctx) => timResigned(ctx, ({ iss: _iss, ...c }) => c) },
   { group: "issuer", name: "TIM-signed: issuer as an array", make: (ctx) => timResigned(ctx, (c) => ({ ...c, iss: [c.iss] })) },
-  { group: "issuer", name: "TIM-signed: issuer differing in case", make: (ctx) => timResigned(ctx, (c) => ({ ...c, iss: String(c.iss).toLowerCase() === c.iss ? String(c.iss).toUpperCase() : String(c.iss).toLowerCase() })) },
-  { group: "issuer", name: "TIM-signed: foreign issuer, no metadata row", make: (ctx) => jws(timKey(ctx), timHeader(ctx), forgedClaims(ctx, { iss: "https://evil.example" })) },
+  {
+    group: "issuer",
+    name: "TIM-signed: issuer differing in case",
+    make: (ctx) => timResigned(ctx, (c) => ({ ...c, iss: String(c.iss).toLowerCase() === c.iss ? String(c.iss).toUpperCase() : String(c.iss).toLowerCase() })),
+  },
+  {
+    group: "issuer",
+    name: "TIM-signed: foreign issuer, no metadata row",
+    make: (ctx) => jws(timKey(ctx), timHeader(ctx), forgedClaims(ctx, { iss: "https://evil.example" })),
+  },
   { group: "issuer", name: "forged: foreign issuer", make: (ctx, k) => attackerSigned(ctx, k, "ES256", {}, forgedClaims(ctx, { iss: "EVIL" })) },
 
   // audience (forged; TIM-signed audiences are the issuer's to choose)
-  { group: "audience", name: "forged: audience array with TIM's audience", make: (ctx, k) => attackerSigned(ctx, k, "RS256", {}, forgedClaims(ctx, { aud: ["x", ctx.audience] })) },
+  {
+    group: "audience",
+    name: "forged: audience array with TIM's audience",
+    make: (ctx, k) => attackerSigned(ctx, k, "RS256", {}, forgedClaims(ctx, { aud: ["x", ctx.audience] })),
+  },
   { group: "audience", name: "forged: audience empty array", make: (ctx, k) => attackerSigned(ctx, k, "RS256", {}, forgedClaims(ctx, { aud: [] })) },
   { group: "audience", name: "forged: audience number", make: (ctx, k) => attackerSigned(ctx, k, "RS256", {}, forgedClaims(ctx, { aud: 7 })) },
   { group: "audience", name: "tampered: audience array appended", make: (ctx) => withPayload(ctx, (c) => ({ ...c, aud: [c.aud, "payment-service"] })) },
@@ -348,35 +386,89 @@ export const CORPUS: Variant[] = [
   { group: "jti", name: "TIM-signed: jti not a UUID", make: (ctx) => timResigned(ctx, (c) => ({ ...c, jti: "not-a-uuid" })) },
   { group: "jti", name: "TIM-signed: jti a number", make: (ctx) => timResigned(ctx, (c) => ({ ...c, jti: 42 })) },
   { group: "jti", name: "TIM-signed: jti 5 000 characters", make: (ctx) => timResigned(ctx, (c) => ({ ...c, jti: `${c.jti}${"0".repeat(4964)}` })) },
-  { group: "jti", name: "forged: duplicate of a real jti", make: async (ctx, k) => attackerSigned(ctx, k, "RS256", {}, forgedClaims(ctx, { jti: payloadOf(ctx.other).jti })) },
+  {
+    group: "jti",
+    name: "forged: duplicate of a real jti",
+    make: async (ctx, k) => attackerSigned(ctx, k, "RS256", {}, forgedClaims(ctx, { jti: payloadOf(ctx.other).jti })),
+  },
   { group: "jti", name: "tampered: jti of another real token", make: (ctx) => withPayload(ctx, (c) => ({ ...c, jti: payloadOf(ctx.other).jti })) },
 
   // duplicate JSON keys: read last-wins (JSON.parse, PostgreSQL jsonb), every reading must be refused
-  { group: "duplicate keys", name: "header alg RS256 then none", make: (ctx) => timResigned(ctx, (c) => c, {}).then((t) => {
-    const [, p, s] = parts(t);
-    return `${b64u(`{"alg":"${ctx.tim.alg}","kid":"${ctx.tim.kid}","alg":"none"}`)}.${p}.${s}`;
-  }) },
-  { group: "duplicate keys", name: "header kid TIM's then unknown, TIM-signed", make: async (ctx) => {
-    const claims = payloadOf(await ctx.fresh());
-    return jws(timKey(ctx), `{"alg":"${ctx.tim.alg}","kid":"${ctx.tim.kid}","kid":"${randomUUID()}"}`, claims);
-  } },
-  { group: "duplicate keys", name: "header jku hidden behind a duplicate alg, TIM-signed", make: async (ctx) => {
-    const claims = payloadOf(await ctx.fresh());
-    return jws(timKey(ctx), `{"alg":"HS256","jku":"https://attacker.example","alg":"${ctx.tim.alg}","kid":"${ctx.tim.kid}"}`, claims);
-  } },
-  { group: "duplicate keys", name: "payload exp future then past, TIM-signed", make: (ctx) => timResigned(ctx, (c) => json(c).replace(/}$/, `,"exp":${now() - 3600}}`)), endpoints: ["validate", "validateBoolean", "introspect", "extend"] },
-  { group: "duplicate keys", name: "payload iss TIM then foreign, TIM-signed", make: (ctx) => timResigned(ctx, (c) => json(c).replace(/}$/, ',"iss":"https://evil.example"}')) },
-  { group: "duplicate keys", name: "payload token_type custom then foreign, TIM-signed", make: (ctx) => timResigned(ctx, (c) => json(c).replace(/}$/, ',"token_type":"admin_jwt"}')) },
-  { group: "duplicate keys", name: "payload jti real then not a UUID, TIM-signed", make: (ctx) => timResigned(ctx, (c) => json(c).replace(/}$/, ',"jti":"x"}')) },
+  {
+    group: "duplicate keys",
+    name: "header alg RS256 then none",
+    make: (ctx) =>
+      timResigned(ctx, (c) => c, {}).then((t) => {
+        const [, p, s] = parts(t);
+        return `${b64u(`{"alg":"${ctx.tim.alg}","kid":"${ctx.tim.kid}","alg":"none"}`)}.${p}.${s}`;
+      }),
+  },
+  {
+    group: "duplicate keys",
+    name: "header kid TIM's then unknown, TIM-signed",
+    make: async (ctx) => {
+      const claims = payloadOf(await ctx.fresh());
+      return jws(timKey(ctx), `{"alg":"${ctx.tim.alg}","kid":"${ctx.tim.kid}","kid":"${randomUUID()}"}`, claims);
+    },
+  },
+  {
+    group: "duplicate keys",
+    name: "header jku hidden behind a duplicate alg, TIM-signed",
+    make: async (ctx) => {
+      const claims = payloadOf(await ctx.fresh());
+      return jws(timKey(ctx), `{"alg":"HS256","jku":"https://attacker.example","alg":"${ctx.tim.alg}","kid":"${ctx.tim.kid}"}`, claims);
+    },
+  },
+  {
+    group: "duplicate keys",
+    name: "payload exp future then past, TIM-signed",
+    make: (ctx) => timResigned(ctx, (c) => json(c).replace(/}$/, `,"exp":${now() - 3600}}`)),
+    endpoints: ["validate", "validateBoolean", "introspect", "extend"],
+  },
+  {
+    group: "duplicate keys",
+    name: "payload iss TIM then foreign, TIM-signed",
+    make: (ctx) => timResigned(ctx, (c) => json(c).replace(/}$/, ',"iss":"https://evil.example"}')),
+  },
+  {
+    group: "duplicate keys",
+    name: "payload token_type custom then foreign, TIM-signed",
+    make: (ctx) => timResigned(ctx, (c) => json(c).replace(/}$/, ',"token_type":"admin_jwt"}')),
+  },
+  {
+    group: "duplicate keys",
+    name: "payload jti real then not a UUID, TIM-signed",
+    make: (ctx) => timResigned(ctx, (c) => json(c).replace(/}$/, ',"jti":"x"}')),
+  },
 
   // size and nesting
   { group: "size", name: "forged: 20 KB claim", make: (ctx, k) => attackerSigned(ctx, k, "RS256", {}, forgedClaims(ctx, { pad: "x".repeat(20_000) })) },
-  { group: "size", name: "forged: 60 KB claim (just under the body limit)", make: (ctx, k) => attackerSigned(ctx, k, "RS256", {}, forgedClaims(ctx, { pad: "x".repeat(44_000) })) },
-  { group: "size", name: "forged: 100 KB token (over the body limit)", make: (ctx, k) => attackerSigned(ctx, k, "RS256", {}, forgedClaims(ctx, { pad: "x".repeat(75_000) })) },
-  { group: "size", name: "forged: 5 000 claims", make: (ctx, k) => attackerSigned(ctx, k, "RS256", {}, forgedClaims(ctx, Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`c${i}`, i])))) },
+  {
+    group: "size",
+    name: "forged: 60 KB claim (just under the body limit)",
+    make: (ctx, k) => attackerSigned(ctx, k, "RS256", {}, forgedClaims(ctx, { pad: "x".repeat(44_000) })),
+  },
+  {
+    group: "size",
+    name: "forged: 100 KB token (over the body limit)",
+    make: (ctx, k) => attackerSigned(ctx, k, "RS256", {}, forgedClaims(ctx, { pad: "x".repeat(75_000) })),
+  },
+  {
+    group: "size",
+    name: "forged: 5 000 claims",
+    make: (ctx, k) => attackerSigned(ctx, k, "RS256", {}, forgedClaims(ctx, Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`c${i}`, i])))),
+  },
   { group: "size", name: "forged: 16 KB header", make: (ctx, k) => attackerSigned(ctx, k, "RS256", { pad: "h".repeat(16_000) }) },
-  { group: "nesting", name: "forged: claims nested 1 000 deep", make: (ctx, k) => attackerSigned(ctx, k, "RS256", {}, forgedClaims(ctx, { deep: nested(1000) })) },
-  { group: "nesting", name: "forged: claims nested 5 000 deep (raw)", make: (ctx, k) => attackerSigned(ctx, k, "RS256", {}, json(forgedClaims(ctx)).replace(/}$/, `,"deep":${"[".repeat(5000)}${"]".repeat(5000)}}`)) },
+  {
+    group: "nesting",
+    name: "forged: claims nested 1 000 deep",
+    make: (ctx, k) => attackerSigned(ctx, k, "RS256", {}, forgedClaims(ctx, { deep: nested(1000) })),
+  },
+  {
+    group: "nesting",
+    name: "forged: claims nested 5 000 deep (raw)",
+    make: (ctx, k) => attackerSigned(ctx, k, "RS256", {}, json(forgedClaims(ctx)).replace(/}$/, `,"deep":${"[".repeat(5000)}${"]".repeat(5000)}}`)),
+  },
   { group: "nesting", name: "forged: header nested 2 000 deep", make: (ctx, k) => attackerSigned(ctx, k, "RS256", { deep: nested(2000) }) },
 
   // JWE and compact-form oddities
@@ -390,21 +482,44 @@ export const CORPUS: Variant[] = [
       return new CompactEncrypt(claims).setProtectedHeader({ alg: "RSA-OAEP-256", enc: "A256GCM", kid: ctx.tim.kid, cty: "JWT" }).encrypt(key);
     },
   },
-  { group: "JWE", name: "five parts, dir + empty key", make: async (ctx) => `${b64u(json({ alg: "dir", enc: "A128GCM", kid: ctx.tim.kid }))}..${b64u("iv")}.${b64u(json(forgedClaims(ctx)))}.${b64u("tag")}` },
+  {
+    group: "JWE",
+    name: "five parts, dir + empty key",
+    make: async (ctx) => `${b64u(json({ alg: "dir", enc: "A128GCM", kid: ctx.tim.kid }))}..${b64u("iv")}.${b64u(json(forgedClaims(ctx)))}.${b64u("tag")}`,
+  },
   { group: "JWE", name: "a real token with two extra parts", make: async (ctx) => `${await ctx.fresh()}.AAAA.BBBB` },
   { group: "compact form", name: "leading space", make: async (ctx) => ` ${await ctx.fresh()}` },
   { group: "compact form", name: "trailing newline", make: async (ctx) => `${await ctx.fresh()}\n` },
   { group: "compact form", name: "space inside", make: async (ctx) => (await ctx.fresh()).replace(".", ". ") },
   { group: "compact form", name: "Bearer prefix", make: async (ctx) => `Bearer ${await ctx.fresh()}` },
   { group: "compact form", name: "wrapped in quotes", make: async (ctx) => `"${await ctx.fresh()}"` },
-  { group: "compact form", name: "'=' padding on every part", make: async (ctx) => (await ctx.fresh()).split(".").map((p) => `${p}==`).join(".") },
+  {
+    group: "compact form",
+    name: "'=' padding on every part",
+    make: async (ctx) =>
+      (await ctx.fresh())
+        .split(".")
+        .map((p) => `${p}==`)
+        .join("."),
+  },
   { group: "compact form", name: "signature in standard base64 (+/)", make: (ctx) => withSignature(ctx, (s) => std(s).replace(/=+$/, "")) },
-  { group: "compact form", name: "header in standard base64 with padding", make: async (ctx) => {
-    const [h, p, s] = parts(await ctx.fresh());
-    return `${std(h)}.${p}.${s}`;
-  } },
+  {
+    group: "compact form",
+    name: "header in standard base64 with padding",
+    make: async (ctx) => {
+      const [h, p, s] = parts(await ctx.fresh());
+      return `${std(h)}.${p}.${s}`;
+    },
+  },
   { group: "compact form", name: "four parts", make: async (ctx) => `${await ctx.fresh()}.x` },
-  { group: "compact form", name: "two parts", make: async (ctx) => parts(await ctx.fresh()).slice(0, 2).join(".") },
+  {
+    group: "compact form",
+    name: "two parts",
+    make: async (ctx) =>
+      parts(await ctx.fresh())
+        .slice(0, 2)
+        .join("."),
+  },
   { group: "compact form", name: "only dots", make: async () => ".." },
   { group: "compact form", name: "fullwidth dots", make: async (ctx) => (await ctx.fresh()).replaceAll(".", "\uff0e") },
   { group: "compact form", name: "payload not JSON", make: async (ctx) => jws(timKey(ctx), timHeader(ctx), "not json") },
@@ -417,15 +532,31 @@ export const CORPUS: Variant[] = [
   // RFC 7009 /revoke by an API client: TARA sessions are ended by their owner or an administrator (issue 12 §3).
   { group: "cross-kind", name: "real TARA token at RFC 7009 /revoke by an API client", make: async (ctx) => ctx.tara, endpoints: ["rfc7009Revoke"] },
   { group: "cross-kind", name: "real custom token at /jwt/tara/extend", make: (ctx) => ctx.fresh(), endpoints: ["taraExtend"] },
-  { group: "cross-kind", name: "TARA token's claims re-signed as custom_jwt (no custom row)", make: async (ctx) => jws(timKey(ctx), timHeader(ctx), { ...payloadOf(ctx.tara), token_type: "custom_jwt" }) },
-  { group: "cross-kind", name: "custom token's claims re-signed as tara_jwt (no TARA row)", make: (ctx) => timResigned(ctx, (c) => ({ ...c, token_type: "tara_jwt" })) },
+  {
+    group: "cross-kind",
+    name: "TARA token's claims re-signed as custom_jwt (no custom row)",
+    make: async (ctx) => jws(timKey(ctx), timHeader(ctx), { ...payloadOf(ctx.tara), token_type: "custom_jwt" }),
+  },
+  {
+    group: "cross-kind",
+    name: "custom token's claims re-signed as tara_jwt (no TARA row)",
+    make: (ctx) => timResigned(ctx, (c) => ({ ...c, token_type: "tara_jwt" })),
+  },
   { group: "cross-kind", name: "TIM-signed: token_type unknown", make: (ctx) => timResigned(ctx, (c) => ({ ...c, token_type: "admin_jwt" })) },
   { group: "cross-kind", name: "TIM-signed: token_type missing", make: (ctx) => timResigned(ctx, ({ token_type: _t, ...c }) => c) },
   { group: "cross-kind", name: "TIM-signed: token_type as an array", make: (ctx) => timResigned(ctx, (c) => ({ ...c, token_type: ["custom_jwt"] })) },
-  { group: "cross-kind", name: "tampered: TARA token's token_type changed", make: async (ctx) => {
-    const [h, p, s] = parts(ctx.tara);
-    const claims = JSON.parse(Buffer.from(p, "base64url").toString("utf8"));
-    return `${h}.${b64u(json({ ...claims, token_type: "custom_jwt" }))}.${s}`;
-  } },
-  { group: "cross-kind", name: "forged TARA token with TIM's kid", make: (ctx, k) => attackerSigned(ctx, k, "RS256", {}, forgedClaims(ctx, { token_type: "tara_jwt", sid: randomUUID(), amr: ["mID"], acr: "high" })) },
+  {
+    group: "cross-kind",
+    name: "tampered: TARA token's token_type changed",
+    make: async (ctx) => {
+      const [h, p, s] = parts(ctx.tara);
+      const claims = JSON.parse(Buffer.from(p, "base64url").toString("utf8"));
+      return `${h}.${b64u(json({ ...claims, token_type: "custom_jwt" }))}.${s}`;
+    },
+  },
+  {
+    group: "cross-kind",
+    name: "forged TARA token with TIM's kid",
+    make: (ctx, k) => attackerSigned(ctx, k, "RS256", {}, forgedClaims(ctx, { token_type: "tara_jwt", sid: randomUUID(), amr: ["mID"], acr: "high" })),
+  },
 ];

@@ -169,7 +169,9 @@ describe("Shared Signals transmitter, poll delivery", () => {
       events: { [SSF_EVENTS["session-revoked"]]: { reason_admin: { en: "logout" }, token_exp: tara.payload.exp } },
     });
     expect(JSON.stringify(events.get(sid))).not.toContain(tara.sub);
-    expect(events.get(claimsOf(token).jti)).toMatchObject({ events: { [SSF_EVENTS["token-revoked"]]: { reason: "extended", token_exp: claimsOf(token).exp } } });
+    expect(events.get(claimsOf(token).jti)).toMatchObject({
+      events: { [SSF_EVENTS["token-revoked"]]: { reason: "extended", token_exp: claimsOf(token).exp } },
+    });
   });
 
   test("verification (SSF §8.1.4): the event comes with the receiver's state, to its own stream only, whatever it requested", async () => {
@@ -191,7 +193,9 @@ describe("Shared Signals transmitter, poll delivery", () => {
   test("events_requested limits what is delivered; a paused stream holds events, enabled again it delivers them", async () => {
     const sessionsOnly = await createStream(receiver, { events_requested: [SSF_EVENTS["session-revoked"]] });
     const stream = await createStream();
-    expect((await call(url("/ssf/streams/status"), { json: { stream_id: stream.stream_id, status: "paused" }, auth: receiver.basic })).body).toMatchObject({ status: "paused" });
+    expect((await call(url("/ssf/streams/status"), { json: { stream_id: stream.stream_id, status: "paused" }, auth: receiver.basic })).body).toMatchObject({
+      status: "paused",
+    });
     const [token] = await issue(1);
     const { jti } = claimsOf(token);
     await call(url("/jwt/custom/revoke"), { json: { token }, auth: issuer.basic });
@@ -216,7 +220,9 @@ describe("Shared Signals transmitter, poll delivery", () => {
     expect((await call(url(`/ssf/streams?stream_id=${stream.stream_id}`), { auth: intruder.basic })).status).toBe(404);
     expect((await call(url("/ssf/streams"), { auth: intruder.basic })).body).toEqual([]);
     expect((await poll(stream.stream_id, {}, intruder)).status).toBe(404);
-    expect((await call(url("/ssf/streams"), { method: "PATCH", json: { stream_id: stream.stream_id, description: "x" }, auth: intruder.basic })).status).toBe(404);
+    expect((await call(url("/ssf/streams"), { method: "PATCH", json: { stream_id: stream.stream_id, description: "x" }, auth: intruder.basic })).status).toBe(
+      404,
+    );
     expect((await call(url(`/ssf/streams?stream_id=${stream.stream_id}`), { method: "DELETE", auth: intruder.basic })).status).toBe(404);
     expect((await call(url("/ssf/streams/status"), { json: { stream_id: stream.stream_id, status: "disabled" }, auth: intruder.basic })).status).toBe(404);
 
@@ -250,30 +256,33 @@ describe("Shared Signals transmitter, poll delivery", () => {
   });
 
   // PGlite only: the run deletes other test files' events on a shared PostgreSQL database.
-  test.skipIf(process.env.DATABASE_URL)("retention: an event acknowledged by every stream goes, an unacknowledged one stays until its retention limit", async () => {
-    const prisma = await db();
-    const stream = await createStream();
-    await prisma.ssfStream.deleteMany({ where: { streamId: { not: stream.stream_id } } });
-    const [delivered, owed] = await issue(2);
-    for (const token of [delivered, owed]) await call(url("/jwt/custom/revoke"), { json: { token }, auth: issuer.basic });
-    const first = await poll(stream.stream_id, { maxEvents: 1 });
-    await poll(stream.stream_id, { maxEvents: 0, ack: Object.keys(first.body.sets) });
+  test.skipIf(process.env.DATABASE_URL)(
+    "retention: an event acknowledged by every stream goes, an unacknowledged one stays until its retention limit",
+    async () => {
+      const prisma = await db();
+      const stream = await createStream();
+      await prisma.ssfStream.deleteMany({ where: { streamId: { not: stream.stream_id } } });
+      const [delivered, owed] = await issue(2);
+      for (const token of [delivered, owed]) await call(url("/jwt/custom/revoke"), { json: { token }, auth: issuer.basic });
+      const first = await poll(stream.stream_id, { maxEvents: 1 });
+      await poll(stream.stream_id, { maxEvents: 0, ack: Object.keys(first.body.sets) });
 
-    const retention = async (now?: Date) => {
-      let state = await beginRetention({ trigger: "manual", now });
-      while (!state.done) state = await continueRetention(state);
-      await endRetention(state);
-      return state.counts["tim.ssf_events"];
-    };
-    const jtis = [delivered, owed].map((t) => claimsOf(t).jti as string);
-    expect(await retention()).toBeGreaterThanOrEqual(1); // and the earlier tests' events, owed to streams now deleted
-    expect((await prisma.ssfEvent.findMany({ where: { jwtUuid: { in: jtis } } })).map((e) => e.jwtUuid)).toEqual([jtis[1]]);
-    // The retention run deletes denylist rows but never inserts one: no event comes of it.
-    expect(await prisma.ssfEvent.count()).toBe(1);
+      const retention = async (now?: Date) => {
+        let state = await beginRetention({ trigger: "manual", now });
+        while (!state.done) state = await continueRetention(state);
+        await endRetention(state);
+        return state.counts["tim.ssf_events"];
+      };
+      const jtis = [delivered, owed].map((t) => claimsOf(t).jti as string);
+      expect(await retention()).toBeGreaterThanOrEqual(1); // and the earlier tests' events, owed to streams now deleted
+      expect((await prisma.ssfEvent.findMany({ where: { jwtUuid: { in: jtis } } })).map((e) => e.jwtUuid)).toEqual([jtis[1]]);
+      // The retention run deletes denylist rows but never inserts one: no event comes of it.
+      expect(await prisma.ssfEvent.count()).toBe(1);
 
-    await prisma.$executeRaw`UPDATE tim.ssf_events SET revoked_at = now() - make_interval(hours => ${config().TIM_SSF_EVENT_RETENTION_HOURS + 1})`;
-    expect(Object.keys((await poll(stream.stream_id)).body.sets)).toEqual([]);
-    expect(await retention()).toBe(1);
-    expect(await prisma.ssfEvent.count()).toBe(0);
-  });
+      await prisma.$executeRaw`UPDATE tim.ssf_events SET revoked_at = now() - make_interval(hours => ${config().TIM_SSF_EVENT_RETENTION_HOURS + 1})`;
+      expect(Object.keys((await poll(stream.stream_id)).body.sets)).toEqual([]);
+      expect(await retention()).toBe(1);
+      expect(await prisma.ssfEvent.count()).toBe(0);
+    },
+  );
 });

@@ -49,7 +49,10 @@ describe.runIf(databaseUrl)("Shared Signals push across two TIM instances", () =
   });
 
   test("receiver down while 100 tokens are revoked, then up: the instances' cron job delivers every event, one POST at a time", async () => {
-    const stream = await call(at(0, "/ssf/streams"), { json: { delivery: { method: "urn:ietf:rfc:8935", endpoint_url: `http://127.0.0.1:${RECEIVER_PORT}/ssf` } }, auth });
+    const stream = await call(at(0, "/ssf/streams"), {
+      json: { delivery: { method: "urn:ietf:rfc:8935", endpoint_url: `http://127.0.0.1:${RECEIVER_PORT}/ssf` } },
+      auth,
+    });
     expect(stream.status, stream.text).toBe(201);
     streamId = stream.body.stream_id as string;
 
@@ -63,7 +66,8 @@ describe.runIf(databaseUrl)("Shared Signals push across two TIM instances", () =
 
     // The job tries, finds nobody listening, and backs off.
     let status: Record<string, any> = {};
-    for (let i = 0; i < 50 && !status.push?.last_error; i++, await sleep(200)) status = (await call(at(1, `/ssf/streams/status?stream_id=${streamId}`), { auth })).body;
+    for (let i = 0; i < 50 && !status.push?.last_error; i++, await sleep(200))
+      status = (await call(at(1, `/ssf/streams/status?stream_id=${streamId}`), { auth })).body;
     expect(status.push.last_error).toBe("ECONNREFUSED");
 
     await startReceiver();

@@ -136,7 +136,17 @@ describe("Shared Signals push delivery (RFC 8935)", () => {
   test("endpoint validation: internal addresses and http refused with 400 {error, message} unless TIM_SSF_PUSH_ALLOW_INTERNAL", async () => {
     setEnv("TIM_SSF_PUSH_ALLOW_INTERNAL", undefined);
     try {
-      for (const endpoint_url of ["http://10.0.0.1/", "http://169.254.169.254/", "http://localhost/", "https://10.0.0.1/", "https://169.254.169.254/latest", "https://[::1]/", "https://[fd00:ec2::254]/", "https://[::ffff:127.0.0.1]/", ENDPOINT]) {
+      for (const endpoint_url of [
+        "http://10.0.0.1/",
+        "http://169.254.169.254/",
+        "http://localhost/",
+        "https://10.0.0.1/",
+        "https://169.254.169.254/latest",
+        "https://[::1]/",
+        "https://[fd00:ec2::254]/",
+        "https://[::ffff:127.0.0.1]/",
+        ENDPOINT,
+      ]) {
         const res = await createPushStream({ endpoint_url });
         expect(res.status, endpoint_url).toBe(400);
         expect(res.body).toMatchObject({ error: "invalid_push_endpoint", message: expect.any(String) });
@@ -168,7 +178,9 @@ describe("Shared Signals push delivery (RFC 8935)", () => {
     const [jwtUuid] = await revoke(1);
     receiver.requests.length = 0;
     await deliverUntil(() => receiver.tokens(id).has(jwtUuid));
-    const [set] = [...receiver.byJti.entries()].filter(([jti, v]) => jti.startsWith(`${id}:`) && (decodeJwt(v.set) as any).sub_id?.jti === jwtUuid).map(([, v]) => v);
+    const [set] = [...receiver.byJti.entries()]
+      .filter(([jti, v]) => jti.startsWith(`${id}:`) && (decodeJwt(v.set) as any).sub_id?.jti === jwtUuid)
+      .map(([, v]) => v);
     const { payload } = await jwtVerify(set.set, jwks, { issuer: config().TIM_ISSUER, audience: client.clientId, typ: "secevent+jwt" });
     expect((payload.jti as string).startsWith(`${id}:`)).toBe(true);
     // Every POST of this test's streams came with the header of the stream that has one.
@@ -238,27 +250,30 @@ describe("Shared Signals push delivery (RFC 8935)", () => {
     }
   });
 
-  test.runIf(process.env.DATABASE_URL)("an announced revocation held behind the delivery horizon (an older transaction open) is pushed once that transaction ends", async () => {
-    const stop = pushOnRevocation();
-    // A transaction with an xid, open across the revocation: the revocation's event waits behind it.
-    const older = new pg.Client({ connectionString: process.env.DATABASE_URL });
-    await older.connect();
-    try {
-      const id = await pushStream();
-      await older.query("BEGIN");
-      await older.query("SELECT pg_current_xact_id()");
-      const [jwtUuid] = await revoke(1);
-      await sleep(300);
-      expect(receiver.tokens(id).has(jwtUuid)).toBe(false);
-      await older.query("COMMIT");
-      // Nothing runs deliverPushStreams here: the announcement's run retries what it found held back.
-      for (let i = 0; i < 200 && !receiver.tokens(id).has(jwtUuid); i++) await sleep(25);
-      expect(receiver.tokens(id).has(jwtUuid)).toBe(true);
-    } finally {
-      await older.end().catch(() => undefined);
-      await stop();
-    }
-  });
+  test.runIf(process.env.DATABASE_URL)(
+    "an announced revocation held behind the delivery horizon (an older transaction open) is pushed once that transaction ends",
+    async () => {
+      const stop = pushOnRevocation();
+      // A transaction with an xid, open across the revocation: the revocation's event waits behind it.
+      const older = new pg.Client({ connectionString: process.env.DATABASE_URL });
+      await older.connect();
+      try {
+        const id = await pushStream();
+        await older.query("BEGIN");
+        await older.query("SELECT pg_current_xact_id()");
+        const [jwtUuid] = await revoke(1);
+        await sleep(300);
+        expect(receiver.tokens(id).has(jwtUuid)).toBe(false);
+        await older.query("COMMIT");
+        // Nothing runs deliverPushStreams here: the announcement's run retries what it found held back.
+        for (let i = 0; i < 200 && !receiver.tokens(id).has(jwtUuid); i++) await sleep(25);
+        expect(receiver.tokens(id).has(jwtUuid)).toBe(true);
+      } finally {
+        await older.end().catch(() => undefined);
+        await stop();
+      }
+    },
+  );
 
   test("a 400 from the receiver marks that event failed (in the status, not retried) and the rest continue", async () => {
     const id = await pushStream();
@@ -268,7 +283,9 @@ describe("Shared Signals push delivery (RFC 8935)", () => {
       await deliverUntil(() => good.every((j) => receiver.tokens(id).has(j)));
       await deliverPushStreams();
       const push = (await status(id)).push;
-      expect(push.failed_events).toEqual([{ jti: expect.stringMatching(`^${id}:`), err: "invalid_key", description: "unknown key", failed_at: expect.any(String) }]);
+      expect(push.failed_events).toEqual([
+        { jti: expect.stringMatching(`^${id}:`), err: "invalid_key", description: "unknown key", failed_at: expect.any(String) },
+      ]);
       expect(receiver.tokens(id).has(bad)).toBe(false);
       expect(push.last_error).toBeNull();
     } finally {

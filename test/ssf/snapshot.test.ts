@@ -97,24 +97,27 @@ describe("the revocation snapshot", () => {
   });
 
   // PGlite has one connection: no transaction can be open beside the request.
-  test.runIf(process.env.DATABASE_URL)("the first page waits for a revoking transaction that was running when it was asked for (it may have seen no stream)", async () => {
-    const other = new pg.Client({ connectionString: process.env.DATABASE_URL });
-    await other.connect();
-    try {
-      const jti = randomUUID();
-      await other.query("BEGIN");
-      // Expires before any other test's revocation: first in the custom part, so in the first page.
-      await other.query("INSERT INTO custom.denylist (jwt_uuid, expires_at, reason) VALUES ($1, now() + interval '1 minute', 'in flight')", [jti]);
-      const first = snapshot("?limit=10000");
-      await new Promise((r) => setTimeout(r, 300));
-      await other.query("COMMIT");
-      const res = await first;
-      expect(res.status, res.text).toBe(200);
-      expect(res.body.revocations.map((e) => e.jti)).toContain(jti);
-    } finally {
-      await other.end();
-    }
-  });
+  test.runIf(process.env.DATABASE_URL)(
+    "the first page waits for a revoking transaction that was running when it was asked for (it may have seen no stream)",
+    async () => {
+      const other = new pg.Client({ connectionString: process.env.DATABASE_URL });
+      await other.connect();
+      try {
+        const jti = randomUUID();
+        await other.query("BEGIN");
+        // Expires before any other test's revocation: first in the custom part, so in the first page.
+        await other.query("INSERT INTO custom.denylist (jwt_uuid, expires_at, reason) VALUES ($1, now() + interval '1 minute', 'in flight')", [jti]);
+        const first = snapshot("?limit=10000");
+        await new Promise((r) => setTimeout(r, 300));
+        await other.query("COMMIT");
+        const res = await first;
+        expect(res.status, res.text).toBe(200);
+        expect(res.body.revocations.map((e) => e.jti)).toContain(jti);
+      } finally {
+        await other.end();
+      }
+    },
+  );
 
   test("a client without ssf:receive is refused", async () => {
     const res = await snapshot("", issuer);

@@ -196,7 +196,10 @@ test("a browser login narrowed mid-login is refused the same way", async () => {
   process.env.TARA_SCOPES = SCOPES;
   resetConfig();
   const start = await fetch(`${world.tim.url}/auth/login/tara?methods=smartid`, { redirect: "manual" });
-  const binding = start.headers.getSetCookie().find((c) => c.startsWith("TIM_TARA_STATE="))!.split(";")[0];
+  const binding = start.headers
+    .getSetCookie()
+    .find((c) => c.startsWith("TIM_TARA_STATE="))!
+    .split(";")[0];
   const state = new URL(start.headers.get("location")!).searchParams.get("state")!;
   const callback = await taraCallbackUrl(world, start.headers.get("location")!, "EE40404040009");
   process.env.TARA_SCOPES = "openid idcard";
@@ -210,7 +213,15 @@ test("a browser login narrowed mid-login is refused the same way", async () => {
 test("bad redemption input answers 400 {error, message}", async () => {
   const post = (body: string, type = "application/json") =>
     fetch(`${world.tim.url}/auth/login/tara/result`, { method: "POST", headers: { "content-type": type }, body });
-  const cases = ["", "{", "[]", "{}", JSON.stringify({ state: "abc" }), JSON.stringify({ state: "a\u0000b", login_secret: "x" }), JSON.stringify({ state: "a", login_secret: "b", extra: 1 })];
+  const cases = [
+    "",
+    "{",
+    "[]",
+    "{}",
+    JSON.stringify({ state: "abc" }),
+    JSON.stringify({ state: "a\u0000b", login_secret: "x" }),
+    JSON.stringify({ state: "a", login_secret: "b", extra: 1 }),
+  ];
   for (const body of cases) {
     const res = await post(body);
     expect(res.status, body).toBe(400);

@@ -70,7 +70,10 @@ test("TARA's error_description is logged, never shown", async () => {
   }
   expect(html).not.toContain("Internal detail 7f3a");
   expect(html).toContain("Sisselogimine ebaõnnestus");
-  const line = logged.join("").split("\n").find((l) => l.includes("tara callback error"));
+  const line = logged
+    .join("")
+    .split("\n")
+    .find((l) => l.includes("tara callback error"));
   expect(JSON.parse(line!)).toMatchObject({ tara_error: "invalid_request", tara_error_description: "Internal detail 7f3a for the integrator" });
 });
 

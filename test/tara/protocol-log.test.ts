@@ -19,8 +19,7 @@ afterEach(() => {
 });
 afterAll(async () => world.close());
 
-const entries = async (state: string) =>
-  (await db()).taraProtocolLog.findMany({ where: { state }, orderBy: [{ at: "asc" }, { id: "asc" }] });
+const entries = async (state: string) => (await db()).taraProtocolLog.findMany({ where: { state }, orderBy: [{ at: "asc" }, { id: "asc" }] });
 
 function expectNoSecret(rows: unknown[]) {
   expect(JSON.stringify(rows)).not.toContain(CLIENT_SECRET);

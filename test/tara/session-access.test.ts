@@ -105,7 +105,10 @@ describe("session endpoints", () => {
     expect(await prisma.taraDenylist.findUnique({ where: { jwtUuid: byForm.jti } })).toMatchObject({ reason: "form logout" });
     const byJson = await taraTokenFixture({ allowlist: "live" });
     // the query string's reason wins over the body's
-    const json = await call(url(`/auth/logout?reason=${encodeURIComponent("query reason")}`), { auth: ender.basic, json: { session_id: byJson.payload.sid, reason: "body reason" } });
+    const json = await call(url(`/auth/logout?reason=${encodeURIComponent("query reason")}`), {
+      auth: ender.basic,
+      json: { session_id: byJson.payload.sid, reason: "body reason" },
+    });
     expect(json.body).toMatchObject({ revoked: 1, session_id: byJson.payload.sid });
     expect(await prisma.taraDenylist.findUnique({ where: { jwtUuid: byJson.jti } })).toMatchObject({ reason: "query reason" });
     expect((await call(url("/auth/logout"), { auth: ender.basic, form: { session_id: "nope" } })).status).toBe(400);

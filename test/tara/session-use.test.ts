@@ -13,7 +13,9 @@ test("a session's use is its tokens' usage counters summed over its chain; an un
   const second = crypto.randomUUID();
   await prisma.taraJwtMetadata.create({
     data: {
-      ...Object.fromEntries(Object.entries(row).filter(([k]) => !["id", "createdAt", "jwtUuid", "supersedes", "tokenHash", "claimsJson", "clientAddress"].includes(k))),
+      ...Object.fromEntries(
+        Object.entries(row).filter(([k]) => !["id", "createdAt", "jwtUuid", "supersedes", "tokenHash", "claimsJson", "clientAddress"].includes(k)),
+      ),
       jwtUuid: second,
       supersedes: row.id,
       issuedAt: new Date(row.issuedAt.getTime() + 1000),

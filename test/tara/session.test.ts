@@ -16,8 +16,7 @@ beforeAll(async () => {
 afterAll(async () => world.close());
 
 const get = (path: string, headers: Record<string, string> = {}) => fetch(`${world.tim.url}${path}`, { headers });
-const post = (path: string, headers: Record<string, string> = {}, body?: string) =>
-  fetch(`${world.tim.url}${path}`, { method: "POST", headers, body });
+const post = (path: string, headers: Record<string, string> = {}, body?: string) => fetch(`${world.tim.url}${path}`, { method: "POST", headers, body });
 const byReader = () => ({ authorization: reader.basic });
 
 test("providers and health describe TARA", async () => {

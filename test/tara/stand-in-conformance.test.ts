@@ -116,7 +116,13 @@ describe("OidcAuthenticationRequestSpec", () => {
     [{ redirect_uri: "https://www.example.com" }, 302, "invalid_request", "The request is missing a required parameter", "pre-registered redirect urls."],
     [{ scope: "my_scope" }, 303, "invalid_scope", "The requested scope is invalid", " is not allowed to request scope 'my_scope'."],
     [{ scope: "openid,eidas" }, 303, "invalid_scope", "The requested scope is invalid", " is not allowed to request scope 'openid,eidas'."],
-    [{ response_type: "token" }, 303, "unsupported_response_type", "The authorization server does not support obtaining a token", "is not allowed to request response_type 'token'."],
+    [
+      { response_type: "token" },
+      303,
+      "unsupported_response_type",
+      "The authorization server does not support obtaining a token",
+      "is not allowed to request response_type 'token'.",
+    ],
     [{ client_id: "my_client" }, 302, "invalid_client", "Client authentication failed", "The requested OAuth 2.0 Client does not exist."],
   ])("Authentication request with invalid param values: %j", async (param, status, error, starts, ends) => {
     const res = await get(authorize(basicTara, BASIC.id, param));
@@ -128,9 +134,21 @@ describe("OidcAuthenticationRequestSpec", () => {
   });
 
   test.each([
-    [{ state: null }, 303, "The state is missing or does not have enough characters and is therefore considered too weak. Request parameter 'state' must be at least be 8 characters long to ensure sufficient entropy."],
-    [{ response_type: null }, 303, "The authorization server does not support obtaining a token using this method. `The request is missing the 'response_type' parameter."],
-    [{ client_id: null }, 302, "Client authentication failed (e.g., unknown client, no client authentication included, or unsupported authentication method). The requested OAuth 2.0 Client does not exist."],
+    [
+      { state: null },
+      303,
+      "The state is missing or does not have enough characters and is therefore considered too weak. Request parameter 'state' must be at least be 8 characters long to ensure sufficient entropy.",
+    ],
+    [
+      { response_type: null },
+      303,
+      "The authorization server does not support obtaining a token using this method. `The request is missing the 'response_type' parameter.",
+    ],
+    [
+      { client_id: null },
+      302,
+      "Client authentication failed (e.g., unknown client, no client authentication included, or unsupported authentication method). The requested OAuth 2.0 Client does not exist.",
+    ],
   ])("Authentication request with empty mandatory parameters: %j", async (param, status, description) => {
     const res = await get(authorize(basicTara, BASIC.id, param));
     expect(res.status).toBe(status);
@@ -246,9 +264,21 @@ describe("OidcIdentityTokenRequestSpec", () => {
 
   test.each([
     [BASIC, "basic", "basic", 200, ""],
-    [BASIC, "basic", "post", 401, "The OAuth 2.0 Client supports client authentication method 'client_secret_basic', but method 'client_secret_post' was requested."],
+    [
+      BASIC,
+      "basic",
+      "post",
+      401,
+      "The OAuth 2.0 Client supports client authentication method 'client_secret_basic', but method 'client_secret_post' was requested.",
+    ],
     [POST, "post", "post", 200, ""],
-    [POST, "post", "basic", 401, "The OAuth 2.0 Client supports client authentication method 'client_secret_post', but method 'client_secret_basic' was requested."],
+    [
+      POST,
+      "post",
+      "basic",
+      401,
+      "The OAuth 2.0 Client supports client authentication method 'client_secret_post', but method 'client_secret_basic' was requested.",
+    ],
   ] as const)("Verify token response: %s client registered with %s, request with %s", async (client, _registered, used, status, description) => {
     const tara = client === BASIC ? basicTara : postTara;
     const code = await codeFor(tara, client.id);
@@ -274,8 +304,18 @@ describe("OidcIdentityTokenRequestSpec", () => {
       codeFor(tara, client.id).then((code) => tokenRequest(tara, code, { [how]: [id, secret], redirectUri }));
     const cases = [
       [await send("incorrect", client.secret), 400, "unauthorized_client", "is not whitelisted"],
-      [await send(client.id, "incorrect"), 401, "invalid_client", "Client authentication failed (e.g., unknown client, no client authentication included, or unsupported authentication method)."],
-      [await send(client.id, client.secret, "https://incorrect.example"), 400, "invalid_grant", "The 'redirect_uri' from this request does not match the one from the authorize request."],
+      [
+        await send(client.id, "incorrect"),
+        401,
+        "invalid_client",
+        "Client authentication failed (e.g., unknown client, no client authentication included, or unsupported authentication method).",
+      ],
+      [
+        await send(client.id, client.secret, "https://incorrect.example"),
+        400,
+        "invalid_grant",
+        "The 'redirect_uri' from this request does not match the one from the authorize request.",
+      ],
     ] as const;
     for (const [res, status, error, description] of cases) {
       expect(res.status).toBe(status);

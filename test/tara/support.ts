@@ -110,12 +110,7 @@ export async function startJsonLogin(world: TaraWorld, query: Record<string, str
 }
 
 /** Runs TARA's side of a login (autologin as `personalCode`) and returns the callback URL TARA sent the browser to. */
-export async function taraCallbackUrl(
-  world: TaraWorld,
-  authorizationUrl: string,
-  personalCode: string,
-  browser = new Browser(),
-): Promise<string> {
+export async function taraCallbackUrl(world: TaraWorld, authorizationUrl: string, personalCode: string, browser = new Browser()): Promise<string> {
   const url = new URL(authorizationUrl);
   url.searchParams.set("autologin", personalCode);
   const { url: callback } = await browser.followUntil(url.toString(), world.callbackUrl);

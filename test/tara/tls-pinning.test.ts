@@ -14,9 +14,27 @@ const file = (name: string) => path.join(dir, name);
 const openssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
 
 function makeCa(name: string) {
-  openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
-    "-keyout", `${name}.key`, "-out", `${name}.pem`, "-subj", `/CN=TIM test root ${name}`,
-    "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign");
+  openssl(
+    "req",
+    "-x509",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:prime256v1",
+    "-nodes",
+    "-days",
+    "2",
+    "-keyout",
+    `${name}.key`,
+    "-out",
+    `${name}.pem`,
+    "-subj",
+    `/CN=TIM test root ${name}`,
+    "-addext",
+    "basicConstraints=critical,CA:TRUE",
+    "-addext",
+    "keyUsage=critical,keyCertSign,cRLSign",
+  );
 }
 
 let world: TaraWorld;
@@ -25,8 +43,37 @@ beforeAll(async () => {
   makeCa("A");
   makeCa("B");
   writeFileSync(file("server.ext"), "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n");
-  openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1");
-  openssl("x509", "-req", "-in", "server.csr", "-CA", "A.pem", "-CAkey", "A.key", "-CAcreateserial", "-days", "2", "-out", "server.pem", "-extfile", "server.ext");
+  openssl(
+    "req",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:prime256v1",
+    "-nodes",
+    "-keyout",
+    "server.key",
+    "-out",
+    "server.csr",
+    "-subj",
+    "/CN=127.0.0.1",
+  );
+  openssl(
+    "x509",
+    "-req",
+    "-in",
+    "server.csr",
+    "-CA",
+    "A.pem",
+    "-CAkey",
+    "A.key",
+    "-CAcreateserial",
+    "-days",
+    "2",
+    "-out",
+    "server.pem",
+    "-extfile",
+    "server.ext",
+  );
   writeFileSync(file("not-a-cert.pem"), "hello");
   caA = readFileSync(file("A.pem"), "utf8");
   world = await startTaraWorld({}, { tls: { key: readFileSync(file("server.key"), "utf8"), cert: readFileSync(file("server.pem"), "utf8") } });

@@ -35,7 +35,7 @@ function expectError(body: Record<string, unknown>, error?: string) {
 }
 
 describe("GET /health (TIM 2.0's path; Spring's actuator answer)", () => {
-  test("200 {status: \"UP\"}, without credentials", async () => {
+  test('200 {status: "UP"}, without credentials', async () => {
     const res = await call(url("/health"));
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ status: "UP" });
@@ -87,7 +87,7 @@ describe("POST /jwt/custom/generate", () => {
 });
 
 describe("POST /jwt/custom/validate and /validate/boolean", () => {
-  test("valid → 200 with TIM 2.0's fields: reason \"Valid\", audience comma-joined, instants as ISO strings", async () => {
+  test('valid → 200 with TIM 2.0\'s fields: reason "Valid", audience comma-joined, instants as ISO strings', async () => {
     const token = await issue({ content: { sub: unique("v"), role: "admin" }, audience: ["a1", "a2"], expirationInMinutes: 30 });
     const claims = claimsOf(token);
     const res = await post("/jwt/custom/validate", { token });
@@ -267,7 +267,11 @@ describe("POST /jwt/custom/extend and GET /jwt/custom/extension-chain/{originalJ
     expect(res.status).toBe(200);
     expect(claimsOf(res.body.token).exp - claimsOf(res.body.token).iat).toBe(240 * 60);
     expect(res.headers.get("set-cookie")).toMatch(new RegExp(`^EXTENDED_TOKEN=${res.body.token.replaceAll(".", "\\.")}; Path=/; HttpOnly`));
-    for (const body of [{ token: res.body.token, expirationInMinutes: 0 }, { token: res.body.token, expirationInMinutes: -5 }, { jti: claimsOf(token).jti, additionalMinutes: 60 }]) {
+    for (const body of [
+      { token: res.body.token, expirationInMinutes: 0 },
+      { token: res.body.token, expirationInMinutes: -5 },
+      { jti: claimsOf(token).jti, additionalMinutes: 60 },
+    ]) {
       const bad = await post("/jwt/custom/extend", body);
       expect(bad.status).toBe(400);
       expectError(bad.body, "invalid_request");
@@ -282,11 +286,16 @@ describe("POST /jwt/custom/extend and GET /jwt/custom/extension-chain/{originalJ
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ original_jwt_uuid: root, chain_length: 3 });
     const versions = res.body.versions as Record<string, unknown>[];
-    expect(versions.map((v) => [v.extension_number, v.is_current])).toEqual([[0, false], [1, false], [2, true]]);
+    expect(versions.map((v) => [v.extension_number, v.is_current])).toEqual([
+      [0, false],
+      [1, false],
+      [2, true],
+    ]);
     expect(versions[0]).toMatchObject({ jwt_uuid: root, supersedes: null });
     expect(versions[2]).toMatchObject({ jwt_uuid: claimsOf(token).jti, supersedes: versions[1].id });
     for (const v of versions) {
-      for (const field of ["id", "jwt_uuid", "created_at", "issued_at", "expires_at", "supersedes", "is_current", "extension_number"]) expect(v).toHaveProperty(field);
+      for (const field of ["id", "jwt_uuid", "created_at", "issued_at", "expires_at", "supersedes", "is_current", "extension_number"])
+        expect(v).toHaveProperty(field);
     }
     expect((await call(url(`/jwt/custom/extension-chain/${crypto.randomUUID()}`), { auth: api.client.basic })).status).toBe(404);
     expect((await call(url("/jwt/custom/extension-chain/not-a-uuid"), { auth: api.client.basic })).status).toBe(400);
@@ -355,7 +364,7 @@ describe("POST /jwt/custom/list/me", () => {
 });
 
 describe("GET /jwt/keys/public", () => {
-  test("TIM 2.0's {jwk: \"<JWKS as JSON text>\"} beside the standard keys", async () => {
+  test('TIM 2.0\'s {jwk: "<JWKS as JSON text>"} beside the standard keys', async () => {
     const res = await call(url("/jwt/keys/public"));
     expect(res.status).toBe(200);
     expect(typeof res.body.jwk).toBe("string");
@@ -397,7 +406,10 @@ describe("TARA sessions: /auth/session/validate, /auth/profile, /auth/logout", (
 
   test("POST /auth/logout?session_id=…&reason=… ends the session: 200 {status: logged_out}; then validate and profile → 401 invalid_session", async () => {
     const { payload, jti } = await taraTokenFixture({ allowlist: "live" });
-    const res = await call(url(`/auth/logout?session_id=${payload.sid}&reason=${encodeURIComponent("User initiated logout")}`), { method: "POST", auth: ender.basic });
+    const res = await call(url(`/auth/logout?session_id=${payload.sid}&reason=${encodeURIComponent("User initiated logout")}`), {
+      method: "POST",
+      auth: ender.basic,
+    });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ status: "logged_out", message: "Session logged out successfully" });
     const prisma = await db();
@@ -411,7 +423,7 @@ describe("TARA sessions: /auth/session/validate, /auth/profile, /auth/logout", (
     expect((await call(url(`/auth/logout?session_id=${payload.sid}`), { method: "POST", auth: ender.basic })).status).toBe(200);
   });
 
-  test("an expired session → 401 invalid_session \"Session has expired\"", async () => {
+  test('an expired session → 401 invalid_session "Session has expired"', async () => {
     const now = Math.floor(Date.now() / 1000);
     const { payload } = await taraTokenFixture({ iat: now - 3600, exp: now - 60 });
     const res = await call(url(`/auth/session/validate?session_id=${payload.sid}`), { auth: reader.basic });

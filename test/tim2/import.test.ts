@@ -184,9 +184,10 @@ beforeAll(async () => {
   // TIM 2.0's auth side: metadata without subject or chain, one revoked.
   const authJtis = [randomUUID(), randomUUID(), randomUUID()];
   for (const jti of authJtis) {
-    await source.query(`INSERT INTO auth.jwt_metadata (jwt_uuid, claim_keys, issued_at, expires_at) VALUES ($1, 'sub,given_name', $2::timestamp, $3::timestamp)`, [
-      jti, ts(now - 100), ts(now + 3_500),
-    ]);
+    await source.query(
+      `INSERT INTO auth.jwt_metadata (jwt_uuid, claim_keys, issued_at, expires_at) VALUES ($1, 'sub,given_name', $2::timestamp, $3::timestamp)`,
+      [jti, ts(now - 100), ts(now + 3_500)],
+    );
   }
   await source.query(`INSERT INTO auth.denylist (jwt_uuid, expires_at, reason) VALUES ($1, $2::timestamp, 'logout')`, [authJtis[0], ts(now + 3_500)]);
 });
@@ -319,7 +320,14 @@ describe("npm run import:tim2 (lib/migration-tim2)", () => {
     expect(res.status).toBe(200);
     const token = res.body.token as string;
     const intro = await call(url("/introspect"), { form: { token }, auth: client.basic });
-    expect(intro.body).toMatchObject({ active: true, sub: chainHead.sub, role: "admin", original_jwt_uuid: chainRoot.jti, supersedes: chainHead.id, extension_count: 2 });
+    expect(intro.body).toMatchObject({
+      active: true,
+      sub: chainHead.sub,
+      role: "admin",
+      original_jwt_uuid: chainRoot.jti,
+      supersedes: chainHead.id,
+      extension_count: 2,
+    });
     expect(JSON.parse(Buffer.from(token.split(".")[0], "base64url").toString()).kid).not.toBe("jwtsign");
     const prisma = await db();
     const extended = await prisma.customJwtMetadata.findUniqueOrThrow({ where: { jwtUuid: intro.body.jti as string } });
@@ -392,10 +400,14 @@ describe("npm run import:tim2 (lib/migration-tim2)", () => {
         CREATE TABLE custom.denylist (jwt_uuid uuid PRIMARY KEY, denylisted_at timestamp NOT NULL DEFAULT now(), expires_at timestamp NOT NULL, reason text);`);
       const now = Math.floor(Date.now() / 1000);
       const jtis = [randomUUID(), randomUUID()];
-      for (const jti of jtis) await s.query(`INSERT INTO custom.jwt_metadata VALUES ($1, 'sub,role', $2::timestamp, $3::timestamp)`, [jti, ts(now), ts(now + 60)]);
+      for (const jti of jtis)
+        await s.query(`INSERT INTO custom.jwt_metadata VALUES ($1, 'sub,role', $2::timestamp, $3::timestamp)`, [jti, ts(now), ts(now + 60)]);
       await s.query(`INSERT INTO custom.denylist (jwt_uuid, expires_at, reason) VALUES ($1, $2::timestamp, 'user_logout')`, [jtis[1], ts(now + 60)]);
       const result = await importTim2({ source: s, sourceName: "seeds:5432/tim" });
-      expect(result.tables.map((t) => [t.table, t.counts.imported])).toEqual([["custom.denylist", 1], ["custom.jwt_metadata", 2]]);
+      expect(result.tables.map((t) => [t.table, t.counts.imported])).toEqual([
+        ["custom.denylist", 1],
+        ["custom.jwt_metadata", 2],
+      ]);
       const prisma = await db();
       const row = await prisma.customJwtMetadata.findUniqueOrThrow({ where: { jwtUuid: jtis[0] } });
       expect(row).toMatchObject({ originalJwtUuid: jtis[0], subject: null, importedFrom: "tim2", clientId: null });
@@ -410,7 +422,9 @@ describe("npm run import:tim2 (lib/migration-tim2)", () => {
     const other = await createScratchDb();
     const s = await other.session();
     try {
-      await s.exec(`CREATE SCHEMA custom; CREATE TABLE custom.jwt_metadata (jwt_uuid uuid, claim_keys text, issued_at timestamptz, expires_at timestamptz, token_hash text);`);
+      await s.exec(
+        `CREATE SCHEMA custom; CREATE TABLE custom.jwt_metadata (jwt_uuid uuid, claim_keys text, issued_at timestamptz, expires_at timestamptz, token_hash text);`,
+      );
       await expect(importTim2({ source: s, sourceName: "tim:5432/tim" })).rejects.toThrow(/is a TIM database/);
     } finally {
       await s.release();
@@ -445,8 +459,31 @@ describe("TIM 2.0's signing key files", () => {
     const d = mkdtempSync(path.join(tmpdir(), "tim2-ks-"));
     for (const type of ["PKCS12", "JKS"]) {
       const file = path.join(d, `${type}.jks`);
-      execFileSync("keytool", ["-genkeypair", "-alias", "jwtsign", "-keyalg", "RSA", "-keysize", "2048", "-keystore", file, "-storetype", type,
-        "-storepass", "changeme", "-keypass", "changeme", "-dname", "CN=demo, OU=, O=, L=, ST=, C=", "-validity", "3650"], { stdio: "ignore" });
+      execFileSync(
+        "keytool",
+        [
+          "-genkeypair",
+          "-alias",
+          "jwtsign",
+          "-keyalg",
+          "RSA",
+          "-keysize",
+          "2048",
+          "-keystore",
+          file,
+          "-storetype",
+          type,
+          "-storepass",
+          "changeme",
+          "-keypass",
+          "changeme",
+          "-dname",
+          "CN=demo, OU=, O=, L=, ST=, C=",
+          "-validity",
+          "3650",
+        ],
+        { stdio: "ignore" },
+      );
       const key = readSigningKey(file, { password: "changeme" });
       expect(key).toMatchObject({ kid: "jwtsign", alg: "RS256" });
       expect(key.privateJwk?.n).toBe(key.publicJwk.n);
@@ -482,39 +519,43 @@ describe("the command line", () => {
   }, 120_000);
 
   // The TIM 2.0 side by URL needs a PostgreSQL server: on a PGlite run the use case is tested above through a session.
-  it.runIf(onPostgres)("imports from a TIM 2.0 database by URL: a dry run, a run, and the summary", async () => {
-    const admin = new pg.Client({ connectionString: process.env.TIM_TEST_ADMIN_DATABASE_URL ?? process.env.DATABASE_URL });
-    await admin.connect();
-    const name = `tim2_cli_${Date.now()}`;
-    await admin.query(`CREATE DATABASE ${name}`);
-    const from = new URL(process.env.TIM_TEST_ADMIN_DATABASE_URL ?? process.env.DATABASE_URL!);
-    from.pathname = `/${name}`;
-    const tim2 = new pg.Client({ connectionString: from.toString() });
-    try {
-      await tim2.connect();
-      await tim2.query(TIM2_INIT_SQL);
-      const now = Math.floor(Date.now() / 1000);
-      await tim2.query(
-        `INSERT INTO custom_jwt.jwt_metadata (jwt_uuid, claim_keys, issued_at, expires_at, issuer, original_jwt_uuid)
+  it.runIf(onPostgres)(
+    "imports from a TIM 2.0 database by URL: a dry run, a run, and the summary",
+    async () => {
+      const admin = new pg.Client({ connectionString: process.env.TIM_TEST_ADMIN_DATABASE_URL ?? process.env.DATABASE_URL });
+      await admin.connect();
+      const name = `tim2_cli_${Date.now()}`;
+      await admin.query(`CREATE DATABASE ${name}`);
+      const from = new URL(process.env.TIM_TEST_ADMIN_DATABASE_URL ?? process.env.DATABASE_URL!);
+      from.pathname = `/${name}`;
+      const tim2 = new pg.Client({ connectionString: from.toString() });
+      try {
+        await tim2.connect();
+        await tim2.query(TIM2_INIT_SQL);
+        const now = Math.floor(Date.now() / 1000);
+        await tim2.query(
+          `INSERT INTO custom_jwt.jwt_metadata (jwt_uuid, claim_keys, issued_at, expires_at, issuer, original_jwt_uuid)
          SELECT u, 'sub', $1::timestamp, $2::timestamp, 'TIM-PROD', u FROM (SELECT gen_random_uuid() AS u FROM generate_series(1, 5)) s`,
-        [ts(now), ts(now + 600)],
-      );
-      const env = { DATABASE_URL: process.env.DATABASE_URL };
-      const dry = cli(["--from", from.toString(), "--dry-run"], env);
-      expect(dry.code).toBe(0);
-      expect(dry.out).toContain("(dry run: nothing written)");
-      expect(dry.out).toMatch(/custom_jwt\.jwt_metadata\s+read 5, would import 5/);
-      const done = cli(["--from", from.toString()], env);
-      expect(done.code).toBe(0);
-      expect(done.out).toMatch(/custom_jwt\.jwt_metadata\s+read 5, imported 5/);
-      expect(done.out).toContain('WARNING: 5 live tokens have issuer "TIM-PROD", not TIM_ISSUER');
-      expect(cli(["--from", from.toString()], env).out).toMatch(/read 5, imported 0, skipped 5 already_imported/);
-    } finally {
-      await tim2.end();
-      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await admin.end();
-    }
-  }, 240_000);
+          [ts(now), ts(now + 600)],
+        );
+        const env = { DATABASE_URL: process.env.DATABASE_URL };
+        const dry = cli(["--from", from.toString(), "--dry-run"], env);
+        expect(dry.code).toBe(0);
+        expect(dry.out).toContain("(dry run: nothing written)");
+        expect(dry.out).toMatch(/custom_jwt\.jwt_metadata\s+read 5, would import 5/);
+        const done = cli(["--from", from.toString()], env);
+        expect(done.code).toBe(0);
+        expect(done.out).toMatch(/custom_jwt\.jwt_metadata\s+read 5, imported 5/);
+        expect(done.out).toContain('WARNING: 5 live tokens have issuer "TIM-PROD", not TIM_ISSUER');
+        expect(cli(["--from", from.toString()], env).out).toMatch(/read 5, imported 0, skipped 5 already_imported/);
+      } finally {
+        await tim2.end();
+        await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        await admin.end();
+      }
+    },
+    240_000,
+  );
 
   it("says what it needs when the arguments are wrong", () => {
     expect(cli([], {})).toMatchObject({ code: 2, out: expect.stringContaining("--from is required") });

@@ -109,14 +109,14 @@ test.runIf(process.env.DATABASE_URL)(
     await revokeMany(2_000_000);
     const { child, url } = await startCapped();
     try {
-      const validate = async (token: string) =>
-        (await call(`${url}/jwt/custom/validate`, { json: { token }, auth: api.client.basic })).body;
+      const validate = async (token: string) => (await call(`${url}/jwt/custom/validate`, { json: { token }, auth: api.client.basic })).body;
       // The first validation starts the listener and its (bounded) load.
       expect((await validate(old.token)).reason).toBe("Token revoked");
       expect((await validate(fresh.token)).valid).toBe(true);
       const listener = () =>
-        db().then((p) =>
-          p.$queryRaw<Array<{ pid: number }>>`SELECT pid FROM pg_stat_activity WHERE application_name = ${LISTENER_NAME} AND datname = current_database()`,
+        db().then(
+          (p) =>
+            p.$queryRaw<Array<{ pid: number }>>`SELECT pid FROM pg_stat_activity WHERE application_name = ${LISTENER_NAME} AND datname = current_database()`,
         );
       await waitFor(async () => (await listener()).length === 1, 30_000);
       const [{ pid }] = await listener();

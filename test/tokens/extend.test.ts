@@ -99,9 +99,7 @@ describe("POST /jwt/custom/extend", () => {
       expect(res.body).toMatchObject({ error: "extend_denied", reason });
       if (token.split(".").length === 3 && reason !== "Malformed token") {
         const jti = claimsOf(token).jti;
-        expect(await prisma.customJwtMetadata.count({ where: { supersedes: { not: null }, originalJwtUuid: jti } })).toBe(
-          token === extended ? 1 : 0,
-        );
+        expect(await prisma.customJwtMetadata.count({ where: { supersedes: { not: null }, originalJwtUuid: jti } })).toBe(token === extended ? 1 : 0);
       }
     }
   });
@@ -179,9 +177,7 @@ describe("POST /jwt/custom/extend", () => {
 
   test("concurrent extends through the library too (the TARA helper's path)", async () => {
     const tara = await taraTokenFixture({ allowlist: "live" });
-    const outcomes = await Promise.allSettled(
-      Array.from({ length: 5 }, () => extendToken("tara", { token: tara.token, lifetimeMinutes: 60 })),
-    );
+    const outcomes = await Promise.allSettled(Array.from({ length: 5 }, () => extendToken("tara", { token: tara.token, lifetimeMinutes: 60 })));
     const won = outcomes.filter((o) => o.status === "fulfilled");
     expect(won).toHaveLength(1);
     for (const o of outcomes.filter((o) => o.status === "rejected")) {
@@ -219,9 +215,7 @@ describe("GET /jwt/custom/extension-chain/{originalJwtUuid}", () => {
     expect(chain[0].supersedes).toBeNull();
     for (let i = 1; i < chain.length; i++) expect(chain[i].supersedes).toBe(chain[i - 1].id);
     for (const e of chain) {
-      expect(Object.keys(e)).toEqual(
-        expect.arrayContaining(["jwt_uuid", "id", "supersedes", "issued_at", "expires_at", "created_at", "status"]),
-      );
+      expect(Object.keys(e)).toEqual(expect.arrayContaining(["jwt_uuid", "id", "supersedes", "issued_at", "expires_at", "created_at", "status"]));
       expect(Date.parse(e.created_at)).not.toBeNaN();
     }
     expect(chain[0].revocation_reason).toBe("extended");

@@ -215,7 +215,12 @@ describe("POST /jwt/custom/generate/batch", () => {
     expect(res.status).toBe(400);
     expect(res.body.message).toContain("tokens.1.content.jti");
     const tooLong = await call(url("/jwt/custom/generate/batch"), {
-      json: { tokens: [{ content: { sub }, expirationInMinutes: 5 }, { content: { sub }, expirationInMinutes: 6000 }] },
+      json: {
+        tokens: [
+          { content: { sub }, expirationInMinutes: 5 },
+          { content: { sub }, expirationInMinutes: 6000 },
+        ],
+      },
       auth: api.client.basic,
     });
     expect(tooLong.status).toBe(400);

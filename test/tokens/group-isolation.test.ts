@@ -35,8 +35,7 @@ afterAll(async () => {
 });
 
 const request = (sub: string): GenerateRequest => ({ content: { sub, role: "reader" }, expirationInMinutes: 30 });
-const rowsOf = async (subjectPrefix: string) =>
-  (await db()).customJwtMetadata.count({ where: { subject: { startsWith: subjectPrefix } } });
+const rowsOf = async (subjectPrefix: string) => (await db()).customJwtMetadata.count({ where: { subject: { startsWith: subjectPrefix } } });
 const rowsFor = async (subject: string) => (await db()).customJwtMetadata.count({ where: { subject } });
 
 async function settleAll<T>(calls: (() => Promise<T>)[]): Promise<PromiseSettledResult<T>[]> {
@@ -103,7 +102,10 @@ describe("layer (a): what PostgreSQL cannot store is refused before it joins a g
 
   test("a NUL in a revocation reason is a 400 for that revocation; concurrent revocations of other callers commit", async () => {
     const run = randomUUID();
-    const tokens = await issueCustomTokens(Array.from({ length: 41 }, (_, i) => request(`rv-${run}-${i}`)), anonymousCaller);
+    const tokens = await issueCustomTokens(
+      Array.from({ length: 41 }, (_, i) => request(`rv-${run}-${i}`)),
+      anonymousCaller,
+    );
     const [badToken, ...goodTokens] = tokens.map((t) => t.token);
     const answers = await Promise.all([
       call(url("/jwt/custom/revoke"), { json: { token: badToken, reason: "evil\u0000" } }),
@@ -113,7 +115,12 @@ describe("layer (a): what PostgreSQL cannot store is refused before it joins a g
     expect(answers[0].body.message).toMatch(/reason: .*NUL/);
     for (const res of answers.slice(1)) expect(res.status).toBe(200);
     const denied = await (await db()).customDenylist.findMany({ where: { jwtUuid: { in: tokens.map((t) => t.jti) } } });
-    expect(denied.map((d) => d.jwtUuid).sort()).toEqual(tokens.slice(1).map((t) => t.jti).sort());
+    expect(denied.map((d) => d.jwtUuid).sort()).toEqual(
+      tokens
+        .slice(1)
+        .map((t) => t.jti)
+        .sort(),
+    );
     const still = await call(url("/jwt/custom/validate"), { json: { token: badToken } });
     expect(still.body.valid).toBe(true);
   });
@@ -196,14 +203,15 @@ describe("layer (b): a row the database refuses fails alone, the rest of its gro
 
   test("revocation: refused denylist rows answer 400 naming reason and leave the token valid; the rest of the group is revoked", async () => {
     const run = randomUUID();
-    const issued = await issueCustomTokens(Array.from({ length: 24 }, (_, i) => request(`rvb-${run}-${i}`)), anonymousCaller);
+    const issued = await issueCustomTokens(
+      Array.from({ length: 24 }, (_, i) => request(`rvb-${run}-${i}`)),
+      anonymousCaller,
+    );
     const restore = await refuseRows("custom.denylist", `NEW.reason LIKE 'refuse-${run}%'`);
     try {
       const reasonOf = (i: number) => (i % 6 === 2 ? `refuse-${run}` : "rotation");
       const results = await settleAll(issued.map((t, i) => () => revokeToken(t.token, ["custom"], { reason: reasonOf(i), revokedBy: null })));
-      const denied = new Set(
-        (await (await db()).customDenylist.findMany({ where: { jwtUuid: { in: issued.map((t) => t.jti) } } })).map((d) => d.jwtUuid),
-      );
+      const denied = new Set((await (await db()).customDenylist.findMany({ where: { jwtUuid: { in: issued.map((t) => t.jti) } } })).map((d) => d.jwtUuid));
       for (const [i, r] of results.entries()) {
         if (reasonOf(i) === "rotation") {
           expect(r).toMatchObject({ status: "fulfilled", value: { outcome: "revoked" } });
@@ -259,8 +267,14 @@ test("async mode's background insert: a row the database refuses is left out, th
       return {
         token_type: "custom" as const,
         record: {
-          jwtUuid, claimKeys: "sub", issuedAt, expiresAt: new Date(issuedAt.getTime() + 60_000), subject, originalJwtUuid: jwtUuid,
-          claimsJson: { sub: subject }, tokenHash: createHash("sha256").update(jwtUuid).digest("hex"),
+          jwtUuid,
+          claimKeys: "sub",
+          issuedAt,
+          expiresAt: new Date(issuedAt.getTime() + 60_000),
+          subject,
+          originalJwtUuid: jwtUuid,
+          claimsJson: { sub: subject },
+          tokenHash: createHash("sha256").update(jwtUuid).digest("hex"),
         },
       };
     });

@@ -29,9 +29,7 @@ for (const kind of TOKEN_KINDS) {
 
   test(`${kind}: every metadata and usage column is exported or named as not exported, with why`, async () => {
     const exported = new Set<string>(EXPORT_COLUMNS);
-    const missing = [...(await columnsOf(k.table.metadata)), ...USAGE_COLUMNS].filter(
-      (c) => !exported.has(c) && !(c in NOT_EXPORTED),
-    );
+    const missing = [...(await columnsOf(k.table.metadata)), ...USAGE_COLUMNS].filter((c) => !exported.has(c) && !(c in NOT_EXPORTED));
     expect(missing).toEqual([]);
     // a reason must not cover a column the export carries
     expect(Object.keys(NOT_EXPORTED).filter((c) => exported.has(c))).toEqual([]);

@@ -63,9 +63,7 @@ describe("POST /jwt/custom/list/me", () => {
     expect(await status("revoked")).toEqual(["revoked"]);
     expect(await status("expired")).toEqual(["expired"]);
     const odd = await listMe({ jwtName: "ODD" });
-    expect(odd.body.tokens.map((t: { jwt_uuid: string }) => t.jwt_uuid).sort()).toEqual(
-      [claimsOf(tokens[1]).jti, claimsOf(tokens[3]).jti].sort(),
-    );
+    expect(odd.body.tokens.map((t: { jwt_uuid: string }) => t.jwt_uuid).sort()).toEqual([claimsOf(tokens[1]).jti, claimsOf(tokens[3]).jti].sort());
     expect(odd.body.pagination.total).toBe(2);
     const recent = await listMe({ issuedAfter: new Date(Date.now() - 30 * 60_000).toISOString() });
     expect(recent.body.pagination.total).toBe(5);
@@ -95,7 +93,16 @@ describe("POST /jwt/custom/list/me", () => {
   });
 
   test("bad filters → 400", async () => {
-    for (const body of [{ limit: 101 }, { limit: 0 }, { status: "gone" }, { issuedAfter: "yesterday-ish" }, { cursor: "nonsense" }, { page: -1 }, { size: 101 }, { page: 1, cursor: "x" }]) {
+    for (const body of [
+      { limit: 101 },
+      { limit: 0 },
+      { status: "gone" },
+      { issuedAfter: "yesterday-ish" },
+      { cursor: "nonsense" },
+      { page: -1 },
+      { size: 101 },
+      { page: 1, cursor: "x" },
+    ]) {
       const res = await listMe(body);
       expect(res.status).toBe(400);
       expect(res.body.error).toBe("invalid_request");

@@ -46,7 +46,11 @@ describe("POST /jwt/custom/revoke/subject", () => {
     const mine = [await issue(owner, sub), await issue(owner, sub), await issue(owner, sub)];
     const theirs = await issue(stranger, sub);
     const elsewhere = await issue(owner, unique("everywhere-other"));
-    const res = await call(url("/jwt/custom/revoke/subject"), { json: { subject: sub, reason: "lost phone" }, auth: owner.basic, headers: { "x-request-id": `req-${sub}` } });
+    const res = await call(url("/jwt/custom/revoke/subject"), {
+      json: { subject: sub, reason: "lost phone" },
+      auth: owner.basic,
+      headers: { "x-request-id": `req-${sub}` },
+    });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ status: "completed", subject: sub, kind: "custom", revoked: 3, not_owned: 1, remaining: 0, reason: "lost phone" });
     const jtis = mine.map((t) => claimsOf(t).jti as string);
@@ -116,7 +120,10 @@ describe("GET /api/reports/subjects/{subject}", () => {
     const [a, b, c] = [await issue(owner, sub), await issue(owner, sub), await issue(owner, sub)];
     await issue(owner, sub);
     await expiredCustomToken(sub, owner.clientId);
-    const extend = await call(url("/jwt/custom/extend"), { json: { token: a, expirationInMinutes: 30 }, auth: (await newClient({ scopes: ["tokens:issue", "tokens:revoke:any"] })).basic });
+    const extend = await call(url("/jwt/custom/extend"), {
+      json: { token: a, expirationInMinutes: 30 },
+      auth: (await newClient({ scopes: ["tokens:issue", "tokens:revoke:any"] })).basic,
+    });
     expect(extend.status).toBe(200);
     expect((await call(url("/jwt/custom/revoke/bulk"), { json: { tokens: [b, c] }, auth: owner.basic })).status).toBe(200);
 
@@ -158,7 +165,10 @@ describe("the console's log out everywhere (lib/admin/logout-everywhere.ts)", ()
     const r = await logoutEverywhere({ subject: person.sub, reason: "incident 42", admin, requestId: `req-admin-${person.jti}` });
     expect(r).toEqual({ subject: person.sub, revoked: { custom: 2, tara: 1 }, remaining: { custom: 0, tara: 0 } });
     const rows = await prisma.customDenylist.findMany({ where: { jwtUuid: { in: custom.map((t) => claimsOf(t).jti) } } });
-    expect(rows.map((row) => [row.reason, row.revokedBy])).toEqual([["incident 42", admin.revokedBy], ["incident 42", admin.revokedBy]]);
+    expect(rows.map((row) => [row.reason, row.revokedBy])).toEqual([
+      ["incident 42", admin.revokedBy],
+      ["incident 42", admin.revokedBy],
+    ]);
     expect(await prisma.taraDenylist.findUnique({ where: { jwtUuid: person.jti } })).toMatchObject({ reason: "incident 42", revokedBy: admin.revokedBy });
     const audits = await prisma.audit.findMany({ where: { requestId: `req-admin-${person.jti}` } });
     expect(audits.map((a) => [a.action, a.actorType, (a.target as { kind: string }).kind]).sort()).toEqual([

@@ -162,7 +162,11 @@ describe("POST /jwt/custom/revoke/bulk", () => {
     });
     // A request id beyond [A-Za-z0-9._:-]{1,128} is replaced by one of TIM's (never recorded), never a failed revocation.
     const [other] = await issue();
-    const long = await call(url("/jwt/custom/revoke/bulk"), { json: { tokens: [other] }, auth: api.client.basic, headers: { "x-request-id": `${requestId}-${"x".repeat(300)}` } });
+    const long = await call(url("/jwt/custom/revoke/bulk"), {
+      json: { tokens: [other] },
+      auth: api.client.basic,
+      headers: { "x-request-id": `${requestId}-${"x".repeat(300)}` },
+    });
     expect(long.status).toBe(200);
     expect(long.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
     expect(await prisma.audit.count({ where: { requestId: { startsWith: `${requestId}-x` } } })).toBe(0);

@@ -139,7 +139,9 @@ describe("custom tokens: per API client", () => {
       };
     };
     // Each call is its own transaction: on PostgreSQL they run at once on separate pooled connections.
-    await Promise.all(Array.from({ length: 16 }, () => insertWithinLimits("custom", [row()], [{ clientId, subject: sub, limit: 2, revokedBy: `client:${clientId}` }])));
+    await Promise.all(
+      Array.from({ length: 16 }, () => insertWithinLimits("custom", [row()], [{ clientId, subject: sub, limit: 2, revokedBy: `client:${clientId}` }])),
+    );
     const rows = await standing(sub, clientId);
     expect(rows).toHaveLength(16);
     expect(rows.filter((r) => r.reason === null)).toHaveLength(2);

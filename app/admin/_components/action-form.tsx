@@ -78,9 +78,10 @@ export function ActionForm({
     setProblems(
       fields.map(([path, message], i) => {
         const control = first(controls[i]);
-        const label = controls[i] instanceof RadioNodeList
-          ? control?.closest("fieldset")?.querySelector("legend")?.textContent?.trim()
-          : control?.labels?.[0]?.textContent?.trim();
+        const label =
+          controls[i] instanceof RadioNodeList
+            ? control?.closest("fieldset")?.querySelector("legend")?.textContent?.trim()
+            : control?.labels?.[0]?.textContent?.trim();
         return `${label ?? path}: ${message}`;
       }),
     );
@@ -104,7 +105,9 @@ export function ActionForm({
             {lines.length ? (
               <ul className="mt-1 list-disc pl-5 text-xs">
                 {lines.map((l) => (
-                  <li key={l} className="break-all">{l}</li>
+                  <li key={l} className="break-all">
+                    {l}
+                  </li>
                 ))}
               </ul>
             ) : null}
@@ -113,7 +116,9 @@ export function ActionForm({
                 <dt className="font-semibold">Client id</dt>
                 <dd className="break-all font-mono">{state.secret.clientId}</dd>
                 <dt className="font-semibold">Client secret (shown once; store it now)</dt>
-                <dd className="break-all font-mono" data-testid="client-secret-value">{state.secret.clientSecret}</dd>
+                <dd className="break-all font-mono" data-testid="client-secret-value">
+                  {state.secret.clientSecret}
+                </dd>
                 <dt className="font-semibold">API key (Authorization: Bearer …)</dt>
                 <dd className="break-all font-mono">{state.secret.apiKey}</dd>
               </dl>

@@ -11,8 +11,14 @@ export function IssuedChart({ data }: { data: DayCount[] }) {
   const height = 220;
   const margin = { top: 10, right: 10, bottom: 28, left: 44 };
   const max = Math.max(1, ...data.map((d) => d.custom + d.tara));
-  const x = scaleBand<string>().domain(data.map((d) => d.day)).range([margin.left, width - margin.right]).padding(0.2);
-  const y = scaleLinear().domain([0, max]).nice().range([height - margin.bottom, margin.top]);
+  const x = scaleBand<string>()
+    .domain(data.map((d) => d.day))
+    .range([margin.left, width - margin.right])
+    .padding(0.2);
+  const y = scaleLinear()
+    .domain([0, max])
+    .nice()
+    .range([height - margin.bottom, margin.top]);
   // Counts: integer ticks only (a day with one token must not get an axis of 0.2 steps).
   const ticks = y.ticks(Math.min(4, max)).filter(Number.isInteger);
   return (
@@ -41,21 +47,47 @@ export function IssuedChart({ data }: { data: DayCount[] }) {
               </text>
             ) : null}
             {/* the whole day's column answers a click, also where its bars are short */}
-            <rect x={x(d.day)} width={x.bandwidth()} y={margin.top} height={height - margin.bottom - margin.top} className="fill-transparent hover:fill-slate-900/5" />
+            <rect
+              x={x(d.day)}
+              width={x.bandwidth()}
+              y={margin.top}
+              height={height - margin.bottom - margin.top}
+              className="fill-transparent hover:fill-slate-900/5"
+            />
           </a>
         ))}
       </svg>
       <figcaption className="mt-2 flex gap-4 text-xs text-slate-600">
-        <span><span className="mr-1 inline-block h-2 w-3 bg-sky-600" aria-hidden />custom</span>
-        <span><span className="mr-1 inline-block h-2 w-3 bg-amber-500" aria-hidden />TARA</span>
+        <span>
+          <span className="mr-1 inline-block h-2 w-3 bg-sky-600" aria-hidden />
+          custom
+        </span>
+        <span>
+          <span className="mr-1 inline-block h-2 w-3 bg-amber-500" aria-hidden />
+          TARA
+        </span>
       </figcaption>
       <details className="mt-2 text-sm">
         <summary className="cursor-pointer text-slate-600">Table of the figures</summary>
         <table className="mt-2 text-xs">
-          <thead><tr><th className="pr-4 text-left">Day (UTC)</th><th className="pr-4 text-right">Custom</th><th className="text-right">TARA</th></tr></thead>
+          <thead>
+            <tr>
+              <th className="pr-4 text-left">Day (UTC)</th>
+              <th className="pr-4 text-right">Custom</th>
+              <th className="text-right">TARA</th>
+            </tr>
+          </thead>
           <tbody>
             {data.map((d) => (
-              <tr key={d.day}><td className="pr-4"><a href={tokensOfDay(d.day)} className="underline">{d.day}</a></td><td className="pr-4 text-right">{d.custom}</td><td className="text-right">{d.tara}</td></tr>
+              <tr key={d.day}>
+                <td className="pr-4">
+                  <a href={tokensOfDay(d.day)} className="underline">
+                    {d.day}
+                  </a>
+                </td>
+                <td className="pr-4 text-right">{d.custom}</td>
+                <td className="text-right">{d.tara}</td>
+              </tr>
             ))}
           </tbody>
         </table>

@@ -35,8 +35,12 @@ export function ConfirmDialog({
       onClose={onClose}
     >
       <div className="p-5">
-        <h2 id={`${id}-title`} className="text-lg font-semibold">{confirm.title}</h2>
-        <div id={`${id}-body`} className="mt-2 break-words text-sm text-slate-700">{confirm.body}</div>
+        <h2 id={`${id}-title`} className="text-lg font-semibold">
+          {confirm.title}
+        </h2>
+        <div id={`${id}-body`} className="mt-2 break-words text-sm text-slate-700">
+          {confirm.body}
+        </div>
         <div className="mt-5 flex flex-wrap justify-end gap-3">
           <button
             type="button"
@@ -64,7 +68,19 @@ export function ConfirmDialog({
 }
 
 /** A submit button of a plain server-action form that asks first; only the dialog's button submits the form. */
-export function ConfirmSubmit({ label, className, confirm, confirmClassName, testId }: { label: string; className: string; confirm: Confirmation; confirmClassName: string; testId: string }) {
+export function ConfirmSubmit({
+  label,
+  className,
+  confirm,
+  confirmClassName,
+  testId,
+}: {
+  label: string;
+  className: string;
+  confirm: Confirmation;
+  confirmClassName: string;
+  testId: string;
+}) {
   const dialogRef = useRef<HTMLDialogElement>(null);
   const button = useRef<HTMLButtonElement>(null);
   return (
@@ -72,7 +88,13 @@ export function ConfirmSubmit({ label, className, confirm, confirmClassName, tes
       <button ref={button} type="button" className={className} onClick={() => dialogRef.current?.showModal()}>
         {label}
       </button>
-      <ConfirmDialog dialogRef={dialogRef} confirm={confirm} confirmClassName={confirmClassName} testId={testId} onConfirm={() => button.current?.form?.requestSubmit()} />
+      <ConfirmDialog
+        dialogRef={dialogRef}
+        confirm={confirm}
+        confirmClassName={confirmClassName}
+        testId={testId}
+        onConfirm={() => button.current?.form?.requestSubmit()}
+      />
     </>
   );
 }

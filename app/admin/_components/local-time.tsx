@@ -29,12 +29,23 @@ export function chooseTimeZone(next: TimeZoneChoice): void {
   window.dispatchEvent(new Event(CHANGED));
 }
 
-const utcText = (iso: string) => iso.replace(/\.\d{3}Z$/, "Z").replace("T", " ").replace(/Z$/, " UTC");
+const utcText = (iso: string) =>
+  iso
+    .replace(/\.\d{3}Z$/, "Z")
+    .replace("T", " ")
+    .replace(/Z$/, " UTC");
 
 /** `2026-12-07 17:03:54 GMT+2` in the browser's zone: ISO-like order, whatever the browser's locale. */
 function localText(date: Date): string {
   const parts = new Intl.DateTimeFormat("en-GB", {
-    year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23", timeZoneName: "short",
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+    hourCycle: "h23",
+    timeZoneName: "short",
   }).formatToParts(date);
   const part = (type: string) => parts.find((p) => p.type === type)?.value ?? "";
   return `${part("year")}-${part("month")}-${part("day")} ${part("hour")}:${part("minute")}:${part("second")} ${part("timeZoneName")}`;

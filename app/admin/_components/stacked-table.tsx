@@ -40,13 +40,7 @@ export function StackedRow({ className = "", ...rest }: ComponentProps<"tr">) {
 }
 
 /** A cell: on a phone a line of its row's card, labelled with its column's name (unless `unlabelled`). */
-export function StackedCell({
-  label,
-  unlabelled,
-  className = "",
-  children,
-  ...rest
-}: { label: string; unlabelled?: boolean } & ComponentProps<"td">) {
+export function StackedCell({ label, unlabelled, className = "", children, ...rest }: { label: string; unlabelled?: boolean } & ComponentProps<"td">) {
   return (
     <td className={`block px-3 py-0.5 sm:table-cell sm:py-2 ${className}`} {...rest}>
       {unlabelled ? null : <span className="font-medium text-slate-600 sm:hidden">{label}: </span>}

@@ -30,11 +30,7 @@ const STATUS_STYLES: Record<string, string> = {
 };
 
 export function Badge({ value }: { value: string }) {
-  return (
-    <span className={`inline-block rounded px-2 py-0.5 text-xs font-medium ${STATUS_STYLES[value] ?? "bg-slate-100 text-slate-700"}`}>
-      {value}
-    </span>
-  );
+  return <span className={`inline-block rounded px-2 py-0.5 text-xs font-medium ${STATUS_STYLES[value] ?? "bg-slate-100 text-slate-700"}`}>{value}</span>;
 }
 
 /** The cells every background-job table shares: started, by whom, status, progress (and the error, if any). */
@@ -45,9 +41,13 @@ export function JobRunCells({
 }) {
   return (
     <>
-      <td className="py-1"><When at={job.startedAt} /></td>
+      <td className="py-1">
+        <When at={job.startedAt} />
+      </td>
       <td className="break-all">{job.requestedBy ?? "—"}</td>
-      <td><Badge value={job.status} /></td>
+      <td>
+        <Badge value={job.status} />
+      </td>
       <td className="text-right tabular-nums">
         {job.progressDone.toLocaleString("en")} / {job.progressTotal === null ? "?" : job.progressTotal.toLocaleString("en")}
         {job.error ? <span className="block text-xs text-rose-700">{job.error}</span> : null}
@@ -116,5 +116,4 @@ export function errorMessage(err: unknown): string {
   return "Something went wrong; try again. The details are in the server log.";
 }
 
-export const formatBytes = (n: number) =>
-  n < 1024 ? `${n} B` : n < 1024 ** 2 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 ** 2).toFixed(1)} MiB`;
+export const formatBytes = (n: number) => (n < 1024 ? `${n} B` : n < 1024 ** 2 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 ** 2).toFixed(1)} MiB`);

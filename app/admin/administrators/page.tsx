@@ -15,16 +15,26 @@ export default async function AdministratorsPage({ searchParams }: Props) {
   return (
     <>
       <PageTitle title="Administrators">
-        People who may use this console, by personal code as TARA gives it. Those from <code>TIM_ADMIN_SUBJECTS</code> are changed there; the others
-        here or with <code>npm run tim -- admin add|remove</code>. Every grant and removal is in the audit log.
+        People who may use this console, by personal code as TARA gives it. Those from <code>TIM_ADMIN_SUBJECTS</code> are changed there; the others here or
+        with <code>npm run tim -- admin add|remove</code>. Every grant and removal is in the audit log.
       </PageTitle>
       {welcome ? (
         <Notice kind="success" testId="setup-welcome">
-          You are TIM&apos;s first administrator. Next: create an API client under <a className="underline" href="/admin/clients">API clients</a>.
+          You are TIM&apos;s first administrator. Next: create an API client under{" "}
+          <a className="underline" href="/admin/clients">
+            API clients
+          </a>
+          .
         </Notice>
       ) : null}
       <Section title="Grant the role" id="grant-administrator">
-        <ActionForm action={grantAdministratorAction} submitLabel="Grant" submitClassName={buttonClass} testId="grant-administrator" className="flex flex-wrap items-end gap-3">
+        <ActionForm
+          action={grantAdministratorAction}
+          submitLabel="Grant"
+          submitClassName={buttonClass}
+          testId="grant-administrator"
+          className="flex flex-wrap items-end gap-3"
+        >
           <Field label="Personal code" htmlFor="admin-subject" hint="with its country prefix, e.g. EE38001085718">
             <input id="admin-subject" name="subject" required className={inputClass} autoComplete="off" />
           </Field>
@@ -36,7 +46,13 @@ export default async function AdministratorsPage({ searchParams }: Props) {
             <li key={a.subject} className="flex flex-wrap items-center gap-x-6 gap-y-2 py-3" data-testid="administrator" data-subject={a.subject}>
               <span className="font-mono">{a.subject}</span>
               <span className="text-sm text-slate-600">
-                {a.source === "environment" ? "from TIM_ADMIN_SUBJECTS" : <>granted by {a.grantedBy} on <When at={a.grantedAt} /></>}
+                {a.source === "environment" ? (
+                  "from TIM_ADMIN_SUBJECTS"
+                ) : (
+                  <>
+                    granted by {a.grantedBy} on <When at={a.grantedAt} />
+                  </>
+                )}
               </span>
               {a.source === "granted" ? (
                 <ActionForm

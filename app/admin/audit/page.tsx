@@ -1,7 +1,19 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { Suspense } from "react";
-import { Empty, Field, Notice, PageTitle, ScrollRegion, Section, When, buttonClass, errorMessage, inputClass, secondaryButtonClass } from "@/app/admin/_components/ui";
+import {
+  Empty,
+  Field,
+  Notice,
+  PageTitle,
+  ScrollRegion,
+  Section,
+  When,
+  buttonClass,
+  errorMessage,
+  inputClass,
+  secondaryButtonClass,
+} from "@/app/admin/_components/ui";
 import { StackedCell, StackedRow, StackedTable } from "@/app/admin/_components/stacked-table";
 import { ACTOR_LABELS, actionLabel, describeOutcome, describeTarget, type Outcome, type TargetItem } from "@/lib/audit/describe";
 import { ACTOR_TYPES } from "@/lib/audit/event";
@@ -49,7 +61,13 @@ function Target({ target }: { target: unknown }) {
                 // biome-ignore lint/suspicious/noArrayIndexKey: a fixed list rendered once on the server; values may repeat
                 <span key={`${i}-${v}`}>
                   {i > 0 ? ", " : null}
-                  {href ? <Link className="font-mono text-sky-700 underline" href={href}>{v}</Link> : <span className={item.kind === "text" ? undefined : "font-mono"}>{v}</span>}
+                  {href ? (
+                    <Link className="font-mono text-sky-700 underline" href={href}>
+                      {v}
+                    </Link>
+                  ) : (
+                    <span className={item.kind === "text" ? undefined : "font-mono"}>{v}</span>
+                  )}
                 </span>
               );
             })}
@@ -65,7 +83,8 @@ async function Verification() {
   const v = await verifyAuditChain();
   return v.ok ? (
     <Notice kind="success" testId="audit-verification">
-      Hash chain intact: {v.rows.toLocaleString("en")} entries verified at <When at={v.checkedAt} />; latest hash <code className="break-all">{v.lastHash}</code>.
+      Hash chain intact: {v.rows.toLocaleString("en")} entries verified at <When at={v.checkedAt} />; latest hash{" "}
+      <code className="break-all">{v.lastHash}</code>.
     </Notice>
   ) : (
     <Notice kind="error" testId="audit-verification">
@@ -91,11 +110,16 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
   return (
     <>
       <PageTitle title="Audit log">
-        Every change by API clients, administrators, jobs and end users; insert-only and hash-chained. Single revocations and
-        extensions through the token API and TARA logouts are appended by the audit-fold job about a minute later, dated when
-        they happened, so # order and time order can differ.
+        Every change by API clients, administrators, jobs and end users; insert-only and hash-chained. Single revocations and extensions through the token API
+        and TARA logouts are appended by the audit-fold job about a minute later, dated when they happened, so # order and time order can differ.
       </PageTitle>
-      <Suspense fallback={<p role="status" className="text-slate-600">Verifying the hash chain…</p>}>
+      <Suspense
+        fallback={
+          <p role="status" className="text-slate-600">
+            Verifying the hash chain…
+          </p>
+        }
+      >
         <Verification />
       </Suspense>
       <Section title="Filters" id="audit-filters">
@@ -103,33 +127,57 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
           <Field label="Actor type" htmlFor="a-type">
             <select id="a-type" name="actor_type" defaultValue={values.actor_type ?? ""} className={inputClass}>
               <option value="">Any</option>
-              {ACTOR_TYPES.map((t) => <option key={t} value={t}>{t}</option>)}
+              {ACTOR_TYPES.map((t) => (
+                <option key={t} value={t}>
+                  {t}
+                </option>
+              ))}
             </select>
           </Field>
-          <Field label="Actor" htmlFor="a-actor"><input id="a-actor" name="actor" defaultValue={values.actor} className={inputClass} /></Field>
-          <Field label="Action" htmlFor="a-action" hint="e.g. tokens.revoke or tokens."><input id="a-action" name="action" defaultValue={values.action} className={inputClass} /></Field>
-          <Field label="Token (jti)" htmlFor="a-jti"><input id="a-jti" name="jwt_uuid" defaultValue={values.jwt_uuid} className={inputClass} /></Field>
-          <Field label="From" htmlFor="a-from" hint="YYYY-MM-DD"><input id="a-from" name="from" defaultValue={values.from} className={inputClass} /></Field>
-          <Field label="To" htmlFor="a-to" hint="YYYY-MM-DD"><input id="a-to" name="to" defaultValue={values.to} className={inputClass} /></Field>
+          <Field label="Actor" htmlFor="a-actor">
+            <input id="a-actor" name="actor" defaultValue={values.actor} className={inputClass} />
+          </Field>
+          <Field label="Action" htmlFor="a-action" hint="e.g. tokens.revoke or tokens.">
+            <input id="a-action" name="action" defaultValue={values.action} className={inputClass} />
+          </Field>
+          <Field label="Token (jti)" htmlFor="a-jti">
+            <input id="a-jti" name="jwt_uuid" defaultValue={values.jwt_uuid} className={inputClass} />
+          </Field>
+          <Field label="From" htmlFor="a-from" hint="YYYY-MM-DD">
+            <input id="a-from" name="from" defaultValue={values.from} className={inputClass} />
+          </Field>
+          <Field label="To" htmlFor="a-to" hint="YYYY-MM-DD">
+            <input id="a-to" name="to" defaultValue={values.to} className={inputClass} />
+          </Field>
           <div className="flex items-end gap-2 sm:col-span-3 lg:col-span-6">
-            <button type="submit" className={buttonClass}>Filter</button>
-            <a href="/admin/audit" className={secondaryButtonClass}>Clear</a>
+            <button type="submit" className={buttonClass}>
+              Filter
+            </button>
+            <a href="/admin/audit" className={secondaryButtonClass}>
+              Clear
+            </a>
           </div>
         </form>
       </Section>
       <Section title="Export" id="audit-export">
         <form method="get" action="/admin/audit/export" className="flex flex-wrap items-end gap-4">
-          <Field label="From" htmlFor="x-from" hint="YYYY-MM-DD, empty: the start"><input id="x-from" name="from" defaultValue={values.from} className={inputClass} /></Field>
-          <Field label="To" htmlFor="x-to" hint="YYYY-MM-DD, empty: now"><input id="x-to" name="to" defaultValue={values.to} className={inputClass} /></Field>
+          <Field label="From" htmlFor="x-from" hint="YYYY-MM-DD, empty: the start">
+            <input id="x-from" name="from" defaultValue={values.from} className={inputClass} />
+          </Field>
+          <Field label="To" htmlFor="x-to" hint="YYYY-MM-DD, empty: now">
+            <input id="x-to" name="to" defaultValue={values.to} className={inputClass} />
+          </Field>
           <label className="flex items-center gap-2 text-sm">
             <input type="hidden" name="protocol_log" value="0" />
             <input type="checkbox" name="protocol_log" value="1" defaultChecked /> With TARA&apos;s protocol log (personal data)
           </label>
-          <button type="submit" className={buttonClass} data-testid="audit-export">Download (JSON Lines)</button>
+          <button type="submit" className={buttonClass} data-testid="audit-export">
+            Download (JSON Lines)
+          </button>
         </form>
         <p className="mt-2 text-sm text-slate-600">
-          Every entry with its hashes, so <code>npm run audit:verify -- --file &lt;download&gt;</code> re-checks the chain away from TIM; the download is
-          itself recorded here.
+          Every entry with its hashes, so <code>npm run audit:verify -- --file &lt;download&gt;</code> re-checks the chain away from TIM; the download is itself
+          recorded here.
         </p>
       </Section>
       {problem ? <Notice kind="error">{problem}</Notice> : null}
@@ -143,21 +191,37 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
                 const outcome = describeOutcome(r.counts);
                 return (
                   <StackedRow key={r.id} className="align-top" data-testid="audit-row" data-action={r.action} data-outcome={outcome.kind}>
-                    <StackedCell label="#" className="tabular-nums">{r.seq}</StackedCell>
-                    <StackedCell label="When"><When at={r.at} /></StackedCell>
+                    <StackedCell label="#" className="tabular-nums">
+                      {r.seq}
+                    </StackedCell>
+                    <StackedCell label="When">
+                      <When at={r.at} />
+                    </StackedCell>
                     <StackedCell label="Who" className="break-all">
                       <span className="text-xs text-slate-500">{ACTOR_LABELS[r.actorType] ?? r.actorType}</span>
                       <span className="font-mono text-xs sm:block"> {r.actorId}</span>
-                      {r.sourceAddress ? <span className="block text-xs text-slate-500" data-testid="audit-address">from {r.sourceAddress}</span> : null}
+                      {r.sourceAddress ? (
+                        <span className="block text-xs text-slate-500" data-testid="audit-address">
+                          from {r.sourceAddress}
+                        </span>
+                      ) : null}
                     </StackedCell>
                     <StackedCell label="Action">
                       {actionLabel(r.action)}
                       <span className="block font-mono text-xs text-slate-500">{r.action}</span>
                     </StackedCell>
-                    <StackedCell label="Target" className="sm:max-w-xs"><Target target={r.target} /></StackedCell>
-                    <StackedCell label="Outcome" className={`text-xs sm:max-w-[14rem] ${OUTCOME_STYLE[outcome.kind]}`}><span data-testid="audit-outcome">{outcome.text}</span></StackedCell>
-                    <StackedCell label="Reason" className="break-all sm:max-w-xs">{r.reason ?? "—"}</StackedCell>
-                    <StackedCell label="Request" className="break-all text-xs"><span data-testid="audit-request">{r.requestId ?? "—"}</span></StackedCell>
+                    <StackedCell label="Target" className="sm:max-w-xs">
+                      <Target target={r.target} />
+                    </StackedCell>
+                    <StackedCell label="Outcome" className={`text-xs sm:max-w-[14rem] ${OUTCOME_STYLE[outcome.kind]}`}>
+                      <span data-testid="audit-outcome">{outcome.text}</span>
+                    </StackedCell>
+                    <StackedCell label="Reason" className="break-all sm:max-w-xs">
+                      {r.reason ?? "—"}
+                    </StackedCell>
+                    <StackedCell label="Request" className="break-all text-xs">
+                      <span data-testid="audit-request">{r.requestId ?? "—"}</span>
+                    </StackedCell>
                   </StackedRow>
                 );
               })}

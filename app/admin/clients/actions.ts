@@ -46,5 +46,8 @@ export const setTaraSessionLimitAction = adminAction(async ({ admin, form, reque
   if (value !== "" && !/^\d{1,4}$/.test(value)) throw badRequest("Give the limit as a whole number, or leave it empty for no limit.");
   const r = await setTaraSessionLimit({ limit: value === "" ? null : Number(value) }, admin.actor, { requestId });
   revalidatePath("/admin/clients");
-  return { ok: true, message: r.limit === null ? "TARA sessions per person: no limit." : `TARA sessions per person: at most ${r.limit}; a login past it ends the oldest.` };
+  return {
+    ok: true,
+    message: r.limit === null ? "TARA sessions per person: no limit." : `TARA sessions per person: at most ${r.limit}; a login past it ends the oldest.`,
+  };
 });

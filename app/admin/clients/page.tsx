@@ -33,7 +33,15 @@ function SettingsFields({ prefix, client }: { prefix: string; client?: ApiClient
         <textarea id={`${prefix}-aud`} name="allowedAudiences" rows={2} defaultValue={client?.allowedAudiences.join("\n")} className={inputClass} />
       </Field>
       <Field label="Maximum token lifetime (minutes)" htmlFor={`${prefix}-life`}>
-        <input id={`${prefix}-life`} name="maxLifetimeMinutes" type="number" min={1} max={525600} defaultValue={client?.maxLifetimeMinutes ?? 1440} className={inputClass} />
+        <input
+          id={`${prefix}-life`}
+          name="maxLifetimeMinutes"
+          type="number"
+          min={1}
+          max={525600}
+          defaultValue={client?.maxLifetimeMinutes ?? 1440}
+          className={inputClass}
+        />
       </Field>
       <Field label="Rate limit (requests per minute)" htmlFor={`${prefix}-rate`} hint={`Across all instances; empty: the default (${defaultRateLimit}).`}>
         <input id={`${prefix}-rate`} name="rateLimitPerMinute" type="number" min={1} defaultValue={client?.rateLimitPerMinute ?? ""} className={inputClass} />
@@ -43,7 +51,15 @@ function SettingsFields({ prefix, client }: { prefix: string; client?: ApiClient
         htmlFor={`${prefix}-limit`}
         hint={`Empty: no limit. Otherwise issuing one more token for a subject revokes that subject's oldest active tokens from this client (reason ${TOKEN_LIMIT_REASON}), at most ${MAX_ACTIVE_TOKEN_LIMIT}.`}
       >
-        <input id={`${prefix}-limit`} name="activeTokenLimit" type="number" min={1} max={MAX_ACTIVE_TOKEN_LIMIT} defaultValue={client?.activeTokenLimit ?? ""} className={inputClass} />
+        <input
+          id={`${prefix}-limit`}
+          name="activeTokenLimit"
+          type="number"
+          min={1}
+          max={MAX_ACTIVE_TOKEN_LIMIT}
+          defaultValue={client?.activeTokenLimit ?? ""}
+          className={inputClass}
+        />
       </Field>
     </>
   );
@@ -58,7 +74,13 @@ export default async function ClientsPage() {
       <PageTitle title="API clients">Services that call the token and reporting APIs. Secrets are stored as argon2 hashes and shown once.</PageTitle>
 
       <Section title="Create a client" id="create-client">
-        <ActionForm action={createClientAction} submitLabel="Create client" submitClassName={buttonClass} testId="create-client" className="grid max-w-2xl gap-3">
+        <ActionForm
+          action={createClientAction}
+          submitLabel="Create client"
+          submitClassName={buttonClass}
+          testId="create-client"
+          className="grid max-w-2xl gap-3"
+        >
           <Field label="Client id (optional)" htmlFor="new-id" hint="Letters, digits and . _ ~ -; generated when empty.">
             <input id="new-id" name="clientId" maxLength={200} pattern="[A-Za-z0-9._~\-]*" className={inputClass} autoComplete="off" />
           </Field>
@@ -69,13 +91,27 @@ export default async function ClientsPage() {
       <Section title="TARA sessions per person" id="tara-session-limit">
         <p className="mb-3 text-sm text-slate-700" data-testid="tara-session-limit">
           Now: {taraLimit.limit === null ? "no limit" : `at most ${taraLimit.limit} live sessions per person`} (
-          {taraLimit.source === "console" ? "console setting" : taraLimit.source === "environment" ? "TIM_TARA_SESSION_LIMIT" : "default"}). A login past
-          the limit ends the person&apos;s oldest sessions (reason {TOKEN_LIMIT_REASON}).
+          {taraLimit.source === "console" ? "console setting" : taraLimit.source === "environment" ? "TIM_TARA_SESSION_LIMIT" : "default"}). A login past the
+          limit ends the person&apos;s oldest sessions (reason {TOKEN_LIMIT_REASON}).
         </p>
         <div className="flex flex-wrap items-end gap-4">
-          <ActionForm action={setTaraSessionLimitAction} submitLabel="Save limit" submitClassName={buttonClass} testId="tara-limit-form" className="flex flex-wrap items-end gap-3">
+          <ActionForm
+            action={setTaraSessionLimitAction}
+            submitLabel="Save limit"
+            submitClassName={buttonClass}
+            testId="tara-limit-form"
+            className="flex flex-wrap items-end gap-3"
+          >
             <Field label="Sessions per person" htmlFor="tara-limit" hint={`Empty: no limit; at most ${MAX_ACTIVE_TOKEN_LIMIT}.`}>
-              <input id="tara-limit" name="limit" type="number" min={1} max={MAX_ACTIVE_TOKEN_LIMIT} defaultValue={taraLimit.limit ?? ""} className={inputClass} />
+              <input
+                id="tara-limit"
+                name="limit"
+                type="number"
+                min={1}
+                max={MAX_ACTIVE_TOKEN_LIMIT}
+                defaultValue={taraLimit.limit ?? ""}
+                className={inputClass}
+              />
             </Field>
           </ActionForm>
           {taraLimit.source === "console" ? (
@@ -99,11 +135,17 @@ export default async function ClientsPage() {
                   <Badge value={c.disabledAt ? "disabled" : "active"} />
                 </div>
                 <p className="mt-1 text-xs text-slate-600">
-                  Scopes: {c.scopes.join(", ")} · audiences: {c.allowedAudiences.length ? c.allowedAudiences.join(", ") : "any"} · max lifetime {c.maxLifetimeMinutes} min · rate limit {c.rateLimitPerMinute ?? "default"}/min · active tokens per subject {c.activeTokenLimit ?? "no limit"}
+                  Scopes: {c.scopes.join(", ")} · audiences: {c.allowedAudiences.length ? c.allowedAudiences.join(", ") : "any"} · max lifetime{" "}
+                  {c.maxLifetimeMinutes} min · rate limit {c.rateLimitPerMinute ?? "default"}/min · active tokens per subject {c.activeTokenLimit ?? "no limit"}
                 </p>
                 <p className="text-xs text-slate-500">
                   Created <When at={c.createdAt} /> · last used <When at={c.lastUsedAt} />
-                  {c.disabledAt ? <> · disabled <When at={c.disabledAt} /></> : null}
+                  {c.disabledAt ? (
+                    <>
+                      {" "}
+                      · disabled <When at={c.disabledAt} />
+                    </>
+                  ) : null}
                 </p>
                 <details className="mt-2">
                   <summary className="cursor-pointer text-sm text-sky-700">Change settings</summary>
@@ -118,11 +160,20 @@ export default async function ClientsPage() {
                     submitLabel={c.disabledAt ? "Enable" : "Disable"}
                     submitClassName={c.disabledAt ? secondaryButtonClass : dangerButtonClass}
                     testId={`toggle-${c.clientId}`}
-                    confirm={c.disabledAt ? undefined : {
-                      title: `Disable ${c.clientId}?`,
-                      body: <>Its secret and API key stop working on every instance at once: every call it makes is refused with 401 until you enable it again. Tokens it issued stay valid.</>,
-                      confirmLabel: "Disable client",
-                    }}
+                    confirm={
+                      c.disabledAt
+                        ? undefined
+                        : {
+                            title: `Disable ${c.clientId}?`,
+                            body: (
+                              <>
+                                Its secret and API key stop working on every instance at once: every call it makes is refused with 401 until you enable it
+                                again. Tokens it issued stay valid.
+                              </>
+                            ),
+                            confirmLabel: "Disable client",
+                          }
+                    }
                   >
                     <input type="hidden" name="clientId" value={c.clientId} />
                     <input type="hidden" name="disabled" value={c.disabledAt ? "false" : "true"} />
@@ -134,7 +185,12 @@ export default async function ClientsPage() {
                     testId={`new-secret-${c.clientId}`}
                     confirm={{
                       title: `A new secret for ${c.clientId}?`,
-                      body: <>The current secret and API key stop working at once; the service using them is refused until it is given the new one, which is shown here once.</>,
+                      body: (
+                        <>
+                          The current secret and API key stop working at once; the service using them is refused until it is given the new one, which is shown
+                          here once.
+                        </>
+                      ),
                       confirmLabel: "Issue a new secret",
                     }}
                   >

@@ -20,5 +20,8 @@ export const requestExportAction = adminAction(async ({ admin, form, requestId }
     requestId,
   });
   revalidatePath("/admin/tokens");
-  return { ok: true, message: `Exporting ${expectedRows.toLocaleString("en")} tokens in the background (job ${runId}); the file appears below when it is ready.` };
+  return {
+    ok: true,
+    message: `Exporting ${expectedRows.toLocaleString("en")} tokens in the background (job ${runId}); the file appears below when it is ready.`,
+  };
 });

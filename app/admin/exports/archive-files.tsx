@@ -14,8 +14,10 @@ export async function ArchivePurgeFiles() {
         <ul className="mt-1 text-sm">
           {files.map((f) => (
             <li key={f.id} data-testid="archive-file">
-              <a className="text-sky-700 underline" href={`/admin/files/${f.id}`} title={`SHA-256 ${f.sha256}`}>{f.name}</a>
-              {" "}({formatBytes(f.size)}, kept until <LocalTime iso={f.expiresAt.toISOString()} />)
+              <a className="text-sky-700 underline" href={`/admin/files/${f.id}`} title={`SHA-256 ${f.sha256}`}>
+                {f.name}
+              </a>{" "}
+              ({formatBytes(f.size)}, kept until <LocalTime iso={f.expiresAt.toISOString()} />)
             </li>
           ))}
         </ul>

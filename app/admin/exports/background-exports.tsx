@@ -14,7 +14,13 @@ export async function BackgroundExports({ query }: { query: Record<string, strin
   const running = jobs.some((j) => j.status === "queued" || j.status === "running");
   return (
     <div className="mt-4 border-t border-slate-200 pt-4" data-testid="background-exports">
-      <ActionForm action={requestExportAction} submitLabel="Export in background" submitClassName={secondaryButtonClass} testId="export-background" className="flex flex-wrap items-end gap-3">
+      <ActionForm
+        action={requestExportAction}
+        submitLabel="Export in background"
+        submitClassName={secondaryButtonClass}
+        testId="export-background"
+        className="flex flex-wrap items-end gap-3"
+      >
         <input type="hidden" name="query" value={new URLSearchParams(query).toString()} />
         <Field label="Format" htmlFor="bg-format">
           <select id="bg-format" name="format" defaultValue="csv" className={inputClass}>
@@ -29,7 +35,15 @@ export async function BackgroundExports({ query }: { query: Record<string, strin
         <Empty>No export has run in the background yet.</Empty>
       ) : (
         <table className="mt-1 w-full text-sm" data-testid="export-jobs">
-          <thead><tr className="text-left text-slate-500"><th>Started</th><th>By</th><th>Status</th><th className="text-right">Rows</th><th className="text-right">File</th></tr></thead>
+          <thead>
+            <tr className="text-left text-slate-500">
+              <th>Started</th>
+              <th>By</th>
+              <th>Status</th>
+              <th className="text-right">Rows</th>
+              <th className="text-right">File</th>
+            </tr>
+          </thead>
           <tbody>
             {jobs.map((j) => {
               const file = exportFileOf(j);
@@ -41,7 +55,9 @@ export async function BackgroundExports({ query }: { query: Record<string, strin
                       <a className="text-sky-700 underline" href={`/admin/exports/${j.id}`} data-testid="export-download" title={`SHA-256 ${file.sha256}`}>
                         {file.format.toUpperCase()}, {formatBytes(file.bytes)}
                       </a>
-                    ) : "—"}
+                    ) : (
+                      "—"
+                    )}
                   </td>
                 </tr>
               );

@@ -33,5 +33,8 @@ export const prepareKeyAction = adminAction(async ({ admin, requestId }) => {
 export const retireKeyAction = adminAction(async ({ admin, form, requestId }) => {
   const { retired, active } = await retireKeyFromConsole(String(form.get("kid") ?? ""), admin.actor, requestId);
   revalidatePath("/admin/keys");
-  return { ok: true, message: `Key ${retired} is retired: it no longer signs and stays published until its tokens expire.${active ? ` Key ${active} signs.` : ""}` };
+  return {
+    ok: true,
+    message: `Key ${retired} is retired: it no longer signs and stays published until its tokens expire.${active ? ` Key ${active} signs.` : ""}`,
+  };
 });

@@ -15,23 +15,44 @@ export default async function KeysPage() {
   return (
     <>
       <PageTitle title="Signing keys">
-        One key signs; a <em>next</em> key is published before it signs — &quot;Rotate now&quot; lets it sign only once it has been in the JWKS longer than verifiers cache it, on every instance at the same moment; a <em>retired</em> key stays in the JWKS until the last token it signed has expired.
+        One key signs; a <em>next</em> key is published before it signs — &quot;Rotate now&quot; lets it sign only once it has been in the JWKS longer than
+        verifiers cache it, on every instance at the same moment; a <em>retired</em> key stays in the JWKS until the last token it signed has expired.
       </PageTitle>
       <Section title="Keys" id="keys">
         <ScrollRegion label="Signing keys">
           <table className="w-full min-w-[860px] text-sm" data-testid="key-table">
             <thead>
-              <tr className="text-left text-slate-500"><th className="py-2">Key id (kid)</th><th>Alg</th><th>Status</th><th>Created</th><th>Activated / signs from</th><th>Retired</th><th>Published until</th><th>In JWKS</th><th><span className="sr-only">Actions</span></th></tr>
+              <tr className="text-left text-slate-500">
+                <th className="py-2">Key id (kid)</th>
+                <th>Alg</th>
+                <th>Status</th>
+                <th>Created</th>
+                <th>Activated / signs from</th>
+                <th>Retired</th>
+                <th>Published until</th>
+                <th>In JWKS</th>
+                <th>
+                  <span className="sr-only">Actions</span>
+                </th>
+              </tr>
             </thead>
             <tbody>
               {keys.map((k) => (
                 <tr key={k.kid} className="border-t border-slate-100" data-testid={k.status === "active" ? "active-key" : undefined}>
                   <td className="py-1.5 font-mono text-xs break-all">{k.kid}</td>
                   <td>{k.alg}</td>
-                  <td><Badge value={k.status} /></td>
-                  <td><When at={k.createdAt} /></td>
-                  <td data-testid={k.activatesAt && k.status === "next" ? "key-signs-from" : undefined}><When at={k.status === "next" ? k.activatesAt : k.activatedAt} /></td>
-                  <td><When at={k.retiredAt} /></td>
+                  <td>
+                    <Badge value={k.status} />
+                  </td>
+                  <td>
+                    <When at={k.createdAt} />
+                  </td>
+                  <td data-testid={k.activatesAt && k.status === "next" ? "key-signs-from" : undefined}>
+                    <When at={k.status === "next" ? k.activatesAt : k.activatedAt} />
+                  </td>
+                  <td>
+                    <When at={k.retiredAt} />
+                  </td>
                   <td>{k.status === "retired" ? <When at={k.lastTokenExpiresAt} /> : "—"}</td>
                   <td>{k.published ? "yes" : "no"}</td>
                   <td className="py-1.5">
@@ -44,9 +65,15 @@ export default async function KeysPage() {
                         testId={`retire-${k.kid}`}
                         confirm={{
                           title: `Retire key ${k.kid}?`,
-                          body: k.status === "active"
-                            ? <>It stops signing now and cannot sign again; the next key (or a new one) signs from now on. It stays in the JWKS until the last token it signed has expired.</>
-                            : <>It will never sign. It leaves the JWKS once no token it signed is left.</>,
+                          body:
+                            k.status === "active" ? (
+                              <>
+                                It stops signing now and cannot sign again; the next key (or a new one) signs from now on. It stays in the JWKS until the last
+                                token it signed has expired.
+                              </>
+                            ) : (
+                              <>It will never sign. It leaves the JWKS once no token it signed is left.</>
+                            ),
                           confirmLabel: "Retire key",
                         }}
                       >
@@ -68,7 +95,12 @@ export default async function KeysPage() {
             testId="rotate-key"
             confirm={{
               title: "Rotate the signing key?",
-              body: <>A new key signs once every verifier's cached key set holds it (at once if the next key has been published long enough). The current key is retired: it never signs again and stays published until its tokens expire.</>,
+              body: (
+                <>
+                  A new key signs once every verifier's cached key set holds it (at once if the next key has been published long enough). The current key is
+                  retired: it never signs again and stays published until its tokens expire.
+                </>
+              ),
               confirmLabel: "Rotate",
             }}
           />
@@ -83,18 +115,26 @@ export default async function KeysPage() {
             testId="emergency-rotate-key"
             confirm={{
               title: "Switch to a new signing key now?",
-              body: <>A new key signs from this moment on every instance. Verifiers that cached the key set refuse its tokens until they fetch the JWKS again. Tokens the old key signed stay valid until they expire unless you revoke them.</>,
+              body: (
+                <>
+                  A new key signs from this moment on every instance. Verifiers that cached the key set refuse its tokens until they fetch the JWKS again.
+                  Tokens the old key signed stay valid until they expire unless you revoke them.
+                </>
+              ),
               confirmLabel: "Switch keys now",
             }}
           >
             <p className="mb-3 text-sm text-slate-700">
-              For a compromised signing key: switch to a new key at once, although verifiers that cached the key set refuse its tokens until they fetch it again.
+              For a compromised signing key: switch to a new key at once, although verifiers that cached the key set refuse its tokens until they fetch it
+              again.
             </p>
           </ActionForm>
         </div>
       </Section>
       <Section title="JWKS (as published at /jwt/keys/public)" id="jwks">
-        <pre className="whitespace-pre-wrap break-all rounded bg-slate-900 p-3 text-xs text-slate-100" data-testid="jwks">{JSON.stringify(jwks, null, 2)}</pre>
+        <pre className="whitespace-pre-wrap break-all rounded bg-slate-900 p-3 text-xs text-slate-100" data-testid="jwks">
+          {JSON.stringify(jwks, null, 2)}
+        </pre>
       </Section>
     </>
   );

@@ -2,9 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { ActionForm } from "@/app/admin/_components/action-form";
 import { AutoRefresh } from "@/app/admin/_components/auto-refresh";
-import {
-  Empty, Field, JobRunCells, Notice, PageTitle, Section, When, dangerButtonClass, errorMessage, inputClass,
-} from "@/app/admin/_components/ui";
+import { Empty, Field, JobRunCells, Notice, PageTitle, Section, When, dangerButtonClass, errorMessage, inputClass } from "@/app/admin/_components/ui";
 import { revokeByQueryAction, revokeListedAction } from "@/app/admin/revoke/actions";
 import { REVOKE_QUERY_FIELDS, TokenFilterForm } from "@/app/admin/tokens/filter-form";
 import { previewRevocationByQuery, type RevocationPreview } from "@/lib/admin/revoke-query";
@@ -17,7 +15,6 @@ export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Revoke tokens" };
 
 type Search = Record<string, string | string[] | undefined>;
-
 
 export default async function RevokePage({ searchParams }: { searchParams: Promise<Search> }) {
   const user = await requireUser("/admin/revoke");
@@ -56,7 +53,11 @@ export default async function RevokePage({ searchParams }: { searchParams: Promi
             submitLabel="Revoke token"
             submitClassName={dangerButtonClass}
             testId="revoke-one"
-            confirm={{ title: "Revoke this token?", body: "It fails validation and introspection on every instance at once. A revocation cannot be undone.", confirmLabel: "Revoke token" }}
+            confirm={{
+              title: "Revoke this token?",
+              body: "It fails validation and introspection on every instance at once. A revocation cannot be undone.",
+              confirmLabel: "Revoke token",
+            }}
           >
             <Field label="Token id (jti) or the whole token" htmlFor="one-entry">
               <input id="one-entry" name="entries" required className={`${inputClass} font-mono`} autoComplete="off" />
@@ -91,13 +92,23 @@ export default async function RevokePage({ searchParams }: { searchParams: Promi
 
       <Section title="Emergency revocation by query" id="revoke-query">
         <p className="mb-4 text-sm text-slate-600">
-          Revokes every <strong>active</strong> token that matches all filters and was issued before you confirm. Already revoked and expired
-          tokens are not touched. First preview what matches.
+          Revokes every <strong>active</strong> token that matches all filters and was issued before you confirm. Already revoked and expired tokens are not
+          touched. First preview what matches.
         </p>
         {/* The token search's filters (subject/name matching, address range, audience, …) less status and revocation reason. */}
-        <TokenFilterForm values={queryValues} action="/admin/revoke" only={REVOKE_QUERY_FIELDS} hidden={{ preview: "1" }} submitLabel="Preview matching tokens" />
+        <TokenFilterForm
+          values={queryValues}
+          action="/admin/revoke"
+          only={REVOKE_QUERY_FIELDS}
+          hidden={{ preview: "1" }}
+          submitLabel="Preview matching tokens"
+        />
 
-        {problem ? <Notice kind="error" testId="revoke-query-error">{problem}</Notice> : null}
+        {problem ? (
+          <Notice kind="error" testId="revoke-query-error">
+            {problem}
+          </Notice>
+        ) : null}
         {doneEvent ? (
           <Notice kind="success" testId="revoke-query-done">
             {(doneEvent.counts as Record<string, number>).revoked ?? 0} tokens revoked at <When at={doneEvent.at} /> by {doneEvent.actorId}
@@ -106,7 +117,8 @@ export default async function RevokePage({ searchParams }: { searchParams: Promi
         ) : null}
         {queued ? (
           <Notice kind={queued.status === "failed" ? "error" : "info"} testId="revoke-query-job">
-            Revoking in the background: {queued.progressDone.toLocaleString("en")} of {queued.progressTotal?.toLocaleString("en") ?? "?"} done ({queued.status}).
+            Revoking in the background: {queued.progressDone.toLocaleString("en")} of {queued.progressTotal?.toLocaleString("en") ?? "?"} done ({queued.status}
+            ).
             {running(queued.status) ? " This page updates until it has finished." : " The preview below is counted again."}
           </Notice>
         ) : null}
@@ -114,8 +126,11 @@ export default async function RevokePage({ searchParams }: { searchParams: Promi
         {preview ? (
           <div className="mt-6 border-t border-slate-200 pt-4" data-testid="revoke-preview">
             <p className="text-lg">
-              <strong data-testid="revoke-preview-count" className="tabular-nums">{preview.matched}</strong> active tokens match
-              (as of <When at={preview.at} />).
+              <strong data-testid="revoke-preview-count" className="tabular-nums">
+                {preview.matched}
+              </strong>{" "}
+              active tokens match (as of <When at={preview.at} />
+              ).
             </p>
             {preview.sample.length === 0 ? (
               <Empty>Nothing to revoke.</Empty>
@@ -125,16 +140,30 @@ export default async function RevokePage({ searchParams }: { searchParams: Promi
                 <ul className="mt-1 space-y-1 text-sm">
                   {preview.sample.map((t) => (
                     <li key={t.jwt_uuid} className="flex flex-wrap gap-2">
-                      <Link className="font-mono text-xs text-sky-700 underline" href={`/admin/tokens/${t.jwt_uuid}`}>{t.jwt_uuid}</Link>
+                      <Link className="font-mono text-xs text-sky-700 underline" href={`/admin/tokens/${t.jwt_uuid}`}>
+                        {t.jwt_uuid}
+                      </Link>
                       <span>{t.kind}</span>
                       <span>{t.subject ?? "—"}</span>
                       <span>{t.jwt_name ?? ""}</span>
-                      {t.client_address ? <span className="text-slate-600" data-testid="revoke-preview-address">from {t.client_address}</span> : null}
-                      <span className="text-slate-500">issued <When at={t.issued_at} /></span>
+                      {t.client_address ? (
+                        <span className="text-slate-600" data-testid="revoke-preview-address">
+                          from {t.client_address}
+                        </span>
+                      ) : null}
+                      <span className="text-slate-500">
+                        issued <When at={t.issued_at} />
+                      </span>
                     </li>
                   ))}
                 </ul>
-                <ActionForm action={revokeByQueryAction} submitLabel="Revoke all matching tokens" submitClassName={dangerButtonClass} testId="revoke-query" className="mt-4 max-w-xl space-y-3">
+                <ActionForm
+                  action={revokeByQueryAction}
+                  submitLabel="Revoke all matching tokens"
+                  submitClassName={dangerButtonClass}
+                  testId="revoke-query"
+                  className="mt-4 max-w-xl space-y-3"
+                >
                   <input type="hidden" name="query" value={new URLSearchParams(queryValues).toString()} />
                   <Field label="Reason" htmlFor="bulk-reason">
                     <input id="bulk-reason" name="reason" required minLength={3} maxLength={500} className={inputClass} />
@@ -154,7 +183,14 @@ export default async function RevokePage({ searchParams }: { searchParams: Promi
           <Empty>No revocation has run in the background yet.</Empty>
         ) : (
           <table className="w-full text-sm">
-            <thead><tr className="text-left text-slate-500"><th>Started</th><th>By</th><th>Status</th><th className="text-right">Progress</th></tr></thead>
+            <thead>
+              <tr className="text-left text-slate-500">
+                <th>Started</th>
+                <th>By</th>
+                <th>Status</th>
+                <th className="text-right">Progress</th>
+              </tr>
+            </thead>
             <tbody>
               {jobs.map((j) => (
                 <tr key={j.id} className="border-t border-slate-100">

@@ -7,7 +7,9 @@ export function SubjectLookup({ current }: { current?: string }) {
       <Field label="Subject" htmlFor="subject-lookup" hint="A custom token's sub, or a person's personal code (e.g. EE38001085718).">
         <input id="subject-lookup" name="subject" required maxLength={255} defaultValue={current} className={inputClass} />
       </Field>
-      <button type="submit" className={buttonClass}>Show</button>
+      <button type="submit" className={buttonClass}>
+        Show
+      </button>
     </form>
   );
 }

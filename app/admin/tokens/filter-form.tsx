@@ -29,7 +29,19 @@ const DATE_FIELDS: [name: string, label: string][] = [
 
 /** The fields revocation by query offers (it revokes active tokens only: no status or revocation reason). */
 export const REVOKE_QUERY_FIELDS = new Set([
-  "subject", "jwt_name", "claim_keys", "issuer", "audience", "client_id", "address", "auth_method", "loa", "issued_from", "issued_to", "expires_from", "expires_to",
+  "subject",
+  "jwt_name",
+  "claim_keys",
+  "issuer",
+  "audience",
+  "client_id",
+  "address",
+  "auth_method",
+  "loa",
+  "issued_from",
+  "issued_to",
+  "expires_from",
+  "expires_to",
 ]);
 
 /** A text filter with its match mode beside it. */
@@ -52,7 +64,14 @@ function MatchedField({ name, match, label, values }: { name: string; match: str
  * The token filters as a GET form: submitting puts them in the URL, so a search can be bookmarked and shared.
  * `only`: the fields to offer (revocation by query offers fewer); all by default.
  */
-export function TokenFilterForm({ values, action, extra, only, submitLabel = "Search", hidden }: {
+export function TokenFilterForm({
+  values,
+  action,
+  extra,
+  only,
+  submitLabel = "Search",
+  hidden,
+}: {
   values: Values;
   action: string;
   extra?: React.ReactNode;

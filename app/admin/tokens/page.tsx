@@ -17,7 +17,9 @@ type Search = Record<string, string | string[] | undefined>;
 
 function flat(params: Search): Record<string, string> {
   return Object.fromEntries(
-    Object.entries(params).flatMap(([k, v]) => (v === undefined ? [] : [[k, Array.isArray(v) ? v[0] : v]])).filter(([, v]) => v !== ""),
+    Object.entries(params)
+      .flatMap(([k, v]) => (v === undefined ? [] : [[k, Array.isArray(v) ? v[0] : v]]))
+      .filter(([, v]) => v !== ""),
   );
 }
 
@@ -36,7 +38,13 @@ const n = (v: number) => v.toLocaleString("en");
 async function Total({ filters, from, shown }: { filters: TokenFilters; from: number; shown: number }) {
   const total = await countTokensBounded(filters);
   const range = shown === 0 ? "" : `${n(from)}–${n(from + shown - 1)} of `;
-  if (!total.estimated) return <strong className="tabular-nums">{range}{n(total.value)}</strong>;
+  if (!total.estimated)
+    return (
+      <strong className="tabular-nums">
+        {range}
+        {n(total.value)}
+      </strong>
+    );
   return (
     <strong className="tabular-nums" title="An estimate from table statistics: exact counts stop at 10,000 matches to keep this page fast.">
       {range}about {n(total.value)} (estimate)
@@ -106,7 +114,9 @@ export default async function TokensPage({ searchParams }: { searchParams: Promi
               <Field label="Rows per page" htmlFor="f-limit">
                 <select id="f-limit" name="limit" defaultValue={values.limit ?? "50"} className={inputClass}>
                   {["20", "50", "100", "200"].map((n) => (
-                    <option key={n} value={n}>{n}</option>
+                    <option key={n} value={n}>
+                      {n}
+                    </option>
                   ))}
                 </select>
               </Field>
@@ -130,13 +140,21 @@ export default async function TokensPage({ searchParams }: { searchParams: Promi
               </Suspense>{" "}
               matching tokens
             </p>
-            <span className="text-slate-300" aria-hidden>|</span>
+            <span className="text-slate-300" aria-hidden>
+              |
+            </span>
             <span>Export all matching rows:</span>
-            <a className="text-sky-700 underline" href={exportHref("csv")} data-testid="export-csv">CSV</a>
-            <a className="text-sky-700 underline" href={exportHref("jsonl")} data-testid="export-jsonl">JSON Lines</a>
+            <a className="text-sky-700 underline" href={exportHref("csv")} data-testid="export-csv">
+              CSV
+            </a>
+            <a className="text-sky-700 underline" href={exportHref("jsonl")} data-testid="export-jsonl">
+              JSON Lines
+            </a>
             {filters?.subject && (filters.subject_match ?? "exact") === "exact" ? (
               <>
-                <span className="text-slate-300" aria-hidden>|</span>
+                <span className="text-slate-300" aria-hidden>
+                  |
+                </span>
                 {/* One person's tokens: their view has the statistics and "log out everywhere". */}
                 <Link className="text-sky-700 underline" href={`/admin/subjects/${encodeURIComponent(filters.subject)}`} data-testid="subject-view-link">
                   This subject: statistics and log out everywhere
@@ -167,18 +185,36 @@ export default async function TokensPage({ searchParams }: { searchParams: Promi
                   {result.items.map((t) => (
                     <tr key={t.jwt_uuid} className="border-b border-slate-100 align-top">
                       <td className="py-1.5 pr-3 font-mono text-xs">
-                        <Link href={`/admin/tokens/${t.jwt_uuid}`} className="text-sky-700 underline">{t.jwt_uuid}</Link>
+                        <Link href={`/admin/tokens/${t.jwt_uuid}`} className="text-sky-700 underline">
+                          {t.jwt_uuid}
+                        </Link>
                       </td>
                       <td className="pr-3">{t.kind === "tara" ? "TARA" : "custom"}</td>
                       <td className="pr-3 break-all">{t.jwt_name ?? "—"}</td>
                       <td className="pr-3 break-all">
-                        {t.subject ? <Link className="text-sky-700 underline" href={`/admin/subjects/${encodeURIComponent(t.subject)}`}>{t.subject}</Link> : "—"}
+                        {t.subject ? (
+                          <Link className="text-sky-700 underline" href={`/admin/subjects/${encodeURIComponent(t.subject)}`}>
+                            {t.subject}
+                          </Link>
+                        ) : (
+                          "—"
+                        )}
                       </td>
-                      <td className="pr-3 break-all" data-testid="token-audience">{t.audience || "—"}</td>
-                      <td className="pr-3"><Badge value={t.status} /></td>
-                      <td className="pr-3"><When at={t.issued_at} /></td>
-                      <td className="pr-3"><When at={t.expires_at} /></td>
-                      <td className="pr-3 break-all">{t.kind === "tara" ? `${t.auth_method ?? "—"} / ${t.level_of_assurance ?? "—"}` : (t.client_id ?? "—")}</td>
+                      <td className="pr-3 break-all" data-testid="token-audience">
+                        {t.audience || "—"}
+                      </td>
+                      <td className="pr-3">
+                        <Badge value={t.status} />
+                      </td>
+                      <td className="pr-3">
+                        <When at={t.issued_at} />
+                      </td>
+                      <td className="pr-3">
+                        <When at={t.expires_at} />
+                      </td>
+                      <td className="pr-3 break-all">
+                        {t.kind === "tara" ? `${t.auth_method ?? "—"} / ${t.level_of_assurance ?? "—"}` : (t.client_id ?? "—")}
+                      </td>
                       <td className="break-all" data-testid="token-origin">
                         <OriginCell address={t.client_address} userAgent={t.user_agent} />
                       </td>
@@ -190,15 +226,25 @@ export default async function TokensPage({ searchParams }: { searchParams: Promi
           )}
           <nav aria-label="Pages" className="mt-4 flex flex-wrap gap-3 text-sm">
             {values.cursor ? (
-              <Link href={href(values, { cursor: undefined, from: undefined })} className="text-sky-700 underline" data-testid="first-page">« First page</Link>
+              <Link href={href(values, { cursor: undefined, from: undefined })} className="text-sky-700 underline" data-testid="first-page">
+                « First page
+              </Link>
             ) : null}
             {result.prev_cursor ? (
-              <Link href={href(values, { cursor: result.prev_cursor, from: String(Math.max(1, from - limit)) })} className="text-sky-700 underline" data-testid="prev-page">
+              <Link
+                href={href(values, { cursor: result.prev_cursor, from: String(Math.max(1, from - limit)) })}
+                className="text-sky-700 underline"
+                data-testid="prev-page"
+              >
                 ← Previous {limit}
               </Link>
             ) : null}
             {result.next_cursor ? (
-              <Link href={href(values, { cursor: result.next_cursor, from: String(from + result.items.length) })} className="text-sky-700 underline" data-testid="next-page">
+              <Link
+                href={href(values, { cursor: result.next_cursor, from: String(from + result.items.length) })}
+                className="text-sky-700 underline"
+                data-testid="next-page"
+              >
                 Next {limit} →
               </Link>
             ) : null}

@@ -5,7 +5,6 @@ import { readSnapshot, snapshotQuery, snapshotResponse } from "@/lib/ssf/snapsho
 export const dynamic = "force-dynamic";
 
 /** TIM's revocation snapshot for SSF receivers: every unexpired revocation, in keyset pages (docs/shared-signals.md). */
-export const GET = route(
-  { auth: "ssf:receive", query: snapshotQuery, errors: ["snapshot_pending"], responses: { 200: snapshotResponse } },
-  async ({ query }) => json(await readSnapshot(query)),
+export const GET = route({ auth: "ssf:receive", query: snapshotQuery, errors: ["snapshot_pending"], responses: { 200: snapshotResponse } }, async ({ query }) =>
+  json(await readSnapshot(query)),
 );

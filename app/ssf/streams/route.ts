@@ -12,7 +12,13 @@ export const dynamic = "force-dynamic";
 
 /** SSF 1.0 §8.1.1 stream management, for API clients with ssf:receive; each sees only its own streams. */
 export const POST = route(
-  { auth: "ssf:receive", body: createStreamBody, errors: ["unsupported_delivery_method", "invalid_push_endpoint"], responses: { 201: streamConfigurationResponse }, example: { delivery: { method: "urn:ietf:rfc:8936" }, description: "gateway" } },
+  {
+    auth: "ssf:receive",
+    body: createStreamBody,
+    errors: ["unsupported_delivery_method", "invalid_push_endpoint"],
+    responses: { 201: streamConfigurationResponse },
+    example: { delivery: { method: "urn:ietf:rfc:8936" }, description: "gateway" },
+  },
   async ({ req, caller, body }) => json(streamConfiguration(await createStream(caller, body), oauthIssuer(req)), 201),
 );
 
@@ -26,7 +32,12 @@ export const GET = route(
 );
 
 export const PATCH = route(
-  { auth: "ssf:receive", body: updateStreamBody, errors: ["not_found", "unsupported_delivery_method", "invalid_push_endpoint"], responses: { 200: streamConfigurationResponse } },
+  {
+    auth: "ssf:receive",
+    body: updateStreamBody,
+    errors: ["not_found", "unsupported_delivery_method", "invalid_push_endpoint"],
+    responses: { 200: streamConfigurationResponse },
+  },
   async ({ req, caller, body }) => json(streamConfiguration(await updateStream(caller, body), oauthIssuer(req))),
 );
 

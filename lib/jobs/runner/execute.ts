@@ -12,9 +12,7 @@ import type { ExecutionRow, StepResult } from "@/lib/jobs/runner/queue";
  * Inngest does once a step's retries are spent, so the handler can record
  * the failure in steps of its own.
  */
-export type AttemptOutcome =
-  | { kind: "completed"; output: unknown }
-  | { kind: "failed"; error: unknown; retriable: boolean };
+export type AttemptOutcome = { kind: "completed"; output: unknown } | { kind: "failed"; error: unknown; retriable: boolean };
 
 /** Thrown out of every step.run after a step failed on a non-final attempt: nothing more runs in this attempt. */
 class AttemptInterrupted extends Error {}
@@ -41,11 +39,7 @@ function asJson(value: unknown): unknown {
   return value === undefined ? undefined : JSON.parse(JSON.stringify(value));
 }
 
-export async function runAttempt(
-  job: AnyJob,
-  run: ExecutionRow,
-  onStep: (step: StepResult) => Promise<void>,
-): Promise<AttemptOutcome> {
+export async function runAttempt(job: AnyJob, run: ExecutionRow, onStep: (step: StepResult) => Promise<void>): Promise<AttemptOutcome> {
   const lastAttempt = run.attempt + 1 >= run.max_attempts;
   const seen = new Map<string, number>();
   let interrupted: { error: unknown } | undefined;

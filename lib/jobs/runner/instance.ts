@@ -126,10 +126,7 @@ export async function acquireSlot(key: string, limit: number): Promise<string | 
     for (let i = 0; i < limit; i++) {
       const slot = `${key}#${i}`;
       if (state.slots.has(slot)) continue;
-      const r = await client.query<{ ok: boolean }>(
-        `SELECT pg_try_advisory_lock(hashtext('${SLOT_SPACE}') # hashtext($1), $2) AS ok`,
-        [key, i],
-      );
+      const r = await client.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock(hashtext('${SLOT_SPACE}') # hashtext($1), $2) AS ok`, [key, i]);
       if (r.rows[0].ok) {
         state.slots.add(slot);
         return slot;

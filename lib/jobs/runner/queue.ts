@@ -75,12 +75,7 @@ export async function claimBatch(functionId: string, maxSize: number, maxAttempt
  * to insert (function, scheduled time) wins and the others insert nothing.
  * Returns the run's id, or undefined when another instance already has it.
  */
-export async function createTickExecution(
-  functionId: string,
-  event: QueuedEvent,
-  maxAttempts: number,
-  scheduledFor: Date,
-): Promise<string | undefined> {
+export async function createTickExecution(functionId: string, event: QueuedEvent, maxAttempts: number, scheduledFor: Date): Promise<string | undefined> {
   const events = JSON.stringify([event]);
   const rows = await (await db()).$queryRaw<Array<{ id: string }>>`
     INSERT INTO tim.job_executions (function_id, events, max_attempts, scheduled_for)

@@ -186,8 +186,7 @@ class FunctionWorker {
  */
 export class JobRunner {
   private readonly workers = new Map<string, FunctionWorker>();
-  private readonly crons: Array<{ cron: Cron; worker: FunctionWorker; expression: string; timer?: NodeJS.Timeout }> =
-    [];
+  private readonly crons: Array<{ cron: Cron; worker: FunctionWorker; expression: string; timer?: NodeJS.Timeout }> = [];
   private poller: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void) | undefined;
   private liveness: NodeJS.Timeout | undefined;

@@ -231,7 +231,12 @@ export class PollStream {
     clearTimeout(this.timer);
     if (this.ack.length > 0 && this.pollUrl) {
       await this.deps
-        .fetch(this.pollUrl, { method: "POST", headers: this.headers(), body: JSON.stringify({ maxEvents: 0, ack: this.ack }), signal: AbortSignal.timeout(2_000) })
+        .fetch(this.pollUrl, {
+          method: "POST",
+          headers: this.headers(),
+          body: JSON.stringify({ maxEvents: 0, ack: this.ack }),
+          signal: AbortSignal.timeout(2_000),
+        })
         .then((r) => (r.ok ? (this.ack = []) : undefined))
         .catch(() => undefined);
     }

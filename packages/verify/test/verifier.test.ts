@@ -336,7 +336,10 @@ describe("packages/verify against a real TIM", () => {
     expect(await reasonOf(fresh, other)).toBe("valid");
 
     // The first verifier's stream resumed without its state (pollUrl only): the snapshot's URL is found beside it.
-    const resumed = await started({ audience: "rs-orders", stream: { pollUrl, streamsUrl: undefined, audience: receiver.clientId } as VerifierOptions["stream"] });
+    const resumed = await started({
+      audience: "rs-orders",
+      stream: { pollUrl, streamsUrl: undefined, audience: receiver.clientId } as VerifierOptions["stream"],
+    });
     expect(await reasonOf(resumed, token)).toBe("revoked");
 
     // Past maxRevocations the snapshot leaves the verifier refusing every token, as a full poll would.
@@ -349,7 +352,11 @@ describe("packages/verify against a real TIM", () => {
     resetConfig();
     const secret = `Bearer push-${randomUUID()}`;
     // Polls rarely here, so that what refuses the token first is the push.
-    const v = await started({ stream: { intervalMs: 3_000 } as VerifierOptions["stream"], maxSilence: 20_000, push: { authorization: secret, audience: receiver.clientId } });
+    const v = await started({
+      stream: { intervalMs: 3_000 } as VerifierOptions["stream"],
+      maxSilence: 20_000,
+      push: { authorization: secret, audience: receiver.clientId },
+    });
     const rs = createServer(v.pushHandler());
     // Any free port: the PostgreSQL and PGlite passes run this file at the same time in CI.
     await new Promise<void>((resolve) => rs.listen(0, "127.0.0.1", resolve));
@@ -377,15 +384,28 @@ describe("packages/verify against a real TIM", () => {
       // The handler refuses what is not TIM's SET for this stream (RFC 8935 §2.4 error bodies).
       const post = (body: string, headers: Record<string, string>) =>
         fetch(`http://127.0.0.1:${pushPort}/ssf`, { method: "POST", headers, body }).then(async (r) => ({ status: r.status, body: await r.text() }));
-      const set = await signJwt({ iss: config().TIM_ISSUER, aud: receiver.clientId, jti: randomUUID(), iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 60,
-        sub_id: { format: "jwt_id", iss: config().TIM_ISSUER, jti: "not-revoked" }, events: { [TOKEN_REVOKED]: {} } }, "secevent+jwt");
+      const set = await signJwt(
+        {
+          iss: config().TIM_ISSUER,
+          aud: receiver.clientId,
+          jti: randomUUID(),
+          iat: Math.floor(Date.now() / 1000),
+          exp: Math.floor(Date.now() / 1000) + 60,
+          sub_id: { format: "jwt_id", iss: config().TIM_ISSUER, jti: "not-revoked" },
+          events: { [TOKEN_REVOKED]: {} },
+        },
+        "secevent+jwt",
+      );
       expect((await post(set, { "content-type": "application/secevent+jwt", authorization: "Bearer wrong" })).status).toBe(401);
       expect((await post(set, { "content-type": "application/json", authorization: secret })).status).toBe(400);
       const [h, p] = set.split(".");
       const forged = await post(`${h}.${p}.${"A".repeat(342)}`, { "content-type": "application/secevent+jwt", authorization: secret });
       expect(forged).toMatchObject({ status: 400, body: expect.stringContaining("invalid_key") });
       const otherAud = await signJwt({ ...decodeJwt(set), aud: "someone-else" }, "secevent+jwt");
-      expect(await post(otherAud, { "content-type": "application/secevent+jwt", authorization: secret })).toMatchObject({ status: 400, body: expect.stringContaining("invalid_audience") });
+      expect(await post(otherAud, { "content-type": "application/secevent+jwt", authorization: secret })).toMatchObject({
+        status: 400,
+        body: expect.stringContaining("invalid_audience"),
+      });
       expect((await post(set, { "content-type": "application/secevent+jwt", authorization: secret })).status).toBe(202);
     } finally {
       await new Promise((resolve) => rs.close(resolve));

@@ -10,11 +10,11 @@ export const GET = route(
     query: auditExportQuerySchema,
     responses: {
       200: {
-        description: "JSON Lines: a header (`record: export`), every audit row of the period with `prev_hash` and `hash`, then TARA's protocol log (`record: tara_protocol`)",
+        description:
+          "JSON Lines: a header (`record: export`), every audit row of the period with `prev_hash` and `hash`, then TARA's protocol log (`record: tara_protocol`)",
         content: { "application/x-ndjson": null },
       },
     },
   },
-  async ({ caller, query, requestId }) =>
-  auditTrailExportResponse(query, caller.actor, requestId),
+  async ({ caller, query, requestId }) => auditTrailExportResponse(query, caller.actor, requestId),
 );

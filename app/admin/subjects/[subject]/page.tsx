@@ -15,13 +15,19 @@ const plural = (n: number, one: string, many: string) => `${n.toLocaleString("en
 function CountsRow({ label, c }: { label: string; c: SubjectCounts }) {
   return (
     <tr className="border-t border-slate-100">
-      <th scope="row" className="py-1 pr-4 text-left font-medium">{label}</th>
-      <td className="text-right tabular-nums" data-testid={`${label}-active`}>{c.active}</td>
+      <th scope="row" className="py-1 pr-4 text-left font-medium">
+        {label}
+      </th>
+      <td className="text-right tabular-nums" data-testid={`${label}-active`}>
+        {c.active}
+      </td>
       <td className="text-right tabular-nums">{c.revoked}</td>
       <td className="text-right tabular-nums">{c.superseded}</td>
       <td className="text-right tabular-nums">{c.expired}</td>
       <td className="text-right tabular-nums">{c.total}</td>
-      <td className="pl-4"><When at={c.last_used_at} /></td>
+      <td className="pl-4">
+        <When at={c.last_used_at} />
+      </td>
     </tr>
   );
 }
@@ -56,13 +62,27 @@ export default async function SubjectPage({ params }: { params: Promise<{ subjec
           <table className="w-full min-w-[36rem] text-sm" data-testid="subject-statistics">
             <thead>
               <tr className="text-left text-slate-500">
-                <th scope="col" className="py-1 font-medium">Kind</th>
-                <th scope="col" className="text-right font-medium">Active</th>
-                <th scope="col" className="text-right font-medium">Revoked</th>
-                <th scope="col" className="text-right font-medium">Superseded</th>
-                <th scope="col" className="text-right font-medium">Expired</th>
-                <th scope="col" className="text-right font-medium">Total</th>
-                <th scope="col" className="pl-4 font-medium">Last used</th>
+                <th scope="col" className="py-1 font-medium">
+                  Kind
+                </th>
+                <th scope="col" className="text-right font-medium">
+                  Active
+                </th>
+                <th scope="col" className="text-right font-medium">
+                  Revoked
+                </th>
+                <th scope="col" className="text-right font-medium">
+                  Superseded
+                </th>
+                <th scope="col" className="text-right font-medium">
+                  Expired
+                </th>
+                <th scope="col" className="text-right font-medium">
+                  Total
+                </th>
+                <th scope="col" className="pl-4 font-medium">
+                  Last used
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -73,8 +93,8 @@ export default async function SubjectPage({ params }: { params: Promise<{ subjec
           </table>
         </ScrollRegion>
         <p className="mt-2 text-xs text-slate-600">
-          Superseded: replaced by an extension (not a revocation). Distinct client addresses:{" "}
-          {stats.all.distinct_addresses} (tokens issued before TIM recorded addresses have none).
+          Superseded: replaced by an extension (not a revocation). Distinct client addresses: {stats.all.distinct_addresses} (tokens issued before TIM recorded
+          addresses have none).
         </p>
       </Section>
 
@@ -86,12 +106,24 @@ export default async function SubjectPage({ params }: { params: Promise<{ subjec
             <table className="w-full min-w-[40rem] text-sm" data-testid="subject-tokens">
               <thead>
                 <tr className="text-left text-slate-500">
-                  <th scope="col" className="py-1 font-medium">Token</th>
-                  <th scope="col" className="font-medium">Kind</th>
-                  <th scope="col" className="font-medium">Status</th>
-                  <th scope="col" className="font-medium">API client</th>
-                  <th scope="col" className="font-medium">Issued</th>
-                  <th scope="col" className="font-medium">Expires</th>
+                  <th scope="col" className="py-1 font-medium">
+                    Token
+                  </th>
+                  <th scope="col" className="font-medium">
+                    Kind
+                  </th>
+                  <th scope="col" className="font-medium">
+                    Status
+                  </th>
+                  <th scope="col" className="font-medium">
+                    API client
+                  </th>
+                  <th scope="col" className="font-medium">
+                    Issued
+                  </th>
+                  <th scope="col" className="font-medium">
+                    Expires
+                  </th>
                 </tr>
               </thead>
               <tbody>
@@ -99,7 +131,8 @@ export default async function SubjectPage({ params }: { params: Promise<{ subjec
                   <tr key={`${t.kind}:${t.jwtUuid}`} className="border-t border-slate-100">
                     <td className="py-1 pr-2">
                       <Link className="font-mono text-xs text-sky-700 underline" href={`/admin/tokens/${t.jwtUuid}`}>
-                        {t.jwtName ? `${t.jwtName} · ` : ""}{t.jwtUuid.slice(0, 8)}…
+                        {t.jwtName ? `${t.jwtName} · ` : ""}
+                        {t.jwtUuid.slice(0, 8)}…
                       </Link>
                     </td>
                     <td>{t.kind}</td>
@@ -108,8 +141,12 @@ export default async function SubjectPage({ params }: { params: Promise<{ subjec
                       {t.revocationReason && t.status === "revoked" ? <span className="ml-1 text-xs text-slate-600">{t.revocationReason}</span> : null}
                     </td>
                     <td className="break-all text-xs">{t.clientId ?? "—"}</td>
-                    <td><When at={t.issuedAt} /></td>
-                    <td><When at={t.expiresAt} /></td>
+                    <td>
+                      <When at={t.issuedAt} />
+                    </td>
+                    <td>
+                      <When at={t.expiresAt} />
+                    </td>
                   </tr>
                 ))}
               </tbody>
@@ -131,8 +168,8 @@ export default async function SubjectPage({ params }: { params: Promise<{ subjec
             confirm={{ title: `Log ${subject} out everywhere?`, body: <>{ending}</>, confirmLabel: "Log out everywhere" }}
           >
             <p className="text-sm" data-testid="logout-everywhere-summary">
-              {ending} Whoever holds them must sign in or be issued a token again; resource servers learn of it through the denylist and
-              Shared Signals. Expired and revoked tokens stay as they are. It is recorded in the audit log with your reason.
+              {ending} Whoever holds them must sign in or be issued a token again; resource servers learn of it through the denylist and Shared Signals. Expired
+              and revoked tokens stay as they are. It is recorded in the audit log with your reason.
             </p>
             <input type="hidden" name="subject" value={subject} />
             <Field label="Reason" htmlFor="logout-reason" hint="At least 3 characters; stored with each revocation and in the audit log.">

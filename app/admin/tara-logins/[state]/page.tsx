@@ -60,12 +60,23 @@ export default async function TaraLoginPage({ params }: { params: Promise<{ stat
                 <When at={r.at} />
                 {r.httpStatus !== null ? <> · HTTP {r.httpStatus}</> : null}
                 {r.verified !== null ? <> · ID token {r.verified ? "accepted" : "refused"}</> : null}
-                {r.error ? <> · error: <code>{r.error}</code></> : null}
+                {r.error ? (
+                  <>
+                    {" "}
+                    · error: <code>{r.error}</code>
+                  </>
+                ) : null}
               </p>
-              {r.url ? <p className="break-all font-mono text-xs" data-testid="protocol-url">{r.url}</p> : null}
+              {r.url ? (
+                <p className="break-all font-mono text-xs" data-testid="protocol-url">
+                  {r.url}
+                </p>
+              ) : null}
               {r.idToken ? (
                 <>
-                  <p className="break-all font-mono text-xs" data-testid="protocol-id-token">{r.idToken}</p>
+                  <p className="break-all font-mono text-xs" data-testid="protocol-id-token">
+                    {r.idToken}
+                  </p>
                   <pre className="whitespace-pre-wrap break-all rounded bg-slate-900 p-3 text-xs text-slate-100">{claimsOf(r.idToken)}</pre>
                 </>
               ) : null}

@@ -58,20 +58,39 @@ function claimTimes(claims: unknown): [string, Date][] {
 /** The token's origin (client address and User-Agent) in words, with the recorded values. */
 function OriginList({ address, userAgent, kind, extended }: { address: string | null; userAgent: string | null; kind: string; extended: boolean }) {
   if (!address && !userAgent) {
-    return <p className="text-sm text-slate-600" data-testid="origin-unknown">Not recorded (issued before TIM recorded it, imported, or issued outside TIM&apos;s server).</p>;
+    return (
+      <p className="text-sm text-slate-600" data-testid="origin-unknown">
+        Not recorded (issued before TIM recorded it, imported, or issued outside TIM&apos;s server).
+      </p>
+    );
   }
   const o = describeOrigin({ clientAddress: address, userAgent });
-  const who = extended ? "the client that extended it to this version" : kind === "tara" ? "the person's browser at the TARA login" : "the API client that issued it";
+  const who = extended
+    ? "the client that extended it to this version"
+    : kind === "tara"
+      ? "the person's browser at the TARA login"
+      : "the API client that issued it";
   return (
     <dl className="grid grid-cols-[max-content_minmax(0,1fr)] gap-x-4 gap-y-1 text-sm" data-testid="origin">
       <dt className="text-slate-500">Address</dt>
       <dd className="break-all" data-testid="origin-address">
         {o.address ?? "—"}
         {o.network ? <span className="text-slate-500"> ({o.network})</span> : null}
-        {o.address ? <> · <Link className="text-sky-700 underline" href={`/admin/tokens?address=${encodeURIComponent(o.address)}`}>tokens from this address</Link></> : null}
+        {o.address ? (
+          <>
+            {" "}
+            ·{" "}
+            <Link className="text-sky-700 underline" href={`/admin/tokens?address=${encodeURIComponent(o.address)}`}>
+              tokens from this address
+            </Link>
+          </>
+        ) : null}
       </dd>
       <dt className="text-slate-500">Client</dt>
-      <dd data-testid="origin-device">{o.device ?? "—"}{o.platform ? <span className="text-slate-500"> ({o.platform})</span> : null}</dd>
+      <dd data-testid="origin-device">
+        {o.device ?? "—"}
+        {o.platform ? <span className="text-slate-500"> ({o.platform})</span> : null}
+      </dd>
       <dt className="text-slate-500">User-Agent</dt>
       <dd className="break-all font-mono text-xs">{userAgent ?? "—"}</dd>
       <dt className="text-slate-500">Recorded from</dt>
@@ -122,21 +141,25 @@ export default async function TokenPage({ params }: { params: Promise<{ jwtUuid:
         <Section title="Metadata" id="metadata">
           {/* Label and value side by side from 640 px; stacked on a phone, where a label and a date do not fit in a row. */}
           <dl className="grid grid-cols-1 gap-x-4 gap-y-1 text-sm sm:grid-cols-[max-content_minmax(0,1fr)]">
-            {Object.entries(m).filter(([k]) => !SHOWN_ELSEWHERE.has(k)).map(([k, v]) => (
-              <div key={k} className="contents">
-                <dt className="text-slate-500" title={k}>{METADATA_LABELS[k] ?? words(k)}</dt>
-                <dd className="break-all font-mono text-xs" data-field={k}>
-                  {v === null || v === undefined ? "—" : v instanceof Date ? <When at={v} /> : typeof v === "boolean" ? (v ? "yes" : "no") : String(v)}
-                </dd>
-              </div>
-            ))}
+            {Object.entries(m)
+              .filter(([k]) => !SHOWN_ELSEWHERE.has(k))
+              .map(([k, v]) => (
+                <div key={k} className="contents">
+                  <dt className="text-slate-500" title={k}>
+                    {METADATA_LABELS[k] ?? words(k)}
+                  </dt>
+                  <dd className="break-all font-mono text-xs" data-field={k}>
+                    {v === null || v === undefined ? "—" : v instanceof Date ? <When at={v} /> : typeof v === "boolean" ? v ? "yes" : "no" : String(v)}
+                  </dd>
+                </div>
+              ))}
           </dl>
         </Section>
         <Section title="Claims" id="claims">
           {detail.claims === null && m.importedFrom ? (
             <p className="text-sm text-slate-600" data-testid="claims-not-recorded">
-              Not recorded: this token was imported from {m.importedFrom === "tim2" ? "TIM 2.0" : String(m.importedFrom)}, which stored only the
-              claim names ({String(m.claimKeys)}), not their values.
+              Not recorded: this token was imported from {m.importedFrom === "tim2" ? "TIM 2.0" : String(m.importedFrom)}, which stored only the claim names (
+              {String(m.claimKeys)}), not their values.
             </p>
           ) : (
             <>
@@ -146,7 +169,9 @@ export default async function TokenPage({ params }: { params: Promise<{ jwtUuid:
                   {claimTimes(detail.claims).map(([label, at]) => (
                     <div key={label} className="contents">
                       <dt className="text-slate-500">{label}</dt>
-                      <dd><When at={at} /></dd>
+                      <dd>
+                        <When at={at} />
+                      </dd>
                     </div>
                   ))}
                 </dl>
@@ -164,7 +189,13 @@ export default async function TokenPage({ params }: { params: Promise<{ jwtUuid:
             // Green means in use: a current version that was revoked or has expired is not.
             const live = current && v.status === "active";
             return (
-              <li key={v.id} className="mb-6 ml-6" data-testid="chain-version" data-current={current ? "true" : undefined} data-live={live ? "true" : undefined}>
+              <li
+                key={v.id}
+                className="mb-6 ml-6"
+                data-testid="chain-version"
+                data-current={current ? "true" : undefined}
+                data-live={live ? "true" : undefined}
+              >
                 <span
                   className={`absolute -left-[9px] mt-1.5 h-4 w-4 rounded-full border-2 border-white ${live ? "bg-emerald-600" : v.status === "revoked" ? "bg-rose-500" : v.status === "superseded" ? "bg-amber-500" : "bg-slate-400"}`}
                   aria-hidden
@@ -176,13 +207,33 @@ export default async function TokenPage({ params }: { params: Promise<{ jwtUuid:
                   {viewing ? <span className="text-xs text-slate-500">(this page)</span> : null}
                 </p>
                 <p className="font-mono text-xs">
-                  {viewing ? v.jwt_uuid : <Link className="text-sky-700 underline" href={`/admin/tokens/${v.jwt_uuid}`}>{v.jwt_uuid}</Link>}
+                  {viewing ? (
+                    v.jwt_uuid
+                  ) : (
+                    <Link className="text-sky-700 underline" href={`/admin/tokens/${v.jwt_uuid}`}>
+                      {v.jwt_uuid}
+                    </Link>
+                  )}
                 </p>
                 <dl className="mt-1 grid grid-cols-[max-content_minmax(0,1fr)] gap-x-3 text-xs text-slate-600">
-                  <dt>issued</dt><dd><When at={v.issued_at} /></dd>
-                  <dt>expires</dt><dd><When at={v.expires_at} /></dd>
-                  {v.revoked_at ? (<><dt>revoked</dt><dd className="break-all"><When at={v.revoked_at} /> {v.revocation_reason ? `(${v.revocation_reason})` : ""}</dd></>) : null}
-                  <dt>supersedes</dt><dd className="font-mono">{v.supersedes ?? "— (first version)"}</dd>
+                  <dt>issued</dt>
+                  <dd>
+                    <When at={v.issued_at} />
+                  </dd>
+                  <dt>expires</dt>
+                  <dd>
+                    <When at={v.expires_at} />
+                  </dd>
+                  {v.revoked_at ? (
+                    <>
+                      <dt>revoked</dt>
+                      <dd className="break-all">
+                        <When at={v.revoked_at} /> {v.revocation_reason ? `(${v.revocation_reason})` : ""}
+                      </dd>
+                    </>
+                  ) : null}
+                  <dt>supersedes</dt>
+                  <dd className="font-mono">{v.supersedes ?? "— (first version)"}</dd>
                 </dl>
               </li>
             );
@@ -201,7 +252,12 @@ export default async function TokenPage({ params }: { params: Promise<{ jwtUuid:
             refreshOnSuccess
             confirm={{
               title: "Revoke this token?",
-              body: <>Token <span className="break-all font-mono">{jwtUuid}</span> fails validation and introspection on every instance at once. A revocation cannot be undone.</>,
+              body: (
+                <>
+                  Token <span className="break-all font-mono">{jwtUuid}</span> fails validation and introspection on every instance at once. A revocation cannot
+                  be undone.
+                </>
+              ),
               confirmLabel: "Revoke token",
             }}
           >
@@ -215,26 +271,38 @@ export default async function TokenPage({ params }: { params: Promise<{ jwtUuid:
 
       <Section title="Audit events" id="audit">
         <p className="mb-2 text-xs text-slate-500">
-          Revocations, extensions and logouts through the token API and TARA are added by the audit-fold job about a minute after they happen, with the time they happened.
+          Revocations, extensions and logouts through the token API and TARA are added by the audit-fold job about a minute after they happen, with the time
+          they happened.
         </p>
         {detail.audit.length === 0 ? (
           <p className="text-sm text-slate-500">No audit event names this token.</p>
         ) : (
           <ScrollRegion label="Audit events of this token">
-          {/* A phone scrolls it rather than squeezing the reason into a column two letters wide. */}
-          <table className="w-full min-w-[40rem] text-sm">
-            <thead><tr className="text-left text-slate-500"><th>When</th><th>Actor</th><th>Action</th><th>Reason</th></tr></thead>
-            <tbody>
-              {detail.audit.map((a) => (
-                <tr key={a.id} className="border-t border-slate-100">
-                  <td className="py-1"><When at={a.at} /></td>
-                  <td className="break-all">{a.actorType}: {a.actorId}</td>
-                  <td>{a.action}</td>
-                  <td className="break-all">{a.reason ?? "—"}</td>
+            {/* A phone scrolls it rather than squeezing the reason into a column two letters wide. */}
+            <table className="w-full min-w-[40rem] text-sm">
+              <thead>
+                <tr className="text-left text-slate-500">
+                  <th>When</th>
+                  <th>Actor</th>
+                  <th>Action</th>
+                  <th>Reason</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {detail.audit.map((a) => (
+                  <tr key={a.id} className="border-t border-slate-100">
+                    <td className="py-1">
+                      <When at={a.at} />
+                    </td>
+                    <td className="break-all">
+                      {a.actorType}: {a.actorId}
+                    </td>
+                    <td>{a.action}</td>
+                    <td className="break-all">{a.reason ?? "—"}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
           </ScrollRegion>
         )}
       </Section>

@@ -23,8 +23,11 @@ const searchQuery = describedQuery(
  * filter costs more than a page. Beyond 10,000 matches of a kind `total` is
  * the planner's estimate and `total_estimated` is true.
  */
-export const GET = route({ auth: "reports:read", responses: { 200: tokenSearchResponse }, query: searchQuery }, async ({ query: { filters, page, total: wanted } }) => {
-  const withTotal = !page.cursor || wanted;
-  const [result, total] = await Promise.all([searchTokens(filters, page), withTotal ? countTokensBounded(filters) : null]);
-  return json({ ...result, total: total?.value ?? null, total_estimated: total?.estimated ?? null });
-});
+export const GET = route(
+  { auth: "reports:read", responses: { 200: tokenSearchResponse }, query: searchQuery },
+  async ({ query: { filters, page, total: wanted } }) => {
+    const withTotal = !page.cursor || wanted;
+    const [result, total] = await Promise.all([searchTokens(filters, page), withTotal ? countTokensBounded(filters) : null]);
+    return json({ ...result, total: total?.value ?? null, total_estimated: total?.estimated ?? null });
+  },
+);

@@ -15,9 +15,18 @@ export const dynamic = "force-dynamic";
  */
 export const GET = route(
   {
-    auth: "public", errors: ["tara_not_configured", "below_configured_assurance", "invalid_redirect_uri", "tara_unavailable", "tara_timeout"], responses: { 200: { description: "Accept: application/json: where to send the person, and the secret that redeems the result", content: { "application/json": loginStartResponse } }, 302: { description: "A browser: to TARA's authorization endpoint" } },
+    auth: "public",
+    errors: ["tara_not_configured", "below_configured_assurance", "invalid_redirect_uri", "tara_unavailable", "tara_timeout"],
+    responses: {
+      200: {
+        description: "Accept: application/json: where to send the person, and the secret that redeems the result",
+        content: { "application/json": loginStartResponse },
+      },
+      302: { description: "A browser: to TARA's authorization endpoint" },
+    },
     query: loginQuerySchema,
-    errorReply: (err, req) => (wantsJson(req) ? undefined : errorPage(err, pageLocale(new URL(req.url).searchParams.get("ui_locales"), req.headers.get("accept-language")))),
+    errorReply: (err, req) =>
+      wantsJson(req) ? undefined : errorPage(err, pageLocale(new URL(req.url).searchParams.get("ui_locales"), req.headers.get("accept-language"))),
   },
   async ({ req, query }) => {
     const asJson = wantsJson(req);

@@ -8,8 +8,9 @@ export const GET = route(
   {
     auth: "admin",
     errors: ["not_found"],
-    responses: { 200: { description: "One login's protocol messages (`{state, exported_at, messages}`) as a JSON file", content: { "application/json": null } } },
+    responses: {
+      200: { description: "One login's protocol messages (`{state, exported_at, messages}`) as a JSON file", content: { "application/json": null } },
+    },
   },
-  async ({ caller, params, requestId }) =>
-  protocolLogExportResponse(params.state, caller.actor, requestId),
+  async ({ caller, params, requestId }) => protocolLogExportResponse(params.state, caller.actor, requestId),
 );

@@ -5,6 +5,7 @@ import { extensionChainResponse } from "@/lib/tokens/responses";
 
 export const dynamic = "force-dynamic";
 
-export const GET = route({ auth: "tokens:introspect", errors: ["invalid_request", "not_found"], responses: { 200: extensionChainResponse } }, async ({ params }) =>
-  json(await extensionChain("custom", params.originalJwtUuid)),
+export const GET = route(
+  { auth: "tokens:introspect", errors: ["invalid_request", "not_found"], responses: { 200: extensionChainResponse } },
+  async ({ params }) => json(await extensionChain("custom", params.originalJwtUuid)),
 );
