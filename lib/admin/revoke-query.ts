@@ -20,7 +20,8 @@ import { storableString } from "@/lib/db/storable";
  * and expired tokens are never touched. Small sets are revoked in one
  * transaction with the audit event; large ones run as a background job.
  */
-const QUERY_FIELDS = [
+/** The filters revocation by query takes (it revokes active tokens only: no status or revocation reason). */
+export const QUERY_FIELDS = [
   "subject",
   "jwt_name",
   "issued_from",

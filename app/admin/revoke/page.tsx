@@ -4,14 +4,17 @@ import { ActionForm } from "@/app/admin/_components/action-form";
 import { AutoRefresh } from "@/app/admin/_components/auto-refresh";
 import { Empty, Field, JobRunCells, Notice, PageTitle, Section, When, dangerButtonClass, errorMessage, inputClass } from "@/app/admin/_components/ui";
 import { revokeByQueryAction, revokeListedAction } from "@/app/admin/revoke/actions";
-import { REVOKE_QUERY_FIELDS, TokenFilterForm } from "@/app/admin/tokens/filter-form";
-import { previewRevocationByQuery, type RevocationPreview } from "@/lib/admin/revoke-query";
+import { TokenFilterForm } from "@/app/admin/tokens/filter-form";
+import { QUERY_FIELDS, previewRevocationByQuery, type RevocationPreview } from "@/lib/admin/revoke-query";
 import { requireUser } from "@/lib/auth/current-user";
 import { auditEvent } from "@/lib/audit/search";
 import { getJobRun, listJobRuns } from "@/lib/jobs/runs";
 import { parseTokenQuery } from "@/lib/reporting/filters";
 
 export const dynamic = "force-dynamic";
+/** The filter form offers revocation by query the filters it takes. */
+const REVOCATION_FIELDS: ReadonlySet<string> = new Set(QUERY_FIELDS);
+
 export const metadata: Metadata = { title: "Revoke tokens" };
 
 type Search = Record<string, string | string[] | undefined>;
@@ -96,13 +99,7 @@ export default async function RevokePage({ searchParams }: { searchParams: Promi
           touched. First preview what matches.
         </p>
         {/* The token search's filters (subject/name matching, address range, audience, …) less status and revocation reason. */}
-        <TokenFilterForm
-          values={queryValues}
-          action="/admin/revoke"
-          only={REVOKE_QUERY_FIELDS}
-          hidden={{ preview: "1" }}
-          submitLabel="Preview matching tokens"
-        />
+        <TokenFilterForm values={queryValues} action="/admin/revoke" only={REVOCATION_FIELDS} hidden={{ preview: "1" }} submitLabel="Preview matching tokens" />
 
         {problem ? (
           <Notice kind="error" testId="revoke-query-error">

@@ -27,23 +27,6 @@ const DATE_FIELDS: [name: string, label: string][] = [
   ["expires_to", "Expires to"],
 ];
 
-/** The fields revocation by query offers (it revokes active tokens only: no status or revocation reason). */
-export const REVOKE_QUERY_FIELDS = new Set([
-  "subject",
-  "jwt_name",
-  "claim_keys",
-  "issuer",
-  "audience",
-  "client_id",
-  "address",
-  "auth_method",
-  "loa",
-  "issued_from",
-  "issued_to",
-  "expires_from",
-  "expires_to",
-]);
-
 /** A text filter with its match mode beside it. */
 function MatchedField({ name, match, label, values }: { name: string; match: string; label: string; values: Values }) {
   return (
@@ -75,7 +58,7 @@ export function TokenFilterForm({
   values: Values;
   action: string;
   extra?: React.ReactNode;
-  only?: Set<string>;
+  only?: ReadonlySet<string>;
   submitLabel?: string;
   hidden?: Record<string, string>;
 }) {
