@@ -2,6 +2,7 @@ import { z } from "zod";
 import { db } from "@/lib/db/client";
 import { Prisma } from "@/lib/generated/prisma/client";
 import { TimError } from "@/lib/http/errors";
+import { SUPERSEDED_REASON } from "@/lib/tokens/status";
 import { HORIZON } from "@/lib/ssf/horizon";
 
 /**
@@ -106,7 +107,7 @@ export async function readSnapshot(q: SnapshotQuery): Promise<SnapshotAnswer> {
         ORDER BY d.expires_at, d.jwt_uuid LIMIT ${limit + 1})
       UNION ALL
       (SELECT 'tara', d.jwt_uuid::text, (extract(epoch FROM d.expires_at) * 1000000)::bigint,
-              CASE WHEN d.reason IS DISTINCT FROM 'extended' THEN m.session_id END
+              CASE WHEN d.reason IS DISTINCT FROM ${SUPERSEDED_REASON} THEN m.session_id END
          FROM tara.denylist d LEFT JOIN tara.jwt_metadata m ON m.jwt_uuid = d.jwt_uuid
         WHERE d.expires_at > now() - ${EXPIRED_GRACE}::interval AND ${after(taraFrom)}
         ORDER BY d.expires_at, d.jwt_uuid LIMIT ${limit + 1})
