@@ -12,19 +12,26 @@ export const metadata: Metadata = { title: "Subject" };
 
 const plural = (n: number, one: string, many: string) => `${n.toLocaleString("en")} ${n === 1 ? one : many}`;
 
+/** The counted statuses, in column order: the header and every row take them from here. */
+const COUNT_COLUMNS = [
+  ["Active", "active"],
+  ["Revoked", "revoked"],
+  ["Superseded", "superseded"],
+  ["Expired", "expired"],
+  ["Total", "total"],
+] as const satisfies readonly (readonly [string, keyof SubjectCounts])[];
+
 function CountsRow({ label, c }: { label: string; c: SubjectCounts }) {
   return (
     <tr className="border-t border-slate-100">
       <th scope="row" className="py-1 pr-4 text-left font-medium">
         {label}
       </th>
-      <td className="text-right tabular-nums" data-testid={`${label}-active`}>
-        {c.active}
-      </td>
-      <td className="text-right tabular-nums">{c.revoked}</td>
-      <td className="text-right tabular-nums">{c.superseded}</td>
-      <td className="text-right tabular-nums">{c.expired}</td>
-      <td className="text-right tabular-nums">{c.total}</td>
+      {COUNT_COLUMNS.map(([name, key]) => (
+        <td key={name} className="text-right tabular-nums" data-testid={key === "active" ? `${label}-active` : undefined}>
+          {c[key]}
+        </td>
+      ))}
       <td className="pl-4">
         <When at={c.last_used_at} />
       </td>
@@ -65,21 +72,11 @@ export default async function SubjectPage({ params }: { params: Promise<{ subjec
                 <th scope="col" className="py-1 font-medium">
                   Kind
                 </th>
-                <th scope="col" className="text-right font-medium">
-                  Active
-                </th>
-                <th scope="col" className="text-right font-medium">
-                  Revoked
-                </th>
-                <th scope="col" className="text-right font-medium">
-                  Superseded
-                </th>
-                <th scope="col" className="text-right font-medium">
-                  Expired
-                </th>
-                <th scope="col" className="text-right font-medium">
-                  Total
-                </th>
+                {COUNT_COLUMNS.map(([name]) => (
+                  <th key={name} scope="col" className="text-right font-medium">
+                    {name}
+                  </th>
+                ))}
                 <th scope="col" className="pl-4 font-medium">
                   Last used
                 </th>
